@@ -1,0 +1,157 @@
+//! The validated configuration: what the rest of mfa-gate reads. The YAML
+//! file is parsed into the raw types of `raw.rs` and checked into these
+//! internal types by `load.rs`; nothing here is ever serialized back.
+//! Only this module knows YAML.
+
+mod load;
+mod raw;
+
+pub use load::{ConfigError, load_file, load_str};
+
+use crate::domain::Enforcement;
+use std::collections::HashMap;
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// The file it was read from (for reload and messages).
+    pub source: PathBuf,
+    pub listen: SocketAddr,
+    pub upstream: Upstream,
+    pub identity: IdentityConfig,
+    pub store: StoreConfig,
+    pub secrets: Secrets,
+    pub totp: TotpConfig,
+    pub cookie: CookieConfig,
+    /// Companies whose policy is pinned by configuration (read-only on the
+    /// admin page).
+    pub companies: HashMap<String, Enforcement>,
+    pub bypass: Vec<BypassRule>,
+    /// Consecutive wrong codes before a person is locked.
+    pub max_failures: u32,
+    /// Route prefix of mfa-gate's own pages, e.g. `/_mfa`; no trailing slash.
+    pub prefix: String,
+    pub ui: UiConfig,
+    pub server: ServerConfig,
+}
+
+#[derive(Clone, Debug)]
+pub struct Upstream {
+    /// `host:port` of the app.
+    pub address: String,
+    pub tls: bool,
+    /// SNI / Host for TLS upstreams.
+    pub sni: String,
+    pub connect_timeout: Duration,
+    pub read_timeout: Duration,
+    pub write_timeout: Duration,
+}
+
+#[derive(Clone, Debug)]
+pub struct IdentityConfig {
+    /// Name of the app's session cookie.
+    pub session_cookie: String,
+    /// Path on the upstream answering who the session is, e.g. `/api/me`.
+    pub whoami_path: String,
+    pub whoami_timeout: Duration,
+    pub fields: FieldMap,
+    pub cache_ttl: Duration,
+    pub cache_size: usize,
+}
+
+/// JSON field names of the whoami answer. `person`, `roles` and `email` are
+/// optional in the answer.
+#[derive(Clone, Debug)]
+pub struct FieldMap {
+    pub account: String,
+    pub company: String,
+    pub class: String,
+    pub person: String,
+    pub roles: String,
+    pub email: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct StoreConfig {
+    pub path: PathBuf,
+}
+
+/// Key material. Hand-written `Debug`: never printed.
+#[derive(Clone)]
+pub struct Secrets {
+    /// Key for cookie signatures, CSRF tokens and session binding.
+    pub hmac_key: [u8; 32],
+    /// Key for sealing TOTP secrets at rest (ChaCha20-Poly1305).
+    pub encryption_key: [u8; 32],
+}
+
+impl fmt::Debug for Secrets {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secrets { <redacted> }")
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct TotpConfig {
+    /// Issuer shown in the authenticator app.
+    pub issuer: String,
+    /// Accepted clock skew in 30 s steps on either side.
+    pub skew: u8,
+}
+
+#[derive(Clone, Debug)]
+pub struct CookieConfig {
+    pub name: String,
+    pub secure: bool,
+    /// How long a verified state lasts at most (it also ends with the app
+    /// session).
+    pub max_age: Duration,
+}
+
+/// A path that never needs 2FA, matched against the normalized path.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BypassRule {
+    /// `/login`: this path only.
+    Exact(String),
+    /// `/static/*`: the path and everything below it.
+    Prefix(String),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Locale {
+    Ja,
+    En,
+}
+
+impl Locale {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "ja" => Some(Self::Ja),
+            "en" => Some(Self::En),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Ja => "ja",
+            Self::En => "en",
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct UiConfig {
+    pub default_locale: Locale,
+    /// Name of the protected app, shown on the pages.
+    pub app_name: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct ServerConfig {
+    pub threads: usize,
+    pub grace_period: Duration,
+}

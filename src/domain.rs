@@ -1,0 +1,239 @@
+//! The product's nouns, shared by every layer: who a session belongs to
+//! (`Identity`), the company rule (`Enforcement`), and what the store keeps
+//! about one human (`PersonRecord`). Plain data: no I/O, no clock, no crypto.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// The three kinds of account of DESIGN §2.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AccountClass {
+    /// External test-taker: 2FA is always optional.
+    Candidate,
+    Employee,
+    /// Management account (administrator, manager, custom roles).
+    Admin,
+}
+
+impl AccountClass {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "candidate" => Some(Self::Candidate),
+            "employee" => Some(Self::Employee),
+            "admin" => Some(Self::Admin),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Candidate => "candidate",
+            Self::Employee => "employee",
+            Self::Admin => "admin",
+        }
+    }
+}
+
+/// A company's 2FA policy.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Enforcement {
+    /// 2FA is optional for everyone (the default).
+    #[default]
+    Optional,
+    /// Required for employee and admin accounts; candidates stay optional.
+    Required,
+}
+
+impl Enforcement {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "optional" => Some(Self::Optional),
+            "required" => Some(Self::Required),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Optional => "optional",
+            Self::Required => "required",
+        }
+    }
+}
+
+/// Who a logged-in app session belongs to, as the app (or SSO front) says.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Identity {
+    pub account: String,
+    pub company: String,
+    pub class: AccountClass,
+    pub roles: Vec<String>,
+    /// Link key shared by the accounts of one human; defaults to `account`.
+    pub person: String,
+    pub email: Option<String>,
+}
+
+impl Identity {
+    /// The store key of this identity's human: scoped by company so that two
+    /// tenants can never share an enrollment by choosing the same `person`.
+    pub fn person_key(&self) -> PersonKey {
+        PersonKey::new(&self.company, &self.person)
+    }
+
+    /// Whether this account may change its company's policy (DESIGN §2):
+    /// admin-class accounts holding the `admin` role (alone or with
+    /// `stress_check_officer`). Managers and custom roles may not.
+    pub fn may_manage_policy(&self) -> bool {
+        self.class == AccountClass::Admin && self.roles.iter().any(|r| r == "admin")
+    }
+}
+
+/// Store key of one human: `company` and `person`, joined unambiguously.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct PersonKey(String);
+
+impl PersonKey {
+    pub fn new(company: &str, person: &str) -> Self {
+        // Length-prefixing the company makes the join injective whatever the
+        // two strings contain.
+        PersonKey(format!("{}:{company}/{person}", company.len()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for PersonKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "PersonKey({})", self.0)
+    }
+}
+
+/// A confirmed authenticator. The secret is sealed (AEAD) by `keys::Keys`;
+/// only the sealed bytes ever reach the store.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Enrollment {
+    /// Random id; a gateway cookie names the enrollment it was verified
+    /// against, so a reset or re-enrollment revokes every verified session.
+    pub id: u64,
+    pub sealed_secret: Vec<u8>,
+    pub enrolled_at: i64,
+    /// The account that enrolled (of the person's linked accounts).
+    pub enrolled_by: String,
+}
+
+impl fmt::Debug for Enrollment {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Enrollment")
+            .field("id", &self.id)
+            .field("sealed_secret", &"<sealed>")
+            .field("enrolled_at", &self.enrolled_at)
+            .finish()
+    }
+}
+
+/// Enrollment started but not confirmed with a code: never counts as enrolled.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingEnrollment {
+    pub sealed_secret: Vec<u8>,
+    pub started_at: i64,
+}
+
+impl fmt::Debug for PendingEnrollment {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PendingEnrollment")
+            .field("started_at", &self.started_at)
+            .finish_non_exhaustive()
+    }
+}
+
+/// One generation of backup codes, stored only as Argon2id hashes that share
+/// one salt, so an attempt is hashed once and compared against the set.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BackupCodeSet {
+    pub generation: u32,
+    pub salt: Vec<u8>,
+    pub hashes: Vec<Vec<u8>>,
+    pub used: Vec<bool>,
+    pub created_at: i64,
+}
+
+impl BackupCodeSet {
+    pub fn remaining(&self) -> usize {
+        self.used.iter().filter(|u| !**u).count()
+    }
+}
+
+impl fmt::Debug for BackupCodeSet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BackupCodeSet")
+            .field("generation", &self.generation)
+            .field("remaining", &self.remaining())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Everything mutable the store keeps about one human. Every security
+/// decision about a person reads and writes this one record atomically.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PersonRecord {
+    pub enrollment: Option<Enrollment>,
+    pub pending: Option<PendingEnrollment>,
+    pub backup_codes: Option<BackupCodeSet>,
+    /// The last TOTP time step accepted; only later steps count.
+    pub last_step: Option<u64>,
+    /// Consecutive failed codes since the last success.
+    pub failures: u32,
+    /// Unix seconds when the person was locked; `None` when not locked.
+    pub locked_at: Option<i64>,
+    /// The accounts seen for this person (linked accounts).
+    pub accounts: Vec<String>,
+}
+
+impl PersonRecord {
+    pub fn is_enrolled(&self) -> bool {
+        self.enrollment.is_some()
+    }
+
+    pub fn is_locked(&self) -> bool {
+        self.locked_at.is_some()
+    }
+
+    pub fn note_account(&mut self, account: &str) {
+        if !self.accounts.iter().any(|a| a == account) {
+            self.accounts.push(account.to_owned());
+        }
+    }
+}
+
+/// Kinds of security event for the audit trail.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuditKind {
+    Enrolled,
+    ChallengePassed,
+    ChallengeFailed,
+    BackupCodeUsed,
+    BackupCodesRegenerated,
+    Disabled,
+    Locked,
+    Unlocked,
+    Reset,
+    PolicyChanged,
+}
+
+/// One audit-trail entry. Never holds a secret or a code.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEvent {
+    pub at: i64,
+    pub kind: AuditKind,
+    /// The person concerned, when the event is about one.
+    pub person: Option<PersonKey>,
+    pub company: String,
+    /// Who did it: the account, or `support`.
+    pub actor: String,
+    pub detail: String,
+}

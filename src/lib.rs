@@ -1,0 +1,23 @@
+//! mfa-gate: a reverse proxy that adds two-step verification (TOTP plus
+//! single-use backup codes) to an existing web application.
+//!
+//! A request flows one way: [`proxy`] asks [`identity`] who this is, asks
+//! [`decision`] what to do, then forwards or hands off to a [`pages`]
+//! handler; handlers use [`totp`], [`backup_codes`], [`session`] and
+//! [`store`]. Nothing below calls back up. See ARCHITECTURE.md.
+
+pub mod audit;
+pub mod backup_codes;
+pub mod config;
+pub mod decision;
+pub mod demo;
+pub mod domain;
+pub mod identity;
+pub mod keys;
+pub mod pages;
+pub mod paths;
+pub mod proxy;
+pub mod server;
+pub mod session;
+pub mod store;
+pub mod totp;

@@ -1,0 +1,68 @@
+//! Storage behind one narrow trait. Callers express a change of a person as
+//! a pure function of the current record; the store runs it atomically
+//! (compare-and-swap), so "check, then record" can never race. Only this
+//! module knows the engine (`sled`), and records on disk are versioned
+//! (`records.rs`) so the format can evolve.
+
+mod records;
+mod sled_store;
+
+pub use sled_store::SledStore;
+
+use crate::domain::{AuditEvent, Enforcement, PersonKey, PersonRecord};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("store engine error: {0}")]
+    Engine(String),
+    #[error("stored record is unreadable ({what}): {detail}")]
+    Corrupt { what: &'static str, detail: String },
+    #[error("cannot open the store at {path}: {detail}")]
+    Open { path: String, detail: String },
+}
+
+/// What an update function wants done with the person's record.
+pub enum Update {
+    /// Leave the record as it is (the outcome needs no write).
+    Keep,
+    /// Replace (or create) the record.
+    Put(PersonRecord),
+    /// Remove the record.
+    Delete,
+}
+
+pub trait Store: Send + Sync {
+    /// The person's record, if any.
+    fn person(&self, key: &PersonKey) -> Result<Option<PersonRecord>, StoreError>;
+
+    /// Atomically apply `f` to the person's current record. `f` may run more
+    /// than once when another writer races; only the last run's decision is
+    /// stored. A write is durable (flushed) before this returns. Returns the
+    /// record as stored afterwards.
+    fn update_person(
+        &self,
+        key: &PersonKey,
+        f: &mut dyn FnMut(Option<&PersonRecord>) -> Update,
+    ) -> Result<Option<PersonRecord>, StoreError>;
+
+    /// The person key an account was last seen with (for support look-ups).
+    fn person_of_account(&self, account: &str) -> Result<Option<PersonKey>, StoreError>;
+
+    /// Remember which person an account belongs to.
+    fn link_account(&self, account: &str, key: &PersonKey) -> Result<(), StoreError>;
+
+    /// The policy stored for a company (set on the admin page), if any.
+    fn company_policy(&self, company: &str) -> Result<Option<Enforcement>, StoreError>;
+
+    /// Store a company's policy; durable before return.
+    fn set_company_policy(&self, company: &str, policy: Enforcement) -> Result<(), StoreError>;
+
+    /// Append an event to the audit trail.
+    fn append_audit(&self, event: &AuditEvent) -> Result<(), StoreError>;
+
+    /// The person's audit events, newest first, at most `limit`.
+    fn audit_for(&self, key: &PersonKey, limit: usize) -> Result<Vec<AuditEvent>, StoreError>;
+
+    /// Make every write so far durable.
+    fn flush(&self) -> Result<(), StoreError>;
+}
