@@ -1,1 +1,36 @@
-//! TODO
+//! The audit trail: every security event goes to the store and, as one
+//! structured log line, to the operator's logs. Events carry who and what,
+//! never a secret or a code.
+
+use crate::domain::{AuditEvent, AuditKind, Identity};
+use crate::store::Store;
+
+/// Append `event` to the store and log it. A store failure is logged, not
+/// propagated: the security write that the event describes has already
+/// been made durable by its own call.
+pub fn record(store: &dyn Store, event: AuditEvent) {
+    tracing::info!(
+        target: "mfa_gate::audit",
+        kind = ?event.kind,
+        company = %event.company,
+        person = event.person.as_ref().map(|p| p.as_str()),
+        actor = %event.actor,
+        detail = %event.detail,
+        "security event"
+    );
+    if let Err(e) = store.append_audit(&event) {
+        tracing::error!(error = %e, kind = ?event.kind, "could not append audit event");
+    }
+}
+
+/// An event about the person behind `identity`, done by that account.
+pub fn by_user(identity: &Identity, kind: AuditKind, now: i64, detail: &str) -> AuditEvent {
+    AuditEvent {
+        at: now,
+        kind,
+        person: Some(identity.person_key()),
+        company: identity.company.clone(),
+        actor: identity.account.clone(),
+        detail: detail.to_owned(),
+    }
+}

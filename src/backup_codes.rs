@@ -1,1 +1,347 @@
-//! TODO
+//! Single-use backup codes (DESIGN §5): generating a set of ten, hashing
+//! them, finding which one an attempt matches, and the downloadable text.
+//! A code is `xxxx-xxxx-xx` over a 31-symbol alphabet without look-alikes
+//! (10 symbols ≈ 49.5 bits). Codes are stored only as Argon2id hashes with
+//! OWASP parameters and one salt per set, so an attempt costs one hash
+//! whatever the set size. Marking a code used is the store's job (atomically);
+//! this module only says which one matched. No I/O, no clock.
+
+use crate::domain::BackupCodeSet;
+use argon2::{Algorithm, Argon2, Params, Version};
+use rand::Rng as _;
+use std::fmt;
+use subtle::{Choice, ConstantTimeEq as _};
+
+/// Codes in one generation.
+pub const CODES_PER_SET: usize = 10;
+/// Symbols of a code: digits and lower-case letters without 0, 1, i, l, o.
+const ALPHABET: &[u8; 31] = b"23456789abcdefghjkmnpqrstuvwxyz";
+/// Symbols in a code (dashes not counted).
+const CODE_LEN: usize = 10;
+/// Bytes of the random salt shared by a set.
+const SALT_LEN: usize = 16;
+/// Bytes of each stored hash.
+const HASH_LEN: usize = 32;
+/// Longest attempt even looked at; anything longer is garbage.
+const MAX_ATTEMPT_LEN: usize = 64;
+
+/// OWASP's Argon2id recommendation: 19 MiB, 2 passes, 1 lane.
+const PARAMS: Params = match Params::new(19_456, 2, 1, Some(HASH_LEN)) {
+    Ok(params) => params,
+    // Evaluated at compile time: bad constants fail the build, not a request.
+    Err(_) => panic!("invalid Argon2 parameters"),
+};
+
+/// A freshly generated set: the codes to show once, and what to store.
+pub struct NewCodes {
+    /// Display form `xxxx-xxxx-xx`; never stored.
+    pub codes: Vec<String>,
+    pub set: BackupCodeSet,
+}
+
+impl fmt::Debug for NewCodes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NewCodes")
+            .field("codes", &format_args!("<{} redacted>", self.codes.len()))
+            .field("set", &self.set)
+            .finish()
+    }
+}
+
+/// A new set of [`CODES_PER_SET`] codes. `generation` is the previous
+/// generation + 1 (the caller knows it); `created_at` is Unix seconds.
+///
+/// Hashing cannot fail with these fixed parameters; if it somehow did, that
+/// code's stored hash is empty and matches nothing (fail closed).
+pub fn generate(rng: &mut impl rand::RngCore, generation: u32, created_at: i64) -> NewCodes {
+    let mut salt = vec![0u8; SALT_LEN];
+    rng.fill_bytes(&mut salt);
+    let mut codes = Vec::with_capacity(CODES_PER_SET);
+    let mut hashes = Vec::with_capacity(CODES_PER_SET);
+    for _ in 0..CODES_PER_SET {
+        let normalized: String = (0..CODE_LEN)
+            .map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())]))
+            .collect();
+        hashes.push(hash(&salt, &normalized).map_or_else(Vec::new, Vec::from));
+        codes.push(display_form(&normalized));
+    }
+    NewCodes {
+        codes,
+        set: BackupCodeSet {
+            generation,
+            salt,
+            used: vec![false; hashes.len()],
+            hashes,
+            created_at,
+        },
+    }
+}
+
+/// The canonical form of an attempt: ASCII lower case, spaces and `-`
+/// dropped, exactly 10 symbols of the alphabet; else `None`. Cheap: callers
+/// reject garbage here before paying for a hash.
+pub fn normalize(attempt: &str) -> Option<String> {
+    if attempt.len() > MAX_ATTEMPT_LEN {
+        return None;
+    }
+    let normalized: String = attempt
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '-'))
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    let well_formed =
+        normalized.len() == CODE_LEN && normalized.bytes().all(|b| ALPHABET.contains(&b));
+    well_formed.then_some(normalized)
+}
+
+/// The index of the *unused* code of `set` that `attempt` is, if any. The
+/// attempt is hashed once and compared in constant time against every hash
+/// (all of them, whatever matches). A missing `used` flag counts as used.
+pub fn find(set: &BackupCodeSet, attempt: &str) -> Option<usize> {
+    let normalized = normalize(attempt)?;
+    let digest = hash(&set.salt, &normalized)?;
+    let mut found = None;
+    for (index, stored) in set.hashes.iter().enumerate() {
+        let unused = Choice::from(u8::from(!set.used.get(index).copied().unwrap_or(true)));
+        let matches = stored.as_slice().ct_eq(&digest) & unused;
+        if bool::from(matches) && found.is_none() {
+            found = Some(index);
+        }
+    }
+    found
+}
+
+/// The downloadable text file: one header line, then one code per line,
+/// ending with a newline. Control characters in the names become spaces so
+/// the header stays one line.
+pub fn download_text(issuer: &str, account: &str, codes: &[String]) -> String {
+    let one_line = |s: &str| -> String {
+        s.chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect()
+    };
+    let mut text = format!(
+        "{} backup codes for {} — each code works once\n",
+        one_line(issuer),
+        one_line(account)
+    );
+    for code in codes {
+        text.push_str(code);
+        text.push('\n');
+    }
+    text
+}
+
+/// `abcdefgh23` → `abcd-efgh-23`.
+fn display_form(normalized: &str) -> String {
+    let mut out = String::with_capacity(normalized.len() + 2);
+    for (i, c) in normalized.chars().enumerate() {
+        if i == 4 || i == 8 {
+            out.push('-');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Argon2id of a normalized code with the set's salt. `None` only if Argon2
+/// refuses its input (e.g. a stored salt shorter than 8 bytes).
+fn hash(salt: &[u8], normalized: &str) -> Option<[u8; HASH_LEN]> {
+    let mut out = [0u8; HASH_LEN];
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, PARAMS)
+        .hash_password_into(normalized.as_bytes(), salt, &mut out)
+        .ok()?;
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+    use rand::rngs::StdRng;
+    use std::sync::OnceLock;
+
+    /// One generated set shared by the tests: generating hashes ten codes.
+    fn sample() -> &'static NewCodes {
+        static SAMPLE: OnceLock<NewCodes> = OnceLock::new();
+        SAMPLE.get_or_init(|| generate(&mut StdRng::seed_from_u64(42), 3, 1_700_000_000))
+    }
+
+    #[test]
+    fn a_set_has_ten_distinct_well_formed_codes() {
+        let new = sample();
+        assert_eq!(new.codes.len(), CODES_PER_SET);
+        for code in &new.codes {
+            let bytes = code.as_bytes();
+            assert_eq!(bytes.len(), 12, "{code}");
+            assert_eq!((bytes[4], bytes[9]), (b'-', b'-'), "{code}");
+            assert!(normalize(code).is_some(), "{code}");
+        }
+        let mut distinct = new.codes.clone();
+        distinct.sort();
+        distinct.dedup();
+        assert_eq!(distinct.len(), CODES_PER_SET);
+    }
+
+    #[test]
+    fn the_stored_set_holds_hashes_not_codes() {
+        let set = &sample().set;
+        assert_eq!(set.generation, 3);
+        assert_eq!(set.created_at, 1_700_000_000);
+        assert_eq!(set.salt.len(), SALT_LEN);
+        assert_eq!(set.hashes.len(), CODES_PER_SET);
+        assert_eq!(set.used, vec![false; CODES_PER_SET]);
+        assert!(set.hashes.iter().all(|h| h.len() == HASH_LEN));
+        for code in &sample().codes {
+            let plain = normalize(code).unwrap();
+            assert!(!set.hashes.iter().any(|h| h == plain.as_bytes()));
+        }
+    }
+
+    #[test]
+    fn hashes_are_argon2id_with_owasp_parameters() {
+        let params = Argon2::new(Algorithm::Argon2id, Version::V0x13, PARAMS)
+            .params()
+            .clone();
+        assert_eq!(
+            (params.m_cost(), params.t_cost(), params.p_cost()),
+            (19_456, 2, 1)
+        );
+        assert_eq!(params.output_len(), Some(32));
+    }
+
+    #[test]
+    fn two_sets_have_different_salts_and_codes() {
+        let other = generate(&mut StdRng::seed_from_u64(43), 4, 0);
+        assert_ne!(other.set.salt, sample().set.salt);
+        assert!(other.codes.iter().all(|c| !sample().codes.contains(c)));
+        assert_eq!(find(&other.set, &sample().codes[0]), None);
+    }
+
+    #[test]
+    fn each_code_is_found_at_its_index() {
+        let new = sample();
+        for (i, code) in new.codes.iter().enumerate() {
+            assert_eq!(find(&new.set, code), Some(i), "{code}");
+        }
+    }
+
+    #[test]
+    fn typing_variants_of_a_code_are_found() {
+        let new = sample();
+        let code = &new.codes[2];
+        let plain = code.replace('-', "");
+        for typed in [
+            code.to_uppercase(),
+            plain.clone(),
+            format!(" {} {} ", &plain[..5], &plain[5..]),
+        ] {
+            assert_eq!(find(&new.set, &typed), Some(2), "{typed:?}");
+        }
+    }
+
+    #[test]
+    fn used_codes_are_not_found() {
+        let mut set = sample().set.clone();
+        set.used[5] = true;
+        assert_eq!(find(&set, &sample().codes[5]), None);
+        assert_eq!(find(&set, &sample().codes[6]), Some(6));
+    }
+
+    #[test]
+    fn a_missing_used_flag_counts_as_used() {
+        let mut set = sample().set.clone();
+        set.used.truncate(9);
+        assert_eq!(find(&set, &sample().codes[9]), None);
+    }
+
+    #[test]
+    fn a_wrong_code_is_not_found() {
+        let set = &sample().set;
+        let mut wrong = normalize(&sample().codes[0]).unwrap().into_bytes();
+        wrong[0] = if wrong[0] == b'2' { b'3' } else { b'2' };
+        let wrong = String::from_utf8(wrong).unwrap();
+        assert_eq!(find(set, &wrong), None);
+    }
+
+    #[test]
+    fn normalize_canonicalizes_typing_variants() {
+        assert_eq!(normalize("ABCD-efgh-23").as_deref(), Some("abcdefgh23"));
+        assert_eq!(normalize("abcdefgh23").as_deref(), Some("abcdefgh23"));
+        assert_eq!(normalize(" abcd efgh 23 ").as_deref(), Some("abcdefgh23"));
+    }
+
+    #[test]
+    fn normalize_rejects_garbage() {
+        for attempt in [
+            "",
+            "abcd-efgh-2",    // too short
+            "abcd-efgh-234",  // too long
+            "abcd-efgh-20",   // 0 is not in the alphabet
+            "abcd-efgh-2l",   // nor l
+            "abcd-efgi-23",   // nor i
+            "abcd-efgh-2o",   // nor o
+            "abcd_efgh_23",   // underscores are not separators
+            "abcd\tefgh23",   // nor tabs
+            "abcdéfgh23",     // non-ASCII
+            "ＡＢＣＤefgh23", // full-width
+            "123456",         // a TOTP code
+        ] {
+            assert_eq!(normalize(attempt), None, "{attempt:?}");
+        }
+        assert_eq!(normalize(&"-".repeat(10_000)), None);
+        assert_eq!(normalize(&format!("{}abcdefgh23", " ".repeat(100))), None);
+    }
+
+    #[test]
+    fn garbage_is_refused_by_find() {
+        assert_eq!(find(&sample().set, "not a code"), None);
+    }
+
+    #[test]
+    fn debug_shows_neither_codes_nor_hashes() {
+        let new = sample();
+        let shown = format!("{new:?} {new:#?} {:?}", new.set);
+        for code in &new.codes {
+            assert!(!shown.contains(code.as_str()), "{shown}");
+            assert!(!shown.contains(&code.replace('-', "")), "{shown}");
+        }
+        let first_hash = format!("{:?}", new.set.hashes[0]);
+        assert!(!shown.contains(&first_hash[1..first_hash.len() - 1]));
+        assert!(
+            !shown.contains("hashes") && !shown.contains("salt"),
+            "{shown}"
+        );
+        assert!(shown.contains("<10 redacted>"), "{shown}");
+    }
+
+    #[test]
+    fn download_text_is_a_header_then_one_code_per_line() {
+        let codes: Vec<String> = (0..CODES_PER_SET)
+            .map(|i| format!("abcd-efgh-{}{}", 2 + i % 8, 2 + i / 8))
+            .collect();
+        let text = download_text("ACME Co", "alice@example.com", &codes);
+        let mut expected =
+            String::from("ACME Co backup codes for alice@example.com — each code works once\n");
+        for code in &codes {
+            expected.push_str(code);
+            expected.push('\n');
+        }
+        assert_eq!(text, expected);
+        assert_eq!(text.lines().count(), 1 + CODES_PER_SET);
+    }
+
+    #[test]
+    fn download_text_header_stays_one_line() {
+        let text = download_text("Evil\nCo", "a\r\nb", &["abcd-efgh-23".to_owned()]);
+        assert_eq!(
+            text,
+            "Evil Co backup codes for a  b — each code works once\nabcd-efgh-23\n"
+        );
+    }
+
+    #[test]
+    fn display_form_inserts_dashes() {
+        assert_eq!(display_form("abcdefgh23"), "abcd-efgh-23");
+    }
+}

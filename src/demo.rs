@@ -1,1 +1,925 @@
-//! TODO
+//! The bundled demo app: a deliberately plain "legacy" web application with
+//! its own password login and no idea that 2FA exists. `mfa-gate demo` runs
+//! it behind the gateway for a first look, and the integration tests use it as
+//! the upstream. It owns a fixed set of accounts ([`DEMO_ACCOUNTS`], password
+//! [`DEMO_PASSWORD`]), in-memory sessions keyed by the `demo_session` cookie,
+//! and the `/api/me` whoami endpoint the gateway asks who a session belongs
+//! to. Every response carries `X-Demo-App: 1`, so a test can tell an app
+//! response from a gateway page.
+
+use std::collections::HashMap;
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use async_trait::async_trait;
+use cookie::Cookie;
+use http::header::{CACHE_CONTROL, CONTENT_LENGTH, CONTENT_TYPE, HeaderName, LOCATION, SET_COOKIE};
+use http::{HeaderValue, Method, Response, StatusCode};
+use maud::{DOCTYPE, Markup, html};
+use pingora::apps::http_app::{HttpServer, ServeHttp};
+use pingora::protocols::http::ServerSession;
+use pingora::services::listening::Service;
+use rand::Rng;
+use rand::distr::Alphanumeric;
+use serde_json::{Value, json};
+
+/// One account of the demo app.
+#[derive(Debug, PartialEq, Eq)]
+pub struct DemoAccount {
+    pub email: &'static str,
+    pub company: &'static str,
+    /// `candidate`, `employee` or `admin` (see `domain::AccountClass`).
+    pub class: &'static str,
+    pub roles: &'static [&'static str],
+    /// Link key: `hanako`'s employee and admin accounts share one.
+    pub person: &'static str,
+}
+
+/// The password of every demo account.
+pub const DEMO_PASSWORD: &str = "demo";
+
+const fn account(
+    email: &'static str,
+    company: &'static str,
+    class: &'static str,
+    roles: &'static [&'static str],
+) -> DemoAccount {
+    DemoAccount {
+        email,
+        company,
+        class,
+        roles,
+        person: email,
+    }
+}
+
+/// The demo app's accounts: two companies, every class, linked accounts.
+pub const DEMO_ACCOUNTS: &[DemoAccount] = &[
+    DemoAccount {
+        person: "hanako",
+        ..account("hanako@acme.example", "acme", "employee", &[])
+    },
+    DemoAccount {
+        person: "hanako",
+        ..account("hanako.admin@acme.example", "acme", "admin", &["admin"])
+    },
+    account("jiro@acme.example", "acme", "employee", &[]),
+    account("manager@acme.example", "acme", "admin", &["manager"]),
+    account("cand@acme.example", "acme", "candidate", &[]),
+    account("taro@globex.example", "globex", "employee", &[]),
+    account(
+        "kei.admin@globex.example",
+        "globex",
+        "admin",
+        &["admin", "stress_check_officer"],
+    ),
+    account("cand@globex.example", "globex", "candidate", &[]),
+];
+
+/// Name of the app's session cookie (what the gateway is configured to watch).
+pub const SESSION_COOKIE: &str = "demo_session";
+
+/// Login forms are tiny; anything bigger is refused.
+const LOGIN_BODY_LIMIT: usize = 16 * 1024;
+/// `/api/echo` proves bodies stream through the proxy; 1 MiB is plenty.
+const ECHO_BODY_LIMIT: usize = 1024 * 1024;
+/// Bound on live sessions so that a login loop cannot grow memory forever.
+const MAX_SESSIONS: usize = 10_000;
+
+const APP_CSS: &str = "body{font-family:system-ui,sans-serif;max-width:42rem;margin:2rem auto;\
+padding:0 1rem;color:#222}h1{font-size:1.4rem}table{border-collapse:collapse}\
+td,th{border:1px solid #ccc;padding:.2rem .5rem;text-align:left}\
+label{display:block;margin:.5rem 0}.error{color:#b00020}nav a{margin-right:1rem}\n";
+
+/// The account with this email, if any.
+pub fn find_account(email: &str) -> Option<&'static DemoAccount> {
+    DEMO_ACCOUNTS.iter().find(|a| a.email == email)
+}
+
+/// The account these credentials log into, if they are right.
+pub fn check_credentials(email: &str, password: &str) -> Option<&'static DemoAccount> {
+    find_account(email.trim()).filter(|_| password == DEMO_PASSWORD)
+}
+
+/// The demo app: its sessions live in memory and die with the process.
+pub struct DemoApp {
+    /// Session token → account.
+    sessions: Mutex<HashMap<String, &'static DemoAccount>>,
+}
+
+impl Default for DemoApp {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl DemoApp {
+    pub fn new() -> DemoApp {
+        DemoApp {
+            sessions: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The map holds no invariant a panic could break, so a poisoned lock is
+    /// simply taken over.
+    fn sessions(&self) -> MutexGuard<'_, HashMap<String, &'static DemoAccount>> {
+        self.sessions.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn logged_in(&self, token: Option<&str>) -> Option<&'static DemoAccount> {
+        token.and_then(|t| self.sessions().get(t).copied())
+    }
+
+    /// Starts a session and returns its token; `previous` (if any) ends, so
+    /// a new login is always a new app session.
+    fn log_in(&self, account: &'static DemoAccount, previous: Option<&str>) -> String {
+        let token: String = rand::rng()
+            .sample_iter(Alphanumeric)
+            .take(32)
+            .map(char::from)
+            .collect();
+        let mut sessions = self.sessions();
+        if let Some(previous) = previous {
+            sessions.remove(previous);
+        }
+        if sessions.len() >= MAX_SESSIONS {
+            if let Some(victim) = sessions.keys().next().cloned() {
+                sessions.remove(&victim);
+            }
+        }
+        sessions.insert(token.clone(), account);
+        token
+    }
+
+    fn log_out(&self, token: Option<&str>) {
+        if let Some(token) = token {
+            self.sessions().remove(token);
+        }
+    }
+
+    /// Answers one request whose body (if its route takes one) has been read.
+    fn handle(&self, req: DemoRequest) -> Reply {
+        let token = req.token.as_deref();
+        let me = self.logged_in(token);
+        match req.route {
+            Route::LoginForm => Reply::html(StatusCode::OK, login_page(me, "", None)),
+            Route::LoginSubmit => {
+                if !is_form(req.content_type.as_ref()) {
+                    let page = login_page(me, "", Some("Send the login form as a form."));
+                    return Reply::html(StatusCode::UNSUPPORTED_MEDIA_TYPE, page);
+                }
+                let Some(form) = LoginForm::parse(&req.body) else {
+                    let page = login_page(me, "", Some("Enter an email and a password."));
+                    return Reply::html(StatusCode::BAD_REQUEST, page);
+                };
+                let Some(account) = check_credentials(&form.email, &form.password) else {
+                    let page = login_page(me, &form.email, Some("Wrong email or password."));
+                    return Reply::html(StatusCode::UNAUTHORIZED, page);
+                };
+                let token = self.log_in(account, token);
+                let cookie = format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax");
+                match HeaderValue::try_from(cookie) {
+                    Ok(cookie) => Reply::redirect("/").with(SET_COOKIE, cookie),
+                    Err(_) => Reply::text(StatusCode::INTERNAL_SERVER_ERROR, "internal error"),
+                }
+            }
+            Route::Home => match me {
+                Some(account) => Reply::html(StatusCode::OK, home_page(account)),
+                None => Reply::redirect("/login"),
+            },
+            Route::Logout => {
+                self.log_out(token);
+                let expired = HeaderValue::from_static("demo_session=; Max-Age=0; Path=/");
+                Reply::redirect("/login").with(SET_COOKIE, expired)
+            }
+            Route::ApiMe => match me {
+                Some(account) => Reply::json(StatusCode::OK, whoami_json(account)),
+                None => not_logged_in(),
+            },
+            Route::ApiData => match me {
+                Some(account) => Reply::json(
+                    StatusCode::OK,
+                    json!({"ok": true, "account": account.email}),
+                ),
+                None => not_logged_in(),
+            },
+            Route::ApiEcho => Reply {
+                status: StatusCode::OK,
+                content_type: req
+                    .content_type
+                    .unwrap_or(HeaderValue::from_static("application/octet-stream")),
+                body: req.body,
+                headers: Vec::new(),
+            },
+            Route::Css => Reply {
+                status: StatusCode::OK,
+                content_type: HeaderValue::from_static("text/css; charset=utf-8"),
+                body: APP_CSS.as_bytes().to_vec(),
+                headers: Vec::new(),
+            },
+            Route::NotFound => Reply::html(StatusCode::NOT_FOUND, not_found_page()),
+        }
+    }
+}
+
+#[async_trait]
+impl ServeHttp for DemoApp {
+    async fn response(&self, session: &mut ServerSession) -> Response<Vec<u8>> {
+        let header = session.req_header();
+        let route = Route::of(&header.method, header.uri.path());
+        let token = session_token(
+            header
+                .headers
+                .get_all("cookie")
+                .iter()
+                .map(HeaderValue::as_bytes),
+        );
+        let content_type = header.headers.get(CONTENT_TYPE).cloned();
+        let body = match route.body_limit() {
+            None => Vec::new(),
+            Some(limit) => match read_body(session, limit).await {
+                Ok(body) => body,
+                Err(status) => {
+                    // The rest of the body is unread: the connection cannot be reused.
+                    session.set_keepalive(None);
+                    let reason = status.canonical_reason().unwrap_or("bad request");
+                    return Reply::text(status, reason).into_response();
+                }
+            },
+        };
+        self.handle(DemoRequest {
+            route,
+            token,
+            content_type,
+            body,
+        })
+        .into_response()
+    }
+}
+
+/// A pingora listening service running the demo app on `addr`
+/// (e.g. `127.0.0.1:8081`).
+pub fn service(addr: &str) -> Service<HttpServer<DemoApp>> {
+    let mut service = Service::new("demo app".to_owned(), HttpServer::new_app(DemoApp::new()));
+    service.add_tcp(addr);
+    service
+}
+
+/// What the app does, by method and path. `HEAD` is answered like `GET`
+/// (pingora drops the body).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Route {
+    LoginForm,
+    LoginSubmit,
+    Home,
+    Logout,
+    ApiMe,
+    ApiData,
+    ApiEcho,
+    Css,
+    NotFound,
+}
+
+impl Route {
+    fn of(method: &Method, path: &str) -> Route {
+        let read = *method == Method::GET || *method == Method::HEAD;
+        match (path, read, *method == Method::POST) {
+            ("/login", true, _) => Route::LoginForm,
+            ("/login", _, true) => Route::LoginSubmit,
+            ("/", true, _) => Route::Home,
+            ("/logout", true, _) => Route::Logout,
+            ("/api/me", true, _) => Route::ApiMe,
+            ("/api/data", true, _) => Route::ApiData,
+            ("/api/echo", _, true) => Route::ApiEcho,
+            ("/static/app.css", true, _) => Route::Css,
+            _ => Route::NotFound,
+        }
+    }
+
+    /// How much body this route reads; `None`: it reads none.
+    fn body_limit(self) -> Option<usize> {
+        match self {
+            Route::LoginSubmit => Some(LOGIN_BODY_LIMIT),
+            Route::ApiEcho => Some(ECHO_BODY_LIMIT),
+            _ => None,
+        }
+    }
+}
+
+/// A request reduced to what [`DemoApp::handle`] needs.
+struct DemoRequest {
+    route: Route,
+    token: Option<String>,
+    content_type: Option<HeaderValue>,
+    body: Vec<u8>,
+}
+
+/// Reads the whole request body, refusing more than `limit` bytes (413) and
+/// broken bodies (400).
+async fn read_body(session: &mut ServerSession, limit: usize) -> Result<Vec<u8>, StatusCode> {
+    let headers = &session.req_header().headers;
+    if let Some(length) = headers.get(CONTENT_LENGTH) {
+        let length = length
+            .to_str()
+            .ok()
+            .and_then(|s| s.trim().parse::<u64>().ok());
+        match length {
+            None => return Err(StatusCode::BAD_REQUEST),
+            Some(n) if n > limit as u64 => return Err(StatusCode::PAYLOAD_TOO_LARGE),
+            Some(_) => {}
+        }
+    }
+    let expects_continue = headers
+        .get(http::header::EXPECT)
+        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"100-continue"));
+    if expects_continue {
+        // pingora turns keep-alive off when any header, even `100 Continue`,
+        // goes out before the body is read. The body is read in full below,
+        // so the connection stays reusable: restore the setting.
+        let keepalive = session.get_keepalive();
+        if session.write_continue_response().await.is_err() {
+            return Err(StatusCode::BAD_REQUEST);
+        }
+        session.set_keepalive(keepalive);
+    }
+    let mut body = Vec::new();
+    loop {
+        match session.read_request_body().await {
+            Ok(Some(chunk)) => {
+                if body.len() + chunk.len() > limit {
+                    return Err(StatusCode::PAYLOAD_TOO_LARGE);
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Ok(None) => return Ok(body),
+            Err(_) => return Err(StatusCode::BAD_REQUEST),
+        }
+    }
+}
+
+/// The `demo_session` token among the request's `cookie` headers (HTTP/2 may
+/// send several; they are joined). Non-UTF-8 headers and malformed pairs are
+/// skipped.
+fn session_token<'a>(cookie_headers: impl Iterator<Item = &'a [u8]>) -> Option<String> {
+    let joined = cookie_headers
+        .filter_map(|h| std::str::from_utf8(h).ok())
+        .collect::<Vec<_>>()
+        .join("; ");
+    Cookie::split_parse(joined)
+        .filter_map(Result::ok)
+        .find(|c| c.name() == SESSION_COOKIE && !c.value().is_empty())
+        .map(|c| c.value().to_owned())
+}
+
+fn is_form(content_type: Option<&HeaderValue>) -> bool {
+    content_type.and_then(|v| v.to_str().ok()).is_some_and(|v| {
+        let essence = v.split(';').next().unwrap_or_default().trim();
+        essence.eq_ignore_ascii_case("application/x-www-form-urlencoded")
+    })
+}
+
+/// The fields of a submitted login form.
+#[derive(Debug, PartialEq, Eq)]
+struct LoginForm {
+    email: String,
+    password: String,
+}
+
+impl LoginForm {
+    /// Both fields, or `None` when one is missing or empty.
+    fn parse(body: &[u8]) -> Option<LoginForm> {
+        let (mut email, mut password) = (None, None);
+        for (key, value) in form_urlencoded::parse(body) {
+            match &*key {
+                "email" => email = Some(value.into_owned()),
+                "password" => password = Some(value.into_owned()),
+                _ => {}
+            }
+        }
+        let email = email.filter(|e| !e.trim().is_empty())?;
+        let password = password.filter(|p| !p.is_empty())?;
+        Some(LoginForm { email, password })
+    }
+}
+
+/// What `/api/me` says about an account: the gateway's `whoami` source.
+fn whoami_json(account: &DemoAccount) -> Value {
+    json!({
+        "account": account.email,
+        "company": account.company,
+        "class": account.class,
+        "person": account.person,
+        "roles": account.roles,
+        "email": account.email,
+    })
+}
+
+fn not_logged_in() -> Reply {
+    Reply::json(StatusCode::UNAUTHORIZED, json!({"error": "not_logged_in"}))
+}
+
+/// A response before it becomes an `http::Response`.
+struct Reply {
+    status: StatusCode,
+    content_type: HeaderValue,
+    body: Vec<u8>,
+    headers: Vec<(HeaderName, HeaderValue)>,
+}
+
+impl Reply {
+    fn html(status: StatusCode, markup: Markup) -> Reply {
+        let content_type = HeaderValue::from_static("text/html; charset=utf-8");
+        let body = markup.into_string().into_bytes();
+        Reply {
+            status,
+            content_type,
+            body,
+            headers: Vec::new(),
+        }
+        .no_store()
+    }
+
+    fn json(status: StatusCode, value: Value) -> Reply {
+        let content_type = HeaderValue::from_static("application/json");
+        let body = value.to_string().into_bytes();
+        Reply {
+            status,
+            content_type,
+            body,
+            headers: Vec::new(),
+        }
+        .no_store()
+    }
+
+    fn text(status: StatusCode, text: &str) -> Reply {
+        let content_type = HeaderValue::from_static("text/plain; charset=utf-8");
+        let body = text.as_bytes().to_vec();
+        Reply {
+            status,
+            content_type,
+            body,
+            headers: Vec::new(),
+        }
+    }
+
+    fn redirect(location: &'static str) -> Reply {
+        Reply::text(StatusCode::SEE_OTHER, "")
+            .with(LOCATION, HeaderValue::from_static(location))
+            .no_store()
+    }
+
+    fn with(mut self, name: HeaderName, value: HeaderValue) -> Reply {
+        self.headers.push((name, value));
+        self
+    }
+
+    /// Pages depend on the session: no cache may keep them.
+    fn no_store(self) -> Reply {
+        self.with(CACHE_CONTROL, HeaderValue::from_static("no-store"))
+    }
+
+    fn into_response(self) -> Response<Vec<u8>> {
+        let length = HeaderValue::from(self.body.len());
+        let mut response = Response::new(self.body);
+        *response.status_mut() = self.status;
+        let headers = response.headers_mut();
+        headers.insert(CONTENT_TYPE, self.content_type);
+        headers.insert(CONTENT_LENGTH, length);
+        headers.insert("x-demo-app", HeaderValue::from_static("1"));
+        for (name, value) in self.headers {
+            headers.append(name, value);
+        }
+        response
+    }
+}
+
+fn layout(title: &str, content: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " — Demo App" }
+                link rel="stylesheet" href="/static/app.css";
+            }
+            body {
+                h1 { (title) }
+                (content)
+            }
+        }
+    }
+}
+
+fn login_page(me: Option<&DemoAccount>, email: &str, error: Option<&str>) -> Markup {
+    layout(
+        "Log in",
+        html! {
+            @if let Some(me) = me {
+                p { "You are logged in as " (me.email) ". " a href="/" { "Home" } }
+            }
+            @if let Some(error) = error {
+                p.error role="alert" { (error) }
+            }
+            form method="post" action="/login" {
+                label { "Email " input type="email" name="email" value=(email) autocomplete="username" required; }
+                label { "Password " input type="password" name="password" autocomplete="current-password" required; }
+                button type="submit" { "Log in" }
+            }
+            h2 { "Demo accounts" }
+            p { "Every account's password is " code { (DEMO_PASSWORD) } "." }
+            table {
+                tr { th { "Email" } th { "Company" } th { "Class" } th { "Roles" } th { "Person" } }
+                @for a in DEMO_ACCOUNTS {
+                    tr {
+                        td { code { (a.email) } }
+                        td { (a.company) }
+                        td { (a.class) }
+                        td { (a.roles.join(", ")) }
+                        td { (a.person) }
+                    }
+                }
+            }
+        },
+    )
+}
+
+fn home_page(me: &DemoAccount) -> Markup {
+    layout(
+        "Demo App",
+        html! {
+            p.whoami { "Logged in as " (me.email) " (" (me.class) ", " (me.company) ")" }
+            nav {
+                a href="/_mfa/settings" { "2FA settings" }
+                @if me.class == "admin" {
+                    a href="/_mfa/admin/security" { "Company security" }
+                }
+                a href="/api/me" { "/api/me" }
+                a href="/logout" { "Log out" }
+            }
+        },
+    )
+}
+
+fn not_found_page() -> Markup {
+    layout(
+        "Not found",
+        html! { p { "No such page. " a href="/" { "Home" } } },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::AccountClass;
+
+    fn request(route: Route, token: Option<&str>, body: &str) -> DemoRequest {
+        DemoRequest {
+            route,
+            token: token.map(str::to_owned),
+            content_type: Some(HeaderValue::from_static(
+                "application/x-www-form-urlencoded",
+            )),
+            body: body.as_bytes().to_vec(),
+        }
+    }
+
+    fn header<'r>(reply: &'r Reply, name: &HeaderName) -> Option<&'r str> {
+        reply
+            .headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .and_then(|(_, v)| v.to_str().ok())
+    }
+
+    /// Logs in through the handler and returns the session token.
+    fn log_in(app: &DemoApp, email: &str) -> String {
+        let reply = app.handle(request(
+            Route::LoginSubmit,
+            None,
+            &format!("email={email}&password=demo"),
+        ));
+        assert_eq!(reply.status, StatusCode::SEE_OTHER);
+        let cookie = header(&reply, &SET_COOKIE).expect("login sets a cookie");
+        session_token(std::iter::once(
+            cookie.split(';').next().unwrap().as_bytes(),
+        ))
+        .unwrap()
+    }
+
+    #[test]
+    fn every_account_is_well_formed() {
+        for a in DEMO_ACCOUNTS {
+            assert!(AccountClass::parse(a.class).is_some(), "{}", a.email);
+            assert!(
+                a.email.ends_with(&format!("@{}.example", a.company)),
+                "{}",
+                a.email
+            );
+            assert!(a.class == "admin" || a.roles.is_empty(), "{}", a.email);
+        }
+    }
+
+    #[test]
+    fn linked_accounts_share_a_person() {
+        assert_eq!(
+            find_account("hanako@acme.example").unwrap().person,
+            "hanako"
+        );
+        assert_eq!(
+            find_account("hanako.admin@acme.example").unwrap().person,
+            "hanako"
+        );
+        assert_eq!(
+            find_account("jiro@acme.example").unwrap().person,
+            "jiro@acme.example"
+        );
+        assert_eq!(
+            find_account("kei.admin@globex.example").unwrap().roles,
+            ["admin", "stress_check_officer"]
+        );
+        assert!(find_account("nobody@acme.example").is_none());
+    }
+
+    #[test]
+    fn credentials_need_a_known_email_and_the_demo_password() {
+        assert_eq!(
+            check_credentials("taro@globex.example", "demo")
+                .unwrap()
+                .company,
+            "globex"
+        );
+        assert_eq!(
+            check_credentials(" taro@globex.example ", "demo")
+                .unwrap()
+                .email,
+            "taro@globex.example"
+        );
+        assert!(check_credentials("taro@globex.example", "Demo").is_none());
+        assert!(check_credentials("taro@globex.example", "").is_none());
+        assert!(check_credentials("nobody@globex.example", "demo").is_none());
+    }
+
+    #[test]
+    fn session_token_is_found_among_joined_cookie_headers() {
+        let check = |headers: &[&[u8]], expected: Option<&str>| {
+            assert_eq!(
+                session_token(headers.iter().copied()).as_deref(),
+                expected,
+                "{headers:?}"
+            );
+        };
+        check(&[b"demo_session=abc"], Some("abc"));
+        check(&[b"a=1; demo_session=abc; b=2"], Some("abc"));
+        check(&[b"a=1", b"demo_session=abc"], Some("abc"));
+        check(&[b"\xff\xfe", b"demo_session=abc"], Some("abc"));
+        check(&[b"garbage;;==; demo_session=abc"], Some("abc"));
+        check(&[b"demo_session="], None);
+        check(&[b"other=abc"], None);
+        check(&[], None);
+    }
+
+    #[test]
+    fn login_form_needs_both_fields() {
+        let form = LoginForm::parse(b"email=jiro%40acme.example&password=demo&extra=1").unwrap();
+        assert_eq!(
+            form,
+            LoginForm {
+                email: "jiro@acme.example".into(),
+                password: "demo".into()
+            }
+        );
+        assert!(LoginForm::parse(b"email=jiro%40acme.example").is_none());
+        assert!(LoginForm::parse(b"email=&password=demo").is_none());
+        assert!(LoginForm::parse(b"\xff\x00=%zz&&=").is_none());
+    }
+
+    #[test]
+    fn form_content_type_is_recognised() {
+        let form = |s: &'static str| is_form(Some(&HeaderValue::from_static(s)));
+        assert!(form("application/x-www-form-urlencoded"));
+        assert!(form("Application/X-WWW-Form-Urlencoded; charset=UTF-8"));
+        assert!(!form("application/json"));
+        assert!(!is_form(None));
+    }
+
+    #[test]
+    fn routes_by_method_and_path() {
+        assert_eq!(Route::of(&Method::GET, "/login"), Route::LoginForm);
+        assert_eq!(Route::of(&Method::POST, "/login"), Route::LoginSubmit);
+        assert_eq!(Route::of(&Method::HEAD, "/"), Route::Home);
+        assert_eq!(Route::of(&Method::POST, "/api/echo"), Route::ApiEcho);
+        assert_eq!(Route::of(&Method::GET, "/api/echo"), Route::NotFound);
+        assert_eq!(Route::of(&Method::POST, "/"), Route::NotFound);
+        assert_eq!(Route::of(&Method::GET, "/nope"), Route::NotFound);
+    }
+
+    #[test]
+    fn login_then_whoami_then_logout() {
+        let app = DemoApp::new();
+        let token = log_in(&app, "hanako.admin%40acme.example");
+        assert_eq!(token.len(), 32);
+
+        let me = app.handle(request(Route::ApiMe, Some(&token), ""));
+        assert_eq!(me.status, StatusCode::OK);
+        let me: Value = serde_json::from_slice(&me.body).unwrap();
+        assert_eq!(
+            me,
+            json!({"account": "hanako.admin@acme.example", "company": "acme", "class": "admin",
+                   "person": "hanako", "roles": ["admin"], "email": "hanako.admin@acme.example"})
+        );
+        let home = app.handle(request(Route::Home, Some(&token), ""));
+        let home = String::from_utf8(home.body).unwrap();
+        assert!(home.contains("Logged in as hanako.admin@acme.example (admin, acme)"));
+        assert!(home.contains("/_mfa/admin/security"));
+
+        let logout = app.handle(request(Route::Logout, Some(&token), ""));
+        assert_eq!(header(&logout, &LOCATION), Some("/login"));
+        assert_eq!(
+            header(&logout, &SET_COOKIE),
+            Some("demo_session=; Max-Age=0; Path=/")
+        );
+        assert_eq!(
+            app.handle(request(Route::ApiMe, Some(&token), "")).status,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+
+    #[test]
+    fn a_new_login_ends_the_previous_session() {
+        let app = DemoApp::new();
+        let first = log_in(&app, "jiro%40acme.example");
+        let reply = app.handle(request(
+            Route::LoginSubmit,
+            Some(&first),
+            "email=taro%40globex.example&password=demo",
+        ));
+        assert_eq!(reply.status, StatusCode::SEE_OTHER);
+        assert_eq!(
+            app.handle(request(Route::ApiData, Some(&first), "")).status,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+
+    #[test]
+    fn anonymous_and_bad_logins_are_refused() {
+        let app = DemoApp::new();
+        let home = app.handle(request(Route::Home, Some("forged"), ""));
+        assert_eq!(home.status, StatusCode::SEE_OTHER);
+        assert_eq!(header(&home, &LOCATION), Some("/login"));
+        let data = app.handle(request(Route::ApiData, None, ""));
+        assert_eq!(data.status, StatusCode::UNAUTHORIZED);
+        assert_eq!(data.body, br#"{"error":"not_logged_in"}"#);
+        let bad = app.handle(request(
+            Route::LoginSubmit,
+            None,
+            "email=jiro%40acme.example&password=nope",
+        ));
+        assert_eq!(bad.status, StatusCode::UNAUTHORIZED);
+        assert!(header(&bad, &SET_COOKIE).is_none());
+        let missing = app.handle(request(
+            Route::LoginSubmit,
+            None,
+            "email=jiro%40acme.example",
+        ));
+        assert_eq!(missing.status, StatusCode::BAD_REQUEST);
+        let mut json_login = request(Route::LoginSubmit, None, "{}");
+        json_login.content_type = Some(HeaderValue::from_static("application/json"));
+        assert_eq!(
+            app.handle(json_login).status,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE
+        );
+    }
+
+    #[test]
+    fn echo_returns_body_and_content_type() {
+        let app = DemoApp::new();
+        let mut req = request(Route::ApiEcho, None, "");
+        req.content_type = Some(HeaderValue::from_static("application/x-custom"));
+        req.body = vec![0, 1, 2, 255];
+        let response = app.handle(req).into_response();
+        assert_eq!(response.headers()[CONTENT_TYPE], "application/x-custom");
+        assert_eq!(response.headers()[CONTENT_LENGTH], "4");
+        assert_eq!(response.headers()["x-demo-app"], "1");
+        assert_eq!(response.body(), &[0, 1, 2, 255]);
+    }
+
+    /// Serves the app on a loopback port through pingora's real HTTP/1 code
+    /// and returns the address; the server lives as long as the runtime.
+    async fn serve_on_loopback() -> std::net::SocketAddr {
+        use pingora::protocols::l4::stream::Stream as L4Stream;
+        use std::sync::Arc;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let app = Arc::new(HttpServer::new_app(DemoApp::new()));
+        // The sender lives in the accept task: dropping it would read as shutdown.
+        let (shutdown_tx, shutdown) = tokio::sync::watch::channel(false);
+        tokio::spawn(async move {
+            let _shutdown_tx = shutdown_tx;
+            while let Ok((tcp, _)) = listener.accept().await {
+                let stream: pingora::protocols::Stream = Box::new(L4Stream::from(tcp));
+                let (app, shutdown) = (app.clone(), shutdown.clone());
+                tokio::spawn(Service::handle_event(stream, app, shutdown));
+            }
+        });
+        addr
+    }
+
+    /// Reads one response (headers + `Content-Length` body) off `conn`.
+    async fn read_response(
+        conn: &mut tokio::io::BufReader<tokio::net::TcpStream>,
+        head: bool,
+    ) -> (String, Vec<u8>) {
+        use tokio::io::{AsyncBufReadExt, AsyncReadExt};
+        let mut headers = String::new();
+        loop {
+            let mut line = String::new();
+            assert!(
+                conn.read_line(&mut line).await.unwrap() > 0,
+                "connection closed"
+            );
+            if line == "\r\n" {
+                break;
+            }
+            // Lowercase the header name only: the cookie value is case-sensitive.
+            match line.split_once(':') {
+                Some((name, value)) => {
+                    headers.push_str(&format!("{}:{value}", name.to_ascii_lowercase()))
+                }
+                None => headers.push_str(&line),
+            }
+        }
+        let length: usize = headers
+            .lines()
+            .find_map(|l| l.strip_prefix("content-length: "))
+            .map(|n| n.trim().parse().unwrap())
+            .unwrap_or_else(|| {
+                // Only an interim (1xx) response may come without a length.
+                assert!(
+                    headers.starts_with("HTTP/1.1 1"),
+                    "no content-length: {headers}"
+                );
+                0
+            });
+        let mut body = vec![0; if head { 0 } else { length }];
+        conn.read_exact(&mut body).await.unwrap();
+        (headers, body)
+    }
+
+    #[tokio::test]
+    async fn serves_over_http1_with_keep_alive() {
+        use tokio::io::AsyncWriteExt;
+        let addr = serve_on_loopback().await;
+        let mut conn =
+            tokio::io::BufReader::new(tokio::net::TcpStream::connect(addr).await.unwrap());
+
+        let form = "email=cand%40globex.example&password=demo";
+        let login = format!(
+            "POST /login HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n\
+             Content-Length: {}\r\n\r\n{form}",
+            form.len()
+        );
+        conn.get_mut().write_all(login.as_bytes()).await.unwrap();
+        let (headers, _) = read_response(&mut conn, false).await;
+        assert!(headers.starts_with("HTTP/1.1 303"), "{headers}");
+        assert!(
+            headers.contains("x-demo-app: 1") && headers.contains("location: /\r\n"),
+            "{headers}"
+        );
+        let token = headers.split("demo_session=").nth(1).unwrap()[..32].to_owned();
+
+        // Same connection: the session works and HEAD carries no body.
+        let me = format!(
+            "GET /api/me HTTP/1.1\r\nHost: x\r\nCookie: a=1\r\nCookie: demo_session={token}\r\n\r\n"
+        );
+        conn.get_mut().write_all(me.as_bytes()).await.unwrap();
+        let (headers, body) = read_response(&mut conn, false).await;
+        assert!(headers.starts_with("HTTP/1.1 200"), "{headers}");
+        let me: Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(
+            (me["class"].as_str(), me["company"].as_str()),
+            (Some("candidate"), Some("globex"))
+        );
+
+        conn.get_mut()
+            .write_all(b"HEAD /static/app.css HTTP/1.1\r\nHost: x\r\n\r\n")
+            .await
+            .unwrap();
+        let (headers, _) = read_response(&mut conn, true).await;
+        assert!(headers.contains("content-type: text/css"), "{headers}");
+
+        let echo = b"POST /api/echo HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Type: text/x-demo\r\nContent-Length: 5\r\n\r\nhello";
+        conn.get_mut().write_all(echo).await.unwrap();
+        let (headers, _) = read_response(&mut conn, false).await;
+        assert!(headers.starts_with("HTTP/1.1 100"), "{headers}");
+        let (headers, body) = read_response(&mut conn, false).await;
+        assert!(headers.contains("content-type: text/x-demo"), "{headers}");
+        assert_eq!(body, b"hello");
+
+        let huge = b"POST /login HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 999999\r\n\r\n";
+        conn.get_mut().write_all(huge).await.unwrap();
+        let (headers, _) = read_response(&mut conn, false).await;
+        assert!(headers.starts_with("HTTP/1.1 413"), "{headers}");
+        // The unread body makes the connection unusable: it is closed.
+        assert!(headers.contains("connection: close"), "{headers}");
+    }
+}

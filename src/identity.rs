@@ -1,1 +1,243 @@
-//! TODO
+//! Who is logged in: asks the app's whoami endpoint with the session cookie
+//! only, maps the JSON answer to an `Identity`, and caches the answer for a
+//! short TTL in a bounded cache keyed by a hash of the cookie value (never
+//! the value itself). An unreachable, slow or confused endpoint is an error
+//! that the caller turns into a 503: we fail closed, never open.
+
+use crate::config::{FieldMap, IdentityConfig};
+use crate::domain::{AccountClass, Identity};
+use sha2::{Digest, Sha256};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Largest whoami answer we read.
+const MAX_BODY: usize = 64 * 1024;
+
+/// The answer about one app session.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Lookup {
+    /// The app says nobody is logged in with this cookie: pass through.
+    Anonymous,
+    Known(Arc<Identity>),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum IdentityError {
+    #[error("whoami endpoint unreachable: {0}")]
+    Unreachable(String),
+    #[error("whoami endpoint timed out")]
+    Timeout,
+    #[error("whoami endpoint answered HTTP {0}")]
+    Status(u16),
+    #[error("whoami answer is unusable: {0}")]
+    BadAnswer(String),
+}
+
+pub struct IdentitySource {
+    client: reqwest::Client,
+    url: String,
+    cookie_name: String,
+    fields: FieldMap,
+    ttl: Duration,
+    cache: quick_cache::sync::Cache<[u8; 32], (Lookup, Instant)>,
+}
+
+impl IdentitySource {
+    pub fn new(cfg: &IdentityConfig, upstream_base: &str) -> Result<Self, IdentityError> {
+        let client = reqwest::Client::builder()
+            .timeout(cfg.whoami_timeout)
+            .connect_timeout(cfg.whoami_timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .pool_max_idle_per_host(64)
+            .build()
+            .map_err(|e| IdentityError::Unreachable(e.to_string()))?;
+        Ok(IdentitySource {
+            client,
+            url: format!("{upstream_base}{}", cfg.whoami_path),
+            cookie_name: cfg.session_cookie.clone(),
+            fields: cfg.fields.clone(),
+            ttl: cfg.cache_ttl,
+            cache: quick_cache::sync::Cache::new(cfg.cache_size),
+        })
+    }
+
+    /// Who owns the app session whose cookie value is `session_value`.
+    pub async fn lookup(&self, session_value: &str) -> Result<Lookup, IdentityError> {
+        let key = cache_key(&self.cookie_name, session_value);
+        if let Some((lookup, at)) = self.cache.get(&key) {
+            if at.elapsed() < self.ttl {
+                return Ok(lookup);
+            }
+        }
+        let lookup = self.ask(session_value).await?;
+        self.cache.insert(key, (lookup.clone(), Instant::now()));
+        Ok(lookup)
+    }
+
+    /// Forget a session's cached identity (e.g. after its verified state changed hands).
+    pub fn forget(&self, session_value: &str) {
+        self.cache
+            .remove(&cache_key(&self.cookie_name, session_value));
+    }
+
+    async fn ask(&self, session_value: &str) -> Result<Lookup, IdentityError> {
+        let cookie = format!("{}={session_value}", self.cookie_name);
+        let mut response = self
+            .client
+            .get(&self.url)
+            .header(reqwest::header::COOKIE, cookie)
+            .header(reqwest::header::ACCEPT, "application/json")
+            .send()
+            .await
+            .map_err(classify)?;
+        match response.status().as_u16() {
+            200 => {}
+            401 | 403 => return Ok(Lookup::Anonymous),
+            other => return Err(IdentityError::Status(other)),
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(classify)? {
+            if body.len() + chunk.len() > MAX_BODY {
+                return Err(IdentityError::BadAnswer("body over 64 KiB".into()));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        let json: serde_json::Value =
+            serde_json::from_slice(&body).map_err(|e| IdentityError::BadAnswer(e.to_string()))?;
+        let identity = map_identity(&json, &self.fields).map_err(IdentityError::BadAnswer)?;
+        Ok(Lookup::Known(Arc::new(identity)))
+    }
+}
+
+fn classify(e: reqwest::Error) -> IdentityError {
+    if e.is_timeout() {
+        IdentityError::Timeout
+    } else {
+        IdentityError::Unreachable(e.to_string())
+    }
+}
+
+fn cache_key(cookie_name: &str, value: &str) -> [u8; 32] {
+    let mut h = Sha256::new();
+    h.update(cookie_name.as_bytes());
+    h.update([0]);
+    h.update(value.as_bytes());
+    h.finalize().into()
+}
+
+const MAX_FIELD: usize = 320;
+
+/// Map a whoami JSON object to an identity with the configured field names.
+/// `account`, `company` and `class` are required strings; `person` defaults
+/// to the account; `roles` is a list of strings; `email` is optional.
+pub fn map_identity(json: &serde_json::Value, fields: &FieldMap) -> Result<Identity, String> {
+    let obj = json.as_object().ok_or("not a JSON object")?;
+    let text = |name: &str| -> Result<Option<String>, String> {
+        match obj.get(name) {
+            None | Some(serde_json::Value::Null) => Ok(None),
+            Some(serde_json::Value::String(s)) if s.is_empty() => Ok(None),
+            Some(serde_json::Value::String(s)) if s.len() <= MAX_FIELD => Ok(Some(s.clone())),
+            Some(serde_json::Value::String(_)) => Err(format!("field `{name}` is too long")),
+            Some(_) => Err(format!("field `{name}` is not a string")),
+        }
+    };
+    let required = |name: &str| text(name)?.ok_or_else(|| format!("field `{name}` is missing"));
+    let account = required(&fields.account)?;
+    let company = required(&fields.company)?;
+    let class_text = required(&fields.class)?;
+    let class = AccountClass::parse(&class_text).ok_or_else(|| {
+        format!(
+            "field `{}` must be candidate, employee or admin",
+            fields.class
+        )
+    })?;
+    let person = text(&fields.person)?.unwrap_or_else(|| account.clone());
+    let roles = match obj.get(&fields.roles) {
+        None | Some(serde_json::Value::Null) => Vec::new(),
+        Some(serde_json::Value::Array(items)) if items.len() <= 64 => items
+            .iter()
+            .map(|r| r.as_str().map(str::to_owned))
+            .collect::<Option<Vec<_>>>()
+            .ok_or_else(|| format!("field `{}` must list strings", fields.roles))?,
+        Some(_) => {
+            return Err(format!(
+                "field `{}` must be a list of strings",
+                fields.roles
+            ));
+        }
+    };
+    let email = text(&fields.email)?;
+    Ok(Identity {
+        account,
+        company,
+        class,
+        roles,
+        person,
+        email,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn fields() -> FieldMap {
+        FieldMap {
+            account: "account".into(),
+            company: "company".into(),
+            class: "class".into(),
+            person: "person".into(),
+            roles: "roles".into(),
+            email: "email".into(),
+        }
+    }
+
+    #[test]
+    fn maps_a_full_answer() {
+        let id = map_identity(
+            &json!({"account":"a@x","company":"acme","class":"admin","person":"p","roles":["admin"],"email":"a@x"}),
+            &fields(),
+        )
+        .unwrap();
+        assert_eq!(id.person, "p");
+        assert_eq!(id.class, AccountClass::Admin);
+        assert!(id.may_manage_policy());
+    }
+
+    #[test]
+    fn person_defaults_to_account() {
+        let id = map_identity(
+            &json!({"account":"a@x","company":"acme","class":"employee"}),
+            &fields(),
+        )
+        .unwrap();
+        assert_eq!(id.person, "a@x");
+        assert!(id.roles.is_empty());
+    }
+
+    #[test]
+    fn custom_field_names_are_used() {
+        let mut f = fields();
+        f.account = "sub".into();
+        f.company = "tenant".into();
+        let id = map_identity(&json!({"sub":"u1","tenant":"t","class":"candidate"}), &f).unwrap();
+        assert_eq!((id.account.as_str(), id.company.as_str()), ("u1", "t"));
+    }
+
+    #[test]
+    fn garbage_answers_are_errors() {
+        for bad in [
+            json!([]),
+            json!("x"),
+            json!({"company":"acme","class":"employee"}),
+            json!({"account":"a","company":"acme","class":"root"}),
+            json!({"account":1,"company":"acme","class":"employee"}),
+            json!({"account":"a","company":"acme","class":"employee","roles":"admin"}),
+            json!({"account":"a","company":"acme","class":"employee","roles":[1]}),
+            json!({"account":"a".repeat(1000),"company":"acme","class":"employee"}),
+        ] {
+            assert!(map_identity(&bad, &fields()).is_err(), "{bad}");
+        }
+    }
+}

@@ -12,6 +12,7 @@ pub mod config;
 pub mod decision;
 pub mod demo;
 pub mod domain;
+pub mod gate;
 pub mod identity;
 pub mod keys;
 pub mod pages;

@@ -1,0 +1,378 @@
+//! The serde shape of the YAML file, and nothing more: every section and
+//! field the file may hold, their defaults, and the scalars that are parsed
+//! while reading (durations, the listen address, the few fixed words), so
+//! that a bad value is reported with its line. Unknown fields are errors
+//! everywhere. Checks across fields, ranges and secrets belong to `load.rs`,
+//! which turns these types into the validated `Config`.
+
+use crate::domain::Enforcement;
+use serde::Deserialize;
+use serde::de::{self, Deserializer, MapAccess, Visitor};
+use std::collections::BTreeMap;
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawConfig {
+    #[serde(deserialize_with = "socket_addr")]
+    pub listen: SocketAddr,
+    pub upstream: RawUpstream,
+    pub identity: RawIdentity,
+    pub store: RawStore,
+    pub secrets: RawSecrets,
+    #[serde(default)]
+    pub totp: RawTotp,
+    #[serde(default)]
+    pub cookie: RawCookie,
+    #[serde(default, deserialize_with = "unique_map")]
+    pub companies: BTreeMap<String, Enforcement>,
+    #[serde(default)]
+    pub bypass: Vec<String>,
+    #[serde(default = "defaults::max_failures")]
+    pub max_failures: u32,
+    #[serde(default = "defaults::prefix")]
+    pub prefix: String,
+    #[serde(default)]
+    pub ui: RawUi,
+    #[serde(default)]
+    pub server: RawServer,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawUpstream {
+    pub address: String,
+    #[serde(default)]
+    pub tls: bool,
+    /// Defaults to the host part of `address`.
+    #[serde(default)]
+    pub sni: Option<String>,
+    #[serde(default = "defaults::connect_timeout", deserialize_with = "duration")]
+    pub connect_timeout: Duration,
+    #[serde(default = "defaults::io_timeout", deserialize_with = "duration")]
+    pub read_timeout: Duration,
+    #[serde(default = "defaults::io_timeout", deserialize_with = "duration")]
+    pub write_timeout: Duration,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawIdentity {
+    #[serde(default)]
+    pub source: IdentitySource,
+    pub session_cookie: String,
+    pub whoami_path: String,
+    #[serde(default = "defaults::whoami_timeout", deserialize_with = "duration")]
+    pub whoami_timeout: Duration,
+    #[serde(default)]
+    pub fields: RawFields,
+    #[serde(default = "defaults::cache_ttl", deserialize_with = "duration")]
+    pub cache_ttl: Duration,
+    #[serde(default = "defaults::cache_size")]
+    pub cache_size: usize,
+}
+
+/// Where identities come from. Trusted SSO headers (`headers`) come later;
+/// until then serde rejects every other word, listing the allowed ones.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub(super) enum IdentitySource {
+    #[default]
+    Whoami,
+}
+
+/// JSON field names of the whoami answer; each defaults to its own name.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub(super) struct RawFields {
+    pub account: String,
+    pub company: String,
+    pub class: String,
+    pub person: String,
+    pub roles: String,
+    pub email: String,
+}
+
+impl Default for RawFields {
+    fn default() -> Self {
+        Self {
+            account: "account".into(),
+            company: "company".into(),
+            class: "class".into(),
+            person: "person".into(),
+            roles: "roles".into(),
+            email: "email".into(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawStore {
+    pub path: PathBuf,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawSecrets {
+    pub hmac_key: RawSecret,
+    pub encryption_key: RawSecret,
+}
+
+/// Where a key is read from: exactly one of an environment variable or a
+/// file. Key material never appears in the YAML itself.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawSecret {
+    pub env: Option<String>,
+    pub file: Option<PathBuf>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub(super) struct RawTotp {
+    /// Defaults to `ui.app_name`.
+    pub issuer: Option<String>,
+    pub skew: u8,
+}
+
+impl Default for RawTotp {
+    fn default() -> Self {
+        Self {
+            issuer: None,
+            skew: 1,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub(super) struct RawCookie {
+    pub name: String,
+    pub secure: bool,
+    #[serde(deserialize_with = "duration")]
+    pub max_age: Duration,
+}
+
+impl Default for RawCookie {
+    fn default() -> Self {
+        Self {
+            name: "mfa_gate".into(),
+            secure: true,
+            max_age: Duration::from_secs(12 * 3600),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub(super) struct RawUi {
+    pub default_locale: RawLocale,
+    pub app_name: String,
+}
+
+impl Default for RawUi {
+    fn default() -> Self {
+        Self {
+            default_locale: RawLocale::Ja,
+            app_name: "mfa-gate".into(),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub(super) enum RawLocale {
+    Ja,
+    En,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub(super) struct RawServer {
+    pub threads: usize,
+    #[serde(deserialize_with = "duration")]
+    pub grace_period: Duration,
+}
+
+impl Default for RawServer {
+    fn default() -> Self {
+        Self {
+            threads: 2,
+            grace_period: Duration::from_secs(10),
+        }
+    }
+}
+
+/// Defaults of fields whose section has required fields too.
+mod defaults {
+    use std::time::Duration;
+
+    pub fn max_failures() -> u32 {
+        10
+    }
+    pub fn prefix() -> String {
+        "/_mfa".into()
+    }
+    pub fn connect_timeout() -> Duration {
+        Duration::from_secs(2)
+    }
+    pub fn io_timeout() -> Duration {
+        Duration::from_secs(30)
+    }
+    pub fn whoami_timeout() -> Duration {
+        Duration::from_secs(2)
+    }
+    pub fn cache_ttl() -> Duration {
+        Duration::from_secs(10)
+    }
+    pub fn cache_size() -> usize {
+        100_000
+    }
+}
+
+/// Parses a human duration: one or more `<digits><unit>` pairs with unit
+/// `ms`, `s`, `m`, `h` or `d`, e.g. `250ms`, `5s`, `1h30m`. No spaces, no
+/// sign, no fractions; `None` on anything else or on overflow.
+pub(super) fn parse_duration(text: &str) -> Option<Duration> {
+    let mut rest = text;
+    let mut total = Duration::ZERO;
+    if rest.is_empty() {
+        return None;
+    }
+    while !rest.is_empty() {
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        let unit_len = rest[digits..]
+            .bytes()
+            .take_while(u8::is_ascii_alphabetic)
+            .count();
+        if digits == 0 || unit_len == 0 {
+            return None;
+        }
+        let n: u64 = rest[..digits].parse().ok()?;
+        let part = match &rest[digits..digits + unit_len] {
+            "ms" => Duration::from_millis(n),
+            "s" => Duration::from_secs(n),
+            "m" => Duration::from_secs(n.checked_mul(60)?),
+            "h" => Duration::from_secs(n.checked_mul(3600)?),
+            "d" => Duration::from_secs(n.checked_mul(86_400)?),
+            _ => return None,
+        };
+        total = total.checked_add(part)?;
+        rest = &rest[digits + unit_len..];
+    }
+    Some(total)
+}
+
+fn invalid_duration(shown: &dyn fmt::Display) -> String {
+    format!("invalid duration \"{shown}\" (expected e.g. 500ms, 5s, 10m, 12h)")
+}
+
+/// `deserialize_with` for durations; a bare number is refused too, since
+/// its unit would be a guess.
+fn duration<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Duration, D::Error> {
+    struct DurationVisitor;
+
+    impl Visitor<'_> for DurationVisitor {
+        type Value = Duration;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a duration such as 500ms, 5s, 10m or 12h")
+        }
+
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Duration, E> {
+            parse_duration(v).ok_or_else(|| E::custom(invalid_duration(&v)))
+        }
+
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Duration, E> {
+            Err(E::custom(invalid_duration(&v)))
+        }
+
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Duration, E> {
+            Err(E::custom(invalid_duration(&v)))
+        }
+
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<Duration, E> {
+            Err(E::custom(invalid_duration(&v)))
+        }
+    }
+
+    deserializer.deserialize_any(DurationVisitor)
+}
+
+/// `deserialize_with` for the listen address: an IP literal and a port
+/// (a host name would be resolved at start-up, and could change).
+fn socket_addr<'de, D: Deserializer<'de>>(deserializer: D) -> Result<SocketAddr, D::Error> {
+    let text = String::deserialize(deserializer)?;
+    text.parse().map_err(|_| {
+        de::Error::custom(format!(
+            "invalid address \"{text}\" (expected IP:port, e.g. 127.0.0.1:8080 or [::]:8080)"
+        ))
+    })
+}
+
+/// `deserialize_with` for maps that refuses a key given twice (a plain map
+/// would silently keep the last one).
+fn unique_map<'de, D, V>(deserializer: D) -> Result<BTreeMap<String, V>, D::Error>
+where
+    D: Deserializer<'de>,
+    V: Deserialize<'de>,
+{
+    struct UniqueMap<V>(std::marker::PhantomData<V>);
+
+    impl<'de, V: Deserialize<'de>> Visitor<'de> for UniqueMap<V> {
+        type Value = BTreeMap<String, V>;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a mapping")
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut out = BTreeMap::new();
+            while let Some((key, value)) = map.next_entry::<String, V>()? {
+                if out.contains_key(&key) {
+                    return Err(de::Error::custom(format!("`{key}` is given twice")));
+                }
+                out.insert(key, value);
+            }
+            Ok(out)
+        }
+    }
+
+    deserializer.deserialize_map(UniqueMap(std::marker::PhantomData))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_duration;
+    use std::time::Duration;
+
+    fn check(text: &str, expected: Option<Duration>) {
+        assert_eq!(parse_duration(text), expected, "{text:?}");
+    }
+
+    #[test]
+    fn durations_parse_in_the_documented_units() {
+        check("250ms", Some(Duration::from_millis(250)));
+        check("5s", Some(Duration::from_secs(5)));
+        check("10m", Some(Duration::from_secs(600)));
+        check("12h", Some(Duration::from_secs(43_200)));
+        check("1d", Some(Duration::from_secs(86_400)));
+        check("1h30m", Some(Duration::from_secs(5_400)));
+        check("0s", Some(Duration::ZERO));
+    }
+
+    #[test]
+    fn malformed_durations_are_refused() {
+        for bad in [
+            "", "5", "s", "5 sec", "5sec", " 5s", "-5s", "1.5s", "5S", "5s ", "ms",
+        ] {
+            check(bad, None);
+        }
+        check("99999999999999999999d", None);
+        check("999999999999999999d", None);
+    }
+}

@@ -21,7 +21,9 @@ pub enum StoreError {
     Open { path: String, detail: String },
 }
 
-/// What an update function wants done with the person's record.
+/// What an update function wants done with the person's record. Lives only
+/// for one call, so its size does not matter.
+#[allow(clippy::large_enum_variant)]
 pub enum Update {
     /// Leave the record as it is (the outcome needs no write).
     Keep,

@@ -1,0 +1,503 @@
+//! The on-disk formats of the store, and their conversion to and from the
+//! domain types. Every stored value is a serde_json object tagged with its
+//! format version (`{"v":"1",...}`), decoded into a `…V1` mirror struct and
+//! only then converted into `crate::domain`: the domain types can change
+//! freely, and a change of the disk format is a new variant here (`V2`) plus
+//! an upgrade in `into_domain`, never an edit of a `V1` struct. Bytes
+//! (sealed secrets, salts, hashes) are stored as base64 strings. Reading a
+//! value that does not decode gives `StoreError::Corrupt`, never a panic.
+//! This file does no I/O: `sled_store.rs` owns the engine.
+
+use serde::{Deserialize, Serialize};
+
+use super::StoreError;
+use crate::domain::{
+    AuditEvent, AuditKind, BackupCodeSet, Enforcement, Enrollment, PendingEnrollment, PersonKey,
+    PersonRecord,
+};
+
+// ---------------------------------------------------------------------------
+// Encoding and decoding: the only functions `sled_store.rs` calls.
+
+pub fn encode_person(record: &PersonRecord) -> Result<Vec<u8>, StoreError> {
+    encode("person", &StoredPerson::V1(PersonV1::from(record)))
+}
+
+pub fn decode_person(bytes: &[u8]) -> Result<PersonRecord, StoreError> {
+    match decode::<StoredPerson>("person", bytes)? {
+        StoredPerson::V1(v1) => Ok(v1.into()),
+    }
+}
+
+pub fn encode_policy(policy: Enforcement) -> Result<Vec<u8>, StoreError> {
+    encode(
+        "policy",
+        &StoredPolicy::V1(PolicyV1 {
+            enforcement: policy.into(),
+        }),
+    )
+}
+
+pub fn decode_policy(bytes: &[u8]) -> Result<Enforcement, StoreError> {
+    match decode::<StoredPolicy>("policy", bytes)? {
+        StoredPolicy::V1(v1) => Ok(v1.enforcement.into()),
+    }
+}
+
+pub fn encode_account_link(key: &PersonKey) -> Result<Vec<u8>, StoreError> {
+    encode(
+        "account link",
+        &StoredAccountLink::V1(AccountLinkV1 {
+            person: key.clone(),
+        }),
+    )
+}
+
+pub fn decode_account_link(bytes: &[u8]) -> Result<PersonKey, StoreError> {
+    match decode::<StoredAccountLink>("account link", bytes)? {
+        StoredAccountLink::V1(v1) => Ok(v1.person),
+    }
+}
+
+pub fn encode_audit(event: &AuditEvent) -> Result<Vec<u8>, StoreError> {
+    encode("audit event", &StoredAudit::V1(AuditV1::from(event)))
+}
+
+pub fn decode_audit(bytes: &[u8]) -> Result<AuditEvent, StoreError> {
+    match decode::<StoredAudit>("audit event", bytes)? {
+        StoredAudit::V1(v1) => Ok(v1.into()),
+    }
+}
+
+fn encode<T: Serialize>(what: &'static str, value: &T) -> Result<Vec<u8>, StoreError> {
+    // Cannot fail for these types (no maps with non-string keys, no custom
+    // serializers that error); mapped rather than unwrapped all the same.
+    serde_json::to_vec(value).map_err(|e| StoreError::Engine(format!("encoding {what}: {e}")))
+}
+
+fn decode<'a, T: Deserialize<'a>>(what: &'static str, bytes: &'a [u8]) -> Result<T, StoreError> {
+    serde_json::from_slice(bytes).map_err(|e| StoreError::Corrupt {
+        what,
+        detail: e.to_string(),
+    })
+}
+
+// ---------------------------------------------------------------------------
+// Person record (tree "persons").
+
+#[derive(Serialize, Deserialize)]
+#[serde(tag = "v")]
+enum StoredPerson {
+    #[serde(rename = "1")]
+    V1(PersonV1),
+}
+
+// `deny_unknown_fields`: a field this version does not know means a newer
+// writer; rewriting the record would silently drop it, so refuse to read.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PersonV1 {
+    enrollment: Option<EnrollmentV1>,
+    pending: Option<PendingEnrollmentV1>,
+    backup_codes: Option<BackupCodeSetV1>,
+    last_step: Option<u64>,
+    failures: u32,
+    locked_at: Option<i64>,
+    accounts: Vec<String>,
+}
+
+// The mirrors holding sealed secrets and hashes deliberately implement no
+// `Debug`, so they cannot end up in a log line.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EnrollmentV1 {
+    id: u64,
+    #[serde(with = "b64")]
+    sealed_secret: Vec<u8>,
+    enrolled_at: i64,
+    enrolled_by: String,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PendingEnrollmentV1 {
+    #[serde(with = "b64")]
+    sealed_secret: Vec<u8>,
+    started_at: i64,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BackupCodeSetV1 {
+    generation: u32,
+    #[serde(with = "b64")]
+    salt: Vec<u8>,
+    #[serde(with = "b64_list")]
+    hashes: Vec<Vec<u8>>,
+    used: Vec<bool>,
+    created_at: i64,
+}
+
+impl From<&PersonRecord> for PersonV1 {
+    fn from(r: &PersonRecord) -> Self {
+        PersonV1 {
+            enrollment: r.enrollment.as_ref().map(|e| EnrollmentV1 {
+                id: e.id,
+                sealed_secret: e.sealed_secret.clone(),
+                enrolled_at: e.enrolled_at,
+                enrolled_by: e.enrolled_by.clone(),
+            }),
+            pending: r.pending.as_ref().map(|p| PendingEnrollmentV1 {
+                sealed_secret: p.sealed_secret.clone(),
+                started_at: p.started_at,
+            }),
+            backup_codes: r.backup_codes.as_ref().map(|b| BackupCodeSetV1 {
+                generation: b.generation,
+                salt: b.salt.clone(),
+                hashes: b.hashes.clone(),
+                used: b.used.clone(),
+                created_at: b.created_at,
+            }),
+            last_step: r.last_step,
+            failures: r.failures,
+            locked_at: r.locked_at,
+            accounts: r.accounts.clone(),
+        }
+    }
+}
+
+impl From<PersonV1> for PersonRecord {
+    fn from(v: PersonV1) -> Self {
+        PersonRecord {
+            enrollment: v.enrollment.map(|e| Enrollment {
+                id: e.id,
+                sealed_secret: e.sealed_secret,
+                enrolled_at: e.enrolled_at,
+                enrolled_by: e.enrolled_by,
+            }),
+            pending: v.pending.map(|p| PendingEnrollment {
+                sealed_secret: p.sealed_secret,
+                started_at: p.started_at,
+            }),
+            backup_codes: v.backup_codes.map(|b| BackupCodeSet {
+                generation: b.generation,
+                salt: b.salt,
+                hashes: b.hashes,
+                used: b.used,
+                created_at: b.created_at,
+            }),
+            last_step: v.last_step,
+            failures: v.failures,
+            locked_at: v.locked_at,
+            accounts: v.accounts,
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Company policy (tree "policies"). Only what the `Store` trait stores: the
+// enforcement. Who changed it and when is in the audit trail.
+
+#[derive(Serialize, Deserialize)]
+#[serde(tag = "v")]
+enum StoredPolicy {
+    #[serde(rename = "1")]
+    V1(PolicyV1),
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PolicyV1 {
+    enforcement: EnforcementV1,
+}
+
+#[derive(Clone, Copy, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum EnforcementV1 {
+    Optional,
+    Required,
+}
+
+impl From<Enforcement> for EnforcementV1 {
+    fn from(e: Enforcement) -> Self {
+        match e {
+            Enforcement::Optional => EnforcementV1::Optional,
+            Enforcement::Required => EnforcementV1::Required,
+        }
+    }
+}
+
+impl From<EnforcementV1> for Enforcement {
+    fn from(e: EnforcementV1) -> Self {
+        match e {
+            EnforcementV1::Optional => Enforcement::Optional,
+            EnforcementV1::Required => Enforcement::Required,
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Account link (tree "accounts"): account -> person key.
+//
+// `PersonKey` is reused rather than mirrored: it serializes as its plain
+// string (`"4:acme/bob"`), the very string that keys the "persons" tree, so
+// its form is already part of the disk format, and the domain offers no
+// other way to rebuild a key from its string. `person_key_is_stored_as_its_string`
+// pins that form.
+
+#[derive(Serialize, Deserialize)]
+#[serde(tag = "v")]
+enum StoredAccountLink {
+    #[serde(rename = "1")]
+    V1(AccountLinkV1),
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AccountLinkV1 {
+    person: PersonKey,
+}
+
+// ---------------------------------------------------------------------------
+// Audit event (tree "audit").
+
+#[derive(Serialize, Deserialize)]
+#[serde(tag = "v")]
+enum StoredAudit {
+    #[serde(rename = "1")]
+    V1(AuditV1),
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AuditV1 {
+    at: i64,
+    kind: AuditKindV1,
+    person: Option<PersonKey>,
+    company: String,
+    actor: String,
+    detail: String,
+}
+
+#[derive(Clone, Copy, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum AuditKindV1 {
+    Enrolled,
+    ChallengePassed,
+    ChallengeFailed,
+    BackupCodeUsed,
+    BackupCodesRegenerated,
+    Disabled,
+    Locked,
+    Unlocked,
+    Reset,
+    PolicyChanged,
+}
+
+impl From<AuditKind> for AuditKindV1 {
+    fn from(k: AuditKind) -> Self {
+        match k {
+            AuditKind::Enrolled => AuditKindV1::Enrolled,
+            AuditKind::ChallengePassed => AuditKindV1::ChallengePassed,
+            AuditKind::ChallengeFailed => AuditKindV1::ChallengeFailed,
+            AuditKind::BackupCodeUsed => AuditKindV1::BackupCodeUsed,
+            AuditKind::BackupCodesRegenerated => AuditKindV1::BackupCodesRegenerated,
+            AuditKind::Disabled => AuditKindV1::Disabled,
+            AuditKind::Locked => AuditKindV1::Locked,
+            AuditKind::Unlocked => AuditKindV1::Unlocked,
+            AuditKind::Reset => AuditKindV1::Reset,
+            AuditKind::PolicyChanged => AuditKindV1::PolicyChanged,
+        }
+    }
+}
+
+impl From<AuditKindV1> for AuditKind {
+    fn from(k: AuditKindV1) -> Self {
+        match k {
+            AuditKindV1::Enrolled => AuditKind::Enrolled,
+            AuditKindV1::ChallengePassed => AuditKind::ChallengePassed,
+            AuditKindV1::ChallengeFailed => AuditKind::ChallengeFailed,
+            AuditKindV1::BackupCodeUsed => AuditKind::BackupCodeUsed,
+            AuditKindV1::BackupCodesRegenerated => AuditKind::BackupCodesRegenerated,
+            AuditKindV1::Disabled => AuditKind::Disabled,
+            AuditKindV1::Locked => AuditKind::Locked,
+            AuditKindV1::Unlocked => AuditKind::Unlocked,
+            AuditKindV1::Reset => AuditKind::Reset,
+            AuditKindV1::PolicyChanged => AuditKind::PolicyChanged,
+        }
+    }
+}
+
+impl From<&AuditEvent> for AuditV1 {
+    fn from(e: &AuditEvent) -> Self {
+        AuditV1 {
+            at: e.at,
+            kind: e.kind.into(),
+            person: e.person.clone(),
+            company: e.company.clone(),
+            actor: e.actor.clone(),
+            detail: e.detail.clone(),
+        }
+    }
+}
+
+impl From<AuditV1> for AuditEvent {
+    fn from(v: AuditV1) -> Self {
+        AuditEvent {
+            at: v.at,
+            kind: v.kind.into(),
+            person: v.person,
+            company: v.company,
+            actor: v.actor,
+            detail: v.detail,
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Bytes as base64 strings: a third of the size of serde's default array of
+// numbers, and readable when inspecting a record by hand.
+
+mod b64 {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::STANDARD;
+    use serde::{Deserialize, Deserializer, Serializer, de::Error as _};
+
+    pub fn serialize<S: Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&STANDARD.encode(bytes))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+        let text = String::deserialize(d)?;
+        STANDARD.decode(text).map_err(D::Error::custom)
+    }
+}
+
+mod b64_list {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::STANDARD;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer, de::Error as _};
+
+    pub fn serialize<S: Serializer>(list: &[Vec<u8>], s: S) -> Result<S::Ok, S::Error> {
+        let texts: Vec<String> = list.iter().map(|b| STANDARD.encode(b)).collect();
+        texts.serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Vec<u8>>, D::Error> {
+        Vec::<String>::deserialize(d)?
+            .into_iter()
+            .map(|text| STANDARD.decode(text).map_err(D::Error::custom))
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn full_person() -> PersonRecord {
+        PersonRecord {
+            enrollment: Some(Enrollment {
+                id: 7,
+                sealed_secret: vec![1, 2, 3],
+                enrolled_at: 1_700_000_000,
+                enrolled_by: "bob".into(),
+            }),
+            pending: Some(PendingEnrollment {
+                sealed_secret: vec![4, 5],
+                started_at: 1_700_000_100,
+            }),
+            backup_codes: Some(BackupCodeSet {
+                generation: 2,
+                salt: vec![9; 4],
+                hashes: vec![vec![0xaa; 3], vec![0xbb; 3]],
+                used: vec![false, true],
+                created_at: 1_700_000_200,
+            }),
+            last_step: Some(56_666_666),
+            failures: 3,
+            locked_at: None,
+            accounts: vec!["bob".into(), "bob-admin".into()],
+        }
+    }
+
+    #[test]
+    fn person_round_trips() {
+        let record = full_person();
+        let bytes = encode_person(&record).unwrap();
+        assert_eq!(decode_person(&bytes).unwrap(), record);
+    }
+
+    /// The V1 format is a promise to every store already on disk: if this
+    /// test has to change, add a V2 instead.
+    #[test]
+    fn person_v1_format_is_pinned() {
+        let json = r#"{"v":"1","enrollment":{"id":7,"sealed_secret":"AQID","enrolled_at":1700000000,"enrolled_by":"bob"},"pending":{"sealed_secret":"BAU=","started_at":1700000100},"backup_codes":{"generation":2,"salt":"CQkJCQ==","hashes":["qqqq","u7u7"],"used":[false,true],"created_at":1700000200},"last_step":56666666,"failures":3,"locked_at":null,"accounts":["bob","bob-admin"]}"#;
+        assert_eq!(decode_person(json.as_bytes()).unwrap(), full_person());
+        assert_eq!(
+            String::from_utf8(encode_person(&full_person()).unwrap()).unwrap(),
+            json
+        );
+    }
+
+    #[test]
+    fn policy_and_audit_v1_formats_are_pinned() {
+        let policy = r#"{"v":"1","enforcement":"required"}"#;
+        assert_eq!(
+            decode_policy(policy.as_bytes()).unwrap(),
+            Enforcement::Required
+        );
+        assert_eq!(
+            encode_policy(Enforcement::Required).unwrap(),
+            policy.as_bytes()
+        );
+
+        let event = AuditEvent {
+            at: 5,
+            kind: AuditKind::BackupCodeUsed,
+            person: Some(PersonKey::new("acme", "bob")),
+            company: "acme".into(),
+            actor: "bob".into(),
+            detail: "3 left".into(),
+        };
+        let audit = r#"{"v":"1","at":5,"kind":"backup_code_used","person":"4:acme/bob","company":"acme","actor":"bob","detail":"3 left"}"#;
+        assert_eq!(decode_audit(audit.as_bytes()).unwrap(), event);
+        assert_eq!(encode_audit(&event).unwrap(), audit.as_bytes());
+    }
+
+    #[test]
+    fn person_key_is_stored_as_its_string() {
+        let key = PersonKey::new("acme", "bob");
+        let bytes = encode_account_link(&key).unwrap();
+        assert_eq!(bytes, br#"{"v":"1","person":"4:acme/bob"}"#);
+        assert_eq!(decode_account_link(&bytes).unwrap(), key);
+    }
+
+    #[test]
+    fn undecodable_bytes_are_corrupt_not_a_panic() {
+        for bytes in [
+            &b"garbage"[..],
+            br#"{"v":"9","failures":0}"#,
+            br#"{"failures":0}"#,
+            br#"{"v":"1","enrollment":null,"pending":null,"backup_codes":null,"last_step":null,"failures":0,"locked_at":null,"accounts":[],"added_later":1}"#,
+            br#"{"v":"1","enrollment":{"id":1,"sealed_secret":"!!","enrolled_at":0,"enrolled_by":"a"},"pending":null,"backup_codes":null,"last_step":null,"failures":0,"locked_at":null,"accounts":[]}"#,
+        ] {
+            match decode_person(bytes) {
+                Err(StoreError::Corrupt { what: "person", .. }) => {}
+                Err(other) => panic!("wrong error for {bytes:?}: {other}"),
+                Ok(_) => panic!("decoded {bytes:?}"),
+            }
+        }
+        assert!(matches!(
+            decode_policy(b"\xff"),
+            Err(StoreError::Corrupt { what: "policy", .. })
+        ));
+        assert!(matches!(
+            decode_audit(b"{}"),
+            Err(StoreError::Corrupt {
+                what: "audit event",
+                ..
+            })
+        ));
+    }
+}

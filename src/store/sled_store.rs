@@ -1,2 +1,525 @@
-//! TODO (being written)
-pub struct SledStore;
+//! The `Store` on sled: one directory, no server, locked against a second
+//! process. Four trees:
+//!
+//! | tree       | key                                        | value (`records.rs`) |
+//! |------------|--------------------------------------------|----------------------|
+//! | `persons`  | `PersonKey::as_str` bytes                  | person record        |
+//! | `accounts` | account name bytes                         | account link         |
+//! | `policies` | company name bytes                         | company policy       |
+//! | `audit`    | see below                                  | audit event          |
+//!
+//! Audit keys end with a big-endian `u64` from `Db::generate_id` (monotonic,
+//! also across restarts), so key order is append order:
+//! - an event about a person: `person key bytes ++ 0x00 ++ seq`; a reverse
+//!   prefix scan gives that person's events newest first. A person key may
+//!   itself contain `0x00`, so the scan keeps only keys whose rest after the
+//!   prefix is exactly the 8 sequence bytes: another person's keys always
+//!   leave more, which keeps persons isolated.
+//! - an event about no person (a policy change): `0x01 ++ "company:" ++
+//!   company ++ 0x00 ++ seq`. Person keys start with an ASCII digit (the
+//!   length prefix of `PersonKey`), so the two ranges never meet.
+//!
+//! A person is changed only through a compare-and-swap loop, and every write
+//! that could weaken security if lost (person, policy) is flushed before the
+//! call returns (DESIGN §6); so are audit events. Account links are not: they
+//! only help support look-ups and are rewritten on the next visit.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use sled::{Db, IVec, Tree};
+
+use super::records;
+use super::{Store, StoreError, Update};
+use crate::domain::{AuditEvent, Enforcement, PersonKey, PersonRecord};
+
+/// The sled-backed store. `Send + Sync`; share it behind an `Arc`.
+pub struct SledStore {
+    db: Db,
+    persons: Tree,
+    accounts: Tree,
+    policies: Tree,
+    audit: Tree,
+}
+
+impl SledStore {
+    /// Open (create) the store directory. sled locks the directory: a second
+    /// process gets a `StoreError::Open` naming the path and saying another
+    /// mfa-gate may be running.
+    ///
+    /// A lock held by a store dropped a moment ago in this process (sled
+    /// releases it from a background thread, a few ms after the drop; sled
+    /// issue #1234) or by a process that just exited is waited for, up to
+    /// `LOCK_WAIT`, before giving up.
+    pub fn open(path: &Path) -> Result<SledStore, StoreError> {
+        let open_error = |e: sled::Error| StoreError::Open {
+            path: path.display().to_string(),
+            detail: describe_open_error(&e),
+        };
+        let give_up_at = Instant::now() + LOCK_WAIT;
+        let db = loop {
+            match sled::Config::new().path(path).open() {
+                Ok(db) => break db,
+                Err(e) if is_lock_error(&e) && Instant::now() < give_up_at => {
+                    std::thread::sleep(LOCK_RETRY_EVERY);
+                }
+                Err(e) => return Err(open_error(e)),
+            }
+        };
+        Ok(SledStore {
+            persons: db.open_tree("persons").map_err(open_error)?,
+            accounts: db.open_tree("accounts").map_err(open_error)?,
+            policies: db.open_tree("policies").map_err(open_error)?,
+            audit: db.open_tree("audit").map_err(open_error)?,
+            db,
+        })
+    }
+
+    /// Bytes the store occupies on disk (for benchmarks and the support API).
+    pub fn size_on_disk(&self) -> Result<u64, StoreError> {
+        self.db.size_on_disk().map_err(engine)
+    }
+
+    fn flush_db(&self) -> Result<(), StoreError> {
+        self.db.flush().map(|_| ()).map_err(engine)
+    }
+}
+
+/// How long `open` waits for the directory lock before reporting it held.
+const LOCK_WAIT: Duration = Duration::from_secs(1);
+const LOCK_RETRY_EVERY: Duration = Duration::from_millis(10);
+
+/// sled reports a held lock only as an I/O error whose text says so.
+fn is_lock_error(e: &sled::Error) -> bool {
+    matches!(e, sled::Error::Io(io) if io.to_string().contains("could not acquire lock"))
+}
+
+/// Turn a held lock into a sentence an operator can act on.
+fn describe_open_error(e: &sled::Error) -> String {
+    let text = e.to_string();
+    if is_lock_error(e) {
+        format!("the directory is locked; another mfa-gate may be running ({text})")
+    } else {
+        text
+    }
+}
+
+fn engine(e: sled::Error) -> StoreError {
+    StoreError::Engine(e.to_string())
+}
+
+const AUDIT_COMPANY_PREFIX: &[u8] = b"\x01company:";
+
+/// Where an event goes: its person's range, or its company's.
+fn audit_prefix(event: &AuditEvent) -> Vec<u8> {
+    match &event.person {
+        Some(key) => person_audit_prefix(key),
+        None => [AUDIT_COMPANY_PREFIX, event.company.as_bytes(), &[0]].concat(),
+    }
+}
+
+fn person_audit_prefix(key: &PersonKey) -> Vec<u8> {
+    let mut prefix = key.as_str().as_bytes().to_vec();
+    prefix.push(0);
+    prefix
+}
+
+impl Store for SledStore {
+    fn person(&self, key: &PersonKey) -> Result<Option<PersonRecord>, StoreError> {
+        self.persons
+            .get(key.as_str())
+            .map_err(engine)?
+            .map(|bytes| records::decode_person(&bytes))
+            .transpose()
+    }
+
+    fn update_person(
+        &self,
+        key: &PersonKey,
+        f: &mut dyn FnMut(Option<&PersonRecord>) -> Update,
+    ) -> Result<Option<PersonRecord>, StoreError> {
+        loop {
+            let current_bytes: Option<IVec> = self.persons.get(key.as_str()).map_err(engine)?;
+            // A record that does not decode stops here: no decision is made
+            // on a record we cannot read (fail closed).
+            let current = current_bytes
+                .as_ref()
+                .map(|bytes| records::decode_person(bytes))
+                .transpose()?;
+            let (new_bytes, after) = match f(current.as_ref()) {
+                Update::Keep => return Ok(current),
+                Update::Delete if current_bytes.is_none() => return Ok(None),
+                Update::Delete => (None, None),
+                Update::Put(record) => (Some(records::encode_person(&record)?), Some(record)),
+            };
+            let swapped = self
+                .persons
+                .compare_and_swap(key.as_str(), current_bytes, new_bytes)
+                .map_err(engine)?;
+            match swapped {
+                Ok(()) => {
+                    self.flush_db()?;
+                    return Ok(after);
+                }
+                // Another writer got there first: run `f` again on its result.
+                Err(_conflict) => continue,
+            }
+        }
+    }
+
+    fn person_of_account(&self, account: &str) -> Result<Option<PersonKey>, StoreError> {
+        self.accounts
+            .get(account)
+            .map_err(engine)?
+            .map(|bytes| records::decode_account_link(&bytes))
+            .transpose()
+    }
+
+    fn link_account(&self, account: &str, key: &PersonKey) -> Result<(), StoreError> {
+        let bytes = records::encode_account_link(key)?;
+        self.accounts.insert(account, bytes).map_err(engine)?;
+        Ok(())
+    }
+
+    fn company_policy(&self, company: &str) -> Result<Option<Enforcement>, StoreError> {
+        self.policies
+            .get(company)
+            .map_err(engine)?
+            .map(|bytes| records::decode_policy(&bytes))
+            .transpose()
+    }
+
+    fn set_company_policy(&self, company: &str, policy: Enforcement) -> Result<(), StoreError> {
+        let bytes = records::encode_policy(policy)?;
+        self.policies.insert(company, bytes).map_err(engine)?;
+        self.flush_db()
+    }
+
+    fn append_audit(&self, event: &AuditEvent) -> Result<(), StoreError> {
+        let seq = self.db.generate_id().map_err(engine)?;
+        let mut key = audit_prefix(event);
+        key.extend_from_slice(&seq.to_be_bytes());
+        let bytes = records::encode_audit(event)?;
+        self.audit.insert(key, bytes).map_err(engine)?;
+        self.flush_db()
+    }
+
+    fn audit_for(&self, key: &PersonKey, limit: usize) -> Result<Vec<AuditEvent>, StoreError> {
+        let prefix = person_audit_prefix(key);
+        let mut events = Vec::new();
+        for entry in self.audit.scan_prefix(&prefix).rev() {
+            if events.len() >= limit {
+                break;
+            }
+            let (entry_key, bytes) = entry.map_err(engine)?;
+            // Exactly the sequence number after the prefix, or it belongs to
+            // another person whose key extends ours past a 0x00.
+            if entry_key.len() != prefix.len() + 8 {
+                continue;
+            }
+            events.push(records::decode_audit(&bytes)?);
+        }
+        Ok(events)
+    }
+
+    fn flush(&self) -> Result<(), StoreError> {
+        self.flush_db()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{AuditKind, BackupCodeSet, Enrollment, PendingEnrollment};
+    use std::sync::Arc;
+
+    const _: fn() = || {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<SledStore>();
+    };
+
+    fn bob() -> PersonKey {
+        PersonKey::new("acme", "bob")
+    }
+
+    fn full_person() -> PersonRecord {
+        PersonRecord {
+            enrollment: Some(Enrollment {
+                id: 42,
+                sealed_secret: vec![7; 60],
+                enrolled_at: 1_700_000_000,
+                enrolled_by: "bob".into(),
+            }),
+            pending: Some(PendingEnrollment {
+                sealed_secret: vec![8; 60],
+                started_at: 1_700_000_050,
+            }),
+            backup_codes: Some(BackupCodeSet {
+                generation: 3,
+                salt: vec![1; 16],
+                hashes: (0..10u8).map(|i| vec![i; 32]).collect(),
+                used: (0..10).map(|i| i % 3 == 0).collect(),
+                created_at: 1_700_000_100,
+            }),
+            last_step: Some(56_666_700),
+            failures: 2,
+            locked_at: Some(1_700_000_200),
+            accounts: vec!["bob".into(), "bob-admin".into()],
+        }
+    }
+
+    fn put(store: &SledStore, key: &PersonKey, record: PersonRecord) {
+        let mut record = Some(record);
+        store
+            .update_person(key, &mut |_| Update::Put(record.take().unwrap()))
+            .unwrap();
+    }
+
+    fn event(person: Option<PersonKey>, detail: &str) -> AuditEvent {
+        AuditEvent {
+            at: 1_700_000_000,
+            kind: AuditKind::ChallengeFailed,
+            person,
+            company: "acme".into(),
+            actor: "bob".into(),
+            detail: detail.into(),
+        }
+    }
+
+    #[test]
+    fn full_person_record_round_trips() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SledStore::open(dir.path()).unwrap();
+        put(&store, &bob(), full_person());
+        assert_eq!(store.person(&bob()).unwrap(), Some(full_person()));
+    }
+
+    #[test]
+    fn update_returns_the_record_as_stored() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SledStore::open(dir.path()).unwrap();
+        let after = store
+            .update_person(&bob(), &mut |_| Update::Put(full_person()))
+            .unwrap();
+        assert_eq!(after, Some(full_person()));
+        let kept = store.update_person(&bob(), &mut |_| Update::Keep).unwrap();
+        assert_eq!(kept, Some(full_person()));
+    }
+
+    #[test]
+    fn keep_does_not_create_a_record() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SledStore::open(dir.path()).unwrap();
+        let mut seen = Vec::new();
+        let after = store
+            .update_person(&bob(), &mut |current| {
+                seen.push(current.cloned());
+                Update::Keep
+            })
+            .unwrap();
+        assert_eq!(after, None);
+        assert_eq!(seen, vec![None]);
+        assert_eq!(store.person(&bob()).unwrap(), None);
+        assert!(store.persons.is_empty());
+    }
+
+    #[test]
+    fn delete_removes_the_record() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SledStore::open(dir.path()).unwrap();
+        put(&store, &bob(), full_person());
+        let after = store
+            .update_person(&bob(), &mut |_| Update::Delete)
+            .unwrap();
+        assert_eq!(after, None);
+        assert_eq!(store.person(&bob()).unwrap(), None);
+        // Deleting what is not there is not an error.
+        let after = store
+            .update_person(&bob(), &mut |_| Update::Delete)
+            .unwrap();
+        assert_eq!(after, None);
+    }
+
+    #[test]
+    fn data_survives_reopening() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let store = SledStore::open(dir.path()).unwrap();
+            put(&store, &bob(), full_person());
+            store
+                .set_company_policy("acme", Enforcement::Required)
+                .unwrap();
+            store.link_account("bob-admin", &bob()).unwrap();
+            store.append_audit(&event(Some(bob()), "before")).unwrap();
+        }
+        let store = SledStore::open(dir.path()).unwrap();
+        assert_eq!(store.person(&bob()).unwrap(), Some(full_person()));
+        assert_eq!(
+            store.company_policy("acme").unwrap(),
+            Some(Enforcement::Required)
+        );
+        assert_eq!(store.person_of_account("bob-admin").unwrap(), Some(bob()));
+        // Sequence numbers keep growing across a restart: newest stays first.
+        store.append_audit(&event(Some(bob()), "after")).unwrap();
+        let details: Vec<String> = store
+            .audit_for(&bob(), 10)
+            .unwrap()
+            .into_iter()
+            .map(|e| e.detail)
+            .collect();
+        assert_eq!(details, ["after", "before"]);
+    }
+
+    #[test]
+    fn second_open_of_a_locked_directory_is_an_open_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let _first = SledStore::open(dir.path()).unwrap();
+        match SledStore::open(dir.path()) {
+            Err(StoreError::Open { path, detail }) => {
+                assert_eq!(path, dir.path().display().to_string());
+                assert!(
+                    detail.contains("another mfa-gate may be running"),
+                    "{detail}"
+                );
+            }
+            Err(other) => panic!("expected Open, got {other}"),
+            Ok(_) => panic!("a locked directory opened twice"),
+        }
+    }
+
+    #[test]
+    fn concurrent_updates_are_never_lost() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(SledStore::open(dir.path()).unwrap());
+        let threads: Vec<_> = (0..8)
+            .map(|_| {
+                let store = Arc::clone(&store);
+                std::thread::spawn(move || {
+                    for _ in 0..50 {
+                        store
+                            .update_person(&bob(), &mut |current| {
+                                let mut record = current.cloned().unwrap_or_default();
+                                record.failures += 1;
+                                Update::Put(record)
+                            })
+                            .unwrap();
+                    }
+                })
+            })
+            .collect();
+        for thread in threads {
+            thread.join().unwrap();
+        }
+        assert_eq!(store.person(&bob()).unwrap().unwrap().failures, 400);
+    }
+
+    #[test]
+    fn audit_is_newest_first_limited_and_per_person() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SledStore::open(dir.path()).unwrap();
+        let alice = PersonKey::new("acme", "alice");
+        // A person whose key extends bob's past a 0x00 must not leak into
+        // bob's trail.
+        let sneaky = PersonKey::new("acme", "bob\0x");
+        for i in 0..5 {
+            store
+                .append_audit(&event(Some(bob()), &format!("bob {i}")))
+                .unwrap();
+            store
+                .append_audit(&event(Some(alice.clone()), &format!("alice {i}")))
+                .unwrap();
+            store
+                .append_audit(&event(Some(sneaky.clone()), "sneaky"))
+                .unwrap();
+            store.append_audit(&event(None, "company")).unwrap();
+        }
+        let details = |key: &PersonKey, limit| -> Vec<String> {
+            store
+                .audit_for(key, limit)
+                .unwrap()
+                .into_iter()
+                .map(|e| e.detail)
+                .collect()
+        };
+        assert_eq!(details(&bob(), 3), ["bob 4", "bob 3", "bob 2"]);
+        assert_eq!(details(&bob(), 100).len(), 5);
+        assert_eq!(details(&alice, 1), ["alice 4"]);
+        assert_eq!(details(&sneaky, 100).len(), 5);
+        assert!(details(&PersonKey::new("acme", "carol"), 10).is_empty());
+        assert!(details(&bob(), 0).is_empty());
+    }
+
+    #[test]
+    fn company_policy_round_trips() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SledStore::open(dir.path()).unwrap();
+        assert_eq!(store.company_policy("acme").unwrap(), None);
+        store
+            .set_company_policy("acme", Enforcement::Required)
+            .unwrap();
+        store
+            .set_company_policy("other", Enforcement::Optional)
+            .unwrap();
+        assert_eq!(
+            store.company_policy("acme").unwrap(),
+            Some(Enforcement::Required)
+        );
+        store
+            .set_company_policy("acme", Enforcement::Optional)
+            .unwrap();
+        assert_eq!(
+            store.company_policy("acme").unwrap(),
+            Some(Enforcement::Optional)
+        );
+    }
+
+    #[test]
+    fn accounts_link_to_their_person() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SledStore::open(dir.path()).unwrap();
+        assert_eq!(store.person_of_account("bob").unwrap(), None);
+        store.link_account("bob", &bob()).unwrap();
+        assert_eq!(store.person_of_account("bob").unwrap(), Some(bob()));
+        // Re-linking moves the account.
+        let other = PersonKey::new("acme", "robert");
+        store.link_account("bob", &other).unwrap();
+        assert_eq!(store.person_of_account("bob").unwrap(), Some(other));
+    }
+
+    #[test]
+    fn a_corrupt_record_is_an_error_not_a_panic() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let store = SledStore::open(dir.path()).unwrap();
+            put(&store, &bob(), full_person());
+        }
+        {
+            // Behind the store's back, as a damaged disk would. The dropped
+            // store's lock goes a few ms later (see `SledStore::open`).
+            let give_up_at = Instant::now() + LOCK_WAIT;
+            let db = loop {
+                match sled::open(dir.path()) {
+                    Err(e) if is_lock_error(&e) && Instant::now() < give_up_at => {
+                        std::thread::sleep(LOCK_RETRY_EVERY)
+                    }
+                    other => break other.unwrap(),
+                }
+            };
+            let persons = db.open_tree("persons").unwrap();
+            persons.insert(bob().as_str(), &b"\x00garbage"[..]).unwrap();
+            db.flush().unwrap();
+        }
+        let store = SledStore::open(dir.path()).unwrap();
+        assert!(matches!(
+            store.person(&bob()),
+            Err(StoreError::Corrupt { what: "person", .. })
+        ));
+        let mut ran = false;
+        let result = store.update_person(&bob(), &mut |_| {
+            ran = true;
+            Update::Delete
+        });
+        assert!(matches!(result, Err(StoreError::Corrupt { .. })));
+        assert!(!ran, "no decision is made on an unreadable record");
+    }
+}

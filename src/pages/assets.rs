@@ -1,0 +1,25 @@
+//! Static files of our pages, embedded from `pages/` at build time so the
+//! binary is self-contained. Served with a long cache lifetime: the names
+//! change when their content does.
+
+use super::PageResponse;
+
+const STYLE: &str = include_str!("../../pages/style.css");
+
+pub fn serve(route: &str) -> PageResponse {
+    match route {
+        "/assets/style.css" => PageResponse {
+            status: 200,
+            headers: vec![
+                ("Content-Type", "text/css; charset=utf-8".into()),
+                ("Cache-Control", "public, max-age=3600".into()),
+            ],
+            body: STYLE.as_bytes().to_vec(),
+        },
+        _ => PageResponse {
+            status: 404,
+            headers: vec![("Content-Type", "text/plain; charset=utf-8".into())],
+            body: b"not found".to_vec(),
+        },
+    }
+}

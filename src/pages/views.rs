@@ -1,0 +1,204 @@
+//! The HTML of every mfa-gate page (maud). Views only render what they are
+//! given: no store, no clock, no secrets beyond what the page must show
+//! (the enrollment key, new backup codes). maud escapes every interpolated
+//! string, so user input is never echoed raw.
+
+use super::i18n::{t, tf};
+use crate::config::Locale;
+use maud::{DOCTYPE, Markup, PreEscaped, html};
+
+/// What every page needs to draw its frame.
+pub struct Frame<'a> {
+    pub locale: Locale,
+    pub app_name: &'a str,
+    pub prefix: &'a str,
+    /// The current URL with `lang=` of the other language, for the switch.
+    pub switch_href: String,
+}
+
+pub fn layout(frame: &Frame, title: &str, body: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang=(frame.locale.as_str()) {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                meta name="referrer" content="no-referrer";
+                title { (title) " · " (frame.app_name) }
+                link rel="stylesheet" href={ (frame.prefix) "/assets/style.css" };
+            }
+            body {
+                header.top {
+                    span.app { (frame.app_name) }
+                    a.lang href=(frame.switch_href) hreflang=(other(frame.locale).as_str()) {
+                        (t(frame.locale, "lang.switch"))
+                    }
+                }
+                main.card {
+                    h1 { (title) }
+                    (body)
+                }
+            }
+        }
+    }
+}
+
+fn other(l: Locale) -> Locale {
+    match l {
+        Locale::Ja => Locale::En,
+        Locale::En => Locale::Ja,
+    }
+}
+
+/// A message next to the field it is about, announced to screen readers.
+fn field_error(id: &str, error: Option<&str>) -> Markup {
+    html! {
+        @if let Some(e) = error {
+            p.error id=(id) role="alert" { (e) }
+        }
+    }
+}
+
+pub struct EnrollView<'a> {
+    pub required: bool,
+    pub account: &'a str,
+    pub qr_svg: &'a str,
+    /// The otpauth URI itself, as a link for a phone that shows this page.
+    pub otpauth_uri: &'a str,
+    pub manual_key: &'a str,
+    pub csrf: &'a str,
+    pub return_to: &'a str,
+    pub error: Option<String>,
+}
+
+pub fn enroll(frame: &Frame, v: &EnrollView) -> Markup {
+    let l = frame.locale;
+    layout(
+        frame,
+        t(l, "enroll.title"),
+        html! {
+            @if v.required { p.notice { (t(l, "enroll.required")) } }
+            p { (t(l, "enroll.intro")) }
+            ol.steps {
+                li { (t(l, "enroll.step1")) }
+                li {
+                    (t(l, "enroll.step2"))
+                    figure.qr role="img" aria-label=(t(l, "enroll.qr_alt")) { (PreEscaped(v.qr_svg)) }
+                    p.small { (t(l, "enroll.manual")) }
+                    p { code.key id="manual-key" { (v.manual_key) } }
+                    p.small { a id="otpauth-link" href=(v.otpauth_uri) { (t(l, "enroll.open_app")) } }
+                    p.small { (tf(l, "enroll.manual_details", &[("account", v.account)])) }
+                }
+                li { (t(l, "enroll.step3")) }
+            }
+            form method="post" action={ (frame.prefix) "/enroll" } {
+                (hidden("csrf", v.csrf))
+                (hidden("return_to", v.return_to))
+                (code_field(l, v.error.as_deref()))
+                button type="submit" { (t(l, "enroll.submit")) }
+            }
+        },
+    )
+}
+
+fn hidden(name: &str, value: &str) -> Markup {
+    html! { input type="hidden" name=(name) value=(value); }
+}
+
+fn code_field(l: Locale, error: Option<&str>) -> Markup {
+    html! {
+        label for="code" { (t(l, "common.code_label")) }
+        p.small id="code-hint" { (t(l, "common.code_hint")) }
+        input id="code" name="code" type="text" autocomplete="one-time-code" inputmode="numeric"
+            pattern="[0-9 ]*" maxlength="8" required autofocus
+            aria-describedby=@if error.is_some() { "code-error code-hint" } @else { "code-hint" }
+            aria-invalid=[error.map(|_| "true")];
+        (field_error("code-error", error))
+    }
+}
+
+pub struct BackupCodesView<'a> {
+    pub codes: &'a [String],
+    pub download_token: &'a str,
+    pub csrf: &'a str,
+    pub return_to: &'a str,
+}
+
+pub fn backup_codes(frame: &Frame, v: &BackupCodesView) -> Markup {
+    let l = frame.locale;
+    layout(
+        frame,
+        t(l, "backup.title"),
+        html! {
+            p { (t(l, "backup.intro")) }
+            p.notice { (t(l, "backup.warning")) }
+            ol.codes {
+                @for c in v.codes { li { code { (c) } } }
+            }
+            form method="post" action={ (frame.prefix) "/backup-codes.txt" } {
+                (hidden("csrf", v.csrf))
+                (hidden("codes", v.download_token))
+                button.secondary type="submit" { (t(l, "backup.download")) }
+            }
+            p { a.button href=(v.return_to) { (t(l, "backup.done")) } }
+        },
+    )
+}
+
+pub struct ChallengeView<'a> {
+    pub backup: bool,
+    pub csrf: &'a str,
+    pub return_to: &'a str,
+    pub error: Option<String>,
+    /// `?method=…` links keep `return_to`.
+    pub switch_href: String,
+}
+
+pub fn challenge(frame: &Frame, v: &ChallengeView) -> Markup {
+    let l = frame.locale;
+    let error = v.error.as_deref();
+    layout(
+        frame,
+        t(l, "challenge.title"),
+        html! {
+            form method="post" action={ (frame.prefix) "/challenge" } {
+                (hidden("csrf", v.csrf))
+                (hidden("return_to", v.return_to))
+                @if v.backup {
+                    label for="backup_code" { (t(l, "challenge.backup_label")) }
+                    p.small id="backup-hint" { (t(l, "challenge.backup_hint")) }
+                    input id="backup_code" name="backup_code" type="text" autocomplete="off"
+                        autocapitalize="none" spellcheck="false" maxlength="20" required autofocus
+                        aria-describedby=@if error.is_some() { "code-error backup-hint" } @else { "backup-hint" }
+                        aria-invalid=[error.map(|_| "true")];
+                    (field_error("code-error", error))
+                } @else {
+                    p { (t(l, "challenge.intro")) }
+                    (code_field(l, error))
+                }
+                button type="submit" { (t(l, "challenge.submit")) }
+            }
+            p {
+                a href=(v.switch_href) {
+                    @if v.backup { (t(l, "challenge.use_totp")) } @else { (t(l, "challenge.use_backup")) }
+                }
+            }
+            p.small { (t(l, "challenge.no_access")) }
+        },
+    )
+}
+
+/// A page that only says something: locked, errors.
+pub fn message(frame: &Frame, title_key: &str, body_keys: &[&str], link: Option<&str>) -> Markup {
+    let l = frame.locale;
+    layout(
+        frame,
+        t(l, title_key),
+        html! {
+            @for k in body_keys { p { (t(l, k)) } }
+            @if let Some(href) = link {
+                p { a.button href=(href) { (t(l, "common.continue")) } }
+            }
+        },
+    )
+}

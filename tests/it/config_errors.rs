@@ -1,0 +1,1 @@
+//! `mfa-gate check-config` from the outside.
