@@ -1,1 +1,67 @@
-//! `mfa-gate check-config` from the outside.
+//! `mfa-gate check-config` and `serve` refuse bad configuration with one
+//! clear message naming the file, the line and the field, and a non-zero
+//! exit; the shipped example files stay valid.
+
+use crate::harness::BIN;
+use crate::identity_failures::write_config;
+use std::process::Command;
+
+fn check_config(path: &std::path::Path) -> (bool, String, String) {
+    let out = Command::new(BIN).args(["check-config", "-c"]).arg(path).output().unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn a_valid_file_passes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cfg = write_config(tmp.path(), 18080, "127.0.0.1:18081", "companies:\n  globex: required\n");
+    let (ok, stdout, stderr) = check_config(&cfg);
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("OK"), "{stdout}");
+}
+
+#[test]
+fn errors_name_file_line_and_field() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cases = [
+        ("max_failure: 3\n", "max_failure", "line 19"),
+        ("companies:\n  globex: mandatory\n", "companies", "mandatory"),
+        ("totp:\n  skew: 9\n", "totp.skew", "line 20"),
+    ];
+    for (extra, field, detail) in cases {
+        let cfg = write_config(tmp.path(), 18080, "127.0.0.1:18081", extra);
+        let (ok, _, stderr) = check_config(&cfg);
+        assert!(!ok, "{extra:?} accepted");
+        assert!(stderr.contains("mfa-gate.yaml"), "names the file: {stderr}");
+        assert!(stderr.contains(field), "names the field {field}: {stderr}");
+        assert!(stderr.contains(detail), "says {detail}: {stderr}");
+        assert!(stderr.lines().count() <= 5, "one screen: {stderr}");
+    }
+    // A bad duration anywhere names its field.
+    let cfg = tmp.path().join("mfa-gate.yaml");
+    let text = std::fs::read_to_string(&cfg).unwrap().replace("connect_timeout: 500ms", "connect_timeout: 5 sec");
+    std::fs::write(&cfg, text).unwrap();
+    let (ok, _, stderr) = check_config(&cfg);
+    assert!(!ok);
+    assert!(stderr.contains("upstream.connect_timeout") && stderr.contains("line 4"), "{stderr}");
+    // A missing file, and a missing key file, are named too.
+    let (ok, _, stderr) = check_config(&tmp.path().join("nope.yaml"));
+    assert!(!ok && stderr.contains("nope.yaml"), "{stderr}");
+    write_config(tmp.path(), 18080, "127.0.0.1:18081", "");
+    std::fs::remove_file(tmp.path().join("enc.key")).unwrap();
+    let (ok, _, stderr) = check_config(&tmp.path().join("mfa-gate.yaml"));
+    assert!(!ok && stderr.contains("enc.key"), "{stderr}");
+}
+
+#[test]
+fn serve_refuses_a_bad_file_before_listening() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cfg = write_config(tmp.path(), 18080, "127.0.0.1:18081", "prefix: mfa\n");
+    let out = Command::new(BIN).args(["serve", "-c"]).arg(&cfg).output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("prefix"));
+}

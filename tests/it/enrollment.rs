@@ -379,3 +379,101 @@ async fn enrollment_survives_a_kill_and_restart() {
         .await;
     assert_eq!(r.status, 303);
 }
+
+/// `n` fresh logged-in sessions of `who`, each with its challenge CSRF token.
+async fn sessions_at_challenge(gw: &Gateway, who: &str, n: usize) -> Vec<(Browser, String)> {
+    let mut out = Vec::new();
+    for _ in 0..n {
+        let mut b = gw.browser();
+        b.login(who).await;
+        let csrf = b.get("/_mfa/challenge").await.input_value("csrf").expect("challenge page");
+        out.push((b, csrf));
+    }
+    out
+}
+
+#[tokio::test]
+async fn a_code_raced_by_50_sessions_is_accepted_once() {
+    let gw = Gateway::demo().await;
+    let mut b = gw.browser();
+    b.login("taro@globex.example").await;
+    let enrolled = enroll(&mut b).await;
+    let code = totp_ref::code(&enrolled.secret, enrolled.step + 1, 6);
+    let sessions = sessions_at_challenge(&gw, "taro@globex.example", 50).await;
+    let tasks: Vec<_> = sessions
+        .into_iter()
+        .map(|(mut b, csrf)| {
+            let code = code.clone();
+            tokio::spawn(async move { b.post_form("/_mfa/challenge", &[("csrf", &csrf), ("code", &code)]).await.status })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for t in tasks {
+        statuses.push(t.await.unwrap());
+    }
+    assert_eq!(statuses.iter().filter(|s| **s == 303).count(), 1, "{statuses:?}");
+    // The losers count as failures (and may lock the person): never a pass.
+    assert!(statuses.iter().all(|s| [303, 422, 423].contains(s)), "{statuses:?}");
+}
+
+#[tokio::test]
+async fn a_backup_code_raced_by_20_sessions_is_accepted_once() {
+    let gw = Gateway::demo().await;
+    let mut b = gw.browser();
+    b.login("jiro@acme.example").await;
+    let enrolled = enroll(&mut b).await;
+    let sessions = sessions_at_challenge(&gw, "jiro@acme.example", 20).await;
+    let code = enrolled.backup_codes[0].clone();
+    let tasks: Vec<_> = sessions
+        .into_iter()
+        .map(|(mut b, csrf)| {
+            let code = code.clone();
+            tokio::spawn(async move {
+                b.post_form("/_mfa/challenge", &[("csrf", &csrf), ("backup_code", &code)]).await.status
+            })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for t in tasks {
+        statuses.push(t.await.unwrap());
+    }
+    assert_eq!(statuses.iter().filter(|s| **s == 303).count(), 1, "{statuses:?}");
+}
+
+#[tokio::test]
+async fn racing_enrollment_confirmations_make_one_enrollment() {
+    let gw = Gateway::demo().await;
+    let mut b = gw.browser();
+    b.login("taro@globex.example").await;
+    let page = b.get("/_mfa/enroll").await;
+    let csrf = page.input_value("csrf").unwrap();
+    let secret = totp_ref::secret_from_uri(&page.href_of("otpauth-link").unwrap());
+    let code = totp_ref::code(&secret, totp_ref::now_step(), 6);
+    let cookies = b.cookies.clone();
+    let tasks: Vec<_> = (0..10)
+        .map(|_| {
+            let mut b = gw.browser();
+            b.cookies = cookies.clone();
+            let (csrf, code) = (csrf.clone(), code.clone());
+            tokio::spawn(async move {
+                let r = b.post_form("/_mfa/enroll", &[("csrf", &csrf), ("code", &code)]).await;
+                (r.status, backup_codes_of(&r))
+            })
+        })
+        .collect();
+    let mut winners = Vec::new();
+    for t in tasks {
+        let (status, codes) = t.await.unwrap();
+        assert!([200, 409].contains(&status), "{status}");
+        if status == 200 {
+            winners.push(codes);
+        }
+    }
+    assert_eq!(winners.len(), 1, "one enrollment, one set of backup codes");
+    // The codes shown to the winner are the ones that work.
+    let mut other = gw.browser();
+    other.login("taro@globex.example").await;
+    let csrf = other.get("/_mfa/challenge").await.input_value("csrf").unwrap();
+    let r = other.post_form("/_mfa/challenge", &[("csrf", &csrf), ("backup_code", &winners[0][0])]).await;
+    assert_eq!(r.status, 303);
+}
