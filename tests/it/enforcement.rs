@@ -11,22 +11,22 @@ async fn anonymous_requests_and_bypass_paths_pass_through() {
     let mut b = gw.browser();
     let r = b.get("/").await;
     assert_eq!((r.status, r.location()), (303, Some("/login")));
-    assert!(r.from_app(), "the app itself redirected to its login");
+    assert!(r.came_from_app(), "the app itself redirected to its login");
     let r = b.get("/login").await;
     assert_eq!(r.status, 200);
-    assert!(r.from_app());
+    assert!(r.came_from_app());
     let r = b.api_get("/api/me").await;
     assert_eq!(r.status, 401);
-    assert!(r.from_app());
+    assert!(r.came_from_app());
     let health = b.get("/_mfa/healthz").await;
     assert_eq!(health.status, 200);
-    assert!(!health.from_app());
+    assert!(!health.came_from_app());
 
     // A required, unenrolled user still reaches the bypass paths only.
     b.login("taro@globex.example").await;
     let css = b.get("/static/app.css").await;
     assert_eq!(css.status, 200);
-    assert!(css.from_app());
+    assert!(css.came_from_app());
     for sneaky in [
         "/static/../",
         "/static/%2e%2e/",
@@ -35,7 +35,7 @@ async fn anonymous_requests_and_bypass_paths_pass_through() {
         "/static/..%5c",
     ] {
         let r = b.get(sneaky).await;
-        assert!(!r.from_app() || r.status != 200, "{sneaky} must not bypass");
+        assert!(!r.came_from_app() || r.status != 200, "{sneaky} must not bypass");
         assert_eq!(r.status, 303, "{sneaky}");
     }
     // The app's own POSTs stream through untouched (login is a bypass

@@ -133,7 +133,7 @@ async fn required_employee_enrolls_and_reaches_the_app() {
 
     let r = b.get("/").await;
     assert_eq!(r.status, 200, "{}", r.body);
-    assert!(r.from_app());
+    assert!(r.came_from_app());
     assert!(r.body.contains("Logged in as taro@globex.example"));
     let api = b.api_get("/api/data").await;
     assert_eq!(api.status, 200);
@@ -263,7 +263,7 @@ async fn new_session_is_challenged_and_codes_are_single_use() {
     );
     let r = b.get("/").await;
     assert_eq!(r.status, 200);
-    assert!(r.from_app());
+    assert!(r.came_from_app());
 
     // Another session replaying the same code: refused.
     let mut thief = gw.browser();

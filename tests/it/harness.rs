@@ -160,7 +160,7 @@ impl Resp {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
 
-    pub fn from_app(&self) -> bool {
+    pub fn came_from_app(&self) -> bool {
         self.header("x-demo-app") == Some("1")
     }
 

@@ -77,7 +77,7 @@ async fn check_fails_closed(gw: &Gateway) {
     b.cookies.insert("demo_session".into(), "some-session".into());
     let page = b.get("/private").await;
     assert_eq!(page.status, 503, "{}", page.body);
-    assert!(!page.from_app(), "nothing reached the app");
+    assert!(!page.came_from_app(), "nothing reached the app");
     assert!(page.body.contains("Temporarily unavailable"), "{}", page.body);
     let api = b.api_get("/api/data").await;
     assert_eq!(api.status, 503);

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs the system packages mfa-gate's build and tests need, when missing.
+# Sourced by scripts/demo.sh and scripts/test.sh; safe to run repeatedly.
+set -euo pipefail
+
+need_apt=()
+command -v cmake >/dev/null 2>&1 || need_apt+=(cmake)
+command -v cc >/dev/null 2>&1 || need_apt+=(build-essential)
+for pkg in "${EXTRA_PACKAGES[@]:-}"; do
+  [ -n "$pkg" ] || continue
+  dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
+done
+
+if [ ${#need_apt[@]} -gt 0 ]; then
+  echo "== installing ${need_apt[*]} (apt-get)"
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+
+if ! command -v cargo >/dev/null 2>&1; then
+  echo "mfa-gate needs a Rust toolchain (1.85 or newer, edition 2024)." >&2
+  echo "Install it with rustup (https://rustup.rs), then run this command again." >&2
+  exit 1
+fi
