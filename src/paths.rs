@@ -100,8 +100,12 @@ pub fn strip_prefix<'a>(path: &'a NormalPath, prefix: &str) -> Option<&'a str> {
 
 const MAX_RETURN_TO: usize = 2048;
 
-/// `raw` if it is a same-site relative path (and not one of our own pages),
-/// else `/`. Never yields a scheme, an authority (`//host`, `/\host`), a
+/// Our own pages that a flow may return to (the settings page starts an
+/// enrollment); every other page of ours is refused as a `return_to`.
+const RETURNABLE_PAGES: [&str; 2] = ["/settings", "/admin/security"];
+
+/// `raw` if it is a same-site relative path (and not one of our own pages
+/// but the settings pages), else `/`. Never yields a scheme, an authority (`//host`, `/\host`), a
 /// control character or a space, so it is safe in a `Location` header.
 pub fn safe_return_to(raw: &str, prefix: &str) -> String {
     let ok = raw.len() <= MAX_RETURN_TO
@@ -116,7 +120,7 @@ pub fn safe_return_to(raw: &str, prefix: &str) -> String {
         }
         && {
             let path = raw.split(['?', '#']).next().unwrap_or("");
-            strip_prefix(&normalize(path), prefix).is_none()
+            strip_prefix(&normalize(path), prefix).is_none_or(|r| RETURNABLE_PAGES.contains(&r))
         };
     if ok { raw.to_owned() } else { "/".to_owned() }
 }
@@ -221,7 +225,13 @@ mod tests {
 
     #[test]
     fn return_to_never_leaves_the_site() {
-        let ok = ["/", "/reports?id=3", "/a/b#frag", "/%E3%81%82"];
+        let ok = [
+            "/",
+            "/reports?id=3",
+            "/a/b#frag",
+            "/%E3%81%82",
+            "/_mfa/settings",
+        ];
         for r in ok {
             assert_eq!(safe_return_to(r, "/_mfa"), r);
         }
@@ -241,6 +251,7 @@ mod tests {
             "",
             "/_mfa/challenge",
             "/_mfa/../_mfa/enroll",
+            "/_mfa/settings/../enroll",
         ];
         for r in bad {
             assert_eq!(safe_return_to(r, "/_mfa"), "/", "{r:?} must be refused");

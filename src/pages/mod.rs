@@ -10,6 +10,9 @@ mod challenge;
 mod enroll;
 pub mod form;
 pub mod i18n;
+mod policy;
+mod settings;
+mod verify;
 pub mod views;
 
 use crate::config::Locale;
@@ -122,7 +125,9 @@ pub async fn handle(gate: &Gate, req: PageRequest) -> PageResponse {
     let response = match (req.route.as_str(), req.method) {
         ("/healthz", Method::Get | Method::Head) => health(gate),
         (r, Method::Get | Method::Head) if r.starts_with("/assets/") => assets::serve(r),
-        ("/enroll" | "/challenge" | "/backup-codes.txt", _) if req.session.is_none() => {
+        ("/enroll" | "/challenge" | "/backup-codes.txt" | "/settings" | "/admin/security", _)
+            if req.session.is_none() =>
+        {
             message(&frame, 401, "anon.title", &["anon.body"], Some("/"))
         }
         ("/enroll", Method::Get | Method::Head) => enroll::show(gate, &req, &frame),
@@ -130,6 +135,10 @@ pub async fn handle(gate: &Gate, req: PageRequest) -> PageResponse {
         ("/backup-codes.txt", Method::Post) => enroll::download(gate, &req, &frame),
         ("/challenge", Method::Get | Method::Head) => challenge::show(gate, &req, &frame),
         ("/challenge", Method::Post) => challenge::verify(gate, &req, &frame).await,
+        ("/settings", Method::Get | Method::Head) => settings::show(gate, &req, &frame),
+        ("/settings", Method::Post) => settings::change(gate, &req, &frame).await,
+        ("/admin/security", Method::Get | Method::Head) => policy::show(gate, &req, &frame),
+        ("/admin/security", Method::Post) => policy::save(gate, &req, &frame),
         _ => message(&frame, 404, "not_found.title", &["not_found.body"], None),
     };
     match req.query_param("lang").and_then(|l| Locale::parse(&l)) {

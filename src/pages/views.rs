@@ -94,7 +94,7 @@ pub fn enroll(frame: &Frame, v: &EnrollView) -> Markup {
             form method="post" action={ (frame.prefix) "/enroll" } {
                 (hidden("csrf", v.csrf))
                 (hidden("return_to", v.return_to))
-                (code_field(l, v.error.as_deref()))
+                (code_field(l, "code", v.error.as_deref()))
                 button type="submit" { (t(l, "enroll.submit")) }
             }
         },
@@ -105,15 +105,19 @@ fn hidden(name: &str, value: &str) -> Markup {
     html! { input type="hidden" name=(name) value=(value); }
 }
 
-fn code_field(l: Locale, error: Option<&str>) -> Markup {
+/// The 6-digit code input; `id` tells several on one page apart (the
+/// first one gets the focus).
+fn code_field(l: Locale, id: &str, error: Option<&str>) -> Markup {
+    let hint = format!("{id}-hint");
+    let err = format!("{id}-error");
     html! {
-        label for="code" { (t(l, "common.code_label")) }
-        p.small id="code-hint" { (t(l, "common.code_hint")) }
-        input id="code" name="code" type="text" autocomplete="one-time-code" inputmode="numeric"
-            pattern="[0-9 ]*" maxlength="8" required autofocus
-            aria-describedby=@if error.is_some() { "code-error code-hint" } @else { "code-hint" }
+        label for=(id) { (t(l, "common.code_label")) }
+        p.small id=(hint) { (t(l, "common.code_hint")) }
+        input id=(id) name="code" type="text" autocomplete="one-time-code" inputmode="numeric"
+            pattern="[0-9 ]*" maxlength="8" required autofocus[id == "code"]
+            aria-describedby=@if error.is_some() { (err) " " (hint) } @else { (hint) }
             aria-invalid=[error.map(|_| "true")];
-        (field_error("code-error", error))
+        (field_error(&err, error))
     }
 }
 
@@ -174,7 +178,7 @@ pub fn challenge(frame: &Frame, v: &ChallengeView) -> Markup {
                     (field_error("code-error", error))
                 } @else {
                     p { (t(l, "challenge.intro")) }
-                    (code_field(l, error))
+                    (code_field(l, "code", error))
                 }
                 button type="submit" { (t(l, "challenge.submit")) }
             }
@@ -199,6 +203,126 @@ pub fn message(frame: &Frame, title_key: &str, body_keys: &[&str], link: Option<
             @if let Some(href) = link {
                 p { a.button href=(href) { (t(l, "common.continue")) } }
             }
+        },
+    )
+}
+
+pub struct SettingsView<'a> {
+    pub account: &'a str,
+    /// Where "set up" leads (enrollment, returning here).
+    pub enroll_href: String,
+    pub enrolled_at: Option<String>,
+    pub backup_left: Option<usize>,
+    /// The other accounts of the same person that share this setting.
+    pub linked: Vec<String>,
+    pub required: bool,
+    pub may_manage_policy: bool,
+    pub csrf: &'a str,
+    pub notice: Option<&'a str>,
+    pub regenerate_error: Option<String>,
+    pub disable_error: Option<String>,
+}
+
+pub fn settings(frame: &Frame, v: &SettingsView) -> Markup {
+    let l = frame.locale;
+    let p = frame.prefix;
+    layout(
+        frame,
+        t(l, "settings.title"),
+        html! {
+            @if let Some(n) = v.notice { p.notice role="status" { (n) } }
+            p.small { (tf(l, "settings.account", &[("account", v.account)])) }
+            @match &v.enrolled_at {
+                Some(at) => {
+                    p.status.on { strong { (t(l, "settings.on")) } " " (tf(l, "settings.enrolled_at", &[("at", at)])) }
+                    p { (tf(l, "settings.backup_left", &[("n", &v.backup_left.unwrap_or(0).to_string())])) }
+                }
+                None => {
+                    p.status.off { strong { (t(l, "settings.off")) } }
+                    @if v.required { p.notice { (t(l, "enroll.required")) } }
+                    p { a.button id="enroll-link" href=(v.enroll_href) { (t(l, "settings.enroll")) } }
+                }
+            }
+            @if !v.linked.is_empty() {
+                p.small { (t(l, "settings.linked")) }
+                ul.linked { @for a in &v.linked { li { (a) } } }
+            }
+            @if v.enrolled_at.is_some() {
+                section {
+                    h2 { (t(l, "settings.regenerate_title")) }
+                    p.small { (t(l, "settings.regenerate_body")) }
+                    form method="post" action={ (p) "/settings" } {
+                        (hidden("csrf", v.csrf))
+                        (hidden("action", "regenerate"))
+                        (code_field(l, "regenerate-code", v.regenerate_error.as_deref()))
+                        button.secondary type="submit" { (t(l, "settings.regenerate")) }
+                    }
+                }
+                section {
+                    h2 { (t(l, "settings.disable_title")) }
+                    @if v.required {
+                        p.small { (t(l, "settings.disable_required")) }
+                    } @else {
+                        p.small { (t(l, "settings.disable_body")) }
+                        form method="post" action={ (p) "/settings" } {
+                            (hidden("csrf", v.csrf))
+                            (hidden("action", "disable"))
+                            (code_field(l, "disable-code", v.disable_error.as_deref()))
+                            button.danger type="submit" { (t(l, "settings.disable")) }
+                        }
+                    }
+                }
+            }
+            @if v.may_manage_policy {
+                p { a id="policy-link" href={ (p) "/admin/security" } { (t(l, "settings.policy_link")) } }
+            }
+            p { a href="/" { (t(l, "common.back_to_app")) } }
+        },
+    )
+}
+
+pub struct PolicyView<'a> {
+    pub company: &'a str,
+    pub current: &'a str,
+    pub pinned: bool,
+    pub csrf: &'a str,
+    pub notice: Option<&'a str>,
+}
+
+pub fn policy(frame: &Frame, v: &PolicyView) -> Markup {
+    let l = frame.locale;
+    let option = |value: &str, label_key: &str| {
+        let id = format!("enforcement-{value}");
+        html! {
+            div.choice {
+                input type="radio" id=(id) name="enforcement" value=(value)
+                    checked[v.current == value] disabled[v.pinned];
+                label.inline for=(id) { (t(l, label_key)) }
+            }
+        }
+    };
+    layout(
+        frame,
+        t(l, "policy.title"),
+        html! {
+            @if let Some(n) = v.notice { p.notice role="status" { (n) } }
+            p.small { (tf(l, "policy.company", &[("company", v.company)])) }
+            @if v.pinned { p.notice id="pinned" { (t(l, "policy.pinned")) } }
+            form method="post" action={ (frame.prefix) "/admin/security" } {
+                (hidden("csrf", v.csrf))
+                fieldset disabled[v.pinned] {
+                    legend { (t(l, "policy.legend")) }
+                    (option("optional", "policy.optional"))
+                    (option("required", "policy.required"))
+                }
+                p.small { (t(l, "policy.effect")) }
+                p.small { (t(l, "policy.candidates")) }
+                p.small { (t(l, "policy.rollout")) }
+                @if !v.pinned {
+                    button type="submit" { (t(l, "policy.save")) }
+                }
+            }
+            p { a href={ (frame.prefix) "/settings" } { (t(l, "policy.back")) } }
         },
     )
 }

@@ -7,7 +7,11 @@ use crate::identity_failures::write_config;
 use std::process::Command;
 
 fn check_config(path: &std::path::Path) -> (bool, String, String) {
-    let out = Command::new(BIN).args(["check-config", "-c"]).arg(path).output().unwrap();
+    let out = Command::new(BIN)
+        .args(["check-config", "-c"])
+        .arg(path)
+        .output()
+        .unwrap();
     (
         out.status.success(),
         String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -18,7 +22,12 @@ fn check_config(path: &std::path::Path) -> (bool, String, String) {
 #[test]
 fn a_valid_file_passes() {
     let tmp = tempfile::tempdir().unwrap();
-    let cfg = write_config(tmp.path(), 18080, "127.0.0.1:18081", "companies:\n  globex: required\n");
+    let cfg = write_config(
+        tmp.path(),
+        18080,
+        "127.0.0.1:18081",
+        "companies:\n  globex: required\n",
+    );
     let (ok, stdout, stderr) = check_config(&cfg);
     assert!(ok, "{stderr}");
     assert!(stdout.contains("OK"), "{stdout}");
@@ -29,7 +38,11 @@ fn errors_name_file_line_and_field() {
     let tmp = tempfile::tempdir().unwrap();
     let cases = [
         ("max_failure: 3\n", "max_failure", "line 19"),
-        ("companies:\n  globex: mandatory\n", "companies", "mandatory"),
+        (
+            "companies:\n  globex: mandatory\n",
+            "companies",
+            "mandatory",
+        ),
         ("totp:\n  skew: 9\n", "totp.skew", "line 20"),
     ];
     for (extra, field, detail) in cases {
@@ -43,11 +56,16 @@ fn errors_name_file_line_and_field() {
     }
     // A bad duration anywhere names its field.
     let cfg = tmp.path().join("mfa-gate.yaml");
-    let text = std::fs::read_to_string(&cfg).unwrap().replace("connect_timeout: 500ms", "connect_timeout: 5 sec");
+    let text = std::fs::read_to_string(&cfg)
+        .unwrap()
+        .replace("connect_timeout: 500ms", "connect_timeout: 5 sec");
     std::fs::write(&cfg, text).unwrap();
     let (ok, _, stderr) = check_config(&cfg);
     assert!(!ok);
-    assert!(stderr.contains("upstream.connect_timeout") && stderr.contains("line 4"), "{stderr}");
+    assert!(
+        stderr.contains("upstream.connect_timeout") && stderr.contains("line 4"),
+        "{stderr}"
+    );
     // A missing file, and a missing key file, are named too.
     let (ok, _, stderr) = check_config(&tmp.path().join("nope.yaml"));
     assert!(!ok && stderr.contains("nope.yaml"), "{stderr}");
@@ -61,7 +79,11 @@ fn errors_name_file_line_and_field() {
 fn serve_refuses_a_bad_file_before_listening() {
     let tmp = tempfile::tempdir().unwrap();
     let cfg = write_config(tmp.path(), 18080, "127.0.0.1:18081", "prefix: mfa\n");
-    let out = Command::new(BIN).args(["serve", "-c"]).arg(&cfg).output().unwrap();
+    let out = Command::new(BIN)
+        .args(["serve", "-c"])
+        .arg(&cfg)
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("prefix"));
 }

@@ -35,7 +35,10 @@ async fn anonymous_requests_and_bypass_paths_pass_through() {
         "/static/..%5c",
     ] {
         let r = b.get(sneaky).await;
-        assert!(!r.came_from_app() || r.status != 200, "{sneaky} must not bypass");
+        assert!(
+            !r.came_from_app() || r.status != 200,
+            "{sneaky} must not bypass"
+        );
         assert_eq!(r.status, 303, "{sneaky}");
     }
     // The app's own POSTs stream through untouched (login is a bypass

@@ -100,7 +100,10 @@ async fn required_employee_enrolls_and_reaches_the_app() {
     let api = b.api_get("/api/data").await;
     assert_eq!(api.status, 401);
     assert_eq!(api.json()["error"], "enrollment_required");
-    assert_eq!(api.json()["location"], "/_mfa/enroll?return_to=%2Fapi%2Fdata");
+    assert_eq!(
+        api.json()["location"],
+        "/_mfa/enroll?return_to=%2Fapi%2Fdata"
+    );
 
     // Wrong code and missing CSRF token change nothing.
     let page = b.get("/_mfa/enroll").await;
@@ -386,7 +389,11 @@ async fn sessions_at_challenge(gw: &Gateway, who: &str, n: usize) -> Vec<(Browse
     for _ in 0..n {
         let mut b = gw.browser();
         b.login(who).await;
-        let csrf = b.get("/_mfa/challenge").await.input_value("csrf").expect("challenge page");
+        let csrf = b
+            .get("/_mfa/challenge")
+            .await
+            .input_value("csrf")
+            .expect("challenge page");
         out.push((b, csrf));
     }
     out
@@ -404,16 +411,27 @@ async fn a_code_raced_by_50_sessions_is_accepted_once() {
         .into_iter()
         .map(|(mut b, csrf)| {
             let code = code.clone();
-            tokio::spawn(async move { b.post_form("/_mfa/challenge", &[("csrf", &csrf), ("code", &code)]).await.status })
+            tokio::spawn(async move {
+                b.post_form("/_mfa/challenge", &[("csrf", &csrf), ("code", &code)])
+                    .await
+                    .status
+            })
         })
         .collect();
     let mut statuses = Vec::new();
     for t in tasks {
         statuses.push(t.await.unwrap());
     }
-    assert_eq!(statuses.iter().filter(|s| **s == 303).count(), 1, "{statuses:?}");
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 303).count(),
+        1,
+        "{statuses:?}"
+    );
     // The losers count as failures (and may lock the person): never a pass.
-    assert!(statuses.iter().all(|s| [303, 422, 423].contains(s)), "{statuses:?}");
+    assert!(
+        statuses.iter().all(|s| [303, 422, 423].contains(s)),
+        "{statuses:?}"
+    );
 }
 
 #[tokio::test]
@@ -429,7 +447,12 @@ async fn a_backup_code_raced_by_20_sessions_is_accepted_once() {
         .map(|(mut b, csrf)| {
             let code = code.clone();
             tokio::spawn(async move {
-                b.post_form("/_mfa/challenge", &[("csrf", &csrf), ("backup_code", &code)]).await.status
+                b.post_form(
+                    "/_mfa/challenge",
+                    &[("csrf", &csrf), ("backup_code", &code)],
+                )
+                .await
+                .status
             })
         })
         .collect();
@@ -437,7 +460,11 @@ async fn a_backup_code_raced_by_20_sessions_is_accepted_once() {
     for t in tasks {
         statuses.push(t.await.unwrap());
     }
-    assert_eq!(statuses.iter().filter(|s| **s == 303).count(), 1, "{statuses:?}");
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 303).count(),
+        1,
+        "{statuses:?}"
+    );
 }
 
 #[tokio::test]
@@ -456,7 +483,9 @@ async fn racing_enrollment_confirmations_make_one_enrollment() {
             b.cookies = cookies.clone();
             let (csrf, code) = (csrf.clone(), code.clone());
             tokio::spawn(async move {
-                let r = b.post_form("/_mfa/enroll", &[("csrf", &csrf), ("code", &code)]).await;
+                let r = b
+                    .post_form("/_mfa/enroll", &[("csrf", &csrf), ("code", &code)])
+                    .await;
                 (r.status, backup_codes_of(&r))
             })
         })
@@ -473,7 +502,16 @@ async fn racing_enrollment_confirmations_make_one_enrollment() {
     // The codes shown to the winner are the ones that work.
     let mut other = gw.browser();
     other.login("taro@globex.example").await;
-    let csrf = other.get("/_mfa/challenge").await.input_value("csrf").unwrap();
-    let r = other.post_form("/_mfa/challenge", &[("csrf", &csrf), ("backup_code", &winners[0][0])]).await;
+    let csrf = other
+        .get("/_mfa/challenge")
+        .await
+        .input_value("csrf")
+        .unwrap();
+    let r = other
+        .post_form(
+            "/_mfa/challenge",
+            &[("csrf", &csrf), ("backup_code", &winners[0][0])],
+        )
+        .await;
     assert_eq!(r.status, 303);
 }

@@ -62,10 +62,11 @@ impl Gateway {
             "--data".into(),
             data.display().to_string(),
         ];
-        let g = Gateway::spawn(args, port, data);
+        let mut g = Gateway::spawn(args, port, data);
         g.wait_ready(&format!("http://127.0.0.1:{}/login", port + 1))
             .await;
-        g.wait_ready(&g.url("/_mfa/healthz")).await;
+        let health = g.url("/_mfa/healthz");
+        g.wait_ready(&health).await;
         g
     }
 
@@ -76,8 +77,9 @@ impl Gateway {
             "-c".into(),
             config.display().to_string(),
         ];
-        let g = Gateway::spawn(args, port, data);
-        g.wait_ready(&g.url("/_mfa/healthz")).await;
+        let mut g = Gateway::spawn(args, port, data);
+        let health = g.url("/_mfa/healthz");
+        g.wait_ready(&health).await;
         g
     }
 
@@ -103,10 +105,13 @@ impl Gateway {
         }
     }
 
-    async fn wait_ready(&self, url: &str) {
+    async fn wait_ready(&mut self, url: &str) {
         let client = reqwest::Client::new();
         let deadline = Instant::now() + Duration::from_secs(30);
         while Instant::now() < deadline {
+            if let Some(Ok(Some(status))) = self.child.as_mut().map(Child::try_wait) {
+                panic!("mfa-gate exited ({status}) before {url} was ready; log:\n{}", self.log());
+            }
             if let Ok(r) = client.get(url).send().await {
                 if r.status().is_success() {
                     return;

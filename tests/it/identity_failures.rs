@@ -34,7 +34,9 @@ async fn fake_app(whoami: &'static str) -> String {
     let addr = listener.local_addr().unwrap().to_string();
     tokio::spawn(async move {
         loop {
-            let Ok((mut sock, _)) = listener.accept().await else { return };
+            let Ok((mut sock, _)) = listener.accept().await else {
+                return;
+            };
             tokio::spawn(async move {
                 let mut buf = vec![0u8; 8192];
                 let mut n = 0;
@@ -51,10 +53,16 @@ async fn fake_app(whoami: &'static str) -> String {
                         "huge" => ("200 OK", vec![b' '; 10 * 1024 * 1024]),
                         "slow" => {
                             tokio::time::sleep(Duration::from_secs(3)).await;
-                            ("200 OK", br#"{"account":"a","company":"c","class":"employee"}"#.to_vec())
+                            (
+                                "200 OK",
+                                br#"{"account":"a","company":"c","class":"employee"}"#.to_vec(),
+                            )
                         }
                         "error" => ("500 Internal Server Error", b"oops".to_vec()),
-                        "wrong_shape" => ("200 OK", br#"{"account":"a","company":"c","class":"root"}"#.to_vec()),
+                        "wrong_shape" => (
+                            "200 OK",
+                            br#"{"account":"a","company":"c","class":"root"}"#.to_vec(),
+                        ),
                         _ => ("401 Unauthorized", b"{}".to_vec()),
                     }
                 } else {
@@ -74,11 +82,16 @@ async fn fake_app(whoami: &'static str) -> String {
 
 async fn check_fails_closed(gw: &Gateway) {
     let mut b = Browser::new(gw.url(""));
-    b.cookies.insert("demo_session".into(), "some-session".into());
+    b.cookies
+        .insert("demo_session".into(), "some-session".into());
     let page = b.get("/private").await;
     assert_eq!(page.status, 503, "{}", page.body);
     assert!(!page.came_from_app(), "nothing reached the app");
-    assert!(page.body.contains("Temporarily unavailable"), "{}", page.body);
+    assert!(
+        page.body.contains("Temporarily unavailable"),
+        "{}",
+        page.body
+    );
     let api = b.api_get("/api/data").await;
     assert_eq!(api.status, 503);
     assert_eq!(api.json()["error"], "mfa_unavailable");

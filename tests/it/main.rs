@@ -8,4 +8,6 @@ mod enforcement;
 mod enrollment;
 mod harness;
 mod identity_failures;
+mod policy;
+mod settings;
 mod totp_ref;

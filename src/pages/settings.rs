@@ -1,0 +1,279 @@
+//! `/settings`: every logged-in account manages its own second factor —
+//! see whether it is on, since when, how many backup codes remain and which
+//! linked accounts share it; enroll; regenerate backup codes or turn 2FA off
+//! (each after a current code, and off only where nobody requires it).
+//! Changes apply to the person, i.e. to every linked account at once.
+
+use super::enroll::{backup_codes_page, csrf_ok, store_failure};
+use super::i18n::t;
+use super::verify::{Outcome, Proof, VerifyError, verify_and_apply};
+use super::views::{self, Frame, SettingsView};
+use super::{PageRequest, PageResponse, SessionCtx};
+use crate::audit;
+use crate::backup_codes;
+use crate::decision::{Action, is_required};
+use crate::domain::{AuditKind, PersonRecord};
+use crate::gate::Gate;
+use crate::session;
+use crate::store::Update;
+
+pub fn show(gate: &Gate, req: &PageRequest, frame: &Frame<'_>) -> PageResponse {
+    let Some(sess) = &req.session else {
+        return super::failure(frame, 401);
+    };
+    let record = match note_account(gate, sess) {
+        Ok(r) => r,
+        Err(e) => return store_failure(frame, &e),
+    };
+    let notice = match req.query_param("done").as_deref() {
+        Some("disabled") => Some(t(frame.locale, "settings.disabled_done")),
+        _ => None,
+    };
+    render(
+        gate,
+        req,
+        frame,
+        sess,
+        &record,
+        notice,
+        Errors::default(),
+        200,
+    )
+}
+
+/// Remember that this account belongs to the person (for the list of
+/// linked accounts and support look-ups); writes only the first time.
+fn note_account(gate: &Gate, sess: &SessionCtx) -> Result<PersonRecord, crate::store::StoreError> {
+    let key = sess.identity.person_key();
+    let account = &sess.identity.account;
+    let record = gate
+        .store
+        .update_person(&key, &mut |current| match current {
+            Some(rec) if !rec.accounts.iter().any(|a| a == account) => {
+                let mut next = rec.clone();
+                next.note_account(account);
+                Update::Put(next)
+            }
+            _ => Update::Keep,
+        })?;
+    if record.is_some() {
+        gate.store.link_account(account, &key)?;
+    }
+    Ok(record.unwrap_or_default())
+}
+
+#[derive(Default)]
+struct Errors {
+    regenerate: Option<String>,
+    disable: Option<String>,
+}
+
+#[allow(clippy::too_many_arguments)]
+fn render(
+    gate: &Gate,
+    req: &PageRequest,
+    frame: &Frame<'_>,
+    sess: &SessionCtx,
+    record: &PersonRecord,
+    notice: Option<&str>,
+    errors: Errors,
+    status: u16,
+) -> PageResponse {
+    if record.is_locked() {
+        return super::deny(gate, Action::Locked, "/", true, frame);
+    }
+    let required = match gate.enforcement(&sess.identity.company) {
+        Ok(policy) => is_required(sess.identity.class, policy),
+        Err(e) => return store_failure(frame, &e),
+    };
+    let csrf = session::csrf_token(&gate.keys, sess.app, req.now);
+    let linked = record
+        .accounts
+        .iter()
+        .filter(|a| **a != sess.identity.account)
+        .cloned()
+        .collect();
+    let prefix = &gate.config.prefix;
+    let view = SettingsView {
+        account: &sess.identity.account,
+        enroll_href: crate::paths::with_return_to(&format!("{prefix}/enroll"), &format!("{prefix}/settings")),
+        enrolled_at: record
+            .enrollment
+            .as_ref()
+            .map(|e| format_time(e.enrolled_at)),
+        backup_left: record.backup_codes.as_ref().map(|s| s.remaining()),
+        linked,
+        required,
+        may_manage_policy: sess.identity.may_manage_policy(),
+        csrf: &csrf,
+        notice,
+        regenerate_error: errors.regenerate,
+        disable_error: errors.disable,
+    };
+    PageResponse::html(status, views::settings(frame, &view))
+}
+
+/// `YYYY-MM-DD HH:MM UTC`.
+pub fn format_time(unix: i64) -> String {
+    let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] UTC");
+    time::OffsetDateTime::from_unix_timestamp(unix)
+        .ok()
+        .and_then(|t| t.format(&format).ok())
+        .unwrap_or_default()
+}
+
+pub async fn change(gate: &Gate, req: &PageRequest, frame: &Frame<'_>) -> PageResponse {
+    let Some(sess) = &req.session else {
+        return super::failure(frame, 401);
+    };
+    if !csrf_ok(gate, req, sess) {
+        return super::failure(frame, 403);
+    }
+    let prefix = &gate.config.prefix;
+    let settings_url = format!("{prefix}/settings");
+    let record = match gate.store.person(&sess.identity.person_key()) {
+        Ok(r) => r.unwrap_or_default(),
+        Err(e) => return store_failure(frame, &e),
+    };
+    if record.is_locked() {
+        return super::deny(gate, Action::Locked, "/", true, frame);
+    }
+    if !record.is_enrolled() {
+        return PageResponse::redirect(&settings_url);
+    }
+    let action = req.form.get("action").unwrap_or("");
+    let l = frame.locale;
+    let wrong = || Some(t(l, "error.wrong_code").to_owned());
+    let Some(proof) = Proof::from_form(&req.form).filter(|p| !p.is_backup()) else {
+        let errors = match action {
+            "disable" => Errors {
+                disable: wrong(),
+                ..Errors::default()
+            },
+            _ => Errors {
+                regenerate: wrong(),
+                ..Errors::default()
+            },
+        };
+        return render(gate, req, frame, sess, &record, None, errors, 422);
+    };
+    let now = req.now;
+    match action {
+        "disable" => {
+            let required = match gate.enforcement(&sess.identity.company) {
+                Ok(policy) => is_required(sess.identity.class, policy),
+                Err(e) => return store_failure(frame, &e),
+            };
+            if required {
+                let msg = Some(t(l, "settings.disable_required").to_owned());
+                let errors = Errors {
+                    disable: msg,
+                    ..Errors::default()
+                };
+                return render(gate, req, frame, sess, &record, None, errors, 403);
+            }
+            let mut off = |rec: &mut PersonRecord| {
+                rec.enrollment = None;
+                rec.pending = None;
+                rec.backup_codes = None;
+            };
+            match verify_and_apply(gate, sess, &record, &proof, now, "disable", &mut off).await {
+                Ok(Outcome::Passed) => {
+                    audit::record(
+                        gate.store.as_ref(),
+                        audit::by_user(&sess.identity, AuditKind::Disabled, now, "from settings"),
+                    );
+                    PageResponse::redirect(&format!("{settings_url}?done=disabled"))
+                }
+                other => after_failure(gate, req, frame, sess, other, true),
+            }
+        }
+        "regenerate" => {
+            let generation = record.backup_codes.as_ref().map_or(0, |s| s.generation) + 1;
+            let new_codes = match tokio::task::spawn_blocking(move || {
+                backup_codes::generate(&mut rand::rng(), generation, now)
+            })
+            .await
+            {
+                Ok(c) => c,
+                Err(e) => {
+                    tracing::error!(error = %e, "backup code generation failed");
+                    return super::failure(frame, 503);
+                }
+            };
+            let mut replace = |rec: &mut PersonRecord| {
+                let mut set = new_codes.set.clone();
+                set.generation = rec.backup_codes.as_ref().map_or(0, |s| s.generation) + 1;
+                rec.backup_codes = Some(set);
+            };
+            match verify_and_apply(
+                gate,
+                sess,
+                &record,
+                &proof,
+                now,
+                "regenerate backup codes",
+                &mut replace,
+            )
+            .await
+            {
+                Ok(Outcome::Passed) => {
+                    audit::record(
+                        gate.store.as_ref(),
+                        audit::by_user(
+                            &sess.identity,
+                            AuditKind::BackupCodesRegenerated,
+                            now,
+                            "from settings",
+                        ),
+                    );
+                    backup_codes_page(gate, sess, frame, &new_codes.codes, &settings_url, now)
+                }
+                other => after_failure(gate, req, frame, sess, other, false),
+            }
+        }
+        _ => super::failure(frame, 400),
+    }
+}
+
+fn after_failure(
+    gate: &Gate,
+    req: &PageRequest,
+    frame: &Frame<'_>,
+    sess: &SessionCtx,
+    outcome: Result<Outcome, VerifyError>,
+    disable: bool,
+) -> PageResponse {
+    match outcome {
+        Ok(Outcome::Failed) => {
+            let record = match gate.store.person(&sess.identity.person_key()) {
+                Ok(r) => r.unwrap_or_default(),
+                Err(e) => return store_failure(frame, &e),
+            };
+            let msg = Some(t(frame.locale, "error.wrong_code").to_owned());
+            let errors = if disable {
+                Errors {
+                    disable: msg,
+                    ..Errors::default()
+                }
+            } else {
+                Errors {
+                    regenerate: msg,
+                    ..Errors::default()
+                }
+            };
+            render(gate, req, frame, sess, &record, None, errors, 422)
+        }
+        Ok(Outcome::LockedNow | Outcome::Locked) => {
+            super::deny(gate, Action::Locked, "/", true, frame)
+        }
+        Ok(Outcome::NotEnrolled | Outcome::Passed) => {
+            PageResponse::redirect(&format!("{}/settings", gate.config.prefix))
+        }
+        Err(VerifyError::Store(e)) => store_failure(frame, &e),
+        Err(e @ VerifyError::Secret) => {
+            tracing::error!(error = %e, "settings change cannot be checked");
+            super::failure(frame, 503)
+        }
+    }
+}

@@ -1,0 +1,214 @@
+//! Proving possession of the second factor, shared by the challenge and the
+//! settings page (disable, regenerate). Checking a code and recording the
+//! result — the accepted step, the used backup code, or the failure and the
+//! lock it may cause — is one compare-and-swap on the person's record, so
+//! racing requests can neither reuse a code nor slip past `max_failures`.
+//! The expensive part (one Argon2id hash) runs before, off the async threads.
+
+use super::SessionCtx;
+use crate::audit;
+use crate::backup_codes;
+use crate::domain::{AuditKind, PersonKey, PersonRecord};
+use crate::gate::Gate;
+use crate::pages::Form;
+use crate::store::{StoreError, Update};
+use crate::totp::{self, TotpSecret};
+
+/// What the user typed.
+pub enum Proof {
+    Totp(String),
+    Backup(String),
+}
+
+impl Proof {
+    /// `backup_code` wins when filled in; `None` when both are empty.
+    pub fn from_form(form: &Form) -> Option<Proof> {
+        let filled = |name| form.get(name).map(str::trim).filter(|v| !v.is_empty());
+        match (filled("backup_code"), filled("code")) {
+            (Some(b), _) => Some(Proof::Backup(b.to_owned())),
+            (None, Some(c)) => Some(Proof::Totp(c.to_owned())),
+            (None, None) => None,
+        }
+    }
+
+    pub fn is_backup(&self) -> bool {
+        matches!(self, Proof::Backup(_))
+    }
+
+    fn method(&self) -> &'static str {
+        match self {
+            Proof::Totp(_) => "authenticator app",
+            Proof::Backup(_) => "backup code",
+        }
+    }
+}
+
+/// How one submission ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Passed,
+    Failed,
+    /// This failure reached `max_failures`.
+    LockedNow,
+    /// Already locked: refused whatever the code.
+    Locked,
+    /// The enrollment changed or vanished meanwhile.
+    NotEnrolled,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum VerifyError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("enrollment secret cannot be opened (encryption key changed?)")]
+    Secret,
+}
+
+/// Decides, on the record as it is at the moment of the atomic update,
+/// whether the proof holds and what it changes.
+type Check = Box<dyn Fn(&PersonRecord) -> Option<Change> + Send>;
+
+/// Check `proof` for the person of `sess`, whose record was `record` when
+/// read, and record the outcome atomically. On success `then` also runs on
+/// the record in the same update (disable, new backup codes, …). Every
+/// outcome is audited; `purpose` says what the proof was for.
+pub async fn verify_and_apply(
+    gate: &Gate,
+    sess: &SessionCtx,
+    record: &PersonRecord,
+    proof: &Proof,
+    now: i64,
+    purpose: &str,
+    then: &mut (dyn FnMut(&mut PersonRecord) + Send),
+) -> Result<Outcome, VerifyError> {
+    let key = sess.identity.person_key();
+    let Some(enrollment_id) = record.enrollment.as_ref().map(|e| e.id) else {
+        return Ok(Outcome::NotEnrolled);
+    };
+    let check = prepare_check(gate, &key, record, proof, now).await?;
+    let max_failures = gate.config.max_failures;
+    let mut outcome = Outcome::Failed;
+    gate.store.update_person(&key, &mut |current| {
+        let Some(rec) =
+            current.filter(|r| r.enrollment.as_ref().map(|e| e.id) == Some(enrollment_id))
+        else {
+            outcome = Outcome::NotEnrolled;
+            return Update::Keep;
+        };
+        if rec.is_locked() {
+            outcome = Outcome::Locked;
+            return Update::Keep;
+        }
+        let mut next = rec.clone();
+        match check(rec) {
+            Some(change) => {
+                change.apply(&mut next);
+                next.failures = 0;
+                next.note_account(&sess.identity.account);
+                then(&mut next);
+                outcome = Outcome::Passed;
+            }
+            None => {
+                next.failures = next.failures.saturating_add(1);
+                if next.failures >= max_failures {
+                    next.locked_at = Some(now);
+                    outcome = Outcome::LockedNow;
+                } else {
+                    outcome = Outcome::Failed;
+                }
+            }
+        }
+        Update::Put(next)
+    })?;
+    let store = gate.store.as_ref();
+    let detail = format!("{}; {purpose}", proof.method());
+    let event = |kind| audit::by_user(&sess.identity, kind, now, &detail);
+    match outcome {
+        Outcome::Passed => {
+            let kind = if proof.is_backup() {
+                AuditKind::BackupCodeUsed
+            } else {
+                AuditKind::ChallengePassed
+            };
+            audit::record(store, event(kind));
+            if let Err(e) = gate.store.link_account(&sess.identity.account, &key) {
+                tracing::warn!(error = %e, "could not index account");
+            }
+        }
+        Outcome::Failed => audit::record(store, event(AuditKind::ChallengeFailed)),
+        Outcome::LockedNow => {
+            audit::record(store, event(AuditKind::ChallengeFailed));
+            audit::record(store, event(AuditKind::Locked));
+        }
+        Outcome::Locked | Outcome::NotEnrolled => {}
+    }
+    Ok(outcome)
+}
+
+async fn prepare_check(
+    gate: &Gate,
+    key: &PersonKey,
+    record: &PersonRecord,
+    proof: &Proof,
+    now: i64,
+) -> Result<Check, VerifyError> {
+    Ok(match proof {
+        Proof::Backup(attempt) => {
+            let matched = match (&record.backup_codes, backup_codes::normalize(attempt)) {
+                (Some(set), Some(_)) => {
+                    let set = set.clone();
+                    let attempt = attempt.clone();
+                    let generation = set.generation;
+                    tokio::task::spawn_blocking(move || backup_codes::find(&set, &attempt))
+                        .await
+                        .ok()
+                        .flatten()
+                        .map(|i| (generation, i))
+                }
+                _ => None,
+            };
+            Box::new(move |rec: &PersonRecord| {
+                let (generation, i) = matched?;
+                let set = rec.backup_codes.as_ref()?;
+                (set.generation == generation && set.used.get(i) == Some(&false))
+                    .then_some(Change::UseBackupCode(i))
+            })
+        }
+        Proof::Totp(code) => {
+            let sealed = record
+                .enrollment
+                .as_ref()
+                .map_or(&[][..], |e| &e.sealed_secret[..]);
+            let secret = gate
+                .keys
+                .open(key.as_str().as_bytes(), sealed)
+                .and_then(|b| TotpSecret::from_bytes(&b))
+                .ok_or(VerifyError::Secret)?;
+            let code = code.clone();
+            let skew = gate.config.totp.skew;
+            Box::new(move |rec: &PersonRecord| {
+                totp::verify(&secret, &code, now as u64, skew, rec.last_step)
+                    .map(Change::AcceptStep)
+            })
+        }
+    })
+}
+
+/// What a correct proof changes in the record.
+enum Change {
+    AcceptStep(u64),
+    UseBackupCode(usize),
+}
+
+impl Change {
+    fn apply(self, rec: &mut PersonRecord) {
+        match self {
+            Change::AcceptStep(step) => rec.last_step = Some(step),
+            Change::UseBackupCode(i) => {
+                if let Some(flag) = rec.backup_codes.as_mut().and_then(|s| s.used.get_mut(i)) {
+                    *flag = true;
+                }
+            }
+        }
+    }
+}
