@@ -9,6 +9,7 @@ use crate::store::Store;
 /// propagated: the security write that the event describes has already
 /// been made durable by its own call.
 pub fn record(store: &dyn Store, event: AuditEvent) {
+    crate::metrics::observe(&event);
     tracing::info!(
         target: "mfa_gate::audit",
         kind = ?event.kind,

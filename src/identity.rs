@@ -63,15 +63,27 @@ impl IdentitySource {
 
     /// Who owns the app session whose cookie value is `session_value`.
     pub async fn lookup(&self, session_value: &str) -> Result<Lookup, IdentityError> {
-        let key = cache_key(&self.cookie_name, session_value);
-        if let Some((lookup, at)) = self.cache.get(&key) {
-            if at.elapsed() < self.ttl {
-                return Ok(lookup);
-            }
+        if let Some(lookup) = self.cached(session_value) {
+            return Ok(lookup);
         }
         let lookup = self.ask(session_value).await?;
-        self.cache.insert(key, (lookup.clone(), Instant::now()));
+        self.remember(session_value, lookup.clone());
         Ok(lookup)
+    }
+
+    /// The cached, still fresh answer for a session, if any.
+    pub fn cached(&self, session_value: &str) -> Option<Lookup> {
+        let key = cache_key(&self.cookie_name, session_value);
+        self.cache
+            .get(&key)
+            .filter(|(_, at)| at.elapsed() < self.ttl)
+            .map(|(lookup, _)| lookup)
+    }
+
+    /// Cache an answer for a session (also used to prime benchmarks).
+    pub fn remember(&self, session_value: &str, lookup: Lookup) {
+        let key = cache_key(&self.cookie_name, session_value);
+        self.cache.insert(key, (lookup, Instant::now()));
     }
 
     /// Forget a session's cached identity (e.g. after its verified state changed hands).

@@ -6,6 +6,7 @@
 //! handler; handlers use [`totp`], [`backup_codes`], [`session`] and
 //! [`store`]. Nothing below calls back up. See ARCHITECTURE.md.
 
+pub mod admin;
 pub mod audit;
 pub mod backup_codes;
 pub mod config;
@@ -15,10 +16,13 @@ pub mod domain;
 pub mod gate;
 pub mod identity;
 pub mod keys;
+pub mod metrics;
 pub mod pages;
 pub mod paths;
 pub mod proxy;
 pub mod server;
 pub mod session;
 pub mod store;
+pub mod support;
+pub mod support_ops;
 pub mod totp;

@@ -1,11 +1,12 @@
-//! The `mfa-gate` command: `serve`, `check-config`, `demo`. Parses the
-//! command line, loads the configuration, starts logging and hands off to
-//! `server::run`. The only place that uses `anyhow`.
+//! The `mfa-gate` command: `serve`, `check-config`, `demo`, `support`.
+//! Parses the command line, loads the configuration, starts logging and
+//! hands off to `server::run` (or, for `support`, to the client in
+//! `support.rs`). The only place that uses `anyhow`.
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use mfa_gate::config::{self, Config};
-use mfa_gate::{demo, server};
+use mfa_gate::{demo, server, support};
 use std::path::{Path, PathBuf};
 
 #[derive(Parser)]
@@ -43,6 +44,51 @@ enum Command {
         #[arg(long, default_value = "mfa-gate-demo-data")]
         data: PathBuf,
     },
+    /// Support operations on an account, through the running gateway's
+    /// admin listener: status, unlock, reset, audit.
+    ///
+    /// The listener and token come from --admin-url/--token, else from the
+    /// `admin` section of -c CONFIG, else from MFA_GATE_ADMIN_URL and
+    /// MFA_GATE_SUPPORT_TOKEN. Exit codes: 0 done, 1 unknown account,
+    /// 2 usage or configuration, 3 gateway unreachable, 4 token refused,
+    /// 5 other gateway error.
+    Support(SupportArgs),
+}
+
+#[derive(clap::Args)]
+struct SupportArgs {
+    /// Read the admin listener's address and token from this configuration.
+    #[arg(short, long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// URL of the admin listener, e.g. http://127.0.0.1:9090.
+    #[arg(long, value_name = "URL")]
+    admin_url: Option<String>,
+    /// The support token. Prefer MFA_GATE_SUPPORT_TOKEN: arguments show in `ps`.
+    #[arg(long, value_name = "TOKEN")]
+    token: Option<String>,
+    /// Print the support API's JSON answer instead of text.
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(subcommand)]
+    op: SupportOp,
+}
+
+#[derive(Subcommand)]
+enum SupportOp {
+    /// Enrolled or not, linked accounts, backup codes left, failures, lock.
+    Status { account: String },
+    /// Lift the lock and clear the failure count.
+    Unlock { account: String },
+    /// Remove the person's enrollment and backup codes (all linked
+    /// accounts), lift any lock; verified sessions end.
+    Reset { account: String },
+    /// The person's audit events, newest first.
+    Audit {
+        account: String,
+        /// Most events to list (1 to 1000).
+        #[arg(long, default_value_t = 100)]
+        limit: usize,
+    },
 }
 
 fn main() {
@@ -64,14 +110,21 @@ fn run(command: Command) -> anyhow::Result<()> {
         Command::CheckConfig { config } => {
             let loaded = config::load_file(&config)?;
             println!(
-                "{}: OK (listen {}, upstream {}, {} pinned companies, {} bypass rules)",
+                "{}: OK (listen {}, upstream {}, {} pinned companies, {} bypass rules, admin listener {})",
                 config.display(),
                 loaded.listen,
                 loaded.upstream.address,
                 loaded.companies.len(),
-                loaded.bypass.len()
+                loaded.bypass.len(),
+                loaded
+                    .admin
+                    .as_ref()
+                    .map_or_else(|| "none".to_owned(), |a| a.listen.to_string())
             );
             Ok(())
+        }
+        Command::Support(args) => {
+            std::process::exit(run_support(args));
         }
         Command::Demo { port, data } => {
             let config = demo_config(port, &data)?;
@@ -88,12 +141,41 @@ fn run(command: Command) -> anyhow::Result<()> {
     }
 }
 
+/// `mfa-gate support …`: prints the answer, or one line on stderr; returns
+/// the exit code.
+fn run_support(args: SupportArgs) -> i32 {
+    let (op, account) = match args.op {
+        SupportOp::Status { account } => (support::Op::Status, account),
+        SupportOp::Unlock { account } => (support::Op::Unlock, account),
+        SupportOp::Reset { account } => (support::Op::Reset, account),
+        SupportOp::Audit { account, limit } => (support::Op::Audit { limit }, account),
+    };
+    let env = |name: &str| std::env::var(name).ok();
+    let result = support::resolve_target(args.config.as_deref(), args.admin_url, args.token, &env)
+        .and_then(|target| support::run(&target, op, &account, args.json));
+    match result {
+        Ok(out) => {
+            print!("{out}");
+            0
+        }
+        Err(e) => {
+            eprintln!("mfa-gate support: {e}");
+            e.exit_code()
+        }
+    }
+}
+
+/// The demo's well-known support token (loopback only; see config/demo.yaml).
+const DEMO_SUPPORT_TOKEN: &str = "demo-support-token";
+
 const DEMO_YAML: &str = include_str!("../config/demo.yaml");
 
 /// The demo's configuration: `config/demo.yaml` (embedded), with its keys
-/// generated into the data directory on first run, and the ports moved.
+/// generated into the data directory on first run (and the support token
+/// written there), and the ports moved: app PORT+1, admin listener PORT+2.
 fn demo_config(port: u16, data: &Path) -> anyhow::Result<Config> {
     let app_port = port.checked_add(1).context("--port is too high")?;
+    let admin_port = port.checked_add(2).context("--port is too high")?;
     std::fs::create_dir_all(data).with_context(|| format!("cannot create {}", data.display()))?;
     for name in ["hmac.key", "encryption.key"] {
         let path = data.join(name);
@@ -101,34 +183,47 @@ fn demo_config(port: u16, data: &Path) -> anyhow::Result<Config> {
             write_key(&path)?;
         }
     }
+    let token = data.join("support.token");
+    if !token.exists() {
+        write_secret_file(&token, DEMO_SUPPORT_TOKEN)?;
+    }
     let source = data.join("demo.yaml");
     let mut config = config::load_str(DEMO_YAML, &source)?;
     config.listen = ([127, 0, 0, 1], port).into();
     config.upstream.address = format!("127.0.0.1:{app_port}");
     config.upstream.sni = "127.0.0.1".into();
+    if let Some(admin) = config.admin.as_mut() {
+        admin.listen = ([127, 0, 0, 1], admin_port).into();
+    }
     Ok(config)
 }
 
 fn write_key(path: &Path) -> anyhow::Result<()> {
     use rand::RngCore;
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
     let mut key = [0u8; 32];
     rand::rng().fill_bytes(&mut key);
     let hex: String = key.iter().map(|b| format!("{b:02x}")).collect();
+    write_secret_file(path, &hex)
+}
+
+/// A new file readable by its owner only, holding `text` and a newline.
+fn write_secret_file(path: &Path, text: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
     let mut f = std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
         .mode(0o600)
         .open(path)
         .with_context(|| format!("cannot write {}", path.display()))?;
-    writeln!(f, "{hex}")?;
+    writeln!(f, "{text}")?;
     Ok(())
 }
 
 fn demo_banner(port: u16, data: &Path) -> String {
+    let admin = u32::from(port) + 2;
     let mut s = format!(
-        "mfa-gate demo\n  app behind the gateway: http://127.0.0.1:{port}/login\n  demo app directly:      http://127.0.0.1:{}/\n  data (keys, store):     {}\n  password for every account: {}\n  accounts:\n",
+        "mfa-gate demo\n  app behind the gateway: http://127.0.0.1:{port}/login\n  demo app directly:      http://127.0.0.1:{}/\n  admin listener:         http://127.0.0.1:{admin}/metrics (support token: {DEMO_SUPPORT_TOKEN})\n  support, for example:   MFA_GATE_ADMIN_URL=http://127.0.0.1:{admin} MFA_GATE_SUPPORT_TOKEN={DEMO_SUPPORT_TOKEN} mfa-gate support status taro@globex.example\n  data (keys, store):     {}\n  password for every account: {}\n  accounts:\n",
         port + 1,
         data.display(),
         demo::DEMO_PASSWORD

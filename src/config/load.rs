@@ -7,12 +7,13 @@
 
 use super::raw::{IdentitySource, RawConfig, RawLocale, RawSecret};
 use super::{
-    Config, CookieConfig, FieldMap, IdentityConfig, Locale, Secrets, ServerConfig, StoreConfig,
-    TotpConfig, UiConfig, Upstream,
+    AdminConfig, Config, CookieConfig, FieldMap, IdentityConfig, Locale, Secrets, ServerConfig,
+    StoreConfig, TotpConfig, UiConfig, Upstream,
 };
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+mod admin;
 mod checks;
 mod locate;
 
@@ -104,6 +105,30 @@ pub fn load_str(yaml: &str, source: &Path) -> Result<Config, ConfigError> {
     load_str_with_env(yaml, source, &|name| {
         std::env::var_os(name).map(|v| v.to_string_lossy().into_owned())
     })
+}
+
+/// Reads only the `admin` section of the configuration file at `path` (for
+/// `mfa-gate support -c FILE`): the rest must parse, but its keys are not
+/// read. `Ok(None)` when the file has no `admin` section.
+pub fn load_admin_file(path: &Path) -> Result<Option<AdminConfig>, ConfigError> {
+    let yaml = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        path: path.to_owned(),
+        source,
+    })?;
+    load_admin_str_with_env(&yaml, path, &|name| {
+        std::env::var_os(name).map(|v| v.to_string_lossy().into_owned())
+    })
+}
+
+pub(crate) fn load_admin_str_with_env(
+    yaml: &str,
+    source: &Path,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Option<AdminConfig>, ConfigError> {
+    let doc = Doc { yaml, source };
+    let raw = doc.parse()?;
+    let base = source.parent().unwrap_or(Path::new(""));
+    doc.admin(raw.admin, raw.listen, base, env)
 }
 
 /// `load_str` with the environment passed in, so that tests need not touch
@@ -326,6 +351,8 @@ impl Doc<'_> {
             threads: self.check("server.threads", at_least_one(raw.server.threads))?,
             grace_period: raw.server.grace_period,
         };
+        let admin = self.admin(raw.admin, raw.listen, base, env)?;
+        let audit = self.audit(raw.audit)?;
 
         Ok(Config {
             source: self.source.to_owned(),
@@ -342,6 +369,8 @@ impl Doc<'_> {
             prefix: raw.prefix,
             ui,
             server,
+            admin,
+            audit,
         })
     }
 
@@ -446,6 +475,7 @@ mod tests {
     const HMAC_HEX: &str = "1111111111111111111111111111111111111111111111111111111111111111";
     /// 32 bytes of 0x22, base64 (standard, padded).
     const ENC_B64: &str = "IiIiIiIiIiIiIiIiIiIiIiIiIiIiIiIiIiIiIiIiIiI=";
+    const SUPPORT_TOKEN: &str = "test-support-token-0123";
 
     const MINIMAL: &str = "\
 listen: 127.0.0.1:8080
@@ -465,6 +495,7 @@ secrets:
         match name {
             "TEST_HMAC" | "MFA_GATE_HMAC_KEY" => Some(HMAC_HEX.into()),
             "TEST_ENC" | "MFA_GATE_ENCRYPTION_KEY" => Some(ENC_B64.into()),
+            "MFA_GATE_SUPPORT_TOKEN" => Some(format!("  {SUPPORT_TOKEN}\n")),
             _ => None,
         }
     }
@@ -513,6 +544,10 @@ secrets:
         assert_eq!(config.secrets.hmac_key, [0x11; 32]);
         assert_eq!(config.secrets.encryption_key, [0x22; 32]);
         assert_eq!(config.source, path);
+        let admin = config.admin.expect("the example has an admin section");
+        assert_eq!(admin.listen.to_string(), "127.0.0.1:9090");
+        assert!(admin.support_token.verify(SUPPORT_TOKEN));
+        assert_eq!(config.audit.retention, Duration::from_secs(365 * 86_400));
     }
 
     #[test]
@@ -520,6 +555,7 @@ secrets:
         let dir = tempfile::tempdir().expect("tempdir");
         std::fs::write(dir.path().join("hmac.key"), format!("{HMAC_HEX}\n")).expect("write");
         std::fs::write(dir.path().join("encryption.key"), ENC_B64).expect("write");
+        std::fs::write(dir.path().join("support.token"), "demo-support-token\n").expect("write");
         let yaml = std::fs::read_to_string(repo_file("config/demo.yaml")).expect("demo file");
         let source = dir.path().join("demo.yaml");
 
@@ -543,6 +579,9 @@ secrets:
         );
         assert_eq!(config.ui.default_locale, Locale::Ja);
         assert_eq!(config.ui.app_name, "Demo App");
+        let admin = config.admin.expect("the demo has an admin listener");
+        assert_eq!(admin.listen.to_string(), "127.0.0.1:8082");
+        assert!(admin.support_token.verify("demo-support-token"));
     }
 
     #[test]
@@ -579,6 +618,96 @@ secrets:
         assert_eq!(config.ui.default_locale, Locale::Ja);
         assert_eq!(config.server.threads, 2);
         assert_eq!(config.server.grace_period, Duration::from_secs(10));
+        assert!(
+            config.admin.is_none(),
+            "no admin section, no admin listener"
+        );
+        assert_eq!(config.audit.retention, Duration::from_secs(365 * 86_400));
+    }
+
+    #[test]
+    fn admin_section_defaults_to_loopback_and_needs_a_token() {
+        let with_admin =
+            format!("{MINIMAL}admin:\n  support_token: {{ env: MFA_GATE_SUPPORT_TOKEN }}\n");
+        let admin = load(&with_admin).admin.expect("admin");
+        assert_eq!(admin.listen.to_string(), "127.0.0.1:9090");
+        assert!(admin.support_token.verify(SUPPORT_TOKEN), "trimmed");
+        assert!(!admin.support_token.verify("test-support-token"));
+        assert!(!format!("{admin:?}").contains(SUPPORT_TOKEN));
+
+        check_error(
+            &format!("{MINIMAL}admin:\n  listen: 127.0.0.1:9091\n"),
+            "admin",
+            None,
+            "missing field `support_token`",
+        );
+        check_error(
+            &format!(
+                "{MINIMAL}admin:\n  listen: 127.0.0.1:8080\n  support_token: {{ env: MFA_GATE_SUPPORT_TOKEN }}\n"
+            ),
+            "admin.listen",
+            Some(13),
+            "needs its own port",
+        );
+        check_error(
+            &format!("{MINIMAL}admin:\n  support_token: {{ env: NOPE_UNSET }}\n"),
+            "admin.support_token.env",
+            Some(13),
+            "environment variable NOPE_UNSET is not set",
+        );
+        check_error(
+            &format!("{MINIMAL}admin:\n  support_token: {{ value: x }}\n"),
+            "admin.support_token.value",
+            Some(13),
+            "unknown field `value`",
+        );
+        check_error(
+            &format!("{MINIMAL}audit:\n  retention: 1h\n"),
+            "audit.retention",
+            Some(13),
+            "at least 1d",
+        );
+        assert_eq!(
+            load(&format!("{MINIMAL}audit:\n  retention: 30d\n"))
+                .audit
+                .retention,
+            Duration::from_secs(30 * 86_400)
+        );
+    }
+
+    #[test]
+    fn a_weak_support_token_is_refused_without_echoing_it() {
+        let yaml = format!("{MINIMAL}admin:\n  support_token: {{ env: WEAK }}\n");
+        for weak in ["hunter2", "has spaces in the token"] {
+            let err = load_str_with_env(&yaml, Path::new("gate.yaml"), &|name| match name {
+                "WEAK" => Some(weak.into()),
+                other => env(other),
+            })
+            .expect_err("an error");
+            assert_eq!(err.field(), Some("admin.support_token.env"), "{err}");
+            assert!(!err.to_string().contains(weak), "{err}");
+        }
+    }
+
+    #[test]
+    fn support_reads_only_the_admin_section() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join("token"), format!("{SUPPORT_TOKEN}\n")).expect("write");
+        // The keys' variables are unset: support staff need not hold them.
+        let yaml = format!(
+            "{MINIMAL}admin:\n  listen: 127.0.0.1:7000\n  support_token: {{ file: token }}\n"
+        );
+        let source = dir.path().join("gate.yaml");
+        let admin = load_admin_str_with_env(&yaml, &source, &|_| None)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .expect("admin");
+        assert_eq!(admin.listen.to_string(), "127.0.0.1:7000");
+        assert!(admin.support_token.verify(SUPPORT_TOKEN));
+        assert!(
+            load_admin_str_with_env(MINIMAL, &source, &|_| None)
+                .unwrap_or_else(|e| panic!("{e}"))
+                .is_none()
+        );
     }
 
     #[test]

@@ -6,7 +6,7 @@
 mod load;
 mod raw;
 
-pub use load::{ConfigError, load_file, load_str};
+pub use load::{ConfigError, load_admin_file, load_file, load_str};
 
 use crate::domain::Enforcement;
 use std::collections::HashMap;
@@ -36,6 +36,10 @@ pub struct Config {
     pub prefix: String,
     pub ui: UiConfig,
     pub server: ServerConfig,
+    /// The admin listener (support API and metrics); `None` when the file
+    /// has no `admin` section, and then no admin listener is started.
+    pub admin: Option<AdminConfig>,
+    pub audit: AuditConfig,
 }
 
 #[derive(Clone, Debug)]
@@ -154,4 +158,69 @@ pub struct UiConfig {
 pub struct ServerConfig {
     pub threads: usize,
     pub grace_period: Duration,
+}
+
+#[derive(Clone, Debug)]
+pub struct AdminConfig {
+    /// Where the support API and `/metrics` listen; loopback by default.
+    pub listen: SocketAddr,
+    pub support_token: SupportToken,
+}
+
+/// The bearer token of the support API. It can reset anyone's 2FA, so it is
+/// treated like a key: hand-written `Debug`, no `PartialEq` (so nobody
+/// compares it with a timing-leaky `==`), and `verify` in constant time.
+#[derive(Clone)]
+pub struct SupportToken(String);
+
+impl SupportToken {
+    /// Shortest token accepted from a file or an environment variable.
+    pub const MIN_LEN: usize = 16;
+
+    pub(crate) fn new(token: String) -> SupportToken {
+        SupportToken(token)
+    }
+
+    /// Whether `presented` is this token. Both sides are hashed first, so
+    /// the comparison takes the same time whatever the presented length,
+    /// and `subtle` compares the digests without an early exit.
+    pub fn verify(&self, presented: &str) -> bool {
+        use sha2::{Digest, Sha256};
+        use subtle::ConstantTimeEq;
+        let expected = Sha256::digest(self.0.as_bytes());
+        let presented = Sha256::digest(presented.as_bytes());
+        expected.ct_eq(&presented).into()
+    }
+
+    /// The token itself, for the support CLI to send; never for logging.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for SupportToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SupportToken(<redacted>)")
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct AuditConfig {
+    /// Audit events older than this are deleted (at start-up and hourly).
+    pub retention: Duration,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SupportToken;
+
+    #[test]
+    fn support_token_verifies_only_itself_and_never_shows() {
+        let token = SupportToken::new("correct-horse-battery".into());
+        assert!(token.verify("correct-horse-battery"));
+        for wrong in ["", "correct-horse-batter", "correct-horse-battery ", "x"] {
+            assert!(!token.verify(wrong), "{wrong:?}");
+        }
+        assert!(!format!("{token:?}").contains("horse"));
+    }
 }

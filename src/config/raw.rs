@@ -39,6 +39,11 @@ pub(super) struct RawConfig {
     pub ui: RawUi,
     #[serde(default)]
     pub server: RawServer,
+    /// Absent: no admin listener.
+    #[serde(default)]
+    pub admin: Option<RawAdmin>,
+    #[serde(default)]
+    pub audit: RawAudit,
 }
 
 #[derive(Debug, Deserialize)]
@@ -207,6 +212,30 @@ impl Default for RawServer {
     }
 }
 
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawAdmin {
+    #[serde(default = "defaults::admin_listen", deserialize_with = "socket_addr")]
+    pub listen: SocketAddr,
+    /// Like the keys: `{ env: NAME }` or `{ file: PATH }`, never inline.
+    pub support_token: RawSecret,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub(super) struct RawAudit {
+    #[serde(deserialize_with = "duration")]
+    pub retention: Duration,
+}
+
+impl Default for RawAudit {
+    fn default() -> Self {
+        Self {
+            retention: Duration::from_secs(365 * 86_400),
+        }
+    }
+}
+
 /// Defaults of fields whose section has required fields too.
 mod defaults {
     use std::time::Duration;
@@ -231,6 +260,9 @@ mod defaults {
     }
     pub fn cache_size() -> usize {
         100_000
+    }
+    pub fn admin_listen() -> std::net::SocketAddr {
+        ([127, 0, 0, 1], 9090).into()
     }
 }
 

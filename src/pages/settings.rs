@@ -96,7 +96,10 @@ fn render(
     let prefix = &gate.config.prefix;
     let view = SettingsView {
         account: &sess.identity.account,
-        enroll_href: crate::paths::with_return_to(&format!("{prefix}/enroll"), &format!("{prefix}/settings")),
+        enroll_href: crate::paths::with_return_to(
+            &format!("{prefix}/enroll"),
+            &format!("{prefix}/settings"),
+        ),
         enrolled_at: record
             .enrollment
             .as_ref()

@@ -120,6 +120,11 @@ pub async fn verify_and_apply(
         }
         Update::Put(next)
     })?;
+    // Index the account whatever the outcome, so support finds a linked
+    // account that only ever failed (and got its person locked).
+    if let Err(e) = gate.store.link_account(&sess.identity.account, &key) {
+        tracing::warn!(error = %e, "could not index account");
+    }
     let store = gate.store.as_ref();
     let detail = format!("{}; {purpose}", proof.method());
     let event = |kind| audit::by_user(&sess.identity, kind, now, &detail);
@@ -131,9 +136,6 @@ pub async fn verify_and_apply(
                 AuditKind::ChallengePassed
             };
             audit::record(store, event(kind));
-            if let Err(e) = gate.store.link_account(&sess.identity.account, &key) {
-                tracing::warn!(error = %e, "could not index account");
-            }
         }
         Outcome::Failed => audit::record(store, event(AuditKind::ChallengeFailed)),
         Outcome::LockedNow => {

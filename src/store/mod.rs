@@ -65,6 +65,12 @@ pub trait Store: Send + Sync {
     /// The person's audit events, newest first, at most `limit`.
     fn audit_for(&self, key: &PersonKey, limit: usize) -> Result<Vec<AuditEvent>, StoreError>;
 
+    /// Delete the audit events (of every person and company) that happened
+    /// before `before` (Unix seconds); returns how many went. Durable before
+    /// return. An event that does not decode is kept (and not counted):
+    /// retention must never stop on one bad record.
+    fn prune_audit(&self, before: i64) -> Result<usize, StoreError>;
+
     /// Make every write so far durable.
     fn flush(&self) -> Result<(), StoreError>;
 }

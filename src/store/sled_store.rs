@@ -23,6 +23,9 @@
 //! that could weaken security if lost (person, policy) is flushed before the
 //! call returns (DESIGN §6); so are audit events. Account links are not: they
 //! only help support look-ups and are rewritten on the next visit.
+//!
+//! Audit retention (`prune_audit`) walks the whole `audit` tree, since its
+//! keys are ordered by person, not time; it runs at start-up and hourly.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -220,6 +223,33 @@ impl Store for SledStore {
             events.push(records::decode_audit(&bytes)?);
         }
         Ok(events)
+    }
+
+    fn prune_audit(&self, before: i64) -> Result<usize, StoreError> {
+        // Keys are ordered by person, not by time, so this reads the whole
+        // tree; it runs at start-up and hourly, not on a request.
+        let mut pruned = 0;
+        for entry in self.audit.iter() {
+            let (entry_key, bytes) = entry.map_err(engine)?;
+            let Ok(event) = records::decode_audit(&bytes) else {
+                continue;
+            };
+            if event.at < before {
+                // Removed only if unchanged since read (audit keys are never
+                // rewritten, so this is belt and braces).
+                let removed = self
+                    .audit
+                    .compare_and_swap(&entry_key, Some(bytes), None::<&[u8]>)
+                    .map_err(engine)?;
+                if removed.is_ok() {
+                    pruned += 1;
+                }
+            }
+        }
+        if pruned > 0 {
+            self.flush_db()?;
+        }
+        Ok(pruned)
     }
 
     fn flush(&self) -> Result<(), StoreError> {
@@ -447,6 +477,47 @@ mod tests {
         assert_eq!(details(&sneaky, 100).len(), 5);
         assert!(details(&PersonKey::new("acme", "carol"), 10).is_empty());
         assert!(details(&bob(), 0).is_empty());
+    }
+
+    #[test]
+    fn prune_removes_only_events_older_than_the_cut_of_every_person() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SledStore::open(dir.path()).unwrap();
+        let alice = PersonKey::new("acme", "alice");
+        let at = |person: Option<PersonKey>, at: i64, detail: &str| AuditEvent {
+            at,
+            ..event(person, detail)
+        };
+        store
+            .append_audit(&at(Some(bob()), 100, "bob old"))
+            .unwrap();
+        store
+            .append_audit(&at(Some(bob()), 200, "bob cut"))
+            .unwrap();
+        store
+            .append_audit(&at(Some(bob()), 300, "bob new"))
+            .unwrap();
+        store
+            .append_audit(&at(Some(alice.clone()), 50, "alice old"))
+            .unwrap();
+        store.append_audit(&at(None, 10, "company old")).unwrap();
+        store.append_audit(&at(None, 250, "company new")).unwrap();
+        // A damaged entry is kept and does not stop the pruning.
+        store.audit.insert(b"zz-broken", &b"garbage"[..]).unwrap();
+
+        assert_eq!(store.prune_audit(200).unwrap(), 3);
+        let details = |key: &PersonKey| -> Vec<String> {
+            store
+                .audit_for(key, 10)
+                .unwrap()
+                .into_iter()
+                .map(|e| e.detail)
+                .collect()
+        };
+        assert_eq!(details(&bob()), ["bob new", "bob cut"]);
+        assert!(details(&alice).is_empty());
+        assert_eq!(store.audit.len(), 4, "bob x2, company new, the damaged one");
+        assert_eq!(store.prune_audit(200).unwrap(), 0, "nothing left to prune");
     }
 
     #[test]

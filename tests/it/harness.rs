@@ -310,3 +310,93 @@ impl Browser {
         self.cookies.remove("demo_session");
     }
 }
+
+/// The demo's support token (`mfa-gate demo` writes it into its data dir).
+pub const DEMO_SUPPORT_TOKEN: &str = "demo-support-token";
+
+/// What a finished `mfa-gate support …` printed, and its exit code.
+#[derive(Debug)]
+pub struct CliRun {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Run `mfa-gate` with `args` and only the given `MFA_GATE_*` variables
+/// (none inherited from the test's environment).
+pub async fn run_cli(args: &[&str], env: &[(&str, &str)]) -> CliRun {
+    let mut command = tokio::process::Command::new(BIN);
+    command.args(args).stdin(Stdio::null());
+    for (name, _) in std::env::vars() {
+        if name.starts_with("MFA_GATE_") {
+            command.env_remove(name);
+        }
+    }
+    command.envs(env.iter().copied());
+    let out = command.output().await.expect("run mfa-gate");
+    CliRun {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+impl Gateway {
+    /// A URL on the demo's admin listener (PORT+2).
+    pub fn admin_url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port + 2)
+    }
+
+    /// A request to the admin listener with an optional bearer token; waits
+    /// for the listener to accept connections first.
+    pub async fn admin(&self, method: &str, path: &str, token: Option<&str>) -> Resp {
+        let client = reqwest::Client::new();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+            let mut rb = client.request(method, self.admin_url(path));
+            if let Some(token) = token {
+                rb = rb.bearer_auth(token);
+            }
+            match rb.send().await {
+                Ok(r) => {
+                    return Resp {
+                        status: r.status().as_u16(),
+                        headers: r.headers().clone(),
+                        body: r.text().await.unwrap_or_default(),
+                    };
+                }
+                Err(e) if e.is_connect() && Instant::now() < deadline => {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                Err(e) => panic!("admin listener: {e}; log:\n{}", self.log()),
+            }
+        }
+    }
+
+    /// The support API's JSON status of `account` (asserts a 200).
+    pub async fn account_status(&self, account: &str) -> serde_json::Value {
+        let path = format!("/v1/accounts/{}", account.replace('@', "%40"));
+        let r = self.admin("GET", &path, Some(DEMO_SUPPORT_TOKEN)).await;
+        assert_eq!(r.status, 200, "status of {account}: {}", r.body);
+        r.json()
+    }
+
+    /// `mfa-gate support ARGS…` against this demo, with the URL and token
+    /// given through the environment.
+    pub async fn support(&self, args: &[&str]) -> CliRun {
+        // Make sure the listener is up before the CLI's single attempt.
+        self.admin("GET", "/metrics", None).await;
+        let mut all = vec!["support"];
+        all.extend_from_slice(args);
+        let url = self.admin_url("");
+        run_cli(
+            &all,
+            &[
+                ("MFA_GATE_ADMIN_URL", url.as_str()),
+                ("MFA_GATE_SUPPORT_TOKEN", DEMO_SUPPORT_TOKEN),
+            ],
+        )
+        .await
+    }
+}

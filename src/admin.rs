@@ -1,0 +1,429 @@
+//! The admin listener: the support API that `mfa-gate support` talks to, and
+//! Prometheus `/metrics`. A pingora `ServeHttp` service on its own address
+//! (loopback by default), separate from the gateway's listener so that the
+//! app's users can never reach it.
+//!
+//! | route                                   | does                        |
+//! |-----------------------------------------|-----------------------------|
+//! | `GET  /v1/accounts/{account}`           | `support_ops::status`       |
+//! | `POST /v1/accounts/{account}/unlock`    | `support_ops::unlock`       |
+//! | `POST /v1/accounts/{account}/reset`     | `support_ops::reset`        |
+//! | `GET  /v1/accounts/{account}/audit`     | `support_ops::audit` (`?limit=N`) |
+//! | `GET  /metrics`                         | Prometheus text, no token   |
+//!
+//! Every `/v1/` request needs `Authorization: Bearer <support token>`,
+//! checked (in constant time) before the route is even looked at: without
+//! it, every path answers 401. `/metrics` holds counts only, no account
+//! names, and needs no token, so a scraper never holds a token that can reset
+//! 2FA. `{account}` is one percent-encoded path segment. Answers are JSON,
+//! `{"error": …}` on failure. Routing is a pure function of the request
+//! (`handle`), tested without a listener.
+
+use crate::config::AdminConfig;
+use crate::gate::Gate;
+use crate::metrics;
+use crate::store::Store;
+use crate::support_ops::{self, DEFAULT_AUDIT_LIMIT, OpsError};
+use arc_swap::ArcSwap;
+use async_trait::async_trait;
+use http::{HeaderValue, Response, StatusCode};
+use pingora::apps::http_app::{HttpServer, ServeHttp};
+use pingora::protocols::http::ServerSession;
+use pingora::services::listening::Service;
+use serde_json::json;
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// The admin listener's app; reads the gateway's current `Gate` (store,
+/// token, limits) on every request, so a reloaded token applies at once.
+pub struct AdminApp {
+    gate: Arc<ArcSwap<Gate>>,
+}
+
+/// A pingora service running the admin listener on `listen`.
+pub fn service(gate: Arc<ArcSwap<Gate>>, listen: &str) -> Service<HttpServer<AdminApp>> {
+    metrics::init();
+    let mut service = Service::new(
+        "mfa-gate admin".to_owned(),
+        HttpServer::new_app(AdminApp { gate }),
+    );
+    service.add_tcp(listen);
+    service
+}
+
+/// What routing needs of a request.
+#[derive(Debug)]
+pub struct AdminRequest<'a> {
+    pub method: &'a str,
+    /// The raw (still percent-encoded) path.
+    pub path: &'a str,
+    pub query: Option<&'a str>,
+    pub authorization: Option<&'a str>,
+    pub now: i64,
+}
+
+/// An answer before it becomes an `http::Response`.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub content_type: String,
+    pub body: Vec<u8>,
+}
+
+impl Reply {
+    fn json(status: u16, value: serde_json::Value) -> Reply {
+        Reply {
+            status,
+            content_type: "application/json".into(),
+            body: value.to_string().into_bytes(),
+        }
+    }
+
+    fn data<T: serde::Serialize>(value: &T) -> Reply {
+        match serde_json::to_vec(value) {
+            Ok(body) => Reply {
+                status: 200,
+                content_type: "application/json".into(),
+                body,
+            },
+            Err(e) => {
+                tracing::error!(error = %e, "cannot encode an admin answer");
+                Reply::error(500, "internal")
+            }
+        }
+    }
+
+    fn error(status: u16, error: &str) -> Reply {
+        Reply::json(status, json!({ "error": error }))
+    }
+
+    fn into_response(self) -> Response<Vec<u8>> {
+        let len = self.body.len();
+        let mut response = Response::new(self.body);
+        *response.status_mut() =
+            StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let headers = response.headers_mut();
+        if let Ok(v) = HeaderValue::from_str(&self.content_type) {
+            headers.insert(http::header::CONTENT_TYPE, v);
+        }
+        headers.insert(http::header::CONTENT_LENGTH, HeaderValue::from(len));
+        headers.insert(
+            http::header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        );
+        if self.status == 401 {
+            headers.insert(
+                http::header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"mfa-gate support\""),
+            );
+        }
+        response
+    }
+}
+
+#[async_trait]
+impl ServeHttp for AdminApp {
+    async fn response(&self, session: &mut ServerSession) -> Response<Vec<u8>> {
+        let gate = self.gate.load_full();
+        let header = session.req_header();
+        let method = header.method.as_str().to_owned();
+        let path = header.uri.path().to_owned();
+        let query = header.uri.query().map(str::to_owned);
+        let authorization = header
+            .headers
+            .get(http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        // No route reads a body; one that was sent is left unread, so the
+        // connection cannot be reused.
+        let has_body = header
+            .headers
+            .get(http::header::CONTENT_LENGTH)
+            .is_some_and(|v| v.as_bytes() != b"0")
+            || header.headers.contains_key(http::header::TRANSFER_ENCODING);
+        if has_body {
+            session.set_keepalive(None);
+        }
+        let peer = session.client_addr().map(|a| a.to_string());
+        let req = AdminRequest {
+            method: &method,
+            path: &path,
+            query: query.as_deref(),
+            authorization: authorization.as_deref(),
+            now: unix_now(),
+        };
+        let reply = handle(
+            gate.store.as_ref(),
+            gate.config.admin.as_ref(),
+            gate.config.max_failures,
+            &req,
+        );
+        if reply.status == 401 {
+            tracing::warn!(
+                target: "mfa_gate::admin",
+                method = %method,
+                path = %path,
+                peer = peer.as_deref(),
+                "admin request without a valid support token"
+            );
+        } else {
+            tracing::info!(
+                target: "mfa_gate::admin",
+                method = %method,
+                path = %path,
+                status = reply.status,
+                peer = peer.as_deref(),
+                "admin request"
+            );
+        }
+        reply.into_response()
+    }
+}
+
+fn unix_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+/// What a path asks for.
+#[derive(Debug, PartialEq, Eq)]
+enum Route {
+    Status(String),
+    Unlock(String),
+    Reset(String),
+    Audit(String),
+    BadAccount,
+    MethodNotAllowed,
+    NotFound,
+}
+
+/// Answer one admin request (everything but `/metrics` needs the token).
+pub fn handle(
+    store: &dyn Store,
+    admin: Option<&AdminConfig>,
+    max_failures: u32,
+    req: &AdminRequest<'_>,
+) -> Reply {
+    if req.path == "/metrics" {
+        return match req.method {
+            "GET" | "HEAD" => metrics_reply(),
+            _ => Reply::error(405, "method_not_allowed"),
+        };
+    }
+    if !authorized(admin, req.authorization) {
+        return Reply::error(401, "unauthorized");
+    }
+    let result = match route(req.method, req.path) {
+        Route::Status(account) => {
+            support_ops::status(store, &account, max_failures).map(|s| Reply::data(&s))
+        }
+        Route::Unlock(account) => {
+            support_ops::unlock(store, &account, req.now, max_failures).map(|r| Reply::data(&r))
+        }
+        Route::Reset(account) => {
+            support_ops::reset(store, &account, req.now, max_failures).map(|r| Reply::data(&r))
+        }
+        Route::Audit(account) => {
+            let limit = crate::paths::query_param(req.query, "limit")
+                .and_then(|l| l.parse().ok())
+                .unwrap_or(DEFAULT_AUDIT_LIMIT);
+            support_ops::audit(store, &account, limit).map(|a| Reply::data(&a))
+        }
+        Route::BadAccount => return Reply::error(400, "bad_account"),
+        Route::MethodNotAllowed => return Reply::error(405, "method_not_allowed"),
+        Route::NotFound => return Reply::error(404, "not_found"),
+    };
+    result.unwrap_or_else(|e| match e {
+        OpsError::UnknownAccount(account) => Reply::json(
+            404,
+            json!({ "error": "unknown_account", "account": account }),
+        ),
+        OpsError::Store(e) => {
+            tracing::error!(error = %e, "support operation: store unavailable");
+            Reply::error(503, "store_unavailable")
+        }
+    })
+}
+
+/// `Authorization: Bearer <token>` matching the configured token. No admin
+/// section (after a reload removed it): nobody is authorized.
+fn authorized(admin: Option<&AdminConfig>, authorization: Option<&str>) -> bool {
+    let (Some(admin), Some(value)) = (admin, authorization) else {
+        return false;
+    };
+    let Some((scheme, token)) = value.trim().split_once(' ') else {
+        return false;
+    };
+    scheme.eq_ignore_ascii_case("bearer") && admin.support_token.verify(token.trim())
+}
+
+fn route(method: &str, path: &str) -> Route {
+    let Some(rest) = path.strip_prefix("/v1/accounts/") else {
+        return Route::NotFound;
+    };
+    let (encoded, op) = match rest.split_once('/') {
+        Some((account, op)) => (account, Some(op)),
+        None => (rest, None),
+    };
+    if encoded.is_empty() {
+        return Route::NotFound;
+    }
+    let Ok(account) = percent_encoding::percent_decode_str(encoded).decode_utf8() else {
+        return Route::BadAccount;
+    };
+    let account = account.into_owned();
+    if account.chars().any(char::is_control) {
+        return Route::BadAccount;
+    }
+    match (op, method) {
+        (None, "GET" | "HEAD") => Route::Status(account),
+        (Some("audit"), "GET" | "HEAD") => Route::Audit(account),
+        (Some("unlock"), "POST") => Route::Unlock(account),
+        (Some("reset"), "POST") => Route::Reset(account),
+        (None | Some("audit" | "unlock" | "reset"), _) => Route::MethodNotAllowed,
+        _ => Route::NotFound,
+    }
+}
+
+fn metrics_reply() -> Reply {
+    match metrics::render() {
+        Ok((content_type, body)) => Reply {
+            status: 200,
+            content_type,
+            body,
+        },
+        Err(e) => {
+            tracing::error!(error = %e, "cannot render metrics");
+            Reply::error(500, "metrics_unavailable")
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::SupportToken;
+    use crate::domain::PersonKey;
+    use crate::store::SledStore;
+
+    const TOKEN: &str = "unit-test-support-token";
+
+    fn admin() -> AdminConfig {
+        AdminConfig {
+            listen: ([127, 0, 0, 1], 9090).into(),
+            support_token: SupportToken::new(TOKEN.into()),
+        }
+    }
+
+    fn request<'a>(method: &'a str, path: &'a str, auth: Option<&'a str>) -> AdminRequest<'a> {
+        AdminRequest {
+            method,
+            path,
+            query: None,
+            authorization: auth,
+            now: 1_700_000_000,
+        }
+    }
+
+    #[test]
+    fn routes_decode_the_account_segment() {
+        let check = |method, path, expected: Route| {
+            assert_eq!(route(method, path), expected, "{method} {path}");
+        };
+        check(
+            "GET",
+            "/v1/accounts/a%40b.example",
+            Route::Status("a@b.example".into()),
+        );
+        check(
+            "GET",
+            "/v1/accounts/a%2Fb/audit",
+            Route::Audit("a/b".into()),
+        );
+        check("POST", "/v1/accounts/x/unlock", Route::Unlock("x".into()));
+        check("POST", "/v1/accounts/x/reset", Route::Reset("x".into()));
+        check("GET", "/v1/accounts/x/reset", Route::MethodNotAllowed);
+        check("DELETE", "/v1/accounts/x", Route::MethodNotAllowed);
+        check("GET", "/v1/accounts/x/other", Route::NotFound);
+        check("POST", "/v1/accounts/x/unlock/more", Route::NotFound);
+        check("GET", "/v1/accounts/", Route::NotFound);
+        check("GET", "/v1/accounts/%ff", Route::BadAccount);
+        check("GET", "/v1/accounts/a%0Ab", Route::BadAccount);
+        check("GET", "/v2/accounts/x", Route::NotFound);
+    }
+
+    #[test]
+    fn every_api_path_needs_the_token_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SledStore::open(dir.path()).unwrap();
+        let bearer = format!("Bearer {TOKEN}");
+        for auth in [
+            None,
+            Some("Bearer wrong-token-wrong-token"),
+            Some(TOKEN),
+            Some("Basic x"),
+        ] {
+            for path in ["/v1/accounts/x", "/nope", "/"] {
+                let reply = handle(&store, Some(&admin()), 10, &request("GET", path, auth));
+                assert_eq!(reply.status, 401, "{auth:?} {path}");
+            }
+        }
+        let no_admin = handle(
+            &store,
+            None,
+            10,
+            &request("GET", "/v1/accounts/x", Some(&bearer)),
+        );
+        assert_eq!(no_admin.status, 401, "no admin section: nobody is let in");
+        let unknown = handle(
+            &store,
+            Some(&admin()),
+            10,
+            &request("GET", "/v1/accounts/x", Some(&bearer)),
+        );
+        assert_eq!(unknown.status, 404);
+        let body: serde_json::Value = serde_json::from_slice(&unknown.body).unwrap();
+        assert_eq!(body, json!({"error": "unknown_account", "account": "x"}));
+        let lower = format!("bearer  {TOKEN} ");
+        assert_eq!(
+            handle(
+                &store,
+                Some(&admin()),
+                10,
+                &request("GET", "/nope", Some(&lower))
+            )
+            .status,
+            404
+        );
+        let metrics = handle(
+            &store,
+            Some(&admin()),
+            10,
+            &request("GET", "/metrics", None),
+        );
+        assert_eq!(metrics.status, 200);
+        assert!(metrics.content_type.starts_with("text/plain"));
+    }
+
+    #[test]
+    fn status_of_a_known_account_is_json() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SledStore::open(dir.path()).unwrap();
+        store
+            .link_account("bob@acme", &PersonKey::new("acme", "bob"))
+            .unwrap();
+        let bearer = format!("Bearer {TOKEN}");
+        let reply = handle(
+            &store,
+            Some(&admin()),
+            10,
+            &request("GET", "/v1/accounts/bob%40acme", Some(&bearer)),
+        );
+        assert_eq!(reply.status, 200);
+        let status: support_ops::AccountStatus = serde_json::from_slice(&reply.body).unwrap();
+        assert_eq!(status.account, "bob@acme");
+        assert!(!status.enrolled && !status.locked);
+    }
+}

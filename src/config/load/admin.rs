@@ -1,0 +1,142 @@
+//! The `admin` and `audit` sections: the admin listener's address, the
+//! support token (read like the keys, from an environment variable or a
+//! file, and never echoed), and the audit retention. Also used on its own by
+//! `mfa-gate support -c FILE`, which needs these and nothing else (not the
+//! keys, which support staff need not hold).
+
+use super::super::raw::{RawAdmin, RawAudit, RawSecret};
+use super::super::{AdminConfig, AuditConfig, SupportToken};
+use super::{ConfigError, Doc, read_key_file, resolve};
+use std::net::SocketAddr;
+use std::path::Path;
+use std::time::Duration;
+
+/// The shortest audit retention accepted: a trail shorter than a day would
+/// be gone before anyone looked at it.
+const MIN_RETENTION: Duration = Duration::from_secs(86_400);
+const MAX_TOKEN_LEN: usize = 512;
+
+impl Doc<'_> {
+    pub(super) fn admin(
+        &self,
+        raw: Option<RawAdmin>,
+        gateway_listen: SocketAddr,
+        base: &Path,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Option<AdminConfig>, ConfigError> {
+        let Some(raw) = raw else { return Ok(None) };
+        if raw.listen == gateway_listen {
+            return Err(self.error(
+                "admin.listen",
+                format!(
+                    "{} is also `listen`; the admin listener needs its own port",
+                    raw.listen
+                ),
+            ));
+        }
+        let support_token = self.token("admin.support_token", &raw.support_token, base, env)?;
+        Ok(Some(AdminConfig {
+            listen: raw.listen,
+            support_token,
+        }))
+    }
+
+    pub(super) fn audit(&self, raw: RawAudit) -> Result<AuditConfig, ConfigError> {
+        if raw.retention < MIN_RETENTION {
+            return Err(self.error("audit.retention", "must be at least 1d"));
+        }
+        Ok(AuditConfig {
+            retention: raw.retention,
+        })
+    }
+
+    /// Reads the support token from its variable or file. Messages name the
+    /// variable or file, never the value.
+    fn token(
+        &self,
+        field: &str,
+        raw: &RawSecret,
+        base: &Path,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<SupportToken, ConfigError> {
+        let text = match (&raw.env, &raw.file) {
+            (Some(var), None) => {
+                let field = format!("{field}.env");
+                let Some(value) = env(var) else {
+                    return Err(
+                        self.error(&field, format!("environment variable {var} is not set"))
+                    );
+                };
+                self.check(
+                    &field,
+                    token_text(&value).map_err(|m| format!("environment variable {var} {m}")),
+                )?
+            }
+            (None, Some(file)) => {
+                let field = format!("{field}.file");
+                let path = resolve(base, file);
+                let value = read_key_file(&path).map_err(|e| {
+                    self.error(&field, format!("cannot read {}: {e}", path.display()))
+                })?;
+                self.check(
+                    &field,
+                    token_text(&value).map_err(|m| format!("file {} {m}", path.display())),
+                )?
+            }
+            _ => {
+                return Err(
+                    self.error(field, "give exactly one of `env: VARIABLE` or `file: PATH`")
+                );
+            }
+        };
+        Ok(SupportToken::new(text))
+    }
+}
+
+/// A token is one line of printable ASCII without spaces (it travels in an
+/// `Authorization` header), at least `SupportToken::MIN_LEN` long;
+/// surrounding whitespace (a file's newline) is ignored. The error completes
+/// "environment variable X …" / "file Y …" and never includes the value.
+pub(super) fn token_text(text: &str) -> Result<String, String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err("is empty (expected a support token, e.g. `openssl rand -hex 32`)".into());
+    }
+    if !text.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(
+            "holds spaces or characters other than printable ASCII (it is sent in an HTTP header)"
+                .into(),
+        );
+    }
+    let min = SupportToken::MIN_LEN;
+    if text.len() < min || text.len() > MAX_TOKEN_LEN {
+        return Err(format!(
+            "holds {} characters; a support token needs {min} to {MAX_TOKEN_LEN} (e.g. `openssl rand -hex 32`)",
+            text.len()
+        ));
+    }
+    Ok(text.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::token_text;
+
+    #[test]
+    fn tokens_are_long_printable_single_words() {
+        assert_eq!(
+            token_text("  demo-support-token\n"),
+            Ok("demo-support-token".into())
+        );
+        for bad in [
+            "",
+            "short",
+            "with a space in the middle",
+            "tab\tinside-a-long-token",
+        ] {
+            let err = token_text(bad).expect_err(bad);
+            assert!(!err.contains(bad.trim()) || bad.is_empty(), "{err}");
+        }
+        assert!(token_text(&"a".repeat(513)).is_err());
+    }
+}
