@@ -1,0 +1,101 @@
+//! Micro-benchmarks of the pieces on the request path: TOTP verification,
+//! backup-code check (one Argon2id hash by design), gateway cookie
+//! verification, identity cache hit, policy decision.
+//! Run: `cargo bench --bench micro`. Results are for comparison between
+//! runs on one machine; the load benchmark (`benches/load.rs`) is the one
+//! that reports the gateway's cost per request.
+
+use criterion::{Criterion, black_box, criterion_group, criterion_main};
+use mfa_gate::config::{FieldMap, IdentityConfig};
+use mfa_gate::decision::{Facts, decide};
+use mfa_gate::domain::{AccountClass, Enforcement, Identity, PersonKey};
+use mfa_gate::identity::{IdentitySource, Lookup};
+use mfa_gate::keys::Keys;
+use mfa_gate::session::{self, AppSession};
+use mfa_gate::{backup_codes, totp};
+use std::sync::Arc;
+use std::time::Duration;
+
+const NOW: u64 = 1_800_000_000;
+
+fn bench_totp(c: &mut Criterion) {
+    let secret = totp::TotpSecret::from_bytes(&[7u8; 20]).unwrap();
+    let good = totp::code_at_step(&secret, totp::time_step(NOW));
+    c.bench_function("totp_verify_correct", |b| {
+        b.iter(|| totp::verify(black_box(&secret), black_box(&good), NOW, 1, None))
+    });
+    c.bench_function("totp_verify_wrong", |b| {
+        b.iter(|| totp::verify(black_box(&secret), black_box("000000"), NOW, 1, None))
+    });
+}
+
+fn bench_backup(c: &mut Criterion) {
+    let new = backup_codes::generate(&mut rand::rng(), 1, 0);
+    let attempt = new.codes[7].clone();
+    let mut group = c.benchmark_group("backup_code");
+    group.sample_size(10).measurement_time(Duration::from_secs(3));
+    group.bench_function("check_one_attempt_against_10", |b| {
+        b.iter(|| backup_codes::find(black_box(&new.set), black_box(&attempt)))
+    });
+    group.finish();
+}
+
+fn bench_cookie(c: &mut Criterion) {
+    let keys = Keys::new([1; 32], [2; 32]);
+    let person = PersonKey::new("acme", "hanako");
+    let app = AppSession::bind(&keys, "app-session-cookie-value-0123456789abcdef");
+    let cookie = session::issue_cookie(&keys, app, &person, 42, NOW as i64);
+    c.bench_function("gateway_cookie_verify", |b| {
+        b.iter(|| {
+            let app = AppSession::bind(&keys, black_box("app-session-cookie-value-0123456789abcdef"));
+            session::cookie_is_valid(&keys, black_box(&cookie), app, &person, 42, NOW as i64, 43_200)
+        })
+    });
+}
+
+fn bench_identity_cache(c: &mut Criterion) {
+    let cfg = IdentityConfig {
+        session_cookie: "app_session".into(),
+        whoami_path: "/api/me".into(),
+        whoami_timeout: Duration::from_secs(1),
+        fields: FieldMap {
+            account: "account".into(),
+            company: "company".into(),
+            class: "class".into(),
+            person: "person".into(),
+            roles: "roles".into(),
+            email: "email".into(),
+        },
+        cache_ttl: Duration::from_secs(3600),
+        cache_size: 200_000,
+    };
+    let source = IdentitySource::new(&cfg, "http://127.0.0.1:1").unwrap();
+    for i in 0..100_000 {
+        let identity = Identity {
+            account: format!("user{i}@acme.example"),
+            company: "acme".into(),
+            class: AccountClass::Employee,
+            roles: vec![],
+            person: format!("user{i}"),
+            email: None,
+        };
+        source.remember(&format!("session-{i:08}"), Lookup::Known(Arc::new(identity)));
+    }
+    c.bench_function("identity_cache_hit_100k_sessions", |b| {
+        b.iter(|| source.cached(black_box("session-00054321")))
+    });
+}
+
+fn bench_decision(c: &mut Criterion) {
+    let facts = Facts {
+        class: AccountClass::Employee,
+        enforcement: Enforcement::Required,
+        enrolled: true,
+        locked: false,
+        verified: true,
+    };
+    c.bench_function("policy_decision", |b| b.iter(|| decide(black_box(&facts))));
+}
+
+criterion_group!(benches, bench_totp, bench_backup, bench_cookie, bench_identity_cache, bench_decision);
+criterion_main!(benches);
