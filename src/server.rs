@@ -8,7 +8,7 @@
 use crate::config::Config;
 use crate::gate::Gate;
 use crate::proxy::GateProxy;
-use crate::store::{SledStore, Store};
+use crate::store::{CachedStore, SledStore, Store};
 use arc_swap::ArcSwap;
 use async_trait::async_trait;
 use pingora::server::configuration::ServerConf;
@@ -36,7 +36,10 @@ const PRUNE_EVERY: Duration = Duration::from_secs(3600);
 /// process (pingora exits the process itself; every security write was
 /// flushed when it was made).
 pub fn run(config: Config, extra: Option<Extra>) -> Result<(), StartError> {
-    let store: Arc<dyn Store> = Arc::new(SledStore::open(&config.store.path)?);
+    let engine: Arc<dyn Store> = Arc::new(SledStore::open(&config.store.path)?);
+    // Every reader and writer in this process goes through the cache, which
+    // keeps the per-request person state in memory (see store/cache.rs).
+    let store: Arc<dyn Store> = Arc::new(CachedStore::new(engine));
     crate::metrics::init();
     prune_audit(store.as_ref(), config.audit.retention);
     let listen = config.listen.to_string();

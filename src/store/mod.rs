@@ -4,9 +4,11 @@
 //! module knows the engine (`sled`), and records on disk are versioned
 //! (`records.rs`) so the format can evolve.
 
+mod cache;
 mod records;
 mod sled_store;
 
+pub use cache::{CachedStore, PersonState};
 pub use sled_store::SledStore;
 
 use crate::domain::{AuditEvent, Enforcement, PersonKey, PersonRecord};
@@ -34,6 +36,12 @@ pub enum Update {
 }
 
 pub trait Store: Send + Sync {
+    /// What a request needs of the person: enrolled (which enrollment) and
+    /// locked. `CachedStore` answers it from memory.
+    fn person_state(&self, key: &PersonKey) -> Result<PersonState, StoreError> {
+        Ok(PersonState::of(self.person(key)?.as_ref()))
+    }
+
     /// The person's record, if any.
     fn person(&self, key: &PersonKey) -> Result<Option<PersonRecord>, StoreError>;
 

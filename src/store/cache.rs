@@ -1,0 +1,274 @@
+//! An in-process read cache in front of a `Store` for the two facts every
+//! app request needs: the person's state (enrolled with which enrollment,
+//! locked?) and a company's stored policy. Without it a verified request
+//! would read and decode the person's record from the engine every time.
+//!
+//! Correctness rests on this process being the only writer (sled locks its
+//! directory to one process): every write goes through `CachedStore`, which
+//! updates the cache under a per-shard mutex that also guards cache fills,
+//! so a fill can never put back a state older than a write. Hits take no
+//! mutex. A shared store for several replicas would need invalidation from
+//! the other writers; see README.
+
+use super::{Store, StoreError, Update};
+use crate::domain::{AuditEvent, Enforcement, PersonKey, PersonRecord};
+use std::collections::HashMap;
+use std::hash::{BuildHasher, Hash, Hasher};
+use std::sync::{Arc, Mutex, RwLock};
+
+/// What a request needs to know about a person.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PersonState {
+    /// The id of the confirmed enrollment, if any.
+    pub enrollment_id: Option<u64>,
+    pub locked: bool,
+}
+
+impl PersonState {
+    pub fn of(record: Option<&PersonRecord>) -> PersonState {
+        record
+            .map(|r| PersonState {
+                enrollment_id: r.enrollment.as_ref().map(|e| e.id),
+                locked: r.is_locked(),
+            })
+            .unwrap_or_default()
+    }
+}
+
+const SHARDS: usize = 16;
+/// Most persons kept per shard; past it the shard is emptied (a cold miss
+/// costs one engine read).
+const PERSONS_PER_SHARD: usize = 1 << 16;
+const MAX_COMPANIES: usize = 10_000;
+
+struct Shard {
+    states: RwLock<HashMap<PersonKey, PersonState>>,
+    /// Serializes fills and writes of this shard.
+    writing: Mutex<()>,
+}
+
+pub struct CachedStore {
+    inner: Arc<dyn Store>,
+    shards: Vec<Shard>,
+    hasher: std::collections::hash_map::RandomState,
+    policies: RwLock<HashMap<String, Option<Enforcement>>>,
+    policies_writing: Mutex<()>,
+}
+
+impl CachedStore {
+    pub fn new(inner: Arc<dyn Store>) -> CachedStore {
+        CachedStore {
+            inner,
+            shards: (0..SHARDS)
+                .map(|_| Shard {
+                    states: RwLock::new(HashMap::new()),
+                    writing: Mutex::new(()),
+                })
+                .collect(),
+            hasher: Default::default(),
+            policies: RwLock::new(HashMap::new()),
+            policies_writing: Mutex::new(()),
+        }
+    }
+
+    fn shard(&self, key: &PersonKey) -> &Shard {
+        let mut h = self.hasher.build_hasher();
+        key.hash(&mut h);
+        &self.shards[(h.finish() as usize) % SHARDS]
+    }
+}
+
+/// Lock poisoning only means another thread panicked mid-update of a plain
+/// map; the map itself is still a valid cache.
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn read<T>(l: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
+    l.read().unwrap_or_else(|e| e.into_inner())
+}
+
+fn write<T>(l: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
+    l.write().unwrap_or_else(|e| e.into_inner())
+}
+
+fn remember(shard: &Shard, key: &PersonKey, state: PersonState) {
+    let mut states = write(&shard.states);
+    if states.len() >= PERSONS_PER_SHARD && !states.contains_key(key) {
+        states.clear();
+    }
+    states.insert(key.clone(), state);
+}
+
+impl Store for CachedStore {
+    fn person_state(&self, key: &PersonKey) -> Result<PersonState, StoreError> {
+        let shard = self.shard(key);
+        if let Some(state) = read(&shard.states).get(key) {
+            return Ok(*state);
+        }
+        let _fill = lock(&shard.writing);
+        if let Some(state) = read(&shard.states).get(key) {
+            return Ok(*state);
+        }
+        let state = PersonState::of(self.inner.person(key)?.as_ref());
+        remember(shard, key, state);
+        Ok(state)
+    }
+
+    fn person(&self, key: &PersonKey) -> Result<Option<PersonRecord>, StoreError> {
+        self.inner.person(key)
+    }
+
+    fn update_person(
+        &self,
+        key: &PersonKey,
+        f: &mut dyn FnMut(Option<&PersonRecord>) -> Update,
+    ) -> Result<Option<PersonRecord>, StoreError> {
+        let shard = self.shard(key);
+        let _write = lock(&shard.writing);
+        match self.inner.update_person(key, f) {
+            Ok(record) => {
+                remember(shard, key, PersonState::of(record.as_ref()));
+                Ok(record)
+            }
+            Err(e) => {
+                // The engine's state is unknown now: forget, re-read next time.
+                write(&shard.states).remove(key);
+                Err(e)
+            }
+        }
+    }
+
+    fn person_of_account(&self, account: &str) -> Result<Option<PersonKey>, StoreError> {
+        self.inner.person_of_account(account)
+    }
+
+    fn link_account(&self, account: &str, key: &PersonKey) -> Result<(), StoreError> {
+        self.inner.link_account(account, key)
+    }
+
+    fn company_policy(&self, company: &str) -> Result<Option<Enforcement>, StoreError> {
+        if let Some(p) = read(&self.policies).get(company) {
+            return Ok(*p);
+        }
+        let _fill = lock(&self.policies_writing);
+        if let Some(p) = read(&self.policies).get(company) {
+            return Ok(*p);
+        }
+        let policy = self.inner.company_policy(company)?;
+        let mut policies = write(&self.policies);
+        if policies.len() >= MAX_COMPANIES {
+            policies.clear();
+        }
+        policies.insert(company.to_owned(), policy);
+        Ok(policy)
+    }
+
+    fn set_company_policy(&self, company: &str, policy: Enforcement) -> Result<(), StoreError> {
+        let _write = lock(&self.policies_writing);
+        let result = self.inner.set_company_policy(company, policy);
+        let mut policies = write(&self.policies);
+        match &result {
+            Ok(()) => policies.insert(company.to_owned(), Some(policy)),
+            Err(_) => policies.remove(company),
+        };
+        result
+    }
+
+    fn append_audit(&self, event: &AuditEvent) -> Result<(), StoreError> {
+        self.inner.append_audit(event)
+    }
+
+    fn audit_for(&self, key: &PersonKey, limit: usize) -> Result<Vec<AuditEvent>, StoreError> {
+        self.inner.audit_for(key, limit)
+    }
+
+    fn prune_audit(&self, before: i64) -> Result<usize, StoreError> {
+        self.inner.prune_audit(before)
+    }
+
+    fn flush(&self) -> Result<(), StoreError> {
+        self.inner.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Enrollment;
+    use crate::store::SledStore;
+
+    fn enrolled(id: u64) -> PersonRecord {
+        PersonRecord {
+            enrollment: Some(Enrollment {
+                id,
+                sealed_secret: vec![1, 2, 3],
+                enrolled_at: 1,
+                enrolled_by: "a".into(),
+            }),
+            ..PersonRecord::default()
+        }
+    }
+
+    fn open() -> (tempfile::TempDir, Arc<dyn Store>, CachedStore) {
+        let dir = tempfile::tempdir().unwrap();
+        let inner: Arc<dyn Store> = Arc::new(SledStore::open(&dir.path().join("s")).unwrap());
+        let cached = CachedStore::new(inner.clone());
+        (dir, inner, cached)
+    }
+
+    #[test]
+    fn writes_through_the_cache_are_seen_at_once() {
+        let (_dir, _inner, store) = open();
+        let key = PersonKey::new("acme", "p");
+        assert_eq!(store.person_state(&key).unwrap(), PersonState::default());
+        store.update_person(&key, &mut |_| Update::Put(enrolled(7))).unwrap();
+        assert_eq!(store.person_state(&key).unwrap().enrollment_id, Some(7));
+        store
+            .update_person(&key, &mut |r| {
+                let mut r = r.cloned().unwrap();
+                r.locked_at = Some(5);
+                Update::Put(r)
+            })
+            .unwrap();
+        assert!(store.person_state(&key).unwrap().locked);
+        store.update_person(&key, &mut |_| Update::Delete).unwrap();
+        assert_eq!(store.person_state(&key).unwrap(), PersonState::default());
+    }
+
+    #[test]
+    fn policies_are_cached_and_written_through() {
+        let (_dir, inner, store) = open();
+        assert_eq!(store.company_policy("acme").unwrap(), None);
+        store.set_company_policy("acme", Enforcement::Required).unwrap();
+        assert_eq!(store.company_policy("acme").unwrap(), Some(Enforcement::Required));
+        assert_eq!(inner.company_policy("acme").unwrap(), Some(Enforcement::Required));
+    }
+
+    #[test]
+    fn racing_fills_and_writes_end_with_the_written_state() {
+        let (_dir, _inner, store) = open();
+        let store = Arc::new(store);
+        let key = PersonKey::new("acme", "race");
+        let threads: Vec<_> = (0..8)
+            .map(|t| {
+                let store = store.clone();
+                let key = key.clone();
+                std::thread::spawn(move || {
+                    for i in 0..200u64 {
+                        if t % 2 == 0 {
+                            store.update_person(&key, &mut |_| Update::Put(enrolled(i))).unwrap();
+                        } else {
+                            store.person_state(&key).unwrap();
+                        }
+                    }
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        let stored = store.person(&key).unwrap();
+        assert_eq!(store.person_state(&key).unwrap(), PersonState::of(stored.as_ref()));
+    }
+}
