@@ -9,6 +9,7 @@
 //! | `POST /v1/accounts/{account}/unlock`    | `support_ops::unlock`       |
 //! | `POST /v1/accounts/{account}/reset`     | `support_ops::reset`        |
 //! | `GET  /v1/accounts/{account}/audit`     | `support_ops::audit` (`?limit=N`) |
+//! | `POST /v1/reload`                       | `reload::Reloader::reload`: re-read the YAML file |
 //! | `GET  /metrics`                         | Prometheus text, no token   |
 //!
 //! Every `/v1/` request needs `Authorization: Bearer <support token>`,
@@ -22,6 +23,7 @@
 use crate::config::AdminConfig;
 use crate::gate::Gate;
 use crate::metrics;
+use crate::reload::Reloader;
 use crate::store::Store;
 use crate::support_ops::{self, DEFAULT_AUDIT_LIMIT, OpsError};
 use arc_swap::ArcSwap;
@@ -38,14 +40,23 @@ use std::time::{SystemTime, UNIX_EPOCH};
 /// token, limits) on every request, so a reloaded token applies at once.
 pub struct AdminApp {
     gate: Arc<ArcSwap<Gate>>,
+    /// `POST /v1/reload`; `None`: the route answers 404.
+    reloader: Option<Arc<Reloader>>,
 }
 
+/// The reload route.
+const RELOAD_PATH: &str = "/v1/reload";
+
 /// A pingora service running the admin listener on `listen`.
-pub fn service(gate: Arc<ArcSwap<Gate>>, listen: &str) -> Service<HttpServer<AdminApp>> {
+pub fn service(
+    gate: Arc<ArcSwap<Gate>>,
+    reloader: Option<Arc<Reloader>>,
+    listen: &str,
+) -> Service<HttpServer<AdminApp>> {
     metrics::init();
     let mut service = Service::new(
         "mfa-gate admin".to_owned(),
-        HttpServer::new_app(AdminApp { gate }),
+        HttpServer::new_app(AdminApp { gate, reloader }),
     );
     service.add_tcp(listen);
     service
@@ -152,12 +163,17 @@ impl ServeHttp for AdminApp {
             authorization: authorization.as_deref(),
             now: unix_now(),
         };
-        let reply = handle(
-            gate.store.as_ref(),
-            gate.config.admin.as_ref(),
-            gate.config.max_failures,
-            &req,
-        );
+        let reply = match &self.reloader {
+            Some(reloader) if path == RELOAD_PATH => {
+                reload(reloader, gate.config.admin.as_ref(), &req).await
+            }
+            _ => handle(
+                gate.store.as_ref(),
+                gate.config.admin.as_ref(),
+                gate.config.max_failures,
+                &req,
+            ),
+        };
         if reply.status == 401 {
             tracing::warn!(
                 target: "mfa_gate::admin",
@@ -177,6 +193,41 @@ impl ServeHttp for AdminApp {
             );
         }
         reply.into_response()
+    }
+}
+
+/// `POST /v1/reload`: token first, then the reload (off the async workers:
+/// it reads files). 200 with what needs a restart, or 422 with the reason
+/// the file was rejected (config errors never hold key material).
+async fn reload(
+    reloader: &Arc<Reloader>,
+    admin: Option<&AdminConfig>,
+    req: &AdminRequest<'_>,
+) -> Reply {
+    if !authorized(admin, req.authorization) {
+        return Reply::error(401, "unauthorized");
+    }
+    if req.method != "POST" {
+        return Reply::error(405, "method_not_allowed");
+    }
+    let reloader = reloader.clone();
+    match tokio::task::spawn_blocking(move || reloader.reload_logged("admin API")).await {
+        Ok(Ok(done)) => Reply::json(
+            200,
+            json!({
+                "status": "reloaded",
+                "restart_needed": done.restart_needed,
+                "identity_cache_kept": done.identity_cache_kept,
+            }),
+        ),
+        Ok(Err(e)) => Reply::json(
+            422,
+            json!({ "error": "config_rejected", "message": e.to_string() }),
+        ),
+        Err(e) => {
+            tracing::error!(error = %e, "reload task failed");
+            Reply::error(500, "internal")
+        }
     }
 }
 

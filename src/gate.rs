@@ -1,9 +1,12 @@
 //! Everything a running gateway holds, built once from a `Config` at start
-//! (and again on reload): the keys, the store, the identity source. The
-//! proxy and the page handlers borrow it; it knows neither pingora nor sled.
+//! and again on each reload (`Gate::reloaded`): the keys, the store, the
+//! identity source. The proxy holds it behind an `ArcSwap`, so a request
+//! sees one whole `Gate` from start to end and a reload swaps it in one
+//! step. The proxy and the page handlers borrow it; it knows neither
+//! pingora nor sled.
 
 use crate::config::Config;
-use crate::identity::{IdentityError, IdentitySource};
+use crate::identity::{Identities, IdentityError};
 use crate::keys::Keys;
 use crate::store::Store;
 use std::sync::Arc;
@@ -12,15 +15,30 @@ pub struct Gate {
     pub config: Config,
     pub keys: Keys,
     pub store: Arc<dyn Store>,
-    pub identity: IdentitySource,
+    pub identity: Identities,
 }
 
 impl Gate {
     pub fn new(config: Config, store: Arc<dyn Store>) -> Result<Gate, IdentityError> {
+        Gate::build(config, store, None)
+    }
+
+    /// The gateway for a reloaded `config`: the same store (its path needs
+    /// a restart), and the same identity source — cache included — when
+    /// the identity settings and the upstream did not change.
+    pub fn reloaded(&self, config: Config) -> Result<Gate, IdentityError> {
+        Gate::build(config, self.store.clone(), Some(&self.identity))
+    }
+
+    fn build(
+        config: Config,
+        store: Arc<dyn Store>,
+        previous: Option<&Identities>,
+    ) -> Result<Gate, IdentityError> {
         let keys = Keys::new(config.secrets.hmac_key, config.secrets.encryption_key);
         let scheme = if config.upstream.tls { "https" } else { "http" };
         let base = format!("{scheme}://{}", config.upstream.address);
-        let identity = IdentitySource::new(&config.identity, &base)?;
+        let identity = Identities::new(&config.identity, &base, previous)?;
         Ok(Gate {
             config,
             keys,

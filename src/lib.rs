@@ -5,6 +5,12 @@
 //! [`decision`] what to do, then forwards or hands off to a [`pages`]
 //! handler; handlers use [`totp`], [`backup_codes`], [`session`] and
 //! [`store`]. Nothing below calls back up. See ARCHITECTURE.md.
+//!
+//! Around that flow, for operating it: [`upstream`] (what the app receives:
+//! forwarded headers, stripped cookies and `X-Mfa-*`), [`request_id`],
+//! [`tls`] (the HTTPS listener's certificate), [`reload`] (SIGHUP and the
+//! admin API swap the [`gate::Gate`]), [`metrics`], [`logging`], and
+//! [`server`] (start-up and shutdown).
 
 pub mod admin;
 pub mod audit;
@@ -16,13 +22,18 @@ pub mod domain;
 pub mod gate;
 pub mod identity;
 pub mod keys;
+pub mod logging;
 pub mod metrics;
 pub mod pages;
 pub mod paths;
 pub mod proxy;
+pub mod reload;
+pub mod request_id;
 pub mod server;
 pub mod session;
 pub mod store;
 pub mod support;
 pub mod support_ops;
+pub mod tls;
 pub mod totp;
+pub mod upstream;

@@ -1,12 +1,13 @@
-//! The `mfa-gate` command: `serve`, `check-config`, `demo`, `support`.
-//! Parses the command line, loads the configuration, starts logging and
+//! The `mfa-gate` command: `serve`, `check-config`, `demo`, `support`,
+//! `healthcheck`. Parses the command line, loads the configuration, starts
+//! logging (format from the file's `log` section unless `--log-json`) and
 //! hands off to `server::run` (or, for `support`, to the client in
 //! `support.rs`). The only place that uses `anyhow`.
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use mfa_gate::config::{self, Config};
-use mfa_gate::{demo, server, support};
+use mfa_gate::config::{self, Config, LogFormat};
+use mfa_gate::{demo, logging, server, support};
 use std::path::{Path, PathBuf};
 
 #[derive(Parser)]
@@ -16,7 +17,8 @@ use std::path::{Path, PathBuf};
     about = "Two-step verification in front of any web app"
 )]
 struct Cli {
-    /// Log as JSON lines instead of human-readable text.
+    /// Log as JSON lines instead of human-readable text (overrides the
+    /// configuration's `log.format`).
     #[arg(long, global = true, env = "MFA_GATE_LOG_JSON")]
     log_json: bool,
     #[command(subcommand)]
@@ -30,7 +32,9 @@ enum Command {
         #[arg(short, long, value_name = "FILE")]
         config: PathBuf,
     },
-    /// Check a configuration file and exit (0 when valid).
+    /// Check a configuration file and exit (0 when valid): everything
+    /// `serve` would refuse (values, keys, certificate and key, store
+    /// directory) except a port already in use.
     CheckConfig {
         #[arg(short, long, value_name = "FILE")]
         config: PathBuf,
@@ -53,6 +57,12 @@ enum Command {
     /// 2 usage or configuration, 3 gateway unreachable, 4 token refused,
     /// 5 other gateway error.
     Support(SupportArgs),
+    /// Exit 0 when URL answers 2xx within 3 s, else 1: a container health
+    /// check without a shell or curl in the image.
+    Healthcheck {
+        #[arg(default_value = "http://127.0.0.1:8080/_mfa/healthz")]
+        url: String,
+    },
 }
 
 #[derive(clap::Args)]
@@ -93,27 +103,48 @@ enum SupportOp {
 
 fn main() {
     let cli = Cli::parse();
-    init_logging(cli.log_json);
-    if let Err(e) = run(cli.command) {
+    if let Err(e) = run(cli.command, cli.log_json) {
         eprintln!("mfa-gate: {e:#}");
         std::process::exit(2);
     }
 }
 
-fn run(command: Command) -> anyhow::Result<()> {
+/// Start logging as the configuration says, unless `--log-json` overrides.
+fn init_logging(log_json: bool, config: Option<&Config>) {
+    let format = match (log_json, config) {
+        (true, _) => LogFormat::Json,
+        (false, Some(c)) => c.log.format,
+        (false, None) => LogFormat::Text,
+    };
+    let level = config.map_or("info", |c| c.log.level.as_str());
+    logging::init(format, level);
+}
+
+fn run(command: Command, log_json: bool) -> anyhow::Result<()> {
     match command {
         Command::Serve { config } => {
             let config = config::load_file(&config)?;
+            init_logging(log_json, Some(&config));
             server::run(config, None)?;
             Ok(())
         }
         Command::CheckConfig { config } => {
             let loaded = config::load_file(&config)?;
+            server::preflight(&loaded)?;
             println!(
-                "{}: OK (listen {}, upstream {}, {} pinned companies, {} bypass rules, admin listener {})",
+                "{}: OK (listen {}, https {}, upstream {}, identity {}, {} trusted proxies, {} pinned companies, {} bypass rules, admin listener {})",
                 config.display(),
                 loaded.listen,
+                loaded
+                    .tls
+                    .as_ref()
+                    .map_or_else(|| "none".to_owned(), |t| t.listen.to_string()),
                 loaded.upstream.address,
+                match loaded.identity {
+                    config::IdentitySettings::Whoami(_) => "whoami",
+                    config::IdentitySettings::Headers(_) => "headers",
+                },
+                loaded.trusted_proxies.len(),
                 loaded.companies.len(),
                 loaded.bypass.len(),
                 loaded
@@ -124,10 +155,13 @@ fn run(command: Command) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Support(args) => {
+            init_logging(log_json, None);
             std::process::exit(run_support(args));
         }
+        Command::Healthcheck { url } => std::process::exit(healthcheck(&url)),
         Command::Demo { port, data } => {
             let config = demo_config(port, &data)?;
+            init_logging(log_json, Some(&config));
             let app_addr = config.upstream.address.clone();
             println!("{}", demo_banner(port, &data));
             server::run(
@@ -241,15 +275,30 @@ fn demo_banner(port: u16, data: &Path) -> String {
     s
 }
 
-fn init_logging(json: bool) {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("MFA_GATE_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
-    if json {
-        builder.json().flatten_event(true).init();
-    } else {
-        builder.init();
+/// `mfa-gate healthcheck URL`: 0 on a 2xx answer, 1 otherwise (the
+/// reason on stderr).
+fn healthcheck(url: &str) -> i32 {
+    let check = async {
+        let client = reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(3))
+            .redirect(reqwest::redirect::Policy::none())
+            .build()?;
+        client.get(url).send().await
+    };
+    let answer = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())
+        .and_then(|rt| rt.block_on(check).map_err(|e| e.to_string()));
+    match answer {
+        Ok(r) if r.status().is_success() => 0,
+        Ok(r) => {
+            eprintln!("mfa-gate healthcheck: {url} answered {}", r.status());
+            1
+        }
+        Err(e) => {
+            eprintln!("mfa-gate healthcheck: {url}: {e}");
+            1
+        }
     }
 }

@@ -1,24 +1,71 @@
-//! Prometheus counters of security events, served at `/metrics` on the
-//! admin listener. Every security event already passes through the audit
-//! trail, so the counters are that trail, counted: `audit::record` calls
-//! `observe` for each event. No account name or code ever
-//! becomes a label. Registered through pingora-prometheus's `prometheus`
-//! re-export, so they land in the registry `/metrics` gathers.
+//! Prometheus metrics, served at `/metrics` on the admin listener.
+//!
+//! | metric | labels | counts |
+//! |---|---|---|
+//! | `mfa_gate_requests_total` | `decision` | requests by what was decided: `pass`, `bypass`, `anonymous`, `challenge`, `enroll`, `locked`, `error`, `page` (our own pages), `refused` (malformed before any decision) |
+//! | `mfa_gate_request_duration_seconds` | | histogram of request latency |
+//! | `mfa_gate_upstream_errors_total` | | requests the app could not answer (connect, timeout, reset) |
+//! | `mfa_gate_challenges_total` | `result` | challenge submissions: `passed`/`failed` |
+//! | `mfa_gate_challenges_by_method_total` | `result`, `method` | the same, split by `totp`/`backup_code` |
+//! | `mfa_gate_enrollments_total` | | confirmed enrollments |
+//! | `mfa_gate_lockouts_total` | | persons locked |
+//! | `mfa_gate_support_actions_total` | `action` | `unlock`, `reset` |
+//! | `mfa_gate_identity_cache_total` | `result` | whoami cache `hit` / `miss` |
+//! | `mfa_gate_whoami_duration_seconds` | | histogram of whoami calls |
+//! | `mfa_gate_config_reloads_total` | `result` | `ok` / `rejected` |
+//!
+//! Security events are counted where they are audited (`audit::record`
+//! calls `observe`). Every labelled series is resolved once at start, so
+//! the request path only increments an atomic: no label formatting, no
+//! lookup. No account name or code ever becomes a label. Registered through
+//! pingora-prometheus's `prometheus` re-export, so they land in the
+//! registry `/metrics` gathers.
 
 use crate::domain::{AuditEvent, AuditKind};
-use pingora_prometheus::prometheus::{self, Encoder, IntCounter, IntCounterVec, Opts, TextEncoder};
+use pingora_prometheus::prometheus::{
+    self, Encoder, Histogram, HistogramOpts, IntCounter, IntCounterVec, Opts, TextEncoder,
+};
 use std::sync::LazyLock;
+use std::time::Duration;
 
-struct Counters {
-    challenges: IntCounterVec,
+/// The decisions of `mfa_gate_requests_total`, in label order.
+pub const DECISIONS: [&str; 9] = [
+    "pass",
+    "bypass",
+    "anonymous",
+    "challenge",
+    "enroll",
+    "locked",
+    "error",
+    "page",
+    "refused",
+];
+
+/// Where an unknown decision is counted.
+const ERROR: usize = 6;
+
+struct Metrics {
+    requests: Vec<IntCounter>,
+    request_seconds: Histogram,
+    upstream_errors: IntCounter,
+    /// passed, failed.
+    challenges: [IntCounter; 2],
+    /// passed/totp, passed/backup_code, failed/totp, failed/backup_code.
+    by_method: [IntCounter; 4],
     enrollments: IntCounter,
     lockouts: IntCounter,
-    support_actions: IntCounterVec,
+    unlocks: IntCounter,
+    resets: IntCounter,
+    cache_hits: IntCounter,
+    cache_misses: IntCounter,
+    whoami_seconds: Histogram,
+    reloads_ok: IntCounter,
+    reloads_rejected: IntCounter,
 }
 
 /// `None` only if registration failed (a name clash: a bug); the gateway
-/// then runs without these metrics rather than failing requests.
-static COUNTERS: LazyLock<Option<Counters>> = LazyLock::new(|| {
+/// then runs without metrics rather than failing requests.
+static METRICS: LazyLock<Option<Metrics>> = LazyLock::new(|| {
     let made = register();
     if let Err(e) = &made {
         tracing::error!(error = %e, "cannot register metrics");
@@ -26,63 +73,177 @@ static COUNTERS: LazyLock<Option<Counters>> = LazyLock::new(|| {
     made.ok()
 });
 
-fn register() -> Result<Counters, prometheus::Error> {
-    let challenges = IntCounterVec::new(
+fn counter_vec(name: &str, help: &str, label: &str) -> Result<IntCounterVec, prometheus::Error> {
+    let vec = IntCounterVec::new(Opts::new(name, help), &[label])?;
+    prometheus::register(Box::new(vec.clone()))?;
+    Ok(vec)
+}
+
+fn counter(name: &str, help: &str) -> Result<IntCounter, prometheus::Error> {
+    let c = IntCounter::new(name, help)?;
+    prometheus::register(Box::new(c.clone()))?;
+    Ok(c)
+}
+
+fn histogram(name: &str, help: &str, buckets: &[f64]) -> Result<Histogram, prometheus::Error> {
+    let h = Histogram::with_opts(HistogramOpts::new(name, help).buckets(buckets.to_vec()))?;
+    prometheus::register(Box::new(h.clone()))?;
+    Ok(h)
+}
+
+fn register() -> Result<Metrics, prometheus::Error> {
+    let requests = counter_vec(
+        "mfa_gate_requests_total",
+        "Requests by decision (pass, bypass, anonymous, challenge, enroll, locked, error, page, refused)",
+        "decision",
+    )?;
+    let challenges = counter_vec(
+        "mfa_gate_challenges_total",
+        "Challenge submissions by result (passed: TOTP or backup code; failed: wrong code)",
+        "result",
+    )?;
+    let by_method = IntCounterVec::new(
         Opts::new(
-            "mfa_gate_challenges_total",
-            "Challenge submissions by result (passed: TOTP or backup code; failed: wrong code)",
+            "mfa_gate_challenges_by_method_total",
+            "Challenge submissions by result (passed, failed) and method (totp, backup_code)",
         ),
-        &["result"],
+        &["result", "method"],
     )?;
-    let enrollments = IntCounter::new("mfa_gate_enrollments_total", "Confirmed enrollments")?;
-    let lockouts = IntCounter::new(
-        "mfa_gate_lockouts_total",
-        "Persons locked after max_failures wrong codes",
+    prometheus::register(Box::new(by_method.clone()))?;
+    let support = counter_vec(
+        "mfa_gate_support_actions_total",
+        "Support operations that changed an account, by action",
+        "action",
     )?;
-    let support_actions = IntCounterVec::new(
-        Opts::new(
-            "mfa_gate_support_actions_total",
-            "Support operations that changed an account, by action",
-        ),
-        &["action"],
+    let cache = counter_vec(
+        "mfa_gate_identity_cache_total",
+        "whoami cache lookups by result (hit, miss)",
+        "result",
     )?;
-    let registry = prometheus::default_registry();
-    registry.register(Box::new(challenges.clone()))?;
-    registry.register(Box::new(enrollments.clone()))?;
-    registry.register(Box::new(lockouts.clone()))?;
-    registry.register(Box::new(support_actions.clone()))?;
-    // Present from the start, so a dashboard sees 0 rather than no series.
-    for result in ["passed", "failed"] {
-        challenges.with_label_values(&[result]);
-    }
-    for action in ["unlock", "reset"] {
-        support_actions.with_label_values(&[action]);
-    }
-    Ok(Counters {
-        challenges,
-        enrollments,
-        lockouts,
-        support_actions,
+    let reloads = counter_vec(
+        "mfa_gate_config_reloads_total",
+        "Configuration reloads by result (ok, rejected)",
+        "result",
+    )?;
+    let latency = [
+        0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+    ];
+    Ok(Metrics {
+        requests: DECISIONS
+            .iter()
+            .map(|d| requests.with_label_values(&[d]))
+            .collect(),
+        request_seconds: histogram(
+            "mfa_gate_request_duration_seconds",
+            "Time from request to response end, as seen by the gateway",
+            &latency,
+        )?,
+        upstream_errors: counter(
+            "mfa_gate_upstream_errors_total",
+            "Forwarded requests the app could not answer (connect, timeout, reset)",
+        )?,
+        challenges: [
+            challenges.with_label_values(&["passed"]),
+            challenges.with_label_values(&["failed"]),
+        ],
+        by_method: [
+            by_method.with_label_values(&["passed", "totp"]),
+            by_method.with_label_values(&["passed", "backup_code"]),
+            by_method.with_label_values(&["failed", "totp"]),
+            by_method.with_label_values(&["failed", "backup_code"]),
+        ],
+        enrollments: counter("mfa_gate_enrollments_total", "Confirmed enrollments")?,
+        lockouts: counter(
+            "mfa_gate_lockouts_total",
+            "Persons locked after max_failures wrong codes",
+        )?,
+        unlocks: support.with_label_values(&["unlock"]),
+        resets: support.with_label_values(&["reset"]),
+        cache_hits: cache.with_label_values(&["hit"]),
+        cache_misses: cache.with_label_values(&["miss"]),
+        whoami_seconds: histogram(
+            "mfa_gate_whoami_duration_seconds",
+            "Time of whoami calls to the app (cache misses)",
+            &latency,
+        )?,
+        reloads_ok: reloads.with_label_values(&["ok"]),
+        reloads_rejected: reloads.with_label_values(&["rejected"]),
     })
 }
 
-/// Register the counters now (so `/metrics` lists them before any event).
+/// Register the metrics now (so `/metrics` lists them before any event).
 pub fn init() {
-    LazyLock::force(&COUNTERS);
+    LazyLock::force(&METRICS);
+}
+
+/// One finished request: its decision (one of `DECISIONS`; anything else
+/// counts as `error`), its latency, and whether the app failed to answer.
+pub fn request_done(decision: &str, elapsed: Duration, upstream_error: bool) {
+    let Some(m) = METRICS.as_ref() else { return };
+    let index = DECISIONS
+        .iter()
+        .position(|d| *d == decision)
+        .unwrap_or(ERROR);
+    if let Some(c) = m.requests.get(index) {
+        c.inc();
+    }
+    m.request_seconds.observe(elapsed.as_secs_f64());
+    if upstream_error {
+        m.upstream_errors.inc();
+    }
+}
+
+/// A whoami cache lookup.
+pub fn identity_cache(hit: bool) {
+    if let Some(m) = METRICS.as_ref() {
+        if hit {
+            m.cache_hits.inc()
+        } else {
+            m.cache_misses.inc()
+        }
+    }
+}
+
+/// One whoami call, answered or not.
+pub fn whoami_latency(elapsed: Duration) {
+    if let Some(m) = METRICS.as_ref() {
+        m.whoami_seconds.observe(elapsed.as_secs_f64());
+    }
+}
+
+/// One configuration reload, applied or rejected.
+pub fn reload(applied: bool) {
+    if let Some(m) = METRICS.as_ref() {
+        if applied {
+            m.reloads_ok.inc()
+        } else {
+            m.reloads_rejected.inc()
+        }
+    }
 }
 
 /// Count one security event.
 pub fn observe(event: &AuditEvent) {
-    let Some(c) = COUNTERS.as_ref() else { return };
+    let Some(m) = METRICS.as_ref() else { return };
+    // The audit detail of a code check starts with its method.
+    let backup = usize::from(event.detail.starts_with("backup code"));
     match event.kind {
-        AuditKind::ChallengePassed | AuditKind::BackupCodeUsed => {
-            c.challenges.with_label_values(&["passed"]).inc()
+        AuditKind::ChallengePassed => {
+            m.challenges[0].inc();
+            m.by_method[backup].inc()
         }
-        AuditKind::ChallengeFailed => c.challenges.with_label_values(&["failed"]).inc(),
-        AuditKind::Enrolled => c.enrollments.inc(),
-        AuditKind::Locked => c.lockouts.inc(),
-        AuditKind::Unlocked => c.support_actions.with_label_values(&["unlock"]).inc(),
-        AuditKind::Reset => c.support_actions.with_label_values(&["reset"]).inc(),
+        AuditKind::BackupCodeUsed => {
+            m.challenges[0].inc();
+            m.by_method[1].inc()
+        }
+        AuditKind::ChallengeFailed => {
+            m.challenges[1].inc();
+            m.by_method[2 + backup].inc()
+        }
+        AuditKind::Enrolled => m.enrollments.inc(),
+        AuditKind::Locked => m.lockouts.inc(),
+        AuditKind::Unlocked => m.unlocks.inc(),
+        AuditKind::Reset => m.resets.inc(),
         AuditKind::BackupCodesRegenerated | AuditKind::Disabled | AuditKind::PolicyChanged => {}
     }
 }
@@ -100,42 +261,70 @@ mod tests {
     use super::*;
     use crate::domain::PersonKey;
 
-    fn event(kind: AuditKind) -> AuditEvent {
+    fn event(kind: AuditKind, detail: &str) -> AuditEvent {
         AuditEvent {
             at: 0,
             kind,
             person: Some(PersonKey::new("acme", "secret-person-name")),
             company: "acme".into(),
             actor: "someone".into(),
-            detail: "authenticator app".into(),
+            detail: detail.into(),
         }
     }
 
+    fn count(text: &str, series: &str) -> u64 {
+        text.lines()
+            .find_map(|l| l.strip_prefix(series)?.trim().parse().ok())
+            .unwrap_or_else(|| panic!("{series} missing in\n{text}"))
+    }
+
+    fn text() -> String {
+        String::from_utf8(render().unwrap().1).unwrap()
+    }
+
     #[test]
-    fn events_are_counted_without_names() {
+    fn events_are_counted_by_method_without_names() {
         init();
-        let text = || String::from_utf8(render().unwrap().1).unwrap();
-        let count = |text: &str, series: &str| -> u64 {
-            text.lines()
-                .find_map(|l| l.strip_prefix(series)?.trim().parse().ok())
-                .unwrap_or_else(|| panic!("{series} missing in\n{text}"))
-        };
         let before = text();
-        for kind in [
-            AuditKind::ChallengeFailed,
-            AuditKind::ChallengeFailed,
-            AuditKind::BackupCodeUsed,
-            AuditKind::Locked,
-            AuditKind::Enrolled,
+        for (kind, detail) in [
+            (AuditKind::ChallengeFailed, "authenticator app; challenge"),
+            (AuditKind::ChallengeFailed, "authenticator app; challenge"),
+            (AuditKind::ChallengeFailed, "backup code; challenge"),
+            (AuditKind::BackupCodeUsed, "backup code; challenge"),
+            (AuditKind::ChallengePassed, "authenticator app; challenge"),
+            (AuditKind::Locked, ""),
+            (AuditKind::Enrolled, ""),
         ] {
-            observe(&event(kind));
+            observe(&event(kind, detail));
         }
         let after = text();
         let delta = |series: &str| count(&after, series) - count(&before, series);
-        assert_eq!(delta("mfa_gate_challenges_total{result=\"failed\"}"), 2);
-        assert_eq!(delta("mfa_gate_challenges_total{result=\"passed\"}"), 1);
+        let series = |r: &str, m: &str| {
+            format!("mfa_gate_challenges_by_method_total{{method=\"{m}\",result=\"{r}\"}}")
+        };
+        assert_eq!(delta(&series("failed", "totp")), 2);
+        assert_eq!(delta(&series("failed", "backup_code")), 1);
+        assert_eq!(delta(&series("passed", "backup_code")), 1);
+        assert_eq!(delta(&series("passed", "totp")), 1);
+        assert_eq!(delta("mfa_gate_challenges_total{result=\"failed\"}"), 3);
+        assert_eq!(delta("mfa_gate_challenges_total{result=\"passed\"}"), 2);
         assert_eq!(delta("mfa_gate_lockouts_total"), 1);
         assert_eq!(delta("mfa_gate_enrollments_total"), 1);
         assert!(!after.contains("secret-person-name"));
+    }
+
+    #[test]
+    fn requests_are_counted_by_decision_and_unknown_ones_as_errors() {
+        init();
+        let before = text();
+        request_done("challenge", Duration::from_millis(3), false);
+        request_done("pass", Duration::from_millis(3), true);
+        request_done("nonsense", Duration::from_millis(3), false);
+        let after = text();
+        let delta = |series: &str| count(&after, series) - count(&before, series);
+        assert_eq!(delta("mfa_gate_requests_total{decision=\"challenge\"}"), 1);
+        assert_eq!(delta("mfa_gate_requests_total{decision=\"error\"}"), 1);
+        assert_eq!(delta("mfa_gate_upstream_errors_total"), 1);
+        assert_eq!(delta("mfa_gate_request_duration_seconds_count"), 3);
     }
 }

@@ -1,19 +1,25 @@
 //! Start-up: turns a validated `Config` into a running pingora server with
-//! the gateway, the admin listener (support API and metrics, when the config
-//! has an `admin` section), the audit retention task and, for `mfa-gate
-//! demo`, the bundled demo app. Opens the store before pingora starts its
-//! threads. One of the places (with `proxy.rs` and `admin.rs`) that knows
-//! pingora.
+//! the gateway (plain HTTP, and HTTPS when the config has a `tls` section),
+//! the admin listener (support API, reload and metrics, when the config has
+//! an `admin` section), the SIGHUP reload watcher, the audit retention task
+//! and, for `mfa-gate demo`, the bundled demo app. Opens the store before
+//! pingora starts its threads, and flushes it after pingora's graceful
+//! shutdown (SIGTERM: connections get `server.grace_period` to finish).
+//! One of the places (with `proxy.rs`, `admin.rs`, `tls.rs`, `upstream.rs`)
+//! that knows pingora.
 
 use crate::config::Config;
 use crate::gate::Gate;
 use crate::proxy::GateProxy;
+use crate::reload::Reloader;
 use crate::store::{CachedStore, SledStore, Store};
+use crate::tls::CertStore;
 use arc_swap::ArcSwap;
 use async_trait::async_trait;
 use pingora::server::configuration::ServerConf;
-use pingora::server::{Server, ShutdownWatch};
+use pingora::server::{RunArgs, Server, ShutdownWatch};
 use pingora::services::background::{BackgroundService, background_service};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -23,6 +29,17 @@ pub enum StartError {
     Store(#[from] crate::store::StoreError),
     #[error("cannot set up the identity client: {0}")]
     Identity(#[from] crate::identity::IdentityError),
+    #[error("field `tls`: {0}")]
+    Tls(#[from] crate::tls::TlsError),
+    #[error("cannot set up the HTTPS listener: {0}")]
+    Listener(String),
+    #[error("store.path {}: {message}", path.display())]
+    StorePath {
+        path: std::path::PathBuf,
+        message: String,
+    },
+    #[error("cannot listen for SIGHUP: {0}")]
+    Signal(std::io::Error),
 }
 
 /// Extra services run beside the gateway (the demo app).
@@ -32,10 +49,42 @@ pub type Extra = Box<dyn FnOnce(&mut Server)>;
 /// start-up).
 const PRUNE_EVERY: Duration = Duration::from_secs(3600);
 
+/// Checks `serve` makes before opening anything, also run by
+/// `check-config`: the store directory (or the nearest existing parent it
+/// would be created in) is a writable directory. The store itself is not
+/// opened: a running gateway holds its lock.
+pub fn preflight(config: &Config) -> Result<(), StartError> {
+    let path = config.store.path.as_path();
+    let fail = |message: String| StartError::StorePath {
+        path: path.to_owned(),
+        message,
+    };
+    let mut dir: &Path = path;
+    while !dir.exists() {
+        dir = dir
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+    }
+    if !dir.is_dir() {
+        return Err(fail(format!("{} is not a directory", dir.display())));
+    }
+    let probe = dir.join(format!(".mfa-gate-check-{}", std::process::id()));
+    std::fs::write(&probe, b"")
+        .and_then(|()| std::fs::remove_file(&probe))
+        .map_err(|e| fail(format!("{} is not writable: {e}", dir.display())))
+}
+
 /// Open the store, build the gateway and run until a signal stops the
-/// process (pingora exits the process itself; every security write was
-/// flushed when it was made).
+/// process; flush the store after the graceful shutdown and exit.
 pub fn run(config: Config, extra: Option<Extra>) -> Result<(), StartError> {
+    preflight(&config)?;
+    let certs = match &config.tls {
+        Some(tls) => Some(Arc::new(CertStore::new(crate::tls::load_pair(
+            &tls.cert, &tls.key,
+        )?))),
+        None => None,
+    };
     let engine: Arc<dyn Store> = Arc::new(SledStore::open(&config.store.path)?);
     // Every reader and writer in this process goes through the cache, which
     // keeps the per-request person state in memory (see store/cache.rs).
@@ -43,10 +92,13 @@ pub fn run(config: Config, extra: Option<Extra>) -> Result<(), StartError> {
     crate::metrics::init();
     prune_audit(store.as_ref(), config.audit.retention);
     let listen = config.listen.to_string();
+    let tls = config.tls.clone();
     let admin_listen = config.admin.as_ref().map(|a| a.listen);
     let conf = server_conf(&config);
-    let gate = Gate::new(config, store)?;
+    let gate = Gate::new(config, store.clone())?;
     let gate = Arc::new(ArcSwap::from_pointee(gate));
+    let reloader = Arc::new(Reloader::new(gate.clone(), certs.clone()));
+    watch_sighup(reloader.clone()).map_err(StartError::Signal)?;
 
     let mut server = Server::new_with_opt_and_conf(None, conf);
     server.bootstrap();
@@ -56,6 +108,12 @@ pub fn run(config: Config, extra: Option<Extra>) -> Result<(), StartError> {
         "mfa-gate",
     );
     proxy.add_tcp(&listen);
+    if let (Some(tls), Some(certs)) = (&tls, certs) {
+        let settings = crate::tls::settings(certs, tls.http2)
+            .map_err(|e| StartError::Listener(e.to_string()))?;
+        proxy.add_tls_with_settings(&tls.listen.to_string(), None, settings);
+        tracing::info!(tls_listen = %tls.listen, http2 = tls.http2, "HTTPS listener");
+    }
     server.add_service(proxy);
     match admin_listen {
         Some(addr) => {
@@ -65,8 +123,12 @@ pub fn run(config: Config, extra: Option<Extra>) -> Result<(), StartError> {
                     "the admin listener is not on loopback: keep it on a private network"
                 );
             }
-            server.add_service(crate::admin::service(gate.clone(), &addr.to_string()));
-            tracing::info!(admin_listen = %addr, "admin listener (support API, /metrics)");
+            server.add_service(crate::admin::service(
+                gate.clone(),
+                Some(reloader),
+                &addr.to_string(),
+            ));
+            tracing::info!(admin_listen = %addr, "admin listener (support API, reload, /metrics)");
         }
         None => tracing::info!("no `admin` section: no admin listener, no support API"),
     }
@@ -77,8 +139,40 @@ pub fn run(config: Config, extra: Option<Extra>) -> Result<(), StartError> {
     if let Some(extra) = extra {
         extra(&mut server);
     }
-    tracing::info!(listen = %listen, "mfa-gate listening");
-    server.run_forever()
+    tracing::info!(listen = %listen, version = env!("CARGO_PKG_VERSION"), "mfa-gate listening");
+    server.run(RunArgs::default());
+    // Every security write was flushed when it was made; this catches the
+    // rest (audit events) before the process ends without destructors.
+    match store.flush() {
+        Ok(()) => tracing::info!("store flushed; bye"),
+        Err(e) => tracing::error!(error = %e, "could not flush the store at shutdown"),
+    }
+    std::process::exit(0)
+}
+
+/// Reload on SIGHUP. The handler is installed here, before pingora starts,
+/// so a SIGHUP can never hit the default action (terminate); the reload
+/// runs on its own thread (it reads files).
+fn watch_sighup(reloader: Arc<Reloader>) -> std::io::Result<()> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let mut hangups = {
+        let _entered = runtime.enter();
+        signal(SignalKind::hangup())?
+    };
+    std::thread::Builder::new()
+        .name("mfa-gate-sighup".into())
+        .spawn(move || {
+            runtime.block_on(async move {
+                while hangups.recv().await.is_some() {
+                    // The outcome is logged and counted by reload_logged.
+                    let _ = reloader.reload_logged("SIGHUP");
+                }
+            })
+        })?;
+    Ok(())
 }
 
 /// Deletes audit events older than the retention of the configuration in
@@ -129,8 +223,11 @@ fn server_conf(config: &Config) -> ServerConf {
     let grace = config.server.grace_period.as_secs();
     ServerConf {
         threads: config.server.threads,
+        // On SIGTERM pingora stops accepting, lets open connections finish
+        // for the whole grace period (it waits it out even when idle), then
+        // gives its runtimes one more second: a stop takes grace + ≤1 s.
         grace_period_seconds: Some(grace),
-        graceful_shutdown_timeout_seconds: Some(grace),
+        graceful_shutdown_timeout_seconds: Some(1),
         // pingora's default pid/upgrade paths are under /tmp; keep them
         // per-listener so two gateways on one machine never collide.
         pid_file: format!("/tmp/mfa-gate-{}.pid", config.listen.port()),

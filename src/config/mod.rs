@@ -1,12 +1,15 @@
 //! The validated configuration: what the rest of mfa-gate reads. The YAML
 //! file is parsed into the raw types of `raw.rs` and checked into these
 //! internal types by `load.rs`; nothing here is ever serialized back.
-//! Only this module knows YAML.
+//! Only this module knows YAML. The operational sections (trusted
+//! proxies, SSO identity headers, TLS, logs) are described in `operations.rs`.
 
 mod load;
+mod operations;
 mod raw;
 
 pub use load::{ConfigError, load_admin_file, load_file, load_str};
+pub use operations::{HeadersConfig, LogConfig, LogFormat, TlsConfig, TrustedProxies};
 
 use crate::domain::Enforcement;
 use std::collections::HashMap;
@@ -21,7 +24,14 @@ pub struct Config {
     pub source: PathBuf,
     pub listen: SocketAddr,
     pub upstream: Upstream,
-    pub identity: IdentityConfig,
+    /// Where identities come from: the app's whoami endpoint, or headers
+    /// set by a trusted SSO front.
+    pub identity: IdentitySettings,
+    /// Peers whose identity and `X-Forwarded-*` headers are believed.
+    pub trusted_proxies: TrustedProxies,
+    /// The optional HTTPS listener.
+    pub tls: Option<TlsConfig>,
+    pub log: LogConfig,
     pub store: StoreConfig,
     pub secrets: Secrets,
     pub totp: TotpConfig,
@@ -42,7 +52,7 @@ pub struct Config {
     pub audit: AuditConfig,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Upstream {
     /// `host:port` of the app.
     pub address: String,
@@ -54,7 +64,28 @@ pub struct Upstream {
     pub write_timeout: Duration,
 }
 
-#[derive(Clone, Debug)]
+/// The identity source of DESIGN §3.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum IdentitySettings {
+    /// Ask the app's whoami endpoint (the default).
+    Whoami(IdentityConfig),
+    /// Believe headers set by an SSO front, from `trusted_proxies` only.
+    Headers(HeadersConfig),
+}
+
+impl IdentitySettings {
+    /// The cookie whose value identifies one login session, if configured;
+    /// the verified state and CSRF tokens are bound to its value.
+    pub fn session_cookie(&self) -> Option<&str> {
+        match self {
+            IdentitySettings::Whoami(w) => Some(&w.session_cookie),
+            IdentitySettings::Headers(h) => h.session_cookie.as_deref(),
+        }
+    }
+}
+
+/// The whoami source: the app's session cookie is sent to `whoami_path`.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct IdentityConfig {
     /// Name of the app's session cookie.
     pub session_cookie: String,
@@ -68,7 +99,7 @@ pub struct IdentityConfig {
 
 /// JSON field names of the whoami answer. `person`, `roles` and `email` are
 /// optional in the answer.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FieldMap {
     pub account: String,
     pub company: String,

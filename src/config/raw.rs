@@ -5,7 +5,7 @@
 //! everywhere. Checks across fields, ranges and secrets belong to `load.rs`,
 //! which turns these types into the validated `Config`.
 
-use crate::domain::Enforcement;
+use crate::domain::{AccountClass, Enforcement};
 use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use std::collections::BTreeMap;
@@ -44,6 +44,14 @@ pub(super) struct RawConfig {
     pub admin: Option<RawAdmin>,
     #[serde(default)]
     pub audit: RawAudit,
+    /// CIDR blocks (or single addresses) of the SSO front / load balancer.
+    #[serde(default)]
+    pub trusted_proxies: Vec<String>,
+    /// Absent: no HTTPS listener.
+    #[serde(default)]
+    pub tls: Option<RawTls>,
+    #[serde(default)]
+    pub log: RawLog,
 }
 
 #[derive(Debug, Deserialize)]
@@ -68,8 +76,12 @@ pub(super) struct RawUpstream {
 pub(super) struct RawIdentity {
     #[serde(default)]
     pub source: IdentitySource,
-    pub session_cookie: String,
-    pub whoami_path: String,
+    /// Required for `whoami`; optional for `headers` (then `headers.session`).
+    #[serde(default)]
+    pub session_cookie: Option<String>,
+    /// Required for `whoami`; refused for `headers`.
+    #[serde(default)]
+    pub whoami_path: Option<String>,
     #[serde(default = "defaults::whoami_timeout", deserialize_with = "duration")]
     pub whoami_timeout: Duration,
     #[serde(default)]
@@ -78,15 +90,80 @@ pub(super) struct RawIdentity {
     pub cache_ttl: Duration,
     #[serde(default = "defaults::cache_size")]
     pub cache_size: usize,
+    /// The `headers` source: which request header holds what.
+    #[serde(default)]
+    pub headers: Option<RawHeaders>,
+    /// The `headers` source: values for claims the SSO front does not send.
+    #[serde(default)]
+    pub defaults: Option<RawIdentityDefaults>,
 }
 
-/// Where identities come from. Trusted SSO headers (`headers`) come later;
-/// until then serde rejects every other word, listing the allowed ones.
-#[derive(Debug, Default, Deserialize)]
+/// Where identities come from; serde rejects every other word, listing the
+/// allowed ones.
+#[derive(Debug, Default, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub(super) enum IdentitySource {
     #[default]
     Whoami,
+    Headers,
+}
+
+/// Header names of the `headers` source; only `account` is required
+/// (`company` and `class` may come from `defaults` instead).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawHeaders {
+    pub account: String,
+    pub company: Option<String>,
+    pub class: Option<String>,
+    pub person: Option<String>,
+    pub roles: Option<String>,
+    pub email: Option<String>,
+    /// A header the SSO front sets per login session (bound to when
+    /// `identity.session_cookie` is not sent).
+    pub session: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawIdentityDefaults {
+    pub company: Option<String>,
+    pub class: Option<AccountClass>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawTls {
+    #[serde(deserialize_with = "socket_addr")]
+    pub listen: SocketAddr,
+    pub cert: PathBuf,
+    pub key: PathBuf,
+    /// Offer HTTP/2 by ALPN. Default: true.
+    #[serde(default = "defaults::yes")]
+    pub http2: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub(super) struct RawLog {
+    pub format: RawLogFormat,
+    pub level: String,
+}
+
+impl Default for RawLog {
+    fn default() -> Self {
+        Self {
+            format: RawLogFormat::Text,
+            level: "info".into(),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub(super) enum RawLogFormat {
+    Text,
+    Json,
 }
 
 /// JSON field names of the whoami answer; each defaults to its own name.
@@ -260,6 +337,9 @@ mod defaults {
     }
     pub fn cache_size() -> usize {
         100_000
+    }
+    pub fn yes() -> bool {
+        true
     }
     pub fn admin_listen() -> std::net::SocketAddr {
         ([127, 0, 0, 1], 9090).into()

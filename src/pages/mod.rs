@@ -194,6 +194,17 @@ pub fn frame<'a>(gate: &'a Gate, req: &PageRequest) -> Frame<'a> {
     }
 }
 
+/// The language-switch link for a page rendered in place of the app path
+/// `path`.
+pub fn switch_href_for(gate: &Gate, path: &str, locale: Locale) -> String {
+    let other = match locale {
+        Locale::Ja => Locale::En,
+        Locale::En => Locale::Ja,
+    };
+    let path = paths::safe_return_to(path, &gate.config.prefix);
+    format!("{path}?lang={}", other.as_str())
+}
+
 pub fn message(
     frame: &Frame,
     status: u16,
@@ -279,7 +290,8 @@ pub fn failure(frame: &Frame, status: u16) -> PageResponse {
     let (title, body) = match status {
         400 => ("bad_request.title", "bad_request.body"),
         403 => ("csrf.title", "csrf.body"),
-        413 => ("too_large.title", "too_large.body"),
+        // 431: header values far too large (refused by the proxy).
+        413 | 431 => ("too_large.title", "too_large.body"),
         _ => ("unavailable.title", "unavailable.body"),
     };
     message(frame, status, title, &[body], None)

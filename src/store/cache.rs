@@ -13,7 +13,7 @@
 use super::{Store, StoreError, Update};
 use crate::domain::{AuditEvent, Enforcement, PersonKey, PersonRecord};
 use std::collections::HashMap;
-use std::hash::{BuildHasher, Hash, Hasher};
+use std::hash::BuildHasher;
 use std::sync::{Arc, Mutex, RwLock};
 
 /// What a request needs to know about a person.
@@ -72,9 +72,7 @@ impl CachedStore {
     }
 
     fn shard(&self, key: &PersonKey) -> &Shard {
-        let mut h = self.hasher.build_hasher();
-        key.hash(&mut h);
-        &self.shards[(h.finish() as usize) % SHARDS]
+        &self.shards[(self.hasher.hash_one(key) as usize) % SHARDS]
     }
 }
 
@@ -222,7 +220,9 @@ mod tests {
         let (_dir, _inner, store) = open();
         let key = PersonKey::new("acme", "p");
         assert_eq!(store.person_state(&key).unwrap(), PersonState::default());
-        store.update_person(&key, &mut |_| Update::Put(enrolled(7))).unwrap();
+        store
+            .update_person(&key, &mut |_| Update::Put(enrolled(7)))
+            .unwrap();
         assert_eq!(store.person_state(&key).unwrap().enrollment_id, Some(7));
         store
             .update_person(&key, &mut |r| {
@@ -240,9 +240,17 @@ mod tests {
     fn policies_are_cached_and_written_through() {
         let (_dir, inner, store) = open();
         assert_eq!(store.company_policy("acme").unwrap(), None);
-        store.set_company_policy("acme", Enforcement::Required).unwrap();
-        assert_eq!(store.company_policy("acme").unwrap(), Some(Enforcement::Required));
-        assert_eq!(inner.company_policy("acme").unwrap(), Some(Enforcement::Required));
+        store
+            .set_company_policy("acme", Enforcement::Required)
+            .unwrap();
+        assert_eq!(
+            store.company_policy("acme").unwrap(),
+            Some(Enforcement::Required)
+        );
+        assert_eq!(
+            inner.company_policy("acme").unwrap(),
+            Some(Enforcement::Required)
+        );
     }
 
     #[test]
@@ -257,7 +265,9 @@ mod tests {
                 std::thread::spawn(move || {
                     for i in 0..200u64 {
                         if t % 2 == 0 {
-                            store.update_person(&key, &mut |_| Update::Put(enrolled(i))).unwrap();
+                            store
+                                .update_person(&key, &mut |_| Update::Put(enrolled(i)))
+                                .unwrap();
                         } else {
                             store.person_state(&key).unwrap();
                         }
@@ -269,6 +279,9 @@ mod tests {
             t.join().unwrap();
         }
         let stored = store.person(&key).unwrap();
-        assert_eq!(store.person_state(&key).unwrap(), PersonState::of(stored.as_ref()));
+        assert_eq!(
+            store.person_state(&key).unwrap(),
+            PersonState::of(stored.as_ref())
+        );
     }
 }

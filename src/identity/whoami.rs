@@ -1,11 +1,13 @@
-//! Who is logged in: asks the app's whoami endpoint with the session cookie
-//! only, maps the JSON answer to an `Identity`, and caches the answer for a
-//! short TTL in a bounded cache keyed by a hash of the cookie value (never
-//! the value itself). An unreachable, slow or confused endpoint is an error
-//! that the caller turns into a 503: we fail closed, never open.
+//! The `whoami` source: asks the app's whoami endpoint with the session
+//! cookie only, maps the JSON answer to an `Identity`, and caches the answer
+//! for a short TTL in a bounded cache keyed by a hash of the cookie value
+//! (never the value itself). An unreachable, slow or confused endpoint is an
+//! error that the caller turns into a 503: we fail closed, never open.
 
+use super::{IdentityError, Lookup, MAX_FIELD};
 use crate::config::{FieldMap, IdentityConfig};
 use crate::domain::{AccountClass, Identity};
+use crate::metrics;
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -13,27 +15,10 @@ use std::time::{Duration, Instant};
 /// Largest whoami answer we read.
 const MAX_BODY: usize = 64 * 1024;
 
-/// The answer about one app session.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Lookup {
-    /// The app says nobody is logged in with this cookie: pass through.
-    Anonymous,
-    Known(Arc<Identity>),
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum IdentityError {
-    #[error("whoami endpoint unreachable: {0}")]
-    Unreachable(String),
-    #[error("whoami endpoint timed out")]
-    Timeout,
-    #[error("whoami endpoint answered HTTP {0}")]
-    Status(u16),
-    #[error("whoami answer is unusable: {0}")]
-    BadAnswer(String),
-}
-
 pub struct IdentitySource {
+    /// What it was built from, so a reload can tell whether to keep it.
+    config: IdentityConfig,
+    base: String,
     client: reqwest::Client,
     url: String,
     cookie_name: String,
@@ -52,6 +37,8 @@ impl IdentitySource {
             .build()
             .map_err(|e| IdentityError::Unreachable(e.to_string()))?;
         Ok(IdentitySource {
+            config: cfg.clone(),
+            base: upstream_base.to_owned(),
             client,
             url: format!("{upstream_base}{}", cfg.whoami_path),
             cookie_name: cfg.session_cookie.clone(),
@@ -61,12 +48,22 @@ impl IdentitySource {
         })
     }
 
+    /// Whether this source was built from exactly these settings.
+    pub fn serves(&self, cfg: &IdentityConfig, upstream_base: &str) -> bool {
+        self.config == *cfg && self.base == upstream_base
+    }
+
     /// Who owns the app session whose cookie value is `session_value`.
     pub async fn lookup(&self, session_value: &str) -> Result<Lookup, IdentityError> {
         if let Some(lookup) = self.cached(session_value) {
+            metrics::identity_cache(true);
             return Ok(lookup);
         }
-        let lookup = self.ask(session_value).await?;
+        metrics::identity_cache(false);
+        let started = Instant::now();
+        let asked = self.ask(session_value).await;
+        metrics::whoami_latency(started.elapsed());
+        let lookup = asked?;
         self.remember(session_value, lookup.clone());
         Ok(lookup)
     }
@@ -136,8 +133,6 @@ fn cache_key(cookie_name: &str, value: &str) -> [u8; 32] {
     h.update(value.as_bytes());
     h.finalize().into()
 }
-
-const MAX_FIELD: usize = 320;
 
 /// Map a whoami JSON object to an identity with the configured field names.
 /// `account`, `company` and `class` are required strings; `person` defaults

@@ -1,0 +1,155 @@
+//! The `identity` section: the `whoami` source (the app's session cookie
+//! and whoami endpoint) or the `headers` source (an SSO front's headers,
+//! believed from `trusted_proxies` only). Each source refuses the other's
+//! settings, so a half-edited file cannot silently mean something else.
+
+use super::super::raw::{IdentitySource, RawIdentity};
+use super::super::{FieldMap, HeadersConfig, IdentityConfig, IdentitySettings};
+use super::checks::{at_least_one, cookie_name, non_blank, positive, whoami_path};
+use super::{ConfigError, Doc};
+use http::HeaderName;
+
+impl Doc<'_> {
+    pub(super) fn identity(
+        &self,
+        id: RawIdentity,
+        has_trusted_proxies: bool,
+    ) -> Result<IdentitySettings, ConfigError> {
+        match id.source {
+            IdentitySource::Whoami => self.whoami(id).map(IdentitySettings::Whoami),
+            IdentitySource::Headers => self
+                .headers(id, has_trusted_proxies)
+                .map(IdentitySettings::Headers),
+        }
+    }
+
+    fn whoami(&self, id: RawIdentity) -> Result<IdentityConfig, ConfigError> {
+        if id.headers.is_some() {
+            return Err(self.error(
+                "identity.headers",
+                "is for `source: headers`; this file uses source whoami",
+            ));
+        }
+        if id.defaults.is_some() {
+            return Err(self.error(
+                "identity.defaults",
+                "is for `source: headers`; this file uses source whoami",
+            ));
+        }
+        let Some(session_cookie) = id.session_cookie else {
+            return Err(self.error("identity", "missing field `session_cookie`"));
+        };
+        let Some(path) = id.whoami_path else {
+            return Err(self.error("identity", "missing field `whoami_path`"));
+        };
+        let fields = id.fields;
+        Ok(IdentityConfig {
+            session_cookie: self.check("identity.session_cookie", cookie_name(session_cookie))?,
+            whoami_path: self.check("identity.whoami_path", whoami_path(path))?,
+            whoami_timeout: self.check("identity.whoami_timeout", positive(id.whoami_timeout))?,
+            fields: FieldMap {
+                account: self.check("identity.fields.account", non_blank(fields.account))?,
+                company: self.check("identity.fields.company", non_blank(fields.company))?,
+                class: self.check("identity.fields.class", non_blank(fields.class))?,
+                person: self.check("identity.fields.person", non_blank(fields.person))?,
+                roles: self.check("identity.fields.roles", non_blank(fields.roles))?,
+                email: self.check("identity.fields.email", non_blank(fields.email))?,
+            },
+            cache_ttl: self.check("identity.cache_ttl", positive(id.cache_ttl))?,
+            cache_size: self.check("identity.cache_size", at_least_one(id.cache_size))?,
+        })
+    }
+
+    fn headers(
+        &self,
+        id: RawIdentity,
+        has_trusted_proxies: bool,
+    ) -> Result<HeadersConfig, ConfigError> {
+        if id.whoami_path.is_some() {
+            return Err(self.error(
+                "identity.whoami_path",
+                "is for `source: whoami`; with `source: headers` the SSO front's headers say who is logged in",
+            ));
+        }
+        let Some(raw) = id.headers else {
+            return Err(self.error(
+                "identity",
+                "`source: headers` needs a `headers` section (at least `account: HEADER`)",
+            ));
+        };
+        if !has_trusted_proxies {
+            return Err(self.error(
+                "trusted_proxies",
+                "`identity.source: headers` needs the addresses of the SSO front here (e.g. [10.0.0.5/32]); identity headers from anyone else are ignored",
+            ));
+        }
+        let defaults = id.defaults.unwrap_or_default();
+        let name = |field: &str, value: String| -> Result<HeaderName, ConfigError> {
+            let field = format!("identity.headers.{field}");
+            self.check(&field, header_name(&value))
+        };
+        let optional = |field: &str, value: Option<String>| -> Result<_, ConfigError> {
+            value.map(|v| name(field, v)).transpose()
+        };
+        let session_cookie = id
+            .session_cookie
+            .map(|c| self.check("identity.session_cookie", cookie_name(c)))
+            .transpose()?;
+        let session_header = optional("session", raw.session)?;
+        if session_cookie.is_none() && session_header.is_none() {
+            return Err(self.error(
+                "identity",
+                "`source: headers` needs `session_cookie` (a cookie whose value names one login session, e.g. oauth2-proxy's _oauth2_proxy) or `headers.session`: the 2FA state is bound to it",
+            ));
+        }
+        let default_company = defaults
+            .company
+            .map(|c| self.check("identity.defaults.company", non_blank(c)))
+            .transpose()?;
+        let config = HeadersConfig {
+            session_cookie,
+            session_header,
+            account: name("account", raw.account)?,
+            company: optional("company", raw.company)?,
+            class: optional("class", raw.class)?,
+            person: optional("person", raw.person)?,
+            roles: optional("roles", raw.roles)?,
+            email: optional("email", raw.email)?,
+            default_company,
+            default_class: defaults.class,
+        };
+        if config.company.is_none() && config.default_company.is_none() {
+            return Err(self.error(
+                "identity.headers",
+                "needs `company: HEADER`, or give `identity.defaults.company`",
+            ));
+        }
+        if config.class.is_none() && config.default_class.is_none() {
+            return Err(self.error(
+                "identity.headers",
+                "needs `class: HEADER`, or give `identity.defaults.class`",
+            ));
+        }
+        Ok(config)
+    }
+}
+
+/// An HTTP header name that mfa-gate may read as an identity claim. The
+/// `X-Mfa-` names are mfa-gate's own (stripped from every request before
+/// the app sees it and set by mfa-gate), so they cannot carry a claim.
+pub(super) fn header_name(name: &str) -> Result<HeaderName, String> {
+    let parsed = HeaderName::from_bytes(name.as_bytes())
+        .map_err(|_| format!("\"{name}\" is not a valid header name"))?;
+    if parsed.as_str().starts_with("x-mfa-") {
+        return Err(format!(
+            "\"{name}\": X-Mfa-* headers are mfa-gate's own (set for the app, stripped from clients)"
+        ));
+    }
+    if matches!(
+        parsed.as_str(),
+        "cookie" | "host" | "authorization" | "x-forwarded-for" | "x-request-id"
+    ) {
+        return Err(format!("\"{name}\" cannot carry an identity claim"));
+    }
+    Ok(parsed)
+}

@@ -1,0 +1,135 @@
+//! The validated operational settings: which peers are trusted proxies,
+//! how the SSO identity headers are read, the HTTPS listener and the log
+//! format. Plain data with a few lookups; the checks that produce them are
+//! in `load/identity.rs` and `load/operations.rs`.
+
+use crate::domain::AccountClass;
+use http::HeaderName;
+use ipnet::IpNet;
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+
+/// Peers whose identity headers (source `headers`) and `X-Forwarded-*`
+/// headers are believed. Everyone else's are stripped or replaced.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TrustedProxies(Vec<IpNet>);
+
+impl TrustedProxies {
+    pub fn new(nets: Vec<IpNet>) -> TrustedProxies {
+        TrustedProxies(nets)
+    }
+
+    /// Whether `ip` is in one of the blocks. An IPv4 address seen as
+    /// IPv4-mapped IPv6 (`::ffff:a.b.c.d`, a dual-stack listener) counts as
+    /// the IPv4 address.
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        let ip = ip.to_canonical();
+        self.0.iter().any(|net| net.contains(&ip))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+}
+
+/// The `headers` identity source: header names of each claim, and what to
+/// bind the verified state to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HeadersConfig {
+    /// A cookie whose value identifies one login session: the app's own
+    /// session cookie, or the SSO front's (oauth2-proxy: `_oauth2_proxy`).
+    /// Preferred over `session_header` when the request carries it.
+    pub session_cookie: Option<String>,
+    /// A header the SSO front sets to a per-login-session value.
+    pub session_header: Option<HeaderName>,
+    pub account: HeaderName,
+    pub company: Option<HeaderName>,
+    pub class: Option<HeaderName>,
+    pub person: Option<HeaderName>,
+    /// Comma-separated list of roles.
+    pub roles: Option<HeaderName>,
+    pub email: Option<HeaderName>,
+    /// Used when the company header is not configured or not sent.
+    pub default_company: Option<String>,
+    /// Used when the class header is not configured or not sent.
+    pub default_class: Option<AccountClass>,
+}
+
+impl HeadersConfig {
+    /// Every header this source reads: what is stripped from requests of
+    /// peers that are not trusted proxies.
+    pub fn names(&self) -> impl Iterator<Item = &HeaderName> {
+        [
+            Some(&self.account),
+            self.company.as_ref(),
+            self.class.as_ref(),
+            self.person.as_ref(),
+            self.roles.as_ref(),
+            self.email.as_ref(),
+            self.session_header.as_ref(),
+        ]
+        .into_iter()
+        .flatten()
+    }
+}
+
+/// The HTTPS listener (rustls). The certificate and key are checked when
+/// the configuration is loaded and read again at start and on reload.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TlsConfig {
+    pub listen: SocketAddr,
+    /// PEM: the certificate chain, leaf first.
+    pub cert: PathBuf,
+    /// PEM: the private key (PKCS#8, PKCS#1 or SEC1).
+    pub key: PathBuf,
+    /// Offer HTTP/2 to clients (ALPN `h2`, then `http/1.1`).
+    pub http2: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LogConfig {
+    pub format: LogFormat,
+    /// A `tracing` filter, e.g. `info` or `info,mfa_gate::access=warn`;
+    /// the `MFA_GATE_LOG` environment variable overrides it.
+    pub level: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trusted_proxies_match_cidr_blocks_and_mapped_addresses() {
+        let nets = ["10.0.0.0/8", "127.0.0.1/32", "fd00::/8"]
+            .iter()
+            .map(|n| n.parse().unwrap())
+            .collect();
+        let trusted = TrustedProxies::new(nets);
+        for (ip, expected) in [
+            ("10.1.2.3", true),
+            ("127.0.0.1", true),
+            ("127.0.0.2", false),
+            ("::ffff:127.0.0.1", true),
+            ("::ffff:10.9.9.9", true),
+            ("fd12::1", true),
+            ("::1", false),
+            ("192.168.0.1", false),
+        ] {
+            let ip: IpAddr = ip.parse().unwrap();
+            assert_eq!(trusted.contains(ip), expected, "{ip}");
+        }
+        assert!(!TrustedProxies::default().contains("127.0.0.1".parse().unwrap()));
+    }
+}

@@ -1,0 +1,213 @@
+//! Who is logged in, and which login session this is (DESIGN §3). Two
+//! sources: `whoami` asks the app about its session cookie (cached);
+//! `headers` reads what a trusted SSO front says. Either way the answer is
+//! an `Identity` plus the *session value* that mfa-gate's verified state
+//! and CSRF tokens are bound to, so a new login — a new app or SSO session —
+//! needs a new challenge, exactly as after a password login.
+//!
+//! The proxy reads a request once into a `Presented` (no I/O), then
+//! `resolve`s it (whoami: maybe one HTTP call). Failures are errors that
+//! the proxy turns into a 503: fail closed, never open.
+
+mod headers;
+mod whoami;
+
+pub use headers::HeadersSource;
+pub use whoami::{IdentitySource, map_identity};
+
+use crate::config::IdentitySettings;
+use crate::domain::Identity;
+use http::{HeaderMap, HeaderName};
+use std::sync::Arc;
+
+/// Longest accepted value of one identity field.
+const MAX_FIELD: usize = 320;
+
+/// The answer about one app session.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Lookup {
+    /// The app says nobody is logged in with this cookie: pass through.
+    Anonymous,
+    Known(Arc<Identity>),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum IdentityError {
+    #[error("whoami endpoint unreachable: {0}")]
+    Unreachable(String),
+    #[error("whoami endpoint timed out")]
+    Timeout,
+    #[error("whoami endpoint answered HTTP {0}")]
+    Status(u16),
+    #[error("whoami answer is unusable: {0}")]
+    BadAnswer(String),
+    #[error("identity headers are unusable: {0}")]
+    BadHeaders(String),
+    /// Identity headers without the session cookie or session header: the
+    /// verified state could not be bound to a login session.
+    #[error("identity headers came without a session cookie or session header")]
+    NoSession,
+}
+
+/// The configured identity source of a running gateway.
+pub enum Identities {
+    /// Shared so that a reload with the same identity settings keeps the
+    /// cache (and its pooled connections).
+    Whoami(Arc<IdentitySource>),
+    Headers(Box<HeadersSource>),
+}
+
+/// What a request presents about its login, read without I/O.
+#[derive(Debug, Default)]
+pub struct Presented {
+    /// The value the verified state is bound to: the session cookie, else
+    /// (headers source) the session header.
+    session: Option<String>,
+    /// Headers source, trusted peer: the claimed identity, if any.
+    claim: Option<Result<Arc<Identity>, String>>,
+}
+
+/// Who a request belongs to, with its session value.
+#[derive(Debug)]
+pub enum Who<'a> {
+    Anonymous,
+    Known(Arc<Identity>, &'a str),
+}
+
+impl Identities {
+    /// The source for `settings`; a whoami source of `previous` is reused
+    /// (cache and all) when its settings and upstream are unchanged.
+    pub fn new(
+        settings: &IdentitySettings,
+        upstream_base: &str,
+        previous: Option<&Identities>,
+    ) -> Result<Identities, IdentityError> {
+        Ok(match settings {
+            IdentitySettings::Whoami(cfg) => match previous {
+                Some(Identities::Whoami(old)) if old.serves(cfg, upstream_base) => {
+                    Identities::Whoami(old.clone())
+                }
+                _ => Identities::Whoami(Arc::new(IdentitySource::new(cfg, upstream_base)?)),
+            },
+            IdentitySettings::Headers(cfg) => {
+                Identities::Headers(Box::new(HeadersSource::new(cfg)))
+            }
+        })
+    }
+
+    /// Whether `other` is this very source (a reload kept it).
+    pub fn is_shared_with(&self, other: &Identities) -> bool {
+        match (self, other) {
+            (Identities::Whoami(a), Identities::Whoami(b)) => Arc::ptr_eq(a, b),
+            _ => false,
+        }
+    }
+
+    /// Headers that only trusted proxies may send (stripped from others).
+    pub fn claim_headers(&self) -> &[HeaderName] {
+        match self {
+            Identities::Whoami(_) => &[],
+            Identities::Headers(h) => h.names(),
+        }
+    }
+
+    /// Read a request: `session_cookie` is the value of the configured
+    /// session cookie, if sent; `trusted` whether the peer is a trusted proxy.
+    pub fn present(
+        &self,
+        headers: &HeaderMap,
+        trusted: bool,
+        session_cookie: Option<String>,
+    ) -> Presented {
+        match self {
+            Identities::Whoami(_) => Presented {
+                session: session_cookie,
+                claim: None,
+            },
+            Identities::Headers(_) if !trusted => Presented::default(),
+            Identities::Headers(h) => Presented {
+                claim: h.read(headers).map(|r| r.map(Arc::new)),
+                session: session_cookie.or_else(|| h.session_header(headers)),
+            },
+        }
+    }
+
+    /// Who `presented` belongs to.
+    pub async fn resolve<'a>(&self, presented: &'a Presented) -> Result<Who<'a>, IdentityError> {
+        match self {
+            Identities::Whoami(source) => {
+                let Some(value) = presented.session.as_deref() else {
+                    return Ok(Who::Anonymous);
+                };
+                Ok(match source.lookup(value).await? {
+                    Lookup::Known(identity) => Who::Known(identity, value),
+                    Lookup::Anonymous => Who::Anonymous,
+                })
+            }
+            Identities::Headers(_) => match &presented.claim {
+                None => Ok(Who::Anonymous),
+                Some(Err(e)) => Err(IdentityError::BadHeaders(e.clone())),
+                Some(Ok(identity)) => match presented.session.as_deref() {
+                    Some(value) => Ok(Who::Known(identity.clone(), value)),
+                    None => Err(IdentityError::NoSession),
+                },
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::HeadersConfig;
+    use crate::domain::AccountClass;
+
+    fn sso() -> Identities {
+        let h = |n: &str| HeaderName::from_bytes(n.as_bytes()).unwrap();
+        Identities::Headers(Box::new(HeadersSource::new(&HeadersConfig {
+            session_cookie: Some("_oauth2_proxy".into()),
+            session_header: Some(h("x-auth-session")),
+            account: h("x-auth-user"),
+            company: None,
+            class: None,
+            person: None,
+            roles: None,
+            email: None,
+            default_company: Some("acme".into()),
+            default_class: Some(AccountClass::Employee),
+        })))
+    }
+
+    fn map(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut m = HeaderMap::new();
+        for (n, v) in pairs {
+            m.append(*n, v.parse().unwrap());
+        }
+        m
+    }
+
+    async fn who(src: &Identities, h: &HeaderMap, trusted: bool, cookie: Option<&str>) -> String {
+        let p = src.present(h, trusted, cookie.map(str::to_owned));
+        match src.resolve(&p).await {
+            Ok(Who::Anonymous) => "anonymous".into(),
+            Ok(Who::Known(id, session)) => format!("{} bound to {session}", id.account),
+            Err(e) => format!("error: {e}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn sso_headers_count_only_from_trusted_peers_and_bind_to_a_session() {
+        let src = sso();
+        let claimed = map(&[("x-auth-user", "a@acme"), ("x-auth-session", "s1")]);
+        assert_eq!(who(&src, &claimed, false, Some("c")).await, "anonymous");
+        assert_eq!(who(&src, &claimed, true, None).await, "a@acme bound to s1");
+        assert_eq!(
+            who(&src, &claimed, true, Some("c")).await,
+            "a@acme bound to c"
+        );
+        let unbound = map(&[("x-auth-user", "a@acme")]);
+        assert!(who(&src, &unbound, true, None).await.starts_with("error"));
+        assert_eq!(who(&src, &map(&[]), true, Some("c")).await, "anonymous");
+        assert_eq!(src.claim_headers().len(), 2);
+    }
+}

@@ -1,0 +1,187 @@
+//! The HTTPS listener's certificate. pingora's own file loading panics on a
+//! bad certificate, so mfa-gate reads and checks the PEM files itself
+//! (certificate chain present, private key present, key matching the
+//! certificate) and hands pingora a certificate resolver instead of paths.
+//! The resolver holds the key pair behind an `ArcSwap`, so a reload can
+//! swap in a renewed certificate without a restart. Errors name the file
+//! and never echo key material.
+
+use arc_swap::ArcSwap;
+use pingora::listeners::tls::TlsSettings;
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use rustls::server::{ClientHello, ResolvesServerCert};
+use rustls::sign::CertifiedKey;
+use std::path::Path;
+use std::sync::Arc;
+
+/// Largest PEM file read (a chain of a few certificates is a few KiB).
+const MAX_PEM: u64 = 1024 * 1024;
+
+/// What is wrong with the certificate or the key; the text completes
+/// "field `tls.cert`: …" / "field `tls.key`: …".
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+pub enum TlsError {
+    #[error("{0}")]
+    Cert(String),
+    #[error("{0}")]
+    Key(String),
+}
+
+/// Read and check a certificate chain and its private key.
+pub fn load_pair(cert: &Path, key: &Path) -> Result<Arc<CertifiedKey>, TlsError> {
+    let cert_pem = read(cert).map_err(TlsError::Cert)?;
+    let chain = CertificateDer::pem_slice_iter(&cert_pem)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|_| {
+            TlsError::Cert(format!(
+                "{}: not a PEM certificate file (expected `-----BEGIN CERTIFICATE-----` blocks)",
+                shown(cert)
+            ))
+        })?;
+    if chain.is_empty() {
+        return Err(TlsError::Cert(format!(
+            "{} holds no certificate (expected PEM `-----BEGIN CERTIFICATE-----`)",
+            shown(cert)
+        )));
+    }
+    let key_pem = read(key).map_err(TlsError::Key)?;
+    // The parser's message could quote the file; say only what it is.
+    let key_der = PrivateKeyDer::from_pem_slice(&key_pem).map_err(|_| {
+        TlsError::Key(format!(
+            "{} holds no private key (expected PEM PKCS#8, PKCS#1 or SEC1)",
+            shown(key)
+        ))
+    })?;
+    let provider = rustls::crypto::ring::default_provider();
+    CertifiedKey::from_der(chain, key_der, &provider)
+        .map(Arc::new)
+        .map_err(|e| match e {
+            rustls::Error::InconsistentKeys(rustls::InconsistentKeys::KeyMismatch) => {
+                TlsError::Key(format!(
+                    "{} does not belong to the certificate in {}",
+                    shown(key),
+                    shown(cert)
+                ))
+            }
+            rustls::Error::InconsistentKeys(_) | rustls::Error::InvalidCertificate(_) => {
+                TlsError::Cert(format!(
+                    "{}: the certificate cannot be read ({e})",
+                    shown(cert)
+                ))
+            }
+            _ => TlsError::Key(format!("{}: the key cannot be used ({e})", shown(key))),
+        })
+}
+
+fn shown(path: &Path) -> String {
+    path.display().to_string()
+}
+
+fn read(path: &Path) -> Result<Vec<u8>, String> {
+    use std::io::Read as _;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(MAX_PEM + 1).read_to_end(&mut bytes))
+        .map_err(|e| format!("cannot read {}: {e}", shown(path)))?;
+    if bytes.len() as u64 > MAX_PEM {
+        return Err(format!(
+            "{} is larger than 1 MiB: not a PEM file",
+            shown(path)
+        ));
+    }
+    Ok(bytes)
+}
+
+/// The certificate in use, swappable on reload.
+#[derive(Debug)]
+pub struct CertStore {
+    current: ArcSwap<CertifiedKey>,
+}
+
+impl CertStore {
+    pub fn new(pair: Arc<CertifiedKey>) -> CertStore {
+        CertStore {
+            current: ArcSwap::new(pair),
+        }
+    }
+
+    /// Use `pair` for every handshake from now on.
+    pub fn replace(&self, pair: Arc<CertifiedKey>) {
+        self.current.store(pair);
+    }
+}
+
+impl ResolvesServerCert for CertStore {
+    fn resolve(&self, _hello: ClientHello<'_>) -> Option<Arc<CertifiedKey>> {
+        Some(self.current.load_full())
+    }
+}
+
+/// pingora listener settings serving `store`'s certificate; HTTP/2 offered
+/// by ALPN when `http2`.
+pub fn settings(store: Arc<CertStore>, http2: bool) -> pingora::Result<TlsSettings> {
+    // The paths are unused: a resolver replaces them (and pingora's panics).
+    let mut settings = TlsSettings::intermediate("", "")?;
+    settings.set_cert_resolver(store);
+    if http2 {
+        settings.enable_h2();
+    }
+    Ok(settings)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pair(dir: &Path, name: &str) -> (std::path::PathBuf, std::path::PathBuf) {
+        let made = rcgen::generate_simple_self_signed(vec!["localhost".into()]).unwrap();
+        let cert = dir.join(format!("{name}.crt"));
+        let key = dir.join(format!("{name}.key"));
+        std::fs::write(&cert, made.cert.pem()).unwrap();
+        std::fs::write(&key, made.key_pair.serialize_pem()).unwrap();
+        (cert, key)
+    }
+
+    #[test]
+    fn a_matching_pair_loads() {
+        let dir = tempfile::tempdir().unwrap();
+        let (cert, key) = pair(dir.path(), "a");
+        let loaded = load_pair(&cert, &key).unwrap();
+        assert_eq!(loaded.cert.len(), 1);
+    }
+
+    #[test]
+    fn bad_files_are_named_errors_without_key_material() {
+        let dir = tempfile::tempdir().unwrap();
+        let (cert, key) = pair(dir.path(), "a");
+        let (_, other_key) = pair(dir.path(), "b");
+        let garbage = dir.path().join("garbage.pem");
+        std::fs::write(&garbage, "not pem at all").unwrap();
+        let missing = dir.path().join("missing.pem");
+
+        assert!(
+            matches!(load_pair(&missing, &key), Err(TlsError::Cert(m)) if m.contains("cannot read"))
+        );
+        assert!(
+            matches!(load_pair(&garbage, &key), Err(TlsError::Cert(m)) if m.contains("no certificate"))
+        );
+        assert!(
+            matches!(load_pair(&cert, &garbage), Err(TlsError::Key(m)) if m.contains("no private key"))
+        );
+        assert!(
+            matches!(load_pair(&cert, &missing), Err(TlsError::Key(m)) if m.contains("cannot read"))
+        );
+        assert!(
+            matches!(load_pair(&key, &cert), Err(TlsError::Cert(m)) if m.contains("no certificate"))
+        );
+        let mismatch = load_pair(&cert, &other_key).unwrap_err();
+        assert!(
+            matches!(&mismatch, TlsError::Key(m) if m.contains("does not belong")),
+            "{mismatch}"
+        );
+        let key_text = std::fs::read_to_string(&other_key).unwrap();
+        let body = key_text.lines().nth(1).unwrap();
+        assert!(!mismatch.to_string().contains(body));
+    }
+}

@@ -1,0 +1,254 @@
+//! Upstream request hygiene: what the app receives, and what it can rely
+//! on. At arrival (`Forwarding::arrive`, first thing in `request_filter`)
+//! the peer is classified (a trusted proxy or not), identity headers from
+//! untrusted peers are stripped before anything reads them, and the request
+//! id is settled. Before forwarding (`prepare`, in `upstream_request_filter`):
+//!
+//! - `X-Forwarded-For` gets the peer appended (kept from trusted proxies,
+//!   replaced otherwise); `X-Forwarded-Proto` and `X-Forwarded-Host` are
+//!   kept from trusted proxies, else set from this connection and its Host.
+//!   `Forwarded` and `X-Real-Ip` from untrusted peers are removed.
+//! - mfa-gate's own cookies (the gateway cookie and `mfa_lang`) are removed
+//!   and the remaining cookies joined into one `Cookie` header (HTTP/2
+//!   clients send several).
+//! - every client-sent `X-Mfa-*` header is removed, and mfa-gate sets
+//!   `X-Mfa-Status` (`verified`, `not-enrolled`, `not-required`) and, for a
+//!   known user, `X-Mfa-Account` (percent-encoded when not plain ASCII).
+//! - `X-Request-Id` carries the request id.
+//!
+//! One of the few files (with `proxy.rs`, `server.rs`, `tls.rs`) that knows
+//! pingora's request types.
+
+use crate::domain::Identity;
+use crate::gate::Gate;
+use crate::request_id;
+use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
+use pingora::http::RequestHeader;
+use pingora::proxy::Session;
+use std::net::IpAddr;
+use std::sync::Arc;
+
+/// Percent-encoded in `X-Mfa-Account`: controls, non-ASCII (always), `%`.
+const ACCOUNT_ESCAPES: &AsciiSet = &CONTROLS.add(b'%');
+
+/// What mfa-gate tells the app about the second step of this request.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum MfaStatus {
+    /// Not checked: a bypass path, or no logged-in session.
+    #[default]
+    NotRequired,
+    /// A known user who is not enrolled, and not required to be.
+    NotEnrolled,
+    /// A known user who passed the second step in this session.
+    Verified,
+}
+
+impl MfaStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MfaStatus::NotRequired => "not-required",
+            MfaStatus::NotEnrolled => "not-enrolled",
+            MfaStatus::Verified => "verified",
+        }
+    }
+}
+
+/// Per-request facts for the upstream request (held in the proxy's CTX).
+#[derive(Debug, Default)]
+pub struct Forwarding {
+    pub request_id: String,
+    pub client_ip: Option<IpAddr>,
+    trusted: bool,
+    tls: bool,
+    status: MfaStatus,
+    account: Option<Arc<Identity>>,
+}
+
+impl Forwarding {
+    /// Classify the peer, strip identity headers it may not send, settle
+    /// the request id (also written into the request, so the app and our
+    /// own pages see the same one).
+    pub fn arrive(session: &mut Session, gate: &Gate) -> Forwarding {
+        let client_ip = session
+            .client_addr()
+            .and_then(|a| a.as_inet())
+            .map(|a| a.ip().to_canonical());
+        let trusted = client_ip.is_some_and(|ip| gate.config.trusted_proxies.contains(ip));
+        let tls = session.digest().is_some_and(|d| d.ssl_digest.is_some());
+        let req = session.req_header_mut();
+        if !trusted {
+            for name in gate.identity.claim_headers() {
+                req.remove_header(name);
+            }
+        }
+        let request_id =
+            request_id::accept_or_make(req.headers.get(request_id::HEADER).map(|v| v.as_bytes()));
+        if let Err(e) = req.insert_header(request_id::HEADER, request_id.as_str()) {
+            tracing::warn!(error = %e, "cannot set the request id");
+        }
+        Forwarding {
+            request_id,
+            client_ip,
+            trusted,
+            tls,
+            ..Forwarding::default()
+        }
+    }
+
+    /// Whether the peer is one of `trusted_proxies`.
+    pub fn trusted(&self) -> bool {
+        self.trusted
+    }
+
+    /// The request belongs to `identity` (for `X-Mfa-Account` and the log).
+    pub fn identified(&mut self, identity: &Arc<Identity>) {
+        self.account = Some(identity.clone());
+    }
+
+    pub fn account(&self) -> Option<&str> {
+        self.account.as_deref().map(|i| i.account.as_str())
+    }
+
+    /// A known user passes: verified in this session, or not enrolled.
+    pub fn passed(&mut self, verified: bool) {
+        self.status = if verified {
+            MfaStatus::Verified
+        } else {
+            MfaStatus::NotEnrolled
+        };
+    }
+
+    /// Rewrite the request the app receives (see the module doc).
+    pub fn prepare(&self, req: &mut RequestHeader, gate: &Gate) -> pingora::Result<()> {
+        let own: [&str; 2] = [&gate.config.cookie.name, crate::pages::i18n::LANG_COOKIE];
+        if let Some(cookies) = app_cookies(req, &own) {
+            req.remove_header(&http::header::COOKIE);
+            if !cookies.is_empty() {
+                req.insert_header(http::header::COOKIE, cookies)?;
+            }
+        }
+        let ours: Vec<http::HeaderName> = req
+            .headers
+            .keys()
+            .filter(|n| n.as_str().starts_with("x-mfa-"))
+            .cloned()
+            .collect();
+        for name in &ours {
+            req.remove_header(name);
+        }
+        req.insert_header("x-mfa-status", self.status.as_str())?;
+        if let (MfaStatus::Verified | MfaStatus::NotEnrolled, Some(account)) =
+            (self.status, self.account())
+        {
+            let encoded = utf8_percent_encode(account, ACCOUNT_ESCAPES).to_string();
+            req.insert_header("x-mfa-account", encoded)?;
+        }
+        self.forwarded(req)?;
+        req.insert_header(request_id::HEADER, self.request_id.as_str())?;
+        Ok(())
+    }
+
+    fn forwarded(&self, req: &mut RequestHeader) -> pingora::Result<()> {
+        let header = |req: &RequestHeader, name: &str| {
+            req.headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        let earlier = if self.trusted {
+            header(req, "x-forwarded-for")
+        } else {
+            req.remove_header("forwarded");
+            req.remove_header("x-real-ip");
+            None
+        };
+        match (earlier, self.client_ip) {
+            (Some(list), Some(ip)) => {
+                req.insert_header("x-forwarded-for", format!("{list}, {ip}"))?
+            }
+            (None, Some(ip)) => req.insert_header("x-forwarded-for", ip.to_string())?,
+            (Some(_), None) => {}
+            (None, None) => {
+                req.remove_header("x-forwarded-for");
+            }
+        }
+        if !(self.trusted && req.headers.contains_key("x-forwarded-proto")) {
+            let proto = if self.tls { "https" } else { "http" };
+            req.insert_header("x-forwarded-proto", proto)?;
+        }
+        if !(self.trusted && req.headers.contains_key("x-forwarded-host")) {
+            let host = header(req, "host").or_else(|| req.uri.authority().map(|a| a.to_string()));
+            match host {
+                Some(host) => req.insert_header("x-forwarded-host", host)?,
+                None => {
+                    req.remove_header("x-forwarded-host");
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The request's cookies without mfa-gate's own, joined with `; ` into one
+/// header value; `None` when the request has no cookie header at all.
+/// Each `name=value` piece is kept byte for byte.
+fn app_cookies(req: &RequestHeader, own: &[&str]) -> Option<String> {
+    let mut values = req.headers.get_all(http::header::COOKIE).iter().peekable();
+    values.peek()?;
+    let mut out = String::new();
+    for value in values {
+        let Ok(text) = value.to_str() else { continue };
+        for piece in text.split(';') {
+            let piece = piece.trim();
+            let name = piece.split_once('=').map_or(piece, |(n, _)| n).trim();
+            if piece.is_empty() || own.contains(&name) {
+                continue;
+            }
+            if !out.is_empty() {
+                out.push_str("; ");
+            }
+            out.push_str(piece);
+        }
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(cookies: &[&str]) -> RequestHeader {
+        let mut req = RequestHeader::build("GET", b"/", None).unwrap();
+        for c in cookies {
+            req.append_header("cookie", *c).unwrap();
+        }
+        req
+    }
+
+    #[test]
+    fn own_cookies_are_removed_and_the_rest_joined() {
+        let own = ["mfa_gate", "mfa_lang"];
+        let check = |cookies: &[&str], expected: Option<&str>| {
+            assert_eq!(
+                app_cookies(&request(cookies), &own).as_deref(),
+                expected,
+                "{cookies:?}"
+            );
+        };
+        check(&[], None);
+        check(&["a=1; mfa_gate=x.y; b=2"], Some("a=1; b=2"));
+        check(&["a=1", "mfa_lang=en", "b=2; c"], Some("a=1; b=2; c"));
+        check(&["mfa_gate=v", " mfa_lang=ja "], Some(""));
+        check(
+            &["mfa_gate_other=1;;x=y=z"],
+            Some("mfa_gate_other=1; x=y=z"),
+        );
+    }
+
+    #[test]
+    fn statuses_have_their_wire_names() {
+        assert_eq!(MfaStatus::default().as_str(), "not-required");
+        assert_eq!(MfaStatus::NotEnrolled.as_str(), "not-enrolled");
+        assert_eq!(MfaStatus::Verified.as_str(), "verified");
+    }
+}
