@@ -33,7 +33,9 @@ fn bench_backup(c: &mut Criterion) {
     let new = backup_codes::generate(&mut rand::rng(), 1, 0);
     let attempt = new.codes[7].clone();
     let mut group = c.benchmark_group("backup_code");
-    group.sample_size(10).measurement_time(Duration::from_secs(3));
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(3));
     group.bench_function("check_one_attempt_against_10", |b| {
         b.iter(|| backup_codes::find(black_box(&new.set), black_box(&attempt)))
     });
@@ -47,8 +49,19 @@ fn bench_cookie(c: &mut Criterion) {
     let cookie = session::issue_cookie(&keys, app, &person, 42, NOW as i64);
     c.bench_function("gateway_cookie_verify", |b| {
         b.iter(|| {
-            let app = AppSession::bind(&keys, black_box("app-session-cookie-value-0123456789abcdef"));
-            session::cookie_is_valid(&keys, black_box(&cookie), app, &person, 42, NOW as i64, 43_200)
+            let app = AppSession::bind(
+                &keys,
+                black_box("app-session-cookie-value-0123456789abcdef"),
+            );
+            session::cookie_is_valid(
+                &keys,
+                black_box(&cookie),
+                app,
+                &person,
+                42,
+                NOW as i64,
+                43_200,
+            )
         })
     });
 }
@@ -79,7 +92,10 @@ fn bench_identity_cache(c: &mut Criterion) {
             person: format!("user{i}"),
             email: None,
         };
-        source.remember(&format!("session-{i:08}"), Lookup::Known(Arc::new(identity)));
+        source.remember(
+            &format!("session-{i:08}"),
+            Lookup::Known(Arc::new(identity)),
+        );
     }
     c.bench_function("identity_cache_hit_100k_sessions", |b| {
         b.iter(|| source.cached(black_box("session-00054321")))
@@ -97,5 +113,12 @@ fn bench_decision(c: &mut Criterion) {
     c.bench_function("policy_decision", |b| b.iter(|| decide(black_box(&facts))));
 }
 
-criterion_group!(benches, bench_totp, bench_backup, bench_cookie, bench_identity_cache, bench_decision);
+criterion_group!(
+    benches,
+    bench_totp,
+    bench_backup,
+    bench_cookie,
+    bench_identity_cache,
+    bench_decision
+);
 criterion_main!(benches);

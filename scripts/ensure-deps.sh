@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs the system packages mfa-gate's build and tests need, when missing.
 # Sourced by scripts/demo.sh and scripts/test.sh; safe to run repeatedly.
+# A caller that needs more Debian packages lists them in EXTRA_PACKAGES
+# (a bash array) before sourcing this file.
 set -euo pipefail
 
 need_apt=()
@@ -8,7 +10,9 @@ command -v cmake >/dev/null 2>&1 || need_apt+=(cmake)
 command -v cc >/dev/null 2>&1 || need_apt+=(build-essential)
 for pkg in "${EXTRA_PACKAGES[@]:-}"; do
   [ -n "$pkg" ] || continue
-  dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
+  # Installed for real (not merely known, or removed with its config kept).
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' \
+    || need_apt+=("$pkg")
 done
 
 if [ ${#need_apt[@]} -gt 0 ]; then

@@ -1,8 +1,27 @@
 #!/usr/bin/env bash
 # The whole test suite: unit tests, the integration tests (real gateway
-# processes on loopback), formatting and lints. Installs what it needs.
+# processes on loopback), the browser tests (headless Chromium through
+# chromedriver), formatting and lints. Installs what it needs.
+#
+#   bash scripts/test.sh                 # what CI runs (.ci/run)
+#   bash scripts/test.sh --screenshots   # also refresh docs/screenshots/
+#
+# Every run writes the browser tests' screenshots (every page, ja and en,
+# desktop and phone) to target/tmp/screenshots/; --screenshots writes them
+# to docs/screenshots/ instead, the set the README shows.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+for arg in "$@"; do
+  case "$arg" in
+    --screenshots) export MFA_GATE_SCREENSHOTS=docs/screenshots ;;
+    *) echo "usage: bash scripts/test.sh [--screenshots]" >&2; exit 2 ;;
+  esac
+done
+
+# Debian's browser and its WebDriver for tests/it/browser/, and a Japanese
+# font so that the Japanese pages render as text, not boxes.
+EXTRA_PACKAGES=(chromium chromium-driver fonts-ipafont-gothic)
 source scripts/ensure-deps.sh
 
 echo "== cargo fmt --check"

@@ -26,6 +26,10 @@ pub fn layout(frame: &Frame, title: &str, body: Markup) -> Markup {
                 meta name="referrer" content="no-referrer";
                 title { (title) " · " (frame.app_name) }
                 link rel="stylesheet" href={ (frame.prefix) "/assets/style.css" };
+                // An empty icon: otherwise the browser asks for the app's
+                // /favicon.ico, which a session that may not reach the app
+                // yet is refused (a failed request on every page).
+                link rel="icon" href="data:,";
             }
             body {
                 header.top {

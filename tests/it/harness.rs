@@ -110,7 +110,10 @@ impl Gateway {
         let deadline = Instant::now() + Duration::from_secs(30);
         while Instant::now() < deadline {
             if let Some(Ok(Some(status))) = self.child.as_mut().map(Child::try_wait) {
-                panic!("mfa-gate exited ({status}) before {url} was ready; log:\n{}", self.log());
+                panic!(
+                    "mfa-gate exited ({status}) before {url} was ready; log:\n{}",
+                    self.log()
+                );
             }
             if let Ok(r) = client.get(url).send().await {
                 if r.status().is_success() {
@@ -398,5 +401,68 @@ impl Gateway {
             ],
         )
         .await
+    }
+}
+
+/// Requests that may meet a dead gateway (the crash test kills it while
+/// requests are in flight): a transport error is `None`, not a panic.
+impl Browser {
+    async fn try_send(&mut self, rb: reqwest::RequestBuilder) -> Option<Resp> {
+        let mut rb = rb.header("accept-language", &self.accept_language);
+        if !self.cookies.is_empty() {
+            rb = rb.header("cookie", self.cookie_header());
+        }
+        let r = rb.timeout(Duration::from_secs(20)).send().await.ok()?;
+        let status = r.status().as_u16();
+        let headers = r.headers().clone();
+        // A response is only "received" once its body is complete.
+        let body = r.text().await.ok()?;
+        for sc in headers.get_all("set-cookie") {
+            let Ok(sc) = sc.to_str() else { continue };
+            let (pair, attrs) = sc.split_once(';').unwrap_or((sc, ""));
+            let Some((name, value)) = pair.split_once('=') else {
+                continue;
+            };
+            if attrs.contains("Max-Age=0") || value.is_empty() {
+                self.cookies.remove(name.trim());
+            } else {
+                self.cookies.insert(name.trim().into(), value.trim().into());
+            }
+        }
+        Some(Resp {
+            status,
+            headers,
+            body,
+        })
+    }
+
+    /// `get` that survives a dead gateway.
+    pub async fn try_get(&mut self, path: &str) -> Option<Resp> {
+        let rb = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .header("accept", "text/html,application/xhtml+xml,*/*;q=0.8");
+        self.try_send(rb).await
+    }
+
+    /// `post_form` that survives a dead gateway.
+    pub async fn try_post_form(&mut self, path: &str, fields: &[(&str, &str)]) -> Option<Resp> {
+        let body = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(fields)
+            .finish();
+        let rb = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("accept", "text/html")
+            .body(body);
+        self.try_send(rb).await
+    }
+}
+
+impl Gateway {
+    /// The gateway's process id (to send it signals), while it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
     }
 }

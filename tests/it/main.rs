@@ -3,13 +3,16 @@
 //! ports, speaks HTTP to it like a browser or an API client, and computes
 //! TOTP codes independently of the code under test.
 
-
+mod browser;
 mod config_errors;
+mod crash;
 mod enforcement;
 mod enrollment;
 mod harness;
+mod hostile;
 mod identity_failures;
 mod lockout;
+mod operations;
 mod policy;
 mod settings;
 mod support;

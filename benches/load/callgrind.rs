@@ -1,0 +1,304 @@
+//! `--callgrind`: instructions per request of the gateway's paths, counted
+//! by valgrind's callgrind. Unlike CPU time these counts do not depend on
+//! what else the machine is doing: the same binary and requests give the
+//! same count, so a change of a few percent on the hot path shows.
+//!
+//! The gateway runs under `valgrind --tool=callgrind`; for each path the
+//! benchmark warms it, zeroes the counters (`callgrind_control -z`), sends
+//! a fixed number of requests from its own client (8 at a time), and dumps
+//! (`callgrind_control -d`); the same for (d), challenge POSTs with valid
+//! codes. Total instructions (all threads) / requests
+//! is the figure. Each dump is kept as `target/loadbench/callgrind.out.<id>`
+//! and annotated (self cost, then inclusive cost, per function) in
+//! `target/loadbench/callgrind-<id>.txt`.
+//!
+//! valgrind hides the SHA extensions of the CPU, so `sha2` falls back to
+//! its software SHA-256 here: hashing weighs more in these counts than on
+//! the real machine (see BENCHMARKS.md). Only user-space instructions are
+//! counted; the kernel's share (sockets, epoll) is not.
+
+use crate::challenge;
+use crate::gateway::{self, Settings};
+use crate::nginx::APP_COOKIE;
+use crate::procs::{Proc, free_port};
+use crate::{Ctx, addr};
+use anyhow::{Context, Result, bail};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+/// Requests counted per path (and half as many to warm up).
+pub struct Plan {
+    pub requests: u64,
+    /// Challenge POSTs counted (each a person enrolled beforehand).
+    pub challenges: u64,
+}
+
+pub struct Count {
+    pub id: &'static str,
+    pub what: &'static str,
+    pub instructions_per_request: f64,
+    pub requests: u64,
+    /// The dump (kept) and its inclusive-cost annotation.
+    pub dump: PathBuf,
+    pub annotated: PathBuf,
+}
+
+pub fn run(ctx: &Ctx, plan: &Plan, out_dir: &Path) -> Result<Vec<Count>> {
+    for tool in ["valgrind", "callgrind_control", "callgrind_annotate"] {
+        if !crate::procs::have(tool) {
+            bail!("--callgrind needs {tool} (Debian package valgrind)");
+        }
+    }
+    let dir = ctx.dir.join("callgrind");
+    let listen = addr(free_port()?);
+    let config = gateway::write_config(
+        &dir,
+        listen,
+        ctx.upstream,
+        &Settings {
+            cache_size: 200_000,
+        },
+    )?;
+    gateway::enroll(&dir.join("store"), "p", 0..1, ctx.now)?;
+    gateway::enroll(
+        &dir.join("store"),
+        challenge::GROUP,
+        0..plan.challenges,
+        ctx.now,
+    )?;
+    let out_file = dir.join("callgrind.out");
+    let config_arg = config.display().to_string();
+    let out_arg = format!("--callgrind-out-file={}", out_file.display());
+    let gateway_arg = ctx.gateway.display().to_string();
+    let mut gw = Proc::spawn(
+        "gateway under callgrind",
+        Path::new("valgrind"),
+        &[
+            "--tool=callgrind",
+            "--compress-strings=no",
+            "--compress-pos=no",
+            &out_arg,
+            &gateway_arg,
+            "serve",
+            "-c",
+            &config_arg,
+        ],
+        &[("MFA_GATE_LOG", "warn")],
+        dir.join("gateway-callgrind.log"),
+    )?;
+    gw.wait_listening(listen, Duration::from_secs(300))?;
+    let base = format!("http://{listen}");
+    let verified = gateway::verified_cookie_header("p", 0, ctx.now);
+    let paths: [(&str, &str, &str); 3] = [
+        ("a", "verified session, enforced path", "/app"),
+        ("b", "bypass path", "/static/app.css"),
+        ("c", "new session each request (whoami)", "/app"),
+    ];
+    let mut counts = Vec::new();
+    let mut dumps = 0;
+    // Zero the counters, do the work, dump; the dump's total over `requests`.
+    let mut count = |id: &'static str,
+                     what: &'static str,
+                     requests: u64,
+                     gw: &mut Proc,
+                     work: &mut dyn FnMut(&mut Proc) -> Result<()>|
+     -> Result<()> {
+        control(&["-z", &gw.pid().to_string()])?;
+        work(gw)?;
+        control(&["-d", id, &gw.pid().to_string()])?;
+        gw.check_alive()?;
+        // Dumps are numbered in order: `<out>.<n>`.
+        dumps += 1;
+        let dump = PathBuf::from(format!("{}.{dumps}", out_file.display()));
+        let total = wait_for_total(&dump)?;
+        // Kept beside the report, for callgrind_annotate or kcachegrind.
+        let kept = out_dir.join(format!("callgrind.out.{id}"));
+        std::fs::copy(&dump, &kept)?;
+        let annotated = out_dir.join(format!("callgrind-{id}.txt"));
+        annotate(&kept, &annotated)?;
+        let per = total as f64 / requests as f64;
+        println!("  callgrind: ({id}) {what}: {per:.0} instructions/request");
+        counts.push(Count {
+            id,
+            what,
+            instructions_per_request: per,
+            requests,
+            dump: kept,
+            annotated,
+        });
+        Ok(())
+    };
+    for (id, what, path) in paths {
+        let url = format!("{base}{path}");
+        let cookies = |offset: u64| {
+            let verified = verified.clone();
+            move |i: u64| {
+                if id == "c" {
+                    format!("{APP_COOKIE}={}", gateway::value("k", offset + i))
+                } else {
+                    verified.clone()
+                }
+            }
+        };
+        let n = plan.requests;
+        ctx.http.get_each(&url, cookies(0), n / 2, 8, 200)?;
+        count(id, what, n, &mut gw, &mut |_| {
+            ctx.http.get_each(&url, cookies(n), n, 8, 200)
+        })?;
+    }
+    // (d): each person's session warmed, then one valid code each.
+    let n = plan.challenges;
+    challenge::warm(&ctx.http, &base, 0..n)?;
+    let what = "challenge POST, valid code (4 at a time)";
+    count("d", what, n, &mut gw, &mut |gw| {
+        challenge::run(&ctx.http, &base, 0..n, 4, gw).map(|_| ())
+    })?;
+    Ok(counts)
+}
+
+fn control(args: &[&str]) -> Result<()> {
+    let out = Command::new("callgrind_control").args(args).output()?;
+    if !out.status.success() {
+        bail!(
+            "callgrind_control {args:?} failed: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    Ok(())
+}
+
+/// The `summary:` (or `totals:`) line of a dump: instructions executed.
+fn wait_for_total(dump: &Path) -> Result<u64> {
+    for _ in 0..100 {
+        if let Ok(text) = std::fs::read_to_string(dump) {
+            let total = text.lines().find_map(|l| {
+                l.strip_prefix("summary:")
+                    .or_else(|| l.strip_prefix("totals:"))
+                    .and_then(|v| v.split_whitespace().next())
+                    .and_then(|v| v.parse::<u64>().ok())
+            });
+            if let Some(total) = total {
+                return Ok(total);
+            }
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    bail!("no callgrind dump at {}", dump.display())
+}
+
+/// `callgrind_annotate --inclusive=yes` of a dump (who calls what).
+fn annotate(dump: &Path, to: &Path) -> Result<()> {
+    let out = Command::new("callgrind_annotate")
+        .args(["--inclusive=yes", "--auto=no"])
+        .arg(dump)
+        .output()
+        .context("callgrind_annotate")?;
+    std::fs::write(to, &out.stdout)?;
+    Ok(())
+}
+
+/// Self cost (instructions executed in the function itself) of every
+/// function of a dump. Read here rather than with callgrind_annotate,
+/// whose self-cost listing of a dump taken after `-z` shows only `clone`.
+pub fn self_costs(dump: &Path) -> Result<HashMap<String, u64>> {
+    let text = std::fs::read_to_string(dump)?;
+    let mut names: HashMap<String, String> = HashMap::new();
+    let mut costs: HashMap<String, u64> = HashMap::new();
+    let mut current = String::new();
+    let mut after_calls = false;
+    for line in text.lines() {
+        if let Some(name) = line.strip_prefix("fn=") {
+            current = resolve(&mut names, name);
+        } else if let Some(name) = line.strip_prefix("cfn=") {
+            // Define a compressed name used later as `fn=(id)`.
+            resolve(&mut names, name);
+        } else if line.starts_with("calls=") {
+            after_calls = true;
+        } else if line.starts_with(|c: char| c.is_ascii_digit() || "+-*".contains(c)) {
+            if after_calls {
+                // The inclusive cost of the call just named: not ours.
+                after_calls = false;
+                continue;
+            }
+            let ir = line
+                .split_whitespace()
+                .nth(1)
+                .and_then(|v| v.parse::<u64>().ok())
+                .unwrap_or(0);
+            *costs.entry(current.clone()).or_default() += ir;
+        }
+    }
+    Ok(costs)
+}
+
+/// `(id) name` defines id; `(id)` refers to it; a plain name is itself.
+fn resolve(names: &mut HashMap<String, String>, text: &str) -> String {
+    match text.strip_prefix('(').and_then(|t| t.split_once(')')) {
+        Some((id, rest)) if !rest.trim().is_empty() => {
+            let name = rest.trim().to_owned();
+            names.insert(id.to_owned(), name.clone());
+            name
+        }
+        Some((id, _)) => names.get(id).cloned().unwrap_or_else(|| format!("({id})")),
+        None => text.to_owned(),
+    }
+}
+
+/// Functions by self instructions per request, most first, and by how
+/// many more per request they cost in `more` than in `base`.
+pub fn compare(
+    more: &HashMap<String, u64>,
+    base: &HashMap<String, u64>,
+    requests: u64,
+    top: usize,
+) -> String {
+    let per = |v: i64| v as f64 / requests as f64;
+    let mut diff: Vec<(&String, i64)> = more
+        .iter()
+        .map(|(name, &ir)| {
+            (
+                name,
+                ir as i64 - base.get(name).copied().unwrap_or(0) as i64,
+            )
+        })
+        .collect();
+    diff.sort_by_key(|(_, d)| -d);
+    let mut out = String::from("| instructions/request | function (self cost) |\n|---:|---|\n");
+    for (name, d) in diff.iter().take(top) {
+        out.push_str(&format!("| {:.0} | `{}` |\n", per(*d), short(name)));
+    }
+    let total: i64 = diff.iter().map(|(_, d)| d).sum();
+    out.push_str(&format!("| {:.0} | all functions |\n", per(total)));
+    out
+}
+
+/// A function name with generic arguments inside generic arguments elided.
+fn short(name: &str) -> String {
+    let mut out = String::new();
+    let mut depth = 0;
+    for c in name.chars() {
+        match c {
+            '<' => {
+                depth += 1;
+                if depth == 2 {
+                    out.push_str("<…>");
+                }
+                if depth == 1 {
+                    out.push(c);
+                }
+            }
+            '>' if depth > 0 => {
+                if depth == 1 {
+                    out.push(c);
+                }
+                depth -= 1;
+            }
+            _ if depth <= 1 => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}

@@ -1,0 +1,605 @@
+//! The load benchmark: what mfa-gate costs per request, next to nginx.
+//!
+//! One run starts a fast upstream app (nginx, one process: a 44-byte page,
+//! a whoami endpoint, a 204 auth endpoint) and measures against it, with
+//! `wrk -t1 -c32 --latency` after a warm-up:
+//!
+//! | id    | what |
+//! |-------|------|
+//! | a     | mfa-gate, a verified session on an enforced path: the hot path |
+//! | a+log | (a) with the default log level, one access-log line a request |
+//! | b     | mfa-gate on a bypass path (`/static/*`): pure pass-through |
+//! | c     | mfa-gate, a new app session every request: whoami, cache miss |
+//! | d4/16 | challenge POSTs with valid codes, 4 or 16 at a time (Rust client) |
+//! | e     | nginx `proxy_pass` |
+//! | f     | nginx `auth_request` to an ideal 204 endpoint, then `proxy_pass` |
+//!
+//! For each: requests/s, p50, p99 and CPU µs per request of the proxy
+//! process (`/proc/PID/stat`), as a Markdown table with ratios to (b) and
+//! (f); then the scale figures (`scale.rs`). The gateway runs with
+//! `server.threads: 1`, nginx with one process, so CPU per request compares
+//! like with like. `--callgrind` instead counts instructions per request
+//! under valgrind (`callgrind.rs`), a figure that noise does not move.
+//!
+//! Run: `bash scripts/loadbench.sh [options]` (installs wrk and nginx,
+//! builds, runs), or `cargo bench --bench load -- [options]`; `--help`
+//! lists the options. Started without `--bench` (as `cargo test` does)
+//! it only checks its report parser and exits: it never runs in CI.
+//! Everything it starts listens on loopback, dies with it
+//! (`setpriv --pdeathsig`), and is stopped at the end; its files live in a
+//! temporary directory under `target/loadbench/`.
+
+mod callgrind;
+mod challenge;
+mod client;
+mod gateway;
+mod nginx;
+mod procs;
+mod report;
+mod scale;
+mod wrk;
+
+use anyhow::{Context, Result, bail};
+use client::Http;
+use nginx::{APP_COOKIE, PAGE, Role};
+use procs::{Proc, free_port};
+use report::{Report, Row};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use wrk::Load;
+
+const USAGE: &str = "\
+usage: cargo bench --bench load -- [options]   (or: bash scripts/loadbench.sh [options])
+
+  --duration SECS       measured seconds per wrk run (default 10)
+  --warmup SECS         warm-up seconds before each (default 2)
+  --rounds N            repeat the scenario table N times, report medians (default 3)
+  --quick               smoke run: 3 s runs, 1 s warm-up, 1 round, 200 challenges,
+                        scale 10 / 10 000 / 100 000 persons with 10 000 live sessions
+  --only LIST           comma-separated subset of: a,a+log,b,c,d,e,f,scale (default: all)
+  --challenges N        challenge POSTs per concurrency level (default 2000)
+  --scale-persons LIST  enrolled persons of the scale steps (default 10,10000,1000000)
+  --live-sessions N     sessions primed into the identity cache (default 100000)
+  --callgrind           instead: instructions per request of a, b, c, d under valgrind
+  --callgrind-requests N   requests counted per path (default 2000; a quarter for d)
+  --gateway PATH        the mfa-gate binary to measure (default: this build's)
+  --label TEXT          name of this run in the report (default: git revision)
+  --json PATH           where to save the results (default target/loadbench/latest.json)
+  --compare PATH        a saved result to compare CPU per request with
+  --keep                keep the work directory (configs, logs, stores)
+";
+
+struct Options {
+    duration: Duration,
+    warmup: Duration,
+    rounds: usize,
+    only: Vec<String>,
+    challenges: u64,
+    scale_persons: Vec<u64>,
+    live_sessions: u64,
+    callgrind: bool,
+    callgrind_requests: u64,
+    gateway: PathBuf,
+    label: Option<String>,
+    json: PathBuf,
+    compare: Option<PathBuf>,
+    keep: bool,
+}
+
+impl Options {
+    fn parse(args: &[String]) -> Result<Options> {
+        let mut o = Options {
+            duration: Duration::from_secs(10),
+            warmup: Duration::from_secs(2),
+            rounds: 3,
+            only: Vec::new(),
+            challenges: 2000,
+            scale_persons: vec![10, 10_000, 1_000_000],
+            live_sessions: 100_000,
+            callgrind: false,
+            callgrind_requests: 2000,
+            gateway: PathBuf::from(env!("CARGO_BIN_EXE_mfa-gate")),
+            label: None,
+            json: loadbench_dir().join("latest.json"),
+            compare: None,
+            keep: false,
+        };
+        // `--quick` first, so that explicit options override it.
+        if args.iter().any(|a| a == "--quick") {
+            o.duration = Duration::from_secs(3);
+            o.warmup = Duration::from_secs(1);
+            o.rounds = 1;
+            o.challenges = 200;
+            o.scale_persons = vec![10, 10_000, 100_000];
+            o.live_sessions = 10_000;
+            o.callgrind_requests = 500;
+        }
+        let mut it = args.iter();
+        while let Some(arg) = it.next() {
+            let mut value = || {
+                it.next()
+                    .cloned()
+                    .with_context(|| format!("{arg} needs a value"))
+            };
+            let secs = |v: String| -> Result<Duration> {
+                Ok(Duration::from_secs(v.parse().context("seconds")?))
+            };
+            match arg.as_str() {
+                "--bench" | "--quick" => {}
+                "--duration" => o.duration = secs(value()?)?,
+                "--warmup" => o.warmup = secs(value()?)?,
+                "--rounds" => o.rounds = value()?.parse::<usize>()?.max(1),
+                "--only" => o.only = value()?.split(',').map(str::to_owned).collect(),
+                "--challenges" => o.challenges = value()?.parse()?,
+                "--scale-persons" => {
+                    o.scale_persons = value()?
+                        .split(',')
+                        .map(|n| n.trim().replace('_', "").parse())
+                        .collect::<Result<_, _>>()?
+                }
+                "--live-sessions" => o.live_sessions = value()?.parse()?,
+                "--callgrind" => o.callgrind = true,
+                "--callgrind-requests" => o.callgrind_requests = value()?.parse()?,
+                "--gateway" => o.gateway = PathBuf::from(value()?),
+                "--label" => o.label = Some(value()?),
+                "--json" => o.json = PathBuf::from(value()?),
+                "--compare" => o.compare = Some(PathBuf::from(value()?)),
+                "--keep" => o.keep = true,
+                "-h" | "--help" => {
+                    print!("{USAGE}");
+                    std::process::exit(0);
+                }
+                other => bail!("unknown option {other:?}\n{USAGE}"),
+            }
+        }
+        if o.duration.is_zero() {
+            bail!("--duration must be at least 1 second");
+        }
+        for id in &o.only {
+            if !["a", "a+log", "b", "c", "d", "e", "f", "scale"].contains(&id.as_str()) {
+                bail!("--only: unknown scenario {id:?}\n{USAGE}");
+            }
+        }
+        Ok(o)
+    }
+
+    fn wants(&self, id: &str) -> bool {
+        self.only.is_empty() || self.only.iter().any(|o| o == id)
+    }
+}
+
+/// What every part of a run shares.
+pub struct Ctx {
+    pub dir: PathBuf,
+    pub http: Http,
+    pub upstream: SocketAddr,
+    pub gateway: PathBuf,
+    pub nginx: PathBuf,
+    /// The clock when the run started: enrollments and cookies use it.
+    pub now: i64,
+    pub warmup: Duration,
+    pub duration: Duration,
+}
+
+impl Ctx {
+    /// Write a wrk Lua script into the work directory.
+    pub fn script(&self, name: &str, text: &str) -> Result<PathBuf> {
+        let path = self.dir.join(name);
+        std::fs::write(&path, text)?;
+        Ok(path)
+    }
+}
+
+pub fn addr(port: u16) -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], port))
+}
+
+fn loadbench_dir() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target"));
+    target.join("loadbench")
+}
+
+fn unix_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    // `cargo bench` passes --bench; `cargo test --all-targets` does not:
+    // then only the parser is checked, and nothing is started.
+    if !args.iter().any(|a| a == "--bench") {
+        match wrk::self_check() {
+            Ok(()) => println!(
+                "load benchmark: report parser OK; not run (use `cargo bench --bench load` or scripts/loadbench.sh)"
+            ),
+            Err(e) => {
+                eprintln!("load benchmark self-check failed: {e:#}");
+                std::process::exit(1);
+            }
+        }
+        return;
+    }
+    let result = Options::parse(&args).and_then(run);
+    if let Err(e) = result {
+        eprintln!("load benchmark failed: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+fn run(opts: Options) -> Result<()> {
+    for tool in ["wrk", "setpriv", "getconf"] {
+        if !procs::have(tool) {
+            bail!("{tool} is not installed (scripts/loadbench.sh installs what is missing)");
+        }
+    }
+    let nginx = nginx::binary().context("nginx is not installed")?;
+    if !opts.gateway.exists() {
+        bail!(
+            "no gateway binary at {} (cargo build --release)",
+            opts.gateway.display()
+        );
+    }
+    std::fs::create_dir_all(loadbench_dir())?;
+    let work = tempfile::Builder::new()
+        .prefix("run-")
+        .tempdir_in(loadbench_dir())?;
+    let ctx = Ctx {
+        dir: work.path().to_owned(),
+        http: Http::new()?,
+        upstream: addr(free_port()?),
+        gateway: opts.gateway.clone(),
+        nginx,
+        now: unix_now(),
+        warmup: opts.warmup,
+        duration: opts.duration,
+    };
+    let mut report = Report {
+        label: opts.label.clone().unwrap_or_else(revision),
+        started_at: utc_now(),
+        machine: report::machine(),
+        settings: settings_text(&opts),
+        gateway: ctx.gateway.display().to_string(),
+        ..Report::default()
+    };
+    println!(
+        "load benchmark: {} on {} ({} cores); work directory {}",
+        report.label,
+        report.machine.cpu,
+        report.machine.cores,
+        ctx.dir.display()
+    );
+
+    let upstream = nginx::start(
+        &ctx.nginx,
+        "upstream nginx",
+        &Role::Upstream,
+        ctx.upstream,
+        &ctx.dir.join("upstream"),
+    )?;
+    check_upstream(&ctx)?;
+
+    if opts.callgrind {
+        let counts = callgrind::run(
+            &ctx,
+            &callgrind::Plan {
+                requests: opts.callgrind_requests,
+                challenges: (opts.callgrind_requests / 4).max(1),
+            },
+            &loadbench_dir(),
+        )?;
+        let b = counts
+            .iter()
+            .find(|c| c.id == "b")
+            .map(|c| c.instructions_per_request);
+        println!("\n| | path | instructions/request | × (b) | annotated |");
+        println!("|---|---|---:|---:|---|");
+        for c in &counts {
+            println!(
+                "| {} | {} | {:.0} | {} | {} |",
+                c.id,
+                c.what,
+                c.instructions_per_request,
+                b.map_or("–".into(), |b| format!(
+                    "{:.2}×",
+                    c.instructions_per_request / b
+                )),
+                c.annotated.display()
+            );
+        }
+        let by_id = |id: &str| counts.iter().find(|c| c.id == id);
+        if let (Some(a), Some(b)) = (by_id("a"), by_id("b")) {
+            let (a_costs, b_costs) = (
+                callgrind::self_costs(&a.dump)?,
+                callgrind::self_costs(&b.dump)?,
+            );
+            let none = Default::default();
+            let text = format!(
+                "#### Where the hot path's extra instructions go: (a) − (b), per request\n\n{}\n\
+                 #### Pass-through (b): self instructions per request\n\n{}",
+                callgrind::compare(&a_costs, &b_costs, a.requests, 30),
+                callgrind::compare(&b_costs, &none, b.requests, 30),
+            );
+            let path = loadbench_dir().join("callgrind-functions.md");
+            std::fs::write(&path, &text)?;
+            println!("\n{text}\n(saved to {})", path.display());
+        }
+        drop(upstream);
+        return finish(work, opts.keep);
+    }
+
+    scenario_table(&ctx, &opts, &mut report)?;
+    if opts.wants("scale") && !opts.scale_persons.is_empty() {
+        report.scale = scale::run(
+            &ctx,
+            &scale::Plan {
+                persons: opts.scale_persons.clone(),
+                live_sessions: opts.live_sessions,
+                rotated: 1000,
+            },
+        )?;
+    }
+    drop(upstream);
+    report.machine.load_after = report::loadavg();
+
+    let compare = match &opts.compare {
+        Some(path) => Some(
+            serde_json::from_slice::<Report>(
+                &std::fs::read(path).with_context(|| format!("reading {}", path.display()))?,
+            )
+            .with_context(|| format!("reading {}", path.display()))?,
+        ),
+        None => None,
+    };
+    println!("\n{}", report.to_markdown(compare.as_ref()));
+    if let Some(dir) = opts.json.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    std::fs::write(&opts.json, serde_json::to_vec_pretty(&report)?)?;
+    println!("results saved to {}", opts.json.display());
+    finish(work, opts.keep)
+}
+
+fn finish(work: tempfile::TempDir, keep: bool) -> Result<()> {
+    if keep {
+        println!("work directory kept: {}", work.keep().display());
+    }
+    Ok(())
+}
+
+/// The scenarios a–f (those selected), `rounds` times over, and (d).
+fn scenario_table(ctx: &Ctx, opts: &Options, report: &mut Report) -> Result<()> {
+    let table = ["a", "a+log", "b", "c", "e", "f"];
+    if !table.iter().chain(&["d"]).any(|id| opts.wants(id)) {
+        return Ok(());
+    }
+    let verified = gateway::verified_cookie_header("p", 0, ctx.now);
+    let settings = gateway::Settings {
+        cache_size: 200_000,
+    };
+
+    // The gateway of a, b, c and d; its store has the hot-path person
+    // (`p` 0) and the persons that take the challenge.
+    let dir = ctx.dir.join("gateway");
+    let listen = addr(free_port()?);
+    let config = gateway::write_config(&dir, listen, ctx.upstream, &settings)?;
+    gateway::enroll(&dir.join("store"), "p", 0..1, ctx.now)?;
+    let challenges = if opts.wants("d") { opts.challenges } else { 0 };
+    if challenges > 0 {
+        gateway::enroll(
+            &dir.join("store"),
+            challenge::GROUP,
+            0..2 * challenges,
+            ctx.now,
+        )?;
+    }
+    let mut gw = gateway::start(&ctx.gateway, &config, listen, false, "gateway")?;
+    let base = format!("http://{listen}");
+    let rss_start = gw.rss()?;
+    check_gateway(ctx, &base, &verified)?;
+
+    // The same gateway with its access log on (own store: sled locks it).
+    let mut gw_log = None;
+    if opts.wants("a+log") {
+        let dir = ctx.dir.join("gateway-log");
+        let listen = addr(free_port()?);
+        let config = gateway::write_config(&dir, listen, ctx.upstream, &settings)?;
+        gateway::enroll(&dir.join("store"), "p", 0..1, ctx.now)?;
+        let proc = gateway::start(&ctx.gateway, &config, listen, true, "gateway-log")?;
+        gw_log = Some((proc, format!("http://{listen}")));
+    }
+    let start_nginx = |id: &str, role: Role| -> Result<Option<(Proc, String)>> {
+        if !opts.wants(id) {
+            return Ok(None);
+        }
+        let listen = addr(free_port()?);
+        let proc = nginx::start(
+            &ctx.nginx,
+            &format!("nginx ({id})"),
+            &role,
+            listen,
+            &ctx.dir.join(format!("nginx-{id}")),
+        )?;
+        let base = format!("http://{listen}");
+        expect_page(ctx, &format!("{base}/app"), Some(&verified), id)?;
+        Ok(Some((proc, base)))
+    };
+    let upstream = ctx.upstream;
+    let mut nginx_e = start_nginx("e", Role::ProxyPass { upstream })?;
+    let mut nginx_f = start_nginx("f", Role::AuthRequest { upstream })?;
+
+    let miss_script = ctx.script("new-session.lua", wrk::NEW_SESSION_EACH_REQUEST)?;
+    let miss_args = ["/app".to_owned(), APP_COOKIE.to_owned()];
+    let cookie_header = [format!("Cookie: {verified}")];
+    let fixed = |path| Load::Fixed {
+        path,
+        headers: &cookie_header,
+    };
+    let mut rows = vec![
+        Row::new("a", "mfa-gate: verified session, enforced path (hot path)"),
+        Row::new("a+log", "(a) with the default access log (info, to a file)"),
+        Row::new("b", "mfa-gate: bypass path (pass-through)"),
+        Row::new(
+            "c",
+            "mfa-gate: new session each request (whoami, cache miss)",
+        ),
+        Row::new("e", "nginx proxy_pass"),
+        Row::new("f", "nginx auth_request (204) + proxy_pass"),
+    ];
+    for round in 1..=opts.rounds {
+        for row in rows.iter_mut().filter(|r| opts.wants(&r.id)) {
+            let app = fixed("/app");
+            let bypass = fixed("/static/app.css");
+            let miss = Load::Script {
+                script: &miss_script,
+                args: &miss_args,
+            };
+            let (load, proc, base) = match row.id.as_str() {
+                "a" => (&app, &mut gw, base.as_str()),
+                "b" => (&bypass, &mut gw, base.as_str()),
+                "c" => (&miss, &mut gw, base.as_str()),
+                "a+log" => {
+                    let (p, b) = gw_log.as_mut().context("a+log gateway")?;
+                    (&app, p, b.as_str())
+                }
+                "e" => {
+                    let (p, b) = nginx_e.as_mut().context("nginx e")?;
+                    (&app, p, b.as_str())
+                }
+                "f" => {
+                    let (p, b) = nginx_f.as_mut().context("nginx f")?;
+                    (&app, p, b.as_str())
+                }
+                _ => unreachable!("rows are listed above"),
+            };
+            let s = wrk::measure(base, load, ctx.warmup, ctx.duration, proc)
+                .with_context(|| format!("scenario ({})", row.id))?;
+            println!(
+                "  round {round}/{}: ({}) {:.0} req/s, p50 {:.0} µs, p99 {:.0} µs, {:.1} µs CPU/req",
+                opts.rounds, row.id, s.rps, s.p50_us, s.p99_us, s.cpu_us_per_req
+            );
+            row.push(s);
+        }
+    }
+    report
+        .rows
+        .extend(rows.into_iter().filter(|r| !r.samples.is_empty()));
+
+    if challenges > 0 {
+        challenge::warm(&ctx.http, &base, 0..2 * challenges)?;
+        for (i, concurrency) in [4, 16].into_iter().enumerate() {
+            let from = i as u64 * challenges;
+            let s = challenge::run(
+                &ctx.http,
+                &base,
+                from..from + challenges,
+                concurrency,
+                &mut gw,
+            )?;
+            println!(
+                "  ({}) challenge, {concurrency} at a time: {:.0} req/s, p50 {:.0} µs, p99 {:.0} µs, {:.1} µs CPU/req",
+                format_args!("d{concurrency}"),
+                s.rps,
+                s.p50_us,
+                s.p99_us,
+                s.cpu_us_per_req
+            );
+            let mut row = Row::new(
+                &format!("d{concurrency}"),
+                &format!("mfa-gate: challenge POST, valid code, {concurrency} at a time"),
+            );
+            row.push(s);
+            // Before e and f in the table.
+            let at = report
+                .rows
+                .iter()
+                .position(|r| r.id == "e" || r.id == "f")
+                .unwrap_or(report.rows.len());
+            report.rows.insert(at, row);
+        }
+    }
+    report.notes.push(format!(
+        "Gateway RSS: {:.1} MiB after start, {:.1} MiB after the scenarios.",
+        rss_start as f64 / 1048576.0,
+        gw.rss()? as f64 / 1048576.0
+    ));
+    Ok(())
+}
+
+/// The upstream answers what the scenarios rely on.
+fn check_upstream(ctx: &Ctx) -> Result<()> {
+    let base = format!("http://{}", ctx.upstream);
+    expect_page(ctx, &format!("{base}/"), None, "upstream")?;
+    let me = ctx
+        .http
+        .get(&format!("{base}/api/me"), Some(&format!("{APP_COOKIE}=x")))?;
+    if me.status != 200 || !me.body.contains("\"account\":\"ux\"") {
+        bail!("upstream whoami answered {} {:?}", me.status, me.body);
+    }
+    Ok(())
+}
+
+/// Each gateway scenario gets the answer it is meant to measure: the page
+/// for a verified session (and a 401 without its gateway cookie, so the
+/// path really is enforced), on the bypass path, and for a new session.
+fn check_gateway(ctx: &Ctx, base: &str, verified: &str) -> Result<()> {
+    expect_page(ctx, &format!("{base}/app"), Some(verified), "a")?;
+    expect_page(ctx, &format!("{base}/static/app.css"), Some(verified), "b")?;
+    let unverified = format!("{APP_COOKIE}={}", gateway::value("p", 0));
+    let a = ctx.http.get(&format!("{base}/app"), Some(&unverified))?;
+    if a.status != 401 || !a.body.contains("mfa_required") {
+        bail!(
+            "the hot-path person without its gateway cookie got {} {:?}, not the challenge",
+            a.status,
+            a.body
+        );
+    }
+    let new = format!("{APP_COOKIE}={}", gateway::value("check", 0));
+    expect_page(ctx, &format!("{base}/app"), Some(&new), "c")
+}
+
+fn expect_page(ctx: &Ctx, url: &str, cookie: Option<&str>, id: &str) -> Result<()> {
+    let a = ctx.http.get(url, cookie)?;
+    if a.status != 200 || a.body != PAGE {
+        bail!(
+            "({id}) GET {url} answered {} {:?}, not the app's page",
+            a.status,
+            a.body
+        );
+    }
+    Ok(())
+}
+
+fn settings_text(o: &Options) -> String {
+    format!(
+        "wrk -t1 -c{} -d{}s --latency after a {}s warm-up, {} round(s); {} challenges per level; \
+         gateway server.threads 1, identity cache_ttl 2h",
+        wrk::CONNECTIONS,
+        o.duration.as_secs(),
+        o.warmup.as_secs(),
+        o.rounds,
+        o.challenges
+    )
+}
+
+/// `git describe` of the source tree, `-dirty` with local changes.
+fn revision() -> String {
+    std::process::Command::new("git")
+        .args(["describe", "--always", "--dirty"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        .unwrap_or_else(|| "unknown revision".into())
+}
+
+fn utc_now() -> String {
+    time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}

@@ -1,0 +1,150 @@
+//! The nginx instances of a run: the fast upstream app every scenario
+//! talks to, and the two reference proxies, (e) `proxy_pass` and (f)
+//! `auth_request` to an ideal 204 endpoint.
+//!
+//! Each runs as its own single process (`master_process off`): the same
+//! event loop a worker runs, without a master, so the process we start is
+//! the one that serves and its `/proc/PID/stat` is the proxy's CPU alone.
+//! Access logs are off in all three (mfa-gate's access log is measured as
+//! its own row, `a+log`).
+
+use crate::procs::Proc;
+use anyhow::{Context, Result};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// The app's page: 44 bytes of HTML, as in the issue.
+pub const PAGE: &str = "<!doctype html><html><body>ok</body></html>\n";
+const _: () = assert!(PAGE.len() == 44);
+
+/// Name of the app's session cookie (`identity.session_cookie`).
+pub const APP_COOKIE: &str = "app_session";
+/// The company every benchmark identity belongs to (policy: optional).
+pub const COMPANY: &str = "bench";
+
+/// What an nginx instance does.
+pub enum Role {
+    /// The app: the page on every path, whoami on `/api/me` (the account
+    /// is `u` + the session cookie value; 401 without a cookie), 204 on
+    /// `/auth`.
+    Upstream,
+    /// (e) plain reverse proxy to the app, keep-alive pool.
+    ProxyPass { upstream: SocketAddr },
+    /// (f) `auth_request` to the app's `/auth` (204), then proxy.
+    AuthRequest { upstream: SocketAddr },
+}
+
+/// The nginx executable: on the PATH, or Debian's `/usr/sbin/nginx`
+/// (not on a non-root PATH).
+pub fn binary() -> Option<PathBuf> {
+    if crate::procs::have("nginx") {
+        return Some(PathBuf::from("nginx"));
+    }
+    let sbin = PathBuf::from("/usr/sbin/nginx");
+    sbin.exists().then_some(sbin)
+}
+
+/// Start one instance listening on `listen`, with its files in `dir`.
+pub fn start(
+    nginx: &Path,
+    name: &str,
+    role: &Role,
+    listen: SocketAddr,
+    dir: &Path,
+) -> Result<Proc> {
+    std::fs::create_dir_all(dir)?;
+    let conf = dir.join("nginx.conf");
+    std::fs::write(&conf, config(role, listen, dir))
+        .with_context(|| format!("writing {}", conf.display()))?;
+    let prefix = format!("{}/", dir.display());
+    let error_log = dir.join("error.log").display().to_string();
+    let conf = conf.display().to_string();
+    let args = ["-p", &prefix, "-c", &conf, "-e", &error_log];
+    let mut proc = Proc::spawn(name, nginx, &args, &[], dir.join("stderr.log"))?;
+    proc.wait_listening(listen, Duration::from_secs(10))
+        .with_context(|| format!("nginx log: {error_log}"))?;
+    Ok(proc)
+}
+
+fn config(role: &Role, listen: SocketAddr, dir: &Path) -> String {
+    let d = dir.display();
+    let server = match role {
+        Role::Upstream => format!(
+            r#"
+        location / {{
+            default_type text/html;
+            return 200 "{page}";
+        }}
+        location = /api/me {{
+            default_type application/json;
+            if ($cookie_{cookie} = "") {{
+                return 401 '{{"error":"login"}}';
+            }}
+            return 200 '{{"account":"u$cookie_{cookie}","company":"{company}","class":"employee"}}';
+        }}
+        location = /auth {{
+            return 204;
+        }}"#,
+            page = PAGE.replace('\n', "\\n"),
+            cookie = APP_COOKIE,
+            company = COMPANY,
+        ),
+        Role::ProxyPass { .. } => r#"
+        location / {
+            proxy_pass http://app;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+        }"#
+        .to_owned(),
+        Role::AuthRequest { .. } => r#"
+        location / {
+            auth_request /_auth;
+            proxy_pass http://app;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+        }
+        location = /_auth {
+            internal;
+            proxy_pass http://app/auth;
+            proxy_pass_request_body off;
+            proxy_set_header Content-Length "";
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+        }"#
+        .to_owned(),
+    };
+    let upstream_block = match role {
+        Role::Upstream => String::new(),
+        Role::ProxyPass { upstream } | Role::AuthRequest { upstream } => {
+            format!(
+                "    upstream app {{ server {upstream}; keepalive 64; keepalive_requests 100000000; }}\n"
+            )
+        }
+    };
+    format!(
+        r#"# Written by the load benchmark (benches/load/nginx.rs).
+daemon off;
+master_process off;
+pid {d}/nginx.pid;
+worker_rlimit_nofile 8192;
+events {{
+    worker_connections 4096;
+}}
+http {{
+    access_log off;
+    client_body_temp_path {d}/body;
+    proxy_temp_path {d}/proxy;
+    fastcgi_temp_path {d}/fastcgi;
+    uwsgi_temp_path {d}/uwsgi;
+    scgi_temp_path {d}/scgi;
+    keepalive_requests 100000000;
+    keepalive_timeout 60s;
+{upstream_block}    server {{
+        listen {listen};
+{server}
+    }}
+}}
+"#
+    )
+}

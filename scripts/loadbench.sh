@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# The load benchmark in one command (see BENCHMARKS.md): installs wrk and
+# nginx through apt-get when missing (and valgrind for --callgrind), builds
+# the release binary and the benchmark, runs it on loopback, prints the
+# table. Results go to target/loadbench/latest.json unless --json says
+# otherwise. Not part of CI (.ci/run only checks that it builds).
+#
+#   bash scripts/loadbench.sh                      # full run (~8 min on 2 cores)
+#   bash scripts/loadbench.sh --quick              # smoke run (~1 min)
+#   bash scripts/loadbench.sh --only a,b,f --rounds 5 --compare benches/load/baseline.json
+#   bash scripts/loadbench.sh --callgrind          # instructions per request (valgrind)
+#   bash scripts/loadbench.sh --help               # every option
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+EXTRA_PACKAGES=()
+command -v wrk >/dev/null 2>&1 || EXTRA_PACKAGES+=(wrk)
+if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then
+  # Debian 12 has the small nginx-light (with auth_request); later
+  # releases fold it into nginx.
+  if apt-cache show nginx-light >/dev/null 2>&1; then
+    EXTRA_PACKAGES+=(nginx-light)
+  else
+    EXTRA_PACKAGES+=(nginx)
+  fi
+fi
+command -v setpriv >/dev/null 2>&1 || EXTRA_PACKAGES+=(util-linux)
+for arg in "$@"; do
+  if [ "$arg" = "--callgrind" ] && ! command -v valgrind >/dev/null 2>&1; then
+    EXTRA_PACKAGES+=(valgrind)
+  fi
+done
+source scripts/ensure-deps.sh
+
+echo "== building (release) and running the load benchmark"
+exec cargo bench --locked --bench load -- "$@"
