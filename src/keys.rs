@@ -22,7 +22,10 @@ const HMAC_BLOCK_LEN: usize = 64;
 /// The HMAC and AEAD keys. Hand-written `Debug`: never prints a key byte.
 #[derive(Clone)]
 pub struct Keys {
-    hmac_key: [u8; 32],
+    /// HMAC-SHA256 with the key already absorbed (its inner and outer pads
+    /// hashed once): each MAC clones it, which halves the work of a MAC on
+    /// the request path.
+    keyed: Hmac<Sha256>,
     encryption_key: [u8; 32],
 }
 
@@ -34,8 +37,13 @@ impl fmt::Debug for Keys {
 
 impl Keys {
     pub fn new(hmac_key: [u8; 32], encryption_key: [u8; 32]) -> Keys {
+        // RFC 2104 zero-pads a key shorter than the block; doing it here lets
+        // us use the infallible fixed-size constructor instead of
+        // `new_from_slice`, which returns a `Result` that cannot fail.
+        let mut block = [0u8; HMAC_BLOCK_LEN];
+        block[..hmac_key.len()].copy_from_slice(&hmac_key);
         Keys {
-            hmac_key,
+            keyed: <Hmac<Sha256> as Mac>::new(&block.into()),
             encryption_key,
         }
     }
@@ -44,12 +52,7 @@ impl Keys {
     /// part, each prefixed by its length (u64 big-endian), so no two
     /// different `(domain, parts)` inputs produce the same MAC input.
     pub fn mac(&self, domain: &str, parts: &[&[u8]]) -> [u8; 32] {
-        // RFC 2104 zero-pads a key shorter than the block; doing it here lets
-        // us use the infallible fixed-size constructor instead of
-        // `new_from_slice`, which returns a `Result` that cannot fail.
-        let mut block = [0u8; HMAC_BLOCK_LEN];
-        block[..self.hmac_key.len()].copy_from_slice(&self.hmac_key);
-        let mut mac = <Hmac<Sha256> as Mac>::new(&block.into());
+        let mut mac = self.keyed.clone();
         for field in std::iter::once(domain.as_bytes()).chain(parts.iter().copied()) {
             mac.update(&(field.len() as u64).to_be_bytes());
             mac.update(field);

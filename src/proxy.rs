@@ -230,22 +230,27 @@ impl ProxyHttp for GateProxy {
             }
         };
         ctx.fwd.identified(&identity);
-        let key = identity.person_key();
-        let facts = gate.store.person(&key).and_then(|record| {
-            let record = record.unwrap_or_default();
-            let sess = SessionCtx {
-                identity: identity.clone(),
-                app: AppSession::bind(&gate.keys, app_value),
-                gateway_cookie: cookies.gateway.clone(),
-            };
-            Ok(Facts {
-                class: identity.class,
-                enforcement: gate.enforcement(&identity.company)?,
-                enrolled: record.is_enrolled(),
-                locked: record.is_locked(),
-                verified: pages::is_verified(&gate, &sess, &record, now),
-            })
-        });
+        // The hot path: person state and policy come from memory
+        // (CachedStore), the verification costs two MACs.
+        let facts = gate
+            .store
+            .person_state(&identity.person_key())
+            .and_then(|state| {
+                Ok(Facts {
+                    class: identity.class,
+                    enforcement: gate.enforcement(&identity.company)?,
+                    enrolled: state.enrollment_id.is_some(),
+                    locked: state.locked,
+                    verified: pages::is_verified(
+                        &gate,
+                        &identity,
+                        app_value,
+                        cookies.gateway.as_deref(),
+                        state.enrollment_id,
+                        now,
+                    ),
+                })
+            });
         let facts = match facts {
             Ok(f) => f,
             Err(e) => {

@@ -31,7 +31,7 @@ pub fn show(gate: &Gate, req: &PageRequest, frame: &Frame<'_>) -> PageResponse {
             &return_to,
         ));
     }
-    if super::is_verified(gate, sess, &record, req.now) {
+    if super::session_is_verified(gate, sess, &record, req.now) {
         return PageResponse::redirect(&return_to);
     }
     let backup = req.query_param("method").as_deref() == Some("backup");
