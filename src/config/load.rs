@@ -331,6 +331,7 @@ impl Doc<'_> {
                 RawLocale::En => Locale::En,
             },
             app_name,
+            logo: self.check("ui.logo", logo_path(raw.ui.logo))?,
         };
         let server = ServerConfig {
             threads: self.check("server.threads", at_least_one(raw.server.threads))?,
@@ -461,3 +462,23 @@ fn resolve(base: &Path, path: &Path) -> PathBuf {
 
 #[cfg(test)]
 mod tests;
+
+/// The logo is an image of the app itself, on the same site (the pages'
+/// Content-Security-Policy allows images from 'self' only).
+fn logo_path(logo: Option<String>) -> Result<Option<String>, String> {
+    match logo {
+        None => Ok(None),
+        Some(p)
+            if p.starts_with('/')
+                && !p.starts_with("//")
+                && p.len() <= 512
+                && p.bytes()
+                    .all(|b| (0x21..0x7f).contains(&b) && !b"\\\"<>'`".contains(&b)) =>
+        {
+            Ok(Some(p))
+        }
+        Some(p) => Err(format!(
+            "{p:?} must be a same-site path such as /static/logo.svg"
+        )),
+    }
+}

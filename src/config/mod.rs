@@ -183,6 +183,8 @@ pub struct UiConfig {
     pub default_locale: Locale,
     /// Name of the protected app, shown on the pages.
     pub app_name: String,
+    /// Same-site path of the app's logo, shown beside its name.
+    pub logo: Option<String>,
 }
 
 #[derive(Clone, Debug)]

@@ -254,6 +254,7 @@ impl Default for RawCookie {
 pub(super) struct RawUi {
     pub default_locale: RawLocale,
     pub app_name: String,
+    pub logo: Option<String>,
 }
 
 impl Default for RawUi {
@@ -261,6 +262,7 @@ impl Default for RawUi {
         Self {
             default_locale: RawLocale::Ja,
             app_name: "mfa-gate".into(),
+            logo: None,
         }
     }
 }

@@ -189,6 +189,7 @@ pub fn frame<'a>(gate: &'a Gate, req: &PageRequest) -> Frame<'a> {
     Frame {
         locale: req.locale,
         app_name: &gate.config.ui.app_name,
+        logo: gate.config.ui.logo.as_deref(),
         prefix: &gate.config.prefix,
         switch_href: format!("{}{}?{}", gate.config.prefix, req.route, q.finish()),
     }

@@ -11,6 +11,7 @@ use maud::{DOCTYPE, Markup, PreEscaped, html};
 pub struct Frame<'a> {
     pub locale: Locale,
     pub app_name: &'a str,
+    pub logo: Option<&'a str>,
     pub prefix: &'a str,
     /// The current URL with `lang=` of the other language, for the switch.
     pub switch_href: String,
@@ -33,7 +34,10 @@ pub fn layout(frame: &Frame, title: &str, body: Markup) -> Markup {
             }
             body {
                 header.top {
-                    span.app { (frame.app_name) }
+                    span.app {
+                        @if let Some(logo) = frame.logo { img.logo src=(logo) alt=""; }
+                        (frame.app_name)
+                    }
                     a.lang href=(frame.switch_href) hreflang=(other(frame.locale).as_str()) {
                         (t(frame.locale, "lang.switch"))
                     }

@@ -275,6 +275,21 @@ fn issuer_defaults_to_the_app_name() {
 }
 
 #[test]
+fn logo_is_a_same_site_path() {
+    let config = load(&format!("{MINIMAL}ui:\n  logo: /static/logo.svg\n"));
+    assert_eq!(config.ui.logo.as_deref(), Some("/static/logo.svg"));
+    for bad in [
+        "https://cdn.example/logo.png",
+        "//cdn.example/x.png",
+        "logo.png",
+        "/a\"b",
+    ] {
+        let e = error_of(&format!("{MINIMAL}ui:\n  logo: '{bad}'\n"));
+        assert!(e.to_string().contains("ui.logo"), "{bad}: {e}");
+    }
+}
+
+#[test]
 fn unknown_field_is_named_with_its_line() {
     let yaml = MINIMAL.replace(
         "  address: app.internal:3000\n",
