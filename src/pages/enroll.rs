@@ -178,6 +178,15 @@ pub async fn confirm(gate: &Gate, req: &PageRequest, frame: &Frame<'_>) -> PageR
         enrolled_at: now,
         enrolled_by: sess.identity.account.clone(),
     };
+    // Index the account *before* the enrollment: the enrollment's flush
+    // then makes the index durable too. Written after it (unflushed), a
+    // crash could keep the enrollment but lose the index, and support could
+    // then neither find, unlock nor reset the person (found by the crash
+    // test). Indexing a loser of the race below is harmless: the account
+    // is that person's either way.
+    if let Err(e) = gate.store.link_account(&sess.identity.account, &key) {
+        tracing::warn!(error = %e, "could not index account");
+    }
     let mut won = false;
     let result = gate.store.update_person(&key, &mut |current| {
         won = false;
@@ -211,9 +220,6 @@ pub async fn confirm(gate: &Gate, req: &PageRequest, frame: &Frame<'_>) -> PageR
             &["conflict.body"],
             Some(&req.return_to(&gate.config.prefix)),
         );
-    }
-    if let Err(e) = gate.store.link_account(&sess.identity.account, &key) {
-        tracing::warn!(error = %e, "could not index account");
     }
     audit::record(
         gate.store.as_ref(),

@@ -200,8 +200,13 @@ pub fn post_head(b: &Browser, path: &str, content_length: usize, extra: &str) ->
 }
 
 /// After a hostile request: the gateway still answers health checks and
-/// proxies a normal request to the app.
+/// proxies a normal request to the app, and nothing panicked on the way.
 pub async fn assert_still_serving(gw: &Gateway) {
+    let log = gw.log();
+    assert!(
+        !log.contains("panicked"),
+        "the gateway panicked; log:\n{log}"
+    );
     let mut b = gw.browser();
     let health = b.get("/_mfa/healthz").await;
     assert_eq!(health.status, 200, "healthz after a hostile request");
