@@ -190,24 +190,38 @@ impl Forwarding {
 }
 
 /// The request's cookies without mfa-gate's own, joined with `; ` into one
-/// header value; `None` when the request has no cookie header at all.
-/// Each `name=value` piece is kept byte for byte.
-fn app_cookies(req: &RequestHeader, own: &[&str]) -> Option<String> {
-    let mut values = req.headers.get_all(http::header::COOKIE).iter().peekable();
-    values.peek()?;
-    let mut out = String::new();
+/// header value — or `None` when the cookie headers can go to the app as
+/// they are (one header, none of ours: the common case costs no copy).
+/// Works on bytes, so a cookie value that is not ASCII reaches the app
+/// untouched rather than taking the whole header with it.
+fn cookie_pieces(v: &http::HeaderValue) -> impl Iterator<Item = &[u8]> {
+    v.as_bytes()
+        .split(|b| *b == b';')
+        .map(<[u8]>::trim_ascii)
+        .filter(|p| !p.is_empty())
+}
+
+fn app_cookies(req: &RequestHeader, own: &[&str]) -> Option<Vec<u8>> {
+    let values = req.headers.get_all(http::header::COOKIE);
+    let is_own = |piece: &[u8]| {
+        let name = piece
+            .split(|b| *b == b'=')
+            .next()
+            .unwrap_or(piece)
+            .trim_ascii();
+        own.iter().any(|o| o.as_bytes() == name)
+    };
+    let count = values.iter().count();
+    if count == 0 || (count == 1 && !values.iter().any(|v| cookie_pieces(v).any(is_own))) {
+        return None;
+    }
+    let mut out = Vec::new();
     for value in values {
-        let Ok(text) = value.to_str() else { continue };
-        for piece in text.split(';') {
-            let piece = piece.trim();
-            let name = piece.split_once('=').map_or(piece, |(n, _)| n).trim();
-            if piece.is_empty() || own.contains(&name) {
-                continue;
-            }
+        for piece in cookie_pieces(value).filter(|p| !is_own(p)) {
             if !out.is_empty() {
-                out.push_str("; ");
+                out.extend_from_slice(b"; ");
             }
-            out.push_str(piece);
+            out.extend_from_slice(piece);
         }
     }
     Some(out)
@@ -230,17 +244,22 @@ mod tests {
         let own = ["mfa_gate", "mfa_lang"];
         let check = |cookies: &[&str], expected: Option<&str>| {
             assert_eq!(
-                app_cookies(&request(cookies), &own).as_deref(),
+                app_cookies(&request(cookies), &own)
+                    .map(|v| String::from_utf8(v).unwrap())
+                    .as_deref(),
                 expected,
                 "{cookies:?}"
             );
         };
         check(&[], None);
+        check(&["a=1; b=2"], None);
         check(&["a=1; mfa_gate=x.y; b=2"], Some("a=1; b=2"));
+        check(&["a=caf\u{e9}; mfa_lang=en"], Some("a=caf\u{e9}"));
         check(&["a=1", "mfa_lang=en", "b=2; c"], Some("a=1; b=2; c"));
         check(&["mfa_gate=v", " mfa_lang=ja "], Some(""));
+        check(&["mfa_gate_other=1;;x=y=z"], None);
         check(
-            &["mfa_gate_other=1;;x=y=z"],
+            &["mfa_gate_other=1;;x=y=z", "mfa_gate=1"],
             Some("mfa_gate_other=1; x=y=z"),
         );
     }

@@ -200,8 +200,14 @@ impl Store for SledStore {
 
     fn link_account(&self, account: &str, key: &PersonKey) -> Result<(), StoreError> {
         let bytes = records::encode_account_link(key)?;
+        // Support finds a person through this index, so a new link is made
+        // durable like any other security write; an unchanged one costs a
+        // read only.
+        if self.accounts.get(account).map_err(engine)?.as_deref() == Some(bytes.as_slice()) {
+            return Ok(());
+        }
         self.accounts.insert(account, bytes).map_err(engine)?;
-        Ok(())
+        self.flush_db()
     }
 
     fn company_policy(&self, company: &str) -> Result<Option<Enforcement>, StoreError> {
