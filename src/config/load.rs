@@ -378,6 +378,20 @@ impl Doc<'_> {
         base: &Path,
         env: &dyn Fn(&str) -> Option<String>,
     ) -> Result<[u8; 32], ConfigError> {
+        self.secret_with(field, raw, base, env, decode_key)
+    }
+
+    /// Reads a secret from `{ env: VAR }` or `{ file: PATH }` and parses it
+    /// with `parse`, whose error completes "environment variable X …" /
+    /// "file Y …" and never includes the value.
+    pub(super) fn secret_with<T>(
+        &self,
+        field: &str,
+        raw: &RawSecret,
+        base: &Path,
+        env: &dyn Fn(&str) -> Option<String>,
+        parse: impl Fn(&str) -> Result<T, String>,
+    ) -> Result<T, ConfigError> {
         match (&raw.env, &raw.file) {
             (Some(var), None) => {
                 let field = format!("{field}.env");
@@ -388,7 +402,7 @@ impl Doc<'_> {
                 };
                 self.check(
                     &field,
-                    decode_key(&value).map_err(|m| format!("environment variable {var} {m}")),
+                    parse(&value).map_err(|m| format!("environment variable {var} {m}")),
                 )
             }
             (None, Some(file)) => {
@@ -399,7 +413,7 @@ impl Doc<'_> {
                 })?;
                 self.check(
                     &field,
-                    decode_key(&value).map_err(|m| format!("file {} {m}", path.display())),
+                    parse(&value).map_err(|m| format!("file {} {m}", path.display())),
                 )
             }
             _ => Err(self.error(field, "give exactly one of `env: VARIABLE` or `file: PATH`")),

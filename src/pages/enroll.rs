@@ -160,17 +160,8 @@ pub async fn confirm(gate: &Gate, req: &PageRequest, frame: &Frame<'_>) -> PageR
         let msg = super::i18n::t(l, "error.enroll_wrong_code").to_owned();
         return render_form(gate, req, frame, sess, Some(msg), 422);
     };
-    let generation = record.backup_codes.as_ref().map_or(0, |s| s.generation) + 1;
-    let new_codes = match tokio::task::spawn_blocking(move || {
-        backup_codes::generate(&mut rand::rng(), generation, now)
-    })
-    .await
-    {
-        Ok(c) => c,
-        Err(e) => {
-            tracing::error!(error = %e, "backup code generation failed");
-            return super::failure(frame, 503);
-        }
+    let Some(new_codes) = new_backup_codes(&record, now).await else {
+        return super::failure(frame, 503);
     };
     let enrollment = Enrollment {
         id: rand::rng().next_u64(),
@@ -234,6 +225,19 @@ pub async fn confirm(gate: &Gate, req: &PageRequest, frame: &Frame<'_>) -> PageR
     let return_to = req.return_to(&gate.config.prefix);
     backup_codes_page(gate, sess, frame, &new_codes.codes, &return_to, now)
         .with_header("Set-Cookie", gateway_cookie(gate, &cookie))
+}
+
+/// The next generation of backup codes for the person: ten Argon2id hashes,
+/// so off the async threads. `None` only if that task died.
+pub(super) async fn new_backup_codes(
+    record: &PersonRecord,
+    now: i64,
+) -> Option<backup_codes::NewCodes> {
+    let generation = record.backup_codes.as_ref().map_or(0, |s| s.generation) + 1;
+    tokio::task::spawn_blocking(move || backup_codes::generate(&mut rand::rng(), generation, now))
+        .await
+        .inspect_err(|e| tracing::error!(error = %e, "backup code generation failed"))
+        .ok()
 }
 
 /// The page that shows freshly generated codes once (also used after

@@ -4,13 +4,12 @@
 //! (each after a current code, and off only where nobody requires it).
 //! Changes apply to the person, i.e. to every linked account at once.
 
-use super::enroll::{backup_codes_page, csrf_ok, store_failure};
+use super::enroll::{backup_codes_page, csrf_ok, new_backup_codes, store_failure};
 use super::i18n::t;
 use super::verify::{Outcome, Proof, VerifyError, verify_and_apply};
 use super::views::{self, Frame, SettingsView};
 use super::{PageRequest, PageResponse, SessionCtx};
 use crate::audit;
-use crate::backup_codes;
 use crate::decision::{Action, is_required};
 use crate::domain::{AuditKind, PersonRecord};
 use crate::gate::Gate;
@@ -192,17 +191,8 @@ pub async fn change(gate: &Gate, req: &PageRequest, frame: &Frame<'_>) -> PageRe
             }
         }
         "regenerate" => {
-            let generation = record.backup_codes.as_ref().map_or(0, |s| s.generation) + 1;
-            let new_codes = match tokio::task::spawn_blocking(move || {
-                backup_codes::generate(&mut rand::rng(), generation, now)
-            })
-            .await
-            {
-                Ok(c) => c,
-                Err(e) => {
-                    tracing::error!(error = %e, "backup code generation failed");
-                    return super::failure(frame, 503);
-                }
+            let Some(new_codes) = new_backup_codes(&record, now).await else {
+                return super::failure(frame, 503);
             };
             let mut replace = |rec: &mut PersonRecord| {
                 let mut set = new_codes.set.clone();

@@ -6,7 +6,7 @@
 
 use super::super::raw::{RawAdmin, RawAudit, RawSecret};
 use super::super::{AdminConfig, AuditConfig, SupportToken};
-use super::{ConfigError, Doc, read_key_file, resolve};
+use super::{ConfigError, Doc};
 use std::net::SocketAddr;
 use std::path::Path;
 use std::time::Duration;
@@ -59,36 +59,7 @@ impl Doc<'_> {
         base: &Path,
         env: &dyn Fn(&str) -> Option<String>,
     ) -> Result<SupportToken, ConfigError> {
-        let text = match (&raw.env, &raw.file) {
-            (Some(var), None) => {
-                let field = format!("{field}.env");
-                let Some(value) = env(var) else {
-                    return Err(
-                        self.error(&field, format!("environment variable {var} is not set"))
-                    );
-                };
-                self.check(
-                    &field,
-                    token_text(&value).map_err(|m| format!("environment variable {var} {m}")),
-                )?
-            }
-            (None, Some(file)) => {
-                let field = format!("{field}.file");
-                let path = resolve(base, file);
-                let value = read_key_file(&path).map_err(|e| {
-                    self.error(&field, format!("cannot read {}: {e}", path.display()))
-                })?;
-                self.check(
-                    &field,
-                    token_text(&value).map_err(|m| format!("file {} {m}", path.display())),
-                )?
-            }
-            _ => {
-                return Err(
-                    self.error(field, "give exactly one of `env: VARIABLE` or `file: PATH`")
-                );
-            }
-        };
+        let text = self.secret_with(field, raw, base, env, token_text)?;
         Ok(SupportToken::new(text))
     }
 }
