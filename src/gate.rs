@@ -11,11 +11,17 @@ use crate::keys::Keys;
 use crate::store::Store;
 use std::sync::Arc;
 
+/// Verified sessions remembered in `headers` mode (whoami mode sizes the
+/// memo like its identity cache).
+const MEMO_SESSIONS: usize = 100_000;
+
 pub struct Gate {
     pub config: Config,
     pub keys: Keys,
     pub store: Arc<dyn Store>,
     pub identity: Identities,
+    /// Gateway cookies already verified (saves two MACs per request).
+    pub verified: crate::verified::VerifiedMemo,
 }
 
 impl Gate {
@@ -39,11 +45,17 @@ impl Gate {
         let scheme = if config.upstream.tls { "https" } else { "http" };
         let base = format!("{scheme}://{}", config.upstream.address);
         let identity = Identities::new(&config.identity, &base, previous)?;
+        let sessions = match &config.identity {
+            crate::config::IdentitySettings::Whoami(w) => w.cache_size,
+            crate::config::IdentitySettings::Headers(_) => MEMO_SESSIONS,
+        };
+        let verified = crate::verified::VerifiedMemo::new(sessions);
         Ok(Gate {
             config,
             keys,
             store,
             identity,
+            verified,
         })
     }
 

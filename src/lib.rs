@@ -37,3 +37,4 @@ pub mod support_ops;
 pub mod tls;
 pub mod totp;
 pub mod upstream;
+pub mod verified;

@@ -87,10 +87,13 @@ pub fn cookie_is_valid(
     max_age_secs: i64,
 ) -> bool {
     decode_cookie(keys, value, session, person).is_some_and(|v| {
-        v.enrollment_id == enrollment_id
-            && v.verified_at <= now + FUTURE_SLACK_SECS
-            && now - v.verified_at < max_age_secs
+        v.enrollment_id == enrollment_id && is_fresh(v.verified_at, now, max_age_secs)
     })
+}
+
+/// Whether a verification made at `verified_at` still counts at `now`.
+pub fn is_fresh(verified_at: i64, now: i64, max_age_secs: i64) -> bool {
+    verified_at <= now + FUTURE_SLACK_SECS && now - verified_at < max_age_secs
 }
 
 /// Decode and authenticate a gateway cookie (no freshness checks).

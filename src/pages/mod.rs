@@ -241,15 +241,19 @@ pub fn is_verified(
     let (Some(enrollment_id), Some(cookie)) = (enrollment_id, gateway_cookie) else {
         return false;
     };
-    session::cookie_is_valid(
-        &gate.keys,
-        cookie,
-        AppSession::bind(&gate.keys, app_value),
-        &identity.person_key(),
-        enrollment_id,
-        now,
-        gate.config.cookie.max_age.as_secs() as i64,
-    )
+    let max_age = gate.config.cookie.max_age.as_secs() as i64;
+    if let Some(v) = gate.verified.vouch(app_value, identity, cookie) {
+        return v.enrollment_id == enrollment_id && session::is_fresh(v.verified_at, now, max_age);
+    }
+    let app = AppSession::bind(&gate.keys, app_value);
+    let Some(v) = session::decode_cookie(&gate.keys, cookie, app, &identity.person_key()) else {
+        return false;
+    };
+    // Remember what the MAC proved (the cookie belongs to this session and
+    // person); the enrollment and the age are checked on every request.
+    gate.verified
+        .remember(app_value, identity, cookie, v.enrollment_id, v.verified_at);
+    v.enrollment_id == enrollment_id && session::is_fresh(v.verified_at, now, max_age)
 }
 
 /// `is_verified` for one of our pages, which already has the session bound.

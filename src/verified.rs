@@ -1,0 +1,125 @@
+//! A memo of gateway cookies already verified, so a verified session's
+//! every later request costs a lookup and a constant-time comparison
+//! instead of two HMACs. Keyed by a keyed hash of the app session value
+//! (never the value itself); an entry only ever vouches for the exact
+//! cookie string that passed `session::cookie_is_valid` for that app
+//! session and person, and the caller still checks the enrollment id and
+//! the age against the current state on every request.
+
+use crate::domain::Identity;
+use std::hash::BuildHasher;
+use subtle::ConstantTimeEq;
+
+/// What one full verification established.
+#[derive(Clone)]
+struct Memo {
+    gateway_cookie: Box<str>,
+    company: Box<str>,
+    person: Box<str>,
+    enrollment_id: u64,
+    verified_at: i64,
+}
+
+pub struct VerifiedMemo {
+    /// Randomly keyed per process: SipHash, so other people's session
+    /// values cannot be steered into one slot.
+    hasher: std::collections::hash_map::RandomState,
+    memo: quick_cache::sync::Cache<u64, Memo>,
+}
+
+/// A gateway cookie as the memo knows it.
+pub struct Vouched {
+    pub enrollment_id: u64,
+    pub verified_at: i64,
+}
+
+impl VerifiedMemo {
+    pub fn new(capacity: usize) -> VerifiedMemo {
+        VerifiedMemo {
+            hasher: Default::default(),
+            memo: quick_cache::sync::Cache::new(capacity.max(1)),
+        }
+    }
+
+    /// What an earlier full check said of `gateway_cookie` for this app
+    /// session and identity, if it is the very same cookie.
+    pub fn vouch(
+        &self,
+        app_value: &str,
+        identity: &Identity,
+        gateway_cookie: &str,
+    ) -> Option<Vouched> {
+        let m = self.memo.get(&self.hasher.hash_one(app_value))?;
+        let same_cookie: bool = m
+            .gateway_cookie
+            .as_bytes()
+            .ct_eq(gateway_cookie.as_bytes())
+            .into();
+        (same_cookie && *m.company == identity.company && *m.person == identity.person).then_some(
+            Vouched {
+                enrollment_id: m.enrollment_id,
+                verified_at: m.verified_at,
+            },
+        )
+    }
+
+    /// Remember a cookie that a full check just accepted.
+    pub fn remember(
+        &self,
+        app_value: &str,
+        identity: &Identity,
+        gateway_cookie: &str,
+        enrollment_id: u64,
+        verified_at: i64,
+    ) {
+        let memo = Memo {
+            gateway_cookie: gateway_cookie.into(),
+            company: identity.company.as_str().into(),
+            person: identity.person.as_str().into(),
+            enrollment_id,
+            verified_at,
+        };
+        self.memo.insert(self.hasher.hash_one(app_value), memo);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::AccountClass;
+
+    fn who(person: &str) -> Identity {
+        Identity {
+            account: format!("{person}@acme.example"),
+            company: "acme".into(),
+            class: AccountClass::Employee,
+            roles: vec![],
+            person: person.into(),
+            email: None,
+        }
+    }
+
+    #[test]
+    fn vouches_only_for_the_same_session_cookie_and_person() {
+        let memo = VerifiedMemo::new(16);
+        memo.remember("app-1", &who("hanako"), "cookie-1", 7, 100);
+        let v = memo.vouch("app-1", &who("hanako"), "cookie-1").unwrap();
+        assert_eq!((v.enrollment_id, v.verified_at), (7, 100));
+        assert!(
+            memo.vouch("app-2", &who("hanako"), "cookie-1").is_none(),
+            "other app session"
+        );
+        assert!(
+            memo.vouch("app-1", &who("hanako"), "cookie-2").is_none(),
+            "other cookie"
+        );
+        assert!(
+            memo.vouch("app-1", &who("hanako"), "cookie-").is_none(),
+            "truncated cookie"
+        );
+        assert!(
+            memo.vouch("app-1", &who("jiro"), "cookie-1").is_none(),
+            "other person"
+        );
+    }
+}
