@@ -7,8 +7,9 @@
 //! benchmark warms it, zeroes the counters (`callgrind_control -z`), sends
 //! a fixed number of requests from its own client (8 at a time), and dumps
 //! (`callgrind_control -d`); the same for (d), challenge POSTs with valid
-//! codes. Total instructions (all threads) / requests
-//! is the figure. Each dump is kept as `target/loadbench/callgrind.out.<id>`
+//! codes, and for (a) over stores of 10 to 1 000 000 persons
+//! (`--scale-persons`). Total instructions (all threads) / requests is the
+//! figure. Each dump is kept as `target/loadbench/callgrind.out.<id>`
 //! and annotated (self cost, then inclusive cost, per function) in
 //! `target/loadbench/callgrind-<id>.txt`.
 //!
@@ -24,8 +25,10 @@ use crate::procs::{Proc, free_port};
 use crate::{Ctx, addr};
 use anyhow::{Context, Result, bail};
 use std::collections::HashMap;
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Requests counted per path (and half as many to warm up).
@@ -33,11 +36,13 @@ pub struct Plan {
     pub requests: u64,
     /// Challenge POSTs counted (each a person enrolled beforehand).
     pub challenges: u64,
+    /// Store sizes at which (a) is counted again (empty: none).
+    pub scale_persons: Vec<u64>,
 }
 
 pub struct Count {
-    pub id: &'static str,
-    pub what: &'static str,
+    pub id: String,
+    pub what: String,
     pub instructions_per_request: f64,
     pub requests: u64,
     /// The dump (kept) and its inclusive-cost annotation.
@@ -45,73 +50,62 @@ pub struct Count {
     pub annotated: PathBuf,
 }
 
-pub fn run(ctx: &Ctx, plan: &Plan, out_dir: &Path) -> Result<Vec<Count>> {
-    for tool in ["valgrind", "callgrind_control", "callgrind_annotate"] {
-        if !crate::procs::have(tool) {
-            bail!("--callgrind needs {tool} (Debian package valgrind)");
-        }
+/// A gateway running under callgrind, and the dumps taken of it.
+struct Profiled {
+    proc: Proc,
+    out_file: PathBuf,
+    dumps: u32,
+}
+
+impl Profiled {
+    fn start(ctx: &Ctx, config: &Path, listen: SocketAddr, name: &str) -> Result<Profiled> {
+        let dir = config.parent().context("config has no directory")?;
+        let out_file = dir.join(format!("callgrind.out.{name}"));
+        let config_arg = config.display().to_string();
+        let out_arg = format!("--callgrind-out-file={}", out_file.display());
+        let gateway_arg = ctx.gateway.display().to_string();
+        let mut proc = Proc::spawn(
+            &format!("gateway under callgrind ({name})"),
+            Path::new("valgrind"),
+            &[
+                "--tool=callgrind",
+                "--compress-strings=no",
+                "--compress-pos=no",
+                &out_arg,
+                &gateway_arg,
+                "serve",
+                "-c",
+                &config_arg,
+            ],
+            &[("MFA_GATE_LOG", "warn")],
+            dir.join(format!("gateway-callgrind-{name}.log")),
+        )?;
+        proc.wait_listening(listen, Duration::from_secs(300))?;
+        Ok(Profiled {
+            proc,
+            out_file,
+            dumps: 0,
+        })
     }
-    let dir = ctx.dir.join("callgrind");
-    let listen = addr(free_port()?);
-    let config = gateway::write_config(
-        &dir,
-        listen,
-        ctx.upstream,
-        &Settings {
-            cache_size: 200_000,
-        },
-    )?;
-    gateway::enroll(&dir.join("store"), "p", 0..1, ctx.now)?;
-    gateway::enroll(
-        &dir.join("store"),
-        challenge::GROUP,
-        0..plan.challenges,
-        ctx.now,
-    )?;
-    let out_file = dir.join("callgrind.out");
-    let config_arg = config.display().to_string();
-    let out_arg = format!("--callgrind-out-file={}", out_file.display());
-    let gateway_arg = ctx.gateway.display().to_string();
-    let mut gw = Proc::spawn(
-        "gateway under callgrind",
-        Path::new("valgrind"),
-        &[
-            "--tool=callgrind",
-            "--compress-strings=no",
-            "--compress-pos=no",
-            &out_arg,
-            &gateway_arg,
-            "serve",
-            "-c",
-            &config_arg,
-        ],
-        &[("MFA_GATE_LOG", "warn")],
-        dir.join("gateway-callgrind.log"),
-    )?;
-    gw.wait_listening(listen, Duration::from_secs(300))?;
-    let base = format!("http://{listen}");
-    let verified = gateway::verified_cookie_header("p", 0, ctx.now);
-    let paths: [(&str, &str, &str); 3] = [
-        ("a", "verified session, enforced path", "/app"),
-        ("b", "bypass path", "/static/app.css"),
-        ("c", "new session each request (whoami)", "/app"),
-    ];
-    let mut counts = Vec::new();
-    let mut dumps = 0;
-    // Zero the counters, do the work, dump; the dump's total over `requests`.
-    let mut count = |id: &'static str,
-                     what: &'static str,
-                     requests: u64,
-                     gw: &mut Proc,
-                     work: &mut dyn FnMut(&mut Proc) -> Result<()>|
-     -> Result<()> {
-        control(&["-z", &gw.pid().to_string()])?;
-        work(gw)?;
-        control(&["-d", id, &gw.pid().to_string()])?;
-        gw.check_alive()?;
+
+    /// Zero the counters, do `work` (`requests` requests), dump; keep the
+    /// dump as `out_dir/callgrind.out.<id>`.
+    fn count(
+        &mut self,
+        id: &str,
+        what: &str,
+        requests: u64,
+        out_dir: &Path,
+        work: impl FnOnce(&mut Proc) -> Result<()>,
+    ) -> Result<Count> {
+        let pid = self.proc.pid().to_string();
+        control(&["-z", &pid])?;
+        work(&mut self.proc)?;
+        control(&["-d", id, &pid])?;
+        self.proc.check_alive()?;
         // Dumps are numbered in order: `<out>.<n>`.
-        dumps += 1;
-        let dump = PathBuf::from(format!("{}.{dumps}", out_file.display()));
+        self.dumps += 1;
+        let dump = PathBuf::from(format!("{}.{}", self.out_file.display(), self.dumps));
         let total = wait_for_total(&dump)?;
         // Kept beside the report, for callgrind_annotate or kcachegrind.
         let kept = out_dir.join(format!("callgrind.out.{id}"));
@@ -120,16 +114,41 @@ pub fn run(ctx: &Ctx, plan: &Plan, out_dir: &Path) -> Result<Vec<Count>> {
         annotate(&kept, &annotated)?;
         let per = total as f64 / requests as f64;
         println!("  callgrind: ({id}) {what}: {per:.0} instructions/request");
-        counts.push(Count {
-            id,
-            what,
+        Ok(Count {
+            id: id.to_owned(),
+            what: what.to_owned(),
             instructions_per_request: per,
             requests,
             dump: kept,
             annotated,
-        });
-        Ok(())
+        })
+    }
+}
+
+pub fn run(ctx: &Ctx, plan: &Plan, out_dir: &Path) -> Result<Vec<Count>> {
+    for tool in ["valgrind", "callgrind_control", "callgrind_annotate"] {
+        if !crate::procs::have(tool) {
+            bail!("--callgrind needs {tool} (Debian package valgrind)");
+        }
+    }
+    let settings = Settings {
+        cache_size: 200_000,
     };
+    let dir = ctx.dir.join("callgrind");
+    let listen = addr(free_port()?);
+    let config = gateway::write_config(&dir, listen, ctx.upstream, &settings)?;
+    let store = dir.join("store");
+    gateway::enroll(&store, "p", 0..1, ctx.now)?;
+    gateway::enroll_linked(&store, challenge::GROUP, 0..plan.challenges, ctx.now)?;
+    let mut gw = Profiled::start(ctx, &config, listen, "paths")?;
+    let base = format!("http://{listen}");
+    let verified = gateway::verified_cookie_header("p", 0, ctx.now);
+    let paths: [(&str, &str, &str); 3] = [
+        ("a", "verified session, enforced path", "/app"),
+        ("b", "bypass path", "/static/app.css"),
+        ("c", "new session each request (whoami)", "/app"),
+    ];
+    let mut counts = Vec::new();
     for (id, what, path) in paths {
         let url = format!("{base}{path}");
         let cookies = |offset: u64| {
@@ -144,17 +163,60 @@ pub fn run(ctx: &Ctx, plan: &Plan, out_dir: &Path) -> Result<Vec<Count>> {
         };
         let n = plan.requests;
         ctx.http.get_each(&url, cookies(0), n / 2, 8, 200)?;
-        count(id, what, n, &mut gw, &mut |_| {
+        counts.push(gw.count(id, what, n, out_dir, |_| {
             ctx.http.get_each(&url, cookies(n), n, 8, 200)
-        })?;
+        })?);
     }
     // (d): each person's session warmed, then one valid code each.
     let n = plan.challenges;
     challenge::warm(&ctx.http, &base, 0..n)?;
     let what = "challenge POST, valid code (4 at a time)";
-    count("d", what, n, &mut gw, &mut |gw| {
+    counts.push(gw.count("d", what, n, out_dir, |gw| {
         challenge::run(&ctx.http, &base, 0..n, 4, gw).map(|_| ())
-    })?;
+    })?);
+    gw.proc.stop();
+    counts.extend(scale(ctx, plan, &settings, out_dir)?);
+    Ok(counts)
+}
+
+/// (a) rotating over up to 1 000 verified sessions spread over stores of
+/// growing size, as in `scale.rs`: does the verified path stay flat?
+fn scale(ctx: &Ctx, plan: &Plan, settings: &Settings, out_dir: &Path) -> Result<Vec<Count>> {
+    const GROUP: &str = "s";
+    let dir = ctx.dir.join("callgrind-scale");
+    let store = dir.join("store");
+    let mut counts = Vec::new();
+    let mut have = 0;
+    for &persons in &plan.scale_persons {
+        if persons < have {
+            bail!("--scale-persons must grow: {persons} after {have}");
+        }
+        gateway::enroll(&store, GROUP, have..persons, ctx.now)?;
+        have = persons;
+        let listen = addr(free_port()?);
+        let config = gateway::write_config(&dir, listen, ctx.upstream, settings)?;
+        let mut gw = Profiled::start(ctx, &config, listen, &format!("scale-{persons}"))?;
+        let rotated = 1000.min(persons).max(1);
+        let headers: Arc<Vec<String>> = Arc::new(
+            (0..rotated)
+                .map(|j| gateway::verified_cookie_header(GROUP, j * persons / rotated, ctx.now))
+                .collect(),
+        );
+        let url = format!("http://{listen}/app");
+        let h = headers.clone();
+        let cookie = move |i: u64| h[(i % rotated) as usize].clone();
+        // Every session once (its whoami call), then as many again.
+        ctx.http
+            .get_each(&url, cookie.clone(), 2 * rotated, 8, 200)?;
+        let n = plan.requests;
+        let id = format!("a-{persons}");
+        let what = format!("(a) over {rotated} sessions, {persons} persons enrolled");
+        counts.push(gw.count(&id, &what, n, out_dir, |_| {
+            ctx.http.get_each(&url, cookie, n, 8, 200)
+        })?);
+        gw.proc.stop();
+        std::thread::sleep(Duration::from_millis(200));
+    }
     Ok(counts)
 }
 

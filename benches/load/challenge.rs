@@ -3,6 +3,8 @@
 //! beforehand (group `c`), its session warmed with one GET (so whoami is
 //! cached and the POST measures the challenge, not the identity look-up),
 //! then challenged exactly once: a time step is accepted once per person.
+//! Their accounts are linked beforehand, as enrolling links them: this is
+//! the challenge of a returning person's new app session.
 //! Each accepted code is a compare-and-swap of the person's record plus a
 //! flush, an account link, and an audit event plus a flush.
 

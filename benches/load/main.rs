@@ -61,7 +61,8 @@ usage: cargo bench --bench load -- [options]   (or: bash scripts/loadbench.sh [o
   --challenges N        challenge POSTs per concurrency level (default 2000)
   --scale-persons LIST  enrolled persons of the scale steps (default 10,10000,1000000)
   --live-sessions N     sessions primed into the identity cache (default 100000)
-  --callgrind           instead: instructions per request of a, b, c, d under valgrind
+  --callgrind           instead: instructions per request of a, b, c, d and of (a) at
+                        each --scale-persons size, under valgrind (--only a,b,c,d skips scale)
   --callgrind-requests N   requests counted per path (default 2000; a quarter for d)
   --gateway PATH        the mfa-gate binary to measure (default: this build's)
   --label TEXT          name of this run in the report (default: git revision)
@@ -289,6 +290,11 @@ fn run(opts: Options) -> Result<()> {
             &callgrind::Plan {
                 requests: opts.callgrind_requests,
                 challenges: (opts.callgrind_requests / 4).max(1),
+                scale_persons: if opts.wants("scale") {
+                    opts.scale_persons.clone()
+                } else {
+                    Vec::new()
+                },
             },
             &loadbench_dir(),
         )?;
@@ -390,7 +396,7 @@ fn scenario_table(ctx: &Ctx, opts: &Options, report: &mut Report) -> Result<()> 
     gateway::enroll(&dir.join("store"), "p", 0..1, ctx.now)?;
     let challenges = if opts.wants("d") { opts.challenges } else { 0 };
     if challenges > 0 {
-        gateway::enroll(
+        gateway::enroll_linked(
             &dir.join("store"),
             challenge::GROUP,
             0..2 * challenges,
