@@ -143,9 +143,17 @@ impl Forwarding {
             let encoded = utf8_percent_encode(account, ACCOUNT_ESCAPES).to_string();
             req.insert_header("x-mfa-account", encoded)?;
         }
-        self.forwarded(req)?;
-        req.insert_header(request_id::HEADER, self.request_id.as_str())?;
-        Ok(())
+        // `X-Request-Id` is already in: `arrive` wrote it into the request
+        // this one is copied from.
+        self.forwarded(req)
+    }
+
+    /// Remove a header only where present: pingora's removal also walks its
+    /// case-preserving name map, which every request would pay for.
+    fn strip(req: &mut RequestHeader, name: &str) {
+        if req.headers.contains_key(name) {
+            req.remove_header(name);
+        }
     }
 
     fn forwarded(&self, req: &mut RequestHeader) -> pingora::Result<()> {
@@ -158,8 +166,8 @@ impl Forwarding {
         let earlier = if self.trusted {
             header(req, "x-forwarded-for")
         } else {
-            req.remove_header("forwarded");
-            req.remove_header("x-real-ip");
+            Self::strip(req, "forwarded");
+            Self::strip(req, "x-real-ip");
             None
         };
         match (earlier, self.client_ip) {
@@ -168,9 +176,7 @@ impl Forwarding {
             }
             (None, Some(ip)) => req.insert_header("x-forwarded-for", ip.to_string())?,
             (Some(_), None) => {}
-            (None, None) => {
-                req.remove_header("x-forwarded-for");
-            }
+            (None, None) => Self::strip(req, "x-forwarded-for"),
         }
         if !(self.trusted && req.headers.contains_key("x-forwarded-proto")) {
             let proto = if self.tls { "https" } else { "http" };
@@ -180,9 +186,7 @@ impl Forwarding {
             let host = header(req, "host").or_else(|| req.uri.authority().map(|a| a.to_string()));
             match host {
                 Some(host) => req.insert_header("x-forwarded-host", host)?,
-                None => {
-                    req.remove_header("x-forwarded-host");
-                }
+                None => Self::strip(req, "x-forwarded-host"),
             }
         }
         Ok(())

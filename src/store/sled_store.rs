@@ -55,13 +55,21 @@ impl SledStore {
     /// issue #1234) or by a process that just exited is waited for, up to
     /// `LOCK_WAIT`, before giving up.
     pub fn open(path: &Path) -> Result<SledStore, StoreError> {
+        // sled's page cache defaults to 1 GiB; a request needs the person
+        // state only (CachedStore keeps it), so a small page cache keeps the
+        // resident size bounded with a million enrolled persons.
+        const PAGE_CACHE_BYTES: u64 = 32 * 1024 * 1024;
         let open_error = |e: sled::Error| StoreError::Open {
             path: path.display().to_string(),
             detail: describe_open_error(&e),
         };
         let give_up_at = Instant::now() + LOCK_WAIT;
         let db = loop {
-            match sled::Config::new().path(path).open() {
+            match sled::Config::new()
+                .path(path)
+                .cache_capacity(PAGE_CACHE_BYTES)
+                .open()
+            {
                 Ok(db) => break db,
                 Err(e) if is_lock_error(&e) && Instant::now() < give_up_at => {
                     std::thread::sleep(LOCK_RETRY_EVERY);
