@@ -399,20 +399,14 @@ async fn sessions_at_challenge(gw: &Gateway, who: &str, n: usize) -> Vec<(Browse
     out
 }
 
-#[tokio::test]
-async fn a_code_raced_by_50_sessions_is_accepted_once() {
-    let gw = Gateway::demo().await;
-    let mut b = gw.browser();
-    b.login("taro@globex.example").await;
-    let enrolled = enroll(&mut b).await;
-    let code = totp_ref::code(&enrolled.secret, enrolled.step + 1, 6);
-    let sessions = sessions_at_challenge(&gw, "taro@globex.example", 50).await;
+/// Every session posts `field=value` to the challenge at once; the statuses.
+async fn race_challenge(sessions: Vec<(Browser, String)>, field: &str, value: &str) -> Vec<u16> {
     let tasks: Vec<_> = sessions
         .into_iter()
         .map(|(mut b, csrf)| {
-            let code = code.clone();
+            let (field, value) = (field.to_owned(), value.to_owned());
             tokio::spawn(async move {
-                b.post_form("/_mfa/challenge", &[("csrf", &csrf), ("code", &code)])
+                b.post_form("/_mfa/challenge", &[("csrf", &csrf), (&field, &value)])
                     .await
                     .status
             })
@@ -422,6 +416,18 @@ async fn a_code_raced_by_50_sessions_is_accepted_once() {
     for t in tasks {
         statuses.push(t.await.unwrap());
     }
+    statuses
+}
+
+#[tokio::test]
+async fn a_code_raced_by_50_sessions_is_accepted_once() {
+    let gw = Gateway::demo().await;
+    let mut b = gw.browser();
+    b.login("taro@globex.example").await;
+    let enrolled = enroll(&mut b).await;
+    let code = totp_ref::code(&enrolled.secret, enrolled.step + 1, 6);
+    let sessions = sessions_at_challenge(&gw, "taro@globex.example", 50).await;
+    let statuses = race_challenge(sessions, "code", &code).await;
     assert_eq!(
         statuses.iter().filter(|s| **s == 303).count(),
         1,
@@ -441,25 +447,7 @@ async fn a_backup_code_raced_by_20_sessions_is_accepted_once() {
     b.login("jiro@acme.example").await;
     let enrolled = enroll(&mut b).await;
     let sessions = sessions_at_challenge(&gw, "jiro@acme.example", 20).await;
-    let code = enrolled.backup_codes[0].clone();
-    let tasks: Vec<_> = sessions
-        .into_iter()
-        .map(|(mut b, csrf)| {
-            let code = code.clone();
-            tokio::spawn(async move {
-                b.post_form(
-                    "/_mfa/challenge",
-                    &[("csrf", &csrf), ("backup_code", &code)],
-                )
-                .await
-                .status
-            })
-        })
-        .collect();
-    let mut statuses = Vec::new();
-    for t in tasks {
-        statuses.push(t.await.unwrap());
-    }
+    let statuses = race_challenge(sessions, "backup_code", &enrolled.backup_codes[0]).await;
     assert_eq!(
         statuses.iter().filter(|s| **s == 303).count(),
         1,

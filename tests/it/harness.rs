@@ -273,16 +273,20 @@ impl Browser {
         self.send(rb).await
     }
 
-    pub async fn post_form(&mut self, path: &str, fields: &[(&str, &str)]) -> Resp {
+    /// A browser's form POST (not yet sent).
+    fn form_request(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::RequestBuilder {
         let body = form_urlencoded::Serializer::new(String::new())
             .extend_pairs(fields)
             .finish();
-        let rb = self
-            .client
+        self.client
             .post(format!("{}{path}", self.base))
             .header("content-type", "application/x-www-form-urlencoded")
             .header("accept", "text/html")
-            .body(body);
+            .body(body)
+    }
+
+    pub async fn post_form(&mut self, path: &str, fields: &[(&str, &str)]) -> Resp {
+        let rb = self.form_request(path, fields);
         self.send(rb).await
     }
 
@@ -447,15 +451,7 @@ impl Browser {
 
     /// `post_form` that survives a dead gateway.
     pub async fn try_post_form(&mut self, path: &str, fields: &[(&str, &str)]) -> Option<Resp> {
-        let body = form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(fields)
-            .finish();
-        let rb = self
-            .client
-            .post(format!("{}{path}", self.base))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .header("accept", "text/html")
-            .body(body);
+        let rb = self.form_request(path, fields);
         self.try_send(rb).await
     }
 }
