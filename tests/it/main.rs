@@ -6,10 +6,12 @@
 mod browser;
 mod config_errors;
 mod crash;
+mod differential;
 mod enforcement;
 mod enrollment;
 mod harness;
 mod hostile;
+mod identity_bounds;
 mod identity_failures;
 mod lockout;
 mod operations;

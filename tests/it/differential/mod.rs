@@ -1,0 +1,1 @@
+//! Differential tests: the gateway and real frameworks read the same request.

@@ -1,0 +1,1 @@
+//! Bounds on identity look-ups: cache rules, coalescing, budgets.
