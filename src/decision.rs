@@ -4,11 +4,10 @@
 
 use crate::domain::{AccountClass, Enforcement};
 
-/// What mfa-gate does with a request of a logged-in session.
+/// Why a request of a logged-in session may not reach the app (yet).
+/// Passing is `Ok(())`: there is no "pass" denial to forget to handle.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Action {
-    /// Forward to the app.
-    Pass,
+pub enum Denial {
     /// Required but not enrolled: the enrollment page, nothing else.
     Enroll,
     /// Enrolled, not yet verified in this app session.
@@ -28,21 +27,21 @@ pub struct Facts {
     pub verified: bool,
 }
 
-pub fn decide(facts: &Facts) -> Action {
+pub fn decide(facts: &Facts) -> Result<(), Denial> {
     if facts.locked {
-        return Action::Locked;
+        return Err(Denial::Locked);
     }
     if facts.enrolled {
         return if facts.verified {
-            Action::Pass
+            Ok(())
         } else {
-            Action::Challenge
+            Err(Denial::Challenge)
         };
     }
     if is_required(facts.class, facts.enforcement) {
-        Action::Enroll
+        Err(Denial::Enroll)
     } else {
-        Action::Pass
+        Ok(())
     }
 }
 
@@ -65,7 +64,7 @@ mod tests {
         enrolled: bool,
         locked: bool,
         verified: bool,
-        expected: Action,
+        expected: Result<(), Denial>,
     ) {
         let facts = Facts {
             class,
@@ -80,23 +79,23 @@ mod tests {
     #[test]
     fn the_design_table() {
         // candidate, any policy, not enrolled: pass
-        check(Candidate, Optional, false, false, false, Action::Pass);
-        check(Candidate, Required, false, false, false, Action::Pass);
+        check(Candidate, Optional, false, false, false, Ok(()));
+        check(Candidate, Required, false, false, false, Ok(()));
         // employee / admin, optional, not enrolled: pass
-        check(Employee, Optional, false, false, false, Action::Pass);
-        check(Admin, Optional, false, false, false, Action::Pass);
+        check(Employee, Optional, false, false, false, Ok(()));
+        check(Admin, Optional, false, false, false, Ok(()));
         // employee / admin, required, not enrolled: enrollment
-        check(Employee, Required, false, false, false, Action::Enroll);
-        check(Admin, Required, false, false, false, Action::Enroll);
+        check(Employee, Required, false, false, false, Err(Denial::Enroll));
+        check(Admin, Required, false, false, false, Err(Denial::Enroll));
         // any, enrolled, not verified in this session: challenge
         for class in [Candidate, Employee, Admin] {
             for policy in [Optional, Required] {
-                check(class, policy, true, false, false, Action::Challenge);
-                check(class, policy, true, false, true, Action::Pass);
+                check(class, policy, true, false, false, Err(Denial::Challenge));
+                check(class, policy, true, false, true, Ok(()));
                 // locked beats everything, verified or not
-                check(class, policy, true, true, true, Action::Locked);
-                check(class, policy, true, true, false, Action::Locked);
-                check(class, policy, false, true, false, Action::Locked);
+                check(class, policy, true, true, true, Err(Denial::Locked));
+                check(class, policy, true, true, false, Err(Denial::Locked));
+                check(class, policy, false, true, false, Err(Denial::Locked));
             }
         }
     }

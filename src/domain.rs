@@ -135,9 +135,14 @@ impl fmt::Debug for Enrollment {
     }
 }
 
-/// Enrollment started but not confirmed with a code: never counts as enrolled.
+/// Enrollment started but not confirmed with a code: never counts as
+/// enrolled. It belongs to the one app session that was shown its secret
+/// (`session`, the keyed hash of that session's cookie): another session of
+/// the same account — an attacker who knows the password — never sees it
+/// and cannot confirm it.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PendingEnrollment {
+    pub session: [u8; 16],
     pub sealed_secret: Vec<u8>,
     pub started_at: i64,
 }
@@ -181,7 +186,10 @@ impl fmt::Debug for BackupCodeSet {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PersonRecord {
     pub enrollment: Option<Enrollment>,
-    pub pending: Option<PendingEnrollment>,
+    /// Started enrollments, one per app session (at most
+    /// `MAX_PENDING`, the oldest dropped first); all die when one is
+    /// confirmed.
+    pub pending: Vec<PendingEnrollment>,
     pub backup_codes: Option<BackupCodeSet>,
     /// The last TOTP time step accepted; only later steps count.
     pub last_step: Option<u64>,
@@ -191,7 +199,14 @@ pub struct PersonRecord {
     pub locked_at: Option<i64>,
     /// The accounts seen for this person (linked accounts).
     pub accounts: Vec<String>,
+    /// Some linked account is an employee or admin account, so a company
+    /// policy that requires 2FA requires it of this person, whichever of
+    /// the accounts asks to turn it off.
+    pub staff_account: bool,
 }
+
+/// Most started enrollments kept for one person (one per app session).
+pub const MAX_PENDING: usize = 4;
 
 impl PersonRecord {
     pub fn is_enrolled(&self) -> bool {
@@ -202,10 +217,44 @@ impl PersonRecord {
         self.locked_at.is_some()
     }
 
-    pub fn note_account(&mut self, account: &str) {
-        if !self.accounts.iter().any(|a| a == account) {
-            self.accounts.push(account.to_owned());
+    /// Remember an account of this person (and whether it is staff).
+    pub fn note_account(&mut self, identity: &Identity) {
+        if !self.accounts.iter().any(|a| *a == identity.account) {
+            self.accounts.push(identity.account.clone());
         }
+        self.staff_account |= identity.class != AccountClass::Candidate;
+    }
+
+    /// Whether `note_account` would change nothing.
+    pub fn knows_account(&self, identity: &Identity) -> bool {
+        self.accounts.iter().any(|a| *a == identity.account)
+            && (self.staff_account || identity.class == AccountClass::Candidate)
+    }
+
+    /// The started enrollment of the app session `session`, if still fresh
+    /// at `now` (started less than `ttl` seconds ago).
+    pub fn pending_for(
+        &self,
+        session: &[u8; 16],
+        now: i64,
+        ttl: i64,
+    ) -> Option<&PendingEnrollment> {
+        self.pending
+            .iter()
+            .find(|p| p.session == *session && now - p.started_at < ttl)
+    }
+
+    /// Start an enrollment for `pending.session`, replacing that session's
+    /// earlier one and dropping expired ones and, beyond `MAX_PENDING`,
+    /// the oldest.
+    pub fn start_pending(&mut self, pending: PendingEnrollment, ttl: i64) {
+        let now = pending.started_at;
+        self.pending
+            .retain(|p| p.session != pending.session && now - p.started_at < ttl);
+        self.pending.push(pending);
+        self.pending
+            .sort_by_key(|p| std::cmp::Reverse(p.started_at));
+        self.pending.truncate(MAX_PENDING);
     }
 }
 

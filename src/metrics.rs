@@ -29,20 +29,54 @@ use std::sync::LazyLock;
 use std::time::Duration;
 
 /// The decisions of `mfa_gate_requests_total`, in label order.
-pub const DECISIONS: [&str; 9] = [
-    "pass",
-    "bypass",
-    "anonymous",
-    "challenge",
-    "enroll",
-    "locked",
-    "error",
-    "page",
-    "refused",
-];
+/// What happened to a request: the access log's `outcome` and the
+/// `decision` label of `mfa_gate_requests_total`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Forwarded: a logged-in session the rule lets through.
+    Pass,
+    /// Forwarded unjudged: a bypass path.
+    Bypass,
+    /// Forwarded: no logged-in session.
+    Anonymous,
+    Challenge,
+    Enroll,
+    Locked,
+    /// Could not decide (identity or store unavailable): answered 503.
+    Error,
+    /// One of our pages.
+    Page,
+    /// Refused before any decision (400, 431).
+    Refused,
+}
 
-/// Where an unknown decision is counted.
-const ERROR: usize = 6;
+impl Outcome {
+    pub const ALL: [Outcome; 9] = [
+        Outcome::Pass,
+        Outcome::Bypass,
+        Outcome::Anonymous,
+        Outcome::Challenge,
+        Outcome::Enroll,
+        Outcome::Locked,
+        Outcome::Error,
+        Outcome::Page,
+        Outcome::Refused,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Pass => "pass",
+            Outcome::Bypass => "bypass",
+            Outcome::Anonymous => "anonymous",
+            Outcome::Challenge => "challenge",
+            Outcome::Enroll => "enroll",
+            Outcome::Locked => "locked",
+            Outcome::Error => "error",
+            Outcome::Page => "page",
+            Outcome::Refused => "refused",
+        }
+    }
+}
 
 struct Metrics {
     requests: Vec<IntCounter>,
@@ -129,9 +163,9 @@ fn register() -> Result<Metrics, prometheus::Error> {
         0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
     ];
     Ok(Metrics {
-        requests: DECISIONS
+        requests: Outcome::ALL
             .iter()
-            .map(|d| requests.with_label_values(&[d]))
+            .map(|o| requests.with_label_values(&[o.as_str()]))
             .collect(),
         request_seconds: histogram(
             "mfa_gate_request_duration_seconds",
@@ -176,15 +210,12 @@ pub fn init() {
     LazyLock::force(&METRICS);
 }
 
-/// One finished request: its decision (one of `DECISIONS`; anything else
-/// counts as `error`), its latency, and whether the app failed to answer.
-pub fn request_done(decision: &str, elapsed: Duration, upstream_error: bool) {
+/// One finished request: its outcome, its latency, and whether the app
+/// failed to answer.
+pub fn request_done(outcome: Outcome, elapsed: Duration, upstream_error: bool) {
     let Some(m) = METRICS.as_ref() else { return };
-    let index = DECISIONS
-        .iter()
-        .position(|d| *d == decision)
-        .unwrap_or(ERROR);
-    if let Some(c) = m.requests.get(index) {
+    let index = Outcome::ALL.iter().position(|o| *o == outcome);
+    if let Some(c) = index.and_then(|i| m.requests.get(i)) {
         c.inc();
     }
     m.request_seconds.observe(elapsed.as_secs_f64());
@@ -314,12 +345,12 @@ mod tests {
     }
 
     #[test]
-    fn requests_are_counted_by_decision_and_unknown_ones_as_errors() {
+    fn requests_are_counted_by_outcome() {
         init();
         let before = text();
-        request_done("challenge", Duration::from_millis(3), false);
-        request_done("pass", Duration::from_millis(3), true);
-        request_done("nonsense", Duration::from_millis(3), false);
+        request_done(Outcome::Challenge, Duration::from_millis(3), false);
+        request_done(Outcome::Pass, Duration::from_millis(3), true);
+        request_done(Outcome::Error, Duration::from_millis(3), false);
         let after = text();
         let delta = |series: &str| count(&after, series) - count(&before, series);
         assert_eq!(delta("mfa_gate_requests_total{decision=\"challenge\"}"), 1);

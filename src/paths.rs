@@ -10,7 +10,7 @@
 //! never one of our pages.
 
 use crate::config::BypassRule;
-use percent_encoding::percent_decode_str;
+use percent_encoding::{AsciiSet, CONTROLS, percent_decode_str, utf8_percent_encode};
 
 /// A request path as the app will act on it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -104,25 +104,48 @@ const MAX_RETURN_TO: usize = 2048;
 /// enrollment); every other page of ours is refused as a `return_to`.
 const RETURNABLE_PAGES: [&str; 2] = ["/settings", "/admin/security"];
 
-/// `raw` if it is a same-site relative path (and not one of our own pages
-/// but the settings pages), else `/`. Never yields a scheme, an authority (`//host`, `/\host`), a
-/// control character or a space, so it is safe in a `Location` header.
+/// Percent-encoded when a normalized path goes back into a URL.
+const PATH_ESCAPES: &AsciiSet = &CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'%')
+    .add(b'<')
+    .add(b'>')
+    .add(b'?')
+    .add(b'\\')
+    .add(b'^')
+    .add(b'`')
+    .add(b'{')
+    .add(b'|')
+    .add(b'}');
+
+/// A same-site relative URL built from `raw`'s *normalized* path (plus its
+/// query and fragment), else `/`. Our own pages are refused but the
+/// returnable ones (the settings pages). Since the path is normalized (no
+/// dot segments, no duplicate slashes, no backslash, no encoded slash), the
+/// result never starts with `//` or `/\`, and holds no control character
+/// or space: it is safe in a `Location` header whatever the app behind
+/// does with a `//host` path.
 pub fn safe_return_to(raw: &str, prefix: &str) -> String {
-    let ok = raw.len() <= MAX_RETURN_TO
-        && raw.starts_with('/')
-        && !raw.starts_with("//")
-        && raw.bytes().all(|b| (0x21..0x7f).contains(&b) && b != b'\\')
-        && {
-            let decoded = percent_decode_str(raw).decode_utf8_lossy();
-            !decoded.starts_with("//")
-                && !decoded.contains('\\')
-                && !decoded.chars().any(char::is_control)
-        }
-        && {
-            let path = raw.split(['?', '#']).next().unwrap_or("");
-            strip_prefix(&normalize(path), prefix).is_none_or(|r| RETURNABLE_PAGES.contains(&r))
-        };
-    if ok { raw.to_owned() } else { "/".to_owned() }
+    let printable = raw.bytes().all(|b| (0x21..0x7f).contains(&b) && b != b'\\');
+    if raw.len() > MAX_RETURN_TO || !printable || !raw.starts_with('/') || raw.starts_with("//") {
+        return "/".to_owned();
+    }
+    let split = raw.find(['?', '#']).unwrap_or(raw.len());
+    let (path, rest) = raw.split_at(split);
+    let normal = normalize(path);
+    let Some(clear) = normal.as_clear() else {
+        return "/".to_owned();
+    };
+    if strip_prefix(&normal, prefix).is_some_and(|r| !RETURNABLE_PAGES.contains(&r)) {
+        return "/".to_owned();
+    }
+    let out = format!("{}{rest}", utf8_percent_encode(clear, PATH_ESCAPES));
+    if out.starts_with("//") || out.starts_with("/\\") || !out.starts_with('/') {
+        return "/".to_owned();
+    }
+    out
 }
 
 /// Value of a query parameter, percent-decoded.
@@ -234,6 +257,18 @@ mod tests {
         ];
         for r in ok {
             assert_eq!(safe_return_to(r, "/_mfa"), r);
+        }
+        // Built from the normalized path: dot segments and duplicate
+        // slashes can never make a `//host` location.
+        for (raw, expected) in [
+            ("/.//evil.example", "/evil.example"),
+            ("/..//evil.example", "/evil.example"),
+            ("/%2e//evil.example", "/evil.example"),
+            ("/%2e%2e//evil.example/x?y=1", "/evil.example/x?y=1"),
+            ("/a/./b/../c#f", "/a/c#f"),
+            ("/%5fmfa/settings", "/_mfa/settings"),
+        ] {
+            assert_eq!(safe_return_to(raw, "/_mfa"), expected, "{raw:?}");
         }
         let bad = [
             "//evil.example",

@@ -32,6 +32,11 @@ impl AppSession {
     pub fn as_bytes(&self) -> &[u8] {
         &self.0
     }
+
+    /// The hash itself, to store with state that belongs to this session.
+    pub fn id(&self) -> [u8; 16] {
+        self.0
+    }
 }
 
 impl std::fmt::Debug for AppSession {

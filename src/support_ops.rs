@@ -153,7 +153,7 @@ pub fn reset(
         for (present, what) in [
             (r.enrollment.is_some(), "enrollment removed"),
             (r.backup_codes.is_some(), "backup codes removed"),
-            (r.pending.is_some(), "pending enrollment removed"),
+            (!r.pending.is_empty(), "pending enrollment removed"),
             (r.is_locked(), "lock lifted"),
             (r.failures > 0 && !r.is_locked(), "failures cleared"),
         ] {
@@ -167,6 +167,7 @@ pub fn reset(
         // The linked accounts stay: support can still find the person.
         Update::Put(PersonRecord {
             accounts: r.accounts.clone(),
+            staff_account: r.staff_account,
             ..PersonRecord::default()
         })
     })?;
@@ -264,7 +265,7 @@ fn describe(
         enrolled: record.is_enrolled(),
         enrolled_at: record.enrollment.as_ref().map(|e| rfc3339(e.enrolled_at)),
         enrolled_by: record.enrollment.as_ref().map(|e| e.enrolled_by.clone()),
-        enrollment_pending: record.pending.is_some(),
+        enrollment_pending: !record.pending.is_empty(),
         backup_codes_left: record.backup_codes.as_ref().map(|s| s.remaining()),
         backup_codes_total: record.backup_codes.as_ref().map(|s| s.used.len()),
         failures: record.failures,
@@ -315,10 +316,11 @@ mod tests {
                 enrolled_at: NOW - 3600,
                 enrolled_by: "bob@acme".into(),
             }),
-            pending: Some(PendingEnrollment {
+            pending: vec![PendingEnrollment {
+                session: [5; 16],
                 sealed_secret: vec![2; 40],
                 started_at: NOW - 60,
-            }),
+            }],
             backup_codes: Some(BackupCodeSet {
                 generation: 1,
                 salt: vec![3; 16],
@@ -330,6 +332,7 @@ mod tests {
             failures: 10,
             locked_at: Some(NOW - 10),
             accounts: vec!["bob@acme".into()],
+            staff_account: true,
         }
     }
 
@@ -386,6 +389,7 @@ mod tests {
             after,
             PersonRecord {
                 accounts: vec!["bob@acme".into()],
+                staff_account: true,
                 ..PersonRecord::default()
             }
         );

@@ -76,10 +76,22 @@ impl Forwarding {
         let trusted = client_ip.is_some_and(|ip| gate.config.trusted_proxies.contains(ip));
         let tls = session.digest().is_some_and(|d| d.ssl_digest.is_some());
         let req = session.req_header_mut();
+        let claims = gate.identity.claim_headers();
         if !trusted {
-            for name in gate.identity.claim_headers() {
+            for name in claims {
                 req.remove_header(name);
             }
+        }
+        // `X_Mfa_Status`, `X_Forwarded_For`, `X_Auth_User`… are the
+        // guarded headers themselves to a CGI-style app: never passed on.
+        let disguised: Vec<http::HeaderName> = req
+            .headers
+            .keys()
+            .filter(|n| crate::request::headers::is_disguised(n, claims))
+            .cloned()
+            .collect();
+        for name in &disguised {
+            req.remove_header(name);
         }
         let request_id =
             request_id::accept_or_make(req.headers.get(request_id::HEADER).map(|v| v.as_bytes()));

@@ -7,15 +7,12 @@ use super::enroll::{csrf_ok, store_failure};
 use super::verify::{Outcome, Proof, VerifyError, verify_and_apply};
 use super::views::{self, ChallengeView, Frame};
 use super::{PageRequest, PageResponse, SessionCtx, gateway_cookie};
-use crate::decision::Action;
+use crate::decision::Denial;
 use crate::gate::Gate;
 use crate::paths;
 use crate::session;
 
-pub fn show(gate: &Gate, req: &PageRequest, frame: &Frame<'_>) -> PageResponse {
-    let Some(sess) = &req.session else {
-        return super::failure(frame, 401);
-    };
+pub fn show(gate: &Gate, req: &PageRequest, frame: &Frame<'_>, sess: &SessionCtx) -> PageResponse {
     let prefix = &gate.config.prefix;
     let return_to = req.return_to(prefix);
     let record = match gate.store.person(&sess.identity.person_key()) {
@@ -23,7 +20,7 @@ pub fn show(gate: &Gate, req: &PageRequest, frame: &Frame<'_>) -> PageResponse {
         Err(e) => return store_failure(frame, &e),
     };
     if record.is_locked() {
-        return super::deny(gate, Action::Locked, &return_to, true, frame);
+        return super::deny(gate, Denial::Locked, &return_to, true, frame);
     }
     if !record.is_enrolled() {
         return PageResponse::redirect(&paths::with_return_to(
@@ -31,7 +28,7 @@ pub fn show(gate: &Gate, req: &PageRequest, frame: &Frame<'_>) -> PageResponse {
             &return_to,
         ));
     }
-    if super::session_is_verified(gate, sess, &record, req.now) {
+    if sess.verified {
         return PageResponse::redirect(&return_to);
     }
     let backup = req.query_param("method").as_deref() == Some("backup");
@@ -73,10 +70,12 @@ fn render(
     PageResponse::html(status, views::challenge(frame, &view))
 }
 
-pub async fn verify(gate: &Gate, req: &PageRequest, frame: &Frame<'_>) -> PageResponse {
-    let Some(sess) = &req.session else {
-        return super::failure(frame, 401);
-    };
+pub async fn verify(
+    gate: &Gate,
+    req: &PageRequest,
+    frame: &Frame<'_>,
+    sess: &SessionCtx,
+) -> PageResponse {
     if !csrf_ok(gate, req, sess) {
         return super::failure(frame, 403);
     }
@@ -96,7 +95,7 @@ pub async fn verify(gate: &Gate, req: &PageRequest, frame: &Frame<'_>) -> PageRe
         return to_enroll();
     }
     if record.is_locked() {
-        return super::deny(gate, Action::Locked, &return_to, true, frame);
+        return super::deny(gate, Denial::Locked, &return_to, true, frame);
     }
     let Some(proof) = Proof::from_form(&req.form) else {
         let msg = super::i18n::t(frame.locale, "error.wrong_code").to_owned();
@@ -130,7 +129,7 @@ pub async fn verify(gate: &Gate, req: &PageRequest, frame: &Frame<'_>) -> PageRe
             render(gate, req, frame, sess, proof.is_backup(), Some(msg), 422)
         }
         Ok(Outcome::LockedNow | Outcome::Locked) => {
-            super::deny(gate, Action::Locked, &return_to, true, frame)
+            super::deny(gate, Denial::Locked, &return_to, true, frame)
         }
         Ok(Outcome::NotEnrolled) => to_enroll(),
         Err(VerifyError::Store(e)) => store_failure(frame, &e),

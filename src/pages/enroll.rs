@@ -7,7 +7,7 @@ use super::views::{self, BackupCodesView, EnrollView, Frame};
 use super::{PageRequest, PageResponse, SessionCtx, gateway_cookie, message};
 use crate::audit;
 use crate::backup_codes;
-use crate::decision::is_required;
+use crate::decision::{Denial, is_required};
 use crate::domain::{AuditKind, Enrollment, PendingEnrollment, PersonRecord};
 use crate::gate::Gate;
 use crate::session;
@@ -22,10 +22,7 @@ const PENDING_TTL_SECS: i64 = 30 * 60;
 /// How long the download button of new backup codes works.
 const DOWNLOAD_TTL_SECS: i64 = 30 * 60;
 
-pub fn show(gate: &Gate, req: &PageRequest, frame: &Frame<'_>) -> PageResponse {
-    let Some(sess) = &req.session else {
-        return super::failure(frame, 401);
-    };
+pub fn show(gate: &Gate, req: &PageRequest, frame: &Frame<'_>, sess: &SessionCtx) -> PageResponse {
     render_form(gate, req, frame, sess, None, 200)
 }
 
@@ -47,24 +44,24 @@ fn render_form(
     let sealed = gate
         .keys
         .seal(key.as_str().as_bytes(), fresh.as_bytes(), &mut rng);
+    let session = sess.app.id();
     let result = gate.store.update_person(&key, &mut |current| {
         let rec = current.cloned().unwrap_or_default();
         if rec.is_enrolled() || rec.is_locked() {
             return Update::Keep;
         }
-        // Reloading the page must not invalidate a QR code already scanned.
-        if rec
-            .pending
-            .as_ref()
-            .is_some_and(|p| now - p.started_at < PENDING_TTL_SECS)
-        {
+        // Reloading the page must not invalidate a QR code already scanned;
+        // another session (of this or a linked account) gets its own.
+        if rec.pending_for(&session, now, PENDING_TTL_SECS).is_some() {
             return Update::Keep;
         }
         let mut rec = rec;
-        rec.pending = Some(PendingEnrollment {
+        let pending = PendingEnrollment {
+            session,
             sealed_secret: sealed.clone(),
             started_at: now,
-        });
+        };
+        rec.start_pending(pending, PENDING_TTL_SECS);
         Update::Put(rec)
     });
     let record = match result {
@@ -72,13 +69,7 @@ fn render_form(
         Err(e) => return store_failure(frame, &e),
     };
     if record.is_locked() {
-        return super::deny(
-            gate,
-            crate::decision::Action::Locked,
-            &return_to,
-            true,
-            frame,
-        );
+        return super::deny(gate, Denial::Locked, &return_to, true, frame);
     }
     if record.is_enrolled() {
         return message(
@@ -90,10 +81,8 @@ fn render_form(
         );
     }
     let Some(secret) = record
-        .pending
-        .as_ref()
-        .and_then(|p| gate.keys.open(key.as_str().as_bytes(), &p.sealed_secret))
-        .and_then(|bytes| TotpSecret::from_bytes(&bytes))
+        .pending_for(&session, now, PENDING_TTL_SECS)
+        .and_then(|p| open_secret(gate, &key, &p.sealed_secret))
     else {
         tracing::error!("pending enrollment secret cannot be opened (key changed?)");
         return super::failure(frame, 503);
@@ -118,10 +107,12 @@ fn render_form(
     PageResponse::html(status, views::enroll(frame, &view))
 }
 
-pub async fn confirm(gate: &Gate, req: &PageRequest, frame: &Frame<'_>) -> PageResponse {
-    let Some(sess) = &req.session else {
-        return super::failure(frame, 401);
-    };
+pub async fn confirm(
+    gate: &Gate,
+    req: &PageRequest,
+    frame: &Frame<'_>,
+    sess: &SessionCtx,
+) -> PageResponse {
     if !csrf_ok(gate, req, sess) {
         return super::failure(frame, 403);
     }
@@ -141,18 +132,15 @@ pub async fn confirm(gate: &Gate, req: &PageRequest, frame: &Frame<'_>) -> PageR
             Some(&req.return_to(&gate.config.prefix)),
         );
     }
-    let pending = match &record.pending {
-        Some(p) if now - p.started_at < PENDING_TTL_SECS => p.clone(),
-        _ => {
-            let msg = super::i18n::t(l, "error.expired_setup").to_owned();
-            return render_form(gate, req, frame, sess, Some(msg), 422);
-        }
-    };
-    let Some(secret) = gate
-        .keys
-        .open(key.as_str().as_bytes(), &pending.sealed_secret)
-        .and_then(|b| TotpSecret::from_bytes(&b))
+    // Only the secret this very session was shown can be confirmed here.
+    let Some(pending) = record
+        .pending_for(&sess.app.id(), now, PENDING_TTL_SECS)
+        .cloned()
     else {
+        let msg = super::i18n::t(l, "error.expired_setup").to_owned();
+        return render_form(gate, req, frame, sess, Some(msg), 422);
+    };
+    let Some(secret) = open_secret(gate, &key, &pending.sealed_secret) else {
         return super::failure(frame, 503);
     };
     let code = req.form.get("code").unwrap_or("");
@@ -182,23 +170,22 @@ pub async fn confirm(gate: &Gate, req: &PageRequest, frame: &Frame<'_>) -> PageR
     let result = gate.store.update_person(&key, &mut |current| {
         won = false;
         let rec = current.cloned().unwrap_or_default();
-        if rec.is_enrolled() || rec.pending.as_ref() != Some(&pending) {
+        if rec.is_enrolled() || !rec.pending.contains(&pending) || rec.is_locked() {
             return Update::Keep;
         }
         won = true;
-        Update::Put(PersonRecord {
+        let mut next = PersonRecord {
             enrollment: Some(enrollment.clone()),
-            pending: None,
+            // Every other session's started enrollment dies with this one.
+            pending: Vec::new(),
             backup_codes: Some(new_codes.set.clone()),
             last_step: Some(step),
             failures: 0,
             locked_at: None,
-            accounts: {
-                let mut r = rec.clone();
-                r.note_account(&sess.identity.account);
-                r.accounts
-            },
-        })
+            ..rec
+        };
+        next.note_account(&sess.identity);
+        Update::Put(next)
     });
     if let Err(e) = result {
         return store_failure(frame, &e);
@@ -280,10 +267,12 @@ fn download_aad(sess: &SessionCtx) -> Vec<u8> {
 /// `POST /backup-codes.txt`: the codes just shown, as a text file. The form
 /// carries them sealed to this app session for a short time, so the server
 /// keeps no plaintext codes anywhere.
-pub fn download(gate: &Gate, req: &PageRequest, frame: &Frame<'_>) -> PageResponse {
-    let Some(sess) = &req.session else {
-        return super::failure(frame, 401);
-    };
+pub fn download(
+    gate: &Gate,
+    req: &PageRequest,
+    frame: &Frame<'_>,
+    sess: &SessionCtx,
+) -> PageResponse {
     if !csrf_ok(gate, req, sess) {
         return super::failure(frame, 403);
     }
@@ -332,4 +321,16 @@ pub(super) fn csrf_ok(gate: &Gate, req: &PageRequest, sess: &SessionCtx) -> bool
 pub(super) fn store_failure(frame: &Frame, e: &crate::store::StoreError) -> PageResponse {
     tracing::error!(error = %e, "store failure");
     super::failure(frame, 503)
+}
+
+/// Open a sealed TOTP secret of the person `key` (`None` if the encryption
+/// key changed or the bytes are damaged).
+pub(super) fn open_secret(
+    gate: &Gate,
+    key: &crate::domain::PersonKey,
+    sealed: &[u8],
+) -> Option<TotpSecret> {
+    gate.keys
+        .open(key.as_str().as_bytes(), sealed)
+        .and_then(|b| TotpSecret::from_bytes(&b))
 }

@@ -1,9 +1,10 @@
 //! mfa-gate's own pages under the route prefix (`/_mfa` by default), one
 //! handler per route, plus the answers the proxy gives when a request may
 //! not reach the app yet. Handlers take a `PageRequest` (already parsed by
-//! the proxy: identity, app-session binding, form) and return a
+//! the proxy: route, identity, app-session binding, form) and return a
 //! `PageResponse`; they know nothing of pingora, so they are tested without
-//! a proxy. `now` comes in with the request.
+//! a proxy. `now` comes in with the request. Which session may reach which
+//! route is decided once, in `route::admit`, before any handler runs.
 
 mod assets;
 mod challenge;
@@ -11,38 +12,22 @@ mod enroll;
 pub mod form;
 pub mod i18n;
 mod policy;
+pub mod route;
 mod settings;
 mod verify;
 pub mod views;
 
 use crate::config::Locale;
-use crate::decision::Action;
-use crate::domain::{Identity, PersonRecord};
+use crate::decision::Denial;
+use crate::domain::Identity;
 use crate::gate::Gate;
 use crate::paths;
-use crate::session::{self, AppSession};
+pub use crate::request::Method;
+use crate::session::AppSession;
 pub use form::{Form, FormError};
+pub use route::{Access, Admission, Route, Standing};
 use std::sync::Arc;
 use views::Frame;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Method {
-    Get,
-    Head,
-    Post,
-    Other,
-}
-
-impl Method {
-    pub fn parse(m: &str) -> Method {
-        match m {
-            "GET" => Method::Get,
-            "HEAD" => Method::Head,
-            "POST" => Method::Post,
-            _ => Method::Other,
-        }
-    }
-}
 
 /// A logged-in app session, as far as the pages need it.
 #[derive(Clone, Debug)]
@@ -51,22 +36,41 @@ pub struct SessionCtx {
     pub app: AppSession,
     /// Value of mfa-gate's own cookie, if the browser sent one.
     pub gateway_cookie: Option<String>,
+    /// The gateway cookie proves the second step in this app session.
+    pub verified: bool,
 }
 
 #[derive(Debug)]
 pub struct PageRequest {
     pub method: Method,
-    /// The route below the prefix, e.g. `/enroll`.
-    pub route: String,
+    pub route: Route,
     pub query: Option<String>,
     pub locale: Locale,
-    /// `None` for anonymous requests.
+    /// `None` for anonymous requests and open routes.
     pub session: Option<SessionCtx>,
     pub form: Form,
+    /// A browser page load or form post (a denial redirects or shows a
+    /// page) rather than a script's call (a denial answers JSON).
+    pub navigation: bool,
     pub now: i64,
 }
 
 impl PageRequest {
+    /// A request with no session and no form (for pages shown in place of
+    /// another: errors, refusals).
+    pub fn bare(locale: Locale, now: i64) -> PageRequest {
+        PageRequest {
+            method: Method::Get,
+            route: Route::NotFound,
+            query: None,
+            locale,
+            session: None,
+            form: Form::default(),
+            navigation: true,
+            now,
+        }
+    }
+
     fn query_param(&self, name: &str) -> Option<String> {
         paths::query_param(self.query.as_deref(), name)
     }
@@ -119,32 +123,60 @@ impl PageResponse {
     }
 }
 
-/// Answer a request for one of our pages.
-pub async fn handle(gate: &Gate, req: PageRequest) -> PageResponse {
+/// Answer a request for one of our pages, whose session stands as
+/// `standing`: the access rule first, then the route's handler.
+pub async fn handle(gate: &Gate, req: PageRequest, standing: Standing) -> PageResponse {
     let frame = frame(gate, &req);
-    let response = match (req.route.as_str(), req.method) {
-        ("/healthz", Method::Get | Method::Head) => health(gate),
-        (r, Method::Get | Method::Head) if r.starts_with("/assets/") => assets::serve(r),
-        ("/enroll" | "/challenge" | "/backup-codes.txt" | "/settings" | "/admin/security", _)
-            if req.session.is_none() =>
-        {
-            message(&frame, 401, "anon.title", &["anon.body"], Some("/"))
+    let response = match admit(&req, standing) {
+        Admission::Serve => dispatch(gate, &req, &frame).await,
+        Admission::LogInFirst => message(&frame, 401, "anon.title", &["anon.body"], Some("/")),
+        Admission::Deny(denial) => {
+            let here = match req.route.is_returnable() {
+                true => format!("{}{}", gate.config.prefix, req.route.path()),
+                false => "/".to_owned(),
+            };
+            deny(gate, denial, &here, req.navigation, &frame)
         }
-        ("/enroll", Method::Get | Method::Head) => enroll::show(gate, &req, &frame),
-        ("/enroll", Method::Post) => enroll::confirm(gate, &req, &frame).await,
-        ("/backup-codes.txt", Method::Post) => enroll::download(gate, &req, &frame),
-        ("/challenge", Method::Get | Method::Head) => challenge::show(gate, &req, &frame),
-        ("/challenge", Method::Post) => challenge::verify(gate, &req, &frame).await,
-        ("/settings", Method::Get | Method::Head) => settings::show(gate, &req, &frame),
-        ("/settings", Method::Post) => settings::change(gate, &req, &frame).await,
-        ("/admin/security", Method::Get | Method::Head) => policy::show(gate, &req, &frame),
-        ("/admin/security", Method::Post) => policy::save(gate, &req, &frame),
-        _ => message(&frame, 404, "not_found.title", &["not_found.body"], None),
     };
     match req.query_param("lang").and_then(|l| Locale::parse(&l)) {
         Some(l) => response.with_header("Set-Cookie", lang_cookie(gate, l)),
         None => response,
     }
+}
+
+/// The access rule, for a route answered with this method (an unknown
+/// route or method is an open 404).
+fn admit(req: &PageRequest, standing: Standing) -> Admission {
+    if !req.route.allows(req.method) {
+        return Admission::Serve;
+    }
+    route::admit(req.route.access(), standing)
+}
+
+async fn dispatch(gate: &Gate, req: &PageRequest, frame: &Frame<'_>) -> PageResponse {
+    let post = req.method == Method::Post;
+    let sess = req.session.as_ref();
+    match (&req.route, sess) {
+        _ if !req.route.allows(req.method) => not_found(frame),
+        (Route::Health, _) => health(gate),
+        (Route::Asset(path), _) => assets::serve(path),
+        (Route::NotFound, _) => not_found(frame),
+        // `admit` let only logged-in sessions through to these.
+        (_, None) => failure(frame, 401),
+        (Route::Enroll, Some(s)) if post => enroll::confirm(gate, req, frame, s).await,
+        (Route::Enroll, Some(s)) => enroll::show(gate, req, frame, s),
+        (Route::BackupCodesDownload, Some(s)) => enroll::download(gate, req, frame, s),
+        (Route::Challenge, Some(s)) if post => challenge::verify(gate, req, frame, s).await,
+        (Route::Challenge, Some(s)) => challenge::show(gate, req, frame, s),
+        (Route::Settings, Some(s)) if post => settings::change(gate, req, frame, s).await,
+        (Route::Settings, Some(s)) => settings::show(gate, req, frame, s),
+        (Route::Policy, Some(s)) if post => policy::save(gate, req, frame, s),
+        (Route::Policy, Some(s)) => policy::show(gate, req, frame, s),
+    }
+}
+
+fn not_found(frame: &Frame) -> PageResponse {
+    message(frame, 404, "not_found.title", &["not_found.body"], None)
 }
 
 fn lang_cookie(gate: &Gate, l: Locale) -> String {
@@ -191,7 +223,7 @@ pub fn frame<'a>(gate: &'a Gate, req: &PageRequest) -> Frame<'a> {
         app_name: &gate.config.ui.app_name,
         logo: gate.config.ui.logo.as_deref(),
         prefix: &gate.config.prefix,
-        switch_href: format!("{}{}?{}", gate.config.prefix, req.route, q.finish()),
+        switch_href: format!("{}{}?{}", gate.config.prefix, req.route.path(), q.finish()),
     }
 }
 
@@ -227,70 +259,24 @@ fn gateway_cookie(gate: &Gate, value: &str) -> String {
     )
 }
 
-/// Whether the app session whose cookie value is `app_value` has passed the
-/// challenge for the person's current enrollment (`enrollment_id`), as the
-/// presented gateway cookie says. Costs two MACs; no I/O.
-pub fn is_verified(
-    gate: &Gate,
-    identity: &Identity,
-    app_value: &str,
-    gateway_cookie: Option<&str>,
-    enrollment_id: Option<u64>,
-    now: i64,
-) -> bool {
-    let (Some(enrollment_id), Some(cookie)) = (enrollment_id, gateway_cookie) else {
-        return false;
-    };
-    let max_age = gate.config.cookie.max_age.as_secs() as i64;
-    if let Some(v) = gate.verified.vouch(app_value, identity, cookie) {
-        return v.enrollment_id == enrollment_id && session::is_fresh(v.verified_at, now, max_age);
-    }
-    let app = AppSession::bind(&gate.keys, app_value);
-    let Some(v) = session::decode_cookie(&gate.keys, cookie, app, &identity.person_key()) else {
-        return false;
-    };
-    // Remember what the MAC proved (the cookie belongs to this session and
-    // person); the enrollment and the age are checked on every request.
-    gate.verified
-        .remember(app_value, identity, cookie, v.enrollment_id, v.verified_at);
-    v.enrollment_id == enrollment_id && session::is_fresh(v.verified_at, now, max_age)
-}
-
-/// `is_verified` for one of our pages, which already has the session bound.
-fn session_is_verified(gate: &Gate, sess: &SessionCtx, record: &PersonRecord, now: i64) -> bool {
-    let (Some(enrollment), Some(cookie)) = (&record.enrollment, &sess.gateway_cookie) else {
-        return false;
-    };
-    session::cookie_is_valid(
-        &gate.keys,
-        cookie,
-        sess.app,
-        &sess.identity.person_key(),
-        enrollment.id,
-        now,
-        gate.config.cookie.max_age.as_secs() as i64,
-    )
-}
-
 /// The answer to an app request that may not pass yet. Navigations get a
 /// 303 to our page with a sanitized `return_to`; anything else (XHR, API,
 /// POST) gets a JSON 401 (423 when locked) naming where to go.
 pub fn deny(
     gate: &Gate,
-    action: Action,
+    denial: Denial,
     request_target: &str,
     is_navigation: bool,
     frame: &Frame,
 ) -> PageResponse {
     let prefix = &gate.config.prefix;
     let return_to = paths::safe_return_to(request_target, prefix);
-    let (error, page) = match action {
-        Action::Enroll => ("enrollment_required", "/enroll"),
-        Action::Challenge => ("mfa_required", "/challenge"),
-        Action::Locked => ("locked", ""),
-        Action::Pass => ("", ""),
+    let (error, page) = match denial {
+        Denial::Enroll => ("enrollment_required", "/enroll"),
+        Denial::Challenge => ("mfa_required", "/challenge"),
+        Denial::Locked => ("locked", ""),
     };
-    if action == Action::Locked {
+    if denial == Denial::Locked {
         return if is_navigation {
             message(
                 frame,

@@ -14,26 +14,16 @@ use crate::domain::{AuditEvent, AuditKind, Enforcement};
 use crate::gate::Gate;
 use crate::session;
 
-/// The session, if it may manage its company's policy; else the 403 page.
-fn manager<'a>(req: &'a PageRequest, frame: &Frame<'_>) -> Result<&'a SessionCtx, PageResponse> {
-    match &req.session {
-        None => Err(super::failure(frame, 401)),
-        Some(s) if s.identity.may_manage_policy() => Ok(s),
-        Some(_) => Err(message(
-            frame,
-            403,
-            "forbidden.title",
-            &["forbidden.body"],
-            None,
-        )),
-    }
+/// The 403 page for sessions that may not manage their company's policy.
+fn forbidden(frame: &Frame<'_>) -> PageResponse {
+    message(frame, 403, "forbidden.title", &["forbidden.body"], None)
 }
 
-pub fn show(gate: &Gate, req: &PageRequest, frame: &Frame<'_>) -> PageResponse {
-    match manager(req, frame) {
-        Ok(sess) => render(gate, req, frame, sess, None, 200),
-        Err(r) => r,
+pub fn show(gate: &Gate, req: &PageRequest, frame: &Frame<'_>, sess: &SessionCtx) -> PageResponse {
+    if !sess.identity.may_manage_policy() {
+        return forbidden(frame);
     }
+    render(gate, req, frame, sess, None, 200)
 }
 
 fn render(
@@ -60,11 +50,10 @@ fn render(
     PageResponse::html(status, views::policy(frame, &view))
 }
 
-pub fn save(gate: &Gate, req: &PageRequest, frame: &Frame<'_>) -> PageResponse {
-    let sess = match manager(req, frame) {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+pub fn save(gate: &Gate, req: &PageRequest, frame: &Frame<'_>, sess: &SessionCtx) -> PageResponse {
+    if !sess.identity.may_manage_policy() {
+        return forbidden(frame);
+    }
     if !csrf_ok(gate, req, sess) {
         return super::failure(frame, 403);
     }

@@ -10,16 +10,13 @@ use super::verify::{Outcome, Proof, VerifyError, verify_and_apply};
 use super::views::{self, Frame, SettingsView};
 use super::{PageRequest, PageResponse, SessionCtx};
 use crate::audit;
-use crate::decision::{Action, is_required};
+use crate::decision::{Denial, is_required};
 use crate::domain::{AuditKind, PersonRecord};
 use crate::gate::Gate;
 use crate::session;
 use crate::store::Update;
 
-pub fn show(gate: &Gate, req: &PageRequest, frame: &Frame<'_>) -> PageResponse {
-    let Some(sess) = &req.session else {
-        return super::failure(frame, 401);
-    };
+pub fn show(gate: &Gate, req: &PageRequest, frame: &Frame<'_>, sess: &SessionCtx) -> PageResponse {
     let record = match note_account(gate, sess) {
         Ok(r) => r,
         Err(e) => return store_failure(frame, &e),
@@ -48,9 +45,9 @@ fn note_account(gate: &Gate, sess: &SessionCtx) -> Result<PersonRecord, crate::s
     let record = gate
         .store
         .update_person(&key, &mut |current| match current {
-            Some(rec) if !rec.accounts.iter().any(|a| a == account) => {
+            Some(rec) if !rec.knows_account(&sess.identity) => {
                 let mut next = rec.clone();
-                next.note_account(account);
+                next.note_account(&sess.identity);
                 Update::Put(next)
             }
             _ => Update::Keep,
@@ -79,7 +76,7 @@ fn render(
     status: u16,
 ) -> PageResponse {
     if record.is_locked() {
-        return super::deny(gate, Action::Locked, "/", true, frame);
+        return super::deny(gate, Denial::Locked, "/", true, frame);
     }
     let required = match gate.enforcement(&sess.identity.company) {
         Ok(policy) => is_required(sess.identity.class, policy),
@@ -124,10 +121,12 @@ pub fn format_time(unix: i64) -> String {
         .unwrap_or_default()
 }
 
-pub async fn change(gate: &Gate, req: &PageRequest, frame: &Frame<'_>) -> PageResponse {
-    let Some(sess) = &req.session else {
-        return super::failure(frame, 401);
-    };
+pub async fn change(
+    gate: &Gate,
+    req: &PageRequest,
+    frame: &Frame<'_>,
+    sess: &SessionCtx,
+) -> PageResponse {
     if !csrf_ok(gate, req, sess) {
         return super::failure(frame, 403);
     }
@@ -138,7 +137,7 @@ pub async fn change(gate: &Gate, req: &PageRequest, frame: &Frame<'_>) -> PageRe
         Err(e) => return store_failure(frame, &e),
     };
     if record.is_locked() {
-        return super::deny(gate, Action::Locked, "/", true, frame);
+        return super::deny(gate, Denial::Locked, "/", true, frame);
     }
     if !record.is_enrolled() {
         return PageResponse::redirect(&settings_url);
@@ -176,7 +175,7 @@ pub async fn change(gate: &Gate, req: &PageRequest, frame: &Frame<'_>) -> PageRe
             }
             let mut off = |rec: &mut PersonRecord| {
                 rec.enrollment = None;
-                rec.pending = None;
+                rec.pending.clear();
                 rec.backup_codes = None;
             };
             match verify_and_apply(gate, sess, &record, &proof, now, "disable", &mut off).await {
@@ -258,7 +257,7 @@ fn after_failure(
             render(gate, req, frame, sess, &record, None, errors, 422)
         }
         Ok(Outcome::LockedNow | Outcome::Locked) => {
-            super::deny(gate, Action::Locked, "/", true, frame)
+            super::deny(gate, Denial::Locked, "/", true, frame)
         }
         Ok(Outcome::NotEnrolled | Outcome::Passed) => {
             PageResponse::redirect(&format!("{}/settings", gate.config.prefix))

@@ -104,7 +104,7 @@ pub async fn verify_and_apply(
             Some(change) => {
                 change.apply(&mut next);
                 next.failures = 0;
-                next.note_account(&sess.identity.account);
+                next.note_account(&sess.identity);
                 then(&mut next);
                 outcome = Outcome::Passed;
             }

@@ -1,6 +1,6 @@
 //! The on-disk formats of the store, and their conversion to and from the
 //! domain types. Every stored value is a serde_json object tagged with its
-//! format version (`{"v":"1",...}`), decoded into a `…V1` mirror struct and
+//! format version (`{"v":"2",...}`), decoded into a `…V1` mirror struct and
 //! only then converted into `crate::domain`: the domain types can change
 //! freely, and a change of the disk format is a new variant here (`V2`) plus
 //! an upgrade in `into_domain`, never an edit of a `V1` struct. Bytes
@@ -20,12 +20,13 @@ use crate::domain::{
 // Encoding and decoding: the only functions `sled_store.rs` calls.
 
 pub fn encode_person(record: &PersonRecord) -> Result<Vec<u8>, StoreError> {
-    encode("person", &StoredPerson::V1(PersonV1::from(record)))
+    encode("person", &StoredPerson::V2(PersonV2::from(record)))
 }
 
 pub fn decode_person(bytes: &[u8]) -> Result<PersonRecord, StoreError> {
     match decode::<StoredPerson>("person", bytes)? {
         StoredPerson::V1(v1) => Ok(v1.into()),
+        StoredPerson::V2(v2) => Ok(v2.into()),
     }
 }
 
@@ -90,6 +91,8 @@ fn decode<'a, T: Deserialize<'a>>(what: &'static str, bytes: &'a [u8]) -> Result
 enum StoredPerson {
     #[serde(rename = "1")]
     V1(PersonV1),
+    #[serde(rename = "2")]
+    V2(PersonV2),
 }
 
 // `deny_unknown_fields`: a field this version does not know means a newer
@@ -138,19 +141,49 @@ struct BackupCodeSetV1 {
     created_at: i64,
 }
 
-impl From<&PersonRecord> for PersonV1 {
+/// V2 (pending enrollments bound to an app session, one per session;
+/// whether a staff account is linked). V1 records are upgraded on read.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PersonV2 {
+    enrollment: Option<EnrollmentV1>,
+    pending: Vec<PendingEnrollmentV2>,
+    backup_codes: Option<BackupCodeSetV1>,
+    last_step: Option<u64>,
+    failures: u32,
+    locked_at: Option<i64>,
+    accounts: Vec<String>,
+    staff_account: bool,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PendingEnrollmentV2 {
+    #[serde(with = "b64")]
+    session: Vec<u8>,
+    #[serde(with = "b64")]
+    sealed_secret: Vec<u8>,
+    started_at: i64,
+}
+
+impl From<&PersonRecord> for PersonV2 {
     fn from(r: &PersonRecord) -> Self {
-        PersonV1 {
+        PersonV2 {
             enrollment: r.enrollment.as_ref().map(|e| EnrollmentV1 {
                 id: e.id,
                 sealed_secret: e.sealed_secret.clone(),
                 enrolled_at: e.enrolled_at,
                 enrolled_by: e.enrolled_by.clone(),
             }),
-            pending: r.pending.as_ref().map(|p| PendingEnrollmentV1 {
-                sealed_secret: p.sealed_secret.clone(),
-                started_at: p.started_at,
-            }),
+            pending: r
+                .pending
+                .iter()
+                .map(|p| PendingEnrollmentV2 {
+                    session: p.session.to_vec(),
+                    sealed_secret: p.sealed_secret.clone(),
+                    started_at: p.started_at,
+                })
+                .collect(),
             backup_codes: r.backup_codes.as_ref().map(|b| BackupCodeSetV1 {
                 generation: b.generation,
                 salt: b.salt.clone(),
@@ -162,6 +195,37 @@ impl From<&PersonRecord> for PersonV1 {
             failures: r.failures,
             locked_at: r.locked_at,
             accounts: r.accounts.clone(),
+            staff_account: r.staff_account,
+        }
+    }
+}
+
+impl From<PersonV2> for PersonRecord {
+    fn from(v: PersonV2) -> Self {
+        let v1 = PersonV1 {
+            enrollment: v.enrollment,
+            pending: None,
+            backup_codes: v.backup_codes,
+            last_step: v.last_step,
+            failures: v.failures,
+            locked_at: v.locked_at,
+            accounts: v.accounts,
+        };
+        PersonRecord {
+            // A session hash of another length cannot come from us: drop it.
+            pending: v
+                .pending
+                .into_iter()
+                .filter_map(|p| {
+                    Some(PendingEnrollment {
+                        session: p.session.try_into().ok()?,
+                        sealed_secret: p.sealed_secret,
+                        started_at: p.started_at,
+                    })
+                })
+                .collect(),
+            staff_account: v.staff_account,
+            ..PersonRecord::from(v1)
         }
     }
 }
@@ -175,10 +239,9 @@ impl From<PersonV1> for PersonRecord {
                 enrolled_at: e.enrolled_at,
                 enrolled_by: e.enrolled_by,
             }),
-            pending: v.pending.map(|p| PendingEnrollment {
-                sealed_secret: p.sealed_secret,
-                started_at: p.started_at,
-            }),
+            // A V1 pending enrollment belongs to no session: it could be
+            // confirmed from any, so it is dropped (the user starts again).
+            pending: Vec::new(),
             backup_codes: v.backup_codes.map(|b| BackupCodeSet {
                 generation: b.generation,
                 salt: b.salt,
@@ -189,6 +252,9 @@ impl From<PersonV1> for PersonRecord {
             last_step: v.last_step,
             failures: v.failures,
             locked_at: v.locked_at,
+            // V1 did not record classes: assume a staff account among any
+            // linked ones, so a required policy keeps holding.
+            staff_account: !v.accounts.is_empty(),
             accounts: v.accounts,
         }
     }
@@ -403,10 +469,11 @@ mod tests {
                 enrolled_at: 1_700_000_000,
                 enrolled_by: "bob".into(),
             }),
-            pending: Some(PendingEnrollment {
+            pending: vec![PendingEnrollment {
+                session: [3; 16],
                 sealed_secret: vec![4, 5],
                 started_at: 1_700_000_100,
-            }),
+            }],
             backup_codes: Some(BackupCodeSet {
                 generation: 2,
                 salt: vec![9; 4],
@@ -418,6 +485,7 @@ mod tests {
             failures: 3,
             locked_at: None,
             accounts: vec!["bob".into(), "bob-admin".into()],
+            staff_account: true,
         }
     }
 
@@ -428,11 +496,24 @@ mod tests {
         assert_eq!(decode_person(&bytes).unwrap(), record);
     }
 
-    /// The V1 format is a promise to every store already on disk: if this
-    /// test has to change, add a V2 instead.
+    /// The V1 format is a promise to every store already on disk: it is
+    /// still read, and upgraded (its pending enrollment, bound to no
+    /// session, is dropped; its accounts count as staff).
     #[test]
-    fn person_v1_format_is_pinned() {
+    fn person_v1_format_is_read_and_upgraded() {
         let json = r#"{"v":"1","enrollment":{"id":7,"sealed_secret":"AQID","enrolled_at":1700000000,"enrolled_by":"bob"},"pending":{"sealed_secret":"BAU=","started_at":1700000100},"backup_codes":{"generation":2,"salt":"CQkJCQ==","hashes":["qqqq","u7u7"],"used":[false,true],"created_at":1700000200},"last_step":56666666,"failures":3,"locked_at":null,"accounts":["bob","bob-admin"]}"#;
+        let upgraded = PersonRecord {
+            pending: Vec::new(),
+            ..full_person()
+        };
+        assert_eq!(decode_person(json.as_bytes()).unwrap(), upgraded);
+    }
+
+    /// The V2 format is the promise now: if this test has to change, add a
+    /// V3 instead.
+    #[test]
+    fn person_v2_format_is_pinned() {
+        let json = r#"{"v":"2","enrollment":{"id":7,"sealed_secret":"AQID","enrolled_at":1700000000,"enrolled_by":"bob"},"pending":[{"session":"AwMDAwMDAwMDAwMDAwMDAw==","sealed_secret":"BAU=","started_at":1700000100}],"backup_codes":{"generation":2,"salt":"CQkJCQ==","hashes":["qqqq","u7u7"],"used":[false,true],"created_at":1700000200},"last_step":56666666,"failures":3,"locked_at":null,"accounts":["bob","bob-admin"],"staff_account":true}"#;
         assert_eq!(decode_person(json.as_bytes()).unwrap(), full_person());
         assert_eq!(
             String::from_utf8(encode_person(&full_person()).unwrap()).unwrap(),

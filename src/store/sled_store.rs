@@ -314,10 +314,11 @@ mod tests {
                 enrolled_at: 1_700_000_000,
                 enrolled_by: "bob".into(),
             }),
-            pending: Some(PendingEnrollment {
+            pending: vec![PendingEnrollment {
+                session: [5; 16],
                 sealed_secret: vec![8; 60],
                 started_at: 1_700_000_050,
-            }),
+            }],
             backup_codes: Some(BackupCodeSet {
                 generation: 3,
                 salt: vec![1; 16],
@@ -329,6 +330,7 @@ mod tests {
             failures: 2,
             locked_at: Some(1_700_000_200),
             accounts: vec!["bob".into(), "bob-admin".into()],
+            staff_account: true,
         }
     }
 

@@ -395,11 +395,16 @@ struct Session {
 
 impl Session {
     async fn csrf(&mut self) -> Option<String> {
-        if self.csrf.is_none() {
-            let page = self.b.try_get("/_mfa/settings").await?;
-            self.csrf = Some(page.input_value("csrf").expect("settings page has a form"));
+        // Any of our forms carries the session's token; which page shows a
+        // form depends on the person's state (challenge when enrolled and
+        // unverified, enrollment when not enrolled, settings when verified).
+        for page in ["/_mfa/challenge", "/_mfa/enroll", "/_mfa/settings"] {
+            if self.csrf.is_some() {
+                break;
+            }
+            self.csrf = self.b.try_get(page).await?.input_value("csrf");
         }
-        self.csrf.clone()
+        Some(self.csrf.clone().expect("one of our pages has a form"))
     }
 }
 

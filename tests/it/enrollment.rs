@@ -176,15 +176,16 @@ async fn backup_codes_download_as_text() {
     );
     let lines: Vec<&str> = file.body.lines().skip(1).collect();
     assert_eq!(lines, shown.iter().map(String::as_str).collect::<Vec<_>>());
-    // The sealed list is bound to this app session.
+    // The sealed list is bound to this app session: another session of
+    // the same account must pass the second step before it can post here,
+    // and then this session's CSRF token and codes are refused.
     let mut other = gw.browser();
     other.login("taro@globex.example").await;
-    let r = other
-        .post_form(
-            "/_mfa/backup-codes.txt",
-            &[("csrf", &csrf), ("codes", &token)],
-        )
-        .await;
+    let fields = [("csrf", csrf.as_str()), ("codes", token.as_str())];
+    let r = other.post_form("/_mfa/backup-codes.txt", &fields).await;
+    assert_eq!(r.location(), Some("/_mfa/challenge"), "{}", r.body);
+    other.pass_challenge(&secret).await;
+    let r = other.post_form("/_mfa/backup-codes.txt", &fields).await;
     assert_eq!(r.status, 403, "another session's CSRF token is refused");
 }
 

@@ -462,3 +462,27 @@ impl Gateway {
         self.child.as_ref().map(Child::id)
     }
 }
+
+impl Browser {
+    /// Pass the challenge with the authenticator `secret` (codes computed
+    /// by `totp_ref`, independent of the code under test). Tries the
+    /// current step, then the next (the current one may already have
+    /// been accepted for this person); asserts success.
+    pub async fn pass_challenge(&mut self, secret: &[u8]) {
+        let now = crate::totp_ref::now_step();
+        for step in [now, now + 1] {
+            let page = self.get("/_mfa/challenge").await;
+            assert_eq!(page.status, 200, "challenge page: {}", page.body);
+            let csrf = page.input_value("csrf").expect("csrf field");
+            let code = crate::totp_ref::code(secret, step, 6);
+            let r = self
+                .post_form("/_mfa/challenge", &[("csrf", &csrf), ("code", &code)])
+                .await;
+            if r.status == 303 {
+                return;
+            }
+            assert_eq!(r.status, 422, "challenge answer: {}", r.body);
+        }
+        panic!("no code near now passed the challenge");
+    }
+}

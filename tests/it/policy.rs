@@ -11,9 +11,10 @@ async fn logged_in(gw: &Gateway, who: &str) -> Browser {
     b
 }
 
-/// Set acme's policy as hanako.admin, asserting the confirmation.
-async fn set_acme_policy(gw: &Gateway, value: &str) {
-    let mut admin = logged_in(gw, "hanako.admin@acme.example").await;
+/// Set acme's policy from `admin` (hanako.admin's session, past the second
+/// step where hanako is enrolled: the page is behind it like the app),
+/// asserting the confirmation.
+async fn set_acme_policy(admin: &mut Browser, value: &str) {
     let page = admin.get("/_mfa/admin/security").await;
     assert_eq!(page.status, 200, "{}", page.body);
     let csrf = page.input_value("csrf").unwrap();
@@ -55,6 +56,13 @@ async fn only_company_administrators_may_open_or_post_it() {
 
     // admin + stress_check_officer of globex: may open; pinned, read-only.
     let mut kei = logged_in(&gw, "kei.admin@globex.example").await;
+    // globex requires 2FA: no admin screen before enrollment.
+    let r = kei.get("/_mfa/admin/security").await;
+    assert_eq!(
+        r.location(),
+        Some("/_mfa/enroll?return_to=%2F_mfa%2Fadmin%2Fsecurity")
+    );
+    enroll(&mut kei).await;
     let page = kei.get("/_mfa/admin/security").await;
     assert_eq!(page.status, 200, "{}", page.body);
     assert!(
@@ -129,12 +137,24 @@ async fn requiring_2fa_reaches_live_sessions_on_their_next_request() {
     let mut manager = logged_in(&gw, "manager@acme.example").await;
     let mut cand = logged_in(&gw, "cand@acme.example").await;
     let mut hanako = logged_in(&gw, "hanako@acme.example").await;
-    enroll(&mut hanako).await;
+    let hanakos = enroll(&mut hanako).await;
     for b in [&mut jiro, &mut manager, &mut cand, &mut hanako] {
         assert_eq!(b.get("/").await.status, 200);
     }
 
-    set_acme_policy(&gw, "required").await;
+    // A password alone gets no policy page: hanako is enrolled.
+    let mut admin = logged_in(&gw, "hanako.admin@acme.example").await;
+    let r = admin.get("/_mfa/admin/security").await;
+    assert_eq!(
+        r.location(),
+        Some("/_mfa/challenge?return_to=%2F_mfa%2Fadmin%2Fsecurity")
+    );
+    let post = admin
+        .post_form("/_mfa/admin/security", &[("enforcement", "optional")])
+        .await;
+    assert_eq!(post.status, 303, "{}", post.body);
+    admin.pass_challenge(&hanakos.secret).await;
+    set_acme_policy(&mut admin, "required").await;
     // Every row of the table, on the very next request.
     assert_eq!(
         jiro.get("/reports").await.location(),
@@ -157,7 +177,7 @@ async fn requiring_2fa_reaches_live_sessions_on_their_next_request() {
         "already enrolled and verified: no extra work"
     );
 
-    set_acme_policy(&gw, "optional").await;
+    set_acme_policy(&mut admin, "optional").await;
     assert_eq!(jiro.get("/").await.status, 200);
     assert_eq!(manager.get("/").await.status, 200);
 }

@@ -1,0 +1,304 @@
+//! One reading of a request's `Cookie` headers: the app's session cookie,
+//! mfa-gate's own cookie and the language cookie, read once, the same way
+//! the app will read them — or not at all.
+//!
+//! The gateway decides on the session the *app* will serve. Frameworks
+//! differ in how they read a cookie name: Unicode whitespace trimmed
+//! (Python's `str.strip`, the Rust `cookie` crate), quotes and `$`
+//! attributes dropped, names percent-decoded and `.`/` `/`[` turned into `_`
+//! (PHP), case folded (ASP.NET), `,` taken as a separator (RFC 2965
+//! parsers), several `Cookie` headers joined. Any piece whose name could
+//! read as the session cookie in one of those ways, but is not exactly
+//! `name=value` with a plain value, makes the whole reading
+//! [`SessionReading::Refused`]: the proxy answers 400. Two different
+//! values of the session cookie are refused too: which one would the app
+//! use? We never guess. No I/O.
+
+/// How the app's session cookie reads in this request.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub enum SessionReading {
+    /// No session cookie: anonymous as far as the app is concerned.
+    #[default]
+    Absent,
+    /// Exactly one value, sent as a plain `name=value` (possibly repeated
+    /// with the same value).
+    Clear(String),
+    /// A framework could read a session from this request that we cannot
+    /// pin down: refuse the request.
+    Refused(Refusal),
+}
+
+/// Why a session cookie reading was refused (for the log; the client sees
+/// one fixed message).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// Two different values of the session cookie.
+    Duplicate,
+    /// A name that is not the session cookie's, but that some framework
+    /// reads as it (whitespace, quotes, case, encoding, `$`, `,`…).
+    Disguised,
+    /// The session cookie's value is not a plain cookie value (spaces,
+    /// controls, non-ASCII, `,`, `\`, stray quotes).
+    Unreadable,
+}
+
+impl Refusal {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Refusal::Duplicate => "duplicate_session_cookie",
+            Refusal::Disguised => "disguised_session_cookie",
+            Refusal::Unreadable => "unreadable_session_cookie",
+        }
+    }
+}
+
+/// The cookies of one request that matter to mfa-gate.
+#[derive(Debug, Default)]
+pub struct RequestCookies {
+    pub session: SessionReading,
+    /// mfa-gate's own cookie (only we read it: the first plain one wins).
+    pub gateway: Option<String>,
+    /// The language switch's cookie.
+    pub lang: Option<String>,
+}
+
+/// The names to look for.
+pub struct CookieNames<'a> {
+    /// The app's session cookie, when identity is read by whoami or the SSO
+    /// front's session cookie; `None` when no cookie identifies a session.
+    pub session: Option<&'a str>,
+    pub gateway: &'a str,
+    pub lang: &'a str,
+}
+
+/// Read every `Cookie` header value (in order) once.
+pub fn read<'v>(values: impl Iterator<Item = &'v [u8]>, names: &CookieNames) -> RequestCookies {
+    let mut out = RequestCookies::default();
+    let skeleton = names.session.map(skeleton);
+    for value in values {
+        for piece in value.split(|b| *b == b';') {
+            let piece = piece.trim_ascii();
+            if piece.is_empty() {
+                continue;
+            }
+            let (name, val) = split_pair(piece);
+            if let Some(session) = names.session
+                && (name == session.as_bytes() || looks_like(piece, skeleton.as_deref()))
+            {
+                let reading = match plain_value(val) {
+                    Some(v) if name == session.as_bytes() => SessionReading::Clear(v.to_owned()),
+                    Some(_) => SessionReading::Refused(Refusal::Disguised),
+                    None if name == session.as_bytes() => {
+                        SessionReading::Refused(Refusal::Unreadable)
+                    }
+                    None => SessionReading::Refused(Refusal::Disguised),
+                };
+                out.session = merge(std::mem::take(&mut out.session), reading);
+                continue;
+            }
+            let slot = if name == names.gateway.as_bytes() {
+                &mut out.gateway
+            } else if name == names.lang.as_bytes() {
+                &mut out.lang
+            } else {
+                continue;
+            };
+            if slot.is_none() {
+                *slot = plain_value(val).map(str::to_owned);
+            }
+        }
+    }
+    out
+}
+
+/// `name` and `value` of a `name=value` piece; a piece without `=` is all
+/// name (what most parsers do, and it can carry no session value).
+fn split_pair(piece: &[u8]) -> (&[u8], &[u8]) {
+    match piece.iter().position(|b| *b == b'=') {
+        Some(eq) => (piece[..eq].trim_ascii(), piece[eq + 1..].trim_ascii()),
+        None => (piece, &[]),
+    }
+}
+
+fn merge(before: SessionReading, next: SessionReading) -> SessionReading {
+    use SessionReading::*;
+    match (before, next) {
+        (Refused(r), _) | (_, Refused(r)) => Refused(r),
+        (Absent, next) => next,
+        (before, Absent) => before,
+        (Clear(a), Clear(b)) if a == b => Clear(a),
+        (Clear(_), Clear(_)) => Refused(Refusal::Duplicate),
+    }
+}
+
+/// Whether any `,`-separated part of `piece` has a name whose skeleton is
+/// the session cookie's.
+fn looks_like(piece: &[u8], session_skeleton: Option<&str>) -> bool {
+    let Some(wanted) = session_skeleton else {
+        return false;
+    };
+    piece.split(|b| *b == b',').any(|part| {
+        let (name, _) = split_pair(part.trim_ascii());
+        skeleton(&String::from_utf8_lossy(name)) == wanted
+    })
+}
+
+/// What is left of a cookie name after every reading some framework
+/// applies: percent-decoding (repeated, and `+` as space), then only the
+/// letters and digits, lower-cased. Whitespace of any kind, quotes, `$`,
+/// `.`, `_`, `[`, `-` and invisible characters all vanish, so two names that
+/// any framework could confuse have the same skeleton.
+fn skeleton(name: &str) -> String {
+    let mut decoded = name.replace('+', " ");
+    for _ in 0..3 {
+        let next = percent_encoding::percent_decode_str(&decoded)
+            .decode_utf8_lossy()
+            .into_owned();
+        if next == decoded {
+            break;
+        }
+        decoded = next;
+    }
+    decoded
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// A cookie value as RFC 6265 allows it (`cookie-octet`s, optionally in
+/// double quotes), which every framework reads the same; `None` otherwise
+/// and when empty.
+fn plain_value(value: &[u8]) -> Option<&str> {
+    let inner = match value {
+        [b'"', inner @ .., b'"'] => inner,
+        v => v,
+    };
+    let octet = |b: &u8| matches!(b, 0x21 | 0x23..=0x2b | 0x2d..=0x3a | 0x3c..=0x5b | 0x5d..=0x7e);
+    if inner.is_empty() || !inner.iter().all(octet) {
+        return None;
+    }
+    std::str::from_utf8(value).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NAMES: CookieNames = CookieNames {
+        session: Some("app_sid"),
+        gateway: "mfa_gate",
+        lang: "mfa_lang",
+    };
+
+    #[track_caller]
+    fn check(headers: &[&str], expected: SessionReading) {
+        let got = read(headers.iter().map(|h| h.as_bytes()), &NAMES);
+        assert_eq!(got.session, expected, "{headers:?}");
+    }
+
+    fn clear(v: &str) -> SessionReading {
+        SessionReading::Clear(v.into())
+    }
+
+    const DISGUISED: SessionReading = SessionReading::Refused(Refusal::Disguised);
+    const DUPLICATE: SessionReading = SessionReading::Refused(Refusal::Duplicate);
+    const UNREADABLE: SessionReading = SessionReading::Refused(Refusal::Unreadable);
+
+    #[test]
+    fn plain_session_cookies_are_read() {
+        check(&[], SessionReading::Absent);
+        check(&["a=1; b=2"], SessionReading::Absent);
+        check(&["app_sid=tok"], clear("tok"));
+        check(&["a=1;app_sid=tok ;b=café"], clear("tok"));
+        check(&["app_sid=\"tok\""], clear("\"tok\""));
+        check(&["app_sid=tok; app_sid=tok"], clear("tok"));
+        check(&["x=1", "app_sid=tok"], clear("tok"));
+        // Names that merely contain the session name are other cookies.
+        check(&["app_sid_legacy=x; my_app_sid=y"], SessionReading::Absent);
+    }
+
+    #[test]
+    fn two_values_are_refused_in_any_arrangement() {
+        check(&["app_sid=a; app_sid=b"], DUPLICATE);
+        check(&["app_sid=a", "app_sid=b"], DUPLICATE);
+        check(&["x=1", "app_sid=a", "y=2; app_sid=b"], DUPLICATE);
+    }
+
+    #[test]
+    fn names_a_framework_could_read_as_the_session_are_refused() {
+        for disguise in [
+            "\u{a0}app_sid",
+            "app_sid\u{3000}",
+            "\u{feff}app_sid",
+            "\u{200b}app_sid",
+            "\u{b}app_sid",
+            "\u{1c}app_sid",
+            "\"app_sid\"",
+            "$app_sid",
+            "APP_SID",
+            "App_Sid",
+            "app%5Fsid",
+            "%61pp_sid",
+            "app%255Fsid",
+            "app.sid",
+            "app sid",
+            "app[sid",
+            "app+sid",
+            "app-sid",
+        ] {
+            check(&[&format!("{disguise}=tok")], DISGUISED);
+            check(&["app_sid=tok", &format!("{disguise}=tok")], DISGUISED);
+        }
+        check(&["a=b, app_sid=tok"], DISGUISED);
+        check(&["a=b,app_sid=tok; app_sid=tok"], DISGUISED);
+    }
+
+    #[test]
+    fn values_that_read_differently_are_refused() {
+        for value in [
+            "tok\u{a0}",
+            "to k",
+            "tok,x",
+            "tok\\x",
+            "\"tok",
+            "tok\u{b}",
+            "t\"o\"k",
+        ] {
+            check(&[&format!("app_sid={value}")], UNREADABLE);
+        }
+        // Non-UTF-8 bytes in the value.
+        let raw: &[u8] = b"app_sid=tok\xff";
+        let got = read([raw].into_iter(), &NAMES);
+        assert_eq!(got.session, UNREADABLE);
+        // An empty value is no session, but still not a plain one.
+        check(&["app_sid="], UNREADABLE);
+    }
+
+    #[test]
+    fn non_ascii_elsewhere_does_not_hide_the_session() {
+        let raw: &[u8] = b"x=\xff; app_sid=tok; y=\xc3\xa9";
+        let got = read([raw].into_iter(), &NAMES);
+        assert_eq!(got.session, clear("tok"));
+    }
+
+    #[test]
+    fn our_own_cookies_are_read_by_exact_name() {
+        let got = read(
+            ["MFA_GATE=no; mfa_gate=a.b; mfa_gate=c.d; mfa_lang=en".as_bytes()].into_iter(),
+            &NAMES,
+        );
+        assert_eq!(got.gateway.as_deref(), Some("a.b"));
+        assert_eq!(got.lang.as_deref(), Some("en"));
+    }
+
+    #[test]
+    fn without_a_session_cookie_nothing_is_refused() {
+        let names = CookieNames {
+            session: None,
+            ..NAMES
+        };
+        let got = read(["app_sid=a; app_sid=b".as_bytes()].into_iter(), &names);
+        assert_eq!(got.session, SessionReading::Absent);
+    }
+}

@@ -1,0 +1,216 @@
+//! Request headers as the app will read them. CGI, WSGI, Rack and PHP
+//! expose a header as `HTTP_X_MFA_STATUS`, so `X-Mfa-Status`,
+//! `X_Mfa_Status` and `x-mfa_status` are one variable to the app: a header
+//! name is compared with `_` read as `-`, case-insensitively. Also the
+//! small readings the decision needs (navigation or API call, oversized
+//! values, same-origin POSTs). No I/O.
+
+use super::MAX_HEADER_VALUE;
+use http::HeaderName;
+use http::request::Parts;
+
+/// Headers whose meaning mfa-gate sets or vouches for: a client's own
+/// copy under any spelling must not reach the app. `X-Mfa-*` is matched
+/// as a prefix.
+const GUARDED: [&str; 4] = [
+    "x-forwarded-",
+    "forwarded",
+    "x-real-ip",
+    crate::request_id::HEADER,
+];
+
+/// The name as a CGI-style app reads it: lower case, `_` as `-`.
+pub fn app_reading(name: &str) -> String {
+    name.to_ascii_lowercase().replace('_', "-")
+}
+
+/// Whether a header named `name` (as received) is one a client must not
+/// smuggle to the app under another spelling: its app reading is an
+/// `X-Mfa-*` header, a forwarding header, or one of `claims` (the
+/// identity headers of an SSO front), while its name is not that
+/// header's own spelling.
+pub fn is_disguised(name: &HeaderName, claims: &[HeaderName]) -> bool {
+    let raw = name.as_str();
+    if !raw.contains('_') {
+        return false;
+    }
+    let reading = app_reading(raw);
+    reading.starts_with("x-mfa-")
+        || GUARDED
+            .iter()
+            .any(|g| reading == *g || (g.ends_with('-') && reading.starts_with(g)))
+        || claims.iter().any(|c| c.as_str() == reading)
+}
+
+/// The value of a header as text, if present and readable.
+pub fn text<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
+    parts.headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// A browser navigation (gets a redirect), as opposed to an API call or a
+/// form post (gets JSON).
+pub fn is_navigation(parts: &Parts) -> bool {
+    let method_ok = parts.method == http::Method::GET || parts.method == http::Method::HEAD;
+    method_ok && wants_html(parts)
+}
+
+/// A browser page load or form post (accepts HTML, not a script's call).
+pub fn wants_html(parts: &Parts) -> bool {
+    let accepts_html = text(parts, "accept").is_some_and(|a| a.contains("text/html"));
+    let xhr = text(parts, "x-requested-with").is_some()
+        || text(parts, "sec-fetch-mode").is_some_and(|m| m != "navigate");
+    accepts_html && !xhr
+}
+
+/// Whether a header value (or the `Cookie` headers together) is larger
+/// than `MAX_HEADER_VALUE` (pingora itself only caps the head at 1 MiB).
+pub fn oversized(parts: &Parts) -> bool {
+    let cookies: usize = parts
+        .headers
+        .get_all(http::header::COOKIE)
+        .iter()
+        .map(|v| v.len() + 2)
+        .sum();
+    cookies > MAX_HEADER_VALUE || parts.headers.values().any(|v| v.len() > MAX_HEADER_VALUE)
+}
+
+/// Whether a request's `Origin` (when present) names this site: its
+/// authority must equal the `Host` (or, from a trusted proxy only, its
+/// `X-Forwarded-Host`). No `Origin` passes: old clients and non-browser
+/// callers omit it, and the CSRF token still guards them. `Origin: null`
+/// passes only with `Sec-Fetch-Site: same-origin`, which browsers send on
+/// their own same-origin form posts under `Referrer-Policy: no-referrer`
+/// and no other site can forge. `Sec-Fetch-Site: cross-site` or
+/// `same-site` always fails.
+pub fn same_origin(parts: &Parts, trusted: bool) -> bool {
+    let fetch_site = text(parts, "sec-fetch-site");
+    if fetch_site.is_some_and(|s| s == "cross-site" || s == "same-site") {
+        return false;
+    }
+    let Some(origin) = parts.headers.get("origin") else {
+        return true;
+    };
+    if origin.as_bytes() == b"null" {
+        return fetch_site == Some("same-origin");
+    }
+    let Some(authority) = origin
+        .to_str()
+        .ok()
+        .and_then(|o| o.split_once("://"))
+        .map(|(_, rest)| rest)
+        .filter(|a| !a.is_empty() && !a.contains(['/', '@']))
+    else {
+        return false;
+    };
+    let authority = without_default_port(authority);
+    let forwarded = trusted.then(|| parts.headers.get_all("x-forwarded-host").iter());
+    let own = parts
+        .headers
+        .get_all(http::header::HOST)
+        .iter()
+        .chain(forwarded.into_iter().flatten())
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .chain(parts.uri.authority().map(|a| a.as_str()));
+    own.map(without_default_port)
+        .any(|host| !host.is_empty() && host.eq_ignore_ascii_case(authority))
+}
+
+/// `host:80` and `host:443` are written `host` by browsers in `Origin`.
+fn without_default_port(authority: &str) -> &str {
+    authority
+        .strip_suffix(":80")
+        .or_else(|| authority.strip_suffix(":443"))
+        .unwrap_or(authority)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parts(headers: &[(&str, &str)]) -> Parts {
+        let mut b = http::Request::builder()
+            .method("POST")
+            .uri("/_mfa/settings");
+        for (n, v) in headers {
+            b = b.header(*n, *v);
+        }
+        b.body(()).unwrap().into_parts().0
+    }
+
+    #[test]
+    fn underscore_spellings_of_guarded_headers_are_disguised() {
+        let claims = [HeaderName::from_static("x-auth-user")];
+        let h = |n: &str| HeaderName::from_bytes(n.as_bytes()).unwrap();
+        for name in [
+            "x_mfa_status",
+            "x-mfa_account",
+            "x_forwarded_for",
+            "x_forwarded_host",
+            "x_real_ip",
+            "x_auth_user",
+            "x-auth_user",
+            "x_request_id",
+        ] {
+            assert!(is_disguised(&h(name), &claims), "{name}");
+        }
+        for name in [
+            "x-mfa-status",
+            "x-auth-user",
+            "x_custom_thing",
+            "user_agent_extra",
+        ] {
+            assert!(!is_disguised(&h(name), &claims), "{name}");
+        }
+    }
+
+    #[test]
+    fn origin_must_name_this_host_and_forwarded_host_counts_only_when_trusted() {
+        let check = |headers: &[(&str, &str)], trusted: bool, expected: bool| {
+            assert_eq!(
+                same_origin(&parts(headers), trusted),
+                expected,
+                "{headers:?} trusted={trusted}"
+            );
+        };
+        check(&[("host", "gw.example")], false, true);
+        check(
+            &[("host", "gw.example"), ("origin", "https://gw.example")],
+            false,
+            true,
+        );
+        check(
+            &[("host", "gw.example:80"), ("origin", "http://gw.example")],
+            false,
+            true,
+        );
+        check(
+            &[("host", "gw.example"), ("origin", "http://evil.example")],
+            false,
+            false,
+        );
+        let spoofed = [
+            ("host", "gw.example"),
+            ("origin", "http://evil.example"),
+            ("x-forwarded-host", "evil.example"),
+        ];
+        check(&spoofed, false, false);
+        check(&spoofed, true, true);
+        check(&[("host", "gw.example"), ("origin", "null")], false, false);
+        check(
+            &[
+                ("host", "gw.example"),
+                ("origin", "null"),
+                ("sec-fetch-site", "same-origin"),
+            ],
+            false,
+            true,
+        );
+        check(
+            &[("host", "gw.example"), ("sec-fetch-site", "cross-site")],
+            false,
+            false,
+        );
+    }
+}

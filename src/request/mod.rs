@@ -1,0 +1,123 @@
+//! A request as mfa-gate reads it: once, into one value, before any
+//! decision. [`RequestHead::read`] takes the bytes the app will receive
+//! (the raw request target, the `Cookie` headers, the header names) and
+//! reads them the way the app will, or marks them refused; [`classify`]
+//! then says, without I/O, what kind of request this is: refused, one of
+//! our pages, a bypass path, or an app request whose session must be
+//! identified. Nothing here knows pingora; `proxy.rs` hands in the parts.
+
+mod classify;
+pub mod cookies;
+pub mod headers;
+
+pub use classify::{Verdict, classify};
+pub use cookies::{Refusal, RequestCookies, SessionReading};
+
+use crate::config::Config;
+use crate::paths::{self, NormalPath};
+use http::request::Parts;
+
+/// Largest header value (and sum of `Cookie` headers) we pass on. Browsers
+/// keep a cookie under 4 KiB and common servers refuse an 8 KiB header
+/// line; anything far larger is an attack on us or on the app.
+pub const MAX_HEADER_VALUE: usize = 32 * 1024;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Method {
+    Get,
+    Head,
+    Post,
+    Other,
+}
+
+impl Method {
+    pub fn parse(m: &str) -> Method {
+        match m {
+            "GET" => Method::Get,
+            "HEAD" => Method::Head,
+            "POST" => Method::Post,
+            _ => Method::Other,
+        }
+    }
+
+    /// GET or HEAD: reads, never changes, state.
+    pub fn is_read(self) -> bool {
+        matches!(self, Method::Get | Method::Head)
+    }
+}
+
+/// Everything a decision about a request depends on, read once.
+#[derive(Debug)]
+pub struct RequestHead {
+    pub method: Method,
+    /// The path the app will act on (see `paths::normalize`).
+    pub path: NormalPath,
+    /// The request target as sent (`/path?query`), for `return_to`; `/`
+    /// when it is not an origin-form UTF-8 target.
+    pub target: String,
+    pub query: Option<String>,
+    pub cookies: RequestCookies,
+    /// A browser navigation (gets redirects and pages) rather than an API
+    /// call or a form post (gets JSON).
+    pub navigation: bool,
+    /// A browser page load or form post: our pages answer it with pages
+    /// and redirects, not JSON.
+    pub wants_html: bool,
+    /// A header value (or the `Cookie` headers together) over
+    /// `MAX_HEADER_VALUE`.
+    pub oversized: bool,
+    pub accept_language: Option<String>,
+    /// `Origin` names this site (see `same_origin`).
+    pub same_origin: bool,
+}
+
+impl RequestHead {
+    /// Read a request: `raw_target` is the request target exactly as the
+    /// app will receive it; `trusted` whether the peer is a trusted proxy
+    /// (only then do its `X-Forwarded-Host` count).
+    pub fn read(parts: &Parts, raw_target: &[u8], config: &Config, trusted: bool) -> RequestHead {
+        let target = std::str::from_utf8(raw_target)
+            .ok()
+            .filter(|t| t.starts_with('/'));
+        let (path, query) = match target {
+            Some(t) => {
+                let (path, query) = t.split_once('?').map_or((t, None), |(p, q)| (p, Some(q)));
+                (paths::normalize(path), query.map(str::to_owned))
+            }
+            // Absolute-form, asterisk-form or not UTF-8: the app may read
+            // another path than the one we would match. No bypass, no page.
+            None => (NormalPath::Ambiguous, None),
+        };
+        let names = cookies::CookieNames {
+            session: config.identity.session_cookie(),
+            gateway: &config.cookie.name,
+            lang: crate::pages::i18n::LANG_COOKIE,
+        };
+        let cookie_values = parts.headers.get_all(http::header::COOKIE);
+        RequestHead {
+            method: Method::parse(parts.method.as_str()),
+            path,
+            target: target.unwrap_or("/").to_owned(),
+            query,
+            cookies: cookies::read(cookie_values.iter().map(|v| v.as_bytes()), &names),
+            navigation: headers::is_navigation(parts),
+            wants_html: headers::wants_html(parts),
+            oversized: headers::oversized(parts),
+            accept_language: headers::text(parts, "accept-language").map(str::to_owned),
+            same_origin: headers::same_origin(parts, trusted),
+        }
+    }
+
+    /// A query parameter, percent-decoded.
+    pub fn query_param(&self, name: &str) -> Option<String> {
+        paths::query_param(self.query.as_deref(), name)
+    }
+
+    /// The app session cookie's value, when it reads clearly.
+    pub fn app_session(&self) -> Option<&str> {
+        match &self.cookies.session {
+            SessionReading::Clear(v) => Some(v),
+            _ => None,
+        }
+    }
+}
