@@ -20,9 +20,23 @@ for arg in "$@"; do
 done
 
 # Debian's browser and its WebDriver for tests/it/browser/, and a Japanese
-# font so that the Japanese pages render as text, not boxes.
-EXTRA_PACKAGES=(chromium chromium-driver fonts-ipafont-gothic)
+# font so that the Japanese pages render as text, not boxes. The runtimes of
+# the differential tests' apps (tests/differential/: Werkzeug, Django, node,
+# PHP, Go); npm only when no npm came with node.
+EXTRA_PACKAGES=(chromium chromium-driver fonts-ipafont-gothic
+  python3-werkzeug python3-django nodejs php-cli golang-go)
+command -v npm >/dev/null 2>&1 || EXTRA_PACKAGES+=(npm)
 source scripts/ensure-deps.sh
+
+# The differential tests' node app parses cookies with the npm `cookie`
+# package (Express's parser), installed under target/, not in the repository.
+DIFF_DIR="${CARGO_TARGET_DIR:-target}/differential"
+if [ ! -f "$DIFF_DIR/node_modules/cookie/package.json" ]; then
+  echo "== npm install cookie (differential tests)"
+  mkdir -p "$DIFF_DIR"
+  npm install --prefix "$DIFF_DIR" --no-save --no-package-lock --no-audit --no-fund \
+    cookie@0.7.2 >/dev/null
+fi
 
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
