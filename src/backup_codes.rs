@@ -147,10 +147,21 @@ fn display_form(normalized: &str) -> String {
 /// Argon2id of a normalized code with the set's salt. `None` only if Argon2
 /// refuses its input (e.g. a stored salt shorter than 8 bytes).
 fn hash(salt: &[u8], normalized: &str) -> Option<[u8; HASH_LEN]> {
+    thread_local! {
+        /// Argon2's 19 MiB of working memory, kept by the thread that
+        /// hashes (a `hash_pool` worker) and reused: a burst of hashes then
+        /// costs the same memory as one per worker, with no allocator churn
+        /// (glibc would keep freed blocks in many arenas).
+        static BLOCKS: std::cell::RefCell<Vec<argon2::Block>> =
+            const { std::cell::RefCell::new(Vec::new()) };
+    }
     let mut out = [0u8; HASH_LEN];
-    Argon2::new(Algorithm::Argon2id, Version::V0x13, PARAMS)
-        .hash_password_into(normalized.as_bytes(), salt, &mut out)
-        .ok()?;
+    BLOCKS.with_borrow_mut(|blocks| {
+        blocks.resize(PARAMS.block_count(), argon2::Block::default());
+        Argon2::new(Algorithm::Argon2id, Version::V0x13, PARAMS)
+            .hash_password_into_with_memory(normalized.as_bytes(), salt, &mut out, &mut blocks[..])
+            .ok()
+    })?;
     Some(out)
 }
 

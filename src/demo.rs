@@ -73,6 +73,16 @@ pub const DEMO_ACCOUNTS: &[DemoAccount] = &[
         &["admin", "stress_check_officer"],
     ),
     account("cand@globex.example", "globex", "candidate", &[]),
+    // One human with an employee and a candidate account (e.g. staff who
+    // also sit a test): the person-wide 2FA obeys the stricter account.
+    DemoAccount {
+        person: "sato",
+        ..account("sato@globex.example", "globex", "employee", &[])
+    },
+    DemoAccount {
+        person: "sato",
+        ..account("sato.exam@globex.example", "globex", "candidate", &[])
+    },
 ];
 
 /// Name of the app's session cookie (what the gateway is configured to watch).

@@ -22,6 +22,7 @@ pub mod demo;
 pub mod domain;
 pub mod gate;
 pub mod guard;
+pub mod hash_pool;
 pub mod identity;
 pub mod keys;
 pub mod logging;

@@ -4,7 +4,7 @@
 //! current enrollment, and returns the user to where they were going.
 
 use super::enroll::{csrf_ok, store_failure};
-use super::verify::{Outcome, Proof, VerifyError, verify_and_apply};
+use super::verify::{Outcome, Proof, verify_and_apply};
 use super::views::{self, ChallengeView, Frame};
 use super::{PageRequest, PageResponse, SessionCtx, gateway_cookie};
 use crate::decision::Denial;
@@ -132,10 +132,6 @@ pub async fn verify(
             super::deny(gate, Denial::Locked, &return_to, true, frame)
         }
         Ok(Outcome::NotEnrolled) => to_enroll(),
-        Err(VerifyError::Store(e)) => store_failure(frame, &e),
-        Err(e @ VerifyError::Secret) => {
-            tracing::error!(error = %e, "challenge cannot be checked");
-            super::failure(frame, 503)
-        }
+        Err(e) => super::verify::error_page(frame, e),
     }
 }

@@ -149,7 +149,7 @@ pub async fn confirm(
         return render_form(gate, req, frame, sess, Some(msg), 422);
     };
     let Some(new_codes) = new_backup_codes(&record, now).await else {
-        return super::failure(frame, 503);
+        return super::busy(frame);
     };
     let enrollment = Enrollment {
         id: rand::rng().next_u64(),
@@ -215,15 +215,16 @@ pub async fn confirm(
 }
 
 /// The next generation of backup codes for the person: ten Argon2id hashes,
-/// so off the async threads. `None` only if that task died.
+/// through the process's hash pool. `None` when the pool is full (the page
+/// answers 503 with `Retry-After`).
 pub(super) async fn new_backup_codes(
     record: &PersonRecord,
     now: i64,
 ) -> Option<backup_codes::NewCodes> {
     let generation = record.backup_codes.as_ref().map_or(0, |s| s.generation) + 1;
-    tokio::task::spawn_blocking(move || backup_codes::generate(&mut rand::rng(), generation, now))
+    crate::hash_pool::run(move || backup_codes::generate(&mut rand::rng(), generation, now))
         .await
-        .inspect_err(|e| tracing::error!(error = %e, "backup code generation failed"))
+        .inspect_err(|e| tracing::warn!(error = %e, "backup code generation refused"))
         .ok()
 }
 

@@ -300,6 +300,11 @@ pub fn deny(
     }
 }
 
+/// Too much hashing in flight (see `hash_pool`): 503, try again in a second.
+pub fn busy(frame: &Frame) -> PageResponse {
+    failure(frame, 503).with_header("Retry-After", "1".into())
+}
+
 /// A failure answer with a page for browsers, used by the proxy.
 pub fn failure(frame: &Frame, status: u16) -> PageResponse {
     let (title, body) = match status {

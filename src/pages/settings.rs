@@ -11,7 +11,7 @@ use super::views::{self, Frame, SettingsView};
 use super::{PageRequest, PageResponse, SessionCtx};
 use crate::audit;
 use crate::decision::{Denial, is_required};
-use crate::domain::{AuditKind, PersonRecord};
+use crate::domain::{AuditKind, Enforcement, PersonRecord};
 use crate::gate::Gate;
 use crate::session;
 use crate::store::Update;
@@ -142,90 +142,155 @@ pub async fn change(
     if !record.is_enrolled() {
         return PageResponse::redirect(&settings_url);
     }
-    let action = req.form.get("action").unwrap_or("");
-    let l = frame.locale;
-    let wrong = || Some(t(l, "error.wrong_code").to_owned());
+    let Some(action) = SettingsAction::parse(req.form.get("action")) else {
+        return super::failure(frame, 400);
+    };
     let Some(proof) = Proof::from_form(&req.form).filter(|p| !p.is_backup()) else {
-        let errors = match action {
-            "disable" => Errors {
-                disable: wrong(),
+        return wrong_code(gate, req, frame, sess, action);
+    };
+    match action {
+        SettingsAction::Disable => disable(gate, req, frame, sess, &record, &proof).await,
+        SettingsAction::Regenerate => regenerate(gate, req, frame, sess, &record, &proof).await,
+    }
+}
+
+/// What a settings form asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum SettingsAction {
+    Disable,
+    Regenerate,
+}
+
+impl SettingsAction {
+    fn parse(value: Option<&str>) -> Option<SettingsAction> {
+        match value? {
+            "disable" => Some(SettingsAction::Disable),
+            "regenerate" => Some(SettingsAction::Regenerate),
+            _ => None,
+        }
+    }
+}
+
+/// Whether 2FA is required of the *person*: the strictest rule among the
+/// person's linked accounts (all in one company), so that a candidate
+/// account cannot turn off what the same human's employee account must have.
+fn required_of_person(
+    gate: &Gate,
+    sess: &SessionCtx,
+    record: &PersonRecord,
+) -> Result<bool, crate::store::StoreError> {
+    let policy = gate.enforcement(&sess.identity.company)?;
+    Ok(is_required(sess.identity.class, policy)
+        || (policy == Enforcement::Required && record.staff_account))
+}
+
+async fn disable(
+    gate: &Gate,
+    req: &PageRequest,
+    frame: &Frame<'_>,
+    sess: &SessionCtx,
+    record: &PersonRecord,
+    proof: &Proof,
+) -> PageResponse {
+    match required_of_person(gate, sess, record) {
+        Ok(false) => {}
+        Ok(true) => {
+            let errors = Errors {
+                disable: Some(t(frame.locale, "settings.disable_required").to_owned()),
                 ..Errors::default()
-            },
-            _ => Errors {
-                regenerate: wrong(),
-                ..Errors::default()
-            },
-        };
-        return render(gate, req, frame, sess, &record, None, errors, 422);
+            };
+            return render(gate, req, frame, sess, record, None, errors, 403);
+        }
+        Err(e) => return store_failure(frame, &e),
+    }
+    let mut off = |rec: &mut PersonRecord| {
+        rec.enrollment = None;
+        rec.pending.clear();
+        rec.backup_codes = None;
     };
     let now = req.now;
-    match action {
-        "disable" => {
-            let required = match gate.enforcement(&sess.identity.company) {
-                Ok(policy) => is_required(sess.identity.class, policy),
-                Err(e) => return store_failure(frame, &e),
-            };
-            if required {
-                let msg = Some(t(l, "settings.disable_required").to_owned());
-                let errors = Errors {
-                    disable: msg,
-                    ..Errors::default()
-                };
-                return render(gate, req, frame, sess, &record, None, errors, 403);
-            }
-            let mut off = |rec: &mut PersonRecord| {
-                rec.enrollment = None;
-                rec.pending.clear();
-                rec.backup_codes = None;
-            };
-            match verify_and_apply(gate, sess, &record, &proof, now, "disable", &mut off).await {
-                Ok(Outcome::Passed) => {
-                    audit::record(
-                        gate.store.as_ref(),
-                        audit::by_user(&sess.identity, AuditKind::Disabled, now, "from settings"),
-                    );
-                    PageResponse::redirect(&format!("{settings_url}?done=disabled"))
-                }
-                other => after_failure(gate, req, frame, sess, other, true),
-            }
+    match verify_and_apply(gate, sess, record, proof, now, "disable", &mut off).await {
+        Ok(Outcome::Passed) => {
+            audit::record(
+                gate.store.as_ref(),
+                audit::by_user(&sess.identity, AuditKind::Disabled, now, "from settings"),
+            );
+            let prefix = &gate.config.prefix;
+            PageResponse::redirect(&format!("{prefix}/settings?done=disabled"))
         }
-        "regenerate" => {
-            let Some(new_codes) = new_backup_codes(&record, now).await else {
-                return super::failure(frame, 503);
-            };
-            let mut replace = |rec: &mut PersonRecord| {
-                let mut set = new_codes.set.clone();
-                set.generation = rec.backup_codes.as_ref().map_or(0, |s| s.generation) + 1;
-                rec.backup_codes = Some(set);
-            };
-            match verify_and_apply(
-                gate,
-                sess,
-                &record,
-                &proof,
-                now,
-                "regenerate backup codes",
-                &mut replace,
-            )
-            .await
-            {
-                Ok(Outcome::Passed) => {
-                    audit::record(
-                        gate.store.as_ref(),
-                        audit::by_user(
-                            &sess.identity,
-                            AuditKind::BackupCodesRegenerated,
-                            now,
-                            "from settings",
-                        ),
-                    );
-                    backup_codes_page(gate, sess, frame, &new_codes.codes, &settings_url, now)
-                }
-                other => after_failure(gate, req, frame, sess, other, false),
-            }
-        }
-        _ => super::failure(frame, 400),
+        other => after_failure(gate, req, frame, sess, other, SettingsAction::Disable),
     }
+}
+
+/// New backup codes after a current code. The code is checked (cheaply,
+/// without recording) *before* the ten Argon2id hashes of a new set, so a
+/// session without the authenticator cannot make the gateway hash; the
+/// atomic check-and-record then happens with the new set in hand.
+async fn regenerate(
+    gate: &Gate,
+    req: &PageRequest,
+    frame: &Frame<'_>,
+    sess: &SessionCtx,
+    record: &PersonRecord,
+    proof: &Proof,
+) -> PageResponse {
+    let now = req.now;
+    if !super::verify::plausible(gate, sess, record, proof, now) {
+        let purpose = "regenerate backup codes";
+        let outcome = verify_and_apply(gate, sess, record, proof, now, purpose, &mut |_| {}).await;
+        return after_failure(gate, req, frame, sess, outcome, SettingsAction::Regenerate);
+    }
+    let Some(new_codes) = new_backup_codes(record, now).await else {
+        return super::busy(frame);
+    };
+    let mut replace = |rec: &mut PersonRecord| {
+        let mut set = new_codes.set.clone();
+        set.generation = rec.backup_codes.as_ref().map_or(0, |s| s.generation) + 1;
+        rec.backup_codes = Some(set);
+    };
+    let purpose = "regenerate backup codes";
+    match verify_and_apply(gate, sess, record, proof, now, purpose, &mut replace).await {
+        Ok(Outcome::Passed) => {
+            audit::record(
+                gate.store.as_ref(),
+                audit::by_user(
+                    &sess.identity,
+                    AuditKind::BackupCodesRegenerated,
+                    now,
+                    "from settings",
+                ),
+            );
+            let settings_url = format!("{}/settings", gate.config.prefix);
+            backup_codes_page(gate, sess, frame, &new_codes.codes, &settings_url, now)
+        }
+        other => after_failure(gate, req, frame, sess, other, SettingsAction::Regenerate),
+    }
+}
+
+/// The settings page again, with "wrong code" next to the form used.
+fn wrong_code(
+    gate: &Gate,
+    req: &PageRequest,
+    frame: &Frame<'_>,
+    sess: &SessionCtx,
+    action: SettingsAction,
+) -> PageResponse {
+    let record = match gate.store.person(&sess.identity.person_key()) {
+        Ok(r) => r.unwrap_or_default(),
+        Err(e) => return store_failure(frame, &e),
+    };
+    let msg = Some(t(frame.locale, "error.wrong_code").to_owned());
+    let errors = match action {
+        SettingsAction::Disable => Errors {
+            disable: msg,
+            ..Errors::default()
+        },
+        SettingsAction::Regenerate => Errors {
+            regenerate: msg,
+            ..Errors::default()
+        },
+    };
+    render(gate, req, frame, sess, &record, None, errors, 422)
 }
 
 fn after_failure(
@@ -234,38 +299,16 @@ fn after_failure(
     frame: &Frame<'_>,
     sess: &SessionCtx,
     outcome: Result<Outcome, VerifyError>,
-    disable: bool,
+    action: SettingsAction,
 ) -> PageResponse {
     match outcome {
-        Ok(Outcome::Failed) => {
-            let record = match gate.store.person(&sess.identity.person_key()) {
-                Ok(r) => r.unwrap_or_default(),
-                Err(e) => return store_failure(frame, &e),
-            };
-            let msg = Some(t(frame.locale, "error.wrong_code").to_owned());
-            let errors = if disable {
-                Errors {
-                    disable: msg,
-                    ..Errors::default()
-                }
-            } else {
-                Errors {
-                    regenerate: msg,
-                    ..Errors::default()
-                }
-            };
-            render(gate, req, frame, sess, &record, None, errors, 422)
-        }
+        Ok(Outcome::Failed) => wrong_code(gate, req, frame, sess, action),
         Ok(Outcome::LockedNow | Outcome::Locked) => {
             super::deny(gate, Denial::Locked, "/", true, frame)
         }
         Ok(Outcome::NotEnrolled | Outcome::Passed) => {
             PageResponse::redirect(&format!("{}/settings", gate.config.prefix))
         }
-        Err(VerifyError::Store(e)) => store_failure(frame, &e),
-        Err(e @ VerifyError::Secret) => {
-            tracing::error!(error = %e, "settings change cannot be checked");
-            super::failure(frame, 503)
-        }
+        Err(e) => super::verify::error_page(frame, e),
     }
 }

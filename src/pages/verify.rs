@@ -12,7 +12,7 @@ use crate::domain::{AuditKind, PersonKey, PersonRecord};
 use crate::gate::Gate;
 use crate::pages::Form;
 use crate::store::{StoreError, Update};
-use crate::totp::{self, TotpSecret};
+use crate::totp;
 
 /// What the user typed.
 pub enum Proof {
@@ -62,6 +62,8 @@ pub enum VerifyError {
     Store(#[from] StoreError),
     #[error("enrollment secret cannot be opened (encryption key changed?)")]
     Secret,
+    #[error(transparent)]
+    Busy(#[from] crate::hash_pool::Busy),
 }
 
 /// Decides, on the record as it is at the moment of the atomic update,
@@ -85,6 +87,10 @@ pub async fn verify_and_apply(
     let Some(enrollment_id) = record.enrollment.as_ref().map(|e| e.id) else {
         return Ok(Outcome::NotEnrolled);
     };
+    // Cheap before expensive: a locked person's attempt costs no hash.
+    if record.is_locked() {
+        return Ok(Outcome::Locked);
+    }
     let check = prepare_check(gate, &key, record, proof, now).await?;
     let max_failures = gate.config.max_failures;
     let mut outcome = Outcome::Failed;
@@ -161,10 +167,8 @@ async fn prepare_check(
                     let set = set.clone();
                     let attempt = attempt.clone();
                     let generation = set.generation;
-                    tokio::task::spawn_blocking(move || backup_codes::find(&set, &attempt))
-                        .await
-                        .ok()
-                        .flatten()
+                    crate::hash_pool::run(move || backup_codes::find(&set, &attempt))
+                        .await?
                         .map(|i| (generation, i))
                 }
                 _ => None,
@@ -181,11 +185,7 @@ async fn prepare_check(
                 .enrollment
                 .as_ref()
                 .map_or(&[][..], |e| &e.sealed_secret[..]);
-            let secret = gate
-                .keys
-                .open(key.as_str().as_bytes(), sealed)
-                .and_then(|b| TotpSecret::from_bytes(&b))
-                .ok_or(VerifyError::Secret)?;
+            let secret = super::enroll::open_secret(gate, key, sealed).ok_or(VerifyError::Secret)?;
             let code = code.clone();
             let skew = gate.config.totp.skew;
             Box::new(move |rec: &PersonRecord| {
@@ -211,6 +211,38 @@ impl Change {
                     *flag = true;
                 }
             }
+        }
+    }
+}
+
+/// Whether `proof` is a TOTP code the person's authenticator could have
+/// made now and that has not been used — checked without recording
+/// anything, so that expensive work can wait for a plausible proof. The
+/// atomic check in `verify_and_apply` still decides.
+pub fn plausible(
+    gate: &Gate,
+    sess: &SessionCtx,
+    record: &PersonRecord,
+    proof: &Proof,
+    now: i64,
+) -> bool {
+    let (Proof::Totp(code), Some(enrollment)) = (proof, &record.enrollment) else {
+        return false;
+    };
+    let key = sess.identity.person_key();
+    super::enroll::open_secret(gate, &key, &enrollment.sealed_secret).is_some_and(|secret| {
+        totp::verify(&secret, code, now as u64, gate.config.totp.skew, record.last_step).is_some()
+    })
+}
+
+/// The page for a proof that could not be checked at all.
+pub fn error_page(frame: &super::views::Frame, e: VerifyError) -> super::PageResponse {
+    match e {
+        VerifyError::Store(e) => super::enroll::store_failure(frame, &e),
+        VerifyError::Busy(_) => super::busy(frame),
+        VerifyError::Secret => {
+            tracing::error!(error = %e, "a code cannot be checked");
+            super::failure(frame, 503)
         }
     }
 }

@@ -13,17 +13,25 @@
 //! - `identity`: spoofed identity headers and a whoami endpoint that names
 //!   the wrong account;
 //! - `pages`: security headers on every kind of page we render, and no
-//!   unescaped echo of input.
+//!   unescaped echo of input;
+//! - `access`: every route of ours for every standing of a session (the
+//!   pages obey the app's rule);
+//! - `takeover`: an attacker with the password, before or while the victim
+//!   enrolls, and a linked account that would weaken its person's 2FA;
+//! - `exhaustion`: hostile hashing load (bounded memory).
 //!
 //! Shared here: a raw HTTP/1.1 client for what `reqwest` will not send, and
 //! an independent implementation of the gateway's MACs (from the key file)
 //! so tests can mint tokens the gateway would mint, e.g. expired ones.
 
+mod access;
 mod cookies;
+mod exhaustion;
 mod http;
 mod identity;
 mod pages;
 mod redirects;
+mod takeover;
 
 use crate::harness::{Browser, Gateway};
 use base64::Engine;
