@@ -22,6 +22,7 @@
 
 use crate::config::AdminConfig;
 use crate::gate::Gate;
+use crate::logging::outside;
 use crate::metrics;
 use crate::reload::Reloader;
 use crate::store::Store;
@@ -177,16 +178,16 @@ impl ServeHttp for AdminApp {
         if reply.status == 401 {
             tracing::warn!(
                 target: "mfa_gate::admin",
-                method = %method,
-                path = %path,
+                method = %outside(&method),
+                path = %outside(&path),
                 peer = peer.as_deref(),
                 "admin request without a valid support token"
             );
         } else {
             tracing::info!(
                 target: "mfa_gate::admin",
-                method = %method,
-                path = %path,
+                method = %outside(&method),
+                path = %outside(&path),
                 status = reply.status,
                 peer = peer.as_deref(),
                 "admin request"

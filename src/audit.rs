@@ -1,8 +1,10 @@
 //! The audit trail: every security event goes to the store and, as one
 //! structured log line, to the operator's logs. Events carry who and what,
-//! never a secret or a code.
+//! never a secret or a code; every field from outside is logged through
+//! `logging::outside`, so a name cannot forge a line.
 
 use crate::domain::{AuditEvent, AuditKind, Identity};
+use crate::logging::outside;
 use crate::store::Store;
 
 /// Append `event` to the store and log it. A store failure is logged, not
@@ -10,13 +12,15 @@ use crate::store::Store;
 /// been made durable by its own call.
 pub fn record(store: &dyn Store, event: AuditEvent) {
     crate::metrics::observe(&event);
+    // Company, person, actor and detail come from the app's whoami answer,
+    // a form or the support API: escaped onto one line, capped.
     tracing::info!(
         target: "mfa_gate::audit",
         kind = ?event.kind,
-        company = %event.company,
-        person = event.person.as_ref().map(|p| p.as_str()),
-        actor = %event.actor,
-        detail = %event.detail,
+        company = %outside(&event.company),
+        person = event.person.as_ref().map(|p| tracing::field::display(outside(p.as_str()))),
+        actor = %outside(&event.actor),
+        detail = %outside(&event.detail),
         "security event"
     );
     if let Err(e) = store.append_audit(&event) {

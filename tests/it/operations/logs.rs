@@ -2,7 +2,14 @@
 //! lines carry the request id (the client's, when sane); and no line holds
 //! a secret — session cookie values, the gateway cookie, CSRF tokens, TOTP
 //! secrets, codes, backup codes, keys or the support token — after a full
-//! enrollment and challenge.
+//! enrollment and challenge. Hostile input keeps the log ours: a forged
+//! identity stays one line per event (`forged`), malformed requests to
+//! either listener leave no header value and no overlong line (`malformed`),
+//! and debug logging prints no cookie (`debug`).
+
+mod debug;
+mod forged;
+mod malformed;
 
 use super::{TOKEN, WHOAMI, echo_app, write_yaml};
 use crate::enrollment::enroll;

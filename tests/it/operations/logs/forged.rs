@@ -1,0 +1,166 @@
+//! Forged audit lines (issue 20, point 4): an app whose whoami names an
+//! account holding a newline, ANSI escapes and quotes, followed by what
+//! looks like a log line of its own. The account enrolls, fails a challenge
+//! and passes it — three security events — and the log keeps
+//! exactly one line per event, with no raw ESC byte, in the text format;
+//! in the JSON format every line stays one valid object.
+
+use super::super::{WHOAMI, write_yaml};
+use crate::enrollment::enroll;
+use crate::harness::{Gateway, free_ports};
+use crate::lockout::{submit_code, wrong_code};
+use crate::totp_ref;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+
+/// Looks like the start of a line of its own, once the newline before it
+/// is written raw. (No `:`: an account name in an otpauth URI holds none.)
+const FORGED: &str = "FORGED-LINE INFO mfa_gate audit security event kind=Reset actor=support";
+
+/// The account whoami names: quotes, colours, a newline and a forged line.
+fn hostile_account() -> String {
+    format!("evil \"quoted\" \x1b[31mred\x1b[0m\n{FORGED}\r\n{FORGED}")
+}
+
+/// The company: a terminal clear-screen and a newline.
+const HOSTILE_COMPANY: &str = "acme\x1b[2J\nFORGED-LINE company";
+
+/// An app whose `/api/me` names the hostile account for every
+/// `app_session`, and answers 200 "app" elsewhere; one request per
+/// connection.
+async fn hostile_app() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    let identity = serde_json::json!({
+        "account": hostile_account(),
+        "company": HOSTILE_COMPANY,
+        "class": "employee",
+    })
+    .to_string();
+    tokio::spawn(async move {
+        while let Ok((mut sock, _)) = listener.accept().await {
+            let identity = identity.clone();
+            tokio::spawn(async move {
+                let mut buf = Vec::new();
+                let mut chunk = [0u8; 4096];
+                while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match sock.read(&mut chunk).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                    }
+                }
+                let head = String::from_utf8_lossy(&buf);
+                let (status, body) = if head.starts_with("GET /api/me") {
+                    if head.contains("app_session=evil") {
+                        ("200 OK", identity)
+                    } else {
+                        ("401 Unauthorized", "{}".to_owned())
+                    }
+                } else {
+                    ("200 OK", "app".to_owned())
+                };
+                let answer = format!(
+                    "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = sock.write_all(answer.as_bytes()).await;
+            });
+        }
+    });
+    addr
+}
+
+/// Enroll the hostile account, then fail and pass a challenge in a new
+/// session: three security events. Returns the gateway.
+async fn three_security_events(extra: &str) -> (Gateway, tempfile::TempDir) {
+    let app = hostile_app().await;
+    let tmp = tempfile::tempdir().unwrap();
+    let port = free_ports();
+    let cfg = write_yaml(tmp.path(), port, &app, WHOAMI, extra);
+    let gw = Gateway::serve(&cfg, port, tmp.path()).await;
+
+    let mut b = gw.browser();
+    b.cookies.insert("app_session".into(), "evil-one".into());
+    let enrolled = enroll(&mut b).await;
+
+    b.cookies.remove("mfa_gate");
+    b.cookies.insert("app_session".into(), "evil-two".into());
+    let page = b.get("/_mfa/challenge").await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let csrf = page.input_value("csrf").unwrap();
+    let wrong = wrong_code(&enrolled.secret);
+    assert_eq!(submit_code(&mut b, &csrf, &wrong).await.status, 422);
+
+    let next = totp_ref::code(&enrolled.secret, enrolled.step + 1, 6);
+    assert_eq!(submit_code(&mut b, &csrf, &next).await.status, 303);
+    (gw, tmp)
+}
+
+/// Whether `line` starts like a line of ours: an RFC 3339 timestamp.
+fn starts_with_timestamp(line: &str) -> bool {
+    let b = line.as_bytes();
+    b.len() > 20 && b[..4].iter().all(u8::is_ascii_digit) && b[4] == b'-' && b[10] == b'T'
+}
+
+#[tokio::test]
+async fn a_hostile_account_cannot_forge_a_text_log_line() {
+    let (gw, _tmp) = three_security_events("").await;
+    let log = gw.log();
+    assert!(!log.contains('\x1b'), "a raw ESC byte in the log:\n{log:?}");
+    assert!(!log.contains('\r'), "a raw CR in the log:\n{log:?}");
+    for line in log.lines().filter(|l| !l.is_empty()) {
+        assert!(
+            starts_with_timestamp(line),
+            "a line that is not one of ours: {line:?}\nlog:\n{log}"
+        );
+    }
+    let events: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("mfa_gate::audit"))
+        .collect();
+    assert_eq!(events.len(), 3, "one line per security event:\n{log}");
+    for (line, kind) in events
+        .iter()
+        .zip(["Enrolled", "ChallengeFailed", "ChallengePassed"])
+    {
+        assert!(line.contains(&format!("kind={kind} ")), "{line}");
+        assert!(line.contains("security event"), "{line}");
+        // The account shows, escaped, on the event's own line.
+        assert!(
+            line.contains(&format!(
+                "\\\"quoted\\\" \\u{{1b}}[31mred\\u{{1b}}[0m\\n{FORGED}\\r\\n"
+            )),
+            "{line}"
+        );
+    }
+    assert!(events[0].contains("company=acme\\u{1b}[2J\\nFORGED-LINE company"));
+}
+
+#[tokio::test]
+async fn a_hostile_account_leaves_every_json_line_valid() {
+    let (gw, _tmp) = three_security_events("log:\n  format: json\n").await;
+    let log = gw.log();
+    let mut kinds = Vec::new();
+    for line in log.lines().filter(|l| !l.is_empty()) {
+        let json: serde_json::Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("not a JSON line ({e}): {line}"));
+        if json["target"] != "mfa_gate::audit" {
+            continue;
+        }
+        kinds.push(json["kind"].as_str().unwrap_or_default().to_owned());
+        let actor = json["actor"].as_str().unwrap_or_default();
+        assert!(actor.contains(FORGED), "{line}");
+        for field in ["actor", "company", "person", "detail"] {
+            let value = json[field].as_str().unwrap_or_default();
+            assert!(
+                !value.contains(['\n', '\r', '\x1b']),
+                "{field} holds a control character: {value:?}"
+            );
+        }
+    }
+    assert_eq!(
+        kinds,
+        ["Enrolled", "ChallengeFailed", "ChallengePassed"],
+        "{log}"
+    );
+}
