@@ -6,7 +6,7 @@
 
 use crate::decision::{self, Action, Facts};
 use crate::gate::Gate;
-use crate::identity::{Presented, Who};
+use crate::identity::{IdentityError, Presented, Who};
 use crate::pages::{self, Form, Method, PageRequest, PageResponse, SessionCtx};
 use crate::paths::{self, NormalPath};
 use crate::session::AppSession;
@@ -50,6 +50,9 @@ pub struct RequestCtx {
     gate: Option<Arc<Gate>>,
     /// Peer, request id and what the app is told (see `upstream.rs`).
     fwd: Forwarding,
+    /// A form posted to a bypass path (the app's login or logout): the
+    /// session's identity is forgotten again once the app has answered.
+    login_form: bool,
 }
 
 /// The cookies of a request that matter to us.
@@ -155,6 +158,7 @@ impl ProxyHttp for GateProxy {
             outcome: "pass",
             gate: None,
             fwd: Forwarding::default(),
+            login_form: false,
         }
     }
 
@@ -171,9 +175,12 @@ impl ProxyHttp for GateProxy {
         let req = session.req_header();
         let normal = paths::normalize(req.uri.path());
         let cookies = read_cookies(req, &gate);
-        let presented =
-            gate.identity
-                .present(&req.headers, ctx.fwd.trusted(), cookies.app_session.clone());
+        let presented = gate.identity.present(
+            &req.headers,
+            ctx.fwd.trusted(),
+            cookies.app_session.clone(),
+            ctx.fwd.client_ip,
+        );
         // The language switch (`?lang=`) wins, then its cookie.
         let lang = paths::query_param(req.uri.query(), "lang").or_else(|| cookies.lang.clone());
         let locale = pages::i18n::choose(
@@ -213,6 +220,11 @@ impl ProxyHttp for GateProxy {
         }
         if paths::is_bypassed(&normal, &gate.config.bypass) {
             ctx.outcome = "bypass";
+            // A login or logout form may change who the session is.
+            if !matches!(req.method, http::Method::GET | http::Method::HEAD) {
+                gate.identity.forget(&presented);
+                ctx.login_form = true;
+            }
             return Ok(false);
         }
         let (identity, app_value) = match gate.identity.resolve(&presented).await {
@@ -223,9 +235,15 @@ impl ProxyHttp for GateProxy {
             }
             Err(e) => {
                 tracing::warn!(error = %e, "identity unavailable: failing closed");
-                ctx.outcome = "error";
                 let nav = is_navigation(session.req_header());
-                write(session, unavailable(&gate, locale, nav, &normal)).await?;
+                let (outcome, response) = match e {
+                    IdentityError::TooManyLookups => {
+                        ("refused", too_many_lookups(&gate, locale, nav))
+                    }
+                    _ => ("error", unavailable(&gate, locale, nav, &normal)),
+                };
+                ctx.outcome = outcome;
+                write(session, response).await?;
                 return Ok(true);
             }
         };
@@ -320,10 +338,22 @@ impl ProxyHttp for GateProxy {
 
     async fn response_filter(
         &self,
-        _session: &mut Session,
+        session: &mut Session,
         upstream_response: &mut ResponseHeader,
         ctx: &mut RequestCtx,
     ) -> pingora::Result<()> {
+        // After a login form, or when the app sets or clears its session
+        // cookie, what we cached about the request's session may be stale.
+        if let Some(gate) = &ctx.gate {
+            if let Some(name) = gate.config.identity.session_cookie() {
+                let set_cookies = upstream_response.headers.get_all(http::header::SET_COOKIE);
+                if ctx.login_form || crate::identity::sets_session_cookie(set_cookies, name) {
+                    if let Some(value) = read_cookies(session.req_header(), gate).app_session {
+                        gate.identity.forget_session(&value);
+                    }
+                }
+            }
+        }
         upstream_response.insert_header(crate::request_id::HEADER, ctx.fwd.request_id.as_str())
     }
 
@@ -403,6 +433,10 @@ impl GateProxy {
                     })
                 }
                 Ok(Who::Anonymous) => {}
+                Err(IdentityError::TooManyLookups) => {
+                    let nav = is_navigation(session.req_header());
+                    return too_many_lookups(gate, locale, nav);
+                }
                 Err(e) => {
                     tracing::warn!(error = %e, "identity unavailable: failing closed");
                     return pages::failure(&pages::frame(gate, &bare), 503);
@@ -533,6 +567,12 @@ fn refusal(
     } else {
         PageResponse::json(status, serde_json::json!({ "error": error }))
     }
+}
+
+/// A client over its budget of whoami look-ups (new session values).
+fn too_many_lookups(gate: &Gate, locale: crate::config::Locale, navigation: bool) -> PageResponse {
+    refusal(gate, locale, navigation, 429, "too_many_lookups")
+        .with_header("Retry-After", "1".into())
 }
 
 fn unavailable(
