@@ -81,6 +81,10 @@ fn bench_identity_cache(c: &mut Criterion) {
         },
         cache_ttl: Duration::from_secs(3600),
         cache_size: 200_000,
+        anonymous_statuses: vec![401],
+        whoami_concurrency: 64,
+        whoami_client_rate: 20,
+        whoami_client_burst: 100,
     };
     let source = IdentitySource::new(&cfg, "http://127.0.0.1:1").unwrap();
     for i in 0..100_000 {

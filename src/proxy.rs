@@ -6,7 +6,9 @@
 //! an error: nothing is forwarded by default.
 
 use crate::gate::Gate;
-use crate::guard::{self, Judged};
+use crate::guard::{self, GuardError, Judged};
+use crate::identity::IdentityError;
+use crate::logging;
 use crate::metrics::Outcome;
 use crate::pages::{self, Form, Method, PageRequest, PageResponse, Route, SessionCtx, Standing};
 use crate::request::{RequestHead, Verdict, classify};
@@ -51,6 +53,9 @@ pub struct RequestCtx {
     gate: Option<Arc<Gate>>,
     /// Peer, request id and what the app is told (see `upstream.rs`).
     fwd: Forwarding,
+    /// A form posted to a bypass path (the app's login or logout): the
+    /// session's identity is forgotten again once the app has answered.
+    login_form: bool,
 }
 
 /// What `request_filter` does with a request: forward it, or answer it.
@@ -69,6 +74,7 @@ impl ProxyHttp for GateProxy {
             outcome: Outcome::Pass,
             gate: None,
             fwd: Forwarding::default(),
+            login_form: false,
         }
     }
 
@@ -95,7 +101,15 @@ impl ProxyHttp for GateProxy {
                 let response = refusal(&gate, &head, refused.status(), refused.error());
                 Step::Answer(Outcome::Refused, response)
             }
-            Verdict::Forward => Step::Forward(Outcome::Bypass),
+            Verdict::Forward => {
+                // A login or logout form may change who the session is.
+                if !head.method.is_read() {
+                    gate.identity
+                        .forget(&present(session, &gate, &head, &ctx.fwd));
+                    ctx.login_form = true;
+                }
+                Step::Forward(Outcome::Bypass)
+            }
             Verdict::Page(route) => {
                 let response = self.page(session, &gate, &head, route, ctx, now).await;
                 Step::Answer(Outcome::Page, response)
@@ -148,10 +162,20 @@ impl ProxyHttp for GateProxy {
 
     async fn response_filter(
         &self,
-        _session: &mut Session,
+        session: &mut Session,
         upstream_response: &mut ResponseHeader,
         ctx: &mut RequestCtx,
     ) -> pingora::Result<()> {
+        // After a login form, or when the app sets or clears its session
+        // cookie, what we cached about the request's session may be stale.
+        if let Some(gate) = &ctx.gate
+            && let Some(name) = gate.config.identity.session_cookie()
+        {
+            let set_cookies = upstream_response.headers.get_all(http::header::SET_COOKIE);
+            if ctx.login_form || crate::identity::sets_session_cookie(set_cookies, name) {
+                forget_session(session.req_header(), gate);
+            }
+        }
         upstream_response.insert_header(crate::request_id::HEADER, ctx.fwd.request_id.as_str())
     }
 
@@ -167,15 +191,15 @@ impl ProxyHttp for GateProxy {
         crate::metrics::request_done(ctx.outcome, ctx.started.elapsed(), upstream_error);
         tracing::info!(
             target: "mfa_gate::access",
-            method = %session.req_header().method,
-            path = %session.req_header().uri.path(),
+            method = %logging::outside(&session.req_header().method),
+            path = %logging::outside(session.req_header().uri.path()),
             status,
             outcome = ctx.outcome.as_str(),
             request_id = %ctx.fwd.request_id,
             account = ctx.fwd.account(),
             peer = ctx.fwd.client_ip.map(tracing::field::display),
             micros = ctx.started.elapsed().as_micros() as u64,
-            error = error.map(|e| e.to_string()),
+            error = error.map(|e| tracing::field::display(logging::outside(e))),
             "request"
         );
     }
@@ -196,8 +220,11 @@ impl GateProxy {
         let judged = match judged {
             Ok(Some(judged)) => judged,
             Ok(None) => return Step::Forward(Outcome::Anonymous),
+            Err(GuardError::Identity(IdentityError::TooManyLookups)) => {
+                return Step::Answer(Outcome::Refused, too_many_lookups(gate, head));
+            }
             Err(e) => {
-                tracing::warn!(error = %e, "cannot decide: failing closed");
+                tracing::warn!(error = %logging::outside(&e), "cannot decide: failing closed");
                 return Step::Answer(Outcome::Error, unavailable(gate, head));
             }
         };
@@ -270,8 +297,12 @@ impl GateProxy {
                     };
                     sess = Some(session_ctx(gate, head, judged));
                 }
+                Err(GuardError::Identity(IdentityError::TooManyLookups)) => {
+                    return too_many_lookups(gate, head);
+                }
                 Err(e) => {
-                    tracing::warn!(error = %e, "cannot judge the session: failing closed");
+                    let error = logging::outside(&e);
+                    tracing::warn!(%error, "cannot judge the session: failing closed");
                     return pages::failure(&bare(), 503);
                 }
             }
@@ -290,6 +321,21 @@ impl GateProxy {
     }
 }
 
+/// Forget the cached identity of the request's app session (read again:
+/// the head is not kept past `request_filter`).
+fn forget_session(req: &RequestHeader, gate: &Gate) {
+    let names = crate::request::cookies::CookieNames {
+        session: gate.config.identity.session_cookie(),
+        gateway: &gate.config.cookie.name,
+        lang: pages::i18n::LANG_COOKIE,
+    };
+    let values = req.headers.get_all(http::header::COOKIE);
+    let cookies = crate::request::cookies::read(values.iter().map(|v| v.as_bytes()), &names);
+    if let crate::request::SessionReading::Clear(value) = cookies.session {
+        gate.identity.forget_session(&value);
+    }
+}
+
 /// What the request presents about its login (cookie or SSO headers).
 fn present(
     session: &Session,
@@ -298,8 +344,9 @@ fn present(
     fwd: &Forwarding,
 ) -> crate::identity::Presented {
     let value = head.app_session().map(str::to_owned);
+    let headers = &session.req_header().headers;
     gate.identity
-        .present(&session.req_header().headers, fwd.trusted(), value)
+        .present(headers, fwd.trusted(), value, fwd.client_ip)
 }
 
 fn session_ctx(gate: &Gate, head: &RequestHead, judged: Judged<'_>) -> SessionCtx {
@@ -366,6 +413,11 @@ fn refusal(gate: &Gate, head: &RequestHead, status: u16, error: &str) -> PageRes
     } else {
         PageResponse::json(status, serde_json::json!({ "error": error }))
     }
+}
+
+/// A client over its budget of whoami look-ups (new session values): 429.
+fn too_many_lookups(gate: &Gate, head: &RequestHead) -> PageResponse {
+    refusal(gate, head, 429, "too_many_lookups").with_header("Retry-After", "1".into())
 }
 
 /// No decision could be made (identity or store unavailable): 503.

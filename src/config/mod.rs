@@ -95,6 +95,15 @@ pub struct IdentityConfig {
     pub fields: FieldMap,
     pub cache_ttl: Duration,
     pub cache_size: usize,
+    /// whoami answers meaning "nobody is logged in" (the request passes as
+    /// anonymous); every other status but 200 fails closed. Never 200.
+    pub anonymous_statuses: Vec<u16>,
+    /// Most whoami calls in flight at once, over all sessions.
+    pub whoami_concurrency: usize,
+    /// Per client address: whoami calls (identity cache misses) per second,
+    /// and the burst allowed above that rate. Over it: 429.
+    pub whoami_client_rate: u32,
+    pub whoami_client_burst: u32,
 }
 
 /// JSON field names of the whoami answer. `person`, `roles` and `email` are

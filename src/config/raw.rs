@@ -90,6 +90,18 @@ pub(super) struct RawIdentity {
     pub cache_ttl: Duration,
     #[serde(default = "defaults::cache_size")]
     pub cache_size: usize,
+    /// whoami statuses that mean "not logged in". `None`: not written (the
+    /// `headers` source refuses the whoami-only settings when written).
+    #[serde(default)]
+    pub anonymous_statuses: Option<Vec<u16>>,
+    /// Most whoami calls in flight at once.
+    #[serde(default)]
+    pub whoami_concurrency: Option<usize>,
+    /// whoami calls per second per client address, and the burst above it.
+    #[serde(default)]
+    pub whoami_client_rate: Option<u32>,
+    #[serde(default)]
+    pub whoami_client_burst: Option<u32>,
     /// The `headers` source: which request header holds what.
     #[serde(default)]
     pub headers: Option<RawHeaders>,
@@ -316,7 +328,7 @@ impl Default for RawAudit {
 }
 
 /// Defaults of fields whose section has required fields too.
-mod defaults {
+pub(super) mod defaults {
     use std::time::Duration;
 
     pub fn max_failures() -> u32 {
@@ -339,6 +351,18 @@ mod defaults {
     }
     pub fn cache_size() -> usize {
         100_000
+    }
+    pub fn anonymous_statuses() -> Vec<u16> {
+        vec![401]
+    }
+    pub fn whoami_concurrency() -> usize {
+        64
+    }
+    pub fn whoami_client_rate() -> u32 {
+        20
+    }
+    pub fn whoami_client_burst() -> u32 {
+        100
     }
     pub fn yes() -> bool {
         true

@@ -6,9 +6,14 @@
 //! needs a new challenge, exactly as after a password login.
 //!
 //! The proxy reads a request once into a `Presented` (no I/O), then
-//! `resolve`s it (whoami: maybe one HTTP call). Failures are errors that
-//! the proxy turns into a 503: fail closed, never open.
+//! `resolve`s it (whoami: maybe one HTTP call, bounded per session, per
+//! client address and in total). Failures are errors that the proxy turns
+//! into a 503 (429 for a client over its look-up budget): fail closed,
+//! never open. When a login or logout may have changed who a session is
+//! (a form posted to a bypass path, or the app setting or clearing its
+//! session cookie), the proxy `forget`s the session's cached identity.
 
+mod bounds;
 mod headers;
 mod whoami;
 
@@ -17,7 +22,8 @@ pub use whoami::{IdentitySource, map_identity};
 
 use crate::config::IdentitySettings;
 use crate::domain::Identity;
-use http::{HeaderMap, HeaderName};
+use http::{HeaderMap, HeaderName, HeaderValue};
+use std::net::IpAddr;
 use std::sync::Arc;
 
 /// Longest accepted value of one identity field.
@@ -31,7 +37,8 @@ pub enum Lookup {
     Known(Arc<Identity>),
 }
 
-#[derive(Debug, thiserror::Error)]
+/// Cloned because one whoami call answers every request that waited for it.
+#[derive(Clone, Debug, thiserror::Error)]
 pub enum IdentityError {
     #[error("whoami endpoint unreachable: {0}")]
     Unreachable(String),
@@ -47,6 +54,13 @@ pub enum IdentityError {
     /// verified state could not be bound to a login session.
     #[error("identity headers came without a session cookie or session header")]
     NoSession,
+    /// The client address spent its budget of whoami calls (new session
+    /// values) for now: the proxy answers 429.
+    #[error("too many identity look-ups from this client address")]
+    TooManyLookups,
+    /// All whoami calls allowed at once were busy for `whoami_timeout`.
+    #[error("too many whoami calls in flight")]
+    Busy,
 }
 
 /// The configured identity source of a running gateway.
@@ -65,6 +79,8 @@ pub struct Presented {
     session: Option<String>,
     /// Headers source, trusted peer: the claimed identity, if any.
     claim: Option<Result<Arc<Identity>, String>>,
+    /// The peer's address: a whoami call spends from its budget.
+    client: Option<IpAddr>,
 }
 
 /// Who a request belongs to, with its session value.
@@ -112,23 +128,47 @@ impl Identities {
     }
 
     /// Read a request: `session_cookie` is the value of the configured
-    /// session cookie, if sent; `trusted` whether the peer is a trusted proxy.
+    /// session cookie, if sent; `trusted` whether the peer is a trusted
+    /// proxy; `client` the peer's address (budgets whoami calls).
     pub fn present(
         &self,
         headers: &HeaderMap,
         trusted: bool,
         session_cookie: Option<String>,
+        client: Option<IpAddr>,
     ) -> Presented {
         match self {
             Identities::Whoami(_) => Presented {
                 session: session_cookie,
                 claim: None,
+                client,
             },
-            Identities::Headers(_) if !trusted => Presented::default(),
+            Identities::Headers(_) if !trusted => Presented {
+                client,
+                ..Presented::default()
+            },
             Identities::Headers(h) => Presented {
                 claim: h.read(headers).map(|r| r.map(Arc::new)),
                 session: session_cookie.or_else(|| h.session_header(headers)),
+                client,
             },
+        }
+    }
+
+    /// Forget what is known about the session `presented` names, so that
+    /// its next request asks the app again (after a login or logout).
+    pub fn forget(&self, presented: &Presented) {
+        if let Some(value) = presented.session.as_deref() {
+            self.forget_session(value);
+        }
+    }
+
+    /// `forget` by the session cookie's value.
+    pub fn forget_session(&self, session_value: &str) {
+        match self {
+            Identities::Whoami(source) => source.forget(session_value),
+            // Nothing cached: every request carries its claim.
+            Identities::Headers(_) => {}
         }
     }
 
@@ -139,7 +179,7 @@ impl Identities {
                 let Some(value) = presented.session.as_deref() else {
                     return Ok(Who::Anonymous);
                 };
-                Ok(match source.lookup(value).await? {
+                Ok(match source.lookup(value, presented.client).await? {
                     Lookup::Known(identity) => Who::Known(identity, value),
                     Lookup::Anonymous => Who::Anonymous,
                 })
@@ -154,6 +194,28 @@ impl Identities {
             },
         }
     }
+}
+
+/// Whether a response's `Set-Cookie` header values set or clear the
+/// cookie `name` (the app's session cookie): a login or logout happened,
+/// and what was known about the session may be stale. Names are compared
+/// without regard to ASCII case, as some frameworks read them; a value the
+/// `cookie` crate cannot parse counts by the name before its `=`, so an
+/// odd header errs toward forgetting.
+pub fn sets_session_cookie<'a>(
+    set_cookies: impl IntoIterator<Item = &'a HeaderValue>,
+    name: &str,
+) -> bool {
+    set_cookies.into_iter().any(|value| {
+        let text = String::from_utf8_lossy(value.as_bytes());
+        match cookie::Cookie::parse(text.as_ref()) {
+            Ok(c) => c.name().eq_ignore_ascii_case(name),
+            Err(_) => text
+                .split(['=', ';'])
+                .next()
+                .is_some_and(|n| n.trim().eq_ignore_ascii_case(name)),
+        }
+    })
 }
 
 #[cfg(test)]
@@ -187,7 +249,7 @@ mod tests {
     }
 
     async fn who(src: &Identities, h: &HeaderMap, trusted: bool, cookie: Option<&str>) -> String {
-        let p = src.present(h, trusted, cookie.map(str::to_owned));
+        let p = src.present(h, trusted, cookie.map(str::to_owned), None);
         match src.resolve(&p).await {
             Ok(Who::Anonymous) => "anonymous".into(),
             Ok(Who::Known(id, session)) => format!("{} bound to {session}", id.account),
@@ -209,5 +271,24 @@ mod tests {
         assert!(who(&src, &unbound, true, None).await.starts_with("error"));
         assert_eq!(who(&src, &map(&[]), true, Some("c")).await, "anonymous");
         assert_eq!(src.claim_headers().len(), 2);
+    }
+
+    #[test]
+    fn set_cookie_of_the_session_cookie_is_seen() {
+        let check = |values: &[&str]| {
+            let values: Vec<HeaderValue> = values
+                .iter()
+                .map(|v| HeaderValue::from_bytes(v.as_bytes()).unwrap())
+                .collect();
+            sets_session_cookie(&values, "demo_session")
+        };
+        assert!(check(&["demo_session=abc; Path=/; HttpOnly"]));
+        assert!(check(&["other=1", "demo_session=; Max-Age=0; Path=/"]));
+        assert!(check(&["DEMO_SESSION=abc"]), "case-folding frameworks");
+        assert!(check(&[" demo_session = abc ; Secure"]));
+        assert!(check(&["demo_session"]), "unparsable: by its name");
+        assert!(!check(&[]));
+        assert!(!check(&["demo_session_old=abc", "lang=ja"]));
+        assert!(!check(&["x=demo_session"]));
     }
 }

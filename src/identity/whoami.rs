@@ -1,13 +1,20 @@
 //! The `whoami` source: asks the app's whoami endpoint with the session
-//! cookie only, maps the JSON answer to an `Identity`, and caches the answer
-//! for a short TTL in a bounded cache keyed by a hash of the cookie value
-//! (never the value itself). An unreachable, slow or confused endpoint is an
+//! cookie only, maps the JSON answer to an `Identity`, and caches known
+//! identities for a short TTL in a bounded cache keyed by a hash of the
+//! cookie value (never the value itself). "Not logged in" (a configured
+//! status, 401 by default) is never cached: the first request after a
+//! login that keeps its session id must be seen as the user. An
+//! unreachable, slow or confused endpoint, and any other status, is an
 //! error that the caller turns into a 503: we fail closed, never open.
+//! Calls are bounded (`bounds.rs`): one per session at a time, a global
+//! limit, and a budget per client address.
 
+use super::bounds::{Answer, Call, ClientBudget, Finish, InFlight};
 use super::{IdentityError, Lookup, MAX_FIELD};
 use crate::config::{FieldMap, IdentityConfig};
 use crate::domain::{AccountClass, Identity};
 use crate::metrics;
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -28,7 +35,16 @@ pub struct IdentitySource {
     /// another session's slot, at a tenth of a SHA-256's cost on the hot
     /// path. The session value itself is never stored.
     keys: [std::collections::hash_map::RandomState; 2],
+    /// Known identities only (see the module doc).
     cache: quick_cache::sync::Cache<u128, (Lookup, Instant)>,
+    /// Statuses meaning "not logged in"; any other but 200 is an error.
+    anonymous_statuses: Vec<u16>,
+    in_flight: InFlight,
+    budget: ClientBudget,
+    /// Calls in flight over all sessions; a miss waits at most
+    /// `whoami_timeout` for a permit.
+    calls: tokio::sync::Semaphore,
+    wait: Duration,
 }
 
 impl IdentitySource {
@@ -50,6 +66,11 @@ impl IdentitySource {
             ttl: cfg.cache_ttl,
             keys: Default::default(),
             cache: quick_cache::sync::Cache::new(cfg.cache_size),
+            anonymous_statuses: cfg.anonymous_statuses.clone(),
+            in_flight: InFlight::default(),
+            budget: ClientBudget::new(cfg.whoami_client_rate, cfg.whoami_client_burst),
+            calls: tokio::sync::Semaphore::new(cfg.whoami_concurrency),
+            wait: cfg.whoami_timeout,
         })
     }
 
@@ -66,39 +87,89 @@ impl IdentitySource {
         self.config == *cfg && self.base == upstream_base
     }
 
-    /// Who owns the app session whose cookie value is `session_value`.
-    pub async fn lookup(&self, session_value: &str) -> Result<Lookup, IdentityError> {
-        if let Some(lookup) = self.cached(session_value) {
+    /// Who owns the app session whose cookie value is `session_value`,
+    /// asked for by `client` (whose budget a new whoami call spends).
+    pub async fn lookup(
+        &self,
+        session_value: &str,
+        client: Option<IpAddr>,
+    ) -> Result<Lookup, IdentityError> {
+        let key = self.cache_key(session_value);
+        if let Some(lookup) = self.cached_at(key) {
             metrics::identity_cache(true);
             return Ok(lookup);
         }
         metrics::identity_cache(false);
-        let started = Instant::now();
-        let asked = self.ask(session_value).await;
-        metrics::whoami_latency(started.elapsed());
-        let lookup = asked?;
-        self.remember(session_value, lookup.clone());
-        Ok(lookup)
+        let call = match self.in_flight.join(key) {
+            Some(call) => call,
+            None => {
+                if let Some(ip) = client {
+                    if !self.budget.take(ip, Instant::now()) {
+                        return Err(IdentityError::TooManyLookups);
+                    }
+                }
+                self.in_flight.start(key)
+            }
+        };
+        call.get_or_init(|| self.call(session_value, key, &call))
+            .await
+            .clone()
+    }
+
+    /// The one whoami call of a session: waits for a permit, asks, caches
+    /// a known identity unless the session was forgotten meanwhile.
+    async fn call(&self, session_value: &str, key: u128, call: &Call) -> Answer {
+        let finish = Finish {
+            in_flight: &self.in_flight,
+            key,
+            call,
+        };
+        let answer = match tokio::time::timeout(self.wait, self.calls.acquire()).await {
+            Ok(Ok(_permit)) => {
+                let started = Instant::now();
+                let asked = self.ask(session_value).await;
+                metrics::whoami_latency(started.elapsed());
+                asked
+            }
+            Ok(Err(_)) | Err(_) => Err(IdentityError::Busy),
+        };
+        self.in_flight.finish(key, finish.call, || {
+            if let Ok(known @ Lookup::Known(_)) = &answer {
+                self.cache.insert(key, (known.clone(), Instant::now()));
+            }
+        });
+        answer
     }
 
     /// The cached, still fresh answer for a session, if any.
     pub fn cached(&self, session_value: &str) -> Option<Lookup> {
-        let key = self.cache_key(session_value);
+        self.cached_at(self.cache_key(session_value))
+    }
+
+    fn cached_at(&self, key: u128) -> Option<Lookup> {
         self.cache
             .get(&key)
             .filter(|(_, at)| at.elapsed() < self.ttl)
             .map(|(lookup, _)| lookup)
     }
 
-    /// Cache an answer for a session (also used to prime benchmarks).
+    /// Cache a known identity for a session (used to prime benchmarks).
+    /// "Not logged in" is never cached.
     pub fn remember(&self, session_value: &str, lookup: Lookup) {
-        let key = self.cache_key(session_value);
-        self.cache.insert(key, (lookup, Instant::now()));
+        if let Lookup::Known(_) = lookup {
+            let key = self.cache_key(session_value);
+            self.cache.insert(key, (lookup, Instant::now()));
+        }
     }
 
-    /// Forget a session's cached identity (e.g. after its verified state changed hands).
+    /// Forget a session's identity: its cached answer, and the answer of a
+    /// call in flight (which will not be cached). The next request of the
+    /// session asks whoami again.
     pub fn forget(&self, session_value: &str) {
-        self.cache.remove(&self.cache_key(session_value));
+        let key = self.cache_key(session_value);
+        self.in_flight.forget(key, || {
+            self.cache.remove(&key);
+        });
     }
 
     async fn ask(&self, session_value: &str) -> Result<Lookup, IdentityError> {
@@ -113,7 +184,7 @@ impl IdentitySource {
             .map_err(classify)?;
         match response.status().as_u16() {
             200 => {}
-            401 | 403 => return Ok(Lookup::Anonymous),
+            s if self.anonymous_statuses.contains(&s) => return Ok(Lookup::Anonymous),
             other => return Err(IdentityError::Status(other)),
         }
         let mut body = Vec::new();

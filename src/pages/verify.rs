@@ -185,7 +185,8 @@ async fn prepare_check(
                 .enrollment
                 .as_ref()
                 .map_or(&[][..], |e| &e.sealed_secret[..]);
-            let secret = super::enroll::open_secret(gate, key, sealed).ok_or(VerifyError::Secret)?;
+            let secret =
+                super::enroll::open_secret(gate, key, sealed).ok_or(VerifyError::Secret)?;
             let code = code.clone();
             let skew = gate.config.totp.skew;
             Box::new(move |rec: &PersonRecord| {
@@ -231,7 +232,14 @@ pub fn plausible(
     };
     let key = sess.identity.person_key();
     super::enroll::open_secret(gate, &key, &enrollment.sealed_secret).is_some_and(|secret| {
-        totp::verify(&secret, code, now as u64, gate.config.totp.skew, record.last_step).is_some()
+        totp::verify(
+            &secret,
+            code,
+            now as u64,
+            gate.config.totp.skew,
+            record.last_step,
+        )
+        .is_some()
     })
 }
 

@@ -1,6 +1,8 @@
 //! When the app cannot say who a session is, mfa-gate fails closed: an
-//! unreachable, slow, or confused whoami endpoint gives a 503 (a page for
-//! browsers, JSON for API calls), never a pass — and the proxy keeps serving.
+//! unreachable, slow, or confused whoami endpoint, or one answering a
+//! status not configured as "not logged in" (a WAF's 403 by default), gives
+//! a 503 (a page for browsers, JSON for API calls), never a pass — and the
+//! proxy keeps serving.
 
 use crate::harness::{Browser, Gateway, free_ports};
 use std::path::Path;
@@ -10,12 +12,23 @@ use tokio::net::TcpListener;
 
 /// Write a `serve` config for `port` in front of `upstream`.
 pub fn write_config(dir: &Path, port: u16, upstream: &str, extra: &str) -> std::path::PathBuf {
+    write_config_with(dir, port, upstream, "", extra)
+}
+
+/// `write_config` with `identity` lines added to the identity section.
+pub fn write_config_with(
+    dir: &Path,
+    port: u16,
+    upstream: &str,
+    identity: &str,
+    extra: &str,
+) -> std::path::PathBuf {
     std::fs::write(dir.join("hmac.key"), "11".repeat(32)).unwrap();
     std::fs::write(dir.join("enc.key"), "22".repeat(32)).unwrap();
     let yaml = format!(
         "listen: 127.0.0.1:{port}\n\
          upstream:\n  address: {upstream}\n  connect_timeout: 500ms\n  read_timeout: 2s\n\
-         identity:\n  session_cookie: demo_session\n  whoami_path: /api/me\n  whoami_timeout: 500ms\n  cache_ttl: 1s\n\
+         identity:\n  session_cookie: demo_session\n  whoami_path: /api/me\n  whoami_timeout: 500ms\n  cache_ttl: 1s\n{identity}\
          store:\n  path: store\n\
          secrets:\n  hmac_key: {{ file: hmac.key }}\n  encryption_key: {{ file: enc.key }}\n\
          cookie:\n  secure: false\n\
@@ -59,6 +72,8 @@ async fn fake_app(whoami: &'static str) -> String {
                             )
                         }
                         "error" => ("500 Internal Server Error", b"oops".to_vec()),
+                        // A WAF or rate limiter in front of whoami.
+                        "forbidden" => ("403 Forbidden", b"blocked".to_vec()),
                         "wrong_shape" => (
                             "200 OK",
                             br#"{"account":"a","company":"c","class":"root"}"#.to_vec(),
@@ -119,7 +134,14 @@ async fn whoami_down_fails_closed_with_503() {
 
 #[tokio::test]
 async fn confused_whoami_answers_fail_closed() {
-    for mode in ["garbage", "huge", "slow", "error", "wrong_shape"] {
+    for mode in [
+        "garbage",
+        "huge",
+        "slow",
+        "error",
+        "wrong_shape",
+        "forbidden",
+    ] {
         let app = fake_app(mode).await;
         let tmp = tempfile::tempdir().unwrap();
         let port = free_ports();
@@ -142,6 +164,22 @@ async fn a_401_from_whoami_means_anonymous() {
     let gw = Gateway::serve(&cfg, port, tmp.path()).await;
     let mut b = Browser::new(gw.url(""));
     b.cookies.insert("demo_session".into(), "expired".into());
+    let r = b.get("/private").await;
+    assert_eq!((r.status, r.body.as_str()), (200, "app"));
+    let r = b.get("/_mfa/challenge").await;
+    assert_eq!(r.status, 401, "our pages need a logged-in session");
+}
+
+#[tokio::test]
+async fn a_403_from_whoami_passes_only_when_configured_as_anonymous() {
+    let app = fake_app("forbidden").await;
+    let tmp = tempfile::tempdir().unwrap();
+    let port = free_ports();
+    let statuses = "  anonymous_statuses: [401, 403]\n";
+    let cfg = write_config_with(tmp.path(), port, &app, statuses, "");
+    let gw = Gateway::serve(&cfg, port, tmp.path()).await;
+    let mut b = Browser::new(gw.url(""));
+    b.cookies.insert("demo_session".into(), "blocked".into());
     let r = b.get("/private").await;
     assert_eq!((r.status, r.body.as_str()), (200, "app"));
     let r = b.get("/_mfa/challenge").await;

@@ -3,7 +3,7 @@
 //! believed from `trusted_proxies` only). Each source refuses the other's
 //! settings, so a half-edited file cannot silently mean something else.
 
-use super::super::raw::{IdentitySource, RawIdentity};
+use super::super::raw::{IdentitySource, RawIdentity, defaults};
 use super::super::{FieldMap, HeadersConfig, IdentityConfig, IdentitySettings};
 use super::checks::{at_least_one, cookie_name, non_blank, positive, whoami_path};
 use super::{ConfigError, Doc};
@@ -57,7 +57,57 @@ impl Doc<'_> {
             },
             cache_ttl: self.check("identity.cache_ttl", positive(id.cache_ttl))?,
             cache_size: self.check("identity.cache_size", at_least_one(id.cache_size))?,
+            anonymous_statuses: self.anonymous_statuses(id.anonymous_statuses)?,
+            whoami_concurrency: self.check(
+                "identity.whoami_concurrency",
+                at_least_one(
+                    id.whoami_concurrency
+                        .unwrap_or_else(defaults::whoami_concurrency),
+                ),
+            )?,
+            whoami_client_rate: self.check(
+                "identity.whoami_client_rate",
+                positive_count(
+                    id.whoami_client_rate
+                        .unwrap_or_else(defaults::whoami_client_rate),
+                ),
+            )?,
+            whoami_client_burst: self.check(
+                "identity.whoami_client_burst",
+                positive_count(
+                    id.whoami_client_burst
+                        .unwrap_or_else(defaults::whoami_client_burst),
+                ),
+            )?,
         })
+    }
+
+    /// The statuses of a whoami answer that mean "not logged in": real
+    /// statuses, at least one, never 200, none twice. Anything else that is
+    /// not 200 fails closed, so a WAF's 403 or a rate limiter's 429 in front
+    /// of whoami never lets a session through unchecked.
+    fn anonymous_statuses(&self, raw: Option<Vec<u16>>) -> Result<Vec<u16>, ConfigError> {
+        let field = "identity.anonymous_statuses";
+        let statuses = raw.unwrap_or_else(defaults::anonymous_statuses);
+        if statuses.is_empty() {
+            return Err(self.error(
+                field,
+                "must list at least one status, e.g. [401] (the whoami answer for \"not logged in\")",
+            ));
+        }
+        for (i, status) in statuses.iter().enumerate() {
+            let message = if !(100..=599).contains(status) {
+                format!("{status} is not an HTTP status (100 to 599)")
+            } else if *status == 200 {
+                "200 is the whoami answer for a logged-in session; it cannot also mean \"not logged in\"".into()
+            } else if statuses[..i].contains(status) {
+                format!("{status} is listed twice")
+            } else {
+                continue;
+            };
+            return Err(self.error(&format!("{field}[{i}]"), message));
+        }
+        Ok(statuses)
     }
 
     fn headers(
@@ -65,9 +115,28 @@ impl Doc<'_> {
         id: RawIdentity,
         has_trusted_proxies: bool,
     ) -> Result<HeadersConfig, ConfigError> {
-        if id.whoami_path.is_some() {
+        let whoami_only = [
+            ("identity.whoami_path", id.whoami_path.is_some()),
+            (
+                "identity.anonymous_statuses",
+                id.anonymous_statuses.is_some(),
+            ),
+            (
+                "identity.whoami_concurrency",
+                id.whoami_concurrency.is_some(),
+            ),
+            (
+                "identity.whoami_client_rate",
+                id.whoami_client_rate.is_some(),
+            ),
+            (
+                "identity.whoami_client_burst",
+                id.whoami_client_burst.is_some(),
+            ),
+        ];
+        if let Some((field, _)) = whoami_only.iter().find(|(_, written)| *written) {
             return Err(self.error(
-                "identity.whoami_path",
+                field,
                 "is for `source: whoami`; with `source: headers` the SSO front's headers say who is logged in",
             ));
         }
@@ -131,6 +200,15 @@ impl Doc<'_> {
             ));
         }
         Ok(config)
+    }
+}
+
+/// A count that must be at least 1.
+fn positive_count(n: u32) -> Result<u32, String> {
+    if n == 0 {
+        Err("must be at least 1".into())
+    } else {
+        Ok(n)
     }
 }
 

@@ -73,6 +73,15 @@ fn example_file_loads() {
     assert_eq!(config.listen.to_string(), "127.0.0.1:8080");
     assert_eq!(config.upstream.sni, "127.0.0.1");
     assert_eq!(config.identity.session_cookie(), Some("app_session"));
+    let IdentitySettings::Whoami(whoami) = &config.identity else {
+        panic!("the example uses the whoami source")
+    };
+    assert_eq!(whoami.anonymous_statuses, [401]);
+    assert_eq!(whoami.whoami_concurrency, 64);
+    assert_eq!(
+        (whoami.whoami_client_rate, whoami.whoami_client_burst),
+        (20, 100)
+    );
     assert_eq!(config.companies.get("globex"), Some(&Enforcement::Required));
     assert_eq!(config.bypass.len(), 3);
     assert_eq!(config.secrets.hmac_key, [0x11; 32]);
@@ -161,6 +170,10 @@ fn minimal_file_gets_the_documented_defaults() {
     assert_eq!(whoami.fields.email, "email");
     assert_eq!(whoami.cache_ttl, Duration::from_secs(10));
     assert_eq!(whoami.cache_size, 100_000);
+    assert_eq!(whoami.anonymous_statuses, [401], "403 fails closed");
+    assert_eq!(whoami.whoami_concurrency, 64);
+    assert_eq!(whoami.whoami_client_rate, 20);
+    assert_eq!(whoami.whoami_client_burst, 100);
     assert!(config.trusted_proxies.is_empty());
     assert!(config.tls.is_none());
     assert_eq!(config.log.format, crate::config::LogFormat::Text);
@@ -469,6 +482,16 @@ fn headers_source_mistakes_name_their_field() {
             "source: whoami",
         ),
         (
+            with_identity(&format!("{SSO}  anonymous_statuses: [401]\n"), trusted),
+            "identity.anonymous_statuses",
+            "source: whoami",
+        ),
+        (
+            with_identity(&format!("{SSO}  whoami_client_rate: 5\n"), trusted),
+            "identity.whoami_client_rate",
+            "source: whoami",
+        ),
+        (
             MINIMAL.replace(
                 "  whoami_path: /api/me\n",
                 "  headers: { account: X-User }\n  whoami_path: /me\n",
@@ -764,4 +787,83 @@ fn debug_output_hides_the_keys() {
     let shown = format!("{:?}", load(MINIMAL));
     assert!(!shown.contains("17, 17"), "{shown}");
     assert!(!shown.contains("34, 34"), "{shown}");
+}
+
+#[test]
+fn whoami_bounds_load_and_are_checked() {
+    let with = |lines: &str| MINIMAL.replace("identity:\n", &format!("identity:\n{lines}"));
+    let config = load(&with(
+        "  anonymous_statuses: [401, 403]\n  whoami_concurrency: 8\n  whoami_client_rate: 5\n  whoami_client_burst: 7\n",
+    ));
+    let IdentitySettings::Whoami(whoami) = &config.identity else {
+        panic!("whoami source expected")
+    };
+    assert_eq!(whoami.anonymous_statuses, [401, 403]);
+    assert_eq!(whoami.whoami_concurrency, 8);
+    assert_eq!(
+        (whoami.whoami_client_rate, whoami.whoami_client_burst),
+        (5, 7)
+    );
+    let block = "  anonymous_statuses:\n    - 401\n    - 200\n";
+    check_error(
+        &with(block),
+        "identity.anonymous_statuses[1]",
+        Some(7),
+        "200 is the whoami answer for a logged-in session",
+    );
+    let cases: &[(&str, &str, &str)] = &[
+        (
+            "  anonymous_statuses: []\n",
+            "identity.anonymous_statuses",
+            "at least one status",
+        ),
+        (
+            "  anonymous_statuses: [401, 99]\n",
+            "identity.anonymous_statuses[1]",
+            "99 is not an HTTP status",
+        ),
+        (
+            "  anonymous_statuses: [600]\n",
+            "identity.anonymous_statuses[0]",
+            "600 is not an HTTP status",
+        ),
+        (
+            "  anonymous_statuses: [401, 403, 401]\n",
+            "identity.anonymous_statuses[2]",
+            "listed twice",
+        ),
+        (
+            "  anonymous_statuses: [70000]\n",
+            "identity.anonymous_statuses[0]",
+            "u16",
+        ),
+        (
+            "  anonymous_statuses: 401\n",
+            "identity.anonymous_statuses",
+            "sequence",
+        ),
+        (
+            "  whoami_concurrency: 0\n",
+            "identity.whoami_concurrency",
+            "at least 1",
+        ),
+        (
+            "  whoami_client_rate: 0\n",
+            "identity.whoami_client_rate",
+            "at least 1",
+        ),
+        (
+            "  whoami_client_burst: 0\n",
+            "identity.whoami_client_burst",
+            "at least 1",
+        ),
+        (
+            "  whoami_client_burst: -1\n",
+            "identity.whoami_client_burst",
+            "expected u32",
+        ),
+    ];
+    for (lines, field, needle) in cases {
+        check_error(&with(lines), field, Some(5), needle);
+    }
 }

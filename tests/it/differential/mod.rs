@@ -45,7 +45,8 @@ fn gateway_yaml(port: u16, upstream: &str, source: Source) -> String {
     let identity = match source {
         Source::Whoami => {
             "identity:\n  session_cookie: app_sid\n  whoami_path: /whoami\n  \
-             whoami_timeout: 2s\n  cache_ttl: 30s\n"
+             whoami_timeout: 2s\n  cache_ttl: 30s\n  \
+             whoami_client_rate: 100000\n  whoami_client_burst: 100000\n"
         }
         Source::Headers => {
             // The SSO front is a documentation address: the test client

@@ -100,24 +100,43 @@ async fn every_route_for_every_standing() {
 
     // jiro: acme is optional, not enrolled: everything of ours is open.
     let mut optional = logged_in(&gw, "jiro@acme.example").await;
-    expect(&walk(&mut optional).await, Seen::Served, "optional, not enrolled");
+    expect(
+        &walk(&mut optional).await,
+        Seen::Served,
+        "optional, not enrolled",
+    );
 
     // taro: globex requires 2FA, not enrolled: only enrollment.
     let mut required = logged_in(&gw, "taro@globex.example").await;
-    expect(&walk(&mut required).await, Seen::Enroll, "required, not enrolled");
+    expect(
+        &walk(&mut required).await,
+        Seen::Enroll,
+        "required, not enrolled",
+    );
 
     // hanako enrolls (verified session), then a new session is unverified.
     let mut verified = logged_in(&gw, "hanako.admin@acme.example").await;
     let enrolled = enroll(&mut verified).await;
     expect(&walk(&mut verified).await, Seen::Served, "verified");
     let mut unverified = logged_in(&gw, "hanako@acme.example").await;
-    expect(&walk(&mut unverified).await, Seen::Challenge, "enrolled, unverified");
+    expect(
+        &walk(&mut unverified).await,
+        Seen::Challenge,
+        "enrolled, unverified",
+    );
 
     // Locked: even the verified session sees only the locked page.
     lock(&mut unverified, &enrolled).await;
-    assert_eq!(gw.account_status("hanako@acme.example").await["locked"], true);
+    assert_eq!(
+        gw.account_status("hanako@acme.example").await["locked"],
+        true
+    );
     expect(&walk(&mut unverified).await, Seen::Locked, "locked");
-    expect(&walk(&mut verified).await, Seen::Locked, "locked, verified before");
+    expect(
+        &walk(&mut verified).await,
+        Seen::Locked,
+        "locked, verified before",
+    );
 }
 
 #[tokio::test]

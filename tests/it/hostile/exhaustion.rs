@@ -61,7 +61,11 @@ async fn hostile_hashing_keeps_memory_bounded() {
         b.cookies = cookies.clone();
         let csrf = csrf.clone();
         tasks.push(tokio::spawn(async move {
-            let fields = [("csrf", csrf.as_str()), ("action", "regenerate"), ("code", "000000")];
+            let fields = [
+                ("csrf", csrf.as_str()),
+                ("action", "regenerate"),
+                ("code", "000000"),
+            ];
             b.post_form("/_mfa/settings", &fields).await.status
         }));
     }
@@ -93,9 +97,15 @@ async fn hostile_hashing_keeps_memory_bounded() {
     assert_eq!(status["failures"], 10, "{status}");
     // Still serving, and back near the baseline once idle.
     assert_eq!(
-        reqwest::get(gw.url("/_mfa/healthz")).await.unwrap().status(),
+        reqwest::get(gw.url("/_mfa/healthz"))
+            .await
+            .unwrap()
+            .status(),
         200
     );
     let after_mib = rss_kib(pid).saturating_sub(baseline) / 1024;
-    assert!(after_mib <= 150, "RSS stayed {after_mib} MiB above baseline");
+    assert!(
+        after_mib <= 150,
+        "RSS stayed {after_mib} MiB above baseline"
+    );
 }
