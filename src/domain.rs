@@ -219,7 +219,7 @@ impl PersonRecord {
 
     /// Remember an account of this person (and whether it is staff).
     pub fn note_account(&mut self, identity: &Identity) {
-        if !self.accounts.iter().any(|a| *a == identity.account) {
+        if !self.accounts.contains(&identity.account) {
             self.accounts.push(identity.account.clone());
         }
         self.staff_account |= identity.class != AccountClass::Candidate;
@@ -227,7 +227,7 @@ impl PersonRecord {
 
     /// Whether `note_account` would change nothing.
     pub fn knows_account(&self, identity: &Identity) -> bool {
-        self.accounts.iter().any(|a| *a == identity.account)
+        self.accounts.contains(&identity.account)
             && (self.staff_account || identity.class == AccountClass::Candidate)
     }
 
