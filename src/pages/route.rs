@@ -68,6 +68,11 @@ impl Route {
         }
     }
 
+    /// The link to this page under `prefix` (`/_mfa/enroll`).
+    pub fn href(&self, prefix: &str) -> String {
+        format!("{prefix}{}", self.path())
+    }
+
     pub fn access(&self) -> Access {
         match self {
             Route::Health | Route::Asset(_) | Route::NotFound => Access::Open,
