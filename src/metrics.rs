@@ -28,7 +28,6 @@ use pingora_prometheus::prometheus::{
 use std::sync::LazyLock;
 use std::time::Duration;
 
-/// The decisions of `mfa_gate_requests_total`, in label order.
 /// What happened to a request: the access log's `outcome` and the
 /// `decision` label of `mfa_gate_requests_total`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -125,12 +124,11 @@ fn histogram(name: &str, help: &str, buckets: &[f64]) -> Result<Histogram, prome
     Ok(h)
 }
 
-fn register() -> Result<Metrics, prometheus::Error> {
-    let requests = counter_vec(
-        "mfa_gate_requests_total",
-        "Requests by decision (pass, bypass, anonymous, challenge, enroll, locked, error, page, refused)",
-        "decision",
-    )?;
+/// `mfa_gate_challenges_total` by result, and its split by method, in the
+/// order `Metrics::code_checked` indexes them.
+type CodeCheckCounters = ([IntCounter; 2], [IntCounter; 4]);
+
+fn code_check_counters() -> Result<CodeCheckCounters, prometheus::Error> {
     let challenges = counter_vec(
         "mfa_gate_challenges_total",
         "Challenge submissions by result (passed: TOTP or backup code; failed: wrong code)",
@@ -144,6 +142,27 @@ fn register() -> Result<Metrics, prometheus::Error> {
         &["result", "method"],
     )?;
     prometheus::register(Box::new(by_method.clone()))?;
+    Ok((
+        [
+            challenges.with_label_values(&["passed"]),
+            challenges.with_label_values(&["failed"]),
+        ],
+        [
+            by_method.with_label_values(&["passed", "totp"]),
+            by_method.with_label_values(&["passed", "backup_code"]),
+            by_method.with_label_values(&["failed", "totp"]),
+            by_method.with_label_values(&["failed", "backup_code"]),
+        ],
+    ))
+}
+
+fn register() -> Result<Metrics, prometheus::Error> {
+    let requests = counter_vec(
+        "mfa_gate_requests_total",
+        "Requests by decision (pass, bypass, anonymous, challenge, enroll, locked, error, page, refused)",
+        "decision",
+    )?;
+    let (challenges, by_method) = code_check_counters()?;
     let support = counter_vec(
         "mfa_gate_support_actions_total",
         "Support operations that changed an account, by action",
@@ -176,16 +195,8 @@ fn register() -> Result<Metrics, prometheus::Error> {
             "mfa_gate_upstream_errors_total",
             "Forwarded requests the app could not answer (connect, timeout, reset)",
         )?,
-        challenges: [
-            challenges.with_label_values(&["passed"]),
-            challenges.with_label_values(&["failed"]),
-        ],
-        by_method: [
-            by_method.with_label_values(&["passed", "totp"]),
-            by_method.with_label_values(&["passed", "backup_code"]),
-            by_method.with_label_values(&["failed", "totp"]),
-            by_method.with_label_values(&["failed", "backup_code"]),
-        ],
+        challenges,
+        by_method,
         enrollments: counter("mfa_gate_enrollments_total", "Confirmed enrollments")?,
         lockouts: counter(
             "mfa_gate_lockouts_total",
