@@ -47,7 +47,7 @@ impl PageError {
                 failure(frame, 503).with_header("Retry-After", "1".into())
             }
             PageError::Secret => {
-                tracing::error!(error = %self, "a code cannot be checked");
+                tracing::error!(error = %self, "a sealed secret cannot be opened");
                 failure(frame, 503)
             }
             PageError::Csrf => failure(frame, 403),
