@@ -141,8 +141,8 @@ fn run(command: Command, log_json: bool) -> anyhow::Result<()> {
                     .map_or_else(|| "none".to_owned(), |t| t.listen.to_string()),
                 loaded.upstream.address,
                 match loaded.identity {
-                    config::IdentitySettings::Whoami(_) => "whoami",
-                    config::IdentitySettings::Headers(_) => "headers",
+                    config::IdentitySource::Whoami(_) => "whoami",
+                    config::IdentitySource::Headers(_) => "headers",
                 },
                 loaded.trusted_proxies.len(),
                 loaded.companies.len(),

@@ -3,8 +3,8 @@
 //! believed from `trusted_proxies` only). Each source refuses the other's
 //! settings, so a half-edited file cannot silently mean something else.
 
-use super::super::raw::{IdentitySource, RawIdentity, defaults};
-use super::super::{FieldMap, HeadersConfig, IdentityConfig, IdentitySettings};
+use super::super::raw::{RawIdentity, RawSource, defaults};
+use super::super::{FieldMap, HeadersConfig, IdentitySource, WhoamiConfig};
 use super::checks::{at_least_one, cookie_name, non_blank, positive, whoami_path};
 use super::{ConfigError, Doc};
 use http::HeaderName;
@@ -14,16 +14,16 @@ impl Doc<'_> {
         &self,
         id: RawIdentity,
         has_trusted_proxies: bool,
-    ) -> Result<IdentitySettings, ConfigError> {
+    ) -> Result<IdentitySource, ConfigError> {
         match id.source {
-            IdentitySource::Whoami => self.whoami(id).map(IdentitySettings::Whoami),
-            IdentitySource::Headers => self
+            RawSource::Whoami => self.whoami(id).map(IdentitySource::Whoami),
+            RawSource::Headers => self
                 .headers(id, has_trusted_proxies)
-                .map(IdentitySettings::Headers),
+                .map(IdentitySource::Headers),
         }
     }
 
-    fn whoami(&self, id: RawIdentity) -> Result<IdentityConfig, ConfigError> {
+    fn whoami(&self, id: RawIdentity) -> Result<WhoamiConfig, ConfigError> {
         if id.headers.is_some() {
             return Err(self.error(
                 "identity.headers",
@@ -43,7 +43,7 @@ impl Doc<'_> {
             return Err(self.error("identity", "missing field `whoami_path`"));
         };
         let fields = id.fields;
-        Ok(IdentityConfig {
+        Ok(WhoamiConfig {
             session_cookie: self.check("identity.session_cookie", cookie_name(session_cookie))?,
             whoami_path: self.check("identity.whoami_path", whoami_path(path))?,
             whoami_timeout: self.check("identity.whoami_timeout", positive(id.whoami_timeout))?,
