@@ -5,10 +5,10 @@
 //!
 //! | route                                   | does                        |
 //! |-----------------------------------------|-----------------------------|
-//! | `GET  /v1/accounts/{account}`           | `support_ops::status`       |
-//! | `POST /v1/accounts/{account}/unlock`    | `support_ops::unlock`       |
-//! | `POST /v1/accounts/{account}/reset`     | `support_ops::reset`        |
-//! | `GET  /v1/accounts/{account}/audit`     | `support_ops::audit` (`?limit=N`) |
+//! | `GET  /v1/accounts/{account}`           | `support::ops::status` |
+//! | `POST /v1/accounts/{account}/unlock`    | `support::ops::unlock` |
+//! | `POST /v1/accounts/{account}/reset`     | `support::ops::reset`  |
+//! | `GET  /v1/accounts/{account}/audit`     | `support::ops::audit` (`?limit=N`) |
 //! | `POST /v1/reload`                       | `reload::Reloader::reload`: re-read the YAML file |
 //! | `GET  /metrics`                         | Prometheus text, no token   |
 //!
@@ -27,7 +27,7 @@ use crate::metrics;
 use crate::reload::Reloader;
 use crate::reply::{Answer, Reply, ReplyServer};
 use crate::store::Store;
-use crate::support_ops::{self, DEFAULT_AUDIT_LIMIT, OpsError};
+use crate::support::ops::{self, DEFAULT_AUDIT_LIMIT, OpsError};
 use arc_swap::ArcSwap;
 use async_trait::async_trait;
 use pingora::protocols::http::ServerSession;
@@ -212,19 +212,19 @@ pub fn handle(
     }
     let result = match route(req.method, req.path) {
         Route::Status(account) => {
-            support_ops::status(store, &account, max_failures).map(|s| Reply::data(&s))
+            ops::status(store, &account, max_failures).map(|s| Reply::data(&s))
         }
         Route::Unlock(account) => {
-            support_ops::unlock(store, &account, req.now, max_failures).map(|r| Reply::data(&r))
+            ops::unlock(store, &account, req.now, max_failures).map(|r| Reply::data(&r))
         }
         Route::Reset(account) => {
-            support_ops::reset(store, &account, req.now, max_failures).map(|r| Reply::data(&r))
+            ops::reset(store, &account, req.now, max_failures).map(|r| Reply::data(&r))
         }
         Route::Audit(account) => {
             let limit = crate::paths::query_param(req.query, "limit")
                 .and_then(|l| l.parse().ok())
                 .unwrap_or(DEFAULT_AUDIT_LIMIT);
-            support_ops::audit(store, &account, limit).map(|a| Reply::data(&a))
+            ops::audit(store, &account, limit).map(|a| Reply::data(&a))
         }
         Route::BadAccount => return Reply::error(400, "bad_account"),
         Route::MethodNotAllowed => return Reply::error(405, "method_not_allowed"),
@@ -421,7 +421,7 @@ mod tests {
             &request("GET", "/v1/accounts/bob%40acme", Some(&bearer)),
         );
         assert_eq!(reply.status, 200);
-        let status: support_ops::AccountStatus = serde_json::from_slice(&reply.body).unwrap();
+        let status: ops::AccountStatus = serde_json::from_slice(&reply.body).unwrap();
         assert_eq!(status.account, "bob@acme");
         assert!(!status.enrolled && !status.locked);
     }

@@ -38,7 +38,6 @@ pub mod server;
 pub mod session;
 pub mod store;
 pub mod support;
-pub mod support_ops;
 pub mod tls;
 pub mod totp;
 pub mod upstream;

@@ -2,12 +2,13 @@
 //! `healthcheck`. Parses the command line, loads the configuration, starts
 //! logging (format from the file's `log` section unless `--log-json`) and
 //! hands off to `server::run` (or, for `support`, to the client in
-//! `support.rs`). The only place that uses `anyhow`.
+//! `support/client.rs`). The only place that uses `anyhow`.
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use mfa_gate::config::{self, Config, LogFormat};
-use mfa_gate::{demo, logging, server, support};
+use mfa_gate::support::client as support;
+use mfa_gate::{demo, logging, server};
 use std::path::{Path, PathBuf};
 
 #[derive(Parser)]
