@@ -786,11 +786,21 @@ mod tests {
             .write_all(b"HEAD /static/app.css HTTP/1.1\r\nHost: x\r\n\r\n")
             .await
             .unwrap();
+        // HEAD: the headers of a GET (its length too), no body.
         let (headers, _) = read_response(&mut conn, true).await;
-        assert!(headers.contains("content-type: text/css"), "{headers}");
-        // HEAD: the length a GET would have, no body.
         let length = format!("content-length: {}\r\n", APP_CSS.len());
-        assert!(headers.contains(&length), "{headers}");
+        assert!(
+            headers.contains("text/css") && headers.contains(&length),
+            "{headers}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_read_body_keeps_the_connection_an_unread_one_closes_it() {
+        use tokio::io::AsyncWriteExt;
+        let addr = serve_on_loopback().await;
+        let mut conn =
+            tokio::io::BufReader::new(tokio::net::TcpStream::connect(addr).await.unwrap());
 
         let echo = b"POST /api/echo HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Type: text/x-demo\r\nContent-Length: 5\r\n\r\nhello";
         conn.get_mut().write_all(echo).await.unwrap();

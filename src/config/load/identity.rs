@@ -115,31 +115,7 @@ impl Doc<'_> {
         id: RawIdentity,
         has_trusted_proxies: bool,
     ) -> Result<HeadersConfig, ConfigError> {
-        let whoami_only = [
-            ("identity.whoami_path", id.whoami_path.is_some()),
-            (
-                "identity.anonymous_statuses",
-                id.anonymous_statuses.is_some(),
-            ),
-            (
-                "identity.whoami_concurrency",
-                id.whoami_concurrency.is_some(),
-            ),
-            (
-                "identity.whoami_client_rate",
-                id.whoami_client_rate.is_some(),
-            ),
-            (
-                "identity.whoami_client_burst",
-                id.whoami_client_burst.is_some(),
-            ),
-        ];
-        if let Some((field, _)) = whoami_only.iter().find(|(_, written)| *written) {
-            return Err(self.error(
-                field,
-                "is for `source: whoami`; with `source: headers` the SSO front's headers say who is logged in",
-            ));
-        }
+        self.refuse_whoami_settings(&id)?;
         let Some(raw) = id.headers else {
             return Err(self.error(
                 "identity",
@@ -187,6 +163,42 @@ impl Doc<'_> {
             default_company,
             default_class: defaults.class,
         };
+        self.headers_complete(&config)?;
+        Ok(config)
+    }
+
+    /// The whoami-only settings, refused with `source: headers`.
+    fn refuse_whoami_settings(&self, id: &RawIdentity) -> Result<(), ConfigError> {
+        let whoami_only = [
+            ("identity.whoami_path", id.whoami_path.is_some()),
+            (
+                "identity.anonymous_statuses",
+                id.anonymous_statuses.is_some(),
+            ),
+            (
+                "identity.whoami_concurrency",
+                id.whoami_concurrency.is_some(),
+            ),
+            (
+                "identity.whoami_client_rate",
+                id.whoami_client_rate.is_some(),
+            ),
+            (
+                "identity.whoami_client_burst",
+                id.whoami_client_burst.is_some(),
+            ),
+        ];
+        if let Some((field, _)) = whoami_only.iter().find(|(_, written)| *written) {
+            return Err(self.error(
+                field,
+                "is for `source: whoami`; with `source: headers` the SSO front's headers say who is logged in",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Every claim has a header or a default: company and class.
+    fn headers_complete(&self, config: &HeadersConfig) -> Result<(), ConfigError> {
         if config.company.is_none() && config.default_company.is_none() {
             return Err(self.error(
                 "identity.headers",
@@ -199,7 +211,7 @@ impl Doc<'_> {
                 "needs `class: HEADER`, or give `identity.defaults.class`",
             ));
         }
-        Ok(config)
+        Ok(())
     }
 }
 

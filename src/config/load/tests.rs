@@ -2,7 +2,7 @@
 //! naming its file, line and field.
 
 use super::*;
-use crate::config::{BypassRule, IdentitySource};
+use crate::config::{BypassRule, IdentitySource, Locale};
 use crate::domain::Enforcement;
 use std::time::Duration;
 
