@@ -6,10 +6,10 @@
 //! that reports the gateway's cost per request.
 
 use criterion::{Criterion, black_box, criterion_group, criterion_main};
-use mfa_gate::config::{FieldMap, IdentityConfig};
+use mfa_gate::config::{FieldMap, WhoamiConfig};
 use mfa_gate::decision::{Facts, decide};
 use mfa_gate::domain::{AccountClass, Enforcement, Identity, PersonKey};
-use mfa_gate::identity::{IdentitySource, Lookup};
+use mfa_gate::identity::{Lookup, WhoamiClient};
 use mfa_gate::keys::Keys;
 use mfa_gate::session::{self, AppSession};
 use mfa_gate::{backup_codes, totp};
@@ -67,7 +67,7 @@ fn bench_cookie(c: &mut Criterion) {
 }
 
 fn bench_identity_cache(c: &mut Criterion) {
-    let cfg = IdentityConfig {
+    let cfg = WhoamiConfig {
         session_cookie: "app_session".into(),
         whoami_path: "/api/me".into(),
         whoami_timeout: Duration::from_secs(1),
@@ -86,7 +86,7 @@ fn bench_identity_cache(c: &mut Criterion) {
         whoami_client_rate: 20,
         whoami_client_burst: 100,
     };
-    let source = IdentitySource::new(&cfg, "http://127.0.0.1:1").unwrap();
+    let source = WhoamiClient::new(&cfg, "http://127.0.0.1:1").unwrap();
     for i in 0..100_000 {
         let identity = Identity {
             account: format!("user{i}@acme.example"),

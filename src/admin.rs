@@ -5,10 +5,10 @@
 //!
 //! | route                                   | does                        |
 //! |-----------------------------------------|-----------------------------|
-//! | `GET  /v1/accounts/{account}`           | `support_ops::status`       |
-//! | `POST /v1/accounts/{account}/unlock`    | `support_ops::unlock`       |
-//! | `POST /v1/accounts/{account}/reset`     | `support_ops::reset`        |
-//! | `GET  /v1/accounts/{account}/audit`     | `support_ops::audit` (`?limit=N`) |
+//! | `GET  /v1/accounts/{account}`           | `support::ops::status` |
+//! | `POST /v1/accounts/{account}/unlock`    | `support::ops::unlock` |
+//! | `POST /v1/accounts/{account}/reset`     | `support::ops::reset`  |
+//! | `GET  /v1/accounts/{account}/audit`     | `support::ops::audit` (`?limit=N`) |
 //! | `POST /v1/reload`                       | `reload::Reloader::reload`: re-read the YAML file |
 //! | `GET  /metrics`                         | Prometheus text, no token   |
 //!
@@ -25,17 +25,15 @@ use crate::gate::Gate;
 use crate::logging::outside;
 use crate::metrics;
 use crate::reload::Reloader;
+use crate::reply::{Answer, Reply, ReplyServer};
 use crate::store::Store;
-use crate::support_ops::{self, DEFAULT_AUDIT_LIMIT, OpsError};
+use crate::support::ops::{self, DEFAULT_AUDIT_LIMIT, OpsError};
 use arc_swap::ArcSwap;
 use async_trait::async_trait;
-use http::{HeaderValue, Response, StatusCode};
-use pingora::apps::http_app::{HttpServer, ServeHttp};
 use pingora::protocols::http::ServerSession;
 use pingora::services::listening::Service;
 use serde_json::json;
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 /// The admin listener's app; reads the gateway's current `Gate` (store,
 /// token, limits) on every request, so a reloaded token applies at once.
@@ -53,11 +51,11 @@ pub fn service(
     gate: Arc<ArcSwap<Gate>>,
     reloader: Option<Arc<Reloader>>,
     listen: &str,
-) -> Service<HttpServer<AdminApp>> {
+) -> Service<ReplyServer<AdminApp>> {
     metrics::init();
     let mut service = Service::new(
         "mfa-gate admin".to_owned(),
-        HttpServer::new_app(AdminApp { gate, reloader }),
+        ReplyServer(AdminApp { gate, reloader }),
     );
     service.add_tcp(listen);
     service
@@ -74,68 +72,20 @@ pub struct AdminRequest<'a> {
     pub now: i64,
 }
 
-/// An answer before it becomes an `http::Response`.
-#[derive(Debug)]
-pub struct Reply {
-    pub status: u16,
-    pub content_type: String,
-    pub body: Vec<u8>,
-}
-
-impl Reply {
-    fn json(status: u16, value: serde_json::Value) -> Reply {
-        Reply {
-            status,
-            content_type: "application/json".into(),
-            body: value.to_string().into_bytes(),
-        }
-    }
-
-    fn data<T: serde::Serialize>(value: &T) -> Reply {
-        match serde_json::to_vec(value) {
-            Ok(body) => Reply {
-                status: 200,
-                content_type: "application/json".into(),
-                body,
-            },
-            Err(e) => {
-                tracing::error!(error = %e, "cannot encode an admin answer");
-                Reply::error(500, "internal")
-            }
-        }
-    }
-
-    fn error(status: u16, error: &str) -> Reply {
-        Reply::json(status, json!({ "error": error }))
-    }
-
-    fn into_response(self) -> Response<Vec<u8>> {
-        let len = self.body.len();
-        let mut response = Response::new(self.body);
-        *response.status_mut() =
-            StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let headers = response.headers_mut();
-        if let Ok(v) = HeaderValue::from_str(&self.content_type) {
-            headers.insert(http::header::CONTENT_TYPE, v);
-        }
-        headers.insert(http::header::CONTENT_LENGTH, HeaderValue::from(len));
-        headers.insert(
-            http::header::CACHE_CONTROL,
-            HeaderValue::from_static("no-store"),
-        );
-        if self.status == 401 {
-            headers.insert(
-                http::header::WWW_AUTHENTICATE,
-                HeaderValue::from_static("Bearer realm=\"mfa-gate support\""),
-            );
-        }
-        response
-    }
+/// The answer to a request without the support token (or with a wrong one).
+fn unauthorized() -> Reply {
+    Reply::error(401, "unauthorized").with_header(
+        "WWW-Authenticate",
+        "Bearer realm=\"mfa-gate support\"".into(),
+    )
 }
 
 #[async_trait]
-impl ServeHttp for AdminApp {
-    async fn response(&self, session: &mut ServerSession) -> Response<Vec<u8>> {
+impl Answer for AdminApp {
+    /// Every answer is JSON or metrics text: nothing more to add.
+    const HEADERS: &'static [(&'static str, &'static str)] = &[];
+
+    async fn answer(&self, session: &mut ServerSession) -> Reply {
         let gate = self.gate.load_full();
         let header = session.req_header();
         let method = header.method.as_str().to_owned();
@@ -162,7 +112,7 @@ impl ServeHttp for AdminApp {
             path: &path,
             query: query.as_deref(),
             authorization: authorization.as_deref(),
-            now: unix_now(),
+            now: crate::clock::unix_now(),
         };
         let reply = match &self.reloader {
             Some(reloader) if path == RELOAD_PATH => {
@@ -193,7 +143,7 @@ impl ServeHttp for AdminApp {
                 "admin request"
             );
         }
-        reply.into_response()
+        reply
     }
 }
 
@@ -206,7 +156,7 @@ async fn reload(
     req: &AdminRequest<'_>,
 ) -> Reply {
     if !authorized(admin, req.authorization) {
-        return Reply::error(401, "unauthorized");
+        return unauthorized();
     }
     if req.method != "POST" {
         return Reply::error(405, "method_not_allowed");
@@ -230,13 +180,6 @@ async fn reload(
             Reply::error(500, "internal")
         }
     }
-}
-
-fn unix_now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
 }
 
 /// What a path asks for.
@@ -265,23 +208,23 @@ pub fn handle(
         };
     }
     if !authorized(admin, req.authorization) {
-        return Reply::error(401, "unauthorized");
+        return unauthorized();
     }
     let result = match route(req.method, req.path) {
         Route::Status(account) => {
-            support_ops::status(store, &account, max_failures).map(|s| Reply::data(&s))
+            ops::status(store, &account, max_failures).map(|s| Reply::data(&s))
         }
         Route::Unlock(account) => {
-            support_ops::unlock(store, &account, req.now, max_failures).map(|r| Reply::data(&r))
+            ops::unlock(store, &account, req.now, max_failures).map(|r| Reply::data(&r))
         }
         Route::Reset(account) => {
-            support_ops::reset(store, &account, req.now, max_failures).map(|r| Reply::data(&r))
+            ops::reset(store, &account, req.now, max_failures).map(|r| Reply::data(&r))
         }
         Route::Audit(account) => {
             let limit = crate::paths::query_param(req.query, "limit")
                 .and_then(|l| l.parse().ok())
                 .unwrap_or(DEFAULT_AUDIT_LIMIT);
-            support_ops::audit(store, &account, limit).map(|a| Reply::data(&a))
+            ops::audit(store, &account, limit).map(|a| Reply::data(&a))
         }
         Route::BadAccount => return Reply::error(400, "bad_account"),
         Route::MethodNotAllowed => return Reply::error(405, "method_not_allowed"),
@@ -341,11 +284,7 @@ fn route(method: &str, path: &str) -> Route {
 
 fn metrics_reply() -> Reply {
     match metrics::render() {
-        Ok((content_type, body)) => Reply {
-            status: 200,
-            content_type,
-            body,
-        },
+        Ok((content_type, body)) => Reply::typed(200, &content_type, body),
         Err(e) => {
             tracing::error!(error = %e, "cannot render metrics");
             Reply::error(500, "metrics_unavailable")
@@ -420,6 +359,10 @@ mod tests {
             for path in ["/v1/accounts/x", "/nope", "/"] {
                 let reply = handle(&store, Some(&admin()), 10, &request("GET", path, auth));
                 assert_eq!(reply.status, 401, "{auth:?} {path}");
+                assert_eq!(
+                    reply.header("WWW-Authenticate"),
+                    Some("Bearer realm=\"mfa-gate support\"")
+                );
             }
         }
         let no_admin = handle(
@@ -456,7 +399,11 @@ mod tests {
             &request("GET", "/metrics", None),
         );
         assert_eq!(metrics.status, 200);
-        assert!(metrics.content_type.starts_with("text/plain"));
+        assert!(
+            metrics
+                .header("Content-Type")
+                .is_some_and(|t| t.starts_with("text/plain"))
+        );
     }
 
     #[test]
@@ -474,7 +421,7 @@ mod tests {
             &request("GET", "/v1/accounts/bob%40acme", Some(&bearer)),
         );
         assert_eq!(reply.status, 200);
-        let status: support_ops::AccountStatus = serde_json::from_slice(&reply.body).unwrap();
+        let status: ops::AccountStatus = serde_json::from_slice(&reply.body).unwrap();
         assert_eq!(status.account, "bob@acme");
         assert!(!status.enrolled && !status.locked);
     }

@@ -12,15 +12,16 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use async_trait::async_trait;
 use cookie::Cookie;
-use http::header::{CACHE_CONTROL, CONTENT_LENGTH, CONTENT_TYPE, HeaderName, LOCATION, SET_COOKIE};
-use http::{HeaderValue, Method, Response, StatusCode};
+use http::header::CONTENT_TYPE;
+use http::{HeaderValue, Method, StatusCode};
 use maud::{DOCTYPE, Markup, html};
-use pingora::apps::http_app::{HttpServer, ServeHttp};
 use pingora::protocols::http::ServerSession;
 use pingora::services::listening::Service;
 use rand::Rng;
 use rand::distr::Alphanumeric;
 use serde_json::{Value, json};
+
+use crate::reply::{self, Answer, Reply, ReplyServer};
 
 /// One account of the demo app.
 #[derive(Debug, PartialEq, Eq)]
@@ -171,69 +172,62 @@ impl DemoApp {
         let token = req.token.as_deref();
         let me = self.logged_in(token);
         match req.route {
-            Route::LoginForm => Reply::html(StatusCode::OK, login_page(me, "", None)),
-            Route::LoginSubmit => {
-                if !is_form(req.content_type.as_ref()) {
-                    let page = login_page(me, "", Some("Send the login form as a form."));
-                    return Reply::html(StatusCode::UNSUPPORTED_MEDIA_TYPE, page);
-                }
-                let Some(form) = LoginForm::parse(&req.body) else {
-                    let page = login_page(me, "", Some("Enter an email and a password."));
-                    return Reply::html(StatusCode::BAD_REQUEST, page);
-                };
-                let Some(account) = check_credentials(&form.email, &form.password) else {
-                    let page = login_page(me, &form.email, Some("Wrong email or password."));
-                    return Reply::html(StatusCode::UNAUTHORIZED, page);
-                };
-                let token = self.log_in(account, token);
-                let cookie = format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax");
-                match HeaderValue::try_from(cookie) {
-                    Ok(cookie) => Reply::redirect("/").with(SET_COOKIE, cookie),
-                    Err(_) => Reply::text(StatusCode::INTERNAL_SERVER_ERROR, "internal error"),
-                }
-            }
+            Route::LoginForm => Reply::html(200, login_page(me, "", None)),
+            Route::LoginSubmit => self.submit_login(&req, me),
             Route::Home => match me {
-                Some(account) => Reply::html(StatusCode::OK, home_page(account)),
+                Some(account) => Reply::html(200, home_page(account)),
                 None => Reply::redirect("/login"),
             },
             Route::Logout => {
                 self.log_out(token);
-                let expired = HeaderValue::from_static("demo_session=; Max-Age=0; Path=/");
-                Reply::redirect("/login").with(SET_COOKIE, expired)
+                let expired = "demo_session=; Max-Age=0; Path=/".to_owned();
+                Reply::redirect("/login").with_header("Set-Cookie", expired)
             }
             Route::ApiMe => match me {
-                Some(account) => Reply::json(StatusCode::OK, whoami_json(account)),
+                Some(account) => Reply::json(200, whoami_json(account)),
                 None => not_logged_in(),
             },
             Route::ApiData => match me {
-                Some(account) => Reply::json(
-                    StatusCode::OK,
-                    json!({"ok": true, "account": account.email}),
-                ),
+                Some(account) => Reply::json(200, json!({"ok": true, "account": account.email})),
                 None => not_logged_in(),
             },
-            Route::ApiEcho => Reply {
-                status: StatusCode::OK,
-                content_type: req
-                    .content_type
-                    .unwrap_or(HeaderValue::from_static("application/octet-stream")),
-                body: req.body,
-                headers: Vec::new(),
-            },
-            Route::Css => Reply {
-                status: StatusCode::OK,
-                content_type: HeaderValue::from_static("text/css; charset=utf-8"),
-                body: APP_CSS.as_bytes().to_vec(),
-                headers: Vec::new(),
-            },
-            Route::NotFound => Reply::html(StatusCode::NOT_FOUND, not_found_page()),
+            Route::ApiEcho => {
+                let content_type = req.content_type.as_ref().and_then(|v| v.to_str().ok());
+                let content_type = content_type.unwrap_or("application/octet-stream");
+                Reply::typed(200, content_type, req.body)
+            }
+            Route::Css => Reply::typed(200, "text/css; charset=utf-8", APP_CSS),
+            Route::NotFound => Reply::html(404, not_found_page()),
         }
+    }
+
+    /// `POST /login`: a form with the right credentials starts a new
+    /// session (ending the request's previous one).
+    fn submit_login(&self, req: &DemoRequest, me: Option<&DemoAccount>) -> Reply {
+        if !is_form(req.content_type.as_ref()) {
+            let page = login_page(me, "", Some("Send the login form as a form."));
+            return Reply::html(415, page);
+        }
+        let Some(form) = LoginForm::parse(&req.body) else {
+            let page = login_page(me, "", Some("Enter an email and a password."));
+            return Reply::html(400, page);
+        };
+        let Some(account) = check_credentials(&form.email, &form.password) else {
+            let page = login_page(me, &form.email, Some("Wrong email or password."));
+            return Reply::html(401, page);
+        };
+        let token = self.log_in(account, req.token.as_deref());
+        let cookie = format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax");
+        Reply::redirect("/").with_header("Set-Cookie", cookie)
     }
 }
 
 #[async_trait]
-impl ServeHttp for DemoApp {
-    async fn response(&self, session: &mut ServerSession) -> Response<Vec<u8>> {
+impl Answer for DemoApp {
+    /// Lets a test tell an app response from a gateway page.
+    const HEADERS: &'static [(&'static str, &'static str)] = &[("x-demo-app", "1")];
+
+    async fn answer(&self, session: &mut ServerSession) -> Reply {
         let header = session.req_header();
         let route = Route::of(&header.method, header.uri.path());
         let token = session_token(
@@ -246,13 +240,12 @@ impl ServeHttp for DemoApp {
         let content_type = header.headers.get(CONTENT_TYPE).cloned();
         let body = match route.body_limit() {
             None => Vec::new(),
-            Some(limit) => match read_body(session, limit).await {
+            Some(limit) => match reply::read_body(session, limit).await {
                 Ok(body) => body,
-                Err(status) => {
-                    // The rest of the body is unread: the connection cannot be reused.
-                    session.set_keepalive(None);
-                    let reason = status.canonical_reason().unwrap_or("bad request");
-                    return Reply::text(status, reason).into_response();
+                Err(e) => {
+                    let status = StatusCode::from_u16(e.status());
+                    let reason = status.ok().and_then(|s| s.canonical_reason());
+                    return Reply::text(e.status(), reason.unwrap_or("bad request"));
                 }
             },
         };
@@ -262,14 +255,13 @@ impl ServeHttp for DemoApp {
             content_type,
             body,
         })
-        .into_response()
     }
 }
 
 /// A pingora listening service running the demo app on `addr`
 /// (e.g. `127.0.0.1:8081`).
-pub fn service(addr: &str) -> Service<HttpServer<DemoApp>> {
-    let mut service = Service::new("demo app".to_owned(), HttpServer::new_app(DemoApp::new()));
+pub fn service(addr: &str) -> Service<ReplyServer<DemoApp>> {
+    let mut service = Service::new("demo app".to_owned(), ReplyServer(DemoApp::new()));
     service.add_tcp(addr);
     service
 }
@@ -321,49 +313,6 @@ struct DemoRequest {
     token: Option<String>,
     content_type: Option<HeaderValue>,
     body: Vec<u8>,
-}
-
-/// Reads the whole request body, refusing more than `limit` bytes (413) and
-/// broken bodies (400).
-async fn read_body(session: &mut ServerSession, limit: usize) -> Result<Vec<u8>, StatusCode> {
-    let headers = &session.req_header().headers;
-    if let Some(length) = headers.get(CONTENT_LENGTH) {
-        let length = length
-            .to_str()
-            .ok()
-            .and_then(|s| s.trim().parse::<u64>().ok());
-        match length {
-            None => return Err(StatusCode::BAD_REQUEST),
-            Some(n) if n > limit as u64 => return Err(StatusCode::PAYLOAD_TOO_LARGE),
-            Some(_) => {}
-        }
-    }
-    let expects_continue = headers
-        .get(http::header::EXPECT)
-        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"100-continue"));
-    if expects_continue {
-        // pingora turns keep-alive off when any header, even `100 Continue`,
-        // goes out before the body is read. The body is read in full below,
-        // so the connection stays reusable: restore the setting.
-        let keepalive = session.get_keepalive();
-        if session.write_continue_response().await.is_err() {
-            return Err(StatusCode::BAD_REQUEST);
-        }
-        session.set_keepalive(keepalive);
-    }
-    let mut body = Vec::new();
-    loop {
-        match session.read_request_body().await {
-            Ok(Some(chunk)) => {
-                if body.len() + chunk.len() > limit {
-                    return Err(StatusCode::PAYLOAD_TOO_LARGE);
-                }
-                body.extend_from_slice(&chunk);
-            }
-            Ok(None) => return Ok(body),
-            Err(_) => return Err(StatusCode::BAD_REQUEST),
-        }
-    }
 }
 
 /// The `demo_session` token among the request's `cookie` headers (HTTP/2 may
@@ -424,82 +373,7 @@ fn whoami_json(account: &DemoAccount) -> Value {
 }
 
 fn not_logged_in() -> Reply {
-    Reply::json(StatusCode::UNAUTHORIZED, json!({"error": "not_logged_in"}))
-}
-
-/// A response before it becomes an `http::Response`.
-struct Reply {
-    status: StatusCode,
-    content_type: HeaderValue,
-    body: Vec<u8>,
-    headers: Vec<(HeaderName, HeaderValue)>,
-}
-
-impl Reply {
-    fn html(status: StatusCode, markup: Markup) -> Reply {
-        let content_type = HeaderValue::from_static("text/html; charset=utf-8");
-        let body = markup.into_string().into_bytes();
-        Reply {
-            status,
-            content_type,
-            body,
-            headers: Vec::new(),
-        }
-        .no_store()
-    }
-
-    fn json(status: StatusCode, value: Value) -> Reply {
-        let content_type = HeaderValue::from_static("application/json");
-        let body = value.to_string().into_bytes();
-        Reply {
-            status,
-            content_type,
-            body,
-            headers: Vec::new(),
-        }
-        .no_store()
-    }
-
-    fn text(status: StatusCode, text: &str) -> Reply {
-        let content_type = HeaderValue::from_static("text/plain; charset=utf-8");
-        let body = text.as_bytes().to_vec();
-        Reply {
-            status,
-            content_type,
-            body,
-            headers: Vec::new(),
-        }
-    }
-
-    fn redirect(location: &'static str) -> Reply {
-        Reply::text(StatusCode::SEE_OTHER, "")
-            .with(LOCATION, HeaderValue::from_static(location))
-            .no_store()
-    }
-
-    fn with(mut self, name: HeaderName, value: HeaderValue) -> Reply {
-        self.headers.push((name, value));
-        self
-    }
-
-    /// Pages depend on the session: no cache may keep them.
-    fn no_store(self) -> Reply {
-        self.with(CACHE_CONTROL, HeaderValue::from_static("no-store"))
-    }
-
-    fn into_response(self) -> Response<Vec<u8>> {
-        let length = HeaderValue::from(self.body.len());
-        let mut response = Response::new(self.body);
-        *response.status_mut() = self.status;
-        let headers = response.headers_mut();
-        headers.insert(CONTENT_TYPE, self.content_type);
-        headers.insert(CONTENT_LENGTH, length);
-        headers.insert("x-demo-app", HeaderValue::from_static("1"));
-        for (name, value) in self.headers {
-            headers.append(name, value);
-        }
-        response
-    }
+    Reply::error(401, "not_logged_in")
 }
 
 fn layout(title: &str, content: Markup) -> Markup {
@@ -593,12 +467,8 @@ mod tests {
         }
     }
 
-    fn header<'r>(reply: &'r Reply, name: &HeaderName) -> Option<&'r str> {
-        reply
-            .headers
-            .iter()
-            .find(|(n, _)| n == name)
-            .and_then(|(_, v)| v.to_str().ok())
+    fn header<'r>(reply: &'r Reply, name: &str) -> Option<&'r str> {
+        reply.header(name)
     }
 
     /// Logs in through the handler and returns the session token.
@@ -608,8 +478,8 @@ mod tests {
             None,
             &format!("email={email}&password=demo"),
         ));
-        assert_eq!(reply.status, StatusCode::SEE_OTHER);
-        let cookie = header(&reply, &SET_COOKIE).expect("login sets a cookie");
+        assert_eq!(reply.status, 303);
+        let cookie = header(&reply, "Set-Cookie").expect("login sets a cookie");
         session_token(std::iter::once(
             cookie.split(';').next().unwrap().as_bytes(),
         ))
@@ -730,7 +600,7 @@ mod tests {
         assert_eq!(token.len(), 32);
 
         let me = app.handle(request(Route::ApiMe, Some(&token), ""));
-        assert_eq!(me.status, StatusCode::OK);
+        assert_eq!(me.status, 200);
         let me: Value = serde_json::from_slice(&me.body).unwrap();
         assert_eq!(
             me,
@@ -743,14 +613,14 @@ mod tests {
         assert!(home.contains("/_mfa/admin/security"));
 
         let logout = app.handle(request(Route::Logout, Some(&token), ""));
-        assert_eq!(header(&logout, &LOCATION), Some("/login"));
+        assert_eq!(header(&logout, "Location"), Some("/login"));
         assert_eq!(
-            header(&logout, &SET_COOKIE),
+            header(&logout, "Set-Cookie"),
             Some("demo_session=; Max-Age=0; Path=/")
         );
         assert_eq!(
             app.handle(request(Route::ApiMe, Some(&token), "")).status,
-            StatusCode::UNAUTHORIZED
+            401
         );
     }
 
@@ -763,10 +633,10 @@ mod tests {
             Some(&first),
             "email=taro%40globex.example&password=demo",
         ));
-        assert_eq!(reply.status, StatusCode::SEE_OTHER);
+        assert_eq!(reply.status, 303);
         assert_eq!(
             app.handle(request(Route::ApiData, Some(&first), "")).status,
-            StatusCode::UNAUTHORIZED
+            401
         );
     }
 
@@ -774,30 +644,27 @@ mod tests {
     fn anonymous_and_bad_logins_are_refused() {
         let app = DemoApp::new();
         let home = app.handle(request(Route::Home, Some("forged"), ""));
-        assert_eq!(home.status, StatusCode::SEE_OTHER);
-        assert_eq!(header(&home, &LOCATION), Some("/login"));
+        assert_eq!(home.status, 303);
+        assert_eq!(header(&home, "Location"), Some("/login"));
         let data = app.handle(request(Route::ApiData, None, ""));
-        assert_eq!(data.status, StatusCode::UNAUTHORIZED);
+        assert_eq!(data.status, 401);
         assert_eq!(data.body, br#"{"error":"not_logged_in"}"#);
         let bad = app.handle(request(
             Route::LoginSubmit,
             None,
             "email=jiro%40acme.example&password=nope",
         ));
-        assert_eq!(bad.status, StatusCode::UNAUTHORIZED);
-        assert!(header(&bad, &SET_COOKIE).is_none());
+        assert_eq!(bad.status, 401);
+        assert!(header(&bad, "Set-Cookie").is_none());
         let missing = app.handle(request(
             Route::LoginSubmit,
             None,
             "email=jiro%40acme.example",
         ));
-        assert_eq!(missing.status, StatusCode::BAD_REQUEST);
+        assert_eq!(missing.status, 400);
         let mut json_login = request(Route::LoginSubmit, None, "{}");
         json_login.content_type = Some(HeaderValue::from_static("application/json"));
-        assert_eq!(
-            app.handle(json_login).status,
-            StatusCode::UNSUPPORTED_MEDIA_TYPE
-        );
+        assert_eq!(app.handle(json_login).status, 415);
     }
 
     #[test]
@@ -806,11 +673,16 @@ mod tests {
         let mut req = request(Route::ApiEcho, None, "");
         req.content_type = Some(HeaderValue::from_static("application/x-custom"));
         req.body = vec![0, 1, 2, 255];
-        let response = app.handle(req).into_response();
-        assert_eq!(response.headers()[CONTENT_TYPE], "application/x-custom");
-        assert_eq!(response.headers()[CONTENT_LENGTH], "4");
-        assert_eq!(response.headers()["x-demo-app"], "1");
-        assert_eq!(response.body(), &[0, 1, 2, 255]);
+        let reply = app.handle(req);
+        assert_eq!(reply.header("Content-Type"), Some("application/x-custom"));
+        assert_eq!(reply.body, [0, 1, 2, 255]);
+        let mut req = request(Route::ApiEcho, None, "x");
+        req.content_type = None;
+        let reply = app.handle(req);
+        assert_eq!(
+            reply.header("Content-Type"),
+            Some("application/octet-stream")
+        );
     }
 
     /// Serves the app on a loopback port through pingora's real HTTP/1 code
@@ -820,7 +692,7 @@ mod tests {
         use std::sync::Arc;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let app = Arc::new(HttpServer::new_app(DemoApp::new()));
+        let app = Arc::new(ReplyServer(DemoApp::new()));
         // The sender lives in the accept task: dropping it would read as shutdown.
         let (shutdown_tx, shutdown) = tokio::sync::watch::channel(false);
         tokio::spawn(async move {
@@ -914,8 +786,21 @@ mod tests {
             .write_all(b"HEAD /static/app.css HTTP/1.1\r\nHost: x\r\n\r\n")
             .await
             .unwrap();
+        // HEAD: the headers of a GET (its length too), no body.
         let (headers, _) = read_response(&mut conn, true).await;
-        assert!(headers.contains("content-type: text/css"), "{headers}");
+        let length = format!("content-length: {}\r\n", APP_CSS.len());
+        assert!(
+            headers.contains("text/css") && headers.contains(&length),
+            "{headers}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_read_body_keeps_the_connection_an_unread_one_closes_it() {
+        use tokio::io::AsyncWriteExt;
+        let addr = serve_on_loopback().await;
+        let mut conn =
+            tokio::io::BufReader::new(tokio::net::TcpStream::connect(addr).await.unwrap());
 
         let echo = b"POST /api/echo HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Type: text/x-demo\r\nContent-Length: 5\r\n\r\nhello";
         conn.get_mut().write_all(echo).await.unwrap();
@@ -924,6 +809,8 @@ mod tests {
         let (headers, body) = read_response(&mut conn, false).await;
         assert!(headers.contains("content-type: text/x-demo"), "{headers}");
         assert_eq!(body, b"hello");
+        // The invited body was read in full: the connection stays usable.
+        assert!(headers.contains("connection: keep-alive"), "{headers}");
 
         let huge = b"POST /login HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 999999\r\n\r\n";
         conn.get_mut().write_all(huge).await.unwrap();

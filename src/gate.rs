@@ -46,8 +46,8 @@ impl Gate {
         let base = format!("{scheme}://{}", config.upstream.address);
         let identity = Identities::new(&config.identity, &base, previous)?;
         let sessions = match &config.identity {
-            crate::config::IdentitySettings::Whoami(w) => w.cache_size,
-            crate::config::IdentitySettings::Headers(_) => MEMO_SESSIONS,
+            crate::config::IdentitySource::Whoami(w) => w.cache_size,
+            crate::config::IdentitySource::Headers(_) => MEMO_SESSIONS,
         };
         let verified = crate::verified::VerifiedMemo::new(sessions);
         Ok(Gate {

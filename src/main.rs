@@ -2,12 +2,13 @@
 //! `healthcheck`. Parses the command line, loads the configuration, starts
 //! logging (format from the file's `log` section unless `--log-json`) and
 //! hands off to `server::run` (or, for `support`, to the client in
-//! `support.rs`). The only place that uses `anyhow`.
+//! `support/client.rs`). The only place that uses `anyhow`.
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use mfa_gate::config::{self, Config, LogFormat};
-use mfa_gate::{demo, logging, server, support};
+use mfa_gate::support::client as support;
+use mfa_gate::{demo, logging, server};
 use std::path::{Path, PathBuf};
 
 #[derive(Parser)]
@@ -141,8 +142,8 @@ fn run(command: Command, log_json: bool) -> anyhow::Result<()> {
                     .map_or_else(|| "none".to_owned(), |t| t.listen.to_string()),
                 loaded.upstream.address,
                 match loaded.identity {
-                    config::IdentitySettings::Whoami(_) => "whoami",
-                    config::IdentitySettings::Headers(_) => "headers",
+                    config::IdentitySource::Whoami(_) => "whoami",
+                    config::IdentitySource::Headers(_) => "headers",
                 },
                 loaded.trusted_proxies.len(),
                 loaded.companies.len(),

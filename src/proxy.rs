@@ -10,30 +10,35 @@ use crate::guard::{self, GuardError, Judged};
 use crate::identity::IdentityError;
 use crate::logging;
 use crate::metrics::Outcome;
-use crate::pages::{self, Form, Method, PageRequest, PageResponse, Route, SessionCtx, Standing};
+use crate::pages::{self, Form, Method, PageRequest, Route, SessionCtx, Standing};
+use crate::reply::{self, Reply};
 use crate::request::{RequestHead, Verdict, classify};
 use crate::session::AppSession;
 use crate::upstream::Forwarding;
 use arc_swap::ArcSwap;
 use async_trait::async_trait;
-use bytes::Bytes;
 use pingora::http::{RequestHeader, ResponseHeader};
+use pingora::protocols::http::ServerSession;
 use pingora::proxy::{ProxyHttp, Session};
 use pingora::upstreams::peer::HttpPeer;
 use std::sync::Arc;
 use std::time::Instant;
 
-/// Security headers on every page we render ourselves.
-const PAGE_HEADERS: [(&str, &str); 5] = [
-    (
-        "Content-Security-Policy",
-        "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-    ),
-    ("X-Frame-Options", "DENY"),
-    ("Referrer-Policy", "no-referrer"),
-    ("X-Content-Type-Options", "nosniff"),
-    ("Cross-Origin-Opener-Policy", "same-origin"),
-];
+/// Headers on every answer we make ourselves: the security headers of our
+/// pages and the request's id.
+fn page_headers(request_id: &str) -> [(&'static str, &str); 6] {
+    [
+        (
+            "Content-Security-Policy",
+            "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        ),
+        ("X-Frame-Options", "DENY"),
+        ("Referrer-Policy", "no-referrer"),
+        ("X-Content-Type-Options", "nosniff"),
+        ("Cross-Origin-Opener-Policy", "same-origin"),
+        (crate::request_id::HEADER, request_id),
+    ]
+}
 
 pub struct GateProxy {
     gate: Arc<ArcSwap<Gate>>,
@@ -61,7 +66,7 @@ pub struct RequestCtx {
 /// What `request_filter` does with a request: forward it, or answer it.
 enum Step {
     Forward(Outcome),
-    Answer(Outcome, PageResponse),
+    Answer(Outcome, Reply),
 }
 
 #[async_trait]
@@ -123,7 +128,8 @@ impl ProxyHttp for GateProxy {
             }
             Step::Answer(outcome, response) => {
                 ctx.outcome = outcome;
-                write(session, response).await?;
+                let extra = page_headers(&ctx.fwd.request_id);
+                reply::write(session, response, &extra).await?;
                 Ok(true)
             }
         }
@@ -242,7 +248,7 @@ impl GateProxy {
             crate::decision::Denial::Locked => Outcome::Locked,
         };
         let locale = locale(gate, head);
-        let mut frame = pages::frame(gate, &PageRequest::bare(locale, now));
+        let mut frame = bare_frame(gate, locale, now);
         // A page shown in place of an app path (locked) switches language
         // on that same path.
         frame.switch_href = pages::switch_href_for(gate, &head.target, locale);
@@ -261,52 +267,19 @@ impl GateProxy {
         route: Route,
         ctx: &RequestCtx,
         now: i64,
-    ) -> PageResponse {
+    ) -> Reply {
         let locale = locale(gate, head);
-        let bare = || pages::frame(gate, &PageRequest::bare(locale, now));
-        // Defense in depth next to the CSRF token: a browser names the page
-        // that sent a POST in `Origin`; one from another site is refused
-        // before its body is read (so the connection is not reused).
-        let post = head.method == Method::Post;
-        if post && !head.same_origin {
-            tracing::warn!("POST to our page from another origin refused");
-            session.set_keepalive(None);
-            return pages::failure(&bare(), 403);
-        }
-        let form = match post {
-            true => match read_form(session).await {
-                Ok(form) => form,
-                Err(status) => {
-                    session.set_keepalive(None);
-                    return pages::failure(&bare(), status);
-                }
-            },
-            false => Form::default(),
+        let form = match read_form(session, head).await {
+            Ok(form) => form,
+            Err(status) => return pages::failure(&bare_frame(gate, locale, now), status),
         };
-        let mut sess = None;
-        let mut standing = Standing::Anonymous;
-        if route.access() != pages::Access::Open {
-            let presented = present(session, gate, head, &ctx.fwd);
-            let gateway_cookie = head.cookies.gateway.as_deref();
-            match guard::judge(gate, &presented, gateway_cookie, now).await {
-                Ok(None) => {}
-                Ok(Some(judged)) => {
-                    standing = match judged.decision {
-                        Ok(()) => Standing::Passed,
-                        Err(denial) => Standing::Denied(denial),
-                    };
-                    sess = Some(session_ctx(gate, head, judged));
-                }
-                Err(GuardError::Identity(IdentityError::TooManyLookups)) => {
-                    return too_many_lookups(gate, head);
-                }
-                Err(e) => {
-                    let error = logging::outside(&e);
-                    tracing::warn!(%error, "cannot judge the session: failing closed");
-                    return pages::failure(&bare(), 503);
-                }
-            }
-        }
+        let (sess, standing) = match route.access() {
+            pages::Access::Open => (None, Standing::Anonymous),
+            _ => match standing(session, gate, head, &ctx.fwd, now).await {
+                Ok(judged) => judged,
+                Err(refusal) => return refusal,
+            },
+        };
         let req = PageRequest {
             method: head.method,
             route,
@@ -319,6 +292,67 @@ impl GateProxy {
         };
         pages::handle(gate, req, standing).await
     }
+}
+
+/// The form posted to one of our pages (empty for other methods); the
+/// error is the status of the refusal, after which the connection is not
+/// reused.
+async fn read_form(session: &mut ServerSession, head: &RequestHead) -> Result<Form, u16> {
+    if head.method != Method::Post {
+        return Ok(Form::default());
+    }
+    // Defense in depth next to the CSRF token: a browser names the page
+    // that sent a POST in `Origin`; one from another site is refused
+    // before its body is read (so the connection is not reused).
+    if !head.same_origin {
+        tracing::warn!("POST to our page from another origin refused");
+        session.set_keepalive(None);
+        return Err(403);
+    }
+    let body = reply::read_body(session, pages::form::MAX_FORM_BYTES)
+        .await
+        .map_err(|e| e.status())?;
+    Form::parse(&body).map_err(|_| {
+        session.set_keepalive(None);
+        400
+    })
+}
+
+/// How the session of a request for one of our pages stands (and its
+/// context for the handler), or the answer when it cannot be judged.
+async fn standing(
+    session: &Session,
+    gate: &Gate,
+    head: &RequestHead,
+    fwd: &Forwarding,
+    now: i64,
+) -> Result<(Option<SessionCtx>, Standing), Reply> {
+    let presented = present(session, gate, head, fwd);
+    let gateway_cookie = head.cookies.gateway.as_deref();
+    match guard::judge(gate, &presented, gateway_cookie, now).await {
+        Ok(None) => Ok((None, Standing::Anonymous)),
+        Ok(Some(judged)) => {
+            let standing = match judged.decision {
+                Ok(()) => Standing::Passed,
+                Err(denial) => Standing::Denied(denial),
+            };
+            Ok((Some(session_ctx(gate, head, judged)), standing))
+        }
+        Err(GuardError::Identity(IdentityError::TooManyLookups)) => {
+            Err(too_many_lookups(gate, head))
+        }
+        Err(e) => {
+            let error = logging::outside(&e);
+            tracing::warn!(%error, "cannot judge the session: failing closed");
+            let locale = locale(gate, head);
+            Err(pages::failure(&bare_frame(gate, locale, now), 503))
+        }
+    }
+}
+
+/// The frame of a page shown with no route of its own (errors, refusals).
+fn bare_frame(gate: &Gate, locale: crate::config::Locale, now: i64) -> pages::views::Frame<'_> {
+    pages::frame(gate, &PageRequest::bare(locale, now))
 }
 
 /// Forget the cached identity of the request's app session (read again:
@@ -371,88 +405,22 @@ fn locale(gate: &Gate, head: &RequestHead) -> crate::config::Locale {
     )
 }
 
-/// Read a form body of at most `MAX_FORM_BYTES`; the error is the status.
-async fn read_form(session: &mut Session) -> Result<Form, u16> {
-    let max = pages::form::MAX_FORM_BYTES;
-    let header = |name| crate::request::headers::text(session.req_header(), name);
-    let declared = header("content-length").map(|v| v.trim().parse::<usize>());
-    match declared {
-        Some(Ok(n)) if n > max => return Err(413),
-        Some(Err(_)) => return Err(400),
-        _ => {}
-    }
-    // A client that sent `Expect: 100-continue` waits for this before the
-    // body (pingora does not send it for bodies read by the proxy itself);
-    // an oversized one got its 413 above without being invited.
-    let expects = header("expect").is_some_and(|v| v.trim().eq_ignore_ascii_case("100-continue"));
-    if expects && session.write_continue_response().await.is_err() {
-        return Err(400);
-    }
-    let mut body = Vec::new();
-    loop {
-        match session.read_request_body().await {
-            Ok(Some(chunk)) => {
-                if body.len() + chunk.len() > max {
-                    return Err(413);
-                }
-                body.extend_from_slice(&chunk);
-            }
-            Ok(None) => break,
-            Err(_) => return Err(400),
-        }
-    }
-    Form::parse(&body).map_err(|_| 400)
-}
-
 /// A refusal made before any decision: our error page for navigations,
 /// `{"error": …}` for everything else.
-fn refusal(gate: &Gate, head: &RequestHead, status: u16, error: &str) -> PageResponse {
+fn refusal(gate: &Gate, head: &RequestHead, status: u16, error: &str) -> Reply {
     if head.navigation {
-        let req = PageRequest::bare(locale(gate, head), 0);
-        pages::failure(&pages::frame(gate, &req), status)
+        pages::failure(&bare_frame(gate, locale(gate, head), 0), status)
     } else {
-        PageResponse::json(status, serde_json::json!({ "error": error }))
+        Reply::error(status, error)
     }
 }
 
 /// A client over its budget of whoami look-ups (new session values): 429.
-fn too_many_lookups(gate: &Gate, head: &RequestHead) -> PageResponse {
+fn too_many_lookups(gate: &Gate, head: &RequestHead) -> Reply {
     refusal(gate, head, 429, "too_many_lookups").with_header("Retry-After", "1".into())
 }
 
 /// No decision could be made (identity or store unavailable): 503.
-fn unavailable(gate: &Gate, head: &RequestHead) -> PageResponse {
+fn unavailable(gate: &Gate, head: &RequestHead) -> Reply {
     refusal(gate, head, 503, "mfa_unavailable")
-}
-
-/// Write a local response with a Content-Length (keep-alive needs it) and,
-/// for pages, the security headers.
-async fn write(session: &mut Session, response: PageResponse) -> pingora::Result<()> {
-    let mut header = ResponseHeader::build(response.status, Some(response.headers.len() + 8))?;
-    let mut cacheable = false;
-    for (name, value) in &response.headers {
-        cacheable |= *name == "Cache-Control";
-        header.append_header(*name, value.as_str())?;
-    }
-    if !cacheable {
-        header.insert_header("Cache-Control", "no-store")?;
-    }
-    for (name, value) in PAGE_HEADERS {
-        header.insert_header(name, value)?;
-    }
-    header.insert_header("Content-Length", response.body.len().to_string())?;
-    if let Some(id) = session.req_header().headers.get(crate::request_id::HEADER) {
-        header.insert_header(crate::request_id::HEADER, id.clone())?;
-    }
-    let head_only = session.req_header().method == http::Method::HEAD;
-    let empty = response.body.is_empty() || head_only;
-    session
-        .write_response_header(Box::new(header), empty)
-        .await?;
-    if !empty {
-        session
-            .write_response_body(Some(Bytes::from(response.body)), true)
-            .await?;
-    }
-    Ok(())
 }

@@ -21,7 +21,7 @@ use pingora::server::{RunArgs, Server, ShutdownWatch};
 use pingora::services::background::{BackgroundService, background_service};
 use std::path::Path;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -75,6 +75,32 @@ pub fn preflight(config: &Config) -> Result<(), StartError> {
         .map_err(|e| fail(format!("{} is not writable: {e}", dir.display())))
 }
 
+/// The admin listener on `listen` (support API, reload, `/metrics`), if
+/// the configuration has one.
+fn add_admin(
+    server: &mut Server,
+    listen: Option<std::net::SocketAddr>,
+    gate: &Arc<ArcSwap<Gate>>,
+    reloader: Arc<Reloader>,
+) {
+    let Some(addr) = listen else {
+        tracing::info!("no `admin` section: no admin listener, no support API");
+        return;
+    };
+    if !addr.ip().is_loopback() {
+        tracing::warn!(
+            admin_listen = %addr,
+            "the admin listener is not on loopback: keep it on a private network"
+        );
+    }
+    server.add_service(crate::admin::service(
+        gate.clone(),
+        Some(reloader),
+        &addr.to_string(),
+    ));
+    tracing::info!(admin_listen = %addr, "admin listener (support API, reload, /metrics)");
+}
+
 /// Open the store, build the gateway and run until a signal stops the
 /// process; flush the store after the graceful shutdown and exit.
 pub fn run(config: Config, extra: Option<Extra>) -> Result<(), StartError> {
@@ -115,23 +141,7 @@ pub fn run(config: Config, extra: Option<Extra>) -> Result<(), StartError> {
         tracing::info!(tls_listen = %tls.listen, http2 = tls.http2, "HTTPS listener");
     }
     server.add_service(proxy);
-    match admin_listen {
-        Some(addr) => {
-            if !addr.ip().is_loopback() {
-                tracing::warn!(
-                    admin_listen = %addr,
-                    "the admin listener is not on loopback: keep it on a private network"
-                );
-            }
-            server.add_service(crate::admin::service(
-                gate.clone(),
-                Some(reloader),
-                &addr.to_string(),
-            ));
-            tracing::info!(admin_listen = %addr, "admin listener (support API, reload, /metrics)");
-        }
-        None => tracing::info!("no `admin` section: no admin listener, no support API"),
-    }
+    add_admin(&mut server, admin_listen, &gate, reloader);
     server.add_service(background_service(
         "audit retention",
         AuditRetention { gate },
@@ -203,10 +213,7 @@ impl BackgroundService for AuditRetention {
 }
 
 fn prune_audit(store: &dyn Store, retention: Duration) {
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0);
+    let now = crate::clock::unix_now();
     let cut = now.saturating_sub(i64::try_from(retention.as_secs()).unwrap_or(i64::MAX));
     match store.prune_audit(cut) {
         Ok(0) => {}

@@ -5,11 +5,8 @@
 //! field, and the line when it can be found; none echoes key material.
 //! The first error found is reported.
 
-use super::raw::{RawConfig, RawLocale, RawSecret};
-use super::{
-    AdminConfig, Config, CookieConfig, Locale, Secrets, ServerConfig, StoreConfig, TotpConfig,
-    UiConfig, Upstream,
-};
+use super::raw::{RawConfig, RawSecret};
+use super::{AdminConfig, Config};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -18,11 +15,9 @@ mod checks;
 mod identity;
 mod locate;
 mod operations;
+mod sections;
 
-use checks::{
-    at_least_one, bypass_rule, cookie_name, decode_key, host_of, issuer_name, non_blank, positive,
-    route_prefix,
-};
+use checks::{decode_key, non_blank, route_prefix};
 use locate::locate;
 
 #[derive(Debug, thiserror::Error)]
@@ -213,130 +208,28 @@ impl Doc<'_> {
         result.map_err(|message| self.error(field, message))
     }
 
+    /// The checks of every section, in the order of the file's sections
+    /// (the first error found is the one reported).
     fn validate(
         &self,
         raw: RawConfig,
         env: &dyn Fn(&str) -> Option<String>,
     ) -> Result<Config, ConfigError> {
         let base = self.source.parent().unwrap_or(Path::new(""));
-
-        let up = raw.upstream;
-        let host = self.check("upstream.address", host_of(&up.address))?;
-        let sni = match up.sni {
-            Some(sni) => self.check("upstream.sni", non_blank(sni))?,
-            None => host,
-        };
-        let upstream = Upstream {
-            address: up.address,
-            tls: up.tls,
-            sni,
-            connect_timeout: self
-                .check("upstream.connect_timeout", positive(up.connect_timeout))?,
-            read_timeout: self.check("upstream.read_timeout", positive(up.read_timeout))?,
-            write_timeout: self.check("upstream.write_timeout", positive(up.write_timeout))?,
-        };
-
+        let upstream = self.upstream(raw.upstream)?;
         let trusted_proxies = self.trusted_proxies(&raw.trusted_proxies)?;
         let identity = self.identity(raw.identity, !trusted_proxies.is_empty())?;
-
-        if raw.store.path.as_os_str().is_empty() {
-            return Err(self.error("store.path", "must not be empty"));
-        }
-        let store = StoreConfig {
-            path: resolve(base, &raw.store.path),
-        };
-
-        let hmac_key = self.secret("secrets.hmac_key", &raw.secrets.hmac_key, base, env)?;
-        let encryption_key = self.secret(
-            "secrets.encryption_key",
-            &raw.secrets.encryption_key,
-            base,
-            env,
-        )?;
-        if hmac_key == encryption_key {
-            return Err(self.error(
-                "secrets.encryption_key",
-                "must differ from secrets.hmac_key (one key, one purpose)",
-            ));
-        }
-        let secrets = Secrets {
-            hmac_key,
-            encryption_key,
-        };
-
+        let store = self.store(raw.store, base)?;
+        let secrets = self.secrets(&raw.secrets, base, env)?;
         let app_name = self.check("ui.app_name", non_blank(raw.ui.app_name))?;
-        // The issuer becomes part of the otpauth label `issuer:account`,
-        // where a colon would be ambiguous.
-        let issuer = match raw.totp.issuer {
-            Some(issuer) => self.check("totp.issuer", issuer_name(issuer))?,
-            None => self.check(
-                "ui.app_name",
-                issuer_name(app_name.clone())
-                    .map_err(|m| format!("{m} (it is the default of totp.issuer)")),
-            )?,
-        };
-        if raw.totp.skew > 2 {
-            return Err(self.error(
-                "totp.skew",
-                format!("{} is out of range (allowed: 0, 1 or 2)", raw.totp.skew),
-            ));
-        }
-        let totp = TotpConfig {
-            issuer,
-            skew: raw.totp.skew,
-        };
-
-        let name = self.check("cookie.name", cookie_name(raw.cookie.name))?;
-        if identity.session_cookie() == Some(name.as_str()) {
-            return Err(self.error(
-                "cookie.name",
-                format!("\"{name}\" is also identity.session_cookie; the two cookies must differ"),
-            ));
-        }
-        if !raw.cookie.secure && (name.starts_with("__Host-") || name.starts_with("__Secure-")) {
-            return Err(self.error(
-                "cookie.secure",
-                "must be true for a cookie named __Host-… or __Secure-… (browsers drop it otherwise)",
-            ));
-        }
-        let cookie = CookieConfig {
-            name,
-            secure: raw.cookie.secure,
-            max_age: self.check("cookie.max_age", positive(raw.cookie.max_age))?,
-        };
-
-        for company in raw.companies.keys() {
-            if company.trim().is_empty() {
-                return Err(self.error("companies", "a company id must not be empty"));
-            }
-        }
-        let companies = raw.companies.into_iter().collect();
-
-        let mut bypass = Vec::with_capacity(raw.bypass.len());
-        for (i, entry) in raw.bypass.iter().enumerate() {
-            bypass.push(self.check(&format!("bypass[{i}]"), bypass_rule(entry))?);
-        }
-
-        if !(1..=1000).contains(&raw.max_failures) {
-            return Err(self.error(
-                "max_failures",
-                format!("{} is out of range (allowed: 1 to 1000)", raw.max_failures),
-            ));
-        }
+        let totp = self.totp(raw.totp, &app_name)?;
+        let cookie = self.cookie(raw.cookie, &identity)?;
+        let companies = self.companies(raw.companies)?;
+        let bypass = self.bypass(&raw.bypass)?;
+        let max_failures = self.max_failures(raw.max_failures)?;
         self.check("prefix", route_prefix(&raw.prefix))?;
-
-        let ui = UiConfig {
-            default_locale: match raw.ui.default_locale {
-                RawLocale::Ja => Locale::Ja,
-                RawLocale::En => Locale::En,
-            },
-            app_name,
-            logo: self.check("ui.logo", logo_path(raw.ui.logo))?,
-        };
-        let server = ServerConfig {
-            threads: self.check("server.threads", at_least_one(raw.server.threads))?,
-            grace_period: raw.server.grace_period,
-        };
+        let ui = self.ui(raw.ui.default_locale, app_name, raw.ui.logo)?;
+        let server = self.server(raw.server)?;
         let admin = self.admin(raw.admin, raw.listen, base, env)?;
         let audit = self.audit(raw.audit)?;
         let mut taken = vec![("listen", raw.listen)];
@@ -345,7 +238,6 @@ impl Doc<'_> {
         }
         let tls = self.tls(raw.tls, &taken, base)?;
         let log = self.log(raw.log)?;
-
         Ok(Config {
             source: self.source.to_owned(),
             listen: raw.listen,
@@ -360,7 +252,7 @@ impl Doc<'_> {
             cookie,
             companies,
             bypass,
-            max_failures: raw.max_failures,
+            max_failures,
             prefix: raw.prefix,
             ui,
             server,

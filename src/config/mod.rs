@@ -1,15 +1,18 @@
 //! The validated configuration: what the rest of mfa-gate reads. The YAML
 //! file is parsed into the raw types of `raw.rs` and checked into these
 //! internal types by `load.rs`; nothing here is ever serialized back.
-//! Only this module knows YAML. The operational sections (trusted
-//! proxies, SSO identity headers, TLS, logs) are described in `operations.rs`.
+//! Only this module knows YAML. The identity source and its settings are
+//! described in `identity.rs`, the operational sections (trusted proxies,
+//! TLS, logs) in `operations.rs`.
 
+mod identity;
 mod load;
 mod operations;
 mod raw;
 
+pub use identity::{FieldMap, HeadersConfig, IdentitySource, WhoamiConfig};
 pub use load::{ConfigError, load_admin_file, load_file, load_str};
-pub use operations::{HeadersConfig, LogConfig, LogFormat, TlsConfig, TrustedProxies};
+pub use operations::{LogConfig, LogFormat, TlsConfig, TrustedProxies};
 
 use crate::domain::Enforcement;
 use std::collections::HashMap;
@@ -26,7 +29,7 @@ pub struct Config {
     pub upstream: Upstream,
     /// Where identities come from: the app's whoami endpoint, or headers
     /// set by a trusted SSO front.
-    pub identity: IdentitySettings,
+    pub identity: IdentitySource,
     /// Peers whose identity and `X-Forwarded-*` headers are believed.
     pub trusted_proxies: TrustedProxies,
     /// The optional HTTPS listener.
@@ -62,60 +65,6 @@ pub struct Upstream {
     pub connect_timeout: Duration,
     pub read_timeout: Duration,
     pub write_timeout: Duration,
-}
-
-/// The identity source of DESIGN §3.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum IdentitySettings {
-    /// Ask the app's whoami endpoint (the default).
-    Whoami(IdentityConfig),
-    /// Believe headers set by an SSO front, from `trusted_proxies` only.
-    Headers(HeadersConfig),
-}
-
-impl IdentitySettings {
-    /// The cookie whose value identifies one login session, if configured;
-    /// the verified state and CSRF tokens are bound to its value.
-    pub fn session_cookie(&self) -> Option<&str> {
-        match self {
-            IdentitySettings::Whoami(w) => Some(&w.session_cookie),
-            IdentitySettings::Headers(h) => h.session_cookie.as_deref(),
-        }
-    }
-}
-
-/// The whoami source: the app's session cookie is sent to `whoami_path`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct IdentityConfig {
-    /// Name of the app's session cookie.
-    pub session_cookie: String,
-    /// Path on the upstream answering who the session is, e.g. `/api/me`.
-    pub whoami_path: String,
-    pub whoami_timeout: Duration,
-    pub fields: FieldMap,
-    pub cache_ttl: Duration,
-    pub cache_size: usize,
-    /// whoami answers meaning "nobody is logged in" (the request passes as
-    /// anonymous); every other status but 200 fails closed. Never 200.
-    pub anonymous_statuses: Vec<u16>,
-    /// Most whoami calls in flight at once, over all sessions.
-    pub whoami_concurrency: usize,
-    /// Per client address: whoami calls (identity cache misses) per second,
-    /// and the burst allowed above that rate. Over it: 429.
-    pub whoami_client_rate: u32,
-    pub whoami_client_burst: u32,
-}
-
-/// JSON field names of the whoami answer. `person`, `roles` and `email` are
-/// optional in the answer.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct FieldMap {
-    pub account: String,
-    pub company: String,
-    pub class: String,
-    pub person: String,
-    pub roles: String,
-    pub email: String,
 }
 
 #[derive(Clone, Debug)]

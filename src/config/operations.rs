@@ -1,10 +1,7 @@
 //! The validated operational settings: which peers are trusted proxies,
-//! how the SSO identity headers are read, the HTTPS listener and the log
-//! format. Plain data with a few lookups; the checks that produce them are
-//! in `load/identity.rs` and `load/operations.rs`.
+//! the HTTPS listener and the log format. Plain data with a few lookups;
+//! the checks that produce them are in `load/operations.rs`.
 
-use crate::domain::AccountClass;
-use http::HeaderName;
 use ipnet::IpNet;
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
@@ -33,47 +30,6 @@ impl TrustedProxies {
 
     pub fn len(&self) -> usize {
         self.0.len()
-    }
-}
-
-/// The `headers` identity source: header names of each claim, and what to
-/// bind the verified state to.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct HeadersConfig {
-    /// A cookie whose value identifies one login session: the app's own
-    /// session cookie, or the SSO front's (oauth2-proxy: `_oauth2_proxy`).
-    /// Preferred over `session_header` when the request carries it.
-    pub session_cookie: Option<String>,
-    /// A header the SSO front sets to a per-login-session value.
-    pub session_header: Option<HeaderName>,
-    pub account: HeaderName,
-    pub company: Option<HeaderName>,
-    pub class: Option<HeaderName>,
-    pub person: Option<HeaderName>,
-    /// Comma-separated list of roles.
-    pub roles: Option<HeaderName>,
-    pub email: Option<HeaderName>,
-    /// Used when the company header is not configured or not sent.
-    pub default_company: Option<String>,
-    /// Used when the class header is not configured or not sent.
-    pub default_class: Option<AccountClass>,
-}
-
-impl HeadersConfig {
-    /// Every header this source reads: what is stripped from requests of
-    /// peers that are not trusted proxies.
-    pub fn names(&self) -> impl Iterator<Item = &HeaderName> {
-        [
-            Some(&self.account),
-            self.company.as_ref(),
-            self.class.as_ref(),
-            self.person.as_ref(),
-            self.roles.as_ref(),
-            self.email.as_ref(),
-            self.session_header.as_ref(),
-        ]
-        .into_iter()
-        .flatten()
     }
 }
 

@@ -75,7 +75,7 @@ pub(super) struct RawUpstream {
 #[serde(deny_unknown_fields)]
 pub(super) struct RawIdentity {
     #[serde(default)]
-    pub source: IdentitySource,
+    pub source: RawSource,
     /// Required for `whoami`; optional for `headers` (then `headers.session`).
     #[serde(default)]
     pub session_cookie: Option<String>,
@@ -110,11 +110,11 @@ pub(super) struct RawIdentity {
     pub defaults: Option<RawIdentityDefaults>,
 }
 
-/// Where identities come from; serde rejects every other word, listing the
+/// `identity.source`: where identities come from; serde rejects every other word, listing the
 /// allowed ones.
 #[derive(Debug, Default, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
-pub(super) enum IdentitySource {
+pub(super) enum RawSource {
     #[default]
     Whoami,
     Headers,

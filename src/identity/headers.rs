@@ -14,16 +14,18 @@ use http::{HeaderMap, HeaderName};
 /// Most roles read from the roles header.
 const MAX_ROLES: usize = 64;
 
+/// The running `headers` source (`config::HeadersConfig`): reads an
+/// identity out of a trusted peer's request headers.
 #[derive(Debug)]
-pub struct HeadersSource {
+pub struct HeadersReader {
     config: HeadersConfig,
     /// Every header read, stripped from untrusted peers' requests.
     names: Vec<HeaderName>,
 }
 
-impl HeadersSource {
-    pub fn new(config: &HeadersConfig) -> HeadersSource {
-        HeadersSource {
+impl HeadersReader {
+    pub fn new(config: &HeadersConfig) -> HeadersReader {
+        HeadersReader {
             names: config.names().cloned().collect(),
             config: config.clone(),
         }
@@ -122,9 +124,9 @@ mod tests {
     use super::*;
     use http::HeaderValue;
 
-    fn source(defaults: bool) -> HeadersSource {
+    fn source(defaults: bool) -> HeadersReader {
         let h = |n: &str| HeaderName::from_bytes(n.as_bytes()).unwrap();
-        HeadersSource::new(&HeadersConfig {
+        HeadersReader::new(&HeadersConfig {
             session_cookie: None,
             session_header: Some(h("x-auth-session")),
             account: h("x-auth-user"),

@@ -17,10 +17,10 @@ mod bounds;
 mod headers;
 mod whoami;
 
-pub use headers::HeadersSource;
-pub use whoami::{IdentitySource, map_identity};
+pub use headers::HeadersReader;
+pub use whoami::{WhoamiClient, map_identity};
 
-use crate::config::IdentitySettings;
+use crate::config::IdentitySource;
 use crate::domain::Identity;
 use http::{HeaderMap, HeaderName, HeaderValue};
 use std::net::IpAddr;
@@ -63,12 +63,13 @@ pub enum IdentityError {
     Busy,
 }
 
-/// The configured identity source of a running gateway.
+/// The configured identity source (`config::IdentitySource`) of a running
+/// gateway: one variant per source, each holding that source's runtime.
 pub enum Identities {
     /// Shared so that a reload with the same identity settings keeps the
     /// cache (and its pooled connections).
-    Whoami(Arc<IdentitySource>),
-    Headers(Box<HeadersSource>),
+    Whoami(Arc<WhoamiClient>),
+    Headers(Box<HeadersReader>),
 }
 
 /// What a request presents about its login, read without I/O.
@@ -94,20 +95,18 @@ impl Identities {
     /// The source for `settings`; a whoami source of `previous` is reused
     /// (cache and all) when its settings and upstream are unchanged.
     pub fn new(
-        settings: &IdentitySettings,
+        settings: &IdentitySource,
         upstream_base: &str,
         previous: Option<&Identities>,
     ) -> Result<Identities, IdentityError> {
         Ok(match settings {
-            IdentitySettings::Whoami(cfg) => match previous {
+            IdentitySource::Whoami(cfg) => match previous {
                 Some(Identities::Whoami(old)) if old.serves(cfg, upstream_base) => {
                     Identities::Whoami(old.clone())
                 }
-                _ => Identities::Whoami(Arc::new(IdentitySource::new(cfg, upstream_base)?)),
+                _ => Identities::Whoami(Arc::new(WhoamiClient::new(cfg, upstream_base)?)),
             },
-            IdentitySettings::Headers(cfg) => {
-                Identities::Headers(Box::new(HeadersSource::new(cfg)))
-            }
+            IdentitySource::Headers(cfg) => Identities::Headers(Box::new(HeadersReader::new(cfg))),
         })
     }
 
@@ -226,7 +225,7 @@ mod tests {
 
     fn sso() -> Identities {
         let h = |n: &str| HeaderName::from_bytes(n.as_bytes()).unwrap();
-        Identities::Headers(Box::new(HeadersSource::new(&HeadersConfig {
+        Identities::Headers(Box::new(HeadersReader::new(&HeadersConfig {
             session_cookie: Some("_oauth2_proxy".into()),
             session_header: Some(h("x-auth-session")),
             account: h("x-auth-user"),

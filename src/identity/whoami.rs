@@ -11,7 +11,7 @@
 
 use super::bounds::{Answer, Call, ClientBudget, Finish, InFlight};
 use super::{IdentityError, Lookup, MAX_FIELD};
-use crate::config::{FieldMap, IdentityConfig};
+use crate::config::{FieldMap, WhoamiConfig};
 use crate::domain::{AccountClass, Identity};
 use crate::metrics;
 use std::net::IpAddr;
@@ -21,9 +21,11 @@ use std::time::{Duration, Instant};
 /// Largest whoami answer we read.
 const MAX_BODY: usize = 64 * 1024;
 
-pub struct IdentitySource {
+/// The running `whoami` source (`config::WhoamiConfig`): the HTTP client
+/// of the app's whoami endpoint, with its cache and call bounds.
+pub struct WhoamiClient {
     /// What it was built from, so a reload can tell whether to keep it.
-    config: IdentityConfig,
+    config: WhoamiConfig,
     base: String,
     client: reqwest::Client,
     url: String,
@@ -47,8 +49,8 @@ pub struct IdentitySource {
     wait: Duration,
 }
 
-impl IdentitySource {
-    pub fn new(cfg: &IdentityConfig, upstream_base: &str) -> Result<Self, IdentityError> {
+impl WhoamiClient {
+    pub fn new(cfg: &WhoamiConfig, upstream_base: &str) -> Result<Self, IdentityError> {
         let client = reqwest::Client::builder()
             .timeout(cfg.whoami_timeout)
             .connect_timeout(cfg.whoami_timeout)
@@ -56,7 +58,7 @@ impl IdentitySource {
             .pool_max_idle_per_host(64)
             .build()
             .map_err(|e| IdentityError::Unreachable(e.to_string()))?;
-        Ok(IdentitySource {
+        Ok(WhoamiClient {
             config: cfg.clone(),
             base: upstream_base.to_owned(),
             client,
@@ -83,7 +85,7 @@ impl IdentitySource {
     }
 
     /// Whether this source was built from exactly these settings.
-    pub fn serves(&self, cfg: &IdentityConfig, upstream_base: &str) -> bool {
+    pub fn serves(&self, cfg: &WhoamiConfig, upstream_base: &str) -> bool {
         self.config == *cfg && self.base == upstream_base
     }
 

@@ -92,43 +92,7 @@ impl PageRequest {
     }
 }
 
-#[derive(Debug)]
-pub struct PageResponse {
-    pub status: u16,
-    pub headers: Vec<(&'static str, String)>,
-    pub body: Vec<u8>,
-}
-
-impl PageResponse {
-    pub fn html(status: u16, markup: maud::Markup) -> PageResponse {
-        PageResponse {
-            status,
-            headers: vec![("Content-Type", "text/html; charset=utf-8".into())],
-            body: markup.into_string().into_bytes(),
-        }
-    }
-
-    pub fn redirect(location: &str) -> PageResponse {
-        PageResponse {
-            status: 303,
-            headers: vec![("Location", location.to_owned())],
-            body: Vec::new(),
-        }
-    }
-
-    pub fn json(status: u16, value: serde_json::Value) -> PageResponse {
-        PageResponse {
-            status,
-            headers: vec![("Content-Type", "application/json".into())],
-            body: value.to_string().into_bytes(),
-        }
-    }
-
-    pub fn with_header(mut self, name: &'static str, value: String) -> PageResponse {
-        self.headers.push((name, value));
-        self
-    }
-}
+pub use crate::reply::Reply as PageResponse;
 
 /// Answer a request for one of our pages, whose session stands as
 /// `standing`: the access rule first, then the route's handler.

@@ -3,8 +3,8 @@
 //! believed from `trusted_proxies` only). Each source refuses the other's
 //! settings, so a half-edited file cannot silently mean something else.
 
-use super::super::raw::{IdentitySource, RawIdentity, defaults};
-use super::super::{FieldMap, HeadersConfig, IdentityConfig, IdentitySettings};
+use super::super::raw::{RawIdentity, RawSource, defaults};
+use super::super::{FieldMap, HeadersConfig, IdentitySource, WhoamiConfig};
 use super::checks::{at_least_one, cookie_name, non_blank, positive, whoami_path};
 use super::{ConfigError, Doc};
 use http::HeaderName;
@@ -14,16 +14,16 @@ impl Doc<'_> {
         &self,
         id: RawIdentity,
         has_trusted_proxies: bool,
-    ) -> Result<IdentitySettings, ConfigError> {
+    ) -> Result<IdentitySource, ConfigError> {
         match id.source {
-            IdentitySource::Whoami => self.whoami(id).map(IdentitySettings::Whoami),
-            IdentitySource::Headers => self
+            RawSource::Whoami => self.whoami(id).map(IdentitySource::Whoami),
+            RawSource::Headers => self
                 .headers(id, has_trusted_proxies)
-                .map(IdentitySettings::Headers),
+                .map(IdentitySource::Headers),
         }
     }
 
-    fn whoami(&self, id: RawIdentity) -> Result<IdentityConfig, ConfigError> {
+    fn whoami(&self, id: RawIdentity) -> Result<WhoamiConfig, ConfigError> {
         if id.headers.is_some() {
             return Err(self.error(
                 "identity.headers",
@@ -43,7 +43,7 @@ impl Doc<'_> {
             return Err(self.error("identity", "missing field `whoami_path`"));
         };
         let fields = id.fields;
-        Ok(IdentityConfig {
+        Ok(WhoamiConfig {
             session_cookie: self.check("identity.session_cookie", cookie_name(session_cookie))?,
             whoami_path: self.check("identity.whoami_path", whoami_path(path))?,
             whoami_timeout: self.check("identity.whoami_timeout", positive(id.whoami_timeout))?,
@@ -115,31 +115,7 @@ impl Doc<'_> {
         id: RawIdentity,
         has_trusted_proxies: bool,
     ) -> Result<HeadersConfig, ConfigError> {
-        let whoami_only = [
-            ("identity.whoami_path", id.whoami_path.is_some()),
-            (
-                "identity.anonymous_statuses",
-                id.anonymous_statuses.is_some(),
-            ),
-            (
-                "identity.whoami_concurrency",
-                id.whoami_concurrency.is_some(),
-            ),
-            (
-                "identity.whoami_client_rate",
-                id.whoami_client_rate.is_some(),
-            ),
-            (
-                "identity.whoami_client_burst",
-                id.whoami_client_burst.is_some(),
-            ),
-        ];
-        if let Some((field, _)) = whoami_only.iter().find(|(_, written)| *written) {
-            return Err(self.error(
-                field,
-                "is for `source: whoami`; with `source: headers` the SSO front's headers say who is logged in",
-            ));
-        }
+        self.refuse_whoami_settings(&id)?;
         let Some(raw) = id.headers else {
             return Err(self.error(
                 "identity",
@@ -187,6 +163,42 @@ impl Doc<'_> {
             default_company,
             default_class: defaults.class,
         };
+        self.headers_complete(&config)?;
+        Ok(config)
+    }
+
+    /// The whoami-only settings, refused with `source: headers`.
+    fn refuse_whoami_settings(&self, id: &RawIdentity) -> Result<(), ConfigError> {
+        let whoami_only = [
+            ("identity.whoami_path", id.whoami_path.is_some()),
+            (
+                "identity.anonymous_statuses",
+                id.anonymous_statuses.is_some(),
+            ),
+            (
+                "identity.whoami_concurrency",
+                id.whoami_concurrency.is_some(),
+            ),
+            (
+                "identity.whoami_client_rate",
+                id.whoami_client_rate.is_some(),
+            ),
+            (
+                "identity.whoami_client_burst",
+                id.whoami_client_burst.is_some(),
+            ),
+        ];
+        if let Some((field, _)) = whoami_only.iter().find(|(_, written)| *written) {
+            return Err(self.error(
+                field,
+                "is for `source: whoami`; with `source: headers` the SSO front's headers say who is logged in",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Every claim has a header or a default: company and class.
+    fn headers_complete(&self, config: &HeadersConfig) -> Result<(), ConfigError> {
         if config.company.is_none() && config.default_company.is_none() {
             return Err(self.error(
                 "identity.headers",
@@ -199,7 +211,7 @@ impl Doc<'_> {
                 "needs `class: HEADER`, or give `identity.defaults.class`",
             ));
         }
-        Ok(config)
+        Ok(())
     }
 }
 

@@ -2,7 +2,7 @@
 //! naming its file, line and field.
 
 use super::*;
-use crate::config::{BypassRule, IdentitySettings};
+use crate::config::{BypassRule, IdentitySource, Locale};
 use crate::domain::Enforcement;
 use std::time::Duration;
 
@@ -73,7 +73,7 @@ fn example_file_loads() {
     assert_eq!(config.listen.to_string(), "127.0.0.1:8080");
     assert_eq!(config.upstream.sni, "127.0.0.1");
     assert_eq!(config.identity.session_cookie(), Some("app_session"));
-    let IdentitySettings::Whoami(whoami) = &config.identity else {
+    let IdentitySource::Whoami(whoami) = &config.identity else {
         panic!("the example uses the whoami source")
     };
     assert_eq!(whoami.anonymous_statuses, [401]);
@@ -98,7 +98,7 @@ fn sso_example_file_loads() {
     let path = repo_file("config/sso.example.yaml");
     let yaml = std::fs::read_to_string(&path).expect("sso example file");
     let config = load_str_with_env(&yaml, &path, &env).unwrap_or_else(|e| panic!("{e}"));
-    let IdentitySettings::Headers(h) = &config.identity else {
+    let IdentitySource::Headers(h) = &config.identity else {
         panic!("the SSO example uses the headers source")
     };
     assert_eq!(h.account.as_str(), "x-forwarded-email");
@@ -162,7 +162,7 @@ fn minimal_file_gets_the_documented_defaults() {
     assert_eq!(config.upstream.connect_timeout, Duration::from_secs(2));
     assert_eq!(config.upstream.read_timeout, Duration::from_secs(30));
     assert_eq!(config.upstream.write_timeout, Duration::from_secs(30));
-    let IdentitySettings::Whoami(whoami) = &config.identity else {
+    let IdentitySource::Whoami(whoami) = &config.identity else {
         panic!("whoami is the default source")
     };
     assert_eq!(whoami.whoami_timeout, Duration::from_secs(2));
@@ -405,7 +405,7 @@ fn headers_source_loads_with_trusted_proxies() {
         SSO,
         "trusted_proxies: [10.0.0.0/8, 127.0.0.1]\n",
     ));
-    let IdentitySettings::Headers(h) = &config.identity else {
+    let IdentitySource::Headers(h) = &config.identity else {
         panic!("headers source expected")
     };
     assert_eq!(h.account.as_str(), "x-forwarded-email");
@@ -795,7 +795,7 @@ fn whoami_bounds_load_and_are_checked() {
     let config = load(&with(
         "  anonymous_statuses: [401, 403]\n  whoami_concurrency: 8\n  whoami_client_rate: 5\n  whoami_client_burst: 7\n",
     ));
-    let IdentitySettings::Whoami(whoami) = &config.identity else {
+    let IdentitySource::Whoami(whoami) = &config.identity else {
         panic!("whoami source expected")
     };
     assert_eq!(whoami.anonymous_statuses, [401, 403]);

@@ -1,7 +1,7 @@
 //! What support staff can do to one account, on top of the `Store` and pure
 //! of HTTP: look at its state (`status`), lift a lock (`unlock`), remove its
 //! 2FA (`reset`) and read its audit trail (`audit`). The admin listener
-//! (`admin.rs`) serves these over its API; the support CLI (`support.rs`)
+//! (`admin.rs`) serves these over its API; the support CLI (`client.rs`)
 //! reads the same JSON shapes, defined here once.
 //!
 //! An account is found through the store's account index (written when an

@@ -9,8 +9,8 @@
 //! `MFA_GATE_ADMIN_URL` / `MFA_GATE_SUPPORT_TOKEN`. Every failure is one
 //! line and its own exit code (`SupportError::exit_code`).
 
+use super::ops::{AccountStatus, ActionResult, AuditList};
 use crate::config;
-use crate::support_ops::{AccountStatus, ActionResult, AuditList};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use std::fmt::Write as _;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};

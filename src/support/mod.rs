@@ -1,0 +1,11 @@
+//! Support for the people who help users: what can be done to an account
+//! and both ends of the wire that carries it.
+//!
+//! - [`ops`]: the operations themselves (status, unlock, reset, audit) on
+//!   top of the `Store`, and the JSON shapes of their answers — the server
+//!   side, served by the admin listener (`crate::admin`);
+//! - [`client`]: `mfa-gate support …`, the CLI client that calls the admin
+//!   API of the running gateway and prints its answers.
+
+pub mod client;
+pub mod ops;
