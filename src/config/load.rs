@@ -7,7 +7,7 @@
 
 use super::raw::{RawConfig, RawLocale, RawSecret};
 use super::{
-    AdminConfig, Config, CookieConfig, Locale, Secrets, ServerConfig, StoreConfig, TotpConfig,
+    AdminConfig, Config, CookieConfig, Locale, ServerConfig, StoreConfig, TotpConfig,
     UiConfig, Upstream,
 };
 use std::fmt::Write as _;
@@ -16,11 +16,12 @@ use std::path::{Path, PathBuf};
 mod admin;
 mod checks;
 mod identity;
+mod keys;
 mod locate;
 mod operations;
 
 use checks::{
-    at_least_one, bypass_rule, cookie_name, decode_key, host_of, issuer_name, non_blank, positive,
+    at_least_one, bypass_rule, cookie_name, host_of, issuer_name, non_blank, positive,
     route_prefix,
 };
 use locate::locate;
@@ -246,23 +247,7 @@ impl Doc<'_> {
             path: resolve(base, &raw.store.path),
         };
 
-        let hmac_key = self.secret("secrets.hmac_key", &raw.secrets.hmac_key, base, env)?;
-        let encryption_key = self.secret(
-            "secrets.encryption_key",
-            &raw.secrets.encryption_key,
-            base,
-            env,
-        )?;
-        if hmac_key == encryption_key {
-            return Err(self.error(
-                "secrets.encryption_key",
-                "must differ from secrets.hmac_key (one key, one purpose)",
-            ));
-        }
-        let secrets = Secrets {
-            hmac_key,
-            encryption_key,
-        };
+        let secrets = self.secrets(&raw.secrets, base, env)?;
 
         let app_name = self.check("ui.app_name", non_blank(raw.ui.app_name))?;
         // The issuer becomes part of the otpauth label `issuer:account`,
@@ -367,18 +352,6 @@ impl Doc<'_> {
             admin,
             audit,
         })
-    }
-
-    /// Reads one key from its environment variable or file. Messages name
-    /// the variable or file, never the value.
-    fn secret(
-        &self,
-        field: &str,
-        raw: &RawSecret,
-        base: &Path,
-        env: &dyn Fn(&str) -> Option<String>,
-    ) -> Result<[u8; 32], ConfigError> {
-        self.secret_with(field, raw, base, env, decode_key)
     }
 
     /// Reads a secret from `{ env: VAR }` or `{ file: PATH }` and parses it
