@@ -31,6 +31,7 @@ pub mod pages;
 pub mod paths;
 pub mod proxy;
 pub mod reload;
+pub mod rotate;
 pub mod request;
 pub mod request_id;
 pub mod server;

@@ -259,6 +259,24 @@ impl Keys {
     }
 }
 
+#[cfg(test)]
+impl Keys {
+    /// A value sealed the way releases before key ids did (nonce,
+    /// ciphertext, tag) under the first key: for tests of the upgrade path.
+    pub(crate) fn seal_without_key_id(&self, aad: &[u8], plaintext: &[u8]) -> Vec<u8> {
+        let nonce = [3u8; NONCE_LEN];
+        let mut body = plaintext.to_vec();
+        let Some(Ok(tag)) = self
+            .seal
+            .first()
+            .map(|key| cipher(key).encrypt_in_place_detached(Nonce::from_slice(&nonce), aad, &mut body))
+        else {
+            return Vec::new();
+        };
+        [&nonce[..], &body, &tag].concat()
+    }
+}
+
 /// The key id a sealed value names, if it is in the id-carrying format.
 pub fn sealed_key_id(sealed: &[u8]) -> Option<KeyId> {
     let rest = sealed.strip_prefix(&SEALED_MAGIC[..])?;

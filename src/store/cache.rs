@@ -137,6 +137,25 @@ impl Store for CachedStore {
         }
     }
 
+    fn person_keys(
+        &self,
+        after: Option<&PersonKey>,
+        limit: usize,
+    ) -> Result<Vec<PersonKey>, StoreError> {
+        self.inner.person_keys(after, limit)
+    }
+
+    /// Forwarded: `f` leaves the cached state as it is (the trait's
+    /// contract), and each record is still a compare-and-swap, so a write
+    /// through `update_person` racing with it is never lost.
+    fn update_persons(
+        &self,
+        keys: &[PersonKey],
+        f: &mut dyn FnMut(&PersonKey, Option<&PersonRecord>) -> Update,
+    ) -> Result<usize, StoreError> {
+        self.inner.update_persons(keys, f)
+    }
+
     fn person_of_account(&self, account: &str) -> Result<Option<PersonKey>, StoreError> {
         self.inner.person_of_account(account)
     }

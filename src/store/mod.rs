@@ -55,6 +55,25 @@ pub trait Store: Send + Sync {
         f: &mut dyn FnMut(Option<&PersonRecord>) -> Update,
     ) -> Result<Option<PersonRecord>, StoreError>;
 
+    /// Up to `limit` person keys after `after` (all when `None`), in key
+    /// order: a walk over every person, one batch at a time (key rotation).
+    fn person_keys(
+        &self,
+        after: Option<&PersonKey>,
+        limit: usize,
+    ) -> Result<Vec<PersonKey>, StoreError>;
+
+    /// `update_person` for each of `keys` (compare-and-swap per record, `f`
+    /// told whose record it sees), made durable once at the end rather than
+    /// once per record: for walks over many persons. Returns how many
+    /// records were written. `f` must leave `PersonState` (enrollment id,
+    /// lock) as it is: a cache in front may forward this call unchanged.
+    fn update_persons(
+        &self,
+        keys: &[PersonKey],
+        f: &mut dyn FnMut(&PersonKey, Option<&PersonRecord>) -> Update,
+    ) -> Result<usize, StoreError>;
+
     /// The person key an account was last seen with (for support look-ups).
     fn person_of_account(&self, account: &str) -> Result<Option<PersonKey>, StoreError>;
 
