@@ -14,6 +14,7 @@
 
 pub mod admin;
 pub mod audit;
+pub mod backup;
 pub mod backup_codes;
 pub mod clock;
 pub mod config;

@@ -156,6 +156,13 @@ impl Store for CachedStore {
         self.inner.update_persons(keys, f)
     }
 
+    fn export(
+        &self,
+        sink: &mut dyn FnMut(&str, &[u8], &[u8]) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        self.inner.export(sink)
+    }
+
     fn person_of_account(&self, account: &str) -> Result<Option<PersonKey>, StoreError> {
         self.inner.person_of_account(account)
     }

@@ -98,6 +98,13 @@ pub trait Store: Send + Sync {
     /// retention must never stop on one bad record.
     fn prune_audit(&self, before: i64) -> Result<usize, StoreError>;
 
+    /// Every stored entry, tree by tree (`persons`, `accounts`, `policies`,
+    /// `audit`), as the raw bytes of its key and value (sealed secrets stay
+    /// sealed): for backups. Each entry is read atomically while writes go
+    /// on; no invariant spans two entries.
+    fn export(&self, sink: &mut dyn FnMut(&str, &[u8], &[u8]) -> Result<(), StoreError>)
+    -> Result<(), StoreError>;
+
     /// Make every write so far durable.
     fn flush(&self) -> Result<(), StoreError>;
 }

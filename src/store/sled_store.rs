@@ -34,6 +34,7 @@ use sled::{Db, Tree};
 
 use super::records;
 
+mod dump;
 mod walk;
 use super::{Store, StoreError, Update};
 use crate::domain::{AuditEvent, Enforcement, PersonKey, PersonRecord};
@@ -192,6 +193,13 @@ impl Store for SledStore {
         f: &mut dyn FnMut(&PersonKey, Option<&PersonRecord>) -> Update,
     ) -> Result<usize, StoreError> {
         self.update_persons_batch(keys, f)
+    }
+
+    fn export(
+        &self,
+        sink: &mut dyn FnMut(&str, &[u8], &[u8]) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        self.export_trees(sink)
     }
 
     fn person_of_account(&self, account: &str) -> Result<Option<PersonKey>, StoreError> {
