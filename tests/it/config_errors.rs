@@ -2,9 +2,19 @@
 //! clear message naming the file, the line and the field, and a non-zero
 //! exit; the shipped example files stay valid.
 
-use crate::harness::BIN;
-use crate::identity_failures::write_config;
+use crate::harness::{BIN, ConfigBuilder, free_ports};
+use std::path::{Path, PathBuf};
 use std::process::Command;
+
+/// Write `mfa-gate.yaml` into `dir`: the harness's default config, `/login`
+/// bypassed, with `extra` appended (its first line is line 19).
+fn write_config(dir: &Path, extra: &str) -> PathBuf {
+    let port = free_ports();
+    ConfigBuilder::new(port, &format!("127.0.0.1:{}", port + 1))
+        .bypass(&["/login"])
+        .extra(extra)
+        .write(dir)
+}
 
 fn check_config(path: &std::path::Path) -> (bool, String, String) {
     let out = Command::new(BIN)
@@ -22,12 +32,7 @@ fn check_config(path: &std::path::Path) -> (bool, String, String) {
 #[test]
 fn a_valid_file_passes() {
     let tmp = tempfile::tempdir().unwrap();
-    let cfg = write_config(
-        tmp.path(),
-        18080,
-        "127.0.0.1:18081",
-        "companies:\n  globex: required\n",
-    );
+    let cfg = write_config(tmp.path(), "companies:\n  globex: required\n");
     let (ok, stdout, stderr) = check_config(&cfg);
     assert!(ok, "{stderr}");
     assert!(stdout.contains("OK"), "{stdout}");
@@ -46,7 +51,7 @@ fn errors_name_file_line_and_field() {
         ("totp:\n  skew: 9\n", "totp.skew", "line 20"),
     ];
     for (extra, field, detail) in cases {
-        let cfg = write_config(tmp.path(), 18080, "127.0.0.1:18081", extra);
+        let cfg = write_config(tmp.path(), extra);
         let (ok, _, stderr) = check_config(&cfg);
         assert!(!ok, "{extra:?} accepted");
         assert!(stderr.contains("mfa-gate.yaml"), "names the file: {stderr}");
@@ -69,7 +74,7 @@ fn errors_name_file_line_and_field() {
     // A missing file, and a missing key file, are named too.
     let (ok, _, stderr) = check_config(&tmp.path().join("nope.yaml"));
     assert!(!ok && stderr.contains("nope.yaml"), "{stderr}");
-    write_config(tmp.path(), 18080, "127.0.0.1:18081", "");
+    write_config(tmp.path(), "");
     std::fs::remove_file(tmp.path().join("enc.key")).unwrap();
     let (ok, _, stderr) = check_config(&tmp.path().join("mfa-gate.yaml"));
     assert!(!ok && stderr.contains("enc.key"), "{stderr}");
@@ -78,7 +83,7 @@ fn errors_name_file_line_and_field() {
 #[test]
 fn serve_refuses_a_bad_file_before_listening() {
     let tmp = tempfile::tempdir().unwrap();
-    let cfg = write_config(tmp.path(), 18080, "127.0.0.1:18081", "prefix: mfa\n");
+    let cfg = write_config(tmp.path(), "prefix: mfa\n");
     let out = Command::new(BIN)
         .args(["serve", "-c"])
         .arg(&cfg)

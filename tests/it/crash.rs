@@ -22,9 +22,7 @@
 //! codes run out is reset through the support API and enrolls again, which
 //! also brings a fresh secret and fresh steps.
 
-use crate::enrollment::backup_codes_of;
-use crate::harness::{Browser, DEMO_SUPPORT_TOKEN, Gateway, Resp};
-use crate::totp_ref;
+use crate::harness::{Browser, DEMO_SUPPORT_TOKEN, Gateway, Resp, backup_codes_of, codes};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::collections::{BTreeSet, HashSet};
@@ -358,7 +356,7 @@ async fn worker(
             enroll(b, &mut m, &tally).await
         } else {
             let roll: u32 = rng.random_range(0..100);
-            let now = totp_ref::now_step();
+            let now = codes::now_step();
             let fresh_step = (m.max_step_sent + 1).max(now - 1);
             if m.unused_codes.is_empty() && m.secret.is_none() || roll < 2 {
                 reset(&admin, &mut m, &tally).await
@@ -369,7 +367,7 @@ async fn worker(
             } else if roll < 70 && m.worst_failures() < FAILURE_BUDGET {
                 replay(b, &mut m, &tally, &mut rng).await
             } else if roll < 88 && m.worst_failures() < FAILURE_BUDGET {
-                wrong_code(b, &mut m, &tally).await
+                submit_wrong_code(b, &mut m, &tally).await
             } else if roll < 91 && !m.doubt_plus_one {
                 lock_run(b, &mut m, &tally).await
             } else if m.unused_codes.is_empty() {
@@ -428,10 +426,10 @@ async fn enroll(s: &mut Session, m: &mut Model, tally: &Tally) -> bool {
         m.unused_codes.clear();
         return true;
     };
-    let secret = totp_ref::secret_from_uri(&uri);
+    let secret = codes::secret_from_uri(&uri);
     let csrf = page.input_value("csrf").unwrap();
-    let step = totp_ref::now_step();
-    let code = totp_ref::code(&secret, step, 6);
+    let step = codes::now_step();
+    let code = codes::code(&secret, step, 6);
     m.enrolled = Known::Maybe;
     m.secret = Some(secret);
     m.steps_accepted.clear();
@@ -445,7 +443,7 @@ async fn enroll(s: &mut Session, m: &mut Model, tally: &Tally) -> bool {
         return false;
     };
     m.doubt_reset = false;
-    if r.status == 422 && totp_ref::now_step() != step {
+    if r.status == 422 && codes::now_step() != step {
         // The step ran out between page and post: not enrolled.
         m.enrolled = Known::No;
         return true;
@@ -507,15 +505,15 @@ async fn use_backup_code(b: &mut Session, m: &mut Model, tally: &Tally) -> bool 
 
 async fn fresh_totp(b: &mut Session, m: &mut Model, tally: &Tally, step: u64) -> bool {
     tally.op();
-    let code = totp_ref::code(m.secret.as_ref().unwrap(), step, 6);
-    let before = totp_ref::now_step();
+    let code = codes::code(m.secret.as_ref().unwrap(), step, 6);
+    let before = codes::now_step();
     m.max_step_sent = step;
     m.doubt_reset = true;
     let Some(r) = submit(b, "code", &code).await else {
         return false;
     };
     m.doubt_reset = false;
-    let after = totp_ref::now_step();
+    let after = codes::now_step();
     if accepted(&r) {
         if !m.steps_accepted.insert(step) {
             tally.violation(format!("{}: TOTP step {step} accepted twice", m.account));
@@ -546,12 +544,12 @@ async fn replay(b: &mut Session, m: &mut Model, tally: &Tally, rng: &mut impl Rn
     let totp = m.secret.is_some() && !m.steps_accepted.is_empty() && rng.random_bool(0.5);
     let (field, value, what) = if totp {
         let step = *m.steps_accepted.iter().next_back().unwrap();
-        let code = totp_ref::code(m.secret.as_ref().unwrap(), step, 6);
+        let code = codes::code(m.secret.as_ref().unwrap(), step, 6);
         ("code", code, format!("TOTP step {step}"))
     } else if let Some(code) = m.used_codes.last().cloned() {
         ("backup_code", code, "a used backup code".to_owned())
     } else {
-        return wrong_code(b, m, tally).await;
+        return submit_wrong_code(b, m, tally).await;
     };
     tally.op();
     m.doubt_plus_one = true;
@@ -574,23 +572,12 @@ async fn replay(b: &mut Session, m: &mut Model, tally: &Tally, rng: &mut impl Rn
     true
 }
 
-/// A code that no step near now accepts (all digits equal).
+/// A code that no step near now accepts (any code before an enrollment).
 fn wrong_for(secret: Option<&Vec<u8>>) -> String {
-    let now = totp_ref::now_step();
-    let near: Vec<String> = secret
-        .map(|s| {
-            (now - 3..=now + 3)
-                .map(|t| totp_ref::code(s, t, 6))
-                .collect()
-        })
-        .unwrap_or_default();
-    (0..10)
-        .map(|d| d.to_string().repeat(6))
-        .find(|c| !near.contains(c))
-        .unwrap()
+    secret.map_or_else(|| "000000".to_owned(), |s| codes::wrong_code(s))
 }
 
-async fn wrong_code(b: &mut Session, m: &mut Model, tally: &Tally) -> bool {
+async fn submit_wrong_code(b: &mut Session, m: &mut Model, tally: &Tally) -> bool {
     tally.op();
     let code = wrong_for(m.secret.as_ref());
     m.doubt_plus_one = true;
@@ -616,7 +603,7 @@ async fn wrong_code(b: &mut Session, m: &mut Model, tally: &Tally) -> bool {
 /// Wrong codes until the person is locked (answered 423).
 async fn lock_run(b: &mut Session, m: &mut Model, tally: &Tally) -> bool {
     while m.locked != Known::Yes {
-        if !wrong_code(b, m, tally).await {
+        if !submit_wrong_code(b, m, tally).await {
             if m.failures + 1 >= MAX_FAILURES {
                 m.locked = Known::Maybe;
             }

@@ -2,8 +2,7 @@
 //! anonymous traffic and bypass paths pass, candidates are never forced,
 //! optional companies pass, linked accounts share one enrollment.
 
-use crate::enrollment::enroll;
-use crate::harness::Gateway;
+use crate::harness::{Gateway, enroll};
 
 #[tokio::test]
 async fn anonymous_requests_and_bypass_paths_pass_through() {
@@ -112,7 +111,7 @@ async fn linked_accounts_share_one_enrollment() {
         .await
         .input_value("csrf")
         .unwrap();
-    let code = crate::totp_ref::code(&enrolled.secret, enrolled.step + 1, 6);
+    let code = crate::harness::codes::code(&enrolled.secret, enrolled.step + 1, 6);
     let r = admin
         .post_form("/_mfa/challenge", &[("csrf", &csrf), ("code", &code)])
         .await;

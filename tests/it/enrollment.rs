@@ -3,84 +3,7 @@
 //! challenge of a new app session, replay refusal, single-use backup codes,
 //! CSRF, `return_to` and durability across a SIGKILL.
 
-use crate::harness::{Browser, Gateway, Resp};
-use crate::totp_ref;
-
-pub struct Enrolled {
-    pub secret: Vec<u8>,
-    pub backup_codes: Vec<String>,
-    /// The step whose code confirmed the enrollment (the last accepted).
-    pub step: u64,
-}
-
-/// Walk the enrollment page as a user would; asserts each hop.
-pub async fn enroll(b: &mut Browser) -> Enrolled {
-    let page = b.get("/_mfa/enroll").await;
-    assert_eq!(page.status, 200, "{}", page.body);
-    assert!(page.body.contains("<svg"), "QR code is rendered inline");
-    assert!(page.body.contains(r#"name="code""#));
-    assert!(page.body.contains(r#"autocomplete="one-time-code""#));
-    assert!(page.body.contains(r#"inputmode="numeric""#));
-    let uri = page.href_of("otpauth-link").expect("otpauth link");
-    assert!(uri.starts_with("otpauth://totp/mfa-gate%20demo:"), "{uri}");
-    assert!(uri.contains("&issuer=mfa-gate%20demo"), "{uri}");
-    let secret = totp_ref::secret_from_uri(&uri);
-    assert_eq!(secret.len(), 20, "160-bit secret");
-    let manual: String = page
-        .body
-        .split("id=\"manual-key\">")
-        .nth(1)
-        .unwrap()
-        .split('<')
-        .next()
-        .unwrap()
-        .replace(' ', "");
-    assert_eq!(
-        data_encoding::BASE32_NOPAD
-            .decode(manual.as_bytes())
-            .unwrap(),
-        secret
-    );
-    let csrf = page.input_value("csrf").expect("csrf field");
-
-    // A pending secret is not an enrollment: the app is still closed
-    // to a required account, and reloading keeps the same secret.
-    let again = b.get("/_mfa/enroll").await;
-    assert_eq!(
-        again.href_of("otpauth-link").unwrap(),
-        uri,
-        "reload keeps the QR code"
-    );
-
-    let step = totp_ref::now_step();
-    let code = totp_ref::code(&secret, step, 6);
-    let done = b
-        .post_form(
-            "/_mfa/enroll",
-            &[("csrf", &csrf), ("code", &code), ("return_to", "/")],
-        )
-        .await;
-    assert_eq!(done.status, 200, "{}", done.body);
-    let codes = backup_codes_of(&done);
-    assert_eq!(codes.len(), 10);
-    assert!(
-        b.cookies.contains_key("mfa_gate"),
-        "enrolling verifies the session"
-    );
-    Enrolled {
-        secret,
-        backup_codes: codes,
-        step,
-    }
-}
-
-pub fn backup_codes_of(page: &Resp) -> Vec<String> {
-    page.body
-        .split("<li><code>")
-        .skip(1)
-        .map(|s| s.split('<').next().unwrap().to_string())
-        .collect()
-}
+use crate::harness::{Browser, Gateway, backup_codes_of, codes, enroll};
 
 #[tokio::test]
 async fn required_employee_enrolls_and_reaches_the_app() {
@@ -108,9 +31,9 @@ async fn required_employee_enrolls_and_reaches_the_app() {
     // Wrong code and missing CSRF token change nothing.
     let page = b.get("/_mfa/enroll").await;
     let csrf = page.input_value("csrf").unwrap();
-    let secret = totp_ref::secret_from_uri(&page.href_of("otpauth-link").unwrap());
-    let right = totp_ref::code(&secret, totp_ref::now_step(), 6);
-    let wrong = format!("{:06}", (right.parse::<u32>().unwrap() + 1) % 1_000_000);
+    let secret = codes::secret_from_uri(&page.href_of("otpauth-link").unwrap());
+    let right = codes::code(&secret, codes::now_step(), 6);
+    let wrong = codes::wrong_code(&secret);
     let r = b
         .post_form("/_mfa/enroll", &[("csrf", &csrf), ("code", &wrong)])
         .await;
@@ -149,8 +72,8 @@ async fn backup_codes_download_as_text() {
     b.login("taro@globex.example").await;
     let page = b.get("/_mfa/enroll").await;
     let csrf = page.input_value("csrf").unwrap();
-    let secret = totp_ref::secret_from_uri(&page.href_of("otpauth-link").unwrap());
-    let code = totp_ref::code(&secret, totp_ref::now_step(), 6);
+    let secret = codes::secret_from_uri(&page.href_of("otpauth-link").unwrap());
+    let code = codes::code(&secret, codes::now_step(), 6);
     let done = b
         .post_form("/_mfa/enroll", &[("csrf", &csrf), ("code", &code)])
         .await;
@@ -226,7 +149,7 @@ async fn new_session_is_challenged_and_codes_are_single_use() {
     let csrf = page.input_value("csrf").unwrap();
 
     // The enrollment code's step was recorded: replaying it is refused.
-    let replay = totp_ref::code(&enrolled.secret, enrolled.step, 6);
+    let replay = codes::code(&enrolled.secret, enrolled.step, 6);
     let r = b
         .post_form(
             "/_mfa/challenge",
@@ -243,7 +166,7 @@ async fn new_session_is_challenged_and_codes_are_single_use() {
     assert_eq!(r.status, 403, "CSRF-less POST refused");
 
     // The next step's code (within the ±1 skew) passes once.
-    let next = totp_ref::code(&enrolled.secret, enrolled.step + 1, 6);
+    let next = codes::code(&enrolled.secret, enrolled.step + 1, 6);
     let r = b
         .post_form(
             "/_mfa/challenge",
@@ -370,7 +293,7 @@ async fn enrollment_survives_a_kill_and_restart() {
     );
     let csrf = b.get("/_mfa/challenge").await.input_value("csrf").unwrap();
     // The recorded step survived too: the enrollment code is still refused.
-    let replay = totp_ref::code(&enrolled.secret, enrolled.step, 6);
+    let replay = codes::code(&enrolled.secret, enrolled.step, 6);
     let r = b
         .post_form("/_mfa/challenge", &[("csrf", &csrf), ("code", &replay)])
         .await;
@@ -426,7 +349,7 @@ async fn a_code_raced_by_50_sessions_is_accepted_once() {
     let mut b = gw.browser();
     b.login("taro@globex.example").await;
     let enrolled = enroll(&mut b).await;
-    let code = totp_ref::code(&enrolled.secret, enrolled.step + 1, 6);
+    let code = codes::code(&enrolled.secret, enrolled.step + 1, 6);
     let sessions = sessions_at_challenge(&gw, "taro@globex.example", 50).await;
     let statuses = race_challenge(sessions, "code", &code).await;
     assert_eq!(
@@ -463,8 +386,8 @@ async fn racing_enrollment_confirmations_make_one_enrollment() {
     b.login("taro@globex.example").await;
     let page = b.get("/_mfa/enroll").await;
     let csrf = page.input_value("csrf").unwrap();
-    let secret = totp_ref::secret_from_uri(&page.href_of("otpauth-link").unwrap());
-    let code = totp_ref::code(&secret, totp_ref::now_step(), 6);
+    let secret = codes::secret_from_uri(&page.href_of("otpauth-link").unwrap());
+    let code = codes::code(&secret, codes::now_step(), 6);
     let cookies = b.cookies.clone();
     let tasks: Vec<_> = (0..10)
         .map(|_| {

@@ -42,9 +42,6 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-pub const TARO: &str = "taro@globex.example";
-pub const JIRO: &str = "jiro@acme.example";
-
 /// The HMAC key the demo will use: written into its data directory before
 /// the first start (the demo only generates keys that are missing).
 pub const HMAC_KEY: [u8; 32] = [0x5a; 32];
@@ -223,20 +220,6 @@ pub async fn assert_still_serving(gw: &Gateway) {
     let login = b.get("/login").await;
     assert_eq!(login.status, 200, "the app is still reachable");
     assert!(login.came_from_app());
-}
-
-/// A logged-in browser of `who`, enrolled, in a *new* app session that is
-/// at the challenge; returns it with the CSRF token of the challenge form.
-pub async fn challenged(gw: &Gateway, who: &str) -> (Browser, String, crate::enrollment::Enrolled) {
-    let mut b = gw.browser();
-    b.login(who).await;
-    let enrolled = crate::enrollment::enroll(&mut b).await;
-    b.logout().await;
-    b.login(who).await;
-    let page = b.get("/_mfa/challenge").await;
-    assert_eq!(page.status, 200, "{}", page.body);
-    let csrf = page.input_value("csrf").unwrap();
-    (b, csrf, enrolled)
 }
 
 /// The support API's failure count of `account`.

@@ -1,46 +1,41 @@
 //! Bounds on identity look-ups: cache rules, coalescing, budgets. Behind
-//! a fake app that keeps its session id across login (`app.rs`), with a
+//! a fake app that keeps its session id across login (the harness's
+//! `FakeApp` with `Login::KeepSession`), with a
 //! long `cache_ttl` so that anything cached that should not be shows:
 //! "not logged in" is never cached, a login form or a `Set-Cookie` of the
 //! session cookie forgets the session, concurrent misses of one session
 //! share one whoami call, whoami calls are limited in total, and each client
 //! address has a budget of them (over it: 429).
 
-mod app;
-
-use crate::enrollment::enroll;
-use crate::harness::{Browser, Gateway, free_ports};
-use app::FakeApp;
+use crate::harness::{Browser, ConfigBuilder, FakeApp, Gateway, Login, Pages, enroll, free_ports};
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
+/// A "legacy" app that keeps its session id across login and answers
+/// `app as ACCOUNT`; with `held`, its whoami calls wait for `release()`.
+async fn legacy_app(held: bool) -> FakeApp {
+    let app = FakeApp::builder()
+        .login(Login::KeepSession)
+        .pages(Pages::Account);
+    if held { app.held() } else { app }.start().await
+}
+
 /// `mfa-gate serve` in front of `app`, company `acme` pinned `required`,
 /// `/login` and `/logout` bypassed, `identity` lines added to its section.
-async fn gateway(app: &FakeApp, identity: &str) -> (Gateway, tempfile::TempDir) {
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path();
-    std::fs::write(dir.join("hmac.key"), "11".repeat(32)).unwrap();
-    std::fs::write(dir.join("enc.key"), "22".repeat(32)).unwrap();
-    std::fs::write(dir.join("token"), "identity-bounds-token-0123").unwrap();
+async fn gateway(app: &FakeApp, identity: &[&str]) -> Gateway {
     let port = free_ports();
-    let yaml = format!(
-        "listen: 127.0.0.1:{port}\n\
-         upstream:\n  address: {}\n  connect_timeout: 500ms\n  read_timeout: 10s\n\
-         identity:\n  session_cookie: demo_session\n  whoami_path: /api/me\n  whoami_timeout: 10s\n  cache_ttl: 1h\n{identity}\
-         store:\n  path: store\n\
-         secrets:\n  hmac_key: {{ file: hmac.key }}\n  encryption_key: {{ file: enc.key }}\n\
-         cookie:\n  secure: false\n\
-         companies:\n  acme: required\n\
-         bypass: [/login, /logout]\n\
-         ui:\n  app_name: mfa-gate demo\n\
-         admin:\n  listen: 127.0.0.1:{}\n  support_token: {{ file: token }}\n",
-        app.address,
-        port + 2
-    );
-    let cfg = dir.join("mfa-gate.yaml");
-    std::fs::write(&cfg, yaml).unwrap();
-    let gw = Gateway::serve(&cfg, port, dir).await;
-    (gw, tmp)
+    let config = ConfigBuilder::new(port, &app.address)
+        .upstream_timeouts(Some(("500ms", "10s")))
+        .whoami_timing(Some("10s"), Some("1h"));
+    identity
+        .iter()
+        .fold(config, |c, line| c.identity_line(line))
+        .company("acme", "required")
+        .bypass(&["/login", "/logout"])
+        .app_name("mfa-gate demo")
+        .admin("identity-bounds-token-0123")
+        .serve()
+        .await
 }
 
 /// A browser already holding the app session `id` (the app adopts it).
@@ -73,8 +68,8 @@ async fn assert_reaches_app_as(b: &mut Browser, account: &str) {
 
 #[tokio::test]
 async fn a_login_that_keeps_the_session_id_is_seen_by_the_very_next_request() {
-    let app = FakeApp::start(false).await;
-    let (gw, _tmp) = gateway(&app, "").await;
+    let app = legacy_app(false).await;
+    let gw = gateway(&app, &[]).await;
     let mut b = with_session(&gw, "legacy-1");
     // Before login the session is anonymous: the app serves it.
     assert_reaches_app_as(&mut b, "-").await;
@@ -86,9 +81,29 @@ async fn a_login_that_keeps_the_session_id_is_seen_by_the_very_next_request() {
 }
 
 #[tokio::test]
+async fn a_login_that_rotates_the_session_id_is_seen_by_the_very_next_request() {
+    let app = FakeApp::builder()
+        .login(Login::RotateSession)
+        .pages(Pages::Account)
+        .start()
+        .await;
+    let gw = gateway(&app, &[]).await;
+    let mut b = with_session(&gw, "before-login");
+    assert_reaches_app_as(&mut b, "-").await;
+    login(&mut b, "taro").await;
+    let session = b.cookies["demo_session"].clone();
+    assert_ne!(session, "before-login", "the app issued a new session");
+    assert_sent_to_enrollment(&mut b, "/private").await;
+    // The old id names no one.
+    let mut old = with_session(&gw, "before-login");
+    assert_reaches_app_as(&mut old, "-").await;
+    assert_eq!(app.whoami_calls(), 3, "before, after the login, the old id");
+}
+
+#[tokio::test]
 async fn a_relogin_as_another_user_in_the_same_session_drops_the_old_identity() {
-    let app = FakeApp::start(false).await;
-    let (gw, _tmp) = gateway(&app, "").await;
+    let app = legacy_app(false).await;
+    let gw = gateway(&app, &[]).await;
     let mut b = with_session(&gw, "legacy-2");
     login(&mut b, "taro").await;
     enroll(&mut b).await;
@@ -104,8 +119,8 @@ async fn a_relogin_as_another_user_in_the_same_session_drops_the_old_identity() 
 
 #[tokio::test]
 async fn the_app_setting_or_clearing_its_session_cookie_forgets_the_session() {
-    let app = FakeApp::start(false).await;
-    let (gw, _tmp) = gateway(&app, "").await;
+    let app = legacy_app(false).await;
+    let gw = gateway(&app, &[]).await;
     let mut b = with_session(&gw, "legacy-3");
     login(&mut b, "taro").await;
     enroll(&mut b).await;
@@ -178,9 +193,9 @@ async fn concurrent(
 
 #[tokio::test]
 async fn concurrent_misses_for_one_session_share_one_whoami_call() {
-    let app = FakeApp::start(true).await;
+    let app = legacy_app(true).await;
     // A budget far below 50: waiting for a call in flight costs nothing.
-    let (gw, _tmp) = gateway(&app, "  whoami_client_burst: 5\n  whoami_client_rate: 1\n").await;
+    let gw = gateway(&app, &["whoami_client_burst: 5", "whoami_client_rate: 1"]).await;
     let requests = concurrent(&gw, 50, |_| "brand-new".into()).await;
     wait_for_misses(&gw, 50).await;
     assert_eq!(app.whoami_calls(), 1);
@@ -193,8 +208,8 @@ async fn concurrent_misses_for_one_session_share_one_whoami_call() {
 
 #[tokio::test]
 async fn whoami_calls_in_flight_are_limited_in_total() {
-    let app = FakeApp::start(true).await;
-    let (gw, _tmp) = gateway(&app, "  whoami_concurrency: 2\n").await;
+    let app = legacy_app(true).await;
+    let gw = gateway(&app, &["whoami_concurrency: 2"]).await;
     let requests = concurrent(&gw, 10, |i| format!("session-{i}")).await;
     wait_for_misses(&gw, 10).await;
     assert_eq!(app.whoami_calls(), 2, "the other eight wait for a permit");
@@ -208,10 +223,11 @@ async fn whoami_calls_in_flight_are_limited_in_total() {
 
 #[tokio::test]
 async fn a_burst_of_new_session_cookies_is_held_to_the_client_budget() {
-    let app = FakeApp::start(false).await;
+    let app = legacy_app(false).await;
     let (rate, burst) = (5, 10);
-    let bounds = format!("  whoami_client_rate: {rate}\n  whoami_client_burst: {burst}\n");
-    let (gw, _tmp) = gateway(&app, &bounds).await;
+    let rate_line = format!("whoami_client_rate: {rate}");
+    let burst_line = format!("whoami_client_burst: {burst}");
+    let gw = gateway(&app, &[&rate_line, &burst_line]).await;
     // A known session, cached before the burst.
     let mut taro = with_session(&gw, "taro-session");
     login(&mut taro, "taro").await;

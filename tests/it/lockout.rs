@@ -5,52 +5,11 @@
 //! survives SIGKILL and restart. The count is read through the support API.
 //! No test sleeps: failures need no clock.
 
-use crate::enrollment::{Enrolled, enroll};
-use crate::harness::{Browser, DEMO_SUPPORT_TOKEN, Gateway, Resp};
-use crate::totp_ref;
+use crate::harness::{
+    DEMO_SUPPORT_TOKEN, Gateway, Resp, TARO, codes, enrolled_and_challenged, fail, submit_code,
+};
 
-pub const TARO: &str = "taro@globex.example";
 const MAX_FAILURES: usize = 10;
-
-/// `account` enrolls in one app session, then logs in again: the new app
-/// session is at the challenge. Returns it with its CSRF token.
-pub async fn enrolled_and_challenged(gw: &Gateway, account: &str) -> (Browser, String, Enrolled) {
-    let mut b = gw.browser();
-    b.login(account).await;
-    let enrolled = enroll(&mut b).await;
-    b.logout().await;
-    b.login(account).await;
-    let page = b.get("/_mfa/challenge").await;
-    assert_eq!(page.status, 200, "{}", page.body);
-    let csrf = page.input_value("csrf").expect("csrf");
-    (b, csrf, enrolled)
-}
-
-/// A six-digit code that no step near now accepts.
-pub fn wrong_code(secret: &[u8]) -> String {
-    let now = totp_ref::now_step();
-    let near: Vec<String> = (now - 3..=now + 3)
-        .map(|s| totp_ref::code(secret, s, 6))
-        .collect();
-    (0..10)
-        .map(|d| d.to_string().repeat(6))
-        .find(|c| !near.contains(c))
-        .expect("a wrong code")
-}
-
-pub async fn submit_code(b: &mut Browser, csrf: &str, code: &str) -> Resp {
-    b.post_form("/_mfa/challenge", &[("csrf", csrf), ("code", code)])
-        .await
-}
-
-/// Submit `n` wrong codes, each answered 422 (not yet locked).
-pub async fn fail(b: &mut Browser, csrf: &str, secret: &[u8], n: usize) {
-    let wrong = wrong_code(secret);
-    for i in 0..n {
-        let r = submit_code(b, csrf, &wrong).await;
-        assert_eq!(r.status, 422, "wrong code {}: {}", i + 1, r.body);
-    }
-}
 
 fn assert_locked_page(r: &Resp) {
     assert_eq!(r.status, 423, "{}", r.body);
@@ -74,7 +33,7 @@ async fn ten_wrong_codes_lock_and_the_right_code_is_then_refused() {
         (Some(9), Some(false))
     );
 
-    let tenth = submit_code(&mut b, &csrf, &wrong_code(&enrolled.secret)).await;
+    let tenth = submit_code(&mut b, &csrf, &codes::wrong_code(&enrolled.secret)).await;
     assert_locked_page(&tenth);
     let s = gw.account_status(TARO).await;
     assert_eq!(
@@ -88,7 +47,7 @@ async fn ten_wrong_codes_lock_and_the_right_code_is_then_refused() {
 
     // The right TOTP code and an unused backup code are refused too, and
     // do not count further.
-    let right = totp_ref::code(&enrolled.secret, enrolled.step + 1, 6);
+    let right = codes::code(&enrolled.secret, enrolled.step + 1, 6);
     assert_locked_page(&submit_code(&mut b, &csrf, &right).await);
     let r = b
         .post_form(
@@ -161,7 +120,7 @@ async fn a_success_resets_the_failure_count() {
     let (mut b, csrf, enrolled) = enrolled_and_challenged(&gw, TARO).await;
 
     fail(&mut b, &csrf, &enrolled.secret, MAX_FAILURES - 1).await;
-    let right = totp_ref::code(&enrolled.secret, enrolled.step + 1, 6);
+    let right = codes::code(&enrolled.secret, enrolled.step + 1, 6);
     let r = submit_code(&mut b, &csrf, &right).await;
     assert_eq!(r.status, 303, "the 10th attempt is right: {}", r.body);
     assert_eq!(gw.account_status(TARO).await["failures"], 0);
@@ -204,7 +163,7 @@ async fn fifty_concurrent_wrong_codes_count_exactly_up_to_the_limit() {
         .join("; ");
     let body = form_urlencoded::Serializer::new(String::new())
         .append_pair("csrf", &csrf)
-        .append_pair("code", &wrong_code(&enrolled.secret))
+        .append_pair("code", &codes::wrong_code(&enrolled.secret))
         .finish();
     let client = reqwest::Client::new();
     let mut tasks = tokio::task::JoinSet::new();
@@ -259,7 +218,7 @@ async fn a_lock_survives_sigkill_and_restart() {
     let mut gw = Gateway::demo_on(tmp.path()).await;
     let (mut b, csrf, enrolled) = enrolled_and_challenged(&gw, TARO).await;
     fail(&mut b, &csrf, &enrolled.secret, MAX_FAILURES - 1).await;
-    assert_locked_page(&submit_code(&mut b, &csrf, &wrong_code(&enrolled.secret)).await);
+    assert_locked_page(&submit_code(&mut b, &csrf, &codes::wrong_code(&enrolled.secret)).await);
     // No pause, no graceful stop: the lock must already be on disk.
     gw.kill();
 

@@ -18,4 +18,3 @@ mod operations;
 mod policy;
 mod settings;
 mod support;
-mod totp_ref;

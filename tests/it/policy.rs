@@ -2,8 +2,7 @@
 //! change reaching live sessions on their next request (DESIGN §2, help page
 //! "管理者による「強制適用」の設定").
 
-use crate::enrollment::enroll;
-use crate::harness::{Browser, Gateway};
+use crate::harness::{Browser, Gateway, enroll};
 
 async fn logged_in(gw: &Gateway, who: &str) -> Browser {
     let mut b = gw.browser();

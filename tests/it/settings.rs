@@ -2,9 +2,7 @@
 //! turning 2FA off — each after a current code, and off only where the
 //! company does not require it.
 
-use crate::enrollment::{backup_codes_of, enroll};
-use crate::harness::{Browser, Gateway};
-use crate::totp_ref;
+use crate::harness::{Browser, Gateway, backup_codes_of, codes, enroll};
 
 async fn settings_csrf(b: &mut Browser) -> String {
     let page = b.get("/_mfa/settings").await;
@@ -104,7 +102,7 @@ async fn regenerating_backup_codes_needs_a_code_and_kills_every_old_one() {
         )
         .await;
     assert_eq!(r.status, 422, "no code changes nothing");
-    let code = totp_ref::code(&enrolled.secret, enrolled.step + 1, 6);
+    let code = codes::code(&enrolled.secret, enrolled.step + 1, 6);
     let r = b
         .post_form(
             "/_mfa/settings",
@@ -159,7 +157,7 @@ async fn disabling_is_refused_where_required_and_needs_a_current_code() {
     assert!(page.body.contains("cannot be turned off"));
     assert!(!page.body.contains(r#"value="disable""#));
     let csrf = page.input_value("csrf").unwrap();
-    let code = totp_ref::code(&e.secret, e.step + 1, 6);
+    let code = codes::code(&e.secret, e.step + 1, 6);
     let r = taro
         .post_form(
             "/_mfa/settings",
@@ -202,7 +200,7 @@ async fn disabling_is_refused_where_required_and_needs_a_current_code() {
         )
         .await;
     assert_eq!(r.status, 422);
-    let code = totp_ref::code(&e.secret, e.step + 1, 6);
+    let code = codes::code(&e.secret, e.step + 1, 6);
     let r = hanako
         .post_form(
             "/_mfa/settings",

@@ -4,10 +4,10 @@
 //! token check and metrics, reset revoking verified sessions, the audit
 //! trail's order, content and retention.
 
-use crate::enrollment::enroll;
-use crate::harness::{DEMO_SUPPORT_TOKEN, Gateway, run_cli};
-use crate::lockout::{TARO, enrolled_and_challenged, fail, submit_code, wrong_code};
-use crate::totp_ref;
+use crate::harness::{
+    ConfigBuilder, DEMO_SUPPORT_TOKEN, Gateway, TARO, codes, enroll, enrolled_and_challenged, fail,
+    run_cli, submit_code,
+};
 
 #[tokio::test]
 async fn support_unlocks_a_locked_user_with_one_command() {
@@ -15,7 +15,7 @@ async fn support_unlocks_a_locked_user_with_one_command() {
     let (mut b, csrf, enrolled) = enrolled_and_challenged(&gw, TARO).await;
     fail(&mut b, &csrf, &enrolled.secret, 9).await;
     assert_eq!(
-        submit_code(&mut b, &csrf, &wrong_code(&enrolled.secret))
+        submit_code(&mut b, &csrf, &codes::wrong_code(&enrolled.secret))
             .await
             .status,
         423
@@ -71,7 +71,7 @@ async fn support_unlocks_a_locked_user_with_one_command() {
 
     // The user is back at the challenge, and the right code works.
     assert_eq!(b.get("/").await.location(), Some("/_mfa/challenge"));
-    let right = totp_ref::code(&enrolled.secret, enrolled.step + 1, 6);
+    let right = codes::code(&enrolled.secret, enrolled.step + 1, 6);
     assert_eq!(submit_code(&mut b, &csrf, &right).await.status, 303);
     assert_eq!(b.get("/").await.status, 200);
 
@@ -170,17 +170,12 @@ async fn the_cli_reads_the_admin_section_of_a_config_file() {
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("gate.yaml");
     let token_file = gw.data.join("support.token");
-    std::fs::write(
-        &config,
-        format!(
-            "listen: 127.0.0.1:{}\nupstream:\n  address: 127.0.0.1:{}\nidentity:\n  session_cookie: demo_session\n  whoami_path: /api/me\nstore:\n  path: store\nsecrets:\n  hmac_key: {{ env: UNSET_HMAC_FOR_TEST }}\n  encryption_key: {{ env: UNSET_ENC_FOR_TEST }}\nadmin:\n  listen: 0.0.0.0:{}\n  support_token: {{ file: \"{}\" }}\n",
-            gw.port,
-            gw.port + 1,
-            gw.port + 2,
-            token_file.display()
-        ),
-    )
-    .unwrap();
+    ConfigBuilder::new(gw.port, &format!("127.0.0.1:{}", gw.port + 1))
+        .upstream_timeouts(None)
+        .whoami_timing(None, None)
+        .secrets_from_env("UNSET_HMAC_FOR_TEST", "UNSET_ENC_FOR_TEST")
+        .admin_with_token_file(&format!("0.0.0.0:{}", gw.port + 2), &token_file)
+        .write_as(&config);
     let config = config.display().to_string();
     let r = run_cli(&["support", "-c", &config, "status", TARO], &[]).await;
     assert_eq!(r.code, 0, "{r:?}");
@@ -231,7 +226,7 @@ async fn reset_revokes_verified_sessions_and_forces_enrollment_where_required() 
         .await
         .input_value("csrf")
         .unwrap();
-    let code = totp_ref::code(&enrolled.secret, enrolled.step + 1, 6);
+    let code = codes::code(&enrolled.secret, enrolled.step + 1, 6);
     assert_eq!(
         submit_code(&mut hanako_admin, &csrf, &code).await.status,
         303
@@ -285,7 +280,7 @@ async fn reset_revokes_verified_sessions_and_forces_enrollment_where_required() 
     let (mut kei, csrf, enrolled) = enrolled_and_challenged(&gw, "kei.admin@globex.example").await;
     fail(&mut kei, &csrf, &enrolled.secret, 9).await;
     assert_eq!(
-        submit_code(&mut kei, &csrf, &wrong_code(&enrolled.secret))
+        submit_code(&mut kei, &csrf, &codes::wrong_code(&enrolled.secret))
             .await
             .status,
         423
@@ -334,7 +329,7 @@ async fn the_admin_listener_wants_the_token_and_counts_events() {
     // Metrics: no token needed, counts only.
     let (mut b, csrf, enrolled) = enrolled_and_challenged(&gw, TARO).await;
     fail(&mut b, &csrf, &enrolled.secret, 9).await;
-    let tenth = submit_code(&mut b, &csrf, &wrong_code(&enrolled.secret)).await;
+    let tenth = submit_code(&mut b, &csrf, &codes::wrong_code(&enrolled.secret)).await;
     assert_eq!(tenth.status, 423);
     let metrics = gw.admin("GET", "/metrics", None).await;
     assert_eq!(metrics.status, 200);
@@ -359,7 +354,7 @@ async fn the_admin_listener_wants_the_token_and_counts_events() {
 async fn no_secret_or_code_reaches_the_audit_trail_or_the_log() {
     let gw = Gateway::demo().await;
     let (mut b, csrf, enrolled) = enrolled_and_challenged(&gw, TARO).await;
-    let wrong = wrong_code(&enrolled.secret);
+    let wrong = codes::wrong_code(&enrolled.secret);
     assert_eq!(submit_code(&mut b, &csrf, &wrong).await.status, 422);
     let wrong_backup = "zzzz-zzzz-zz";
     let r = b
@@ -428,7 +423,7 @@ async fn no_secret_or_code_reaches_the_audit_trail_or_the_log() {
     // would be a code.
     let codes = [
         wrong.clone(),
-        totp_ref::code(&enrolled.secret, enrolled.step, 6),
+        codes::code(&enrolled.secret, enrolled.step, 6),
     ];
     for code in &codes {
         assert!(

@@ -5,12 +5,9 @@
 //! a backup code — on a desktop and a phone, in English and Japanese.
 
 use super::driver::ChromeDriver;
-use super::{msg, wrong_code};
-use crate::harness::Gateway;
-use crate::totp_ref;
+use super::msg;
+use crate::harness::{Gateway, TARO, codes};
 use fantoccini::key::Key;
-
-const TARO: &str = "taro@globex.example";
 
 /// A backup code as the page shows it: `xxxx-xxxx-xx`.
 fn looks_like_backup_code(c: &str) -> bool {
@@ -52,7 +49,7 @@ async fn taro_enrolls_in_a_browser_then_signs_in_with_a_code_and_a_backup_code()
         .await
         .unwrap()
         .unwrap();
-    let secret = totp_ref::secret_from_uri(&uri);
+    let secret = codes::secret_from_uri(&uri);
     assert_eq!(
         data_encoding::BASE32_NOPAD.decode(key.replace(' ', "").as_bytes()),
         Ok(secret.clone()),
@@ -70,8 +67,8 @@ async fn taro_enrolls_in_a_browser_then_signs_in_with_a_code_and_a_backup_code()
 
     // Type the code and press Enter: nothing but the keyboard.
     assert_eq!(tab.focused_id().await, "code");
-    let step = totp_ref::now_step();
-    let code = totp_ref::code(&secret, step, 6);
+    let step = codes::now_step();
+    let code = codes::code(&secret, step, 6);
     tab.type_keys(&format!("{code}{}", char::from(Key::Enter)))
         .await;
     tab.wait_page("en", "backup.title").await;
@@ -131,7 +128,7 @@ async fn taro_enrolls_in_a_browser_then_signs_in_with_a_code_and_a_backup_code()
         }
         tab.type_keys(&format!(
             "{}{}",
-            wrong_code(&secret),
+            codes::wrong_code(&secret),
             char::from(Key::Enter)
         ))
         .await;
@@ -166,7 +163,7 @@ async fn taro_enrolls_in_a_browser_then_signs_in_with_a_code_and_a_backup_code()
     assert_eq!(tab.lang().await, "en");
 
     // The right code: the step after the enrollment's (a step counts once).
-    let next = totp_ref::code(&secret, step + 1, 6);
+    let next = codes::code(&secret, step + 1, 6);
     tab.type_keys(&format!("{next}{}", char::from(Key::Enter)))
         .await;
     tab.assert_in_app(TARO).await;

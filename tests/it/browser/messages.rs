@@ -4,9 +4,8 @@
 //! English and Japanese, clean of console errors and foreign requests.
 
 use super::driver::ChromeDriver;
-use super::{msg, wrong_code};
-use crate::enrollment::enroll;
-use crate::harness::Gateway;
+use super::msg;
+use crate::harness::{Gateway, codes, enroll};
 use fantoccini::key::Key;
 
 const KEI: &str = "kei.admin@globex.example";
@@ -41,7 +40,7 @@ async fn signed_out_not_found_expired_form_and_locked_pages() {
             .await;
         tab.type_keys(&format!(
             "{}{}",
-            wrong_code(&enrolled.secret),
+            codes::wrong_code(&enrolled.secret),
             char::from(Key::Enter)
         ))
         .await;
@@ -60,7 +59,10 @@ async fn signed_out_not_found_expired_form_and_locked_pages() {
         other
             .post_form(
                 "/_mfa/challenge",
-                &[("csrf", &csrf), ("code", &wrong_code(&enrolled.secret))],
+                &[
+                    ("csrf", &csrf),
+                    ("code", &codes::wrong_code(&enrolled.secret)),
+                ],
             )
             .await;
     }

@@ -47,19 +47,6 @@ pub fn msg(lang: &str, key: &str) -> String {
         .to_owned()
 }
 
-/// The code of `step` that is *not* accepted now: differs from the codes of
-/// every step in the allowed window around the present.
-pub fn wrong_code(secret: &[u8]) -> String {
-    let now = crate::totp_ref::now_step();
-    let valid: Vec<String> = (now - 2..=now + 2)
-        .map(|s| crate::totp_ref::code(secret, s, 6))
-        .collect();
-    (0..)
-        .map(|i| format!("{:06}", 123_456 + i))
-        .find(|c| !valid.contains(c))
-        .unwrap()
-}
-
 impl Tab {
     /// Logs into the demo app with its own login form, as a person would.
     pub async fn login(&self, email: &str) {

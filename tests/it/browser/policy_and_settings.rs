@@ -6,7 +6,7 @@
 use super::driver::ChromeDriver;
 use super::msg;
 use crate::harness::Gateway;
-use crate::totp_ref;
+use crate::harness::codes;
 use fantoccini::key::Key;
 
 async fn codes_shown(tab: &super::driver::Tab) -> Vec<String> {
@@ -91,10 +91,10 @@ async fn policy_set_to_required_sends_a_logged_in_colleague_to_enrollment() {
         .await
         .unwrap()
         .unwrap();
-    let secret = totp_ref::secret_from_uri(&uri);
-    let step = totp_ref::now_step();
+    let secret = codes::secret_from_uri(&uri);
+    let step = codes::now_step();
     assert_eq!(jiro.focused_id().await, "code");
-    let code = totp_ref::code(&secret, step, 6);
+    let code = codes::code(&secret, step, 6);
     jiro.type_keys(&format!("{code}{}", char::from(Key::Enter)))
         .await;
     jiro.wait_page("ja", "backup.title").await;
@@ -116,7 +116,7 @@ async fn policy_set_to_required_sends_a_logged_in_colleague_to_enrollment() {
     );
     jiro.shoot_both("settings", "settings.title", &[]).await;
     jiro.click("#regenerate-code").await;
-    let next = totp_ref::code(&secret, step + 1, 6);
+    let next = codes::code(&secret, step + 1, 6);
     jiro.type_keys(&format!("{next}{}", char::from(Key::Enter)))
         .await;
     jiro.wait_page("ja", "backup.title").await;

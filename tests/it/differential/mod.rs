@@ -17,7 +17,7 @@ mod headers;
 mod rust_app;
 mod wire;
 
-use crate::harness::{Gateway, free_ports};
+use crate::harness::{ConfigBuilder, Gateway, free_ports};
 use apps::App;
 use check::{Echo, Tally, Violation};
 use std::collections::BTreeMap;
@@ -40,32 +40,26 @@ enum Source {
     Headers,
 }
 
-/// The one YAML config of every differential gateway.
-fn gateway_yaml(port: u16, upstream: &str, source: Source) -> String {
-    let identity = match source {
-        Source::Whoami => {
-            "identity:\n  session_cookie: app_sid\n  whoami_path: /whoami\n  \
-             whoami_timeout: 2s\n  cache_ttl: 30s\n  \
-             whoami_client_rate: 100000\n  whoami_client_burst: 100000\n"
-        }
-        Source::Headers => {
-            // The SSO front is a documentation address: the test client
-            // (127.0.0.1) is not it.
-            "trusted_proxies: [192.0.2.7/32]\n\
-             identity:\n  source: headers\n  session_cookie: app_sid\n  headers:\n    \
-             account: X-Auth-User\n  defaults:\n    company: strict\n    class: employee\n"
-        }
+/// The one config of every differential gateway.
+fn gateway_config(port: u16, upstream: &str, source: Source) -> ConfigBuilder {
+    let config = ConfigBuilder::new(port, upstream).upstream_timeouts(Some(("1s", "10s")));
+    let config = match source {
+        Source::Whoami => config
+            .whoami("app_sid", "/whoami")
+            .whoami_timing(Some("2s"), Some("30s"))
+            .identity_line("whoami_client_rate: 100000")
+            .identity_line("whoami_client_burst: 100000"),
+        // The SSO front is a documentation address: the test client
+        // (127.0.0.1) is not it.
+        Source::Headers => config.trusted_proxies("192.0.2.7/32").identity(
+            "source: headers\nsession_cookie: app_sid\nheaders:\n  account: X-Auth-User\n\
+             defaults:\n  company: strict\n  class: employee\n",
+        ),
     };
-    format!(
-        "listen: 127.0.0.1:{port}\n\
-         upstream:\n  address: {upstream}\n  connect_timeout: 1s\n  read_timeout: 10s\n\
-         {identity}\
-         store:\n  path: store\n\
-         secrets:\n  hmac_key: {{ file: hmac.key }}\n  encryption_key: {{ file: enc.key }}\n\
-         cookie:\n  secure: false\n\
-         companies:\n  free: optional\n  strict: required\n\
-         server:\n  grace_period: 1s\n"
-    )
+    config
+        .company("free", "optional")
+        .company("strict", "required")
+        .grace_period("1s")
 }
 
 /// Every app, each behind its own gateway.
@@ -89,14 +83,9 @@ impl Fleet {
                 tokio::spawn(async move {
                     let app = App::start(name, &logs).await;
                     let dir = logs.join(format!("gateway-{name}"));
-                    std::fs::create_dir_all(&dir).expect("gateway dir");
-                    std::fs::write(dir.join("hmac.key"), "11".repeat(32)).expect("key");
-                    std::fs::write(dir.join("enc.key"), "22".repeat(32)).expect("key");
-                    let port = free_ports();
-                    let config = dir.join("mfa-gate.yaml");
-                    let yaml = gateway_yaml(port, &app.upstream(), source);
-                    std::fs::write(&config, yaml).expect("config");
-                    let gateway = Gateway::serve(&config, port, &dir).await;
+                    let gateway = gateway_config(free_ports(), &app.upstream(), source)
+                        .serve_in(&dir)
+                        .await;
                     (app, gateway)
                 })
             })

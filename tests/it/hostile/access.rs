@@ -2,9 +2,7 @@
 //! session (DESIGN's table), answered as the access rule says — nothing
 //! that shows or changes security state before the second step.
 
-use crate::enrollment::{Enrolled, enroll};
-use crate::harness::{Browser, Gateway, Resp};
-use crate::totp_ref;
+use crate::harness::{Browser, Enrolled, Gateway, Resp, codes, enroll};
 
 /// What a route answered, reduced to what the rule decides.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -77,7 +75,7 @@ async fn logged_in(gw: &Gateway, who: &str) -> Browser {
 /// Lock the person of `b` (enrolled, at the challenge) with wrong codes.
 async fn lock(b: &mut Browser, enrolled: &Enrolled) {
     let near: Vec<String> = (0..5)
-        .map(|d| totp_ref::code(&enrolled.secret, totp_ref::now_step() + d - 2, 6))
+        .map(|d| codes::code(&enrolled.secret, codes::now_step() + d - 2, 6))
         .collect();
     let wrong = (0..10)
         .map(|d| d.to_string().repeat(6))

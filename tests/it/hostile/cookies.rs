@@ -7,11 +7,10 @@
 //! the gateway checks one session while the app serves another.
 
 use super::{
-    HMAC_KEY, JIRO, TARO, assert_still_serving, demo_with_known_key, enrollment_id_of,
-    mint_gateway_cookie, raw, unix_now,
+    HMAC_KEY, assert_still_serving, demo_with_known_key, enrollment_id_of, mint_gateway_cookie,
+    raw, unix_now,
 };
-use crate::enrollment::enroll;
-use crate::harness::{Browser, DEMO_SUPPORT_TOKEN, Gateway};
+use crate::harness::{Browser, DEMO_SUPPORT_TOKEN, Gateway, JIRO, TARO, enroll};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 

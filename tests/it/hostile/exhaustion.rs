@@ -4,8 +4,7 @@
 //! concurrent wrong backup codes must keep the gateway's resident memory
 //! within +150 MiB (measured from /proc), and it must still serve.
 
-use crate::enrollment::enroll;
-use crate::harness::Gateway;
+use crate::harness::{Gateway, enroll};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;

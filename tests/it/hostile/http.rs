@@ -7,11 +7,11 @@
 //! failure count of the support API — and the gateway keeps serving.
 
 use super::{
-    HMAC_KEY, TARO, assert_still_serving, challenged, demo_with_known_key, failures, mint_csrf,
-    post_head, raw, read_response, unix_now,
+    HMAC_KEY, assert_still_serving, demo_with_known_key, failures, mint_csrf, post_head, raw,
+    read_response, unix_now,
 };
-use crate::harness::Gateway;
-use crate::totp_ref;
+use crate::harness::codes;
+use crate::harness::{Gateway, TARO, enrolled_and_challenged};
 use std::time::Duration;
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
@@ -19,8 +19,8 @@ use tokio::net::TcpStream;
 #[tokio::test]
 async fn oversized_and_malformed_bodies_are_refused_and_change_nothing() {
     let gw = Gateway::demo().await;
-    let (mut b, csrf, enrolled) = challenged(&gw, TARO).await;
-    let code = totp_ref::code(&enrolled.secret, enrolled.step + 1, 6);
+    let (mut b, csrf, enrolled) = enrolled_and_challenged(&gw, TARO).await;
+    let code = codes::code(&enrolled.secret, enrolled.step + 1, 6);
 
     // Declared too large: refused before a byte of the body is read.
     let big = format!("csrf={csrf}&code={code}&pad={}", "a".repeat(20 * 1024));
@@ -101,8 +101,8 @@ async fn oversized_and_malformed_bodies_are_refused_and_change_nothing() {
 #[tokio::test]
 async fn expect_100_continue_is_answered_on_our_posts() {
     let gw = Gateway::demo().await;
-    let (b, csrf, enrolled) = challenged(&gw, TARO).await;
-    let code = totp_ref::code(&enrolled.secret, enrolled.step + 1, 6);
+    let (b, csrf, enrolled) = enrolled_and_challenged(&gw, TARO).await;
+    let code = codes::code(&enrolled.secret, enrolled.step + 1, 6);
     let body = format!("csrf={csrf}&code={code}");
 
     // A client that waits for `100 Continue` before sending the body.
@@ -187,8 +187,8 @@ async fn oversized_header_values_are_refused_without_harm() {
 #[tokio::test]
 async fn csrf_tokens_missing_forged_expired_or_foreign_are_refused() {
     let (gw, _tmp) = demo_with_known_key().await;
-    let (mut b, good_csrf, enrolled) = challenged(&gw, TARO).await;
-    let code = totp_ref::code(&enrolled.secret, enrolled.step + 1, 6);
+    let (mut b, good_csrf, enrolled) = enrolled_and_challenged(&gw, TARO).await;
+    let code = codes::code(&enrolled.secret, enrolled.step + 1, 6);
     let app = b.cookies["demo_session"].clone();
     let now = unix_now();
 
@@ -250,8 +250,8 @@ async fn csrf_tokens_missing_forged_expired_or_foreign_are_refused() {
 #[tokio::test]
 async fn posts_from_another_origin_are_refused() {
     let gw = Gateway::demo().await;
-    let (b, csrf, enrolled) = challenged(&gw, TARO).await;
-    let code = totp_ref::code(&enrolled.secret, enrolled.step + 1, 6);
+    let (b, csrf, enrolled) = enrolled_and_challenged(&gw, TARO).await;
+    let code = codes::code(&enrolled.secret, enrolled.step + 1, 6);
     let body = format!("csrf={csrf}&code={code}");
     let own = format!("127.0.0.1:{}", gw.port);
     let post = |origin: &str, host: &str| {

@@ -6,135 +6,50 @@
 //! by `identity_failures`: each fails closed with 503.)
 
 use super::assert_still_serving;
-use crate::harness::{Browser, Gateway, free_ports};
-use crate::totp_ref;
-use std::collections::HashMap;
-use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpListener;
+use crate::harness::{
+    ConfigBuilder, FakeApp, Gateway, Pages, Resp, Seen, Whoami, enroll, free_ports,
+};
 
-/// Who the fake app says each session cookie value belongs to.
-type Sessions = Arc<Mutex<HashMap<String, String>>>;
-
-/// A fake app: `GET /api/me` answers the JSON registered for the
-/// `demo_session` cookie (401 without one); every other request is echoed:
-/// the body is the request head exactly as the app received it.
-async fn fake_app(sessions: Sessions) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap().to_string();
-    tokio::spawn(async move {
-        loop {
-            let Ok((mut sock, _)) = listener.accept().await else {
-                return;
-            };
-            let sessions = sessions.clone();
-            tokio::spawn(async move {
-                let mut buf = vec![0u8; 16 * 1024];
-                let mut n = 0;
-                while !buf[..n].windows(4).any(|w| w == b"\r\n\r\n") {
-                    match sock.read(&mut buf[n..]).await {
-                        Ok(0) | Err(_) => return,
-                        Ok(k) => n += k,
-                    }
-                }
-                let head = String::from_utf8_lossy(&buf[..n]).to_string();
-                let (status, body) = if head.starts_with("GET /api/me") {
-                    let sid = head.lines().find_map(|l| {
-                        let v = l.strip_prefix("cookie: ").or(l.strip_prefix("Cookie: "))?;
-                        v.split("; ").find_map(|c| c.strip_prefix("demo_session="))
-                    });
-                    let known = sid.and_then(|s| sessions.lock().unwrap().get(s).cloned());
-                    match known {
-                        Some(json) => ("200 OK", json),
-                        None => ("401 Unauthorized", "{}".to_owned()),
-                    }
-                } else {
-                    ("200 OK", head)
-                };
-                let reply = format!(
-                    "HTTP/1.1 {status}\r\nContent-Length: {}\r\nContent-Type: text/plain\r\n\
-                     Connection: close\r\nX-Demo-App: 1\r\n\r\n{body}",
-                    body.len()
-                );
-                let _ = sock.write_all(reply.as_bytes()).await;
-            });
-        }
-    });
-    addr
+/// A fake app: `GET /api/me` answers what the test registered for the
+/// `demo_session` cookie (401 for any other); every other request is
+/// echoed.
+async fn fake_app() -> FakeApp {
+    FakeApp::builder().pages(Pages::Echo).start().await
 }
 
-fn config(dir: &Path, port: u16, upstream: &str, identity: &str, extra: &str) -> PathBuf {
-    std::fs::write(dir.join("hmac.key"), "33".repeat(32)).unwrap();
-    std::fs::write(dir.join("enc.key"), "44".repeat(32)).unwrap();
-    let yaml = format!(
-        "listen: 127.0.0.1:{port}\n\
-         upstream:\n  address: {upstream}\n  connect_timeout: 500ms\n  read_timeout: 2s\n\
-         identity:\n{identity}\
-         store:\n  path: store\n\
-         secrets:\n  hmac_key: {{ file: hmac.key }}\n  encryption_key: {{ file: enc.key }}\n\
-         cookie:\n  secure: false\n\
-         companies:\n  acme: required\n\
-         {extra}"
-    );
-    let path = dir.join("mfa-gate.yaml");
-    std::fs::write(&path, yaml).unwrap();
-    path
-}
-
-fn person(account: &str, company: &str) -> String {
-    serde_json::json!({"account": account, "company": company, "class": "employee"}).to_string()
-}
-
-/// Enroll the session of `b` (any issuer), returning nothing but the
-/// gateway cookie it now carries.
-async fn enroll_plain(b: &mut Browser) -> String {
-    let page = b.get("/_mfa/enroll").await;
-    assert_eq!(page.status, 200, "{}", page.body);
-    let secret = totp_ref::secret_from_uri(&page.href_of("otpauth-link").unwrap());
-    let csrf = page.input_value("csrf").unwrap();
-    let code = totp_ref::code(&secret, totp_ref::now_step(), 6);
-    let r = b
-        .post_form("/_mfa/enroll", &[("csrf", &csrf), ("code", &code)])
-        .await;
-    assert_eq!(r.status, 200, "{}", r.body);
-    b.cookies["mfa_gate"].clone()
+/// `mfa-gate serve` in front of `app` with `acme` pinned `required`.
+fn config(app: &FakeApp) -> ConfigBuilder {
+    ConfigBuilder::new(free_ports(), &app.address)
+        .totp_issuer("mfa-gate demo")
+        .company("acme", "required")
 }
 
 #[tokio::test]
 async fn whoami_naming_another_account_does_not_inherit_the_verified_state() {
-    let sessions: Sessions = Arc::default();
-    let app = fake_app(sessions.clone()).await;
-    let tmp = tempfile::tempdir().unwrap();
-    let port = free_ports();
-    let identity = "  session_cookie: demo_session\n  whoami_path: /api/me\n  \
-                    whoami_timeout: 500ms\n  cache_ttl: 100ms\n";
-    let cfg = config(tmp.path(), port, &app, identity, "");
-    let gw = Gateway::serve(&cfg, port, tmp.path()).await;
-    {
-        let mut s = sessions.lock().unwrap();
-        s.insert("s-alice".into(), person("alice", "acme"));
-        s.insert("s-bob".into(), person("bob", "acme"));
-    }
-    let mut alice = Browser::new(gw.url(""));
+    let app = fake_app().await;
+    let gw = config(&app)
+        .whoami_timing(Some("500ms"), Some("100ms"))
+        .serve()
+        .await;
+    app.set_session("s-alice", Whoami::person("alice", "acme"));
+    app.set_session("s-bob", Whoami::person("bob", "acme"));
+    let mut alice = gw.browser();
     alice
         .cookies
         .insert("demo_session".into(), "s-alice".into());
-    let alice_cookie = enroll_plain(&mut alice).await;
+    enroll(&mut alice).await;
+    let alice_cookie = alice.cookies["mfa_gate"].clone();
     let r = alice.get("/private").await;
     assert_eq!((r.status, r.came_from_app()), (200, true));
-    let mut bob = Browser::new(gw.url(""));
+    let mut bob = gw.browser();
     bob.cookies.insert("demo_session".into(), "s-bob".into());
-    enroll_plain(&mut bob).await;
+    enroll(&mut bob).await;
 
     // The app now says alice's session is bob's (a session mix-up in the
     // app, or an attacker who got bob's account onto alice's session): the
     // verified state was alice's and stays hers.
     for (who, company) in [("bob", "acme"), ("alice", "other-company")] {
-        sessions
-            .lock()
-            .unwrap()
-            .insert("s-alice".into(), person(who, company));
+        app.set_session("s-alice", Whoami::person(who, company));
         // Let the cached answer (100 ms) expire.
         tokio::time::sleep(std::time::Duration::from_millis(250)).await;
         let r = alice.get("/private").await;
@@ -149,28 +64,25 @@ async fn whoami_naming_another_account_does_not_inherit_the_verified_state() {
         assert_eq!(alice.cookies["mfa_gate"], alice_cookie);
     }
     // Back to alice: her verified state is intact.
-    sessions
-        .lock()
-        .unwrap()
-        .insert("s-alice".into(), person("alice", "acme"));
+    app.set_session("s-alice", Whoami::person("alice", "acme"));
     tokio::time::sleep(std::time::Duration::from_millis(250)).await;
     assert_eq!(alice.get("/private").await.status, 200);
     assert_still_serving(&gw).await;
 }
 
-async fn headers_gateway(trusted: &str) -> (Gateway, tempfile::TempDir) {
-    let app = fake_app(Arc::default()).await;
-    let tmp = tempfile::tempdir().unwrap();
-    let port = free_ports();
-    let identity = "  source: headers\n  headers:\n    account: X-Auth-User\n    \
-                    company: X-Auth-Company\n    class: X-Auth-Class\n    session: X-Auth-Session\n";
-    let extra = format!("trusted_proxies: [{trusted}]\n");
-    let cfg = config(tmp.path(), port, &app, identity, &extra);
-    let gw = Gateway::serve(&cfg, port, tmp.path()).await;
-    (gw, tmp)
+async fn headers_gateway(trusted: &str) -> (Gateway, FakeApp) {
+    let app = fake_app().await;
+    let identity = "source: headers\nheaders:\n  account: X-Auth-User\n  \
+                    company: X-Auth-Company\n  class: X-Auth-Class\n  session: X-Auth-Session\n";
+    let gw = config(&app)
+        .identity(identity)
+        .trusted_proxies(trusted)
+        .serve()
+        .await;
+    (gw, app)
 }
 
-async fn spoofed(gw: &Gateway) -> crate::harness::Resp {
+async fn spoofed(gw: &Gateway) -> Resp {
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -185,22 +97,24 @@ async fn spoofed(gw: &Gateway) -> crate::harness::Resp {
         .send()
         .await
         .unwrap();
-    crate::harness::Resp {
-        status: r.status().as_u16(),
-        headers: r.headers().clone(),
-        body: r.text().await.unwrap(),
-    }
+    Resp::read(r).await
 }
 
 #[tokio::test]
 async fn identity_headers_from_an_untrusted_peer_are_stripped() {
     // Only 192.0.2.1 (TEST-NET) is a trusted proxy; the test is 127.0.0.1.
-    let (gw, _tmp) = headers_gateway("192.0.2.1/32").await;
+    let (gw, _app) = headers_gateway("192.0.2.1/32").await;
     let r = spoofed(&gw).await;
     assert_eq!(r.status, 200, "anonymous to the gateway: {}", r.body);
     assert!(r.came_from_app());
+    let seen = Seen::of(&r.body);
+    assert_eq!(
+        seen.request_line(),
+        ("GET".to_owned(), "/private".to_owned()),
+        "{}",
+        r.body
+    );
     let forwarded = r.body.to_ascii_lowercase();
-    assert!(forwarded.starts_with("get /private"), "{forwarded}");
     for name in [
         "x-auth-user",
         "x-auth-company",
@@ -217,7 +131,7 @@ async fn identity_headers_from_an_untrusted_peer_are_stripped() {
 
     // The same headers from a trusted peer are believed: acme requires
     // 2FA, so the (unenrolled) admin is sent to enrollment.
-    let (gw, _tmp) = headers_gateway("127.0.0.1/32").await;
+    let (gw, _app) = headers_gateway("127.0.0.1/32").await;
     let r = spoofed(&gw).await;
     assert_eq!(r.status, 303, "{}", r.body);
     assert_eq!(

@@ -6,13 +6,12 @@
 //! echoes input unescaped: markup in `return_to`, the query or the path
 //! comes back escaped or replaced.
 
-use super::{TARO, assert_still_serving, challenged, post_head, raw};
-use crate::enrollment::enroll;
-use crate::harness::{Browser, Gateway, Resp, free_ports};
-use crate::identity_failures::write_config;
-use crate::lockout::wrong_code;
+use super::{assert_still_serving, post_head, raw};
+use crate::harness::{
+    Browser, ConfigBuilder, Gateway, JIRO, Resp, TARO, codes, enroll, enrolled_and_challenged,
+    free_ports,
+};
 
-const JIRO: &str = "jiro@acme.example";
 const HANAKO_ADMIN: &str = "hanako.admin@acme.example";
 
 /// The security headers of one answer, by name (lower case) and value.
@@ -78,13 +77,13 @@ async fn every_page_kind_carries_the_security_headers() {
     check("JSON 401", &b.api_get("/api/data").await, 401);
     check("enroll", &b.get("/_mfa/enroll").await, 200);
     let page = b.get("/_mfa/enroll").await;
-    let secret = crate::totp_ref::secret_from_uri(&page.href_of("otpauth-link").unwrap());
+    let secret = crate::harness::codes::secret_from_uri(&page.href_of("otpauth-link").unwrap());
     let csrf = page.input_value("csrf").unwrap();
     let r = b
         .post_form("/_mfa/enroll", &[("csrf", &csrf), ("code", "000000x")])
         .await;
     check("enroll, wrong code", &r, 422);
-    let code = crate::totp_ref::code(&secret, crate::totp_ref::now_step(), 6);
+    let code = crate::harness::codes::code(&secret, crate::harness::codes::now_step(), 6);
     let done = b
         .post_form("/_mfa/enroll", &[("csrf", &csrf), ("code", &code)])
         .await;
@@ -120,14 +119,14 @@ async fn every_page_kind_carries_the_security_headers() {
     check("bad request", &garbage, 400);
 
     // A new session: the challenge, both variants, and a wrong code.
-    let (mut c, csrf, enrolled) = challenged(&gw, JIRO).await;
+    let (mut c, csrf, enrolled) = enrolled_and_challenged(&gw, JIRO).await;
     check("challenge", &c.get("/_mfa/challenge").await, 200);
     check(
         "backup challenge",
         &c.get("/_mfa/challenge?method=backup").await,
         200,
     );
-    let wrong = wrong_code(&enrolled.secret);
+    let wrong = codes::wrong_code(&enrolled.secret);
     let r = c
         .post_form("/_mfa/challenge", &[("csrf", &csrf), ("code", &wrong)])
         .await;
@@ -175,10 +174,11 @@ async fn every_page_kind_carries_the_security_headers() {
     assert_still_serving(&gw).await;
 
     // The 503 page of a gateway whose app cannot say who is logged in.
-    let tmp = tempfile::tempdir().unwrap();
     let port = free_ports();
-    let cfg = write_config(tmp.path(), port, &format!("127.0.0.1:{}", port + 1), "");
-    let down = Gateway::serve(&cfg, port, tmp.path()).await;
+    let down = ConfigBuilder::new(port, &format!("127.0.0.1:{}", port + 1))
+        .bypass(&["/login"])
+        .serve()
+        .await;
     let mut d = Browser::new(down.url(""));
     d.cookies.insert("demo_session".into(), "x".into());
     check("503 page", &d.get("/private").await, 503);

@@ -5,8 +5,8 @@
 //! whitespace a browser would strip (`/<TAB>/evil`), CRLF for header
 //! injection, or one of our own pages (a loop) — ends at `/`.
 
-use super::{TARO, assert_still_serving, challenged, raw};
-use crate::harness::Gateway;
+use super::{assert_still_serving, raw};
+use crate::harness::{Gateway, TARO, enrolled_and_challenged};
 
 /// Values of `return_to` (before form-encoding) that must never be used.
 const TRICKS: &[&str] = &[
@@ -45,7 +45,7 @@ fn assert_stays_home(what: &str, location: Option<&str>) {
 #[tokio::test]
 async fn return_to_tricks_end_at_the_home_page() {
     let gw = Gateway::demo().await;
-    let (mut b, csrf, enrolled) = challenged(&gw, TARO).await;
+    let (mut b, csrf, enrolled) = enrolled_and_challenged(&gw, TARO).await;
     let q = |v: &str| {
         form_urlencoded::Serializer::new(String::new())
             .append_pair("return_to", v)

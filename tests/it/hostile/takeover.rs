@@ -3,9 +3,7 @@
 //! was shown it. And a linked account cannot weaken what its person must
 //! have: the person-wide rule is the strictest of its accounts.
 
-use crate::enrollment::enroll;
-use crate::harness::{Browser, Gateway, Resp};
-use crate::totp_ref;
+use crate::harness::{Browser, Gateway, Resp, codes, enroll};
 
 /// Open the enrollment page: the secret shown and the form's CSRF token.
 async fn started(b: &mut Browser) -> (Vec<u8>, String) {
@@ -13,13 +11,13 @@ async fn started(b: &mut Browser) -> (Vec<u8>, String) {
     assert_eq!(page.status, 200, "{}", page.body);
     let uri = page.href_of("otpauth-link").expect("otpauth link");
     (
-        totp_ref::secret_from_uri(&uri),
+        codes::secret_from_uri(&uri),
         page.input_value("csrf").expect("csrf"),
     )
 }
 
 async fn confirm(b: &mut Browser, csrf: &str, secret: &[u8]) -> Resp {
-    let code = totp_ref::code(secret, totp_ref::now_step(), 6);
+    let code = codes::code(secret, codes::now_step(), 6);
     b.post_form("/_mfa/enroll", &[("csrf", csrf), ("code", &code)])
         .await
 }
@@ -53,7 +51,7 @@ async fn an_enrollment_secret_belongs_to_the_session_that_saw_it() {
     assert_eq!(r.status, 409, "already enrolled: {}", r.body);
     let challenge = attacker.get("/_mfa/challenge").await;
     let csrf = challenge.input_value("csrf").unwrap();
-    let code = totp_ref::code(&attackers, totp_ref::now_step() + 1, 6);
+    let code = codes::code(&attackers, codes::now_step() + 1, 6);
     let r = attacker
         .post_form("/_mfa/challenge", &[("csrf", &csrf), ("code", &code)])
         .await;
@@ -81,8 +79,8 @@ async fn a_linked_candidate_account_cannot_turn_off_what_its_person_must_have() 
     let csrf = page.input_value("csrf").unwrap();
     // A valid current code does not turn off what the employee account of
     // the same person must have.
-    let step = totp_ref::now_step() + 1;
-    let code = totp_ref::code(&enrolled.secret, step, 6);
+    let step = codes::now_step() + 1;
+    let code = codes::code(&enrolled.secret, step, 6);
     let r = exam
         .post_form(
             "/_mfa/settings",

@@ -3,7 +3,7 @@
 //! `check-config` refusing what `serve` would (here: a store path that is
 //! not a directory).
 
-use super::{WHOAMI, echo_app, write_yaml};
+use super::{config, echo_app};
 use crate::harness::{Gateway, free_ports, run_cli};
 
 #[tokio::test]
@@ -18,7 +18,7 @@ async fn version_healthcheck_and_check_config() {
     let app = echo_app().await;
     let tmp = tempfile::tempdir().unwrap();
     let port = free_ports();
-    let cfg = write_yaml(tmp.path(), port, &app, WHOAMI, "");
+    let cfg = config(port, &app.address).write(tmp.path());
     let gw = Gateway::serve(&cfg, port, tmp.path()).await;
     let health = gw.url("/_mfa/healthz");
     assert_eq!(run_cli(&["healthcheck", &health], &[]).await.code, 0);
@@ -33,7 +33,7 @@ async fn version_healthcheck_and_check_config() {
     assert!(ok.stdout.contains("OK"), "{ok:?}");
     let other = tempfile::tempdir().unwrap();
     std::fs::write(other.path().join("store"), "a file, not a directory").unwrap();
-    let cfg = write_yaml(other.path(), port, &app, WHOAMI, "");
+    let cfg = config(port, &app.address).write(other.path());
     let run = run_cli(&["check-config", "-c", &cfg.display().to_string()], &[]).await;
     assert_eq!(run.code, 2, "{run:?}");
     assert!(

@@ -3,7 +3,8 @@
 //! header, client-sent `X-Mfa-*` removed and `X-Mfa-Status`/`X-Mfa-Account`
 //! set by mfa-gate, and one request id shared by the app and the client.
 
-use super::{Seen, WHOAMI, echo_app, write_yaml};
+use super::{config, echo_app};
+use crate::harness::Seen;
 use crate::harness::{Gateway, free_ports};
 
 #[tokio::test]
@@ -11,7 +12,9 @@ async fn the_app_sees_forwarded_headers_and_only_its_own_cookies_and_mfa_headers
     let app = echo_app().await;
     let tmp = tempfile::tempdir().unwrap();
     let port = free_ports();
-    let cfg = write_yaml(tmp.path(), port, &app, WHOAMI, "bypass: [/login]\n");
+    let cfg = config(port, &app.address)
+        .extra("bypass: [/login]\n")
+        .write(tmp.path());
     let gw = Gateway::serve(&cfg, port, tmp.path()).await;
     let client = reqwest::Client::new();
     let get = |path: &str| client.get(gw.url(path));

@@ -11,11 +11,8 @@ mod debug;
 mod forged;
 mod malformed;
 
-use super::{TOKEN, WHOAMI, echo_app, write_yaml};
-use crate::enrollment::enroll;
-use crate::harness::{Gateway, free_ports};
-use crate::lockout::{submit_code, wrong_code};
-use crate::totp_ref;
+use super::{TOKEN, config, echo_app};
+use crate::harness::{Gateway, codes, enroll, free_ports, submit_code};
 
 /// Every string value in `value`, except the timestamp.
 fn strings(value: &serde_json::Value, out: &mut Vec<String>) {
@@ -36,7 +33,7 @@ async fn json_log_lines_carry_request_ids_and_no_secret() {
     let tmp = tempfile::tempdir().unwrap();
     let port = free_ports();
     let extra = "companies:\n  globex: required\nlog:\n  format: json\n";
-    let cfg = write_yaml(tmp.path(), port, &app, WHOAMI, extra);
+    let cfg = config(port, &app.address).extra(extra).write(tmp.path());
     let gw = Gateway::serve(&cfg, port, tmp.path()).await;
 
     let mut b = gw.browser();
@@ -50,7 +47,7 @@ async fn json_log_lines_carry_request_ids_and_no_secret() {
     let enrolled = enroll(&mut b).await;
     secrets.push(b.cookies["mfa_gate"].clone());
     secrets.push(data_encoding::BASE32_NOPAD.encode(&enrolled.secret));
-    secrets.push(totp_ref::code(&enrolled.secret, enrolled.step, 6));
+    secrets.push(codes::code(&enrolled.secret, enrolled.step, 6));
     secrets.extend(enrolled.backup_codes.iter().cloned());
 
     let second_session = "emp-globex-SESSION-VALUE-TWO";
@@ -58,9 +55,9 @@ async fn json_log_lines_carry_request_ids_and_no_secret() {
         .insert("app_session".into(), second_session.into());
     let page = b.get("/_mfa/challenge").await;
     let csrf = page.input_value("csrf").unwrap();
-    let wrong = wrong_code(&enrolled.secret);
+    let wrong = codes::wrong_code(&enrolled.secret);
     assert_eq!(submit_code(&mut b, &csrf, &wrong).await.status, 422);
-    let next = totp_ref::code(&enrolled.secret, enrolled.step + 1, 6);
+    let next = codes::code(&enrolled.secret, enrolled.step + 1, 6);
     assert_eq!(submit_code(&mut b, &csrf, &next).await.status, 303);
     secrets.extend([second_session.to_owned(), csrf, wrong, next]);
     secrets.push(b.cookies["mfa_gate"].clone());

@@ -2,11 +2,8 @@
 //! requests exactly: decisions, whoami cache, whoami latency, upstream
 //! errors, enrollment, challenges by result and method, and a lockout.
 
-use super::{WHOAMI, echo_app, scrape, series, write_yaml};
-use crate::enrollment::enroll;
-use crate::harness::{Browser, Gateway, free_ports};
-use crate::lockout::{submit_code, wrong_code};
-use crate::totp_ref;
+use super::{config, echo_app, scrape, series};
+use crate::harness::{Browser, Gateway, codes, enroll, free_ports, submit_code};
 
 #[tokio::test]
 async fn metrics_count_a_scripted_sequence_exactly() {
@@ -14,7 +11,7 @@ async fn metrics_count_a_scripted_sequence_exactly() {
     let tmp = tempfile::tempdir().unwrap();
     let port = free_ports();
     let extra = "bypass: [/login]\ncompanies:\n  globex: required\nmax_failures: 2\n";
-    let cfg = write_yaml(tmp.path(), port, &app, WHOAMI, extra);
+    let cfg = config(port, &app.address).extra(extra).write(tmp.path());
     let gw = Gateway::serve(&cfg, port, tmp.path()).await;
     let before = scrape(&gw).await;
     let with = |b: &mut Browser, session: &str| {
@@ -46,9 +43,9 @@ async fn metrics_count_a_scripted_sequence_exactly() {
     assert_eq!(globex.get("/a").await.status, 303); // challenge (miss)
     let page = globex.get("/_mfa/challenge").await; // page (hit)
     let csrf = page.input_value("csrf").unwrap();
-    let wrong = wrong_code(&enrolled.secret);
+    let wrong = codes::wrong_code(&enrolled.secret);
     assert_eq!(submit_code(&mut globex, &csrf, &wrong).await.status, 422); // page (hit)
-    let next = totp_ref::code(&enrolled.secret, enrolled.step + 1, 6);
+    let next = codes::code(&enrolled.secret, enrolled.step + 1, 6);
     assert_eq!(submit_code(&mut globex, &csrf, &next).await.status, 303); // page (hit)
 
     // A third session fails twice: locked.

@@ -4,7 +4,7 @@
 //! keeping the whoami cache; an invalid file changes nothing. SIGTERM stops
 //! the gateway within its grace period.
 
-use super::{TOKEN, WHOAMI, echo_app, scrape, series, signal, write_yaml};
+use super::{TOKEN, config, echo_app, scrape, series, signal};
 use crate::harness::{Gateway, free_ports};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
@@ -80,7 +80,9 @@ async fn sighup_applies_a_policy_and_a_bypass_rule_on_an_open_connection() {
     let app = echo_app().await;
     let tmp = tempfile::tempdir().unwrap();
     let port = free_ports();
-    let cfg = write_yaml(tmp.path(), port, &app, WHOAMI, "bypass: [/login]\n");
+    let cfg = config(port, &app.address)
+        .extra("bypass: [/login]\n")
+        .write(tmp.path());
     let gw = Gateway::serve(&cfg, port, tmp.path()).await;
     let mut conn = KeepAlive::open(&gw).await;
 
@@ -91,13 +93,9 @@ async fn sighup_applies_a_policy_and_a_bypass_rule_on_an_open_connection() {
     assert_eq!(series(&scrape(&gw).await, misses), 1.0);
 
     // Pin acme to required and exempt /docs/*, then SIGHUP.
-    write_yaml(
-        tmp.path(),
-        port,
-        &app,
-        WHOAMI,
-        "bypass: [/login, /docs/*]\ncompanies:\n  acme: required\n",
-    );
+    config(port, &app.address)
+        .extra("bypass: [/login, /docs/*]\ncompanies:\n  acme: required\n")
+        .write(tmp.path());
     signal(&gw, libc::SIGHUP);
     reloads(&gw, "ok", 1.0).await;
 
@@ -120,25 +118,17 @@ async fn an_invalid_file_is_rejected_and_the_old_configuration_stays() {
     let app = echo_app().await;
     let tmp = tempfile::tempdir().unwrap();
     let port = free_ports();
-    let cfg = write_yaml(
-        tmp.path(),
-        port,
-        &app,
-        WHOAMI,
-        "companies:\n  acme: required\n",
-    );
+    let cfg = config(port, &app.address)
+        .extra("companies:\n  acme: required\n")
+        .write(tmp.path());
     let gw = Gateway::serve(&cfg, port, tmp.path()).await;
     let mut conn = KeepAlive::open(&gw).await;
     assert_eq!(conn.get("/private", "emp-acme-1").await.0, 303);
 
     // A typo: the whole file is refused, by SIGHUP and by the API.
-    write_yaml(
-        tmp.path(),
-        port,
-        &app,
-        WHOAMI,
-        "companies:\n  acme: optionnal\n",
-    );
+    config(port, &app.address)
+        .extra("companies:\n  acme: optionnal\n")
+        .write(tmp.path());
     signal(&gw, libc::SIGHUP);
     reloads(&gw, "rejected", 1.0).await;
     assert_eq!(gw.admin("POST", "/v1/reload", None).await.status, 401);
@@ -157,13 +147,9 @@ async fn an_invalid_file_is_rejected_and_the_old_configuration_stays() {
     );
 
     // Fixed, through the API; a listener change is reported as needing a restart.
-    let fixed = write_yaml(
-        tmp.path(),
-        port,
-        &app,
-        WHOAMI,
-        "companies:\n  acme: optional\n",
-    );
+    let fixed = config(port, &app.address)
+        .extra("companies:\n  acme: optional\n")
+        .write(tmp.path());
     let text = std::fs::read_to_string(&fixed).unwrap();
     std::fs::write(
         &fixed,
@@ -184,7 +170,7 @@ async fn sigterm_stops_within_the_grace_period() {
     let app = echo_app().await;
     let tmp = tempfile::tempdir().unwrap();
     let port = free_ports();
-    let cfg = write_yaml(tmp.path(), port, &app, WHOAMI, "");
+    let cfg = config(port, &app.address).write(tmp.path());
     let gw = Gateway::serve(&cfg, port, tmp.path()).await;
     let pid = gw.pid().unwrap() as i32;
     let started = Instant::now();

@@ -5,22 +5,22 @@
 //! SSO session needs a new challenge; from anyone else the same headers
 //! are stripped and the request is anonymous.
 
-use super::{Seen, echo_app, write_yaml};
+use super::{config, echo_app};
+use crate::harness::Seen;
+use crate::harness::codes;
 use crate::harness::{Gateway, Resp, free_ports};
-use crate::totp_ref;
 use std::collections::BTreeMap;
 
 /// The SSO front's headers: user, groups, and a per-login session id.
 const SSO: &str = "\
-identity:
-  source: headers
-  headers:
-    account: X-Auth-User
-    class: X-Auth-Class
-    roles: X-Auth-Groups
-    session: X-Auth-Session
-  defaults:
-    company: globex
+source: headers
+headers:
+  account: X-Auth-User
+  class: X-Auth-Class
+  roles: X-Auth-Groups
+  session: X-Auth-Session
+defaults:
+  company: globex
 ";
 
 /// A browser behind the SSO front: every request carries the identity
@@ -98,18 +98,19 @@ impl SsoBrowser {
     }
 }
 
-async fn gateway(trusted: &str) -> (Gateway, tempfile::TempDir) {
+async fn gateway(trusted: &str) -> Gateway {
     let app = echo_app().await;
-    let tmp = tempfile::tempdir().unwrap();
-    let port = free_ports();
-    let extra = format!("trusted_proxies: [{trusted}]\ncompanies:\n  globex: required\n");
-    let cfg = write_yaml(tmp.path(), port, &app, SSO, &extra);
-    (Gateway::serve(&cfg, port, tmp.path()).await, tmp)
+    config(free_ports(), &app.address)
+        .identity(SSO)
+        .trusted_proxies(trusted)
+        .company("globex", "required")
+        .serve()
+        .await
 }
 
 #[tokio::test]
 async fn sso_headers_from_a_trusted_front_get_2fa_like_a_login() {
-    let (gw, _tmp) = gateway("127.0.0.1/32").await;
+    let gw = gateway("127.0.0.1/32").await;
     let user = "taro@globex.example";
     let mut b = SsoBrowser::new(&gw, user, "sso-session-1");
 
@@ -119,10 +120,10 @@ async fn sso_headers_from_a_trusted_front_get_2fa_like_a_login() {
     assert!(r.location().unwrap().starts_with("/_mfa/enroll"));
     let page = b.get("/_mfa/enroll").await;
     assert_eq!(page.status, 200, "{}", page.body);
-    let secret = totp_ref::secret_from_uri(&page.href_of("otpauth-link").unwrap());
+    let secret = codes::secret_from_uri(&page.href_of("otpauth-link").unwrap());
     let csrf = page.input_value("csrf").unwrap();
-    let step = totp_ref::now_step();
-    let code = totp_ref::code(&secret, step, 6);
+    let step = codes::now_step();
+    let code = codes::code(&secret, step, 6);
     let done = b
         .post("/_mfa/enroll", &[("csrf", &csrf), ("code", &code)])
         .await;
@@ -152,7 +153,7 @@ async fn sso_headers_from_a_trusted_front_get_2fa_like_a_login() {
     assert!(r.location().unwrap().starts_with("/_mfa/challenge"));
     let page = b.get("/_mfa/challenge").await;
     let csrf = page.input_value("csrf").unwrap();
-    let next = totp_ref::code(&secret, step + 1, 6);
+    let next = codes::code(&secret, step + 1, 6);
     let ok = b
         .post("/_mfa/challenge", &[("csrf", &csrf), ("code", &next)])
         .await;
@@ -173,7 +174,7 @@ async fn sso_headers_from_a_trusted_front_get_2fa_like_a_login() {
 #[tokio::test]
 async fn sso_headers_from_anyone_else_are_stripped_and_never_authenticate() {
     // The client (127.0.0.1) is not the front.
-    let (gw, _tmp) = gateway("10.0.0.0/8").await;
+    let gw = gateway("10.0.0.0/8").await;
     let mut b = SsoBrowser::new(&gw, "taro@globex.example", "forged-session");
     let r = b.get("/private").await;
     assert_eq!(

@@ -3,7 +3,8 @@
 //! client sends as separate headers joined into one; and a bad certificate
 //! refused with a clear message by `serve` and `check-config`, never a panic.
 
-use super::{Seen, WHOAMI, echo_app, write_yaml};
+use super::{config, echo_app};
+use crate::harness::Seen;
 use crate::harness::{Gateway, free_ports, run_cli};
 use std::path::Path;
 
@@ -28,7 +29,9 @@ async fn https_listener_speaks_http2_and_tells_the_app() {
     let tmp = tempfile::tempdir().unwrap();
     let pem = make_cert(tmp.path());
     let port = free_ports();
-    let cfg = write_yaml(tmp.path(), port, &app, WHOAMI, &tls_section(port));
+    let cfg = config(port, &app.address)
+        .extra(&tls_section(port))
+        .write(tmp.path());
     let gw = Gateway::serve(&cfg, port, tmp.path()).await;
 
     let tls_addr = format!("127.0.0.1:{}", port + 1).parse().unwrap();
@@ -98,7 +101,7 @@ async fn a_bad_certificate_is_a_clear_error_for_serve_and_check_config() {
             "tls:\n  listen: 127.0.0.1:{}\n  cert: {cert}\n  key: {key}\n",
             port + 1
         );
-        let cfg = write_yaml(tmp.path(), port, "127.0.0.1:9", super::WHOAMI, &tls);
+        let cfg = config(port, "127.0.0.1:9").extra(&tls).write(tmp.path());
         let cfg = cfg.display().to_string();
         for command in ["check-config", "serve"] {
             let run = run_cli(&[command, "-c", &cfg], &[]).await;

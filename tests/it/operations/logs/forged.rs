@@ -5,13 +5,8 @@
 //! exactly one line per event, with no raw ESC byte, in the text format;
 //! in the JSON format every line stays one valid object.
 
-use super::super::{WHOAMI, write_yaml};
-use crate::enrollment::enroll;
-use crate::harness::{Gateway, free_ports};
-use crate::lockout::{submit_code, wrong_code};
-use crate::totp_ref;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpListener;
+use super::super::config;
+use crate::harness::{FakeApp, Gateway, Whoami, codes, enroll, free_ports, submit_code};
 
 /// Looks like the start of a line of its own, once the newline before it
 /// is written raw. (No `:`: an account name in an otpauth URI holds none.)
@@ -26,48 +21,18 @@ fn hostile_account() -> String {
 const HOSTILE_COMPANY: &str = "acme\x1b[2J\nFORGED-LINE company";
 
 /// An app whose `/api/me` names the hostile account for every
-/// `app_session`, and answers 200 "app" elsewhere; one request per
-/// connection.
-async fn hostile_app() -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap().to_string();
+/// `app_session` starting `evil`, and answers 200 "app" elsewhere.
+async fn hostile_app() -> FakeApp {
     let identity = serde_json::json!({
         "account": hostile_account(),
         "company": HOSTILE_COMPANY,
         "class": "employee",
-    })
-    .to_string();
-    tokio::spawn(async move {
-        while let Ok((mut sock, _)) = listener.accept().await {
-            let identity = identity.clone();
-            tokio::spawn(async move {
-                let mut buf = Vec::new();
-                let mut chunk = [0u8; 4096];
-                while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
-                    match sock.read(&mut chunk).await {
-                        Ok(0) | Err(_) => return,
-                        Ok(n) => buf.extend_from_slice(&chunk[..n]),
-                    }
-                }
-                let head = String::from_utf8_lossy(&buf);
-                let (status, body) = if head.starts_with("GET /api/me") {
-                    if head.contains("app_session=evil") {
-                        ("200 OK", identity)
-                    } else {
-                        ("401 Unauthorized", "{}".to_owned())
-                    }
-                } else {
-                    ("200 OK", "app".to_owned())
-                };
-                let answer = format!(
-                    "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                    body.len()
-                );
-                let _ = sock.write_all(answer.as_bytes()).await;
-            });
-        }
     });
-    addr
+    FakeApp::builder()
+        .session_cookie("app_session")
+        .session_prefix("evil", Whoami::json(&identity))
+        .start()
+        .await
 }
 
 /// Enroll the hostile account, then fail and pass a challenge in a new
@@ -76,7 +41,7 @@ async fn three_security_events(extra: &str) -> (Gateway, tempfile::TempDir) {
     let app = hostile_app().await;
     let tmp = tempfile::tempdir().unwrap();
     let port = free_ports();
-    let cfg = write_yaml(tmp.path(), port, &app, WHOAMI, extra);
+    let cfg = config(port, &app.address).extra(extra).write(tmp.path());
     let gw = Gateway::serve(&cfg, port, tmp.path()).await;
 
     let mut b = gw.browser();
@@ -88,10 +53,10 @@ async fn three_security_events(extra: &str) -> (Gateway, tempfile::TempDir) {
     let page = b.get("/_mfa/challenge").await;
     assert_eq!(page.status, 200, "{}", page.body);
     let csrf = page.input_value("csrf").unwrap();
-    let wrong = wrong_code(&enrolled.secret);
+    let wrong = codes::wrong_code(&enrolled.secret);
     assert_eq!(submit_code(&mut b, &csrf, &wrong).await.status, 422);
 
-    let next = totp_ref::code(&enrolled.secret, enrolled.step + 1, 6);
+    let next = codes::code(&enrolled.secret, enrolled.step + 1, 6);
     assert_eq!(submit_code(&mut b, &csrf, &next).await.status, 303);
     (gw, tmp)
 }

@@ -5,7 +5,7 @@
 //! `Authorization: Bearer …` and `Cookie`, sent by raw TCP. Afterwards no
 //! line of the log holds either header's value, and none is over 4 KiB.
 
-use super::super::{WHOAMI, echo_app, write_yaml};
+use super::super::{config, echo_app};
 use crate::harness::{Gateway, free_ports};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -111,7 +111,7 @@ async fn malformed_requests_leave_no_header_value_and_no_long_line_in_the_log() 
     let app = echo_app().await;
     let tmp = tempfile::tempdir().unwrap();
     let port = free_ports();
-    let cfg = write_yaml(tmp.path(), port, &app, WHOAMI, "");
+    let cfg = config(port, &app.address).write(tmp.path());
     let gw = Gateway::serve(&cfg, port, tmp.path()).await;
     let admin = port + 2;
     assert_eq!(gw.admin("GET", "/metrics", None).await.status, 200);

@@ -1,0 +1,35 @@
+//! The one test harness of the integration tests. Scenario files share
+//! helpers only through it (a scenario group's own parent module, such as
+//! `hostile.rs` or `operations/mod.rs`, may hold helpers of that group),
+//! never by importing from another scenario file.
+//!
+//! - `gateway.rs` — [`Gateway`]: an `mfa-gate demo` or `serve` process on
+//!   free loopback ports ([`free_ports`]), its admin API and support CLI;
+//!   [`run_cli`] for one-off commands;
+//! - `browser.rs` — [`Browser`]: a browser-like HTTP client (cookies kept,
+//!   redirects not followed) and its answer [`Resp`];
+//! - `config.rs` — [`ConfigBuilder`]: every `serve` configuration a test
+//!   needs, with its key and token files;
+//! - `fake_app.rs` (its HTTP side in `fake_app/serve.rs`) — [`FakeApp`]: a
+//!   fake upstream app whose whoami answers per session, can be slow or
+//!   held, counts its calls, keeps or rotates its session at login, and
+//!   echoes what it received ([`Seen`]);
+//! - `codes.rs` — TOTP codes computed independently of the code under
+//!   test (RFC 6238), and [`codes::wrong_code`];
+//! - `flows.rs` — what a person does through the demo: [`enroll`],
+//!   [`enrolled_and_challenged`], [`submit_code`], [`fail`].
+
+mod browser;
+pub mod codes;
+mod config;
+mod fake_app;
+mod flows;
+mod gateway;
+
+pub use browser::{Browser, Resp};
+pub use config::ConfigBuilder;
+pub use fake_app::{FakeApp, Login, Pages, Seen, Whoami};
+pub use flows::{
+    Enrolled, JIRO, TARO, backup_codes_of, enroll, enrolled_and_challenged, fail, submit_code,
+};
+pub use gateway::{BIN, DEMO_SUPPORT_TOKEN, Gateway, free_ports, run_cli};
