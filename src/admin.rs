@@ -168,6 +168,7 @@ impl ServeHttp for AdminApp {
             Some(reloader) if path == RELOAD_PATH => {
                 reload(reloader, gate.config.admin.as_ref(), &req).await
             }
+            _ if crate::admin_store::is_store_route(&path) => store_op(&gate, &req).await,
             _ => handle(
                 gate.store.as_ref(),
                 gate.config.admin.as_ref(),
@@ -227,6 +228,30 @@ async fn reload(
         ),
         Err(e) => {
             tracing::error!(error = %e, "reload task failed");
+            Reply::error(500, "internal")
+        }
+    }
+}
+
+/// Backup and key rotation (`admin_store.rs`): token first, then the
+/// whole-store walk off the async workers.
+async fn store_op(gate: &Arc<Gate>, req: &AdminRequest<'_>) -> Reply {
+    if !authorized(gate.config.admin.as_ref(), req.authorization) {
+        return Reply::error(401, "unauthorized");
+    }
+    let (gate, method, path, now) = (gate.clone(), req.method.to_owned(), req.path.to_owned(), req.now);
+    match tokio::task::spawn_blocking(move || {
+        crate::admin_store::answer(&gate, &method, &path, now)
+    })
+    .await
+    {
+        Ok(a) => Reply {
+            status: a.status,
+            content_type: a.content_type.into(),
+            body: a.body,
+        },
+        Err(e) => {
+            tracing::error!(error = %e, "store operation task failed");
             Reply::error(500, "internal")
         }
     }

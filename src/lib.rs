@@ -13,6 +13,7 @@
 //! [`server`] (start-up and shutdown).
 
 pub mod admin;
+pub mod admin_store;
 pub mod audit;
 pub mod backup;
 pub mod backup_codes;
@@ -40,6 +41,7 @@ pub mod session;
 pub mod store;
 pub mod support;
 pub mod support_ops;
+pub mod support_store;
 pub mod tls;
 pub mod totp;
 pub mod upstream;
