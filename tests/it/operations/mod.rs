@@ -7,6 +7,7 @@
 
 mod cli;
 mod forwarding;
+mod keys;
 mod logs;
 mod metrics;
 mod reload;
