@@ -7,11 +7,13 @@
 //! afterwards with the same authenticator.
 
 use super::{TOKEN, config, echo_app};
-use crate::harness::{Browser, Gateway, codes, enroll, free_ports, run_cli, submit_code, BIN};
+use crate::harness::{BIN, Browser, Gateway, codes, enroll, free_ports, run_cli, submit_code};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use mfa_gate::domain::PersonKey;
+use mfa_gate::domain::{Enrollment, PersonKey, PersonRecord};
 use mfa_gate::keys::{KeyId, Keys};
+use mfa_gate::store::SledStore;
+use std::io::BufRead as _;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
@@ -173,4 +175,122 @@ async fn hmac_rotation_keeps_verified_sessions_and_open_forms() {
     assert_eq!(verified.get("/x").await.status, 303, "old-key cookie challenged");
     assert_eq!(upgraded.get("/x").await.status, 303);
     assert!(open_form.get("/x").await.came_from_app(), "new-key cookie kept");
+}
+
+/// Persons added behind the enrolled one, so the rotation takes a while.
+const MANY: usize = 5_000;
+
+/// Seal `MANY` more enrollments under key A straight into the store.
+fn add_persons(store_dir: &std::path::Path) {
+    let store = SledStore::open(store_dir).unwrap();
+    let keys = Keys::new(HMAC_A, ENC_A);
+    let mut rng = rand::rng();
+    let persons: Vec<PersonKey> = (0..MANY)
+        .map(|i| PersonKey::new("initech", &format!("person-{i}")))
+        .collect();
+    let records: Vec<PersonRecord> = persons
+        .iter()
+        .enumerate()
+        .map(|(i, key)| PersonRecord {
+            enrollment: Some(Enrollment {
+                id: i as u64 + 1,
+                sealed_secret: keys.seal(key.as_str().as_bytes(), &[7u8; 20], &mut rng),
+                enrolled_at: 1_700_000_000,
+                enrolled_by: "x".into(),
+            }),
+            ..PersonRecord::default()
+        })
+        .collect();
+    assert_eq!(store.import_persons(persons.iter().zip(records.iter())).unwrap(), MANY);
+}
+
+/// The counts of `done: P persons, S sealed secrets: R re-sealed, C already …`.
+fn done_counts(stdout: &str) -> (usize, usize, usize) {
+    let line = stdout
+        .lines()
+        .find(|l| l.starts_with("done: "))
+        .unwrap_or_else(|| panic!("no summary in {stdout}"));
+    let numbers: Vec<usize> = line
+        .split(|c: char| !c.is_ascii_digit())
+        .filter_map(|n| n.parse().ok())
+        .collect();
+    (numbers[1], numbers[2], numbers[3])
+}
+
+#[tokio::test]
+async fn encryption_rotation_resumes_after_kill_9_and_a_missing_key_is_refused() {
+    let app = echo_app().await;
+    let tmp = tempfile::tempdir().unwrap();
+    let port = free_ports();
+    let cfg = config(port, &app.address)
+        .company("globex", "required")
+        .write(tmp.path());
+    std::fs::write(tmp.path().join("enc-b.key"), hex(&ENC_B)).unwrap();
+    let mut gw = Gateway::serve(&cfg, port, tmp.path()).await;
+    let mut b = gw.browser();
+    with(&mut b, "emp-globex-1");
+    let enrolled = enroll(&mut b).await;
+    gw.kill();
+    add_persons(&tmp.path().join("store"));
+    let total = MANY + 1;
+
+    // Rotate to key B (A still second), and kill -9 the rotation half-way.
+    set_secrets(&cfg, "{ file: hmac.key }", "[{ file: enc-b.key }, { file: enc.key }]");
+    let mut child = std::process::Command::new(BIN)
+        .args(["keys", "rotate-encryption", "-c"])
+        .arg(&cfg)
+        .args(["--batch", "10"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = std::io::BufReader::new(stdout).lines();
+    let seen = lines
+        .by_ref()
+        .map_while(Result::ok)
+        .find(|l| l.starts_with("batch 10:"));
+    assert!(seen.is_some(), "the rotation printed no progress");
+    child.kill().unwrap(); // SIGKILL
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), None, "killed half-way, not finished");
+
+    // Half rotated: a configuration without key A is refused, naming it,
+    // by check-config and at start-up (before serving anyone).
+    set_secrets(&cfg, "{ file: hmac.key }", "[{ file: enc-b.key }]");
+    let old_id = KeyId::of_encryption_key(&ENC_A).to_string();
+    let cfg_arg = cfg.display().to_string();
+    let check = run_cli(&["check-config", "-c", &cfg_arg], &[]).await;
+    assert_eq!(check.code, 2, "{check:?}");
+    assert!(check.stderr.contains(&format!("key id {old_id}")), "{}", check.stderr);
+    let serve = tokio::time::timeout(
+        Duration::from_secs(60),
+        run_cli(&["serve", "-c", &cfg_arg], &[]),
+    )
+    .await
+    .expect("serve refused at start-up");
+    assert_eq!(serve.code, 2, "{serve:?}");
+    assert!(serve.stderr.contains(&format!("key id {old_id}")), "{}", serve.stderr);
+
+    // Resumed with both keys: it finishes what is left.
+    set_secrets(&cfg, "{ file: hmac.key }", "[{ file: enc-b.key }, { file: enc.key }]");
+    let rest = run_cli(&["keys", "rotate-encryption", "-c", &cfg_arg], &[]).await;
+    assert_eq!(rest.code, 0, "{rest:?}");
+    let (secrets, resealed, current) = done_counts(&rest.stdout);
+    assert_eq!(secrets, total);
+    assert_eq!(resealed + current, total);
+    assert!(current >= 100, "10 batches of 10 were done before the kill: {current}");
+    assert!(rest.stdout.contains(&format!("({old_id}) can now be removed")), "{}", rest.stdout);
+
+    // Key A removed: accepted, and the person signs in with the same
+    // authenticator.
+    set_secrets(&cfg, "{ file: hmac.key }", "[{ file: enc-b.key }]");
+    let check = run_cli(&["check-config", "-c", &cfg_arg], &[]).await;
+    assert_eq!(check.code, 0, "{check:?}");
+    assert!(check.stdout.contains(&format!("{total} sealed secrets")), "{}", check.stdout);
+    let gw = Gateway::serve(&cfg, port, tmp.path()).await;
+    let mut b = gw.browser();
+    with(&mut b, "emp-globex-2");
+    b.pass_challenge(&enrolled.secret).await;
+    assert!(b.get("/x").await.came_from_app());
 }
