@@ -5,6 +5,7 @@
 //! the `serve` configuration these tests share (the harness's
 //! `ConfigBuilder`), and small clients (metrics scraping, signals).
 
+mod backup;
 mod cli;
 mod forwarding;
 mod keys;
