@@ -239,7 +239,12 @@ async fn store_op(gate: &Arc<Gate>, req: &AdminRequest<'_>) -> Reply {
     if !authorized(gate.config.admin.as_ref(), req.authorization) {
         return Reply::error(401, "unauthorized");
     }
-    let (gate, method, path, now) = (gate.clone(), req.method.to_owned(), req.path.to_owned(), req.now);
+    let (gate, method, path, now) = (
+        gate.clone(),
+        req.method.to_owned(),
+        req.path.to_owned(),
+        req.now,
+    );
     match tokio::task::spawn_blocking(move || {
         crate::admin_store::answer(&gate, &method, &path, now)
     })

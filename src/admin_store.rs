@@ -76,7 +76,12 @@ fn rotate(gate: &Gate) -> StoreAnswer {
         keys,
         crate::rotate::DEFAULT_BATCH,
         &mut |p| {
-            tracing::info!(batch = p.batches, persons = p.persons, resealed = p.resealed, "re-sealing");
+            tracing::info!(
+                batch = p.batches,
+                persons = p.persons,
+                resealed = p.resealed,
+                "re-sealing"
+            );
             ControlFlow::Continue(())
         },
     );

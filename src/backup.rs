@@ -108,8 +108,7 @@ pub fn read(bytes: &[u8]) -> Result<Backup, BackupError> {
         .map(|i| i + 1)
         .ok_or_else(|| format("no trailer line"))?;
     let (body, trailer) = bytes.split_at(body_end);
-    let trailer: Trailer =
-        serde_json::from_slice(trailer).map_err(|_| BackupError::Checksum)?;
+    let trailer: Trailer = serde_json::from_slice(trailer).map_err(|_| BackupError::Checksum)?;
     if hex(&Sha256::digest(body)) != trailer.sha256 {
         return Err(BackupError::Checksum);
     }
@@ -190,7 +189,9 @@ pub fn restore(backup: &Backup, to: &Path) -> Result<Counts, BackupError> {
     let mut after = None;
     loop {
         let keys = store.person_keys(after.as_ref(), 1000)?;
-        let Some(last) = keys.last().cloned() else { break };
+        let Some(last) = keys.last().cloned() else {
+            break;
+        };
         for key in &keys {
             store.person(key)?;
         }

@@ -37,13 +37,17 @@ fn populated() -> (tempfile::TempDir, SledStore) {
         store
             .update_person(&person(i), &mut |_| Update::Put(record.clone()))
             .unwrap();
-        store.link_account(&format!("p{i}@acme"), &person(i)).unwrap();
+        store
+            .link_account(&format!("p{i}@acme"), &person(i))
+            .unwrap();
     }
     store
         .set_company_policy("acme", Enforcement::Required)
         .unwrap();
     for n in 0..3 {
-        store.append_audit(&event(&person(0), &format!("old {n}"))).unwrap();
+        store
+            .append_audit(&event(&person(0), &format!("old {n}")))
+            .unwrap();
     }
     (dir, store)
 }
@@ -64,7 +68,10 @@ fn a_backup_restores_every_tree_and_later_audit_events_sort_last() {
 
     let restored = SledStore::open(&to).unwrap();
     for i in 0..20 {
-        assert_eq!(restored.person(&person(i)).unwrap(), store.person(&person(i)).unwrap());
+        assert_eq!(
+            restored.person(&person(i)).unwrap(),
+            store.person(&person(i)).unwrap()
+        );
         assert_eq!(
             restored.person_of_account(&format!("p{i}@acme")).unwrap(),
             Some(person(i))

@@ -245,7 +245,10 @@ fn keys_command(op: KeysOp) -> anyhow::Result<()> {
         KeysOp::RotateEncryption { config, batch } => {
             let config = config::load_file(&config)?;
             if !config.store.path.join("conf").exists() {
-                anyhow::bail!("no store at {}: nothing to re-seal", config.store.path.display());
+                anyhow::bail!(
+                    "no store at {}: nothing to re-seal",
+                    config.store.path.display()
+                );
             }
             let store = mfa_gate::store::SledStore::open(&config.store.path)
                 .context("stop the gateway first, or use `mfa-gate support rotate-encryption`")?;

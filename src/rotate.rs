@@ -103,7 +103,9 @@ pub fn reseal_all(
 /// a key id is checked against the ring (not opened), an id-less one is
 /// opened. Changes nothing.
 pub fn check_all(store: &dyn Store, keys: &Keys) -> Result<Progress, RotateError> {
-    walk(store, keys, DEFAULT_BATCH, false, &mut |_| ControlFlow::Continue(()))
+    walk(store, keys, DEFAULT_BATCH, false, &mut |_| {
+        ControlFlow::Continue(())
+    })
 }
 
 fn walk(

@@ -59,7 +59,9 @@ fn populated(n: usize) -> (tempfile::TempDir, SledStore) {
     let store = SledStore::open(dir.path()).unwrap();
     let keys: Vec<PersonKey> = (0..n).map(person).collect();
     let records: Vec<PersonRecord> = (0..n).map(record).collect();
-    store.import_persons(keys.iter().zip(records.iter())).unwrap();
+    store
+        .import_persons(keys.iter().zip(records.iter()))
+        .unwrap();
     (dir, store)
 }
 
@@ -71,11 +73,15 @@ fn assert_all_under_new(store: &dyn Store, n: usize) {
         let rec = store.person(&key).unwrap().unwrap();
         let sealed = &rec.enrollment.as_ref().unwrap().sealed_secret;
         assert_eq!(sealed_key_id(sealed), Some(KeyId::of_encryption_key(&NEW)));
-        let opened = only_new.open_checked(key.as_str().as_bytes(), sealed).unwrap();
+        let opened = only_new
+            .open_checked(key.as_str().as_bytes(), sealed)
+            .unwrap();
         assert_eq!(opened.plaintext, secret(i));
         for p in &rec.pending {
             assert_eq!(
-                only_new.open(key.as_str().as_bytes(), &p.sealed_secret).as_deref(),
+                only_new
+                    .open(key.as_str().as_bytes(), &p.sealed_secret)
+                    .as_deref(),
                 Some(&b"pending"[..])
             );
         }
@@ -98,7 +104,10 @@ fn rotation_reseals_every_secret_under_the_first_key() {
     assert_eq!(done.current, 10, "persons 2, 5, 8, … were under NEW");
     assert_eq!(done.resealed, 26);
     assert_eq!(done.by_key.get(&None), Some(&10));
-    assert_eq!(done.by_key.get(&Some(KeyId::of_encryption_key(&OLD))), Some(&(10 + 6)));
+    assert_eq!(
+        done.by_key.get(&Some(KeyId::of_encryption_key(&OLD))),
+        Some(&(10 + 6))
+    );
     assert_all_under_new(&store, 30);
 
     // Nothing left to do, and the check passes with the new key alone.
@@ -124,14 +133,23 @@ fn a_stopped_rotation_carries_on_where_it_stopped() {
     match check_all(&store, &ring(&[NEW])) {
         Err(e @ RotateError::Unopenable { .. }) => {
             let message = e.to_string();
-            let RotateError::Unopenable { person, what, reason } = e else {
+            let RotateError::Unopenable {
+                person,
+                what,
+                reason,
+            } = e
+            else {
                 unreachable!()
             };
             // Person 20's enrollment is under NEW, its pending one under OLD.
             let old = KeyId::of_encryption_key(&OLD);
             assert_eq!(
                 (person, what, reason),
-                (person_str(20), "pending enrollment", OpenError::UnknownKey(old))
+                (
+                    person_str(20),
+                    "pending enrollment",
+                    OpenError::UnknownKey(old)
+                )
             );
             assert!(message.contains(&format!("key id {old}")), "{message}");
         }
@@ -139,8 +157,16 @@ fn a_stopped_rotation_carries_on_where_it_stopped() {
     }
     let rest = reseal_all(&store, &keys, 10, &mut |_| ControlFlow::Continue(())).unwrap();
     assert_eq!(rest.persons, 40);
-    assert_eq!(first.resealed + rest.resealed, 40 + 8 - 13, "each stale secret once");
-    assert_eq!(rest.current, first.resealed + 13, "13 were under NEW from the start");
+    assert_eq!(
+        first.resealed + rest.resealed,
+        40 + 8 - 13,
+        "each stale secret once"
+    );
+    assert_eq!(
+        rest.current,
+        first.resealed + 13,
+        "13 were under NEW from the start"
+    );
     assert_all_under_new(&store, 40);
 }
 
@@ -149,7 +175,11 @@ fn check_names_the_missing_key_or_the_unopenable_record() {
     let (_dir, store) = populated(3);
     assert_eq!(check_all(&store, &ring(&[NEW, OLD])).unwrap().secrets, 4);
     match check_all(&store, &ring(&[NEW])) {
-        Err(RotateError::Unopenable { person, what, reason }) => {
+        Err(RotateError::Unopenable {
+            person,
+            what,
+            reason,
+        }) => {
             assert_eq!(person, person_str(0));
             assert_eq!(what, "enrollment");
             assert_eq!(reason, OpenError::NoKeyOpens, "person 0 is id-less");
@@ -164,13 +194,24 @@ fn check_names_the_missing_key_or_the_unopenable_record() {
         .unwrap();
     match check_all(&store, &ring(&[NEW])) {
         Err(RotateError::Unopenable { reason, .. }) => {
-            assert_eq!(reason, OpenError::UnknownKey(KeyId::of_encryption_key(&OLD)))
+            assert_eq!(
+                reason,
+                OpenError::UnknownKey(KeyId::of_encryption_key(&OLD))
+            )
         }
         other => panic!("expected Unopenable, got {other:?}"),
     }
     // A rotation without the key stops at that record and writes nothing.
     let before = store.person(&person(1)).unwrap();
-    assert!(reseal_all(&store, &ring(&[NEW]), 10, &mut |_| ControlFlow::Continue(())).is_err());
+    assert!(
+        reseal_all(
+            &store,
+            &ring(&[NEW]),
+            10,
+            &mut |_| ControlFlow::Continue(())
+        )
+        .is_err()
+    );
     assert_eq!(store.person(&person(1)).unwrap(), before);
 }
 

@@ -50,17 +50,34 @@ fn unkeyed_csrf(hmac: [u8; 32], app_value: &str, now: i64) -> String {
 
 fn valid(keys: &Keys, cookie: &str, app_value: &str, enrollment_id: u64) -> bool {
     let session = AppSession::bind(keys, app_value);
-    cookie_is_valid(keys, cookie, session, &person(), enrollment_id, NOW + 60, DAY)
+    cookie_is_valid(
+        keys,
+        cookie,
+        session,
+        &person(),
+        enrollment_id,
+        NOW + 60,
+        DAY,
+    )
 }
 
 #[test]
 fn cookies_from_before_key_ids_stay_valid_after_the_upgrade_and_a_rotation() {
     let cookie = unkeyed_cookie(OLD, "app-1", 42, NOW);
     assert!(valid(&single(OLD), &cookie, "app-1", 42));
-    assert!(valid(&ring(), &cookie, "app-1", 42), "old key second in the ring");
-    assert!(!valid(&ring(), &cookie, "app-2", 42), "still bound to the app session");
+    assert!(
+        valid(&ring(), &cookie, "app-1", 42),
+        "old key second in the ring"
+    );
+    assert!(
+        !valid(&ring(), &cookie, "app-2", 42),
+        "still bound to the app session"
+    );
     assert!(!valid(&ring(), &cookie, "app-1", 43));
-    assert!(!valid(&single(NEW), &cookie, "app-1", 42), "old key dropped");
+    assert!(
+        !valid(&single(NEW), &cookie, "app-1", 42),
+        "old key dropped"
+    );
 }
 
 #[test]
@@ -78,7 +95,13 @@ fn cookies_name_their_key_and_survive_while_it_is_in_the_ring() {
 
     // A cookie issued after the rotation is made under the new key.
     let rotated = ring();
-    let fresh = issue_cookie(&rotated, AppSession::bind(&rotated, "app-1"), &person(), 42, NOW);
+    let fresh = issue_cookie(
+        &rotated,
+        AppSession::bind(&rotated, "app-1"),
+        &person(),
+        42,
+        NOW,
+    );
     assert!(valid(&single(NEW), &fresh, "app-1", 42));
     assert!(!valid(&single(OLD), &fresh, "app-1", 42));
 }
@@ -100,19 +123,47 @@ fn csrf_tokens_from_before_key_ids_and_under_an_older_key_stay_valid() {
     let session = AppSession::bind(&keys, "app-1");
     let unkeyed = unkeyed_csrf(OLD, "app-1", NOW);
     assert!(csrf_is_valid(&keys, &unkeyed, session, NOW + 60));
-    assert!(!csrf_is_valid(&keys, &unkeyed, AppSession::bind(&keys, "app-2"), NOW));
+    assert!(!csrf_is_valid(
+        &keys,
+        &unkeyed,
+        AppSession::bind(&keys, "app-2"),
+        NOW
+    ));
     let new_only = single(NEW);
-    assert!(!csrf_is_valid(&new_only, &unkeyed, AppSession::bind(&new_only, "app-1"), NOW));
+    assert!(!csrf_is_valid(
+        &new_only,
+        &unkeyed,
+        AppSession::bind(&new_only, "app-1"),
+        NOW
+    ));
 
     let old = single(OLD);
     let keyed = csrf_token(&old, AppSession::bind(&old, "app-1"), NOW);
-    assert_eq!(keyed.split('.').nth(1), Some(KeyId::of_hmac_key(&OLD).to_string().as_str()));
+    assert_eq!(
+        keyed.split('.').nth(1),
+        Some(KeyId::of_hmac_key(&OLD).to_string().as_str())
+    );
     assert!(csrf_is_valid(&keys, &keyed, session, NOW + 60));
-    assert!(!csrf_is_valid(&keys, &keyed, session, NOW + CSRF_MAX_AGE_SECS));
-    assert!(!csrf_is_valid(&new_only, &keyed, AppSession::bind(&new_only, "app-1"), NOW));
+    assert!(!csrf_is_valid(
+        &keys,
+        &keyed,
+        session,
+        NOW + CSRF_MAX_AGE_SECS
+    ));
+    assert!(!csrf_is_valid(
+        &new_only,
+        &keyed,
+        AppSession::bind(&new_only, "app-1"),
+        NOW
+    ));
 
     let fresh = csrf_token(&keys, session, NOW);
-    assert!(csrf_is_valid(&new_only, &fresh, AppSession::bind(&new_only, "app-1"), NOW));
+    assert!(csrf_is_valid(
+        &new_only,
+        &fresh,
+        AppSession::bind(&new_only, "app-1"),
+        NOW
+    ));
     // An unknown or malformed key id is refused outright.
     let tag = fresh.rsplit('.').next().unwrap();
     for bad in [

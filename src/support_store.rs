@@ -36,8 +36,9 @@ pub fn run(target: &Target, op: Op, json: bool) -> Result<String, SupportError> 
                 status: 200,
                 detail: format!("the backup received does not verify: {e}"),
             })?;
-            write_private(&out, &body)
-                .map_err(|e| SupportError::Config(format!("cannot write {}: {e}", out.display())))?;
+            write_private(&out, &body).map_err(|e| {
+                SupportError::Config(format!("cannot write {}: {e}", out.display()))
+            })?;
             let counts: Vec<String> = summary
                 .counts
                 .iter()
@@ -65,8 +66,11 @@ pub fn run(target: &Target, op: Op, json: bool) -> Result<String, SupportError> 
             let v: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
             Ok(format!(
                 "re-sealed {} of {} stored secrets ({} persons) under key id {}; {} were already under it\n",
-                v["resealed"], v["secrets"], v["persons"],
-                v["key_id"].as_str().unwrap_or("?"), v["current"]
+                v["resealed"],
+                v["secrets"],
+                v["persons"],
+                v["key_id"].as_str().unwrap_or("?"),
+                v["current"]
             ))
         }
     }
@@ -92,7 +96,11 @@ async fn call(target: &Target, path: &str, post: bool) -> Result<Vec<u8>, Suppor
         .build()
         .map_err(|e| SupportError::Config(format!("cannot set up the HTTP client: {e}")))?;
     let url = format!("{}{path}", target.url);
-    let request = if post { client.post(url) } else { client.get(url) };
+    let request = if post {
+        client.post(url)
+    } else {
+        client.get(url)
+    };
     let unreachable = |e: reqwest::Error| SupportError::Unreachable {
         url: target.url.clone(),
         detail: e.to_string(),

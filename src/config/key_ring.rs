@@ -4,9 +4,9 @@
 //! the shape lives here; `load/keys.rs` reads and checks the keys.
 
 use super::raw::RawSecret;
+use serde::Deserialize;
 use serde::de::value::{MapAccessDeserializer, SeqAccessDeserializer};
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
-use serde::Deserialize;
 use std::fmt;
 
 #[derive(Debug)]
@@ -24,7 +24,9 @@ impl<'de> Deserialize<'de> for RawKeyRing {
             type Value = RawKeyRing;
 
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("`{ env: VARIABLE }`, `{ file: PATH }`, or a list of them (first in use)")
+                f.write_str(
+                    "`{ env: VARIABLE }`, `{ file: PATH }`, or a list of them (first in use)",
+                )
             }
 
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RawKeyRing, A::Error> {

@@ -7,8 +7,8 @@
 
 use super::raw::{RawConfig, RawLocale, RawSecret};
 use super::{
-    AdminConfig, Config, CookieConfig, Locale, ServerConfig, StoreConfig, TotpConfig,
-    UiConfig, Upstream,
+    AdminConfig, Config, CookieConfig, Locale, ServerConfig, StoreConfig, TotpConfig, UiConfig,
+    Upstream,
 };
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -21,8 +21,7 @@ mod locate;
 mod operations;
 
 use checks::{
-    at_least_one, bypass_rule, cookie_name, host_of, issuer_name, non_blank, positive,
-    route_prefix,
+    at_least_one, bypass_rule, cookie_name, host_of, issuer_name, non_blank, positive, route_prefix,
 };
 use locate::locate;
 

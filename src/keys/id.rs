@@ -22,7 +22,10 @@ impl KeyId {
     }
 
     fn derive(purpose: &[u8], key: &[u8; 32]) -> KeyId {
-        let digest = Sha256::new().chain_update(purpose).chain_update(key).finalize();
+        let digest = Sha256::new()
+            .chain_update(purpose)
+            .chain_update(key)
+            .finalize();
         KeyId([digest[0], digest[1], digest[2], digest[3]])
     }
 

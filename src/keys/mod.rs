@@ -198,7 +198,8 @@ impl Keys {
         };
         let mut nonce = [0u8; NONCE_LEN];
         rng.fill_bytes(&mut nonce);
-        let mut sealed = Vec::with_capacity(SEALED_HEADER_LEN + NONCE_LEN + plaintext.len() + TAG_LEN);
+        let mut sealed =
+            Vec::with_capacity(SEALED_HEADER_LEN + NONCE_LEN + plaintext.len() + TAG_LEN);
         sealed.extend_from_slice(&SEALED_MAGIC);
         sealed.extend_from_slice(&key.id.bytes());
         let header_aad = [&sealed[..], aad].concat();
@@ -266,11 +267,9 @@ impl Keys {
     pub(crate) fn seal_without_key_id(&self, aad: &[u8], plaintext: &[u8]) -> Vec<u8> {
         let nonce = [3u8; NONCE_LEN];
         let mut body = plaintext.to_vec();
-        let Some(Ok(tag)) = self
-            .seal
-            .first()
-            .map(|key| cipher(key).encrypt_in_place_detached(Nonce::from_slice(&nonce), aad, &mut body))
-        else {
+        let Some(Ok(tag)) = self.seal.first().map(|key| {
+            cipher(key).encrypt_in_place_detached(Nonce::from_slice(&nonce), aad, &mut body)
+        }) else {
             return Vec::new();
         };
         [&nonce[..], &body, &tag].concat()

@@ -73,7 +73,10 @@ fn wrong_aad_or_key_or_length_is_refused() {
     );
     assert_eq!(keys().open(b"person-1", &sealed[..sealed.len() - 1]), None);
     assert_eq!(
-        keys().open(b"person-1", &sealed[..SEALED_HEADER_LEN + NONCE_LEN + TAG_LEN - 1]),
+        keys().open(
+            b"person-1",
+            &sealed[..SEALED_HEADER_LEN + NONCE_LEN + TAG_LEN - 1]
+        ),
         None
     );
     assert_eq!(keys().open(b"person-1", &[]), None);
@@ -86,7 +89,10 @@ fn values_sealed_before_key_ids_still_open_under_any_key_of_the_ring() {
     assert_eq!(opened.plaintext, b"secret");
     assert!(!opened.current, "an id-less value is due for re-sealing");
     let ring = Keys::from_rings(&[[7u8; 32]], &[[1u8; 32], [9u8; 32]]);
-    assert_eq!(ring.open(b"person-1", &old).as_deref(), Some(&b"secret"[..]));
+    assert_eq!(
+        ring.open(b"person-1", &old).as_deref(),
+        Some(&b"secret"[..])
+    );
     assert_eq!(ring.open(b"person-2", &old), None);
     assert_eq!(
         Keys::new([7u8; 32], [1u8; 32])
@@ -103,7 +109,10 @@ fn ring_seals_under_its_first_key_and_opens_under_any() {
     let before = keys().seal(b"p", b"secret", &mut rng());
     let ring = Keys::from_rings(&[[7u8; 32]], &[new, old]);
     let opened = ring.open_checked(b"p", &before).unwrap();
-    assert_eq!((opened.plaintext.as_slice(), opened.current), (&b"secret"[..], false));
+    assert_eq!(
+        (opened.plaintext.as_slice(), opened.current),
+        (&b"secret"[..], false)
+    );
 
     let after = ring.seal(b"p", b"secret", &mut rng());
     assert_eq!(sealed_key_id(&after), Some(KeyId::of_encryption_key(&new)));
@@ -218,7 +227,10 @@ fn older_hmac_keys_verify_by_index_and_id() {
     assert_eq!(ring.hmac_id(), KeyId::of_hmac_key(&[1u8; 32]));
     assert_eq!(
         ring.hmac_ids(),
-        vec![KeyId::of_hmac_key(&[1u8; 32]), KeyId::of_hmac_key(&[7u8; 32])]
+        vec![
+            KeyId::of_hmac_key(&[1u8; 32]),
+            KeyId::of_hmac_key(&[7u8; 32])
+        ]
     );
 }
 

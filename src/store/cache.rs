@@ -10,7 +10,7 @@
 //! mutex. A shared store for several replicas would need invalidation from
 //! the other writers; see README.
 
-use super::{Store, StoreError, Update};
+use super::{ExportSink, Store, StoreError, Update};
 use crate::domain::{AuditEvent, Enforcement, PersonKey, PersonRecord};
 use std::collections::HashMap;
 use std::hash::BuildHasher;
@@ -156,10 +156,7 @@ impl Store for CachedStore {
         self.inner.update_persons(keys, f)
     }
 
-    fn export(
-        &self,
-        sink: &mut dyn FnMut(&str, &[u8], &[u8]) -> Result<(), StoreError>,
-    ) -> Result<(), StoreError> {
+    fn export(&self, sink: &mut ExportSink<'_>) -> Result<(), StoreError> {
         self.inner.export(sink)
     }
 

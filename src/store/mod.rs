@@ -13,6 +13,9 @@ pub use sled_store::SledStore;
 
 use crate::domain::{AuditEvent, Enforcement, PersonKey, PersonRecord};
 
+/// Receives each exported entry: tree name, key bytes, value bytes.
+pub type ExportSink<'a> = dyn FnMut(&str, &[u8], &[u8]) -> Result<(), StoreError> + 'a;
+
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("store engine error: {0}")]
@@ -102,8 +105,7 @@ pub trait Store: Send + Sync {
     /// `audit`), as the raw bytes of its key and value (sealed secrets stay
     /// sealed): for backups. Each entry is read atomically while writes go
     /// on; no invariant spans two entries.
-    fn export(&self, sink: &mut dyn FnMut(&str, &[u8], &[u8]) -> Result<(), StoreError>)
-    -> Result<(), StoreError>;
+    fn export(&self, sink: &mut ExportSink<'_>) -> Result<(), StoreError>;
 
     /// Make every write so far durable.
     fn flush(&self) -> Result<(), StoreError>;

@@ -36,7 +36,7 @@ use super::records;
 
 mod dump;
 mod walk;
-use super::{Store, StoreError, Update};
+use super::{ExportSink, Store, StoreError, Update};
 use crate::domain::{AuditEvent, Enforcement, PersonKey, PersonRecord};
 
 /// The sled-backed store. `Send + Sync`; share it behind an `Arc`.
@@ -195,10 +195,7 @@ impl Store for SledStore {
         self.update_persons_batch(keys, f)
     }
 
-    fn export(
-        &self,
-        sink: &mut dyn FnMut(&str, &[u8], &[u8]) -> Result<(), StoreError>,
-    ) -> Result<(), StoreError> {
+    fn export(&self, sink: &mut ExportSink<'_>) -> Result<(), StoreError> {
         self.export_trees(sink)
     }
 

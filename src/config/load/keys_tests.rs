@@ -76,11 +76,16 @@ fn a_list_is_a_ring_whose_first_key_is_in_use() {
 
 #[test]
 fn ring_errors_name_the_entry() {
-    let (field, shown) = error("  hmac_key: [{ env: H1 }, { env: NOPE }]\n  encryption_key: { env: E1 }\n");
+    let (field, shown) =
+        error("  hmac_key: [{ env: H1 }, { env: NOPE }]\n  encryption_key: { env: E1 }\n");
     assert_eq!(field.as_deref(), Some("secrets.hmac_key[1].env"), "{shown}");
-    assert!(shown.contains("environment variable NOPE is not set"), "{shown}");
+    assert!(
+        shown.contains("environment variable NOPE is not set"),
+        "{shown}"
+    );
 
-    let (field, shown) = error("  hmac_key: [{ env: H1 }, { env: H1 }]\n  encryption_key: { env: E1 }\n");
+    let (field, shown) =
+        error("  hmac_key: [{ env: H1 }, { env: H1 }]\n  encryption_key: { env: E1 }\n");
     assert_eq!(field.as_deref(), Some("secrets.hmac_key[1]"), "{shown}");
     assert!(shown.contains("same key as secrets.hmac_key[0]"), "{shown}");
 
@@ -95,7 +100,9 @@ fn ring_errors_name_the_entry() {
     assert!(shown.contains("5 keys; at most 4"), "{shown}");
 
     // An older HMAC key may not be any encryption key either.
-    let (field, shown) = error("  hmac_key: [{ env: H1 }, { env: E2 }]\n  encryption_key: [{ env: E1 }, { env: E2 }]\n");
+    let (field, shown) = error(
+        "  hmac_key: [{ env: H1 }, { env: E2 }]\n  encryption_key: [{ env: E1 }, { env: E2 }]\n",
+    );
     assert_eq!(field.as_deref(), Some("secrets.encryption_key"), "{shown}");
     assert!(shown.contains("must differ"), "{shown}");
 

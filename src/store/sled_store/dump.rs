@@ -4,7 +4,7 @@
 //! (`mfa-gate store restore`), with counts to verify it.
 
 use super::{SledStore, engine};
-use crate::store::StoreError;
+use crate::store::{ExportSink, StoreError};
 use sled::Tree;
 use std::collections::BTreeMap;
 
@@ -22,12 +22,11 @@ impl SledStore {
         }
     }
 
-    pub(super) fn export_trees(
-        &self,
-        sink: &mut dyn FnMut(&str, &[u8], &[u8]) -> Result<(), StoreError>,
-    ) -> Result<(), StoreError> {
+    pub(super) fn export_trees(&self, sink: &mut ExportSink<'_>) -> Result<(), StoreError> {
         for name in TREES {
-            let Some(tree) = self.tree(name) else { continue };
+            let Some(tree) = self.tree(name) else {
+                continue;
+            };
             for entry in tree.iter() {
                 let (key, value) = entry.map_err(engine)?;
                 sink(name, &key, &value)?;

@@ -50,12 +50,10 @@ impl SledStore {
         limit: usize,
     ) -> Result<Vec<PersonKey>, StoreError> {
         let range = match after {
-            Some(key) => self
-                .persons
-                .range::<&[u8], _>((
-                    std::ops::Bound::Excluded(key.as_str().as_bytes()),
-                    std::ops::Bound::Unbounded,
-                )),
+            Some(key) => self.persons.range::<&[u8], _>((
+                std::ops::Bound::Excluded(key.as_str().as_bytes()),
+                std::ops::Bound::Unbounded,
+            )),
             None => self.persons.iter(),
         };
         range
@@ -98,7 +96,9 @@ mod tests {
         let store = SledStore::open(dir.path()).unwrap();
         let keys: Vec<PersonKey> = (0..25).map(key).collect();
         let record = PersonRecord::default();
-        store.import_persons(keys.iter().map(|k| (k, &record))).unwrap();
+        store
+            .import_persons(keys.iter().map(|k| (k, &record)))
+            .unwrap();
         let mut seen = Vec::new();
         let mut after: Option<PersonKey> = None;
         loop {
@@ -119,7 +119,9 @@ mod tests {
         let store = SledStore::open(dir.path()).unwrap();
         let keys: Vec<PersonKey> = (0..5).map(key).collect();
         let record = PersonRecord::default();
-        store.import_persons(keys.iter().map(|k| (k, &record))).unwrap();
+        store
+            .import_persons(keys.iter().map(|k| (k, &record)))
+            .unwrap();
         let mut absent = keys.clone();
         absent.push(key(99));
         let written = store

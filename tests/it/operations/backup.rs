@@ -66,7 +66,10 @@ async fn backup_taken_while_codes_are_accepted_restores_into_a_working_gateway()
     // Without the token: refused.
     let refused = run_cli(
         &["support", "backup", "--out", &format!("{out_arg}.2")],
-        &[("MFA_GATE_ADMIN_URL", url.as_str()), ("MFA_GATE_SUPPORT_TOKEN", "wrong")],
+        &[
+            ("MFA_GATE_ADMIN_URL", url.as_str()),
+            ("MFA_GATE_SUPPORT_TOKEN", "wrong"),
+        ],
     )
     .await;
     assert_eq!(refused.code, 4, "{refused:?}");
@@ -76,14 +79,28 @@ async fn backup_taken_while_codes_are_accepted_restores_into_a_working_gateway()
     let restored = tempfile::tempdir().unwrap();
     let to = restored.path().join("store");
     let restore = run_cli(
-        &["store", "restore", "--from", &out_arg, "--to", &to.display().to_string()],
+        &[
+            "store",
+            "restore",
+            "--from",
+            &out_arg,
+            "--to",
+            &to.display().to_string(),
+        ],
         &[],
     )
     .await;
     assert_eq!(restore.code, 0, "{restore:?}");
     assert!(restore.stdout.contains("1 persons"), "{}", restore.stdout);
     let again = run_cli(
-        &["store", "restore", "--from", &out_arg, "--to", &to.display().to_string()],
+        &[
+            "store",
+            "restore",
+            "--from",
+            &out_arg,
+            "--to",
+            &to.display().to_string(),
+        ],
         &[],
     )
     .await;

@@ -55,7 +55,12 @@ fn with(b: &mut Browser, session: &str) {
 }
 
 /// A gateway cookie as releases before key ids made it (format 1).
-fn unkeyed_cookie(hmac: [u8; 32], app_session: &str, person: &PersonKey, enrollment: u64) -> String {
+fn unkeyed_cookie(
+    hmac: [u8; 32],
+    app_session: &str,
+    person: &PersonKey,
+    enrollment: u64,
+) -> String {
     let keys = Keys::new(hmac, ENC_A);
     let bound = keys.mac("app-session", &[app_session.as_bytes()]);
     let now = std::time::SystemTime::now()
@@ -69,14 +74,21 @@ fn unkeyed_cookie(hmac: [u8; 32], app_session: &str, person: &PersonKey, enrollm
         "gateway-cookie",
         &[&payload, &bound[..16], person.as_str().as_bytes()],
     );
-    format!("{}.{}", URL_SAFE_NO_PAD.encode(&payload), URL_SAFE_NO_PAD.encode(tag))
+    format!(
+        "{}.{}",
+        URL_SAFE_NO_PAD.encode(&payload),
+        URL_SAFE_NO_PAD.encode(tag)
+    )
 }
 
 /// Poll until `counter` reaches `at_least` (10 s at most).
 async fn wait_for(counter: &AtomicUsize, at_least: usize) {
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
     while counter.load(Ordering::Relaxed) < at_least {
-        assert!(std::time::Instant::now() < deadline, "the load made no progress");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the load made no progress"
+        );
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
 }
@@ -117,7 +129,10 @@ async fn hmac_rotation_keeps_verified_sessions_and_open_forms() {
         "mfa_gate".into(),
         unkeyed_cookie(HMAC_A, "emp-globex-2", &person, enrollment),
     );
-    assert!(upgraded.get("/x").await.came_from_app(), "old cookies still read");
+    assert!(
+        upgraded.get("/x").await.came_from_app(),
+        "old cookies still read"
+    );
 
     // An open form: a challenge page shown before the rotation.
     let mut open_form = gw.browser();
@@ -145,21 +160,39 @@ async fn hmac_rotation_keeps_verified_sessions_and_open_forms() {
         })
     };
     wait_for(&served, 5).await;
-    set_secrets(&cfg, "[{ file: hmac-b.key }, { file: hmac.key }]", "{ file: enc.key }");
+    set_secrets(
+        &cfg,
+        "[{ file: hmac-b.key }, { file: hmac.key }]",
+        "{ file: enc.key }",
+    );
     reload(&gw).await;
     let after_reload = served.load(Ordering::Relaxed);
     wait_for(&served, after_reload + 5).await;
     stop.store(true, Ordering::Relaxed);
     load.await.unwrap();
-    assert_eq!(failures.load(Ordering::Relaxed), 0, "a request failed during the rotation");
+    assert_eq!(
+        failures.load(Ordering::Relaxed),
+        0,
+        "a request failed during the rotation"
+    );
     assert!(served.load(Ordering::Relaxed) > 0);
 
     // Old key second in the ring: nothing was lost.
-    assert!(verified.get("/x").await.came_from_app(), "verified session kept");
-    assert!(upgraded.get("/x").await.came_from_app(), "pre-upgrade cookie kept");
+    assert!(
+        verified.get("/x").await.came_from_app(),
+        "verified session kept"
+    );
+    assert!(
+        upgraded.get("/x").await.came_from_app(),
+        "pre-upgrade cookie kept"
+    );
     let next = codes::code(&enrolled.secret, enrolled.step + 1, 6);
     let r = submit_code(&mut open_form, &csrf, &next).await;
-    assert_eq!(r.status, 303, "a form opened before the rotation: {}", r.body);
+    assert_eq!(
+        r.status, 303,
+        "a form opened before the rotation: {}",
+        r.body
+    );
     let fresh = open_form.cookies["mfa_gate"].clone();
     assert_eq!(
         cookie_payload(&fresh)[1..5],
@@ -172,9 +205,16 @@ async fn hmac_rotation_keeps_verified_sessions_and_open_forms() {
     // what the new key made still counts.
     set_secrets(&cfg, "[{ file: hmac-b.key }]", "{ file: enc.key }");
     reload(&gw).await;
-    assert_eq!(verified.get("/x").await.status, 303, "old-key cookie challenged");
+    assert_eq!(
+        verified.get("/x").await.status,
+        303,
+        "old-key cookie challenged"
+    );
     assert_eq!(upgraded.get("/x").await.status, 303);
-    assert!(open_form.get("/x").await.came_from_app(), "new-key cookie kept");
+    assert!(
+        open_form.get("/x").await.came_from_app(),
+        "new-key cookie kept"
+    );
 }
 
 /// Persons added behind the enrolled one, so the rotation takes a while.
@@ -201,7 +241,12 @@ fn add_persons(store_dir: &std::path::Path) {
             ..PersonRecord::default()
         })
         .collect();
-    assert_eq!(store.import_persons(persons.iter().zip(records.iter())).unwrap(), MANY);
+    assert_eq!(
+        store
+            .import_persons(persons.iter().zip(records.iter()))
+            .unwrap(),
+        MANY
+    );
 }
 
 /// The counts of `done: P persons, S sealed secrets: R re-sealed, C already …`.
@@ -235,7 +280,11 @@ async fn encryption_rotation_resumes_after_kill_9_and_a_missing_key_is_refused()
     let total = MANY + 1;
 
     // Rotate to key B (A still second), and kill -9 the rotation half-way.
-    set_secrets(&cfg, "{ file: hmac.key }", "[{ file: enc-b.key }, { file: enc.key }]");
+    set_secrets(
+        &cfg,
+        "{ file: hmac.key }",
+        "[{ file: enc-b.key }, { file: enc.key }]",
+    );
     let mut child = std::process::Command::new(BIN)
         .args(["keys", "rotate-encryption", "-c"])
         .arg(&cfg)
@@ -262,7 +311,11 @@ async fn encryption_rotation_resumes_after_kill_9_and_a_missing_key_is_refused()
     let cfg_arg = cfg.display().to_string();
     let check = run_cli(&["check-config", "-c", &cfg_arg], &[]).await;
     assert_eq!(check.code, 2, "{check:?}");
-    assert!(check.stderr.contains(&format!("key id {old_id}")), "{}", check.stderr);
+    assert!(
+        check.stderr.contains(&format!("key id {old_id}")),
+        "{}",
+        check.stderr
+    );
     let serve = tokio::time::timeout(
         Duration::from_secs(60),
         run_cli(&["serve", "-c", &cfg_arg], &[]),
@@ -270,24 +323,44 @@ async fn encryption_rotation_resumes_after_kill_9_and_a_missing_key_is_refused()
     .await
     .expect("serve refused at start-up");
     assert_eq!(serve.code, 2, "{serve:?}");
-    assert!(serve.stderr.contains(&format!("key id {old_id}")), "{}", serve.stderr);
+    assert!(
+        serve.stderr.contains(&format!("key id {old_id}")),
+        "{}",
+        serve.stderr
+    );
 
     // Resumed with both keys: it finishes what is left.
-    set_secrets(&cfg, "{ file: hmac.key }", "[{ file: enc-b.key }, { file: enc.key }]");
+    set_secrets(
+        &cfg,
+        "{ file: hmac.key }",
+        "[{ file: enc-b.key }, { file: enc.key }]",
+    );
     let rest = run_cli(&["keys", "rotate-encryption", "-c", &cfg_arg], &[]).await;
     assert_eq!(rest.code, 0, "{rest:?}");
     let (secrets, resealed, current) = done_counts(&rest.stdout);
     assert_eq!(secrets, total);
     assert_eq!(resealed + current, total);
-    assert!(current >= 100, "10 batches of 10 were done before the kill: {current}");
-    assert!(rest.stdout.contains(&format!("({old_id}) can now be removed")), "{}", rest.stdout);
+    assert!(
+        current >= 100,
+        "10 batches of 10 were done before the kill: {current}"
+    );
+    assert!(
+        rest.stdout
+            .contains(&format!("({old_id}) can now be removed")),
+        "{}",
+        rest.stdout
+    );
 
     // Key A removed: accepted, and the person signs in with the same
     // authenticator.
     set_secrets(&cfg, "{ file: hmac.key }", "[{ file: enc-b.key }]");
     let check = run_cli(&["check-config", "-c", &cfg_arg], &[]).await;
     assert_eq!(check.code, 0, "{check:?}");
-    assert!(check.stdout.contains(&format!("{total} sealed secrets")), "{}", check.stdout);
+    assert!(
+        check.stdout.contains(&format!("{total} sealed secrets")),
+        "{}",
+        check.stdout
+    );
     let gw = Gateway::serve(&cfg, port, tmp.path()).await;
     let mut b = gw.browser();
     with(&mut b, "emp-globex-2");
