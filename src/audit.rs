@@ -1,9 +1,11 @@
 //! The audit trail: every security event goes to the store and, as one
 //! structured log line, to the operator's logs. Events carry who and what,
 //! never a secret or a code; every field from outside is logged through
-//! `logging::outside`, so a name cannot forge a line.
+//! `logging::outside`, so a name cannot forge a line. Events are built
+//! with `AuditEvent::by_user` / `by_support` and typed details (`Factor`,
+//! `Purpose`); the line's `detail` is their words.
 
-use crate::domain::{AuditEvent, AuditKind, Identity};
+use crate::domain::AuditEvent;
 use crate::logging::outside;
 use crate::store::Store;
 
@@ -12,8 +14,8 @@ use crate::store::Store;
 /// been made durable by its own call.
 pub fn record(store: &dyn Store, event: AuditEvent) {
     crate::metrics::observe(&event);
-    // Company, person, actor and detail come from the app's whoami answer,
-    // a form or the support API: escaped onto one line, capped.
+    // Company, person, actor and the detail's note come from the app's
+    // whoami answer, a form or the support API: escaped onto one line, capped.
     tracing::info!(
         target: "mfa_gate::audit",
         kind = ?event.kind,
@@ -25,17 +27,5 @@ pub fn record(store: &dyn Store, event: AuditEvent) {
     );
     if let Err(e) = store.append_audit(&event) {
         tracing::error!(error = %e, kind = ?event.kind, "could not append audit event");
-    }
-}
-
-/// An event about the person behind `identity`, done by that account.
-pub fn by_user(identity: &Identity, kind: AuditKind, now: i64, detail: &str) -> AuditEvent {
-    AuditEvent {
-        at: now,
-        kind,
-        person: Some(identity.person_key()),
-        company: identity.company.clone(),
-        actor: identity.account.clone(),
-        detail: detail.to_owned(),
     }
 }

@@ -5,6 +5,9 @@
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+mod audit;
+pub use audit::{AuditDetail, AuditEvent, AuditKind, Factor, Purpose};
+
 /// The three kinds of account of DESIGN §2.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -256,33 +259,4 @@ impl PersonRecord {
             .sort_by_key(|p| std::cmp::Reverse(p.started_at));
         self.pending.truncate(MAX_PENDING);
     }
-}
-
-/// Kinds of security event for the audit trail.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum AuditKind {
-    Enrolled,
-    ChallengePassed,
-    ChallengeFailed,
-    BackupCodeUsed,
-    BackupCodesRegenerated,
-    Disabled,
-    Locked,
-    Unlocked,
-    Reset,
-    PolicyChanged,
-}
-
-/// One audit-trail entry. Never holds a secret or a code.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AuditEvent {
-    pub at: i64,
-    pub kind: AuditKind,
-    /// The person concerned, when the event is about one.
-    pub person: Option<PersonKey>,
-    pub company: String,
-    /// Who did it: the account, or `support`.
-    pub actor: String,
-    pub detail: String,
 }

@@ -75,7 +75,7 @@ pub async fn judge<'a>(
 /// challenge for the person's current enrollment (`enrollment_id`), as the
 /// presented gateway cookie says. Costs two MACs (none when the memo
 /// already vouches for this cookie); no I/O.
-pub fn is_verified(
+fn is_verified(
     gate: &Gate,
     identity: &Identity,
     app_value: &str,

@@ -21,14 +21,13 @@
 //! pingora-prometheus's `prometheus` re-export, so they land in the
 //! registry `/metrics` gathers.
 
-use crate::domain::{AuditEvent, AuditKind};
+use crate::domain::{AuditEvent, AuditKind, Factor};
 use pingora_prometheus::prometheus::{
     self, Encoder, Histogram, HistogramOpts, IntCounter, IntCounterVec, Opts, TextEncoder,
 };
 use std::sync::LazyLock;
 use std::time::Duration;
 
-/// The decisions of `mfa_gate_requests_total`, in label order.
 /// What happened to a request: the access log's `outcome` and the
 /// `decision` label of `mfa_gate_requests_total`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -125,12 +124,11 @@ fn histogram(name: &str, help: &str, buckets: &[f64]) -> Result<Histogram, prome
     Ok(h)
 }
 
-fn register() -> Result<Metrics, prometheus::Error> {
-    let requests = counter_vec(
-        "mfa_gate_requests_total",
-        "Requests by decision (pass, bypass, anonymous, challenge, enroll, locked, error, page, refused)",
-        "decision",
-    )?;
+/// `mfa_gate_challenges_total` by result, and its split by method, in the
+/// order `Metrics::code_checked` indexes them.
+type CodeCheckCounters = ([IntCounter; 2], [IntCounter; 4]);
+
+fn code_check_counters() -> Result<CodeCheckCounters, prometheus::Error> {
     let challenges = counter_vec(
         "mfa_gate_challenges_total",
         "Challenge submissions by result (passed: TOTP or backup code; failed: wrong code)",
@@ -144,6 +142,27 @@ fn register() -> Result<Metrics, prometheus::Error> {
         &["result", "method"],
     )?;
     prometheus::register(Box::new(by_method.clone()))?;
+    Ok((
+        [
+            challenges.with_label_values(&["passed"]),
+            challenges.with_label_values(&["failed"]),
+        ],
+        [
+            by_method.with_label_values(&["passed", "totp"]),
+            by_method.with_label_values(&["passed", "backup_code"]),
+            by_method.with_label_values(&["failed", "totp"]),
+            by_method.with_label_values(&["failed", "backup_code"]),
+        ],
+    ))
+}
+
+fn register() -> Result<Metrics, prometheus::Error> {
+    let requests = counter_vec(
+        "mfa_gate_requests_total",
+        "Requests by decision (pass, bypass, anonymous, challenge, enroll, locked, error, page, refused)",
+        "decision",
+    )?;
+    let (challenges, by_method) = code_check_counters()?;
     let support = counter_vec(
         "mfa_gate_support_actions_total",
         "Support operations that changed an account, by action",
@@ -176,16 +195,8 @@ fn register() -> Result<Metrics, prometheus::Error> {
             "mfa_gate_upstream_errors_total",
             "Forwarded requests the app could not answer (connect, timeout, reset)",
         )?,
-        challenges: [
-            challenges.with_label_values(&["passed"]),
-            challenges.with_label_values(&["failed"]),
-        ],
-        by_method: [
-            by_method.with_label_values(&["passed", "totp"]),
-            by_method.with_label_values(&["passed", "backup_code"]),
-            by_method.with_label_values(&["failed", "totp"]),
-            by_method.with_label_values(&["failed", "backup_code"]),
-        ],
+        challenges,
+        by_method,
         enrollments: counter("mfa_gate_enrollments_total", "Confirmed enrollments")?,
         lockouts: counter(
             "mfa_gate_lockouts_total",
@@ -256,26 +267,31 @@ pub fn reload(applied: bool) {
 /// Count one security event.
 pub fn observe(event: &AuditEvent) {
     let Some(m) = METRICS.as_ref() else { return };
-    // The audit detail of a code check starts with its method.
-    let backup = usize::from(event.detail.starts_with("backup code"));
+    let method = event.detail.method;
     match event.kind {
-        AuditKind::ChallengePassed => {
-            m.challenges[0].inc();
-            m.by_method[backup].inc()
-        }
-        AuditKind::BackupCodeUsed => {
-            m.challenges[0].inc();
-            m.by_method[1].inc()
-        }
-        AuditKind::ChallengeFailed => {
-            m.challenges[1].inc();
-            m.by_method[2 + backup].inc()
-        }
+        AuditKind::ChallengePassed => m.code_checked(true, method),
+        AuditKind::BackupCodeUsed => m.code_checked(true, Some(Factor::BackupCode)),
+        AuditKind::ChallengeFailed => m.code_checked(false, method),
         AuditKind::Enrolled => m.enrollments.inc(),
         AuditKind::Locked => m.lockouts.inc(),
         AuditKind::Unlocked => m.unlocks.inc(),
         AuditKind::Reset => m.resets.inc(),
         AuditKind::BackupCodesRegenerated | AuditKind::Disabled | AuditKind::PolicyChanged => {}
+    }
+}
+
+impl Metrics {
+    /// One code submission; split by method when the event names one.
+    fn code_checked(&self, passed: bool, method: Option<Factor>) {
+        let result = usize::from(!passed);
+        if let Some(c) = self.challenges.get(result) {
+            c.inc();
+        }
+        let Some(method) = method else { return };
+        let i = 2 * result + usize::from(method == Factor::BackupCode);
+        if let Some(c) = self.by_method.get(i) {
+            c.inc();
+        }
     }
 }
 
@@ -290,16 +306,18 @@ pub fn render() -> Result<(String, Vec<u8>), prometheus::Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::PersonKey;
+    use crate::domain::{PersonKey, Purpose};
 
-    fn event(kind: AuditKind, detail: &str) -> AuditEvent {
-        AuditEvent {
-            at: 0,
+    fn event(kind: AuditKind, method: Option<Factor>) -> AuditEvent {
+        let event = AuditEvent::by_support(
+            &PersonKey::new("acme", "secret-person-name"),
+            "acme",
             kind,
-            person: Some(PersonKey::new("acme", "secret-person-name")),
-            company: "acme".into(),
-            actor: "someone".into(),
-            detail: detail.into(),
+            0,
+        );
+        match method {
+            Some(m) => event.with_method(m).with_purpose(Purpose::Challenge),
+            None => event,
         }
     }
 
@@ -317,17 +335,21 @@ mod tests {
     fn events_are_counted_by_method_without_names() {
         init();
         let before = text();
-        for (kind, detail) in [
-            (AuditKind::ChallengeFailed, "authenticator app; challenge"),
-            (AuditKind::ChallengeFailed, "authenticator app; challenge"),
-            (AuditKind::ChallengeFailed, "backup code; challenge"),
-            (AuditKind::BackupCodeUsed, "backup code; challenge"),
-            (AuditKind::ChallengePassed, "authenticator app; challenge"),
-            (AuditKind::Locked, ""),
-            (AuditKind::Enrolled, ""),
+        let (totp, backup) = (Some(Factor::Totp), Some(Factor::BackupCode));
+        for (kind, method) in [
+            (AuditKind::ChallengeFailed, totp),
+            (AuditKind::ChallengeFailed, totp),
+            (AuditKind::ChallengeFailed, backup),
+            (AuditKind::BackupCodeUsed, backup),
+            (AuditKind::ChallengePassed, totp),
+            (AuditKind::Locked, totp),
+            (AuditKind::Enrolled, totp),
         ] {
-            observe(&event(kind, detail));
+            observe(&event(kind, method));
         }
+        // The words are for people: a note that reads like a method
+        // counts nothing as one.
+        observe(&event(AuditKind::ChallengeFailed, None).with_note("backup code"));
         let after = text();
         let delta = |series: &str| count(&after, series) - count(&before, series);
         let series = |r: &str, m: &str| {
@@ -337,7 +359,7 @@ mod tests {
         assert_eq!(delta(&series("failed", "backup_code")), 1);
         assert_eq!(delta(&series("passed", "backup_code")), 1);
         assert_eq!(delta(&series("passed", "totp")), 1);
-        assert_eq!(delta("mfa_gate_challenges_total{result=\"failed\"}"), 3);
+        assert_eq!(delta("mfa_gate_challenges_total{result=\"failed\"}"), 4);
         assert_eq!(delta("mfa_gate_challenges_total{result=\"passed\"}"), 2);
         assert_eq!(delta("mfa_gate_lockouts_total"), 1);
         assert_eq!(delta("mfa_gate_enrollments_total"), 1);

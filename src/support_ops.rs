@@ -200,7 +200,7 @@ pub fn audit(store: &dyn Store, account: &str, limit: usize) -> Result<AuditList
             at: rfc3339(e.at),
             kind: e.kind,
             actor: e.actor,
-            detail: e.detail,
+            detail: e.detail.to_string(),
         })
         .collect();
     Ok(AuditList {
@@ -233,16 +233,10 @@ fn record_change(
     detail: &str,
     now: i64,
 ) {
+    let event = AuditEvent::by_support(key, &split_key(key).0, kind, now);
     audit::record(
         store,
-        AuditEvent {
-            at: now,
-            kind,
-            person: Some(key.clone()),
-            company: split_key(key).0,
-            actor: ACTOR.to_owned(),
-            detail: format!("{detail} (via account {account})"),
-        },
+        event.with_note(format!("{detail} (via account {account})")),
     );
 }
 
@@ -373,7 +367,7 @@ mod tests {
         assert_eq!(events[0].actor, "support");
         assert_eq!(events[0].company, "acme");
         assert!(
-            events[0].detail.contains("10 failures cleared"),
+            events[0].detail.note.contains("10 failures cleared"),
             "{}",
             events[0].detail
         );

@@ -3,46 +3,46 @@
 //! Success sets the gateway cookie, bound to this app session and to the
 //! current enrollment, and returns the user to where they were going.
 
-use super::enroll::{csrf_ok, store_failure};
+use super::common::{gateway_cookie, person_record, redirect_to, require_csrf};
+use super::error::PageError;
+use super::i18n::t;
+use super::route::Route;
 use super::verify::{Outcome, Proof, verify_and_apply};
 use super::views::{self, ChallengeView, Frame};
-use super::{PageRequest, PageResponse, SessionCtx, gateway_cookie};
-use crate::decision::Denial;
+use super::{PageRequest, PageResponse, SessionCtx};
+use crate::domain::{PersonRecord, Purpose};
 use crate::gate::Gate;
-use crate::paths;
 use crate::session;
 
-pub fn show(gate: &Gate, req: &PageRequest, frame: &Frame<'_>, sess: &SessionCtx) -> PageResponse {
-    let prefix = &gate.config.prefix;
-    let return_to = req.return_to(prefix);
-    let record = match gate.store.person(&sess.identity.person_key()) {
-        Ok(r) => r.unwrap_or_default(),
-        Err(e) => return store_failure(frame, &e),
-    };
+pub fn show(
+    gate: &Gate,
+    req: &PageRequest,
+    frame: &Frame<'_>,
+    sess: &SessionCtx,
+) -> Result<PageResponse, PageError> {
+    let return_to = req.return_to(&gate.config.prefix);
+    let record = person_record(gate, sess)?;
     if record.is_locked() {
-        return super::deny(gate, Denial::Locked, &return_to, true, frame);
+        return Ok(super::locked(frame));
     }
     if !record.is_enrolled() {
-        return PageResponse::redirect(&paths::with_return_to(
-            &format!("{prefix}/enroll"),
-            &return_to,
-        ));
+        return Ok(redirect_to(gate, Route::Enroll, &return_to));
     }
     if sess.verified {
-        return PageResponse::redirect(&return_to);
+        return Ok(PageResponse::redirect(&return_to));
     }
     let backup = req.query_param("method").as_deref() == Some("backup");
-    render(gate, req, frame, sess, backup, None, 200)
+    Ok(render(gate, req, frame, sess, backup, None))
 }
 
+/// The form (`backup`: the backup-code field), with `error` (then 422).
 fn render(
     gate: &Gate,
     req: &PageRequest,
     frame: &Frame,
     sess: &SessionCtx,
     backup: bool,
-    error: Option<String>,
-    status: u16,
+    error: Option<&str>,
 ) -> PageResponse {
     let prefix = &gate.config.prefix;
     let return_to = req.return_to(prefix);
@@ -54,17 +54,19 @@ fn render(
         q.append_pair("return_to", &return_to);
     }
     let q = q.finish();
+    let here = Route::Challenge.href(prefix);
     let switch_href = if q.is_empty() {
-        format!("{prefix}/challenge")
+        here
     } else {
-        format!("{prefix}/challenge?{q}")
+        format!("{here}?{q}")
     };
     let csrf = session::csrf_token(&gate.keys, sess.app, req.now);
+    let status = if error.is_some() { 422 } else { 200 };
     let view = ChallengeView {
         backup,
         csrf: &csrf,
         return_to: &return_to,
-        error,
+        error: error.map(|key| t(frame.locale, key).to_owned()),
         switch_href,
     };
     PageResponse::html(status, views::challenge(frame, &view))
@@ -75,63 +77,54 @@ pub async fn verify(
     req: &PageRequest,
     frame: &Frame<'_>,
     sess: &SessionCtx,
-) -> PageResponse {
-    if !csrf_ok(gate, req, sess) {
-        return super::failure(frame, 403);
-    }
-    let prefix = &gate.config.prefix;
-    let return_to = req.return_to(prefix);
-    let record = match gate.store.person(&sess.identity.person_key()) {
-        Ok(r) => r.unwrap_or_default(),
-        Err(e) => return store_failure(frame, &e),
-    };
-    let to_enroll = || {
-        PageResponse::redirect(&paths::with_return_to(
-            &format!("{prefix}/enroll"),
-            &return_to,
-        ))
-    };
+) -> Result<PageResponse, PageError> {
+    require_csrf(gate, req, sess)?;
+    let return_to = req.return_to(&gate.config.prefix);
+    let record = person_record(gate, sess)?;
     if !record.is_enrolled() {
-        return to_enroll();
+        return Ok(redirect_to(gate, Route::Enroll, &return_to));
     }
     if record.is_locked() {
-        return super::deny(gate, Denial::Locked, &return_to, true, frame);
+        return Ok(super::locked(frame));
     }
     let Some(proof) = Proof::from_form(&req.form) else {
-        let msg = super::i18n::t(frame.locale, "error.wrong_code").to_owned();
-        return render(gate, req, frame, sess, false, Some(msg), 422);
+        return Ok(render(
+            gate,
+            req,
+            frame,
+            sess,
+            false,
+            Some("error.wrong_code"),
+        ));
     };
-    let outcome = verify_and_apply(
-        gate,
-        sess,
-        &record,
-        &proof,
-        req.now,
-        "challenge",
-        &mut |_| {},
-    )
-    .await;
-    match outcome {
-        Ok(Outcome::Passed) => {
-            let enrollment_id = record.enrollment.as_ref().map_or(0, |e| e.id);
-            let key = sess.identity.person_key();
-            let cookie = session::issue_cookie(&gate.keys, sess.app, &key, enrollment_id, req.now);
-            PageResponse::redirect(&return_to)
-                .with_header("Set-Cookie", gateway_cookie(gate, &cookie))
-        }
-        Ok(Outcome::Failed) => {
-            let key = if proof.is_backup() {
-                "error.wrong_backup"
-            } else {
-                "error.wrong_code"
+    let purpose = Purpose::Challenge;
+    let outcome =
+        verify_and_apply(gate, sess, &record, &proof, req.now, purpose, &mut |_| {}).await?;
+    Ok(match outcome {
+        Outcome::Passed => passed(gate, req, sess, &record, &return_to),
+        Outcome::Failed => {
+            let error = match proof.is_backup() {
+                true => "error.wrong_backup",
+                false => "error.wrong_code",
             };
-            let msg = super::i18n::t(frame.locale, key).to_owned();
-            render(gate, req, frame, sess, proof.is_backup(), Some(msg), 422)
+            render(gate, req, frame, sess, proof.is_backup(), Some(error))
         }
-        Ok(Outcome::LockedNow | Outcome::Locked) => {
-            super::deny(gate, Denial::Locked, &return_to, true, frame)
-        }
-        Ok(Outcome::NotEnrolled) => to_enroll(),
-        Err(e) => super::verify::error_page(frame, e),
-    }
+        Outcome::LockedNow | Outcome::Locked => super::locked(frame),
+        Outcome::NotEnrolled => redirect_to(gate, Route::Enroll, &return_to),
+    })
+}
+
+/// Back to `return_to`, with the gateway cookie for the enrollment the
+/// proof was checked against.
+fn passed(
+    gate: &Gate,
+    req: &PageRequest,
+    sess: &SessionCtx,
+    record: &PersonRecord,
+    return_to: &str,
+) -> PageResponse {
+    let enrollment_id = record.enrollment.as_ref().map_or(0, |e| e.id);
+    let key = sess.identity.person_key();
+    let cookie = session::issue_cookie(&gate.keys, sess.app, &key, enrollment_id, req.now);
+    PageResponse::redirect(return_to).with_header("Set-Cookie", gateway_cookie(gate, &cookie))
 }

@@ -1,28 +1,34 @@
 //! `/enroll`: start enrollment (a pending secret, shown as QR code and key),
 //! confirm it with a code, then show the new backup codes once, with a
-//! download. A pending secret never counts as enrolled; confirming is one
-//! compare-and-swap, so two racing confirmations yield one enrollment.
+//! download (`new_codes`). A pending secret never counts as enrolled;
+//! confirming is one compare-and-swap, so two racing confirmations yield
+//! one enrollment.
 
-use super::views::{self, BackupCodesView, EnrollView, Frame};
-use super::{PageRequest, PageResponse, SessionCtx, gateway_cookie, message};
+use super::common::{gateway_cookie, open_secret, person_record, require_csrf};
+use super::error::PageError;
+use super::i18n::t;
+use super::views::{self, EnrollView, Frame};
+use super::{PageRequest, PageResponse, SessionCtx, message, new_codes};
 use crate::audit;
-use crate::backup_codes;
-use crate::decision::{Denial, is_required};
-use crate::domain::{AuditKind, Enrollment, PendingEnrollment, PersonRecord};
+use crate::decision::is_required;
+use crate::domain::{
+    AuditEvent, AuditKind, BackupCodeSet, Enrollment, Factor, PendingEnrollment, PersonRecord,
+};
 use crate::gate::Gate;
 use crate::session;
 use crate::store::Update;
 use crate::totp::{self, TotpSecret};
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rand::RngCore;
 
 /// How long a shown QR code stays valid for confirmation.
 const PENDING_TTL_SECS: i64 = 30 * 60;
-/// How long the download button of new backup codes works.
-const DOWNLOAD_TTL_SECS: i64 = 30 * 60;
 
-pub fn show(gate: &Gate, req: &PageRequest, frame: &Frame<'_>, sess: &SessionCtx) -> PageResponse {
+pub fn show(
+    gate: &Gate,
+    req: &PageRequest,
+    frame: &Frame<'_>,
+    sess: &SessionCtx,
+) -> Result<PageResponse, PageError> {
     render_form(gate, req, frame, sess, None, 200)
 }
 
@@ -34,18 +40,55 @@ fn render_form(
     sess: &SessionCtx,
     error: Option<String>,
     status: u16,
-) -> PageResponse {
-    let prefix = &gate.config.prefix;
-    let return_to = req.return_to(prefix);
+) -> Result<PageResponse, PageError> {
+    let return_to = req.return_to(&gate.config.prefix);
+    let record = start_pending(gate, sess, req.now)?;
+    if record.is_locked() {
+        return Ok(super::locked(frame));
+    }
+    if record.is_enrolled() {
+        let already = ["enroll.already"];
+        return Ok(message(
+            frame,
+            200,
+            "enroll.title",
+            &already,
+            Some(&return_to),
+        ));
+    }
+    let pending = record
+        .pending_for(&sess.app.id(), req.now, PENDING_TTL_SECS)
+        .ok_or(PageError::Secret)?;
+    let secret = open_secret(gate, &sess.identity.person_key(), &pending.sealed_secret)?;
+    let uri = totp::otpauth_uri(&gate.config.totp.issuer, &sess.identity.account, &secret);
+    let qr = totp::qr_svg(&uri).unwrap_or_default();
+    let policy = gate.enforcement(&sess.identity.company)?;
+    let csrf = session::csrf_token(&gate.keys, sess.app, req.now);
+    let view = EnrollView {
+        required: is_required(sess.identity.class, policy),
+        account: &sess.identity.account,
+        qr_svg: &qr,
+        otpauth_uri: &uri,
+        manual_key: &secret.grouped(),
+        csrf: &csrf,
+        return_to: &return_to,
+        error,
+    };
+    Ok(PageResponse::html(status, views::enroll(frame, &view)))
+}
+
+/// Give this app session a pending secret, unless the person is enrolled
+/// or locked, or the session's pending secret is still fresh. The record
+/// as it is afterwards.
+fn start_pending(gate: &Gate, sess: &SessionCtx, now: i64) -> Result<PersonRecord, PageError> {
     let key = sess.identity.person_key();
-    let now = req.now;
     let mut rng = rand::rng();
     let fresh = TotpSecret::generate(&mut rng);
     let sealed = gate
         .keys
         .seal(key.as_str().as_bytes(), fresh.as_bytes(), &mut rng);
     let session = sess.app.id();
-    let result = gate.store.update_person(&key, &mut |current| {
+    let record = gate.store.update_person(&key, &mut |current| {
         let rec = current.cloned().unwrap_or_default();
         if rec.is_enrolled() || rec.is_locked() {
             return Update::Keep;
@@ -63,48 +106,8 @@ fn render_form(
         };
         rec.start_pending(pending, PENDING_TTL_SECS);
         Update::Put(rec)
-    });
-    let record = match result {
-        Ok(r) => r.unwrap_or_default(),
-        Err(e) => return store_failure(frame, &e),
-    };
-    if record.is_locked() {
-        return super::deny(gate, Denial::Locked, &return_to, true, frame);
-    }
-    if record.is_enrolled() {
-        return message(
-            frame,
-            200,
-            "enroll.title",
-            &["enroll.already"],
-            Some(&return_to),
-        );
-    }
-    let Some(secret) = record
-        .pending_for(&session, now, PENDING_TTL_SECS)
-        .and_then(|p| open_secret(gate, &key, &p.sealed_secret))
-    else {
-        tracing::error!("pending enrollment secret cannot be opened (key changed?)");
-        return super::failure(frame, 503);
-    };
-    let uri = totp::otpauth_uri(&gate.config.totp.issuer, &sess.identity.account, &secret);
-    let qr = totp::qr_svg(&uri).unwrap_or_default();
-    let required = match gate.enforcement(&sess.identity.company) {
-        Ok(policy) => is_required(sess.identity.class, policy),
-        Err(e) => return store_failure(frame, &e),
-    };
-    let csrf = session::csrf_token(&gate.keys, sess.app, now);
-    let view = EnrollView {
-        required,
-        account: &sess.identity.account,
-        qr_svg: &qr,
-        otpauth_uri: &uri,
-        manual_key: &secret.grouped(),
-        csrf: &csrf,
-        return_to: &return_to,
-        error,
-    };
-    PageResponse::html(status, views::enroll(frame, &view))
+    })?;
+    Ok(record.unwrap_or_default())
 }
 
 pub async fn confirm(
@@ -112,51 +115,58 @@ pub async fn confirm(
     req: &PageRequest,
     frame: &Frame<'_>,
     sess: &SessionCtx,
-) -> PageResponse {
-    if !csrf_ok(gate, req, sess) {
-        return super::failure(frame, 403);
-    }
-    let l = frame.locale;
-    let key = sess.identity.person_key();
+) -> Result<PageResponse, PageError> {
+    require_csrf(gate, req, sess)?;
     let now = req.now;
-    let record = match gate.store.person(&key) {
-        Ok(r) => r.unwrap_or_default(),
-        Err(e) => return store_failure(frame, &e),
-    };
+    let record = person_record(gate, sess)?;
     if record.is_enrolled() {
-        return message(
-            frame,
-            409,
-            "conflict.title",
-            &["conflict.body"],
-            Some(&req.return_to(&gate.config.prefix)),
-        );
+        return Ok(conflict(gate, req, frame));
     }
     // Only the secret this very session was shown can be confirmed here.
-    let Some(pending) = record
-        .pending_for(&sess.app.id(), now, PENDING_TTL_SECS)
-        .cloned()
-    else {
-        let msg = super::i18n::t(l, "error.expired_setup").to_owned();
+    let Some(pending) = record.pending_for(&sess.app.id(), now, PENDING_TTL_SECS) else {
+        let msg = t(frame.locale, "error.expired_setup").to_owned();
         return render_form(gate, req, frame, sess, Some(msg), 422);
     };
-    let Some(secret) = open_secret(gate, &key, &pending.sealed_secret) else {
-        return super::failure(frame, 503);
-    };
+    let secret = open_secret(gate, &sess.identity.person_key(), &pending.sealed_secret)?;
     let code = req.form.get("code").unwrap_or("");
     let Some(step) = totp::verify(&secret, code, now as u64, gate.config.totp.skew, None) else {
-        let msg = super::i18n::t(l, "error.enroll_wrong_code").to_owned();
+        let msg = t(frame.locale, "error.enroll_wrong_code").to_owned();
         return render_form(gate, req, frame, sess, Some(msg), 422);
     };
-    let Some(new_codes) = new_backup_codes(&record, now).await else {
-        return super::busy(frame);
-    };
+    let new_codes = new_codes::generate(&record, now).await?;
     let enrollment = Enrollment {
         id: rand::rng().next_u64(),
         sealed_secret: pending.sealed_secret.clone(),
         enrolled_at: now,
         enrolled_by: sess.identity.account.clone(),
     };
+    if !commit(gate, sess, pending, &enrollment, &new_codes.set, step)? {
+        return Ok(conflict(gate, req, frame));
+    }
+    let event = AuditEvent::by_user(&sess.identity, AuditKind::Enrolled, now);
+    audit::record(gate.store.as_ref(), event.with_method(Factor::Totp));
+    let key = sess.identity.person_key();
+    let cookie = session::issue_cookie(&gate.keys, sess.app, &key, enrollment.id, now);
+    let return_to = req.return_to(&gate.config.prefix);
+    Ok(
+        new_codes::page(gate, sess, frame, &new_codes.codes, &return_to, now)
+            .with_header("Set-Cookie", gateway_cookie(gate, &cookie)),
+    )
+}
+
+/// Make `pending` the person's enrollment, with its first backup codes and
+/// its first accepted step, in one compare-and-swap. `false` when another
+/// request won: the person is enrolled or locked meanwhile, or this
+/// pending secret is gone.
+fn commit(
+    gate: &Gate,
+    sess: &SessionCtx,
+    pending: &PendingEnrollment,
+    enrollment: &Enrollment,
+    codes: &BackupCodeSet,
+    step: u64,
+) -> Result<bool, PageError> {
+    let key = sess.identity.person_key();
     // Index the account *before* the enrollment: the enrollment's flush
     // then makes the index durable too. Written after it (unflushed), a
     // crash could keep the enrollment but lose the index, and support could
@@ -167,10 +177,10 @@ pub async fn confirm(
         tracing::warn!(error = %e, "could not index account");
     }
     let mut won = false;
-    let result = gate.store.update_person(&key, &mut |current| {
+    gate.store.update_person(&key, &mut |current| {
         won = false;
         let rec = current.cloned().unwrap_or_default();
-        if rec.is_enrolled() || !rec.pending.contains(&pending) || rec.is_locked() {
+        if rec.is_enrolled() || !rec.pending.contains(pending) || rec.is_locked() {
             return Update::Keep;
         }
         won = true;
@@ -178,7 +188,7 @@ pub async fn confirm(
             enrollment: Some(enrollment.clone()),
             // Every other session's started enrollment dies with this one.
             pending: Vec::new(),
-            backup_codes: Some(new_codes.set.clone()),
+            backup_codes: Some(codes.clone()),
             last_step: Some(step),
             failures: 0,
             locked_at: None,
@@ -186,152 +196,18 @@ pub async fn confirm(
         };
         next.note_account(&sess.identity);
         Update::Put(next)
-    });
-    if let Err(e) = result {
-        return store_failure(frame, &e);
-    }
-    if !won {
-        return message(
-            frame,
-            409,
-            "conflict.title",
-            &["conflict.body"],
-            Some(&req.return_to(&gate.config.prefix)),
-        );
-    }
-    audit::record(
-        gate.store.as_ref(),
-        audit::by_user(
-            &sess.identity,
-            AuditKind::Enrolled,
-            now,
-            "authenticator app",
-        ),
-    );
-    let cookie = session::issue_cookie(&gate.keys, sess.app, &key, enrollment.id, now);
+    })?;
+    Ok(won)
+}
+
+/// 409: the person got enrolled meanwhile (another tab or account).
+fn conflict(gate: &Gate, req: &PageRequest, frame: &Frame) -> PageResponse {
     let return_to = req.return_to(&gate.config.prefix);
-    backup_codes_page(gate, sess, frame, &new_codes.codes, &return_to, now)
-        .with_header("Set-Cookie", gateway_cookie(gate, &cookie))
-}
-
-/// The next generation of backup codes for the person: ten Argon2id hashes,
-/// through the process's hash pool. `None` when the pool is full (the page
-/// answers 503 with `Retry-After`).
-pub(super) async fn new_backup_codes(
-    record: &PersonRecord,
-    now: i64,
-) -> Option<backup_codes::NewCodes> {
-    let generation = record.backup_codes.as_ref().map_or(0, |s| s.generation) + 1;
-    crate::hash_pool::run(move || backup_codes::generate(&mut rand::rng(), generation, now))
-        .await
-        .inspect_err(|e| tracing::warn!(error = %e, "backup code generation refused"))
-        .ok()
-}
-
-/// The page that shows freshly generated codes once (also used after
-/// regeneration).
-pub fn backup_codes_page(
-    gate: &Gate,
-    sess: &SessionCtx,
-    frame: &Frame,
-    codes: &[String],
-    return_to: &str,
-    now: i64,
-) -> PageResponse {
-    let payload = serde_json::json!({
-        "codes": codes,
-        "account": sess.identity.account,
-        "exp": now + DOWNLOAD_TTL_SECS,
-    });
-    let sealed = gate.keys.seal(
-        &download_aad(sess),
-        payload.to_string().as_bytes(),
-        &mut rand::rng(),
-    );
-    let token = URL_SAFE_NO_PAD.encode(sealed);
-    let csrf = session::csrf_token(&gate.keys, sess.app, now);
-    let view = BackupCodesView {
-        codes,
-        download_token: &token,
-        csrf: &csrf,
-        return_to,
-    };
-    PageResponse::html(200, views::backup_codes(frame, &view))
-}
-
-fn download_aad(sess: &SessionCtx) -> Vec<u8> {
-    let mut aad = b"backup-download:".to_vec();
-    aad.extend_from_slice(sess.app.as_bytes());
-    aad
-}
-
-/// `POST /backup-codes.txt`: the codes just shown, as a text file. The form
-/// carries them sealed to this app session for a short time, so the server
-/// keeps no plaintext codes anywhere.
-pub fn download(
-    gate: &Gate,
-    req: &PageRequest,
-    frame: &Frame<'_>,
-    sess: &SessionCtx,
-) -> PageResponse {
-    if !csrf_ok(gate, req, sess) {
-        return super::failure(frame, 403);
-    }
-    let opened = req
-        .form
-        .get("codes")
-        .and_then(|t| URL_SAFE_NO_PAD.decode(t).ok())
-        .and_then(|sealed| gate.keys.open(&download_aad(sess), &sealed))
-        .and_then(|plain| serde_json::from_slice::<serde_json::Value>(&plain).ok());
-    let Some(payload) = opened else {
-        return super::failure(frame, 400);
-    };
-    let exp = payload["exp"].as_i64().unwrap_or(0);
-    let codes: Vec<String> = payload["codes"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|c| c.as_str().map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default();
-    if req.now > exp || codes.is_empty() {
-        return message(frame, 410, "csrf.title", &["csrf.body"], None);
-    }
-    let text =
-        backup_codes::download_text(&gate.config.totp.issuer, &sess.identity.account, &codes);
-    PageResponse {
-        status: 200,
-        headers: vec![
-            ("Content-Type", "text/plain; charset=utf-8".into()),
-            (
-                "Content-Disposition",
-                "attachment; filename=\"backup-codes.txt\"".into(),
-            ),
-        ],
-        body: text.into_bytes(),
-    }
-}
-
-pub(super) fn csrf_ok(gate: &Gate, req: &PageRequest, sess: &SessionCtx) -> bool {
-    req.form
-        .get("csrf")
-        .is_some_and(|t| session::csrf_is_valid(&gate.keys, t, sess.app, req.now))
-}
-
-pub(super) fn store_failure(frame: &Frame, e: &crate::store::StoreError) -> PageResponse {
-    tracing::error!(error = %e, "store failure");
-    super::failure(frame, 503)
-}
-
-/// Open a sealed TOTP secret of the person `key` (`None` if the encryption
-/// key changed or the bytes are damaged).
-pub(super) fn open_secret(
-    gate: &Gate,
-    key: &crate::domain::PersonKey,
-    sealed: &[u8],
-) -> Option<TotpSecret> {
-    gate.keys
-        .open(key.as_str().as_bytes(), sealed)
-        .and_then(|b| TotpSecret::from_bytes(&b))
+    message(
+        frame,
+        409,
+        "conflict.title",
+        &["conflict.body"],
+        Some(&return_to),
+    )
 }

@@ -4,13 +4,19 @@
 //! the proxy: route, identity, app-session binding, form) and return a
 //! `PageResponse`; they know nothing of pingora, so they are tested without
 //! a proxy. `now` comes in with the request. Which session may reach which
-//! route is decided once, in `route::admit`, before any handler runs.
+//! route is decided once, in `route::admit`, before any handler runs. A
+//! handler that cannot give its page returns a `PageError`, which `handle`
+//! turns into the user's page in one place (`error.rs`); helpers shared by
+//! handlers live in `common.rs`.
 
 mod assets;
 mod challenge;
+mod common;
 mod enroll;
+mod error;
 pub mod form;
 pub mod i18n;
+mod new_codes;
 mod policy;
 pub mod route;
 mod settings;
@@ -24,6 +30,7 @@ use crate::gate::Gate;
 use crate::paths;
 pub use crate::request::Method;
 use crate::session::AppSession;
+pub use error::PageError;
 pub use form::{Form, FormError};
 pub use route::{Access, Admission, Route, Standing};
 use std::sync::Arc;
@@ -132,7 +139,7 @@ pub async fn handle(gate: &Gate, req: PageRequest, standing: Standing) -> PageRe
         Admission::LogInFirst => message(&frame, 401, "anon.title", &["anon.body"], Some("/")),
         Admission::Deny(denial) => {
             let here = match req.route.is_returnable() {
-                true => format!("{}{}", gate.config.prefix, req.route.path()),
+                true => req.route.href(&gate.config.prefix),
                 false => "/".to_owned(),
             };
             deny(gate, denial, &here, req.navigation, &frame)
@@ -156,23 +163,24 @@ fn admit(req: &PageRequest, standing: Standing) -> Admission {
 async fn dispatch(gate: &Gate, req: &PageRequest, frame: &Frame<'_>) -> PageResponse {
     let post = req.method == Method::Post;
     let sess = req.session.as_ref();
-    match (&req.route, sess) {
-        _ if !req.route.allows(req.method) => not_found(frame),
-        (Route::Health, _) => health(gate),
-        (Route::Asset(path), _) => assets::serve(path),
-        (Route::NotFound, _) => not_found(frame),
+    let handled = match (&req.route, sess) {
+        _ if !req.route.allows(req.method) => Ok(not_found(frame)),
+        (Route::Health, _) => Ok(health(gate)),
+        (Route::Asset(path), _) => Ok(assets::serve(path)),
+        (Route::NotFound, _) => Ok(not_found(frame)),
         // `admit` let only logged-in sessions through to these.
-        (_, None) => failure(frame, 401),
+        (_, None) => Ok(failure(frame, 401)),
         (Route::Enroll, Some(s)) if post => enroll::confirm(gate, req, frame, s).await,
         (Route::Enroll, Some(s)) => enroll::show(gate, req, frame, s),
-        (Route::BackupCodesDownload, Some(s)) => enroll::download(gate, req, frame, s),
+        (Route::BackupCodesDownload, Some(s)) => new_codes::download(gate, req, frame, s),
         (Route::Challenge, Some(s)) if post => challenge::verify(gate, req, frame, s).await,
         (Route::Challenge, Some(s)) => challenge::show(gate, req, frame, s),
         (Route::Settings, Some(s)) if post => settings::change(gate, req, frame, s).await,
         (Route::Settings, Some(s)) => settings::show(gate, req, frame, s),
         (Route::Policy, Some(s)) if post => policy::save(gate, req, frame, s),
         (Route::Policy, Some(s)) => policy::show(gate, req, frame, s),
-    }
+    };
+    handled.unwrap_or_else(|e| e.respond(frame))
 }
 
 fn not_found(frame: &Frame) -> PageResponse {
@@ -223,7 +231,7 @@ pub fn frame<'a>(gate: &'a Gate, req: &PageRequest) -> Frame<'a> {
         app_name: &gate.config.ui.app_name,
         logo: gate.config.ui.logo.as_deref(),
         prefix: &gate.config.prefix,
-        switch_href: format!("{}{}?{}", gate.config.prefix, req.route.path(), q.finish()),
+        switch_href: format!("{}?{}", req.route.href(&gate.config.prefix), q.finish()),
     }
 }
 
@@ -248,17 +256,6 @@ pub fn message(
     PageResponse::html(status, views::message(frame, title_key, body_keys, link))
 }
 
-/// Set-Cookie for the gateway cookie after a passed challenge or enrollment.
-fn gateway_cookie(gate: &Gate, value: &str) -> String {
-    let c = &gate.config.cookie;
-    let secure = if c.secure { "; Secure" } else { "" };
-    format!(
-        "{}={value}; Path=/; Max-Age={}; HttpOnly; SameSite=Lax{secure}",
-        c.name,
-        c.max_age.as_secs()
-    )
-}
-
 /// The answer to an app request that may not pass yet. Navigations get a
 /// 303 to our page with a sanitized `return_to`; anything else (XHR, API,
 /// POST) gets a JSON 401 (423 when locked) naming where to go.
@@ -269,27 +266,15 @@ pub fn deny(
     is_navigation: bool,
     frame: &Frame,
 ) -> PageResponse {
+    let (error, page) = match denial {
+        Denial::Enroll => ("enrollment_required", Route::Enroll),
+        Denial::Challenge => ("mfa_required", Route::Challenge),
+        Denial::Locked if is_navigation => return locked(frame),
+        Denial::Locked => return PageResponse::json(423, serde_json::json!({"error": "locked"})),
+    };
     let prefix = &gate.config.prefix;
     let return_to = paths::safe_return_to(request_target, prefix);
-    let (error, page) = match denial {
-        Denial::Enroll => ("enrollment_required", "/enroll"),
-        Denial::Challenge => ("mfa_required", "/challenge"),
-        Denial::Locked => ("locked", ""),
-    };
-    if denial == Denial::Locked {
-        return if is_navigation {
-            message(
-                frame,
-                423,
-                "locked.title",
-                &["locked.body", "locked.support"],
-                None,
-            )
-        } else {
-            PageResponse::json(423, serde_json::json!({"error": "locked"}))
-        };
-    }
-    let location = paths::with_return_to(&format!("{prefix}{page}"), &return_to);
+    let location = paths::with_return_to(&page.href(prefix), &return_to);
     if is_navigation {
         PageResponse::redirect(&location)
     } else {
@@ -300,9 +285,15 @@ pub fn deny(
     }
 }
 
-/// Too much hashing in flight (see `hash_pool`): 503, try again in a second.
-pub fn busy(frame: &Frame) -> PageResponse {
-    failure(frame, 503).with_header("Retry-After", "1".into())
+/// The locked page (423): only support can lift the lock.
+pub fn locked(frame: &Frame) -> PageResponse {
+    message(
+        frame,
+        423,
+        "locked.title",
+        &["locked.body", "locked.support"],
+        None,
+    )
 }
 
 /// A failure answer with a page for browsers, used by the proxy.

@@ -5,24 +5,31 @@
 //! pinned in the YAML is shown read-only. The proxy reads the policy on
 //! every request, so a change reaches live sessions on their next click.
 
-use super::enroll::{csrf_ok, store_failure};
+use super::common::require_csrf;
+use super::error::PageError;
 use super::i18n::t;
 use super::views::{self, Frame, PolicyView};
-use super::{PageRequest, PageResponse, SessionCtx, message};
+use super::{PageRequest, PageResponse, SessionCtx};
 use crate::audit;
 use crate::domain::{AuditEvent, AuditKind, Enforcement};
 use crate::gate::Gate;
 use crate::session;
 
-/// The 403 page for sessions that may not manage their company's policy.
-fn forbidden(frame: &Frame<'_>) -> PageResponse {
-    message(frame, 403, "forbidden.title", &["forbidden.body"], None)
+/// Only accounts that may manage their company's policy get further.
+fn require_manager(sess: &SessionCtx) -> Result<(), PageError> {
+    match sess.identity.may_manage_policy() {
+        true => Ok(()),
+        false => Err(PageError::Forbidden),
+    }
 }
 
-pub fn show(gate: &Gate, req: &PageRequest, frame: &Frame<'_>, sess: &SessionCtx) -> PageResponse {
-    if !sess.identity.may_manage_policy() {
-        return forbidden(frame);
-    }
+pub fn show(
+    gate: &Gate,
+    req: &PageRequest,
+    frame: &Frame<'_>,
+    sess: &SessionCtx,
+) -> Result<PageResponse, PageError> {
+    require_manager(sess)?;
     render(gate, req, frame, sess, None, 200)
 }
 
@@ -33,12 +40,9 @@ fn render(
     sess: &SessionCtx,
     notice: Option<&str>,
     status: u16,
-) -> PageResponse {
+) -> Result<PageResponse, PageError> {
     let company = &sess.identity.company;
-    let current = match gate.enforcement(company) {
-        Ok(p) => p,
-        Err(e) => return store_failure(frame, &e),
-    };
+    let current = gate.enforcement(company)?;
     let csrf = session::csrf_token(&gate.keys, sess.app, req.now);
     let view = PolicyView {
         company,
@@ -47,56 +51,37 @@ fn render(
         csrf: &csrf,
         notice,
     };
-    PageResponse::html(status, views::policy(frame, &view))
+    Ok(PageResponse::html(status, views::policy(frame, &view)))
 }
 
-pub fn save(gate: &Gate, req: &PageRequest, frame: &Frame<'_>, sess: &SessionCtx) -> PageResponse {
-    if !sess.identity.may_manage_policy() {
-        return forbidden(frame);
-    }
-    if !csrf_ok(gate, req, sess) {
-        return super::failure(frame, 403);
-    }
+pub fn save(
+    gate: &Gate,
+    req: &PageRequest,
+    frame: &Frame<'_>,
+    sess: &SessionCtx,
+) -> Result<PageResponse, PageError> {
+    require_manager(sess)?;
+    require_csrf(gate, req, sess)?;
     let company = &sess.identity.company;
     if gate.config.companies.contains_key(company) {
-        return render(
-            gate,
-            req,
-            frame,
-            sess,
-            Some(t(frame.locale, "policy.refused_pinned")),
-            409,
-        );
+        let pinned = t(frame.locale, "policy.refused_pinned");
+        return render(gate, req, frame, sess, Some(pinned), 409);
     }
-    let Some(wanted) = req.form.get("enforcement").and_then(Enforcement::parse) else {
-        return super::failure(frame, 400);
-    };
-    let before = match gate.enforcement(company) {
-        Ok(p) => p,
-        Err(e) => return store_failure(frame, &e),
-    };
-    if let Err(e) = gate.store.set_company_policy(company, wanted) {
-        return store_failure(frame, &e);
-    }
+    let wanted = req
+        .form
+        .get("enforcement")
+        .and_then(Enforcement::parse)
+        .ok_or(PageError::BadForm("enforcement"))?;
+    let before = gate.enforcement(company)?;
+    gate.store.set_company_policy(company, wanted)?;
     if before != wanted {
-        audit::record(
-            gate.store.as_ref(),
-            AuditEvent {
-                at: req.now,
-                kind: AuditKind::PolicyChanged,
-                person: None,
-                company: company.clone(),
-                actor: sess.identity.account.clone(),
-                detail: format!("{} -> {}", before.as_str(), wanted.as_str()),
-            },
-        );
+        let change = format!("{} -> {}", before.as_str(), wanted.as_str());
+        let mut event = AuditEvent::by_user(&sess.identity, AuditKind::PolicyChanged, req.now)
+            .with_note(change);
+        // About the company, not about the administrator's person.
+        event.person = None;
+        audit::record(gate.store.as_ref(), event);
     }
-    render(
-        gate,
-        req,
-        frame,
-        sess,
-        Some(t(frame.locale, "policy.saved")),
-        200,
-    )
+    let saved = t(frame.locale, "policy.saved");
+    render(gate, req, frame, sess, Some(saved), 200)
 }

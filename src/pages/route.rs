@@ -68,6 +68,11 @@ impl Route {
         }
     }
 
+    /// The link to this page under `prefix` (`/_mfa/enroll`).
+    pub fn href(&self, prefix: &str) -> String {
+        format!("{prefix}{}", self.path())
+    }
+
     pub fn access(&self) -> Access {
         match self {
             Route::Health | Route::Asset(_) | Route::NotFound => Access::Open,
@@ -181,6 +186,13 @@ mod tests {
                 Admission::Deny(Challenge)
             );
         }
+    }
+
+    #[test]
+    fn links_are_the_path_under_the_prefix() {
+        assert_eq!(Route::Enroll.href("/_mfa"), "/_mfa/enroll");
+        assert_eq!(Route::Policy.href("/gate"), "/gate/admin/security");
+        assert_eq!(Route::BackupCodesDownload.href(""), "/backup-codes.txt");
     }
 
     #[test]

@@ -4,42 +4,38 @@
 //! (each after a current code, and off only where nobody requires it).
 //! Changes apply to the person, i.e. to every linked account at once.
 
-use super::enroll::{backup_codes_page, csrf_ok, new_backup_codes, store_failure};
+use super::common::{person_record, require_csrf};
+use super::error::PageError;
 use super::i18n::t;
-use super::verify::{Outcome, Proof, VerifyError, verify_and_apply};
+use super::route::Route;
+use super::verify::{self, Outcome, Proof, verify_and_apply};
 use super::views::{self, Frame, SettingsView};
-use super::{PageRequest, PageResponse, SessionCtx};
+use super::{PageRequest, PageResponse, SessionCtx, new_codes};
 use crate::audit;
-use crate::decision::{Denial, is_required};
-use crate::domain::{AuditKind, Enforcement, PersonRecord};
+use crate::decision::is_required;
+use crate::domain::{AuditEvent, AuditKind, Enforcement, PersonRecord, Purpose};
 use crate::gate::Gate;
 use crate::session;
-use crate::store::Update;
+use crate::store::{StoreError, Update};
 
-pub fn show(gate: &Gate, req: &PageRequest, frame: &Frame<'_>, sess: &SessionCtx) -> PageResponse {
-    let record = match note_account(gate, sess) {
-        Ok(r) => r,
-        Err(e) => return store_failure(frame, &e),
-    };
+pub fn show(
+    gate: &Gate,
+    req: &PageRequest,
+    frame: &Frame<'_>,
+    sess: &SessionCtx,
+) -> Result<PageResponse, PageError> {
+    let record = note_account(gate, sess)?;
     let notice = match req.query_param("done").as_deref() {
         Some("disabled") => Some(t(frame.locale, "settings.disabled_done")),
         _ => None,
     };
-    render(
-        gate,
-        req,
-        frame,
-        sess,
-        &record,
-        notice,
-        Errors::default(),
-        200,
-    )
+    let errors = Errors::default();
+    render(gate, req, frame, sess, &record, notice, errors, 200)
 }
 
 /// Remember that this account belongs to the person (for the list of
 /// linked accounts and support look-ups); writes only the first time.
-fn note_account(gate: &Gate, sess: &SessionCtx) -> Result<PersonRecord, crate::store::StoreError> {
+fn note_account(gate: &Gate, sess: &SessionCtx) -> Result<PersonRecord, StoreError> {
     let key = sess.identity.person_key();
     let account = &sess.identity.account;
     let record = gate
@@ -58,6 +54,7 @@ fn note_account(gate: &Gate, sess: &SessionCtx) -> Result<PersonRecord, crate::s
     Ok(record.unwrap_or_default())
 }
 
+/// A message next to the form it is about.
 #[derive(Default)]
 struct Errors {
     regenerate: Option<String>,
@@ -74,14 +71,11 @@ fn render(
     notice: Option<&str>,
     errors: Errors,
     status: u16,
-) -> PageResponse {
+) -> Result<PageResponse, PageError> {
     if record.is_locked() {
-        return super::deny(gate, Denial::Locked, "/", true, frame);
+        return Ok(super::locked(frame));
     }
-    let required = match gate.enforcement(&sess.identity.company) {
-        Ok(policy) => is_required(sess.identity.class, policy),
-        Err(e) => return store_failure(frame, &e),
-    };
+    let policy = gate.enforcement(&sess.identity.company)?;
     let csrf = session::csrf_token(&gate.keys, sess.app, req.now);
     let linked = record
         .accounts
@@ -93,8 +87,8 @@ fn render(
     let view = SettingsView {
         account: &sess.identity.account,
         enroll_href: crate::paths::with_return_to(
-            &format!("{prefix}/enroll"),
-            &format!("{prefix}/settings"),
+            &Route::Enroll.href(prefix),
+            &Route::Settings.href(prefix),
         ),
         enrolled_at: record
             .enrollment
@@ -102,14 +96,14 @@ fn render(
             .map(|e| format_time(e.enrolled_at)),
         backup_left: record.backup_codes.as_ref().map(|s| s.remaining()),
         linked,
-        required,
+        required: is_required(sess.identity.class, policy),
         may_manage_policy: sess.identity.may_manage_policy(),
         csrf: &csrf,
         notice,
         regenerate_error: errors.regenerate,
         disable_error: errors.disable,
     };
-    PageResponse::html(status, views::settings(frame, &view))
+    Ok(PageResponse::html(status, views::settings(frame, &view)))
 }
 
 /// `YYYY-MM-DD HH:MM UTC`.
@@ -126,25 +120,17 @@ pub async fn change(
     req: &PageRequest,
     frame: &Frame<'_>,
     sess: &SessionCtx,
-) -> PageResponse {
-    if !csrf_ok(gate, req, sess) {
-        return super::failure(frame, 403);
-    }
-    let prefix = &gate.config.prefix;
-    let settings_url = format!("{prefix}/settings");
-    let record = match gate.store.person(&sess.identity.person_key()) {
-        Ok(r) => r.unwrap_or_default(),
-        Err(e) => return store_failure(frame, &e),
-    };
+) -> Result<PageResponse, PageError> {
+    require_csrf(gate, req, sess)?;
+    let record = person_record(gate, sess)?;
     if record.is_locked() {
-        return super::deny(gate, Denial::Locked, "/", true, frame);
+        return Ok(super::locked(frame));
     }
     if !record.is_enrolled() {
-        return PageResponse::redirect(&settings_url);
+        return Ok(PageResponse::redirect(&settings_href(gate)));
     }
-    let Some(action) = SettingsAction::parse(req.form.get("action")) else {
-        return super::failure(frame, 400);
-    };
+    let action =
+        SettingsAction::parse(req.form.get("action")).ok_or(PageError::BadForm("action"))?;
     let Some(proof) = Proof::from_form(&req.form).filter(|p| !p.is_backup()) else {
         return wrong_code(gate, req, frame, sess, action);
     };
@@ -152,6 +138,10 @@ pub async fn change(
         SettingsAction::Disable => disable(gate, req, frame, sess, &record, &proof).await,
         SettingsAction::Regenerate => regenerate(gate, req, frame, sess, &record, &proof).await,
     }
+}
+
+fn settings_href(gate: &Gate) -> String {
+    Route::Settings.href(&gate.config.prefix)
 }
 
 /// What a settings form asks for.
@@ -178,7 +168,7 @@ fn required_of_person(
     gate: &Gate,
     sess: &SessionCtx,
     record: &PersonRecord,
-) -> Result<bool, crate::store::StoreError> {
+) -> Result<bool, StoreError> {
     let policy = gate.enforcement(&sess.identity.company)?;
     Ok(is_required(sess.identity.class, policy)
         || (policy == Enforcement::Required && record.staff_account))
@@ -191,17 +181,13 @@ async fn disable(
     sess: &SessionCtx,
     record: &PersonRecord,
     proof: &Proof,
-) -> PageResponse {
-    match required_of_person(gate, sess, record) {
-        Ok(false) => {}
-        Ok(true) => {
-            let errors = Errors {
-                disable: Some(t(frame.locale, "settings.disable_required").to_owned()),
-                ..Errors::default()
-            };
-            return render(gate, req, frame, sess, record, None, errors, 403);
-        }
-        Err(e) => return store_failure(frame, &e),
+) -> Result<PageResponse, PageError> {
+    if required_of_person(gate, sess, record)? {
+        let errors = Errors {
+            disable: Some(t(frame.locale, "settings.disable_required").to_owned()),
+            ..Errors::default()
+        };
+        return render(gate, req, frame, sess, record, None, errors, 403);
     }
     let mut off = |rec: &mut PersonRecord| {
         rec.enrollment = None;
@@ -209,14 +195,12 @@ async fn disable(
         rec.backup_codes = None;
     };
     let now = req.now;
-    match verify_and_apply(gate, sess, record, proof, now, "disable", &mut off).await {
-        Ok(Outcome::Passed) => {
-            audit::record(
-                gate.store.as_ref(),
-                audit::by_user(&sess.identity, AuditKind::Disabled, now, "from settings"),
-            );
-            let prefix = &gate.config.prefix;
-            PageResponse::redirect(&format!("{prefix}/settings?done=disabled"))
+    match verify_and_apply(gate, sess, record, proof, now, Purpose::Disable, &mut off).await? {
+        Outcome::Passed => {
+            let event = AuditEvent::by_user(&sess.identity, AuditKind::Disabled, now);
+            audit::record(gate.store.as_ref(), event.with_note("from settings"));
+            let done = format!("{}?done=disabled", settings_href(gate));
+            Ok(PageResponse::redirect(&done))
         }
         other => after_failure(gate, req, frame, sess, other, SettingsAction::Disable),
     }
@@ -233,35 +217,33 @@ async fn regenerate(
     sess: &SessionCtx,
     record: &PersonRecord,
     proof: &Proof,
-) -> PageResponse {
+) -> Result<PageResponse, PageError> {
     let now = req.now;
-    if !super::verify::plausible(gate, sess, record, proof, now) {
-        let purpose = "regenerate backup codes";
-        let outcome = verify_and_apply(gate, sess, record, proof, now, purpose, &mut |_| {}).await;
+    let purpose = Purpose::RegenerateCodes;
+    if !verify::plausible(gate, sess, record, proof, now) {
+        let outcome =
+            verify_and_apply(gate, sess, record, proof, now, purpose, &mut |_| {}).await?;
         return after_failure(gate, req, frame, sess, outcome, SettingsAction::Regenerate);
     }
-    let Some(new_codes) = new_backup_codes(record, now).await else {
-        return super::busy(frame);
-    };
+    let new_codes = new_codes::generate(record, now).await?;
     let mut replace = |rec: &mut PersonRecord| {
         let mut set = new_codes.set.clone();
         set.generation = rec.backup_codes.as_ref().map_or(0, |s| s.generation) + 1;
         rec.backup_codes = Some(set);
     };
-    let purpose = "regenerate backup codes";
-    match verify_and_apply(gate, sess, record, proof, now, purpose, &mut replace).await {
-        Ok(Outcome::Passed) => {
-            audit::record(
-                gate.store.as_ref(),
-                audit::by_user(
-                    &sess.identity,
-                    AuditKind::BackupCodesRegenerated,
-                    now,
-                    "from settings",
-                ),
-            );
-            let settings_url = format!("{}/settings", gate.config.prefix);
-            backup_codes_page(gate, sess, frame, &new_codes.codes, &settings_url, now)
+    match verify_and_apply(gate, sess, record, proof, now, purpose, &mut replace).await? {
+        Outcome::Passed => {
+            let event = AuditEvent::by_user(&sess.identity, AuditKind::BackupCodesRegenerated, now);
+            audit::record(gate.store.as_ref(), event.with_note("from settings"));
+            let back = settings_href(gate);
+            Ok(new_codes::page(
+                gate,
+                sess,
+                frame,
+                &new_codes.codes,
+                &back,
+                now,
+            ))
         }
         other => after_failure(gate, req, frame, sess, other, SettingsAction::Regenerate),
     }
@@ -274,11 +256,8 @@ fn wrong_code(
     frame: &Frame<'_>,
     sess: &SessionCtx,
     action: SettingsAction,
-) -> PageResponse {
-    let record = match gate.store.person(&sess.identity.person_key()) {
-        Ok(r) => r.unwrap_or_default(),
-        Err(e) => return store_failure(frame, &e),
-    };
+) -> Result<PageResponse, PageError> {
+    let record = person_record(gate, sess)?;
     let msg = Some(t(frame.locale, "error.wrong_code").to_owned());
     let errors = match action {
         SettingsAction::Disable => Errors {
@@ -293,22 +272,18 @@ fn wrong_code(
     render(gate, req, frame, sess, &record, None, errors, 422)
 }
 
+/// The page after a proof that did not pass.
 fn after_failure(
     gate: &Gate,
     req: &PageRequest,
     frame: &Frame<'_>,
     sess: &SessionCtx,
-    outcome: Result<Outcome, VerifyError>,
+    outcome: Outcome,
     action: SettingsAction,
-) -> PageResponse {
+) -> Result<PageResponse, PageError> {
     match outcome {
-        Ok(Outcome::Failed) => wrong_code(gate, req, frame, sess, action),
-        Ok(Outcome::LockedNow | Outcome::Locked) => {
-            super::deny(gate, Denial::Locked, "/", true, frame)
-        }
-        Ok(Outcome::NotEnrolled | Outcome::Passed) => {
-            PageResponse::redirect(&format!("{}/settings", gate.config.prefix))
-        }
-        Err(e) => super::verify::error_page(frame, e),
+        Outcome::Failed => wrong_code(gate, req, frame, sess, action),
+        Outcome::LockedNow | Outcome::Locked => Ok(super::locked(frame)),
+        Outcome::NotEnrolled | Outcome::Passed => Ok(PageResponse::redirect(&settings_href(gate))),
     }
 }

@@ -6,12 +6,14 @@
 //! The expensive part (one Argon2id hash) runs before, off the async threads.
 
 use super::SessionCtx;
+use super::common::open_secret;
+use super::error::PageError;
 use crate::audit;
 use crate::backup_codes;
-use crate::domain::{AuditKind, PersonKey, PersonRecord};
+use crate::domain::{AuditEvent, AuditKind, Factor, PersonKey, PersonRecord, Purpose};
 use crate::gate::Gate;
 use crate::pages::Form;
-use crate::store::{StoreError, Update};
+use crate::store::Update;
 use crate::totp;
 
 /// What the user typed.
@@ -35,10 +37,10 @@ impl Proof {
         matches!(self, Proof::Backup(_))
     }
 
-    fn method(&self) -> &'static str {
+    fn factor(&self) -> Factor {
         match self {
-            Proof::Totp(_) => "authenticator app",
-            Proof::Backup(_) => "backup code",
+            Proof::Totp(_) => Factor::Totp,
+            Proof::Backup(_) => Factor::BackupCode,
         }
     }
 }
@@ -56,33 +58,27 @@ pub enum Outcome {
     NotEnrolled,
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum VerifyError {
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    #[error("enrollment secret cannot be opened (encryption key changed?)")]
-    Secret,
-    #[error(transparent)]
-    Busy(#[from] crate::hash_pool::Busy),
-}
-
 /// Decides, on the record as it is at the moment of the atomic update,
 /// whether the proof holds and what it changes.
 type Check = Box<dyn Fn(&PersonRecord) -> Option<Change> + Send>;
 
+/// What a passed proof does besides recording itself (disable, new backup
+/// codes, …), in the same update.
+pub type Then<'a> = &'a mut (dyn FnMut(&mut PersonRecord) + Send);
+
 /// Check `proof` for the person of `sess`, whose record was `record` when
 /// read, and record the outcome atomically. On success `then` also runs on
-/// the record in the same update (disable, new backup codes, …). Every
-/// outcome is audited; `purpose` says what the proof was for.
+/// the record in the same update. Every outcome is audited with the proof's
+/// factor and its `purpose`.
 pub async fn verify_and_apply(
     gate: &Gate,
     sess: &SessionCtx,
     record: &PersonRecord,
     proof: &Proof,
     now: i64,
-    purpose: &str,
-    then: &mut (dyn FnMut(&mut PersonRecord) + Send),
-) -> Result<Outcome, VerifyError> {
+    purpose: Purpose,
+    then: Then<'_>,
+) -> Result<Outcome, PageError> {
     let key = sess.identity.person_key();
     let Some(enrollment_id) = record.enrollment.as_ref().map(|e| e.id) else {
         return Ok(Outcome::NotEnrolled);
@@ -92,57 +88,102 @@ pub async fn verify_and_apply(
         return Ok(Outcome::Locked);
     }
     let check = prepare_check(gate, &key, record, proof, now).await?;
-    let max_failures = gate.config.max_failures;
-    let mut outcome = Outcome::Failed;
-    gate.store.update_person(&key, &mut |current| {
-        let Some(rec) =
-            current.filter(|r| r.enrollment.as_ref().map(|e| e.id) == Some(enrollment_id))
-        else {
-            outcome = Outcome::NotEnrolled;
-            return Update::Keep;
-        };
-        if rec.is_locked() {
-            outcome = Outcome::Locked;
-            return Update::Keep;
-        }
-        let mut next = rec.clone();
-        match check(rec) {
-            Some(change) => {
-                change.apply(&mut next);
-                next.failures = 0;
-                next.note_account(&sess.identity);
-                then(&mut next);
-                outcome = Outcome::Passed;
-            }
-            None => {
-                next.failures = next.failures.saturating_add(1);
-                if next.failures >= max_failures {
-                    next.locked_at = Some(now);
-                    outcome = Outcome::LockedNow;
-                } else {
-                    outcome = Outcome::Failed;
-                }
-            }
-        }
-        Update::Put(next)
-    })?;
+    let attempt = Attempt {
+        sess,
+        enrollment_id,
+        now,
+        max_failures: gate.config.max_failures,
+    };
+    let outcome = attempt.record(gate, &key, check, then)?;
     // Index the account whatever the outcome, so support finds a linked
     // account that only ever failed (and got its person locked).
     if let Err(e) = gate.store.link_account(&sess.identity.account, &key) {
         tracing::warn!(error = %e, "could not index account");
     }
-    let store = gate.store.as_ref();
-    let detail = format!("{}; {purpose}", proof.method());
-    let event = |kind| audit::by_user(&sess.identity, kind, now, &detail);
-    match outcome {
-        Outcome::Passed => {
-            let kind = if proof.is_backup() {
-                AuditKind::BackupCodeUsed
-            } else {
-                AuditKind::ChallengePassed
+    audit_outcome(gate, sess, outcome, proof.factor(), purpose, now);
+    Ok(outcome)
+}
+
+/// One submission, as the atomic update needs it.
+struct Attempt<'a> {
+    sess: &'a SessionCtx,
+    enrollment_id: u64,
+    now: i64,
+    max_failures: u32,
+}
+
+impl Attempt<'_> {
+    /// Check and record in one compare-and-swap on the person's record:
+    /// the accepted step or used code, or the failure and the lock it may
+    /// cause.
+    fn record(
+        &self,
+        gate: &Gate,
+        key: &PersonKey,
+        check: Check,
+        then: Then<'_>,
+    ) -> Result<Outcome, PageError> {
+        let mut outcome = Outcome::Failed;
+        gate.store.update_person(key, &mut |current| {
+            let enrolled =
+                |r: &&PersonRecord| r.enrollment.as_ref().map(|e| e.id) == Some(self.enrollment_id);
+            let Some(rec) = current.filter(enrolled) else {
+                outcome = Outcome::NotEnrolled;
+                return Update::Keep;
             };
-            audit::record(store, event(kind));
+            if rec.is_locked() {
+                outcome = Outcome::Locked;
+                return Update::Keep;
+            }
+            let mut next = rec.clone();
+            outcome = match check(rec) {
+                Some(change) => self.pass(&mut next, change, then),
+                None => self.fail(&mut next),
+            };
+            Update::Put(next)
+        })?;
+        Ok(outcome)
+    }
+
+    fn pass(&self, next: &mut PersonRecord, change: Change, then: Then<'_>) -> Outcome {
+        change.apply(next);
+        next.failures = 0;
+        next.note_account(&self.sess.identity);
+        then(next);
+        Outcome::Passed
+    }
+
+    fn fail(&self, next: &mut PersonRecord) -> Outcome {
+        next.failures = next.failures.saturating_add(1);
+        if next.failures >= self.max_failures {
+            next.locked_at = Some(self.now);
+            Outcome::LockedNow
+        } else {
+            Outcome::Failed
         }
+    }
+}
+
+/// The audit events of one outcome (none when nothing was checked).
+fn audit_outcome(
+    gate: &Gate,
+    sess: &SessionCtx,
+    outcome: Outcome,
+    factor: Factor,
+    purpose: Purpose,
+    now: i64,
+) {
+    let store = gate.store.as_ref();
+    let event = |kind| {
+        AuditEvent::by_user(&sess.identity, kind, now)
+            .with_method(factor)
+            .with_purpose(purpose)
+    };
+    match outcome {
+        Outcome::Passed if factor == Factor::BackupCode => {
+            audit::record(store, event(AuditKind::BackupCodeUsed))
+        }
+        Outcome::Passed => audit::record(store, event(AuditKind::ChallengePassed)),
         Outcome::Failed => audit::record(store, event(AuditKind::ChallengeFailed)),
         Outcome::LockedNow => {
             audit::record(store, event(AuditKind::ChallengeFailed));
@@ -150,7 +191,6 @@ pub async fn verify_and_apply(
         }
         Outcome::Locked | Outcome::NotEnrolled => {}
     }
-    Ok(outcome)
 }
 
 async fn prepare_check(
@@ -159,7 +199,7 @@ async fn prepare_check(
     record: &PersonRecord,
     proof: &Proof,
     now: i64,
-) -> Result<Check, VerifyError> {
+) -> Result<Check, PageError> {
     Ok(match proof {
         Proof::Backup(attempt) => {
             let matched = match (&record.backup_codes, backup_codes::normalize(attempt)) {
@@ -185,8 +225,7 @@ async fn prepare_check(
                 .enrollment
                 .as_ref()
                 .map_or(&[][..], |e| &e.sealed_secret[..]);
-            let secret =
-                super::enroll::open_secret(gate, key, sealed).ok_or(VerifyError::Secret)?;
+            let secret = open_secret(gate, key, sealed)?;
             let code = code.clone();
             let skew = gate.config.totp.skew;
             Box::new(move |rec: &PersonRecord| {
@@ -231,7 +270,7 @@ pub fn plausible(
         return false;
     };
     let key = sess.identity.person_key();
-    super::enroll::open_secret(gate, &key, &enrollment.sealed_secret).is_some_and(|secret| {
+    open_secret(gate, &key, &enrollment.sealed_secret).is_ok_and(|secret| {
         totp::verify(
             &secret,
             code,
@@ -241,16 +280,4 @@ pub fn plausible(
         )
         .is_some()
     })
-}
-
-/// The page for a proof that could not be checked at all.
-pub fn error_page(frame: &super::views::Frame, e: VerifyError) -> super::PageResponse {
-    match e {
-        VerifyError::Store(e) => super::enroll::store_failure(frame, &e),
-        VerifyError::Busy(_) => super::busy(frame),
-        VerifyError::Secret => {
-            tracing::error!(error = %e, "a code cannot be checked");
-            super::failure(frame, 503)
-        }
-    }
 }

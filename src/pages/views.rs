@@ -4,6 +4,7 @@
 //! string, so user input is never echoed raw.
 
 use super::i18n::{t, tf};
+use super::route::Route;
 use crate::config::Locale;
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
@@ -99,7 +100,7 @@ pub fn enroll(frame: &Frame, v: &EnrollView) -> Markup {
                 }
                 li { (t(l, "enroll.step3")) }
             }
-            form method="post" action={ (frame.prefix) "/enroll" } {
+            form method="post" action=(Route::Enroll.href(frame.prefix)) {
                 (hidden("csrf", v.csrf))
                 (hidden("return_to", v.return_to))
                 (code_field(l, "code", v.error.as_deref()))
@@ -147,7 +148,7 @@ pub fn backup_codes(frame: &Frame, v: &BackupCodesView) -> Markup {
             ol.codes {
                 @for c in v.codes { li { code { (c) } } }
             }
-            form method="post" action={ (frame.prefix) "/backup-codes.txt" } {
+            form method="post" action=(Route::BackupCodesDownload.href(frame.prefix)) {
                 (hidden("csrf", v.csrf))
                 (hidden("codes", v.download_token))
                 button.secondary type="submit" { (t(l, "backup.download")) }
@@ -173,7 +174,7 @@ pub fn challenge(frame: &Frame, v: &ChallengeView) -> Markup {
         frame,
         t(l, "challenge.title"),
         html! {
-            form method="post" action={ (frame.prefix) "/challenge" } {
+            form method="post" action=(Route::Challenge.href(frame.prefix)) {
                 (hidden("csrf", v.csrf))
                 (hidden("return_to", v.return_to))
                 @if v.backup {
@@ -259,7 +260,7 @@ pub fn settings(frame: &Frame, v: &SettingsView) -> Markup {
                 section {
                     h2 { (t(l, "settings.regenerate_title")) }
                     p.small { (t(l, "settings.regenerate_body")) }
-                    form method="post" action={ (p) "/settings" } {
+                    form method="post" action=(Route::Settings.href(p)) {
                         (hidden("csrf", v.csrf))
                         (hidden("action", "regenerate"))
                         (code_field(l, "regenerate-code", v.regenerate_error.as_deref()))
@@ -272,7 +273,7 @@ pub fn settings(frame: &Frame, v: &SettingsView) -> Markup {
                         p.small { (t(l, "settings.disable_required")) }
                     } @else {
                         p.small { (t(l, "settings.disable_body")) }
-                        form method="post" action={ (p) "/settings" } {
+                        form method="post" action=(Route::Settings.href(p)) {
                             (hidden("csrf", v.csrf))
                             (hidden("action", "disable"))
                             (code_field(l, "disable-code", v.disable_error.as_deref()))
@@ -282,7 +283,7 @@ pub fn settings(frame: &Frame, v: &SettingsView) -> Markup {
                 }
             }
             @if v.may_manage_policy {
-                p { a id="policy-link" href={ (p) "/admin/security" } { (t(l, "settings.policy_link")) } }
+                p { a id="policy-link" href=(Route::Policy.href(p)) { (t(l, "settings.policy_link")) } }
             }
             p { a href="/" { (t(l, "common.back_to_app")) } }
         },
@@ -316,7 +317,7 @@ pub fn policy(frame: &Frame, v: &PolicyView) -> Markup {
             @if let Some(n) = v.notice { p.notice role="status" { (n) } }
             p.small { (tf(l, "policy.company", &[("company", v.company)])) }
             @if v.pinned { p.notice id="pinned" { (t(l, "policy.pinned")) } }
-            form method="post" action={ (frame.prefix) "/admin/security" } {
+            form method="post" action=(Route::Policy.href(frame.prefix)) {
                 (hidden("csrf", v.csrf))
                 fieldset disabled[v.pinned] {
                     legend { (t(l, "policy.legend")) }
@@ -330,7 +331,7 @@ pub fn policy(frame: &Frame, v: &PolicyView) -> Markup {
                     button type="submit" { (t(l, "policy.save")) }
                 }
             }
-            p { a href={ (frame.prefix) "/settings" } { (t(l, "policy.back")) } }
+            p { a href=(Route::Settings.href(frame.prefix)) { (t(l, "policy.back")) } }
         },
     )
 }

@@ -12,12 +12,15 @@ use serde::{Deserialize, Serialize};
 
 use super::StoreError;
 use crate::domain::{
-    AuditEvent, AuditKind, BackupCodeSet, Enforcement, Enrollment, PendingEnrollment, PersonKey,
-    PersonRecord,
+    BackupCodeSet, Enforcement, Enrollment, PendingEnrollment, PersonKey, PersonRecord,
 };
 
+mod audit;
+pub use audit::{decode_audit, encode_audit};
+
 // ---------------------------------------------------------------------------
-// Encoding and decoding: the only functions `sled_store.rs` calls.
+// Encoding and decoding: the only functions `sled_store.rs` calls (with
+// `encode_audit` and `decode_audit` of `audit.rs`).
 
 pub fn encode_person(record: &PersonRecord) -> Result<Vec<u8>, StoreError> {
     encode("person", &StoredPerson::V2(PersonV2::from(record)))
@@ -75,23 +78,16 @@ pub fn decode_account_link(bytes: &[u8]) -> Result<PersonKey, StoreError> {
     }
 }
 
-pub fn encode_audit(event: &AuditEvent) -> Result<Vec<u8>, StoreError> {
-    encode("audit event", &StoredAudit::V1(AuditV1::from(event)))
-}
-
-pub fn decode_audit(bytes: &[u8]) -> Result<AuditEvent, StoreError> {
-    match decode::<StoredAudit>("audit event", bytes)? {
-        StoredAudit::V1(v1) => Ok(v1.into()),
-    }
-}
-
-fn encode<T: Serialize>(what: &'static str, value: &T) -> Result<Vec<u8>, StoreError> {
+pub(super) fn encode<T: Serialize>(what: &'static str, value: &T) -> Result<Vec<u8>, StoreError> {
     // Cannot fail for these types (no maps with non-string keys, no custom
     // serializers that error); mapped rather than unwrapped all the same.
     serde_json::to_vec(value).map_err(|e| StoreError::Engine(format!("encoding {what}: {e}")))
 }
 
-fn decode<'a, T: Deserialize<'a>>(what: &'static str, bytes: &'a [u8]) -> Result<T, StoreError> {
+pub(super) fn decode<'a, T: Deserialize<'a>>(
+    what: &'static str,
+    bytes: &'a [u8],
+) -> Result<T, StoreError> {
     serde_json::from_slice(bytes).map_err(|e| StoreError::Corrupt {
         what,
         detail: e.to_string(),
@@ -340,102 +336,6 @@ struct AccountLinkV1 {
 }
 
 // ---------------------------------------------------------------------------
-// Audit event (tree "audit").
-
-#[derive(Serialize, Deserialize)]
-#[serde(tag = "v")]
-enum StoredAudit {
-    #[serde(rename = "1")]
-    V1(AuditV1),
-}
-
-#[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct AuditV1 {
-    at: i64,
-    kind: AuditKindV1,
-    person: Option<PersonKey>,
-    company: String,
-    actor: String,
-    detail: String,
-}
-
-#[derive(Clone, Copy, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-enum AuditKindV1 {
-    Enrolled,
-    ChallengePassed,
-    ChallengeFailed,
-    BackupCodeUsed,
-    BackupCodesRegenerated,
-    Disabled,
-    Locked,
-    Unlocked,
-    Reset,
-    PolicyChanged,
-}
-
-impl From<AuditKind> for AuditKindV1 {
-    fn from(k: AuditKind) -> Self {
-        match k {
-            AuditKind::Enrolled => AuditKindV1::Enrolled,
-            AuditKind::ChallengePassed => AuditKindV1::ChallengePassed,
-            AuditKind::ChallengeFailed => AuditKindV1::ChallengeFailed,
-            AuditKind::BackupCodeUsed => AuditKindV1::BackupCodeUsed,
-            AuditKind::BackupCodesRegenerated => AuditKindV1::BackupCodesRegenerated,
-            AuditKind::Disabled => AuditKindV1::Disabled,
-            AuditKind::Locked => AuditKindV1::Locked,
-            AuditKind::Unlocked => AuditKindV1::Unlocked,
-            AuditKind::Reset => AuditKindV1::Reset,
-            AuditKind::PolicyChanged => AuditKindV1::PolicyChanged,
-        }
-    }
-}
-
-impl From<AuditKindV1> for AuditKind {
-    fn from(k: AuditKindV1) -> Self {
-        match k {
-            AuditKindV1::Enrolled => AuditKind::Enrolled,
-            AuditKindV1::ChallengePassed => AuditKind::ChallengePassed,
-            AuditKindV1::ChallengeFailed => AuditKind::ChallengeFailed,
-            AuditKindV1::BackupCodeUsed => AuditKind::BackupCodeUsed,
-            AuditKindV1::BackupCodesRegenerated => AuditKind::BackupCodesRegenerated,
-            AuditKindV1::Disabled => AuditKind::Disabled,
-            AuditKindV1::Locked => AuditKind::Locked,
-            AuditKindV1::Unlocked => AuditKind::Unlocked,
-            AuditKindV1::Reset => AuditKind::Reset,
-            AuditKindV1::PolicyChanged => AuditKind::PolicyChanged,
-        }
-    }
-}
-
-impl From<&AuditEvent> for AuditV1 {
-    fn from(e: &AuditEvent) -> Self {
-        AuditV1 {
-            at: e.at,
-            kind: e.kind.into(),
-            person: e.person.clone(),
-            company: e.company.clone(),
-            actor: e.actor.clone(),
-            detail: e.detail.clone(),
-        }
-    }
-}
-
-impl From<AuditV1> for AuditEvent {
-    fn from(v: AuditV1) -> Self {
-        AuditEvent {
-            at: v.at,
-            kind: v.kind.into(),
-            person: v.person,
-            company: v.company,
-            actor: v.actor,
-            detail: v.detail,
-        }
-    }
-}
-
-// ---------------------------------------------------------------------------
 // Bytes as base64 strings: a third of the size of serde's default array of
 // numbers, and readable when inspecting a record by hand.
 
@@ -537,7 +437,7 @@ mod tests {
     }
 
     #[test]
-    fn policy_and_audit_v1_formats_are_pinned() {
+    fn policy_v1_format_is_pinned() {
         let policy = r#"{"v":"1","enforcement":"required"}"#;
         assert_eq!(
             decode_policy(policy.as_bytes()).unwrap(),
@@ -547,18 +447,6 @@ mod tests {
             encode_policy(Enforcement::Required).unwrap(),
             policy.as_bytes()
         );
-
-        let event = AuditEvent {
-            at: 5,
-            kind: AuditKind::BackupCodeUsed,
-            person: Some(PersonKey::new("acme", "bob")),
-            company: "acme".into(),
-            actor: "bob".into(),
-            detail: "3 left".into(),
-        };
-        let audit = r#"{"v":"1","at":5,"kind":"backup_code_used","person":"4:acme/bob","company":"acme","actor":"bob","detail":"3 left"}"#;
-        assert_eq!(decode_audit(audit.as_bytes()).unwrap(), event);
-        assert_eq!(encode_audit(&event).unwrap(), audit.as_bytes());
     }
 
     #[test]

@@ -432,7 +432,7 @@ mod tests {
             .audit_for(&bob(), 10)
             .unwrap()
             .into_iter()
-            .map(|e| e.detail)
+            .map(|e| e.detail.to_string())
             .collect();
         assert_eq!(details, ["after", "before"]);
     }
@@ -535,7 +535,7 @@ mod tests {
                 .audit_for(key, limit)
                 .unwrap()
                 .into_iter()
-                .map(|e| e.detail)
+                .map(|e| e.detail.to_string())
                 .collect()
         };
         assert_eq!(details(&bob(), 3), ["bob 4", "bob 3", "bob 2"]);
@@ -578,7 +578,7 @@ mod tests {
                 .audit_for(key, 10)
                 .unwrap()
                 .into_iter()
-                .map(|e| e.detail)
+                .map(|e| e.detail.to_string())
                 .collect()
         };
         assert_eq!(details(&bob()), ["bob new", "bob cut"]);

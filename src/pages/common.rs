@@ -1,0 +1,59 @@
+//! What several page handlers need and no one handler owns: the CSRF check
+//! of our forms, the gateway cookie a passed second step sets, the one
+//! place a sealed TOTP secret is opened, reading the person's record, and
+//! the way to another of our pages keeping `return_to`.
+
+use super::error::PageError;
+use super::route::Route;
+use super::{PageRequest, PageResponse, SessionCtx};
+use crate::domain::{PersonKey, PersonRecord};
+use crate::gate::Gate;
+use crate::paths;
+use crate::session;
+use crate::totp::TotpSecret;
+
+/// The form's CSRF token is valid for this app session now, or `Csrf`.
+pub fn require_csrf(gate: &Gate, req: &PageRequest, sess: &SessionCtx) -> Result<(), PageError> {
+    let valid = req
+        .form
+        .get("csrf")
+        .is_some_and(|t| session::csrf_is_valid(&gate.keys, t, sess.app, req.now));
+    match valid {
+        true => Ok(()),
+        false => Err(PageError::Csrf),
+    }
+}
+
+/// Set-Cookie for the gateway cookie after a passed challenge or enrollment.
+pub fn gateway_cookie(gate: &Gate, value: &str) -> String {
+    let c = &gate.config.cookie;
+    let secure = if c.secure { "; Secure" } else { "" };
+    format!(
+        "{}={value}; Path=/; Max-Age={}; HttpOnly; SameSite=Lax{secure}",
+        c.name,
+        c.max_age.as_secs()
+    )
+}
+
+/// Open a sealed TOTP secret of the person `key`: the secret is sealed to
+/// the person, so a sealed secret copied to another record opens nowhere.
+pub fn open_secret(gate: &Gate, key: &PersonKey, sealed: &[u8]) -> Result<TotpSecret, PageError> {
+    gate.keys
+        .open(key.as_str().as_bytes(), sealed)
+        .and_then(|b| TotpSecret::from_bytes(&b))
+        .ok_or(PageError::Secret)
+}
+
+/// The record of the session's person (a default one if there is none yet).
+pub fn person_record(gate: &Gate, sess: &SessionCtx) -> Result<PersonRecord, PageError> {
+    Ok(gate
+        .store
+        .person(&sess.identity.person_key())?
+        .unwrap_or_default())
+}
+
+/// A 303 to our page `route`, which returns to `return_to` when done.
+pub fn redirect_to(gate: &Gate, route: Route, return_to: &str) -> PageResponse {
+    let href = route.href(&gate.config.prefix);
+    PageResponse::redirect(&paths::with_return_to(&href, return_to))
+}
