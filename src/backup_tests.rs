@@ -86,7 +86,7 @@ fn a_backup_restores_every_tree_and_later_audit_events_sort_last() {
         .audit_for(&person(0), 10)
         .unwrap()
         .into_iter()
-        .map(|e| e.detail)
+        .map(|e| e.detail.to_string())
         .collect();
     assert_eq!(details, ["new", "old 2", "old 1", "old 0"]);
 }
