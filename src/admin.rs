@@ -118,6 +118,7 @@ impl Answer for AdminApp {
             Some(reloader) if path == RELOAD_PATH => {
                 reload(reloader, gate.config.admin.as_ref(), &req).await
             }
+            _ if crate::admin_store::is_store_route(&path) => store_op(&gate, &req).await,
             _ => handle(
                 gate.store.as_ref(),
                 gate.config.admin.as_ref(),
@@ -177,6 +178,31 @@ async fn reload(
         ),
         Err(e) => {
             tracing::error!(error = %e, "reload task failed");
+            Reply::error(500, "internal")
+        }
+    }
+}
+
+/// Backup and key rotation (`admin_store.rs`): token first, then the
+/// whole-store walk off the async workers.
+async fn store_op(gate: &Arc<Gate>, req: &AdminRequest<'_>) -> Reply {
+    if !authorized(gate.config.admin.as_ref(), req.authorization) {
+        return unauthorized();
+    }
+    let (gate, method, path, now) = (
+        gate.clone(),
+        req.method.to_owned(),
+        req.path.to_owned(),
+        req.now,
+    );
+    match tokio::task::spawn_blocking(move || {
+        crate::admin_store::answer(&gate, &method, &path, now)
+    })
+    .await
+    {
+        Ok(a) => Reply::typed(a.status, a.content_type, a.body),
+        Err(e) => {
+            tracing::error!(error = %e, "store operation task failed");
             Reply::error(500, "internal")
         }
     }

@@ -41,7 +41,7 @@ impl Gate {
         store: Arc<dyn Store>,
         previous: Option<&Identities>,
     ) -> Result<Gate, IdentityError> {
-        let keys = Keys::new(config.secrets.hmac_key, config.secrets.encryption_key);
+        let keys = config.secrets.keys();
         let scheme = if config.upstream.tls { "https" } else { "http" };
         let base = format!("{scheme}://{}", config.upstream.address);
         let identity = Identities::new(&config.identity, &base, previous)?;

@@ -13,7 +13,9 @@
 //! [`server`] (start-up and shutdown).
 
 pub mod admin;
+pub mod admin_store;
 pub mod audit;
+pub mod backup;
 pub mod backup_codes;
 pub mod clock;
 pub mod config;
@@ -34,6 +36,7 @@ pub mod reload;
 pub mod reply;
 pub mod request;
 pub mod request_id;
+pub mod rotate;
 pub mod server;
 pub mod session;
 pub mod store;

@@ -8,6 +8,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use mfa_gate::config::{self, Config, LogFormat};
 use mfa_gate::support::client as support;
+use mfa_gate::support::store as support_store;
 use mfa_gate::{demo, logging, server};
 use std::path::{Path, PathBuf};
 
@@ -58,11 +59,47 @@ enum Command {
     /// 2 usage or configuration, 3 gateway unreachable, 4 token refused,
     /// 5 other gateway error.
     Support(SupportArgs),
+    /// Keys: `generate` prints fresh keys; `rotate-encryption` re-seals
+    /// every stored secret under the first encryption key (offline: the
+    /// gateway must be stopped; a running one: `support rotate-encryption`).
+    #[command(subcommand)]
+    Keys(KeysOp),
+    /// The store directory, offline: `restore` a backup into a new directory.
+    #[command(subcommand)]
+    Store(StoreOp),
     /// Exit 0 when URL answers 2xx within 3 s, else 1: a container health
     /// check without a shell or curl in the image.
     Healthcheck {
         #[arg(default_value = "http://127.0.0.1:8080/_mfa/healthz")]
         url: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeysOp {
+    /// Print a fresh HMAC key and encryption key (hex) with their key ids.
+    Generate,
+    /// Re-seal every stored TOTP secret under the first key of
+    /// `secrets.encryption_key`, in batches; run it again after a crash to
+    /// finish. Afterwards the older encryption keys can be removed.
+    RotateEncryption {
+        #[arg(short, long, value_name = "FILE")]
+        config: PathBuf,
+        /// Persons per batch (one flush each).
+        #[arg(long, default_value_t = mfa_gate::rotate::DEFAULT_BATCH)]
+        batch: usize,
+    },
+}
+
+#[derive(Subcommand)]
+enum StoreOp {
+    /// Restore a backup (`mfa-gate support backup`) into a new directory,
+    /// verifying its checksum and counts.
+    Restore {
+        #[arg(long, value_name = "FILE")]
+        from: PathBuf,
+        #[arg(long, value_name = "DIR")]
+        to: PathBuf,
     },
 }
 
@@ -100,6 +137,14 @@ enum SupportOp {
         #[arg(long, default_value_t = 100)]
         limit: usize,
     },
+    /// Write a backup of the running gateway's store to FILE (mode 0600).
+    Backup {
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Re-seal every stored secret under the first encryption key of the
+    /// running gateway (reload it with the new key first in the ring).
+    RotateEncryption,
 }
 
 fn main() {
@@ -132,6 +177,7 @@ fn run(command: Command, log_json: bool) -> anyhow::Result<()> {
         Command::CheckConfig { config } => {
             let loaded = config::load_file(&config)?;
             server::preflight(&loaded)?;
+            let stored = server::check_stored_keys(&loaded)?;
             println!(
                 "{}: OK (listen {}, https {}, upstream {}, identity {}, {} trusted proxies, {} pinned companies, {} bypass rules, admin listener {})",
                 config.display(),
@@ -153,6 +199,7 @@ fn run(command: Command, log_json: bool) -> anyhow::Result<()> {
                     .as_ref()
                     .map_or_else(|| "none".to_owned(), |a| a.listen.to_string())
             );
+            println!("stored secrets: {}", show_stored(&stored));
             Ok(())
         }
         Command::Support(args) => {
@@ -160,6 +207,20 @@ fn run(command: Command, log_json: bool) -> anyhow::Result<()> {
             std::process::exit(run_support(args));
         }
         Command::Healthcheck { url } => std::process::exit(healthcheck(&url)),
+        Command::Keys(op) => keys_command(op),
+        Command::Store(StoreOp::Restore { from, to }) => {
+            let bytes =
+                std::fs::read(&from).with_context(|| format!("cannot read {}", from.display()))?;
+            let backup = mfa_gate::backup::read(&bytes)?;
+            let counts = mfa_gate::backup::restore(&backup, &to)?;
+            println!(
+                "restored into {}: {} (backup taken at {} Unix time)",
+                to.display(),
+                show_counts(&counts),
+                backup.created_at
+            );
+            Ok(())
+        }
         Command::Demo { port, data } => {
             let config = demo_config(port, &data)?;
             init_logging(log_json, Some(&config));
@@ -176,16 +237,98 @@ fn run(command: Command, log_json: bool) -> anyhow::Result<()> {
     }
 }
 
+/// `mfa-gate keys …`.
+fn keys_command(op: KeysOp) -> anyhow::Result<()> {
+    match op {
+        KeysOp::Generate => {
+            print!("{}", mfa_gate::keys::generate_keys_text(&mut rand::rng()));
+            Ok(())
+        }
+        KeysOp::RotateEncryption { config, batch } => {
+            let config = config::load_file(&config)?;
+            if !config.store.path.join("conf").exists() {
+                anyhow::bail!(
+                    "no store at {}: nothing to re-seal",
+                    config.store.path.display()
+                );
+            }
+            let store = mfa_gate::store::SledStore::open(&config.store.path)
+                .context("stop the gateway first, or use `mfa-gate support rotate-encryption`")?;
+            let keys = config.secrets.keys();
+            let ids = keys.encryption_ids();
+            let done = mfa_gate::rotate::reseal_all(&store, &keys, batch, &mut |p| {
+                println!("batch {}: {p}", p.batches);
+                std::ops::ControlFlow::Continue(())
+            })?;
+            println!("done: {done}");
+            if let [first, older @ ..] = ids.as_slice() {
+                if !older.is_empty() {
+                    let older: Vec<String> = older.iter().map(|id| id.to_string()).collect();
+                    println!(
+                        "every stored secret is sealed under key id {first}; the older encryption keys ({}) can now be removed from secrets.encryption_key",
+                        older.join(", ")
+                    );
+                }
+            }
+            Ok(())
+        }
+    }
+}
+
+fn show_counts(counts: &mfa_gate::backup::Counts) -> String {
+    let parts: Vec<String> = counts.iter().map(|(t, n)| format!("{n} {t}")).collect();
+    if parts.is_empty() {
+        "empty".into()
+    } else {
+        parts.join(", ")
+    }
+}
+
+fn show_stored(stored: &server::StoredKeys) -> String {
+    match stored {
+        server::StoredKeys::NoStore => "no store yet".into(),
+        server::StoredKeys::Locked => {
+            "not checked: a running gateway holds the store (its reload and restart check them)"
+                .into()
+        }
+        server::StoredKeys::Checked(p) => format!(
+            "{} sealed secrets of {} persons open with the configured keys ({} under the first)",
+            p.secrets, p.persons, p.current
+        ),
+    }
+}
+
 /// `mfa-gate support …`: prints the answer, or one line on stderr; returns
 /// the exit code.
 fn run_support(args: SupportArgs) -> i32 {
+    let env = |name: &str| std::env::var(name).ok();
+    let store_op = match &args.op {
+        SupportOp::Backup { out } => Some(support_store::Op::Backup { out: out.clone() }),
+        SupportOp::RotateEncryption => Some(support_store::Op::RotateEncryption),
+        _ => None,
+    };
+    if let Some(op) = store_op {
+        let result =
+            support::resolve_target(args.config.as_deref(), args.admin_url, args.token, &env)
+                .and_then(|target| support_store::run(&target, op, args.json));
+        return match result {
+            Ok(out) => {
+                print!("{out}");
+                0
+            }
+            Err(e) => {
+                eprintln!("mfa-gate support: {e}");
+                e.exit_code()
+            }
+        };
+    }
     let (op, account) = match args.op {
         SupportOp::Status { account } => (support::Op::Status, account),
         SupportOp::Unlock { account } => (support::Op::Unlock, account),
         SupportOp::Reset { account } => (support::Op::Reset, account),
         SupportOp::Audit { account, limit } => (support::Op::Audit { limit }, account),
+        SupportOp::Backup { .. } | SupportOp::RotateEncryption => return 2,
     };
-    let env = |name: &str| std::env::var(name).ok();
     let result = support::resolve_target(args.config.as_deref(), args.admin_url, args.token, &env)
         .and_then(|target| support::run(&target, op, &account, args.json));
     match result {

@@ -42,6 +42,8 @@ pub enum ReloadError {
     Identity(#[from] IdentityError),
     #[error("tls: {0}")]
     Tls(#[from] TlsError),
+    #[error("stored secrets: {0}")]
+    Keys(#[from] crate::rotate::RotateError),
 }
 
 /// What a successful reload did.
@@ -80,6 +82,12 @@ impl Reloader {
             (Some(_), Some(tls)) => Some(crate::tls::load_pair(&tls.cert, &tls.key)?),
             _ => None,
         };
+        // New encryption keys must still open every stored secret.
+        if config.secrets.encryption_key != current.config.secrets.encryption_key
+            || config.secrets.older_encryption_keys != current.config.secrets.older_encryption_keys
+        {
+            crate::rotate::check_all(current.store.as_ref(), &config.secrets.keys())?;
+        }
         let next = current.reloaded(config)?;
         let identity_cache_kept = next.identity.is_shared_with(&current.identity);
         if let (Some(certs), Some(pair)) = (&self.certs, pair) {

@@ -40,6 +40,50 @@ pub enum StartError {
     },
     #[error("cannot listen for SIGHUP: {0}")]
     Signal(std::io::Error),
+    #[error("store.path {}: {source}", path.display())]
+    Keys {
+        path: std::path::PathBuf,
+        source: crate::rotate::RotateError,
+    },
+}
+
+/// What `check-config` could say of the stored secrets.
+#[derive(Debug)]
+pub enum StoredKeys {
+    /// No store yet: nothing sealed to check.
+    NoStore,
+    /// A running gateway holds the store (its start-up checked its keys);
+    /// this configuration's keys are checked when it is loaded there.
+    Locked,
+    /// Every stored secret opens with the configured keys.
+    Checked(crate::rotate::Progress),
+}
+
+/// `check-config`'s look at the store: opens it (unless a running gateway
+/// holds it) and checks that the configured encryption keys open every
+/// stored secret, naming the person and key id of the first that does not.
+pub fn check_stored_keys(config: &Config) -> Result<StoredKeys, StartError> {
+    let path = config.store.path.as_path();
+    if !path.join("conf").exists() {
+        return Ok(StoredKeys::NoStore);
+    }
+    let store = match SledStore::open(path) {
+        Ok(store) => store,
+        Err(crate::store::StoreError::Open { detail, .. }) if detail.contains("locked") => {
+            return Ok(StoredKeys::Locked);
+        }
+        Err(e) => return Err(e.into()),
+    };
+    check_keys(&store, config).map(StoredKeys::Checked)
+}
+
+/// Refuse keys that cannot open every stored secret (a missing older key),
+/// before serving anyone rather than at a user's challenge.
+fn check_keys(store: &dyn Store, config: &Config) -> Result<crate::rotate::Progress, StartError> {
+    crate::rotate::check_all(store, &config.secrets.keys()).map_err(|source| StartError::Keys {
+        path: config.store.path.clone(),
+        source,
+    })
 }
 
 /// Extra services run beside the gateway (the demo app).
@@ -112,6 +156,13 @@ pub fn run(config: Config, extra: Option<Extra>) -> Result<(), StartError> {
         None => None,
     };
     let engine: Arc<dyn Store> = Arc::new(SledStore::open(&config.store.path)?);
+    let stored = check_keys(engine.as_ref(), &config)?;
+    tracing::info!(
+        persons = stored.persons,
+        sealed_secrets = stored.secrets,
+        under_first_key = stored.current,
+        "stored secrets open with the configured keys"
+    );
     // Every reader and writer in this process goes through the cache, which
     // keeps the per-request person state in memory (see store/cache.rs).
     let store: Arc<dyn Store> = Arc::new(CachedStore::new(engine));

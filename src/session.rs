@@ -2,40 +2,63 @@
 //! app session passed the second step", and the CSRF tokens of our forms.
 //! Both are HMACs under the configured key and are bound to the app session
 //! (a hash of the app's session cookie value), so a new login, a logout or a
-//! stolen gateway cookie alone gets nothing. No I/O; `now` comes in.
+//! stolen gateway cookie alone gets nothing. Both name the HMAC key that
+//! made them (its key id), so after a rotation an older key of the ring
+//! still verifies them until they expire; cookies and tokens made before
+//! key ids existed are still read, under each key of the ring. No I/O;
+//! `now` comes in.
 
 use crate::domain::PersonKey;
-use crate::keys::Keys;
+use crate::keys::{KeyId, Keys, MAX_RING};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
-const COOKIE_VERSION: u8 = 1;
-const PAYLOAD_LEN: usize = 1 + 8 + 8;
+/// The cookie format before key ids: version, enrollment id, time.
+const COOKIE_VERSION_UNKEYED: u8 = 1;
+const PAYLOAD_LEN_UNKEYED: usize = 1 + 8 + 8;
+/// Version, HMAC key id, enrollment id, time.
+const COOKIE_VERSION: u8 = 2;
+const PAYLOAD_LEN: usize = 1 + 4 + 8 + 8;
 /// CSRF tokens live as long as a page may reasonably stay open.
-const CSRF_MAX_AGE_SECS: i64 = 12 * 3600;
+pub const CSRF_MAX_AGE_SECS: i64 = 12 * 3600;
 /// Tolerated clock difference between replicas.
 const FUTURE_SLACK_SECS: i64 = 300;
 
 /// Binding of our state to one app session: a keyed hash of the app's
-/// session cookie value (the value itself is never stored or logged).
+/// session cookie value (the value itself is never stored or logged),
+/// under each HMAC key of the ring (the first one is *the* binding; the
+/// others check cookies and tokens made under older keys).
 #[derive(Clone, Copy, PartialEq, Eq)]
-pub struct AppSession([u8; 16]);
+pub struct AppSession {
+    hashes: [[u8; 16]; MAX_RING],
+    count: usize,
+}
 
 impl AppSession {
     pub fn bind(keys: &Keys, app_cookie_value: &str) -> AppSession {
-        let mac = keys.mac("app-session", &[app_cookie_value.as_bytes()]);
-        let mut out = [0u8; 16];
-        out.copy_from_slice(&mac[..16]);
-        AppSession(out)
+        let mut hashes = [[0u8; 16]; MAX_RING];
+        let count = keys.hmac_count().min(MAX_RING);
+        for (index, hash) in hashes.iter_mut().enumerate().take(count) {
+            if let Some(mac) = keys.mac_at(index, "app-session", &[app_cookie_value.as_bytes()]) {
+                hash.copy_from_slice(&mac[..16]);
+            }
+        }
+        AppSession { hashes, count }
     }
 
+    /// The binding under the first HMAC key.
     pub fn as_bytes(&self) -> &[u8] {
-        &self.0
+        &self.hashes[0]
     }
 
     /// The hash itself, to store with state that belongs to this session.
     pub fn id(&self) -> [u8; 16] {
-        self.0
+        self.hashes[0]
+    }
+
+    /// The binding under the `index`th key of the ring.
+    fn under(&self, index: usize) -> Option<&[u8]> {
+        (index < self.count).then(|| &self.hashes[index][..])
     }
 }
 
@@ -52,7 +75,8 @@ pub struct Verified {
     pub verified_at: i64,
 }
 
-/// The gateway cookie value for a session that just passed the challenge.
+/// The gateway cookie value for a session that just passed the challenge,
+/// made under the first HMAC key and naming it.
 pub fn issue_cookie(
     keys: &Keys,
     session: AppSession,
@@ -62,20 +86,17 @@ pub fn issue_cookie(
 ) -> String {
     let mut payload = [0u8; PAYLOAD_LEN];
     payload[0] = COOKIE_VERSION;
-    payload[1..9].copy_from_slice(&enrollment_id.to_be_bytes());
-    payload[9..17].copy_from_slice(&now.to_be_bytes());
-    let tag = cookie_mac(keys, &payload, session, person);
+    payload[1..5].copy_from_slice(&keys.hmac_id().bytes());
+    payload[5..13].copy_from_slice(&enrollment_id.to_be_bytes());
+    payload[13..21].copy_from_slice(&now.to_be_bytes());
+    let tag = keys.mac(
+        "gateway-cookie",
+        &[&payload, session.as_bytes(), person.as_str().as_bytes()],
+    );
     format!(
         "{}.{}",
         URL_SAFE_NO_PAD.encode(payload),
         URL_SAFE_NO_PAD.encode(tag)
-    )
-}
-
-fn cookie_mac(keys: &Keys, payload: &[u8], session: AppSession, person: &PersonKey) -> [u8; 32] {
-    keys.mac(
-        "gateway-cookie",
-        &[payload, session.as_bytes(), person.as_str().as_bytes()],
     )
 }
 
@@ -101,7 +122,8 @@ pub fn is_fresh(verified_at: i64, now: i64, max_age_secs: i64) -> bool {
     verified_at <= now + FUTURE_SLACK_SECS && now - verified_at < max_age_secs
 }
 
-/// Decode and authenticate a gateway cookie (no freshness checks).
+/// Decode and authenticate a gateway cookie (no freshness checks): under
+/// the key it names, or, made before key ids, under each key of the ring.
 pub fn decode_cookie(
     keys: &Keys,
     value: &str,
@@ -114,41 +136,74 @@ pub fn decode_cookie(
     let (payload_b64, tag_b64) = value.split_once('.')?;
     let payload = URL_SAFE_NO_PAD.decode(payload_b64).ok()?;
     let tag = URL_SAFE_NO_PAD.decode(tag_b64).ok()?;
-    if payload.len() != PAYLOAD_LEN || payload[0] != COOKIE_VERSION {
-        return None;
-    }
-    let expected_parts: [&[u8]; 3] = [&payload, session.as_bytes(), person.as_str().as_bytes()];
-    if !keys.verify_mac("gateway-cookie", &expected_parts, &tag) {
-        return None;
-    }
-    let enrollment_id = u64::from_be_bytes(payload[1..9].try_into().ok()?);
-    let verified_at = i64::from_be_bytes(payload[9..17].try_into().ok()?);
+    let authentic = |index: usize| {
+        session.under(index).is_some_and(|bound| {
+            keys.verify_mac_at(
+                index,
+                "gateway-cookie",
+                &[&payload, bound, person.as_str().as_bytes()],
+                &tag,
+            )
+        })
+    };
+    let fields = match (payload.first(), payload.len()) {
+        (Some(&COOKIE_VERSION), PAYLOAD_LEN) => {
+            let id = KeyId::from_bytes(payload[1..5].try_into().ok()?);
+            if !authentic(keys.hmac_index(id)?) {
+                return None;
+            }
+            &payload[5..]
+        }
+        (Some(&COOKIE_VERSION_UNKEYED), PAYLOAD_LEN_UNKEYED) => {
+            if !(0..keys.hmac_count()).any(authentic) {
+                return None;
+            }
+            &payload[1..]
+        }
+        _ => return None,
+    };
+    let enrollment_id = u64::from_be_bytes(fields[0..8].try_into().ok()?);
+    let verified_at = i64::from_be_bytes(fields[8..16].try_into().ok()?);
     Some(Verified {
         enrollment_id,
         verified_at,
     })
 }
 
-/// A CSRF token for forms of this app session: `issued_at.mac`.
+/// A CSRF token for forms of this app session: `issued_at.key_id.mac`.
 pub fn csrf_token(keys: &Keys, session: AppSession, now: i64) -> String {
     let ts = now.to_string();
     let tag = keys.mac("csrf", &[session.as_bytes(), ts.as_bytes()]);
-    format!("{ts}.{}", URL_SAFE_NO_PAD.encode(tag))
+    format!("{ts}.{}.{}", keys.hmac_id(), URL_SAFE_NO_PAD.encode(tag))
 }
 
+/// Whether `token` is a CSRF token of this app session, young enough: made
+/// under the key it names, or (`issued_at.mac`, before key ids) under any
+/// key of the ring.
 pub fn csrf_is_valid(keys: &Keys, token: &str, session: AppSession, now: i64) -> bool {
-    let Some((ts, tag_b64)) = token.split_once('.') else {
+    let Some((ts, rest)) = token.split_once('.') else {
         return false;
     };
     let Ok(issued) = ts.parse::<i64>() else {
         return false;
+    };
+    let (indexes, tag_b64) = match rest.split_once('.') {
+        Some((id, tag)) => match KeyId::parse(id).and_then(|id| keys.hmac_index(id)) {
+            Some(index) => (index..index + 1, tag),
+            None => return false,
+        },
+        None => (0..keys.hmac_count(), rest),
     };
     let Ok(tag) = URL_SAFE_NO_PAD.decode(tag_b64) else {
         return false;
     };
     issued <= now + FUTURE_SLACK_SECS
         && now - issued < CSRF_MAX_AGE_SECS
-        && keys.verify_mac("csrf", &[session.as_bytes(), ts.as_bytes()], &tag)
+        && indexes.into_iter().any(|index| {
+            session.under(index).is_some_and(|bound| {
+                keys.verify_mac_at(index, "csrf", &[bound, ts.as_bytes()], &tag)
+            })
+        })
 }
 
 #[cfg(test)]
@@ -234,3 +289,7 @@ mod tests {
         assert!(!csrf_is_valid(&k, "", s, NOW));
     }
 }
+
+#[cfg(test)]
+#[path = "session_rotation_tests.rs"]
+mod rotation_tests;

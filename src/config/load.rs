@@ -13,11 +13,12 @@ use std::path::{Path, PathBuf};
 mod admin;
 mod checks;
 mod identity;
+mod keys;
 mod locate;
 mod operations;
 mod sections;
 
-use checks::{decode_key, non_blank, route_prefix};
+use checks::{non_blank, route_prefix};
 use locate::locate;
 
 #[derive(Debug, thiserror::Error)]
@@ -259,18 +260,6 @@ impl Doc<'_> {
             admin,
             audit,
         })
-    }
-
-    /// Reads one key from its environment variable or file. Messages name
-    /// the variable or file, never the value.
-    fn secret(
-        &self,
-        field: &str,
-        raw: &RawSecret,
-        base: &Path,
-        env: &dyn Fn(&str) -> Option<String>,
-    ) -> Result<[u8; 32], ConfigError> {
-        self.secret_with(field, raw, base, env, decode_key)
     }
 
     /// Reads a secret from `{ env: VAR }` or `{ file: PATH }` and parses it

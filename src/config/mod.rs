@@ -6,6 +6,7 @@
 //! TLS, logs) in `operations.rs`.
 
 mod identity;
+mod key_ring;
 mod load;
 mod operations;
 mod raw;
@@ -72,13 +73,28 @@ pub struct StoreConfig {
     pub path: PathBuf,
 }
 
-/// Key material. Hand-written `Debug`: never printed.
+/// Key material. Hand-written `Debug`: never printed. Each key is the first
+/// of a ring (`secrets.hmac_key: [{ env: NEW }, { env: OLD }]`): it signs
+/// and seals; the older keys still verify and open.
 #[derive(Clone)]
 pub struct Secrets {
     /// Key for cookie signatures, CSRF tokens and session binding.
     pub hmac_key: [u8; 32],
     /// Key for sealing TOTP secrets at rest (ChaCha20-Poly1305).
     pub encryption_key: [u8; 32],
+    /// Older HMAC keys, still verifying cookies and forms made under them.
+    pub older_hmac_keys: Vec<[u8; 32]>,
+    /// Older encryption keys, still opening secrets sealed under them.
+    pub older_encryption_keys: Vec<[u8; 32]>,
+}
+
+impl Secrets {
+    /// The key rings as `keys::Keys::from_rings` takes them, first first.
+    pub fn keys(&self) -> crate::keys::Keys {
+        let hmac = [&[self.hmac_key][..], &self.older_hmac_keys].concat();
+        let encryption = [&[self.encryption_key][..], &self.older_encryption_keys].concat();
+        crate::keys::Keys::from_rings(&hmac, &encryption)
+    }
 }
 
 impl fmt::Debug for Secrets {

@@ -212,8 +212,8 @@ pub(super) struct RawStore {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawSecrets {
-    pub hmac_key: RawSecret,
-    pub encryption_key: RawSecret,
+    pub hmac_key: super::key_ring::RawKeyRing,
+    pub encryption_key: super::key_ring::RawKeyRing,
 }
 
 /// Where a key is read from: exactly one of an environment variable or a

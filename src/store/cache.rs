@@ -10,7 +10,7 @@
 //! mutex. A shared store for several replicas would need invalidation from
 //! the other writers; see README.
 
-use super::{Store, StoreError, Update};
+use super::{ExportSink, Store, StoreError, Update};
 use crate::domain::{AuditEvent, Enforcement, PersonKey, PersonRecord};
 use std::collections::HashMap;
 use std::hash::BuildHasher;
@@ -135,6 +135,29 @@ impl Store for CachedStore {
                 Err(e)
             }
         }
+    }
+
+    fn person_keys(
+        &self,
+        after: Option<&PersonKey>,
+        limit: usize,
+    ) -> Result<Vec<PersonKey>, StoreError> {
+        self.inner.person_keys(after, limit)
+    }
+
+    /// Forwarded: `f` leaves the cached state as it is (the trait's
+    /// contract), and each record is still a compare-and-swap, so a write
+    /// through `update_person` racing with it is never lost.
+    fn update_persons(
+        &self,
+        keys: &[PersonKey],
+        f: &mut dyn FnMut(&PersonKey, Option<&PersonRecord>) -> Update,
+    ) -> Result<usize, StoreError> {
+        self.inner.update_persons(keys, f)
+    }
+
+    fn export(&self, sink: &mut ExportSink<'_>) -> Result<(), StoreError> {
+        self.inner.export(sink)
     }
 
     fn person_of_account(&self, account: &str) -> Result<Option<PersonKey>, StoreError> {

@@ -13,6 +13,9 @@ pub use sled_store::SledStore;
 
 use crate::domain::{AuditEvent, Enforcement, PersonKey, PersonRecord};
 
+/// Receives each exported entry: tree name, key bytes, value bytes.
+pub type ExportSink<'a> = dyn FnMut(&str, &[u8], &[u8]) -> Result<(), StoreError> + 'a;
+
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("store engine error: {0}")]
@@ -55,6 +58,25 @@ pub trait Store: Send + Sync {
         f: &mut dyn FnMut(Option<&PersonRecord>) -> Update,
     ) -> Result<Option<PersonRecord>, StoreError>;
 
+    /// Up to `limit` person keys after `after` (all when `None`), in key
+    /// order: a walk over every person, one batch at a time (key rotation).
+    fn person_keys(
+        &self,
+        after: Option<&PersonKey>,
+        limit: usize,
+    ) -> Result<Vec<PersonKey>, StoreError>;
+
+    /// `update_person` for each of `keys` (compare-and-swap per record, `f`
+    /// told whose record it sees), made durable once at the end rather than
+    /// once per record: for walks over many persons. Returns how many
+    /// records were written. `f` must leave `PersonState` (enrollment id,
+    /// lock) as it is: a cache in front may forward this call unchanged.
+    fn update_persons(
+        &self,
+        keys: &[PersonKey],
+        f: &mut dyn FnMut(&PersonKey, Option<&PersonRecord>) -> Update,
+    ) -> Result<usize, StoreError>;
+
     /// The person key an account was last seen with (for support look-ups).
     fn person_of_account(&self, account: &str) -> Result<Option<PersonKey>, StoreError>;
 
@@ -78,6 +100,12 @@ pub trait Store: Send + Sync {
     /// return. An event that does not decode is kept (and not counted):
     /// retention must never stop on one bad record.
     fn prune_audit(&self, before: i64) -> Result<usize, StoreError>;
+
+    /// Every stored entry, tree by tree (`persons`, `accounts`, `policies`,
+    /// `audit`), as the raw bytes of its key and value (sealed secrets stay
+    /// sealed): for backups. Each entry is read atomically while writes go
+    /// on; no invariant spans two entries.
+    fn export(&self, sink: &mut ExportSink<'_>) -> Result<(), StoreError>;
 
     /// Make every write so far durable.
     fn flush(&self) -> Result<(), StoreError>;

@@ -33,6 +33,21 @@ pub fn decode_person(bytes: &[u8]) -> Result<PersonRecord, StoreError> {
     }
 }
 
+/// A key of the "persons" tree back into the `PersonKey` it was made from
+/// (its string is the key's serialized form, see `AccountLinkV1`).
+pub fn decode_person_key(bytes: &[u8]) -> Result<PersonKey, StoreError> {
+    let text = std::str::from_utf8(bytes).map_err(|e| StoreError::Corrupt {
+        what: "person key",
+        detail: e.to_string(),
+    })?;
+    serde_json::from_value(serde_json::Value::String(text.to_owned())).map_err(|e| {
+        StoreError::Corrupt {
+            what: "person key",
+            detail: e.to_string(),
+        }
+    })
+}
+
 pub fn encode_policy(policy: Enforcement) -> Result<Vec<u8>, StoreError> {
     encode(
         "policy",

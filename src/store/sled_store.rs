@@ -30,10 +30,13 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use sled::{Db, IVec, Tree};
+use sled::{Db, Tree};
 
 use super::records;
-use super::{Store, StoreError, Update};
+
+mod dump;
+mod walk;
+use super::{ExportSink, Store, StoreError, Update};
 use crate::domain::{AuditEvent, Enforcement, PersonKey, PersonRecord};
 
 /// The sled-backed store. `Send + Sync`; share it behind an `Arc`.
@@ -169,33 +172,31 @@ impl Store for SledStore {
         key: &PersonKey,
         f: &mut dyn FnMut(Option<&PersonRecord>) -> Update,
     ) -> Result<Option<PersonRecord>, StoreError> {
-        loop {
-            let current_bytes: Option<IVec> = self.persons.get(key.as_str()).map_err(engine)?;
-            // A record that does not decode stops here: no decision is made
-            // on a record we cannot read (fail closed).
-            let current = current_bytes
-                .as_ref()
-                .map(|bytes| records::decode_person(bytes))
-                .transpose()?;
-            let (new_bytes, after) = match f(current.as_ref()) {
-                Update::Keep => return Ok(current),
-                Update::Delete if current_bytes.is_none() => return Ok(None),
-                Update::Delete => (None, None),
-                Update::Put(record) => (Some(records::encode_person(&record)?), Some(record)),
-            };
-            let swapped = self
-                .persons
-                .compare_and_swap(key.as_str(), current_bytes, new_bytes)
-                .map_err(engine)?;
-            match swapped {
-                Ok(()) => {
-                    self.flush_db()?;
-                    return Ok(after);
-                }
-                // Another writer got there first: run `f` again on its result.
-                Err(_conflict) => continue,
-            }
+        let (after, written) = self.swap_person(key, f)?;
+        if written {
+            self.flush_db()?;
         }
+        Ok(after)
+    }
+
+    fn person_keys(
+        &self,
+        after: Option<&PersonKey>,
+        limit: usize,
+    ) -> Result<Vec<PersonKey>, StoreError> {
+        self.person_keys_after(after, limit)
+    }
+
+    fn update_persons(
+        &self,
+        keys: &[PersonKey],
+        f: &mut dyn FnMut(&PersonKey, Option<&PersonRecord>) -> Update,
+    ) -> Result<usize, StoreError> {
+        self.update_persons_batch(keys, f)
+    }
+
+    fn export(&self, sink: &mut ExportSink<'_>) -> Result<(), StoreError> {
+        self.export_trees(sink)
     }
 
     fn person_of_account(&self, account: &str) -> Result<Option<PersonKey>, StoreError> {

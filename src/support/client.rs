@@ -46,6 +46,13 @@ pub struct Target {
     token: String,
 }
 
+impl Target {
+    /// The support token (for the other support clients, `support_store.rs`).
+    pub(crate) fn token(&self) -> &str {
+        &self.token
+    }
+}
+
 impl std::fmt::Debug for Target {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Target")

@@ -5,7 +5,10 @@
 //!   top of the `Store`, and the JSON shapes of their answers — the server
 //!   side, served by the admin listener (`crate::admin`);
 //! - [`client`]: `mfa-gate support …`, the CLI client that calls the admin
-//!   API of the running gateway and prints its answers.
+//!   API of the running gateway and prints its answers;
+//! - [`store`]: the client side of the store's operations (backup, online
+//!   encryption-key rotation) over the same admin API.
 
 pub mod client;
 pub mod ops;
+pub mod store;

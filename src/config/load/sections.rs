@@ -3,12 +3,10 @@
 //! `upstream`, `store`, `secrets`, `totp`, `cookie`, `companies`, `bypass`,
 //! `max_failures`, `ui`, `server`.
 
-use super::super::raw::{
-    RawCookie, RawLocale, RawSecrets, RawServer, RawStore, RawTotp, RawUpstream,
-};
+use super::super::raw::{RawCookie, RawLocale, RawServer, RawStore, RawTotp, RawUpstream};
 use super::super::{
-    BypassRule, CookieConfig, IdentitySource, Locale, Secrets, ServerConfig, StoreConfig,
-    TotpConfig, UiConfig, Upstream,
+    BypassRule, CookieConfig, IdentitySource, Locale, ServerConfig, StoreConfig, TotpConfig,
+    UiConfig, Upstream,
 };
 use super::checks::{
     at_least_one, bypass_rule, cookie_name, host_of, issuer_name, non_blank, positive,
@@ -42,28 +40,6 @@ impl Doc<'_> {
         }
         Ok(StoreConfig {
             path: resolve(base, &raw.path),
-        })
-    }
-
-    /// The two keys, read from the environment or files; they must differ.
-    pub(super) fn secrets(
-        &self,
-        raw: &RawSecrets,
-        base: &Path,
-        env: &dyn Fn(&str) -> Option<String>,
-    ) -> Result<Secrets, ConfigError> {
-        let hmac_key = self.secret("secrets.hmac_key", &raw.hmac_key, base, env)?;
-        let encryption_key =
-            self.secret("secrets.encryption_key", &raw.encryption_key, base, env)?;
-        if hmac_key == encryption_key {
-            return Err(self.error(
-                "secrets.encryption_key",
-                "must differ from secrets.hmac_key (one key, one purpose)",
-            ));
-        }
-        Ok(Secrets {
-            hmac_key,
-            encryption_key,
         })
     }
 

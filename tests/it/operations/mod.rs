@@ -5,8 +5,10 @@
 //! the `serve` configuration these tests share (the harness's
 //! `ConfigBuilder`), and small clients (metrics scraping, signals).
 
+mod backup;
 mod cli;
 mod forwarding;
+mod keys;
 mod logs;
 mod metrics;
 mod reload;
