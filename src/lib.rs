@@ -27,6 +27,7 @@ pub mod guard;
 pub mod hash_pool;
 pub mod identity;
 pub mod keys;
+mod layering;
 pub mod logging;
 pub mod metrics;
 pub mod pages;

@@ -2,13 +2,13 @@
 //! binary is self-contained. Served with a long cache lifetime: the names
 //! change when their content does.
 
-use super::PageResponse;
+use super::Reply;
 
 const STYLE: &str = include_str!("../../pages/style.css");
 
-pub fn serve(route: &str) -> PageResponse {
+pub fn serve(route: &str) -> Reply {
     match route {
-        "/assets/style.css" => PageResponse {
+        "/assets/style.css" => Reply {
             status: 200,
             headers: vec![
                 ("Content-Type", "text/css; charset=utf-8".into()),
@@ -16,7 +16,7 @@ pub fn serve(route: &str) -> PageResponse {
             ],
             body: STYLE.as_bytes().to_vec(),
         },
-        _ => PageResponse {
+        _ => Reply {
             status: 404,
             headers: vec![("Content-Type", "text/plain; charset=utf-8".into())],
             body: b"not found".to_vec(),

@@ -9,7 +9,7 @@ use super::i18n::t;
 use super::route::Route;
 use super::verify::{Outcome, Proof, verify_and_apply};
 use super::views::{self, ChallengeView, Frame};
-use super::{PageRequest, PageResponse, SessionCtx};
+use super::{PageRequest, Reply, SessionCtx};
 use crate::domain::{PersonRecord, Purpose};
 use crate::gate::Gate;
 use crate::session;
@@ -19,7 +19,7 @@ pub fn show(
     req: &PageRequest,
     frame: &Frame<'_>,
     sess: &SessionCtx,
-) -> Result<PageResponse, PageError> {
+) -> Result<Reply, PageError> {
     let return_to = req.return_to(&gate.config.prefix);
     let record = person_record(gate, sess)?;
     if record.is_locked() {
@@ -29,7 +29,7 @@ pub fn show(
         return Ok(redirect_to(gate, Route::Enroll, &return_to));
     }
     if sess.verified {
-        return Ok(PageResponse::redirect(&return_to));
+        return Ok(Reply::redirect(&return_to));
     }
     let backup = req.query_param("method").as_deref() == Some("backup");
     Ok(render(gate, req, frame, sess, backup, None))
@@ -43,7 +43,7 @@ fn render(
     sess: &SessionCtx,
     backup: bool,
     error: Option<&str>,
-) -> PageResponse {
+) -> Reply {
     let prefix = &gate.config.prefix;
     let return_to = req.return_to(prefix);
     let mut q = form_urlencoded::Serializer::new(String::new());
@@ -69,7 +69,7 @@ fn render(
         error: error.map(|key| t(frame.locale, key).to_owned()),
         switch_href,
     };
-    PageResponse::html(status, views::challenge(frame, &view))
+    Reply::html(status, views::challenge(frame, &view))
 }
 
 pub async fn verify(
@@ -77,7 +77,7 @@ pub async fn verify(
     req: &PageRequest,
     frame: &Frame<'_>,
     sess: &SessionCtx,
-) -> Result<PageResponse, PageError> {
+) -> Result<Reply, PageError> {
     require_csrf(gate, req, sess)?;
     let return_to = req.return_to(&gate.config.prefix);
     let record = person_record(gate, sess)?;
@@ -122,9 +122,9 @@ fn passed(
     sess: &SessionCtx,
     record: &PersonRecord,
     return_to: &str,
-) -> PageResponse {
+) -> Reply {
     let enrollment_id = record.enrollment.as_ref().map_or(0, |e| e.id);
     let key = sess.identity.person_key();
     let cookie = session::issue_cookie(&gate.keys, sess.app, &key, enrollment_id, req.now);
-    PageResponse::redirect(return_to).with_header("Set-Cookie", gateway_cookie(gate, &cookie))
+    Reply::redirect(return_to).with_header("Set-Cookie", gateway_cookie(gate, &cookie))
 }

@@ -5,7 +5,7 @@
 
 use super::error::PageError;
 use super::route::Route;
-use super::{PageRequest, PageResponse, SessionCtx};
+use super::{PageRequest, Reply, SessionCtx};
 use crate::domain::{PersonKey, PersonRecord};
 use crate::gate::Gate;
 use crate::paths;
@@ -53,7 +53,7 @@ pub fn person_record(gate: &Gate, sess: &SessionCtx) -> Result<PersonRecord, Pag
 }
 
 /// A 303 to our page `route`, which returns to `return_to` when done.
-pub fn redirect_to(gate: &Gate, route: Route, return_to: &str) -> PageResponse {
+pub fn redirect_to(gate: &Gate, route: Route, return_to: &str) -> Reply {
     let href = route.href(&gate.config.prefix);
-    PageResponse::redirect(&paths::with_return_to(&href, return_to))
+    Reply::redirect(&paths::with_return_to(&href, return_to))
 }

@@ -8,7 +8,7 @@ use super::common::{gateway_cookie, open_secret, person_record, require_csrf};
 use super::error::PageError;
 use super::i18n::t;
 use super::views::{self, EnrollView, Frame};
-use super::{PageRequest, PageResponse, SessionCtx, message, new_codes};
+use super::{PageRequest, Reply, SessionCtx, message, new_codes};
 use crate::audit;
 use crate::decision::is_required;
 use crate::domain::{
@@ -28,7 +28,7 @@ pub fn show(
     req: &PageRequest,
     frame: &Frame<'_>,
     sess: &SessionCtx,
-) -> Result<PageResponse, PageError> {
+) -> Result<Reply, PageError> {
     render_form(gate, req, frame, sess, None, 200)
 }
 
@@ -40,7 +40,7 @@ fn render_form(
     sess: &SessionCtx,
     error: Option<String>,
     status: u16,
-) -> Result<PageResponse, PageError> {
+) -> Result<Reply, PageError> {
     let return_to = req.return_to(&gate.config.prefix);
     let record = start_pending(gate, sess, req.now)?;
     if record.is_locked() {
@@ -74,7 +74,7 @@ fn render_form(
         return_to: &return_to,
         error,
     };
-    Ok(PageResponse::html(status, views::enroll(frame, &view)))
+    Ok(Reply::html(status, views::enroll(frame, &view)))
 }
 
 /// Give this app session a pending secret, unless the person is enrolled
@@ -115,7 +115,7 @@ pub async fn confirm(
     req: &PageRequest,
     frame: &Frame<'_>,
     sess: &SessionCtx,
-) -> Result<PageResponse, PageError> {
+) -> Result<Reply, PageError> {
     require_csrf(gate, req, sess)?;
     let now = req.now;
     let record = person_record(gate, sess)?;
@@ -201,7 +201,7 @@ fn commit(
 }
 
 /// 409: the person got enrolled meanwhile (another tab or account).
-fn conflict(gate: &Gate, req: &PageRequest, frame: &Frame) -> PageResponse {
+fn conflict(gate: &Gate, req: &PageRequest, frame: &Frame) -> Reply {
     let return_to = req.return_to(&gate.config.prefix);
     message(
         frame,

@@ -1,11 +1,11 @@
 //! The error channel of our page handlers: every reason a handler cannot
 //! give its page (`PageError`), and the one mapping from such a reason to
 //! the page the user sees (`PageError::respond`, called once by
-//! `pages::handle`). Handlers return `Result<PageResponse, PageError>` and
+//! `pages::handle`). Handlers return `Result<Reply, PageError>` and
 //! use `?`; the details go to the log, the user sees a catalog message.
 
 use super::views::Frame;
-use super::{PageResponse, failure, message};
+use super::{Reply, failure, message};
 use crate::hash_pool::Busy;
 use crate::store::StoreError;
 
@@ -36,7 +36,7 @@ pub enum PageError {
 
 impl PageError {
     /// The page for this error, with the details logged.
-    pub fn respond(self, frame: &Frame) -> PageResponse {
+    pub fn respond(self, frame: &Frame) -> Reply {
         match self {
             PageError::Store(e) => {
                 tracing::error!(error = %e, "store failure");
@@ -77,7 +77,7 @@ mod tests {
         }
     }
 
-    fn header<'a>(r: &'a PageResponse, name: &str) -> Option<&'a str> {
+    fn header<'a>(r: &'a Reply, name: &str) -> Option<&'a str> {
         r.headers
             .iter()
             .find(|(n, _)| n.eq_ignore_ascii_case(name))

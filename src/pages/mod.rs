@@ -2,7 +2,7 @@
 //! handler per route, plus the answers the proxy gives when a request may
 //! not reach the app yet. Handlers take a `PageRequest` (already parsed by
 //! the proxy: route, identity, app-session binding, form) and return a
-//! `PageResponse`; they know nothing of pingora, so they are tested without
+//! `Reply`; they know nothing of pingora, so they are tested without
 //! a proxy. `now` comes in with the request. Which session may reach which
 //! route is decided once, in `route::admit`, before any handler runs. A
 //! handler that cannot give its page returns a `PageError`, which `handle`
@@ -92,11 +92,11 @@ impl PageRequest {
     }
 }
 
-pub use crate::reply::Reply as PageResponse;
+pub use crate::reply::Reply;
 
 /// Answer a request for one of our pages, whose session stands as
 /// `standing`: the access rule first, then the route's handler.
-pub async fn handle(gate: &Gate, req: PageRequest, standing: Standing) -> PageResponse {
+pub async fn handle(gate: &Gate, req: PageRequest, standing: Standing) -> Reply {
     let frame = frame(gate, &req);
     let response = match admit(&req, standing) {
         Admission::Serve => dispatch(gate, &req, &frame).await,
@@ -124,7 +124,7 @@ fn admit(req: &PageRequest, standing: Standing) -> Admission {
     route::admit(req.route.access(), standing)
 }
 
-async fn dispatch(gate: &Gate, req: &PageRequest, frame: &Frame<'_>) -> PageResponse {
+async fn dispatch(gate: &Gate, req: &PageRequest, frame: &Frame<'_>) -> Reply {
     let post = req.method == Method::Post;
     let sess = req.session.as_ref();
     let handled = match (&req.route, sess) {
@@ -147,7 +147,7 @@ async fn dispatch(gate: &Gate, req: &PageRequest, frame: &Frame<'_>) -> PageResp
     handled.unwrap_or_else(|e| e.respond(frame))
 }
 
-fn not_found(frame: &Frame) -> PageResponse {
+fn not_found(frame: &Frame) -> Reply {
     message(frame, 404, "not_found.title", &["not_found.body"], None)
 }
 
@@ -165,13 +165,13 @@ fn lang_cookie(gate: &Gate, l: Locale) -> String {
     )
 }
 
-fn health(gate: &Gate) -> PageResponse {
+fn health(gate: &Gate) -> Reply {
     // Reading a key proves the store answers; a failure is not "alive".
     match gate.store.company_policy("") {
-        Ok(_) => PageResponse::json(200, serde_json::json!({"status": "ok"})),
+        Ok(_) => Reply::json(200, serde_json::json!({"status": "ok"})),
         Err(e) => {
             tracing::error!(error = %e, "health check: store unavailable");
-            PageResponse::json(503, serde_json::json!({"status": "store_unavailable"}))
+            Reply::json(503, serde_json::json!({"status": "store_unavailable"}))
         }
     }
 }
@@ -216,8 +216,8 @@ pub fn message(
     title_key: &str,
     body_keys: &[&str],
     link: Option<&str>,
-) -> PageResponse {
-    PageResponse::html(status, views::message(frame, title_key, body_keys, link))
+) -> Reply {
+    Reply::html(status, views::message(frame, title_key, body_keys, link))
 }
 
 /// The answer to an app request that may not pass yet. Navigations get a
@@ -229,20 +229,20 @@ pub fn deny(
     request_target: &str,
     is_navigation: bool,
     frame: &Frame,
-) -> PageResponse {
+) -> Reply {
     let (error, page) = match denial {
         Denial::Enroll => ("enrollment_required", Route::Enroll),
         Denial::Challenge => ("mfa_required", Route::Challenge),
         Denial::Locked if is_navigation => return locked(frame),
-        Denial::Locked => return PageResponse::json(423, serde_json::json!({"error": "locked"})),
+        Denial::Locked => return Reply::json(423, serde_json::json!({"error": "locked"})),
     };
     let prefix = &gate.config.prefix;
     let return_to = paths::safe_return_to(request_target, prefix);
     let location = paths::with_return_to(&page.href(prefix), &return_to);
     if is_navigation {
-        PageResponse::redirect(&location)
+        Reply::redirect(&location)
     } else {
-        PageResponse::json(
+        Reply::json(
             401,
             serde_json::json!({"error": error, "location": location}),
         )
@@ -250,7 +250,7 @@ pub fn deny(
 }
 
 /// The locked page (423): only support can lift the lock.
-pub fn locked(frame: &Frame) -> PageResponse {
+pub fn locked(frame: &Frame) -> Reply {
     message(
         frame,
         423,
@@ -261,7 +261,7 @@ pub fn locked(frame: &Frame) -> PageResponse {
 }
 
 /// A failure answer with a page for browsers, used by the proxy.
-pub fn failure(frame: &Frame, status: u16) -> PageResponse {
+pub fn failure(frame: &Frame, status: u16) -> Reply {
     let (title, body) = match status {
         400 => ("bad_request.title", "bad_request.body"),
         403 => ("csrf.title", "csrf.body"),

@@ -7,7 +7,7 @@
 use super::common::require_csrf;
 use super::error::PageError;
 use super::views::{self, BackupCodesView, Frame};
-use super::{PageRequest, PageResponse, SessionCtx};
+use super::{PageRequest, Reply, SessionCtx};
 use crate::backup_codes;
 use crate::domain::PersonRecord;
 use crate::gate::Gate;
@@ -39,7 +39,7 @@ pub fn page(
     codes: &[String],
     return_to: &str,
     now: i64,
-) -> PageResponse {
+) -> Reply {
     let payload = serde_json::json!({
         "codes": codes,
         "account": sess.identity.account,
@@ -58,7 +58,7 @@ pub fn page(
         csrf: &csrf,
         return_to,
     };
-    PageResponse::html(200, views::backup_codes(frame, &view))
+    Reply::html(200, views::backup_codes(frame, &view))
 }
 
 fn download_aad(sess: &SessionCtx) -> Vec<u8> {
@@ -73,7 +73,7 @@ pub fn download(
     req: &PageRequest,
     frame: &Frame<'_>,
     sess: &SessionCtx,
-) -> Result<PageResponse, PageError> {
+) -> Result<Reply, PageError> {
     require_csrf(gate, req, sess)?;
     let payload = req
         .form
@@ -102,7 +102,7 @@ pub fn download(
     }
     let text =
         backup_codes::download_text(&gate.config.totp.issuer, &sess.identity.account, &codes);
-    Ok(PageResponse {
+    Ok(Reply {
         status: 200,
         headers: vec![
             ("Content-Type", "text/plain; charset=utf-8".into()),

@@ -9,7 +9,7 @@ use super::common::require_csrf;
 use super::error::PageError;
 use super::i18n::t;
 use super::views::{self, Frame, PolicyView};
-use super::{PageRequest, PageResponse, SessionCtx};
+use super::{PageRequest, Reply, SessionCtx};
 use crate::audit;
 use crate::domain::{AuditEvent, AuditKind, Enforcement};
 use crate::gate::Gate;
@@ -28,7 +28,7 @@ pub fn show(
     req: &PageRequest,
     frame: &Frame<'_>,
     sess: &SessionCtx,
-) -> Result<PageResponse, PageError> {
+) -> Result<Reply, PageError> {
     require_manager(sess)?;
     render(gate, req, frame, sess, None, 200)
 }
@@ -40,7 +40,7 @@ fn render(
     sess: &SessionCtx,
     notice: Option<&str>,
     status: u16,
-) -> Result<PageResponse, PageError> {
+) -> Result<Reply, PageError> {
     let company = &sess.identity.company;
     let current = gate.enforcement(company)?;
     let csrf = session::csrf_token(&gate.keys, sess.app, req.now);
@@ -51,7 +51,7 @@ fn render(
         csrf: &csrf,
         notice,
     };
-    Ok(PageResponse::html(status, views::policy(frame, &view)))
+    Ok(Reply::html(status, views::policy(frame, &view)))
 }
 
 pub fn save(
@@ -59,7 +59,7 @@ pub fn save(
     req: &PageRequest,
     frame: &Frame<'_>,
     sess: &SessionCtx,
-) -> Result<PageResponse, PageError> {
+) -> Result<Reply, PageError> {
     require_manager(sess)?;
     require_csrf(gate, req, sess)?;
     let company = &sess.identity.company;

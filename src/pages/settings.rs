@@ -10,7 +10,7 @@ use super::i18n::t;
 use super::route::Route;
 use super::verify::{self, Outcome, Proof, verify_and_apply};
 use super::views::{self, Frame, SettingsView};
-use super::{PageRequest, PageResponse, SessionCtx, new_codes};
+use super::{PageRequest, Reply, SessionCtx, new_codes};
 use crate::audit;
 use crate::decision::is_required;
 use crate::domain::{AuditEvent, AuditKind, Enforcement, PersonRecord, Purpose};
@@ -23,7 +23,7 @@ pub fn show(
     req: &PageRequest,
     frame: &Frame<'_>,
     sess: &SessionCtx,
-) -> Result<PageResponse, PageError> {
+) -> Result<Reply, PageError> {
     let record = note_account(gate, sess)?;
     let notice = match req.query_param("done").as_deref() {
         Some("disabled") => Some(t(frame.locale, "settings.disabled_done")),
@@ -71,7 +71,7 @@ fn render(
     notice: Option<&str>,
     errors: Errors,
     status: u16,
-) -> Result<PageResponse, PageError> {
+) -> Result<Reply, PageError> {
     if record.is_locked() {
         return Ok(super::locked(frame));
     }
@@ -103,7 +103,7 @@ fn render(
         regenerate_error: errors.regenerate,
         disable_error: errors.disable,
     };
-    Ok(PageResponse::html(status, views::settings(frame, &view)))
+    Ok(Reply::html(status, views::settings(frame, &view)))
 }
 
 /// `YYYY-MM-DD HH:MM UTC`.
@@ -120,14 +120,14 @@ pub async fn change(
     req: &PageRequest,
     frame: &Frame<'_>,
     sess: &SessionCtx,
-) -> Result<PageResponse, PageError> {
+) -> Result<Reply, PageError> {
     require_csrf(gate, req, sess)?;
     let record = person_record(gate, sess)?;
     if record.is_locked() {
         return Ok(super::locked(frame));
     }
     if !record.is_enrolled() {
-        return Ok(PageResponse::redirect(&settings_href(gate)));
+        return Ok(Reply::redirect(&settings_href(gate)));
     }
     let action =
         SettingsAction::parse(req.form.get("action")).ok_or(PageError::BadForm("action"))?;
@@ -181,7 +181,7 @@ async fn disable(
     sess: &SessionCtx,
     record: &PersonRecord,
     proof: &Proof,
-) -> Result<PageResponse, PageError> {
+) -> Result<Reply, PageError> {
     if required_of_person(gate, sess, record)? {
         let errors = Errors {
             disable: Some(t(frame.locale, "settings.disable_required").to_owned()),
@@ -200,7 +200,7 @@ async fn disable(
             let event = AuditEvent::by_user(&sess.identity, AuditKind::Disabled, now);
             audit::record(gate.store.as_ref(), event.with_note("from settings"));
             let done = format!("{}?done=disabled", settings_href(gate));
-            Ok(PageResponse::redirect(&done))
+            Ok(Reply::redirect(&done))
         }
         other => after_failure(gate, req, frame, sess, other, SettingsAction::Disable),
     }
@@ -217,7 +217,7 @@ async fn regenerate(
     sess: &SessionCtx,
     record: &PersonRecord,
     proof: &Proof,
-) -> Result<PageResponse, PageError> {
+) -> Result<Reply, PageError> {
     let now = req.now;
     let purpose = Purpose::RegenerateCodes;
     if !verify::plausible(gate, sess, record, proof, now) {
@@ -256,7 +256,7 @@ fn wrong_code(
     frame: &Frame<'_>,
     sess: &SessionCtx,
     action: SettingsAction,
-) -> Result<PageResponse, PageError> {
+) -> Result<Reply, PageError> {
     let record = person_record(gate, sess)?;
     let msg = Some(t(frame.locale, "error.wrong_code").to_owned());
     let errors = match action {
@@ -280,10 +280,10 @@ fn after_failure(
     sess: &SessionCtx,
     outcome: Outcome,
     action: SettingsAction,
-) -> Result<PageResponse, PageError> {
+) -> Result<Reply, PageError> {
     match outcome {
         Outcome::Failed => wrong_code(gate, req, frame, sess, action),
         Outcome::LockedNow | Outcome::Locked => Ok(super::locked(frame)),
-        Outcome::NotEnrolled | Outcome::Passed => Ok(PageResponse::redirect(&settings_href(gate))),
+        Outcome::NotEnrolled | Outcome::Passed => Ok(Reply::redirect(&settings_href(gate))),
     }
 }
