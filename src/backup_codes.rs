@@ -1,4 +1,4 @@
-//! Single-use backup codes (DESIGN §5): generating a set of ten, hashing
+//! Single-use backup codes (docs/design.md §5): generating a set of ten, hashing
 //! them, finding which one an attempt matches, and the downloadable text.
 //! A code is `xxxx-xxxx-xx` over a 31-symbol alphabet without look-alikes
 //! (10 symbols ≈ 49.5 bits). Codes are stored only as Argon2id hashes with

@@ -1,4 +1,4 @@
-//! The enforcement rule of DESIGN §2 as one pure function: what to do with a
+//! The enforcement rule of docs/design.md §2 as one pure function: what to do with a
 //! request of a logged-in session, given who it is, the company's policy and
 //! the person's state. No I/O, no clock; tested as a table.
 

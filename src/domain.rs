@@ -8,7 +8,7 @@ use std::fmt;
 mod audit;
 pub use audit::{AuditDetail, AuditEvent, AuditKind, Factor, Purpose};
 
-/// The three kinds of account of DESIGN §2.
+/// The three kinds of account of docs/design.md §2.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AccountClass {
@@ -85,7 +85,7 @@ impl Identity {
         PersonKey::new(&self.company, &self.person)
     }
 
-    /// Whether this account may change its company's policy (DESIGN §2):
+    /// Whether this account may change its company's policy (docs/design.md §2):
     /// admin-class accounts holding the `admin` role (alone or with
     /// `stress_check_officer`). Managers and custom roles may not.
     pub fn may_manage_policy(&self) -> bool {

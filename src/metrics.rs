@@ -77,6 +77,17 @@ impl Outcome {
     }
 }
 
+/// An app request denied by the rule is counted by its denial.
+impl From<crate::decision::Denial> for Outcome {
+    fn from(denial: crate::decision::Denial) -> Outcome {
+        match denial {
+            crate::decision::Denial::Enroll => Outcome::Enroll,
+            crate::decision::Denial::Challenge => Outcome::Challenge,
+            crate::decision::Denial::Locked => Outcome::Locked,
+        }
+    }
+}
+
 struct Metrics {
     requests: Vec<IntCounter>,
     request_seconds: Histogram,

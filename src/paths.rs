@@ -100,10 +100,6 @@ pub fn strip_prefix<'a>(path: &'a NormalPath, prefix: &str) -> Option<&'a str> {
 
 const MAX_RETURN_TO: usize = 2048;
 
-/// Our own pages that a flow may return to (the settings page starts an
-/// enrollment); every other page of ours is refused as a `return_to`.
-const RETURNABLE_PAGES: [&str; 2] = ["/settings", "/admin/security"];
-
 /// Percent-encoded when a normalized path goes back into a URL.
 const PATH_ESCAPES: &AsciiSet = &CONTROLS
     .add(b' ')
@@ -138,7 +134,10 @@ pub fn safe_return_to(raw: &str, prefix: &str) -> String {
     let Some(clear) = normal.as_clear() else {
         return "/".to_owned();
     };
-    if strip_prefix(&normal, prefix).is_some_and(|r| !RETURNABLE_PAGES.contains(&r)) {
+    // Of our own pages, only those a flow may return to (the settings page
+    // starts an enrollment) are a `return_to`; `Route` knows which.
+    let ours = |below: &str| crate::pages::Route::parse(below).is_returnable();
+    if strip_prefix(&normal, prefix).is_some_and(|r| !ours(r)) {
         return "/".to_owned();
     }
     let out = format!("{}{rest}", utf8_percent_encode(clear, PATH_ESCAPES));

@@ -242,11 +242,7 @@ impl GateProxy {
             }
             Err(denial) => denial,
         };
-        let outcome = match denial {
-            crate::decision::Denial::Enroll => Outcome::Enroll,
-            crate::decision::Denial::Challenge => Outcome::Challenge,
-            crate::decision::Denial::Locked => Outcome::Locked,
-        };
+        let outcome = Outcome::from(denial);
         let locale = locale(gate, head);
         let mut frame = bare_frame(gate, locale, now);
         // A page shown in place of an app path (locked) switches language

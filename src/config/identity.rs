@@ -8,7 +8,7 @@ use crate::domain::AccountClass;
 use http::HeaderName;
 use std::time::Duration;
 
-/// Where identities come from (DESIGN §3).
+/// Where identities come from (docs/design.md §3).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum IdentitySource {
     /// Ask the app's whoami endpoint (the default).

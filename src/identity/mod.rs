@@ -1,4 +1,4 @@
-//! Who is logged in, and which login session this is (DESIGN §3). Two
+//! Who is logged in, and which login session this is (docs/design.md §3). Two
 //! sources: `whoami` asks the app about its session cookie (cached);
 //! `headers` reads what a trusted SSO front says. Either way the answer is
 //! an `Identity` plus the *session value* that mfa-gate's verified state

@@ -134,7 +134,7 @@ mod tests {
     use super::*;
     use Denial::*;
 
-    /// Every route × every standing of DESIGN's table: anonymous, not
+    /// Every route × every standing of the table of docs/design.md §2: anonymous, not
     /// enrolled (optional: Pass), not enrolled (required: Enroll), enrolled
     /// and unverified (Challenge), verified (Pass), locked.
     #[test]

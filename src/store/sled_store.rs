@@ -21,7 +21,7 @@
 //!
 //! A person is changed only through a compare-and-swap loop, and every write
 //! that could weaken security if lost (person, policy) is flushed before the
-//! call returns (DESIGN §6); so are audit events. Account links are not: they
+//! call returns (docs/design.md §6); so are audit events. Account links are not: they
 //! only help support look-ups and are rewritten on the next visit.
 //!
 //! Audit retention (`prune_audit`) walks the whole `audit` tree, since its

@@ -1,4 +1,4 @@
-//! Crash safety (DESIGN §6): concurrent enrollments, challenges, backup-code
+//! Crash safety (docs/design.md §6): concurrent enrollments, challenges, backup-code
 //! uses, replays and wrong codes against `mfa-gate demo` on one data
 //! directory, which is killed with SIGKILL at a random moment of each cycle
 //! and restarted, at least 20 times. One worker per demo person runs its

@@ -1,4 +1,4 @@
-//! The enforcement rule (DESIGN §2) as users meet it through the gateway:
+//! The enforcement rule (docs/design.md §2) as users meet it through the gateway:
 //! anonymous traffic and bypass paths pass, candidates are never forced,
 //! optional companies pass, linked accounts share one enrollment.
 

@@ -260,8 +260,10 @@ async fn a_burst_of_new_session_cookies_is_held_to_the_client_budget() {
     let allowed = burst + (f64::from(rate) * elapsed).ceil() as usize;
     let calls = app.whoami_calls() - before;
     assert_eq!(calls, passed, "each request that passed asked once");
+    // Taro's look-up came out of the same address's bucket just before:
+    // at least `burst - 1` tokens were left when the burst began.
     assert!(
-        (burst..=allowed).contains(&calls),
+        (burst - before..=allowed).contains(&calls),
         "{calls} whoami calls in {elapsed:.2}s; budget {allowed}"
     );
     assert_eq!(refused, 300 - passed, "the rest got 429");

@@ -1,4 +1,4 @@
-//! Lockout (DESIGN §5) through the real gateway: `max_failures` (10 in the
+//! Lockout (docs/design.md §5) through the real gateway: `max_failures` (10 in the
 //! demo) consecutive wrong codes lock the person, after which even the right
 //! code is refused and every request shows the locked answer; a success
 //! resets the count; racing wrong codes cannot slip past the limit; a lock

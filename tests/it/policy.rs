@@ -1,5 +1,5 @@
 //! The company policy page: who may see and post it, pinned companies, and a
-//! change reaching live sessions on their next request (DESIGN §2, help page
+//! change reaching live sessions on their next request (docs/design.md §2, help page
 //! "管理者による「強制適用」の設定").
 
 use crate::harness::{Browser, Gateway, enroll};

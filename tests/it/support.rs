@@ -1,4 +1,4 @@
-//! Support operations (DESIGN §7) against a running gateway: the
+//! Support operations (docs/design.md §7) against a running gateway: the
 //! `mfa-gate support` CLI for each command and each failure (unknown
 //! account, bad token, gateway down, no target), the admin listener's
 //! token check and metrics, reset revoking verified sessions, the audit

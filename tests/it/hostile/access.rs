@@ -1,5 +1,5 @@
 //! Our pages obey our rule: every route of ours, for every standing of a
-//! session (DESIGN's table), answered as the access rule says — nothing
+//! session (the table of docs/design.md §2), answered as the access rule says — nothing
 //! that shows or changes security state before the second step.
 
 use crate::harness::{Browser, Enrolled, Gateway, Resp, codes, enroll};
