@@ -2,7 +2,7 @@
 //! support rotate-encryption`: store-wide operations of the running
 //! gateway, through its admin listener (`GET /v1/backup`, `POST
 //! /v1/keys/rotate-encryption`), like the per-account support commands in
-//! `support.rs`, whose target and errors they share.
+//! `client.rs`, whose target and errors they share.
 
 use super::client::{SupportError, Target};
 use std::io::Write as _;
