@@ -4,7 +4,8 @@
 //! key rotated offline survives a `kill -9` half-way and a resume, a
 //! configuration missing the key of a stored secret is refused at start-up
 //! and by `check-config` naming the key id, and the person signs in
-//! afterwards with the same authenticator.
+//! afterwards with the same authenticator; and rotated on a running
+//! gateway through the admin API, under load, before the old key goes.
 
 use super::{TOKEN, config, echo_app};
 use crate::harness::{BIN, Browser, Gateway, codes, enroll, free_ports, run_cli, submit_code};
@@ -366,4 +367,77 @@ async fn encryption_rotation_resumes_after_kill_9_and_a_missing_key_is_refused()
     with(&mut b, "emp-globex-2");
     b.pass_challenge(&enrolled.secret).await;
     assert!(b.get("/x").await.came_from_app());
+}
+
+#[tokio::test]
+async fn encryption_rotation_on_a_running_gateway_under_load_then_the_old_key_goes() {
+    let app = echo_app().await;
+    let tmp = tempfile::tempdir().unwrap();
+    let port = free_ports();
+    let cfg = config(port, &app.address)
+        .company("globex", "required")
+        .write(tmp.path());
+    std::fs::write(tmp.path().join("enc-b.key"), hex(&ENC_B)).unwrap();
+    let gw = Gateway::serve(&cfg, port, tmp.path()).await;
+    let mut verified = gw.browser();
+    with(&mut verified, "emp-globex-1");
+    let enrolled = enroll(&mut verified).await;
+    // The person's record is in the gateway's memory from here on.
+    assert!(verified.get("/x").await.came_from_app());
+
+    // Load from the verified session while the key rotates.
+    let stop = Arc::new(AtomicBool::new(false));
+    let failures = Arc::new(AtomicUsize::new(0));
+    let served = Arc::new(AtomicUsize::new(0));
+    let load = {
+        let (stop, failures, served) = (stop.clone(), failures.clone(), served.clone());
+        let mut b = gw.browser();
+        b.cookies = verified.cookies.clone();
+        tokio::spawn(async move {
+            while !stop.load(Ordering::Relaxed) {
+                if b.get("/load").await.came_from_app() {
+                    served.fetch_add(1, Ordering::Relaxed);
+                } else {
+                    failures.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+        })
+    };
+    wait_for(&served, 5).await;
+    // Key B first, A second; then re-seal through the admin API.
+    set_secrets(
+        &cfg,
+        "{ file: hmac.key }",
+        "[{ file: enc-b.key }, { file: enc.key }]",
+    );
+    reload(&gw).await;
+    let env = [
+        ("MFA_GATE_ADMIN_URL", gw.admin_url("")),
+        ("MFA_GATE_SUPPORT_TOKEN", TOKEN.to_owned()),
+    ];
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let rotated = run_cli(&["support", "rotate-encryption", "--json"], &env).await;
+    assert_eq!(rotated.code, 0, "{rotated:?}");
+    let answer: serde_json::Value = serde_json::from_str(rotated.stdout.trim()).unwrap();
+    assert_eq!(answer["status"], "done", "{answer}");
+    assert_eq!(answer["resealed"], 1, "{answer}");
+    assert_eq!(
+        answer["key_id"],
+        KeyId::of_encryption_key(&ENC_B).to_string()
+    );
+    let after = served.load(Ordering::Relaxed);
+    wait_for(&served, after + 5).await;
+    stop.store(true, Ordering::Relaxed);
+    load.await.unwrap();
+    assert_eq!(failures.load(Ordering::Relaxed), 0, "a request failed");
+
+    // Key A removed by a reload: accepted (every secret is under B), and
+    // a new app session of the person passes the challenge with the same
+    // authenticator — the secret is read as re-sealed, not as remembered.
+    set_secrets(&cfg, "{ file: hmac.key }", "[{ file: enc-b.key }]");
+    reload(&gw).await;
+    let mut again = gw.browser();
+    with(&mut again, "emp-globex-2");
+    again.pass_challenge(&enrolled.secret).await;
+    assert!(again.get("/x").await.came_from_app());
 }
