@@ -1,14 +1,16 @@
 //! `/challenge`: the second step for an enrolled person, with a TOTP code or
 //! a single-use backup code (checked and recorded atomically by `verify`).
 //! Success sets the gateway cookie, bound to this app session and to the
-//! current enrollment, and returns the user to where they were going.
+//! current enrollment, and returns the user to where they were going —
+//! by way of `/signed-in` when a backup code was used or few are left,
+//! which says how many remain.
 
 use super::common::{gateway_cookie, person_record, redirect_to, require_csrf};
 use super::error::PageError;
 use super::i18n::t;
 use super::route::Route;
 use super::verify::{Outcome, Proof, verify_and_apply};
-use super::views::{self, ChallengeView, Frame};
+use super::views::{self, ChallengeView, Frame, LOW_BACKUP_CODES, SignedInView};
 use super::{PageRequest, PageResponse, SessionCtx};
 use crate::domain::{PersonRecord, Purpose};
 use crate::gate::Gate;
@@ -98,10 +100,17 @@ pub async fn verify(
         ));
     };
     let purpose = Purpose::Challenge;
+    let mut backup_left = None;
+    let mut count = |rec: &mut PersonRecord| {
+        backup_left = rec.backup_codes.as_ref().map(|s| s.remaining());
+    };
     let outcome =
-        verify_and_apply(gate, sess, &record, &proof, req.now, purpose, &mut |_| {}).await?;
+        verify_and_apply(gate, sess, &record, &proof, req.now, purpose, &mut count).await?;
     Ok(match outcome {
-        Outcome::Passed => passed(gate, req, sess, &record, &return_to),
+        Outcome::Passed => {
+            let next = after_pass(gate, &return_to, proof.is_backup(), backup_left);
+            passed(gate, req, sess, &record, &next)
+        }
         Outcome::Failed => {
             let error = match proof.is_backup() {
                 true => "error.wrong_backup",
@@ -114,17 +123,56 @@ pub async fn verify(
     })
 }
 
-/// Back to `return_to`, with the gateway cookie for the enrollment the
+/// Where a passed challenge goes: straight back to `return_to`, unless a
+/// backup code was used or few are left — then first to the page that
+/// says how many remain (`/signed-in`), which continues to `return_to`.
+fn after_pass(gate: &Gate, return_to: &str, used_backup: bool, left: Option<usize>) -> String {
+    let low = left.is_some_and(|n| n <= LOW_BACKUP_CODES);
+    if !used_backup && !low {
+        return return_to.to_owned();
+    }
+    let mut q = form_urlencoded::Serializer::new(String::new());
+    if used_backup {
+        q.append_pair("via", "backup");
+    }
+    if return_to != "/" {
+        q.append_pair("return_to", return_to);
+    }
+    let here = Route::SignedIn.href(&gate.config.prefix);
+    match q.finish() {
+        q if q.is_empty() => here,
+        q => format!("{here}?{q}"),
+    }
+}
+
+/// `GET /signed-in`: after a passed challenge, how many backup codes are
+/// left (and a warning when few or none are), then on to `return_to`.
+pub fn signed_in(
+    gate: &Gate,
+    req: &PageRequest,
+    frame: &Frame<'_>,
+    sess: &SessionCtx,
+) -> Result<PageResponse, PageError> {
+    let record = person_record(gate, sess)?;
+    let view = SignedInView {
+        used_backup: req.query_param("via").as_deref() == Some("backup"),
+        backup_left: record.backup_codes.as_ref().map_or(0, |s| s.remaining()),
+        return_to: &req.return_to(&gate.config.prefix),
+    };
+    Ok(PageResponse::html(200, views::signed_in(frame, &view)))
+}
+
+/// Back to `next`, with the gateway cookie for the enrollment the
 /// proof was checked against.
 fn passed(
     gate: &Gate,
     req: &PageRequest,
     sess: &SessionCtx,
     record: &PersonRecord,
-    return_to: &str,
+    next: &str,
 ) -> PageResponse {
     let enrollment_id = record.enrollment.as_ref().map_or(0, |e| e.id);
     let key = sess.identity.person_key();
     let cookie = session::issue_cookie(&gate.keys, sess.app, &key, enrollment_id, req.now);
-    PageResponse::redirect(return_to).with_header("Set-Cookie", gateway_cookie(gate, &cookie))
+    PageResponse::redirect(next).with_header("Set-Cookie", gateway_cookie(gate, &cookie))
 }

@@ -139,6 +139,7 @@ async fn dispatch(gate: &Gate, req: &PageRequest, frame: &Frame<'_>) -> PageResp
         (Route::BackupCodesDownload, Some(s)) => new_codes::download(gate, req, frame, s),
         (Route::Challenge, Some(s)) if post => challenge::verify(gate, req, frame, s).await,
         (Route::Challenge, Some(s)) => challenge::show(gate, req, frame, s),
+        (Route::SignedIn, Some(s)) => challenge::signed_in(gate, req, frame, s),
         (Route::Settings, Some(s)) if post => settings::change(gate, req, frame, s).await,
         (Route::Settings, Some(s)) => settings::show(gate, req, frame, s),
         (Route::Policy, Some(s)) if post => policy::save(gate, req, frame, s),

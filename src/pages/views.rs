@@ -201,6 +201,58 @@ pub fn challenge(frame: &Frame, v: &ChallengeView) -> Markup {
     )
 }
 
+/// At most this many backup codes left: the pages warn.
+pub const LOW_BACKUP_CODES: usize = 3;
+
+/// The warning when few (or no) backup codes are left, with the way to a
+/// new set (the settings page's form); nothing when enough are left.
+fn codes_warning(frame: &Frame, left: usize) -> Markup {
+    let l = frame.locale;
+    let regenerate = format!("{}#regenerate", Route::Settings.href(frame.prefix));
+    html! {
+        @if left == 0 {
+            div.notice.danger id="codes-warning" role="alert" {
+                p { strong { (t(l, "codes.none")) } }
+                p { a href=(regenerate) { (t(l, "codes.regenerate_link")) } }
+            }
+        } @else if left <= LOW_BACKUP_CODES {
+            div.notice id="codes-warning" role="status" {
+                @if left == 1 {
+                    p { (t(l, "codes.low_one")) }
+                } @else {
+                    p { (tf(l, "codes.low", &[("n", &left.to_string())])) }
+                }
+                p { a href=(regenerate) { (t(l, "codes.regenerate_link")) } }
+            }
+        }
+    }
+}
+
+pub struct SignedInView<'a> {
+    /// The challenge was passed with a backup code (now used up).
+    pub used_backup: bool,
+    pub backup_left: usize,
+    pub return_to: &'a str,
+}
+
+/// After a passed challenge: how many backup codes are left, then on.
+pub fn signed_in(frame: &Frame, v: &SignedInView) -> Markup {
+    let l = frame.locale;
+    let n = v.backup_left.to_string();
+    layout(
+        frame,
+        t(l, "signed_in.title"),
+        html! {
+            @if v.used_backup {
+                p { (t(l, "signed_in.backup_used")) }
+            }
+            p id="codes-left" { (tf(l, "settings.backup_left", &[("n", &n)])) }
+            (codes_warning(frame, v.backup_left))
+            p { a.button id="continue" href=(v.return_to) { (t(l, "common.continue")) } }
+        },
+    )
+}
+
 /// A page that only says something: locked, errors.
 pub fn message(frame: &Frame, title_key: &str, body_keys: &[&str], link: Option<&str>) -> Markup {
     let l = frame.locale;
@@ -244,7 +296,8 @@ pub fn settings(frame: &Frame, v: &SettingsView) -> Markup {
             @match &v.enrolled_at {
                 Some(at) => {
                     p.status.on { strong { (t(l, "settings.on")) } " " (tf(l, "settings.enrolled_at", &[("at", at)])) }
-                    p { (tf(l, "settings.backup_left", &[("n", &v.backup_left.unwrap_or(0).to_string())])) }
+                    p id="codes-left" { (tf(l, "settings.backup_left", &[("n", &v.backup_left.unwrap_or(0).to_string())])) }
+                    (codes_warning(frame, v.backup_left.unwrap_or(0)))
                 }
                 None => {
                     p.status.off { strong { (t(l, "settings.off")) } }
@@ -257,7 +310,7 @@ pub fn settings(frame: &Frame, v: &SettingsView) -> Markup {
                 ul.linked { @for a in &v.linked { li { (a) } } }
             }
             @if v.enrolled_at.is_some() {
-                section {
+                section id="regenerate" {
                     h2 { (t(l, "settings.regenerate_title")) }
                     p.small { (t(l, "settings.regenerate_body")) }
                     form method="post" action=(Route::Settings.href(p)) {

@@ -14,6 +14,7 @@ mod hostile;
 mod identity_bounds;
 mod identity_failures;
 mod lockout;
+mod low_codes;
 mod operations;
 mod policy;
 mod settings;
