@@ -6,7 +6,9 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 mod audit;
+mod remember;
 pub use audit::{AuditDetail, AuditEvent, AuditKind, Factor, Purpose};
+pub use remember::{BrowserId, RememberDays, RememberedBrowser};
 
 /// The three kinds of account of DESIGN §2.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -31,6 +31,7 @@ pub mod pages;
 pub mod paths;
 pub mod proxy;
 pub mod reload;
+pub mod remember;
 pub mod reply;
 pub mod request;
 pub mod request_id;

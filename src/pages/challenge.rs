@@ -64,8 +64,15 @@ fn render(
     };
     let csrf = session::csrf_token(&gate.keys, sess.app, req.now);
     let status = if error.is_some() { 422 } else { 200 };
+    // A store failure here only hides the checkbox: the page still works.
+    let remember_days = gate
+        .remember_days(&sess.identity.company)
+        .ok()
+        .and_then(|d| d.days());
     let view = ChallengeView {
         backup,
+        remember_days,
+        remember_checked: req.form.get("remember") == Some("yes"),
         csrf: &csrf,
         return_to: &return_to,
         error: error.map(|key| t(frame.locale, key).to_owned()),
@@ -109,7 +116,11 @@ pub async fn verify(
     Ok(match outcome {
         Outcome::Passed => {
             let next = after_pass(gate, &return_to, proof.is_backup(), backup_left);
-            passed(gate, req, sess, &record, &next)
+            let response = passed(gate, req, sess, &record, &next);
+            match remember_this_browser(gate, req, sess, &record)? {
+                Some(cookie) => response.with_header("Set-Cookie", cookie),
+                None => response,
+            }
         }
         Outcome::Failed => {
             let error = match proof.is_backup() {
@@ -160,6 +171,35 @@ pub fn signed_in(
         return_to: &req.return_to(&gate.config.prefix),
     };
     Ok(PageResponse::html(200, views::signed_in(frame, &view)))
+}
+
+/// The box "don't ask again on this browser" was ticked and the company
+/// allows it: remember this browser (its `Set-Cookie`).
+fn remember_this_browser(
+    gate: &Gate,
+    req: &PageRequest,
+    sess: &SessionCtx,
+    record: &PersonRecord,
+) -> Result<Option<String>, PageError> {
+    let days = gate.remember_days(&sess.identity.company)?;
+    let enrollment = record.enrollment.as_ref().map(|e| e.id);
+    let (true, Some(_), Some(enrollment_id)) = (
+        req.form.get("remember") == Some("yes"),
+        days.days(),
+        enrollment,
+    ) else {
+        return Ok(None);
+    };
+    let cookie = crate::remember::grant(
+        gate,
+        &sess.identity,
+        enrollment_id,
+        days,
+        req.user_agent.as_deref(),
+        sess.remember_cookie.as_deref(),
+        req.now,
+    )?;
+    Ok(Some(cookie))
 }
 
 /// Back to `next`, with the gateway cookie for the enrollment the

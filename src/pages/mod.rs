@@ -43,6 +43,8 @@ pub struct SessionCtx {
     pub app: AppSession,
     /// Value of mfa-gate's own cookie, if the browser sent one.
     pub gateway_cookie: Option<String>,
+    /// Value of the remembered-browser cookie, if the browser sent one.
+    pub remember_cookie: Option<String>,
     /// The gateway cookie proves the second step in this app session.
     pub verified: bool,
 }
@@ -59,6 +61,8 @@ pub struct PageRequest {
     /// A browser page load or form post (a denial redirects or shows a
     /// page) rather than a script's call (a denial answers JSON).
     pub navigation: bool,
+    /// Only for the label of a remembered browser; never decides anything.
+    pub user_agent: Option<String>,
     pub now: i64,
 }
 
@@ -74,6 +78,7 @@ impl PageRequest {
             session: None,
             form: Form::default(),
             navigation: true,
+            user_agent: None,
             now,
         }
     }

@@ -160,6 +160,10 @@ pub fn backup_codes(frame: &Frame, v: &BackupCodesView) -> Markup {
 
 pub struct ChallengeView<'a> {
     pub backup: bool,
+    /// The company lets a browser be remembered for this many days.
+    pub remember_days: Option<u16>,
+    /// The box was ticked (a page shown again after a wrong code).
+    pub remember_checked: bool,
     pub csrf: &'a str,
     pub return_to: &'a str,
     pub error: Option<String>,
@@ -188,6 +192,15 @@ pub fn challenge(frame: &Frame, v: &ChallengeView) -> Markup {
                 } @else {
                     p { (t(l, "challenge.intro")) }
                     (code_field(l, "code", error))
+                }
+                @if let Some(days) = v.remember_days {
+                    div.choice {
+                        input type="checkbox" id="remember" name="remember" value="yes"
+                            checked[v.remember_checked];
+                        label.inline for="remember" {
+                            (tf(l, "challenge.remember", &[("n", &days.to_string())]))
+                        }
+                    }
                 }
                 button type="submit" { (t(l, "challenge.submit")) }
             }
@@ -282,6 +295,62 @@ pub struct SettingsView<'a> {
     pub notice: Option<&'a str>,
     pub regenerate_error: Option<String>,
     pub disable_error: Option<String>,
+    /// The person's remembered browsers that still count.
+    pub browsers: Vec<BrowserRow>,
+    /// The company lets browsers be remembered for this many days.
+    pub remember_days: Option<u16>,
+}
+
+/// One remembered browser on the settings page.
+pub struct BrowserRow {
+    /// For the "forget" form.
+    pub id: String,
+    pub label: String,
+    pub created: String,
+    pub last_used: String,
+    /// The browser showing the page.
+    pub this_browser: bool,
+}
+
+fn remembered_browsers(frame: &Frame, v: &SettingsView) -> Markup {
+    let l = frame.locale;
+    let action = Route::Settings.href(frame.prefix);
+    html! {
+        section id="remembered" {
+            h2 { (t(l, "remember.title")) }
+            @match v.remember_days {
+                Some(days) => p.small { (tf(l, "remember.allowed", &[("n", &days.to_string())])) },
+                None => p.small { (t(l, "remember.not_allowed")) },
+            }
+            @if v.browsers.is_empty() {
+                p.small id="no-browsers" { (t(l, "remember.none")) }
+            } @else {
+                ul.browsers {
+                    @for b in &v.browsers {
+                        li.browser {
+                            strong { (b.label) }
+                            @if b.this_browser { " " span.small { (t(l, "remember.this_browser")) } }
+                            br;
+                            span.small {
+                                (tf(l, "remember.times", &[("created", &b.created), ("used", &b.last_used)]))
+                            }
+                            form.inline method="post" action=(action) {
+                                (hidden("csrf", v.csrf))
+                                (hidden("action", "forget_browser"))
+                                (hidden("browser", &b.id))
+                                button.secondary.small type="submit" { (t(l, "remember.forget")) }
+                            }
+                        }
+                    }
+                }
+                form method="post" action=(action) {
+                    (hidden("csrf", v.csrf))
+                    (hidden("action", "forget_browsers"))
+                    button.secondary id="forget-all" type="submit" { (t(l, "remember.forget_all")) }
+                }
+            }
+        }
+    }
 }
 
 pub fn settings(frame: &Frame, v: &SettingsView) -> Markup {
@@ -335,6 +404,9 @@ pub fn settings(frame: &Frame, v: &SettingsView) -> Markup {
                     }
                 }
             }
+            @if v.enrolled_at.is_some() || !v.browsers.is_empty() {
+                (remembered_browsers(frame, v))
+            }
             @if v.may_manage_policy {
                 p { a id="policy-link" href=(Route::Policy.href(p)) { (t(l, "settings.policy_link")) } }
             }
@@ -347,8 +419,46 @@ pub struct PolicyView<'a> {
     pub company: &'a str,
     pub current: &'a str,
     pub pinned: bool,
+    /// The remembered-browser setting: `off`, `7`, `30`.
+    pub remember: String,
+    pub remember_pinned: bool,
     pub csrf: &'a str,
     pub notice: Option<&'a str>,
+}
+
+/// The remembered-browser setting's form of the policy page.
+fn remember_setting(frame: &Frame, v: &PolicyView) -> Markup {
+    let l = frame.locale;
+    html! {
+        section id="remember-setting" {
+            h2 { (t(l, "policy.remember_title")) }
+            @if v.remember_pinned { p.notice id="remember-pinned" { (t(l, "policy.pinned")) } }
+            form method="post" action=(Route::Policy.href(frame.prefix)) {
+                (hidden("csrf", v.csrf))
+                fieldset disabled[v.remember_pinned] {
+                    legend { (t(l, "policy.remember_legend")) }
+                    @for days in crate::domain::RememberDays::all() {
+                        @let value = days.as_string();
+                        @let id = format!("remember-{value}");
+                        div.choice {
+                            input type="radio" id=(id) name="remember_days" value=(value)
+                                checked[v.remember == value] disabled[v.remember_pinned];
+                            label.inline for=(id) {
+                                @match days.days() {
+                                    None => (t(l, "policy.remember_off")),
+                                    Some(n) => (tf(l, "policy.remember_days", &[("n", &n.to_string())])),
+                                }
+                            }
+                        }
+                    }
+                }
+                p.small { (t(l, "policy.remember_effect")) }
+                @if !v.remember_pinned {
+                    button type="submit" id="save-remember" { (t(l, "policy.save")) }
+                }
+            }
+        }
+    }
 }
 
 pub fn policy(frame: &Frame, v: &PolicyView) -> Markup {
@@ -384,6 +494,7 @@ pub fn policy(frame: &Frame, v: &PolicyView) -> Markup {
                     button type="submit" { (t(l, "policy.save")) }
                 }
             }
+            (remember_setting(frame, v))
             p { a href=(Route::Settings.href(frame.prefix)) { (t(l, "policy.back")) } }
         },
     )

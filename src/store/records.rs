@@ -16,7 +16,9 @@ use crate::domain::{
 };
 
 mod audit;
+mod browsers;
 pub use audit::{decode_audit, encode_audit};
+pub use browsers::{decode_browser, decode_remember_days, encode_browser, encode_remember_days};
 
 // ---------------------------------------------------------------------------
 // Encoding and decoding: the only functions `sled_store.rs` calls (with

@@ -1,5 +1,6 @@
 //! The `Store` on sled: one directory, no server, locked against a second
-//! process. Four trees:
+//! process. These trees (and those of `sled_remember.rs`: `browsers`,
+//! `remember`):
 //!
 //! | tree       | key                                        | value (`records.rs`) |
 //! |------------|--------------------------------------------|----------------------|
@@ -34,7 +35,9 @@ use sled::{Db, IVec, Tree};
 
 use super::records;
 use super::{Store, StoreError, Update};
-use crate::domain::{AuditEvent, Enforcement, PersonKey, PersonRecord};
+use crate::domain::{
+    AuditEvent, BrowserId, Enforcement, PersonKey, PersonRecord, RememberDays, RememberedBrowser,
+};
 
 /// The sled-backed store. `Send + Sync`; share it behind an `Arc`.
 pub struct SledStore {
@@ -43,6 +46,10 @@ pub struct SledStore {
     accounts: Tree,
     policies: Tree,
     audit: Tree,
+    /// Remembered browsers and companies' remember settings
+    /// (`sled_remember.rs`).
+    pub(super) browsers: Tree,
+    pub(super) remember: Tree,
 }
 
 impl SledStore {
@@ -82,6 +89,8 @@ impl SledStore {
             accounts: db.open_tree("accounts").map_err(open_error)?,
             policies: db.open_tree("policies").map_err(open_error)?,
             audit: db.open_tree("audit").map_err(open_error)?,
+            browsers: db.open_tree("browsers").map_err(open_error)?,
+            remember: db.open_tree("remember").map_err(open_error)?,
             db,
         })
     }
@@ -111,7 +120,7 @@ impl SledStore {
         Ok(count)
     }
 
-    fn flush_db(&self) -> Result<(), StoreError> {
+    pub(super) fn flush_db(&self) -> Result<(), StoreError> {
         self.db.flush().map(|_| ()).map_err(engine)
     }
 }
@@ -135,7 +144,7 @@ fn describe_open_error(e: &sled::Error) -> String {
     }
 }
 
-fn engine(e: sled::Error) -> StoreError {
+pub(super) fn engine(e: sled::Error) -> StoreError {
     StoreError::Engine(e.to_string())
 }
 
@@ -230,6 +239,55 @@ impl Store for SledStore {
         let bytes = records::encode_policy(policy)?;
         self.policies.insert(company, bytes).map_err(engine)?;
         self.flush_db()
+    }
+
+    fn company_remember(&self, company: &str) -> Result<Option<RememberDays>, StoreError> {
+        self.remember_setting(company)
+    }
+
+    fn set_company_remember(&self, company: &str, days: RememberDays) -> Result<(), StoreError> {
+        self.set_remember_setting(company, days)
+    }
+
+    fn remembered_browser(
+        &self,
+        key: &PersonKey,
+        id: &BrowserId,
+    ) -> Result<Option<RememberedBrowser>, StoreError> {
+        self.browser(key, id)
+    }
+
+    fn remembered_browsers(
+        &self,
+        key: &PersonKey,
+    ) -> Result<Vec<(BrowserId, RememberedBrowser)>, StoreError> {
+        self.browsers_of(key)
+    }
+
+    fn remember_browser(
+        &self,
+        key: &PersonKey,
+        id: &BrowserId,
+        browser: &RememberedBrowser,
+    ) -> Result<(), StoreError> {
+        self.put_browser(key, id, browser)
+    }
+
+    fn touch_remembered_browser(
+        &self,
+        key: &PersonKey,
+        id: &BrowserId,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        self.touch_browser(key, id, now)
+    }
+
+    fn forget_browsers(
+        &self,
+        key: &PersonKey,
+        id: Option<&BrowserId>,
+    ) -> Result<usize, StoreError> {
+        self.forget(key, id)
     }
 
     fn append_audit(&self, event: &AuditEvent) -> Result<(), StoreError> {

@@ -17,5 +17,6 @@ mod lockout;
 mod low_codes;
 mod operations;
 mod policy;
+mod remember;
 mod settings;
 mod support;
