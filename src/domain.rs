@@ -210,6 +210,18 @@ pub struct PersonRecord {
     pub staff_account: bool,
 }
 
+/// An account the gateway has seen (its identity resolved), for the
+/// rollout view of its company's policy page.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SeenAccount {
+    pub account: String,
+    pub class: AccountClass,
+    /// The person (within the company) whose enrollment counts.
+    pub person: String,
+    /// When it was last noted (at most once a day).
+    pub last_seen: i64,
+}
+
 /// Most started enrollments kept for one person (one per app session).
 pub const MAX_PENDING: usize = 4;
 

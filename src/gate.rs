@@ -24,6 +24,8 @@ pub struct Gate {
     pub verified: crate::verified::VerifiedMemo,
     /// App sessions that already used a remembered browser (audited once).
     pub remembered: crate::remember::FirstUses,
+    /// Accounts already noted as seen today (the rollout view's index).
+    pub seen: crate::rollout::SeenMemo,
 }
 
 impl Gate {
@@ -53,6 +55,7 @@ impl Gate {
         };
         let verified = crate::verified::VerifiedMemo::new(sessions);
         let remembered = crate::remember::FirstUses::new(sessions);
+        let seen = crate::rollout::SeenMemo::new(sessions);
         Ok(Gate {
             config,
             keys,
@@ -60,6 +63,7 @@ impl Gate {
             identity,
             verified,
             remembered,
+            seen,
         })
     }
 

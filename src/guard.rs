@@ -54,7 +54,13 @@ pub async fn judge<'a>(
 ) -> Result<Option<Judged<'a>>, GuardError> {
     let (identity, session_value) = match gate.identity.resolve(presented).await? {
         Who::Anonymous => return Ok(None),
-        Who::Known(identity, value) => (identity, value),
+        Who::Known(identity, value, fresh) => {
+            if fresh {
+                // Written at most once per account and day (`rollout`).
+                crate::rollout::note_seen(gate, &identity, now);
+            }
+            (identity, value)
+        }
     };
     // The hot path: person state and policy come from memory
     // (CachedStore); the verification costs two MACs, or none when memoized.

@@ -35,6 +35,7 @@ pub mod remember;
 pub mod reply;
 pub mod request;
 pub mod request_id;
+pub mod rollout;
 pub mod server;
 pub mod session;
 pub mod store;

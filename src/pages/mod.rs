@@ -17,6 +17,7 @@ mod error;
 pub mod form;
 pub mod i18n;
 mod new_codes;
+mod panels;
 mod policy;
 pub mod route;
 mod settings;

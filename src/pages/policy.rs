@@ -54,6 +54,7 @@ fn render(
         remember_pinned: gate.config.remember_days.contains_key(company),
         csrf: &csrf,
         notice,
+        rollout: crate::rollout::numbers(gate, company, current, req.now)?,
     };
     Ok(PageResponse::html(status, views::policy(frame, &view)))
 }

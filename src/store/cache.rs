@@ -13,6 +13,7 @@
 use super::{Store, StoreError, Update};
 use crate::domain::{
     AuditEvent, BrowserId, Enforcement, PersonKey, PersonRecord, RememberDays, RememberedBrowser,
+    SeenAccount,
 };
 use std::collections::HashMap;
 use std::hash::BuildHasher;
@@ -245,6 +246,14 @@ impl Store for CachedStore {
         id: Option<&BrowserId>,
     ) -> Result<usize, StoreError> {
         self.inner.forget_browsers(key, id)
+    }
+
+    fn note_seen(&self, company: &str, seen: &SeenAccount) -> Result<(), StoreError> {
+        self.inner.note_seen(company, seen)
+    }
+
+    fn seen_accounts(&self, company: &str, since: i64) -> Result<Vec<SeenAccount>, StoreError> {
+        self.inner.seen_accounts(company, since)
     }
 
     fn append_audit(&self, event: &AuditEvent) -> Result<(), StoreError> {

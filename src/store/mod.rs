@@ -7,6 +7,7 @@
 mod cache;
 mod records;
 mod sled_remember;
+mod sled_seen;
 mod sled_store;
 
 pub use cache::{CachedStore, PersonState};
@@ -14,6 +15,7 @@ pub use sled_store::SledStore;
 
 use crate::domain::{
     AuditEvent, BrowserId, Enforcement, PersonKey, PersonRecord, RememberDays, RememberedBrowser,
+    SeenAccount,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -114,6 +116,15 @@ pub trait Store: Send + Sync {
     /// (`None`); returns how many went. Durable before return.
     fn forget_browsers(&self, key: &PersonKey, id: Option<&BrowserId>)
     -> Result<usize, StoreError>;
+
+    /// Note that `seen.account` of `company` was seen (its identity
+    /// resolved). Not flushed: a lost note only leaves the rollout view a
+    /// day behind.
+    fn note_seen(&self, company: &str, seen: &SeenAccount) -> Result<(), StoreError>;
+
+    /// The accounts of `company` last seen at or after `since`. Only that
+    /// company's: the key of each entry starts with the company.
+    fn seen_accounts(&self, company: &str, since: i64) -> Result<Vec<SeenAccount>, StoreError>;
 
     /// Append an event to the audit trail.
     fn append_audit(&self, event: &AuditEvent) -> Result<(), StoreError>;

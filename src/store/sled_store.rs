@@ -1,6 +1,6 @@
 //! The `Store` on sled: one directory, no server, locked against a second
 //! process. These trees (and those of `sled_remember.rs`: `browsers`,
-//! `remember`):
+//! `remember`; and of `sled_seen.rs`: `seen`):
 //!
 //! | tree       | key                                        | value (`records.rs`) |
 //! |------------|--------------------------------------------|----------------------|
@@ -37,6 +37,7 @@ use super::records;
 use super::{Store, StoreError, Update};
 use crate::domain::{
     AuditEvent, BrowserId, Enforcement, PersonKey, PersonRecord, RememberDays, RememberedBrowser,
+    SeenAccount,
 };
 
 /// The sled-backed store. `Send + Sync`; share it behind an `Arc`.
@@ -50,6 +51,8 @@ pub struct SledStore {
     /// (`sled_remember.rs`).
     pub(super) browsers: Tree,
     pub(super) remember: Tree,
+    /// Accounts seen per company (`sled_seen.rs`).
+    pub(super) seen: Tree,
 }
 
 impl SledStore {
@@ -91,6 +94,7 @@ impl SledStore {
             audit: db.open_tree("audit").map_err(open_error)?,
             browsers: db.open_tree("browsers").map_err(open_error)?,
             remember: db.open_tree("remember").map_err(open_error)?,
+            seen: db.open_tree("seen").map_err(open_error)?,
             db,
         })
     }
@@ -288,6 +292,14 @@ impl Store for SledStore {
         id: Option<&BrowserId>,
     ) -> Result<usize, StoreError> {
         self.forget(key, id)
+    }
+
+    fn note_seen(&self, company: &str, seen: &SeenAccount) -> Result<(), StoreError> {
+        self.put_seen(company, seen)
+    }
+
+    fn seen_accounts(&self, company: &str, since: i64) -> Result<Vec<SeenAccount>, StoreError> {
+        self.seen_of(company, since)
     }
 
     fn append_audit(&self, event: &AuditEvent) -> Result<(), StoreError> {

@@ -18,5 +18,6 @@ mod low_codes;
 mod operations;
 mod policy;
 mod remember;
+mod rollout;
 mod settings;
 mod support;
