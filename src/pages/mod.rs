@@ -190,8 +190,10 @@ pub fn frame<'a>(gate: &'a Gate, req: &PageRequest) -> Frame<'a> {
     };
     let mut q = form_urlencoded::Serializer::new(String::new());
     q.append_pair("lang", other.as_str());
-    if let Some(m) = req.query_param("method") {
-        q.append_pair("method", &m);
+    for name in ["method", "via"] {
+        if let Some(v) = req.query_param(name) {
+            q.append_pair(name, &v);
+        }
     }
     let return_to = req.return_to(&gate.config.prefix);
     if return_to != "/" {
