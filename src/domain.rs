@@ -6,7 +6,9 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 mod audit;
+mod remember;
 pub use audit::{AuditDetail, AuditEvent, AuditKind, Factor, Purpose};
+pub use remember::{BrowserId, RememberDays, RememberedBrowser};
 
 /// The three kinds of account of docs/design.md §2.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -206,6 +208,18 @@ pub struct PersonRecord {
     /// policy that requires 2FA requires it of this person, whichever of
     /// the accounts asks to turn it off.
     pub staff_account: bool,
+}
+
+/// An account the gateway has seen (its identity resolved), for the
+/// rollout view of its company's policy page.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SeenAccount {
+    pub account: String,
+    pub class: AccountClass,
+    /// The person (within the company) whose enrollment counts.
+    pub person: String,
+    /// When it was last noted (at most once a day).
+    pub last_seen: i64,
 }
 
 /// Most started enrollments kept for one person (one per app session).

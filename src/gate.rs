@@ -22,6 +22,10 @@ pub struct Gate {
     pub identity: Identities,
     /// Gateway cookies already verified (saves two MACs per request).
     pub verified: crate::verified::VerifiedMemo,
+    /// App sessions that already used a remembered browser (audited once).
+    pub remembered: crate::remember::FirstUses,
+    /// Accounts already noted as seen today (the rollout view's index).
+    pub seen: crate::rollout::SeenMemo,
 }
 
 impl Gate {
@@ -50,12 +54,16 @@ impl Gate {
             crate::config::IdentitySource::Headers(_) => MEMO_SESSIONS,
         };
         let verified = crate::verified::VerifiedMemo::new(sessions);
+        let remembered = crate::remember::FirstUses::new(sessions);
+        let seen = crate::rollout::SeenMemo::new(sessions);
         Ok(Gate {
             config,
             keys,
             store,
             identity,
             verified,
+            remembered,
+            seen,
         })
     }
 
@@ -69,5 +77,17 @@ impl Gate {
             return Ok(*p);
         }
         Ok(self.store.company_policy(company)?.unwrap_or_default())
+    }
+
+    /// How long a company lets its staff skip the code on a remembered
+    /// browser: pinned in YAML, else stored by the admin page, else off.
+    pub fn remember_days(
+        &self,
+        company: &str,
+    ) -> Result<crate::domain::RememberDays, crate::store::StoreError> {
+        if let Some(d) = self.config.remember_days.get(company) {
+            return Ok(*d);
+        }
+        Ok(self.store.company_remember(company)?.unwrap_or_default())
     }
 }

@@ -1,6 +1,7 @@
 //! The app's rule applied to one request: who is this session (identity),
 //! what does the store say about the person, is this app session verified
-//! (the gateway cookie), and so what does `decision` say. The proxy asks it
+//! (the gateway cookie, else a remembered browser), and so what does
+//! `decision` say. The proxy asks it
 //! for app paths, and the pages ask it for every route that is not open —
 //! one judgement for both, so our pages cannot drift from the app's rule.
 //! No pingora; I/O only through the identity source and the store.
@@ -21,7 +22,8 @@ pub struct Judged<'a> {
     pub session_value: &'a str,
     /// What the app's rule says: `Ok(())` passes.
     pub decision: Result<(), Denial>,
-    /// The gateway cookie proves the second step in this session.
+    /// The gateway cookie (or a remembered browser) proves the second
+    /// step in this session.
     pub verified: bool,
 }
 
@@ -33,29 +35,56 @@ pub enum GuardError {
     Store(#[from] StoreError),
 }
 
-/// Judge the session `presented` (with its gateway cookie) at `now`:
-/// `None` when nobody is logged in.
+/// The cookies of ours a request presents.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct OurCookies<'c> {
+    /// The gateway cookie: the second step passed in this app session.
+    pub gateway: Option<&'c str>,
+    /// The remembered-browser cookie (`remember.rs`).
+    pub remember: Option<&'c str>,
+}
+
+/// Judge the session `presented` (with our cookies) at `now`: `None` when
+/// nobody is logged in.
 pub async fn judge<'a>(
     gate: &Gate,
     presented: &'a Presented,
-    gateway_cookie: Option<&str>,
+    cookies: OurCookies<'_>,
     now: i64,
 ) -> Result<Option<Judged<'a>>, GuardError> {
     let (identity, session_value) = match gate.identity.resolve(presented).await? {
         Who::Anonymous => return Ok(None),
-        Who::Known(identity, value) => (identity, value),
+        Who::Known(identity, value, fresh) => {
+            if fresh {
+                // Written at most once per account and day (`rollout`).
+                crate::rollout::note_seen(gate, &identity, now);
+            }
+            (identity, value)
+        }
     };
     // The hot path: person state and policy come from memory
     // (CachedStore); the verification costs two MACs, or none when memoized.
     let state = gate.store.person_state(&identity.person_key())?;
-    let verified = is_verified(
+    let mut verified = is_verified(
         gate,
         &identity,
         session_value,
-        gateway_cookie,
+        cookies.gateway,
         state.enrollment_id,
         now,
     );
+    // Only a session that would be challenged asks whether its browser is
+    // remembered (one SHA-256 and one store read); verified requests and
+    // locked persons never do.
+    if let (false, false, Some(enrollment_id), Some(cookie)) = (
+        verified,
+        state.locked,
+        state.enrollment_id,
+        cookies.remember,
+    ) {
+        verified =
+            crate::remember::vouch(gate, &identity, session_value, cookie, enrollment_id, now)?;
+    }
     let facts = Facts {
         class: identity.class,
         enforcement: gate.enforcement(&identity.company)?,

@@ -9,6 +9,7 @@
 //! | `mfa_gate_challenges_by_method_total` | `result`, `method` | the same, split by `totp`/`backup_code` |
 //! | `mfa_gate_enrollments_total` | | confirmed enrollments |
 //! | `mfa_gate_lockouts_total` | | persons locked |
+//! | `mfa_gate_remembered_browser_skips_total` | | new app sessions that skipped the code on a remembered browser |
 //! | `mfa_gate_support_actions_total` | `action` | `unlock`, `reset` |
 //! | `mfa_gate_identity_cache_total` | `result` | whoami cache `hit` / `miss` |
 //! | `mfa_gate_whoami_duration_seconds` | | histogram of whoami calls |
@@ -98,6 +99,7 @@ struct Metrics {
     by_method: [IntCounter; 4],
     enrollments: IntCounter,
     lockouts: IntCounter,
+    remembered_skips: IntCounter,
     unlocks: IntCounter,
     resets: IntCounter,
     cache_hits: IntCounter,
@@ -213,6 +215,10 @@ fn register() -> Result<Metrics, prometheus::Error> {
             "mfa_gate_lockouts_total",
             "Persons locked after max_failures wrong codes",
         )?,
+        remembered_skips: counter(
+            "mfa_gate_remembered_browser_skips_total",
+            "New app sessions that skipped the code on a remembered browser",
+        )?,
         unlocks: support.with_label_values(&["unlock"]),
         resets: support.with_label_values(&["reset"]),
         cache_hits: cache.with_label_values(&["hit"]),
@@ -287,7 +293,12 @@ pub fn observe(event: &AuditEvent) {
         AuditKind::Locked => m.lockouts.inc(),
         AuditKind::Unlocked => m.unlocks.inc(),
         AuditKind::Reset => m.resets.inc(),
-        AuditKind::BackupCodesRegenerated | AuditKind::Disabled | AuditKind::PolicyChanged => {}
+        AuditKind::RememberedBrowserUsed => m.remembered_skips.inc(),
+        AuditKind::BackupCodesRegenerated
+        | AuditKind::Disabled
+        | AuditKind::PolicyChanged
+        | AuditKind::BrowserRemembered
+        | AuditKind::BrowsersForgotten => {}
     }
 }
 

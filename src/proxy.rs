@@ -222,7 +222,7 @@ impl GateProxy {
         now: i64,
     ) -> Step {
         let presented = present(session, gate, head, &ctx.fwd);
-        let judged = guard::judge(gate, &presented, head.cookies.gateway.as_deref(), now).await;
+        let judged = guard::judge(gate, &presented, our_cookies(head), now).await;
         let judged = match judged {
             Ok(Some(judged)) => judged,
             Ok(None) => return Step::Forward(Outcome::Anonymous),
@@ -284,6 +284,12 @@ impl GateProxy {
             session: sess,
             form,
             navigation: head.wants_html,
+            user_agent: session
+                .req_header()
+                .headers
+                .get(http::header::USER_AGENT)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned),
             now,
         };
         pages::handle(gate, req, standing).await
@@ -324,8 +330,7 @@ async fn standing(
     now: i64,
 ) -> Result<(Option<SessionCtx>, Standing), Reply> {
     let presented = present(session, gate, head, fwd);
-    let gateway_cookie = head.cookies.gateway.as_deref();
-    match guard::judge(gate, &presented, gateway_cookie, now).await {
+    match guard::judge(gate, &presented, our_cookies(head), now).await {
         Ok(None) => Ok((None, Standing::Anonymous)),
         Ok(Some(judged)) => {
             let standing = match judged.decision {
@@ -346,6 +351,13 @@ async fn standing(
     }
 }
 
+fn our_cookies(head: &RequestHead) -> guard::OurCookies<'_> {
+    guard::OurCookies {
+        gateway: head.cookies.gateway.as_deref(),
+        remember: head.cookies.remember.as_deref(),
+    }
+}
+
 /// The frame of a page shown with no route of its own (errors, refusals).
 fn bare_frame(gate: &Gate, locale: crate::config::Locale, now: i64) -> pages::views::Frame<'_> {
     pages::frame(gate, &PageRequest::bare(locale, now))
@@ -358,6 +370,7 @@ fn forget_session(req: &RequestHeader, gate: &Gate) {
         session: gate.config.identity.session_cookie(),
         gateway: &gate.config.cookie.name,
         lang: pages::i18n::LANG_COOKIE,
+        remember: crate::remember::COOKIE,
     };
     let values = req.headers.get_all(http::header::COOKIE);
     let cookies = crate::request::cookies::read(values.iter().map(|v| v.as_bytes()), &names);
@@ -384,6 +397,7 @@ fn session_ctx(gate: &Gate, head: &RequestHead, judged: Judged<'_>) -> SessionCt
         app: AppSession::bind(&gate.keys, judged.session_value),
         identity: judged.identity,
         gateway_cookie: head.cookies.gateway.clone(),
+        remember_cookie: head.cookies.remember.clone(),
         verified: judged.verified,
     }
 }

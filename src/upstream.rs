@@ -8,7 +8,8 @@
 //!   replaced otherwise); `X-Forwarded-Proto` and `X-Forwarded-Host` are
 //!   kept from trusted proxies, else set from this connection and its Host.
 //!   `Forwarded` and `X-Real-Ip` from untrusted peers are removed.
-//! - mfa-gate's own cookies (the gateway cookie and `mfa_lang`) are removed
+//! - mfa-gate's own cookies (the gateway cookie, `mfa_lang` and
+//!   `mfa_remember`) are removed
 //!   and the remaining cookies joined into one `Cookie` header (HTTP/2
 //!   clients send several).
 //! - every client-sent `X-Mfa-*` header is removed, and mfa-gate sets
@@ -132,7 +133,11 @@ impl Forwarding {
 
     /// Rewrite the request the app receives (see the module doc).
     pub fn prepare(&self, req: &mut RequestHeader, gate: &Gate) -> pingora::Result<()> {
-        let own: [&str; 2] = [&gate.config.cookie.name, crate::pages::i18n::LANG_COOKIE];
+        let own: [&str; 3] = [
+            &gate.config.cookie.name,
+            crate::pages::i18n::LANG_COOKIE,
+            crate::remember::COOKIE,
+        ];
         if let Some(cookies) = app_cookies(req, &own) {
             req.remove_header(&http::header::COOKIE);
             if !cookies.is_empty() {

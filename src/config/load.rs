@@ -225,7 +225,7 @@ impl Doc<'_> {
         let app_name = self.check("ui.app_name", non_blank(raw.ui.app_name))?;
         let totp = self.totp(raw.totp, &app_name)?;
         let cookie = self.cookie(raw.cookie, &identity)?;
-        let companies = self.companies(raw.companies)?;
+        let sections::Pins(companies, remember_days) = self.companies(raw.companies)?;
         let bypass = self.bypass(&raw.bypass)?;
         let max_failures = self.max_failures(raw.max_failures)?;
         self.check("prefix", route_prefix(&raw.prefix))?;
@@ -252,6 +252,7 @@ impl Doc<'_> {
             totp,
             cookie,
             companies,
+            remember_days,
             bypass,
             max_failures,
             prefix: raw.prefix,

@@ -15,7 +15,7 @@ pub use identity::{FieldMap, HeadersConfig, IdentitySource, WhoamiConfig};
 pub use load::{ConfigError, load_admin_file, load_file, load_str};
 pub use operations::{LogConfig, LogFormat, TlsConfig, TrustedProxies};
 
-use crate::domain::Enforcement;
+use crate::domain::{Enforcement, RememberDays};
 use std::collections::HashMap;
 use std::fmt;
 use std::net::SocketAddr;
@@ -43,6 +43,10 @@ pub struct Config {
     /// Companies whose policy is pinned by configuration (read-only on the
     /// admin page).
     pub companies: HashMap<String, Enforcement>,
+    /// Companies whose remembered-browser setting is pinned by
+    /// configuration (`companies.NAME.remember_days`; read-only on the
+    /// admin page).
+    pub remember_days: HashMap<String, RememberDays>,
     pub bypass: Vec<BypassRule>,
     /// Consecutive wrong codes before a person is locked.
     pub max_failures: u32,

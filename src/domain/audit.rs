@@ -22,6 +22,12 @@ pub enum AuditKind {
     Unlocked,
     Reset,
     PolicyChanged,
+    /// A browser was remembered after a passed challenge.
+    BrowserRemembered,
+    /// A remembered browser let a new app session skip the code.
+    RememberedBrowserUsed,
+    /// Remembered browsers were forgotten (the note says which, by whom).
+    BrowsersForgotten,
 }
 
 /// One audit-trail entry. Never holds a secret or a code.

@@ -84,11 +84,13 @@ pub struct Presented {
     client: Option<IpAddr>,
 }
 
-/// Who a request belongs to, with its session value.
+/// Who a request belongs to, with its session value, and whether the
+/// identity was just resolved (a whoami cache miss; always with headers)
+/// rather than taken from the cache.
 #[derive(Debug)]
 pub enum Who<'a> {
     Anonymous,
-    Known(Arc<Identity>, &'a str),
+    Known(Arc<Identity>, &'a str, bool),
 }
 
 impl Identities {
@@ -179,15 +181,15 @@ impl Identities {
                     return Ok(Who::Anonymous);
                 };
                 Ok(match source.lookup(value, presented.client).await? {
-                    Lookup::Known(identity) => Who::Known(identity, value),
-                    Lookup::Anonymous => Who::Anonymous,
+                    (Lookup::Known(identity), fresh) => Who::Known(identity, value, fresh),
+                    (Lookup::Anonymous, _) => Who::Anonymous,
                 })
             }
             Identities::Headers(_) => match &presented.claim {
                 None => Ok(Who::Anonymous),
                 Some(Err(e)) => Err(IdentityError::BadHeaders(e.clone())),
                 Some(Ok(identity)) => match presented.session.as_deref() {
-                    Some(value) => Ok(Who::Known(identity.clone(), value)),
+                    Some(value) => Ok(Who::Known(identity.clone(), value, true)),
                     None => Err(IdentityError::NoSession),
                 },
             },
@@ -251,7 +253,7 @@ mod tests {
         let p = src.present(h, trusted, cookie.map(str::to_owned), None);
         match src.resolve(&p).await {
             Ok(Who::Anonymous) => "anonymous".into(),
-            Ok(Who::Known(id, session)) => format!("{} bound to {session}", id.account),
+            Ok(Who::Known(id, session, _)) => format!("{} bound to {session}", id.account),
             Err(e) => format!("error: {e}"),
         }
     }

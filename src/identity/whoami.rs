@@ -21,6 +21,9 @@ use std::time::{Duration, Instant};
 /// Largest whoami answer we read.
 const MAX_BODY: usize = 64 * 1024;
 
+/// An answer not from the cache (the identity was just resolved).
+pub type Fresh = bool;
+
 /// The running `whoami` source (`config::WhoamiConfig`): the HTTP client
 /// of the app's whoami endpoint, with its cache and call bounds.
 pub struct WhoamiClient {
@@ -90,16 +93,17 @@ impl WhoamiClient {
     }
 
     /// Who owns the app session whose cookie value is `session_value`,
-    /// asked for by `client` (whose budget a new whoami call spends).
+    /// asked for by `client` (whose budget a new whoami call spends); and
+    /// whether the answer is fresh (not from the cache).
     pub async fn lookup(
         &self,
         session_value: &str,
         client: Option<IpAddr>,
-    ) -> Result<Lookup, IdentityError> {
+    ) -> Result<(Lookup, Fresh), IdentityError> {
         let key = self.cache_key(session_value);
         if let Some(lookup) = self.cached_at(key) {
             metrics::identity_cache(true);
-            return Ok(lookup);
+            return Ok((lookup, false));
         }
         metrics::identity_cache(false);
         let call = match self.in_flight.join(key) {
@@ -113,9 +117,11 @@ impl WhoamiClient {
                 self.in_flight.start(key)
             }
         };
-        call.get_or_init(|| self.call(session_value, key, &call))
+        let lookup = call
+            .get_or_init(|| self.call(session_value, key, &call))
             .await
-            .clone()
+            .clone()?;
+        Ok((lookup, true))
     }
 
     /// The one whoami call of a session: waits for a permit, asks, caches

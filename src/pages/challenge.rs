@@ -1,14 +1,16 @@
 //! `/challenge`: the second step for an enrolled person, with a TOTP code or
 //! a single-use backup code (checked and recorded atomically by `verify`).
 //! Success sets the gateway cookie, bound to this app session and to the
-//! current enrollment, and returns the user to where they were going.
+//! current enrollment, and returns the user to where they were going —
+//! by way of `/signed-in` when a backup code was used or few are left,
+//! which says how many remain.
 
 use super::common::{gateway_cookie, person_record, redirect_to, require_csrf};
 use super::error::PageError;
 use super::i18n::t;
 use super::route::Route;
 use super::verify::{Outcome, Proof, verify_and_apply};
-use super::views::{self, ChallengeView, Frame};
+use super::views::{self, ChallengeView, Frame, LOW_BACKUP_CODES, SignedInView};
 use super::{PageRequest, Reply, SessionCtx};
 use crate::domain::{PersonRecord, Purpose};
 use crate::gate::Gate;
@@ -62,8 +64,15 @@ fn render(
     };
     let csrf = session::csrf_token(&gate.keys, sess.app, req.now);
     let status = if error.is_some() { 422 } else { 200 };
+    // A store failure here only hides the checkbox: the page still works.
+    let remember_days = gate
+        .remember_days(&sess.identity.company)
+        .ok()
+        .and_then(|d| d.days());
     let view = ChallengeView {
         backup,
+        remember_days,
+        remember_checked: req.form.get("remember") == Some("yes"),
         csrf: &csrf,
         return_to: &return_to,
         error: error.map(|key| t(frame.locale, key).to_owned()),
@@ -98,10 +107,21 @@ pub async fn verify(
         ));
     };
     let purpose = Purpose::Challenge;
+    let mut backup_left = None;
+    let mut count = |rec: &mut PersonRecord| {
+        backup_left = rec.backup_codes.as_ref().map(|s| s.remaining());
+    };
     let outcome =
-        verify_and_apply(gate, sess, &record, &proof, req.now, purpose, &mut |_| {}).await?;
+        verify_and_apply(gate, sess, &record, &proof, req.now, purpose, &mut count).await?;
     Ok(match outcome {
-        Outcome::Passed => passed(gate, req, sess, &record, &return_to),
+        Outcome::Passed => {
+            let next = after_pass(gate, &return_to, proof.is_backup(), backup_left);
+            let response = passed(gate, req, sess, &record, &next);
+            match remember_this_browser(gate, req, sess, &record)? {
+                Some(cookie) => response.with_header("Set-Cookie", cookie),
+                None => response,
+            }
+        }
         Outcome::Failed => {
             let error = match proof.is_backup() {
                 true => "error.wrong_backup",
@@ -114,17 +134,85 @@ pub async fn verify(
     })
 }
 
-/// Back to `return_to`, with the gateway cookie for the enrollment the
+/// Where a passed challenge goes: straight back to `return_to`, unless a
+/// backup code was used or few are left — then first to the page that
+/// says how many remain (`/signed-in`), which continues to `return_to`.
+fn after_pass(gate: &Gate, return_to: &str, used_backup: bool, left: Option<usize>) -> String {
+    let low = left.is_some_and(|n| n <= LOW_BACKUP_CODES);
+    if !used_backup && !low {
+        return return_to.to_owned();
+    }
+    let mut q = form_urlencoded::Serializer::new(String::new());
+    if used_backup {
+        q.append_pair("via", "backup");
+    }
+    if return_to != "/" {
+        q.append_pair("return_to", return_to);
+    }
+    let here = Route::SignedIn.href(&gate.config.prefix);
+    match q.finish() {
+        q if q.is_empty() => here,
+        q => format!("{here}?{q}"),
+    }
+}
+
+/// `GET /signed-in`: after a passed challenge, how many backup codes are
+/// left (and a warning when few or none are), then on to `return_to`.
+pub fn signed_in(
+    gate: &Gate,
+    req: &PageRequest,
+    frame: &Frame<'_>,
+    sess: &SessionCtx,
+) -> Result<Reply, PageError> {
+    let record = person_record(gate, sess)?;
+    let view = SignedInView {
+        used_backup: req.query_param("via").as_deref() == Some("backup"),
+        backup_left: record.backup_codes.as_ref().map_or(0, |s| s.remaining()),
+        return_to: &req.return_to(&gate.config.prefix),
+    };
+    Ok(Reply::html(200, views::signed_in(frame, &view)))
+}
+
+/// The box "don't ask again on this browser" was ticked and the company
+/// allows it: remember this browser (its `Set-Cookie`).
+fn remember_this_browser(
+    gate: &Gate,
+    req: &PageRequest,
+    sess: &SessionCtx,
+    record: &PersonRecord,
+) -> Result<Option<String>, PageError> {
+    let days = gate.remember_days(&sess.identity.company)?;
+    let enrollment = record.enrollment.as_ref().map(|e| e.id);
+    let (true, Some(_), Some(enrollment_id)) = (
+        req.form.get("remember") == Some("yes"),
+        days.days(),
+        enrollment,
+    ) else {
+        return Ok(None);
+    };
+    let cookie = crate::remember::grant(
+        gate,
+        &sess.identity,
+        enrollment_id,
+        days,
+        req.user_agent.as_deref(),
+        sess.remember_cookie.as_deref(),
+        req.now,
+    )?;
+    Ok(Some(cookie))
+}
+
+/// Back to `next`, with the gateway cookie for the enrollment the
 /// proof was checked against.
 fn passed(
     gate: &Gate,
     req: &PageRequest,
     sess: &SessionCtx,
     record: &PersonRecord,
-    return_to: &str,
+    next: &str,
 ) -> Reply {
     let enrollment_id = record.enrollment.as_ref().map_or(0, |e| e.id);
     let key = sess.identity.person_key();
     let cookie = session::issue_cookie(&gate.keys, sess.app, &key, enrollment_id, req.now);
-    Reply::redirect(return_to).with_header("Set-Cookie", gateway_cookie(gate, &cookie))
+    Reply::redirect(next).with_header("Set-Cookie", gateway_cookie(gate, &cookie))
 }

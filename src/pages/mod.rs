@@ -17,6 +17,7 @@ mod error;
 pub mod form;
 pub mod i18n;
 mod new_codes;
+mod panels;
 mod policy;
 pub mod route;
 mod settings;
@@ -43,6 +44,8 @@ pub struct SessionCtx {
     pub app: AppSession,
     /// Value of mfa-gate's own cookie, if the browser sent one.
     pub gateway_cookie: Option<String>,
+    /// Value of the remembered-browser cookie, if the browser sent one.
+    pub remember_cookie: Option<String>,
     /// The gateway cookie proves the second step in this app session.
     pub verified: bool,
 }
@@ -59,6 +62,8 @@ pub struct PageRequest {
     /// A browser page load or form post (a denial redirects or shows a
     /// page) rather than a script's call (a denial answers JSON).
     pub navigation: bool,
+    /// Only for the label of a remembered browser; never decides anything.
+    pub user_agent: Option<String>,
     pub now: i64,
 }
 
@@ -74,6 +79,7 @@ impl PageRequest {
             session: None,
             form: Form::default(),
             navigation: true,
+            user_agent: None,
             now,
         }
     }
@@ -139,6 +145,7 @@ async fn dispatch(gate: &Gate, req: &PageRequest, frame: &Frame<'_>) -> Reply {
         (Route::BackupCodesDownload, Some(s)) => new_codes::download(gate, req, frame, s),
         (Route::Challenge, Some(s)) if post => challenge::verify(gate, req, frame, s).await,
         (Route::Challenge, Some(s)) => challenge::show(gate, req, frame, s),
+        (Route::SignedIn, Some(s)) => challenge::signed_in(gate, req, frame, s),
         (Route::Settings, Some(s)) if post => settings::change(gate, req, frame, s).await,
         (Route::Settings, Some(s)) => settings::show(gate, req, frame, s),
         (Route::Policy, Some(s)) if post => policy::save(gate, req, frame, s),
@@ -183,8 +190,10 @@ pub fn frame<'a>(gate: &'a Gate, req: &PageRequest) -> Frame<'a> {
     };
     let mut q = form_urlencoded::Serializer::new(String::new());
     q.append_pair("lang", other.as_str());
-    if let Some(m) = req.query_param("method") {
-        q.append_pair("method", &m);
+    for name in ["method", "via"] {
+        if let Some(v) = req.query_param(name) {
+            q.append_pair(name, &v);
+        }
     }
     let return_to = req.return_to(&gate.config.prefix);
     if return_to != "/" {

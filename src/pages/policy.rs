@@ -4,6 +4,8 @@
 //! `stress_check_officer`) of that company may see or change it; a policy
 //! pinned in the YAML is shown read-only. The proxy reads the policy on
 //! every request, so a change reaches live sessions on their next click.
+//! The same page holds the remembered-browser setting (off, 7 or 30 days;
+//! pinnable on its own) and the rollout numbers (`rollout.rs`).
 
 use super::common::require_csrf;
 use super::error::PageError;
@@ -11,7 +13,7 @@ use super::i18n::t;
 use super::views::{self, Frame, PolicyView};
 use super::{PageRequest, Reply, SessionCtx};
 use crate::audit;
-use crate::domain::{AuditEvent, AuditKind, Enforcement};
+use crate::domain::{AuditEvent, AuditKind, Enforcement, RememberDays};
 use crate::gate::Gate;
 use crate::session;
 
@@ -48,8 +50,11 @@ fn render(
         company,
         current: current.as_str(),
         pinned: gate.config.companies.contains_key(company),
+        remember: gate.remember_days(company)?.as_string(),
+        remember_pinned: gate.config.remember_days.contains_key(company),
         csrf: &csrf,
         notice,
+        rollout: crate::rollout::numbers(gate, company, current, req.now)?,
     };
     Ok(Reply::html(status, views::policy(frame, &view)))
 }
@@ -63,6 +68,9 @@ pub fn save(
     require_manager(sess)?;
     require_csrf(gate, req, sess)?;
     let company = &sess.identity.company;
+    if let Some(days) = req.form.get("remember_days") {
+        return save_remember(gate, req, frame, sess, days);
+    }
     if gate.config.companies.contains_key(company) {
         let pinned = t(frame.locale, "policy.refused_pinned");
         return render(gate, req, frame, sess, Some(pinned), 409);
@@ -79,6 +87,38 @@ pub fn save(
         let mut event = AuditEvent::by_user(&sess.identity, AuditKind::PolicyChanged, req.now)
             .with_note(change);
         // About the company, not about the administrator's person.
+        event.person = None;
+        audit::record(gate.store.as_ref(), event);
+    }
+    let saved = t(frame.locale, "policy.saved");
+    render(gate, req, frame, sess, Some(saved), 200)
+}
+
+/// The remembered-browser setting: off, or one of the short list of days.
+/// Lowering it applies to every remembered browser at its next request.
+fn save_remember(
+    gate: &Gate,
+    req: &PageRequest,
+    frame: &Frame<'_>,
+    sess: &SessionCtx,
+    wanted: &str,
+) -> Result<Reply, PageError> {
+    let company = &sess.identity.company;
+    if gate.config.remember_days.contains_key(company) {
+        let pinned = t(frame.locale, "policy.refused_pinned");
+        return render(gate, req, frame, sess, Some(pinned), 409);
+    }
+    let wanted = RememberDays::parse(wanted).ok_or(PageError::BadForm("remember_days"))?;
+    let before = gate.remember_days(company)?;
+    gate.store.set_company_remember(company, wanted)?;
+    if before != wanted {
+        let change = format!(
+            "remember browsers: {} -> {}",
+            before.as_string(),
+            wanted.as_string()
+        );
+        let mut event = AuditEvent::by_user(&sess.identity, AuditKind::PolicyChanged, req.now)
+            .with_note(change);
         event.person = None;
         audit::record(gate.store.as_ref(), event);
     }

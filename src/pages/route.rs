@@ -25,6 +25,9 @@ pub enum Route {
     Policy,
     /// `POST`: the backup codes just shown, as a text file.
     BackupCodesDownload,
+    /// After a passed challenge that used a backup code, or left few of
+    /// them: how many are left, then on to `return_to`.
+    SignedIn,
     NotFound,
 }
 
@@ -49,6 +52,7 @@ impl Route {
             "/settings" => Route::Settings,
             "/admin/security" => Route::Policy,
             "/backup-codes.txt" => Route::BackupCodesDownload,
+            "/signed-in" => Route::SignedIn,
             r if r.starts_with("/assets/") => Route::Asset(r.to_owned()),
             _ => Route::NotFound,
         }
@@ -64,6 +68,7 @@ impl Route {
             Route::Settings => "/settings",
             Route::Policy => "/admin/security",
             Route::BackupCodesDownload => "/backup-codes.txt",
+            Route::SignedIn => "/signed-in",
             Route::NotFound => "",
         }
     }
@@ -77,7 +82,9 @@ impl Route {
         match self {
             Route::Health | Route::Asset(_) | Route::NotFound => Access::Open,
             Route::Enroll | Route::Challenge => Access::Identified,
-            Route::Settings | Route::Policy | Route::BackupCodesDownload => Access::Verified,
+            Route::Settings | Route::Policy | Route::BackupCodesDownload | Route::SignedIn => {
+                Access::Verified
+            }
         }
     }
 
@@ -90,6 +97,7 @@ impl Route {
     pub fn allows(&self, method: Method) -> bool {
         match self {
             Route::BackupCodesDownload => method == Method::Post,
+            Route::SignedIn => method.is_read(),
             Route::Health | Route::Asset(_) | Route::NotFound => method.is_read(),
             _ => method.is_read() || method == Method::Post,
         }
@@ -164,6 +172,7 @@ mod tests {
             "/settings",
             "/admin/security",
             "/backup-codes.txt",
+            "/signed-in",
             "/nope",
         ] {
             let route = Route::parse(path);
@@ -179,7 +188,12 @@ mod tests {
 
     #[test]
     fn pages_that_show_security_state_need_the_second_step() {
-        for route in [Route::Settings, Route::Policy, Route::BackupCodesDownload] {
+        for route in [
+            Route::Settings,
+            Route::Policy,
+            Route::BackupCodesDownload,
+            Route::SignedIn,
+        ] {
             assert_eq!(route.access(), Access::Verified, "{route:?}");
             assert_eq!(
                 admit(route.access(), Standing::Denied(Challenge)),
@@ -204,6 +218,7 @@ mod tests {
             Route::Settings,
             Route::Policy,
             Route::BackupCodesDownload,
+            Route::SignedIn,
             Route::Asset("/assets/x.css".into()),
         ] {
             assert_eq!(Route::parse(route.path()), route);

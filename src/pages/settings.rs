@@ -1,7 +1,8 @@
 //! `/settings`: every logged-in account manages its own second factor —
 //! see whether it is on, since when, how many backup codes remain and which
 //! linked accounts share it; enroll; regenerate backup codes or turn 2FA off
-//! (each after a current code, and off only where nobody requires it).
+//! (each after a current code, and off only where nobody requires it); see
+//! and forget remembered browsers (no code needed: it only takes trust away).
 //! Changes apply to the person, i.e. to every linked account at once.
 
 use super::common::{person_record, require_csrf};
@@ -9,12 +10,13 @@ use super::error::PageError;
 use super::i18n::t;
 use super::route::Route;
 use super::verify::{self, Outcome, Proof, verify_and_apply};
-use super::views::{self, Frame, SettingsView};
+use super::views::{self, BrowserRow, Frame, SettingsView};
 use super::{PageRequest, Reply, SessionCtx, new_codes};
 use crate::audit;
 use crate::decision::is_required;
-use crate::domain::{AuditEvent, AuditKind, Enforcement, PersonRecord, Purpose};
+use crate::domain::{AuditEvent, AuditKind, BrowserId, Enforcement, PersonRecord, Purpose};
 use crate::gate::Gate;
+use crate::remember;
 use crate::session;
 use crate::store::{StoreError, Update};
 
@@ -27,6 +29,7 @@ pub fn show(
     let record = note_account(gate, sess)?;
     let notice = match req.query_param("done").as_deref() {
         Some("disabled") => Some(t(frame.locale, "settings.disabled_done")),
+        Some("forgotten") => Some(t(frame.locale, "remember.forgotten_done")),
         _ => None,
     };
     let errors = Errors::default();
@@ -84,6 +87,21 @@ fn render(
         .cloned()
         .collect();
     let prefix = &gate.config.prefix;
+    let enrollment_id = record.enrollment.as_ref().map(|e| e.id);
+    let this_browser = sess
+        .remember_cookie
+        .as_deref()
+        .and_then(remember::browser_id);
+    let browsers = remember::live(gate, &sess.identity, enrollment_id, req.now)?
+        .into_iter()
+        .map(|(id, b)| BrowserRow {
+            id: id.to_hex(),
+            label: b.label,
+            created: format_time(b.created_at),
+            last_used: format_time(b.last_used_at),
+            this_browser: this_browser == Some(id),
+        })
+        .collect();
     let view = SettingsView {
         account: &sess.identity.account,
         enroll_href: crate::paths::with_return_to(
@@ -102,6 +120,8 @@ fn render(
         notice,
         regenerate_error: errors.regenerate,
         disable_error: errors.disable,
+        browsers,
+        remember_days: gate.remember_days(&sess.identity.company)?.days(),
     };
     Ok(Reply::html(status, views::settings(frame, &view)))
 }
@@ -126,6 +146,12 @@ pub async fn change(
     if record.is_locked() {
         return Ok(super::locked(frame));
     }
+    // Forgetting trust needs no code: it can only make things stricter.
+    match req.form.get("action") {
+        Some("forget_browser") => return forget_browsers(gate, req, sess, false),
+        Some("forget_browsers") => return forget_browsers(gate, req, sess, true),
+        _ => {}
+    }
     if !record.is_enrolled() {
         return Ok(Reply::redirect(&settings_href(gate)));
     }
@@ -138,6 +164,44 @@ pub async fn change(
         SettingsAction::Disable => disable(gate, req, frame, sess, &record, &proof).await,
         SettingsAction::Regenerate => regenerate(gate, req, frame, sess, &record, &proof).await,
     }
+}
+
+/// "Forget" one remembered browser (the form's `browser`) or all of them.
+/// Forgetting this very browser also removes its cookie.
+fn forget_browsers(
+    gate: &Gate,
+    req: &PageRequest,
+    sess: &SessionCtx,
+    all: bool,
+) -> Result<Reply, PageError> {
+    let which = match all {
+        true => None,
+        false => Some(
+            req.form
+                .get("browser")
+                .and_then(BrowserId::from_hex)
+                .ok_or(PageError::BadForm("browser"))?,
+        ),
+    };
+    let key = sess.identity.person_key();
+    let by = remember::ForgetBy::User(&sess.identity);
+    let why = match all {
+        true => "all, from settings",
+        false => "one, from settings",
+    };
+    remember::forget(gate.store.as_ref(), &key, which.as_ref(), by, why, req.now)?;
+    let this_browser = sess
+        .remember_cookie
+        .as_deref()
+        .and_then(remember::browser_id);
+    let done = format!("{}?done=forgotten", settings_href(gate));
+    let response = Reply::redirect(&done);
+    Ok(
+        match all || (this_browser.is_some() && this_browser == which) {
+            true => response.with_header("Set-Cookie", remember::clear_cookie(gate)),
+            false => response,
+        },
+    )
 }
 
 fn settings_href(gate: &Gate) -> String {
@@ -199,8 +263,12 @@ async fn disable(
         Outcome::Passed => {
             let event = AuditEvent::by_user(&sess.identity, AuditKind::Disabled, now);
             audit::record(gate.store.as_ref(), event.with_note("from settings"));
+            // With 2FA off there is nothing to remember a browser for.
+            let key = sess.identity.person_key();
+            let by = remember::ForgetBy::User(&sess.identity);
+            remember::forget(gate.store.as_ref(), &key, None, by, "2FA turned off", now)?;
             let done = format!("{}?done=disabled", settings_href(gate));
-            Ok(Reply::redirect(&done))
+            Ok(Reply::redirect(&done).with_header("Set-Cookie", remember::clear_cookie(gate)))
         }
         other => after_failure(gate, req, frame, sess, other, SettingsAction::Disable),
     }

@@ -94,13 +94,18 @@ pub async fn verify_and_apply(
         now,
         max_failures: gate.config.max_failures,
     };
-    let outcome = attempt.record(gate, &key, check, then)?;
+    let (outcome, backup_left) = attempt.record(gate, &key, check, then)?;
     // Index the account whatever the outcome, so support finds a linked
     // account that only ever failed (and got its person locked).
     if let Err(e) = gate.store.link_account(&sess.identity.account, &key) {
         tracing::warn!(error = %e, "could not index account");
     }
-    audit_outcome(gate, sess, outcome, proof.factor(), purpose, now);
+    let how = How {
+        factor: proof.factor(),
+        purpose,
+        backup_left,
+    };
+    audit_outcome(gate, sess, outcome, &how, now);
     Ok(outcome)
 }
 
@@ -122,8 +127,9 @@ impl Attempt<'_> {
         key: &PersonKey,
         check: Check,
         then: Then<'_>,
-    ) -> Result<Outcome, PageError> {
+    ) -> Result<(Outcome, Option<usize>), PageError> {
         let mut outcome = Outcome::Failed;
+        let mut backup_left = None;
         gate.store.update_person(key, &mut |current| {
             let enrolled =
                 |r: &&PersonRecord| r.enrollment.as_ref().map(|e| e.id) == Some(self.enrollment_id);
@@ -136,13 +142,22 @@ impl Attempt<'_> {
                 return Update::Keep;
             }
             let mut next = rec.clone();
+            backup_left = None;
             outcome = match check(rec) {
-                Some(change) => self.pass(&mut next, change, then),
+                Some(change) => {
+                    if let Change::UseBackupCode(_) = change {
+                        backup_left = Some(0);
+                    }
+                    self.pass(&mut next, change, then)
+                }
                 None => self.fail(&mut next),
             };
+            if backup_left.is_some() {
+                backup_left = next.backup_codes.as_ref().map(|s| s.remaining());
+            }
             Update::Put(next)
         })?;
-        Ok(outcome)
+        Ok((outcome, backup_left))
     }
 
     fn pass(&self, next: &mut PersonRecord, change: Change, then: Then<'_>) -> Outcome {
@@ -164,24 +179,28 @@ impl Attempt<'_> {
     }
 }
 
-/// The audit events of one outcome (none when nothing was checked).
-fn audit_outcome(
-    gate: &Gate,
-    sess: &SessionCtx,
-    outcome: Outcome,
+/// How a proof was made, as its audit event tells it.
+struct How {
     factor: Factor,
     purpose: Purpose,
-    now: i64,
-) {
+    /// A backup code was used: how many of the set are left now.
+    backup_left: Option<usize>,
+}
+
+/// The audit events of one outcome (none when nothing was checked). A
+/// used backup code says how many are left ("3 left"), never which one.
+fn audit_outcome(gate: &Gate, sess: &SessionCtx, outcome: Outcome, how: &How, now: i64) {
     let store = gate.store.as_ref();
     let event = |kind| {
         AuditEvent::by_user(&sess.identity, kind, now)
-            .with_method(factor)
-            .with_purpose(purpose)
+            .with_method(how.factor)
+            .with_purpose(how.purpose)
     };
     match outcome {
-        Outcome::Passed if factor == Factor::BackupCode => {
-            audit::record(store, event(AuditKind::BackupCodeUsed))
+        Outcome::Passed if how.factor == Factor::BackupCode => {
+            let left = how.backup_left.unwrap_or(0);
+            let event = event(AuditKind::BackupCodeUsed).with_note(format!("{left} left"));
+            audit::record(store, event)
         }
         Outcome::Passed => audit::record(store, event(AuditKind::ChallengePassed)),
         Outcome::Failed => audit::record(store, event(AuditKind::ChallengeFailed)),

@@ -4,6 +4,8 @@
 //! string, so user input is never echoed raw.
 
 use super::i18n::{t, tf};
+pub use super::panels::{BrowserRow, LOW_BACKUP_CODES, SignedInView, signed_in};
+use super::panels::{codes_warning, remember_setting, remembered_browsers, rollout};
 use super::route::Route;
 use crate::config::Locale;
 use maud::{DOCTYPE, Markup, PreEscaped, html};
@@ -110,7 +112,7 @@ pub fn enroll(frame: &Frame, v: &EnrollView) -> Markup {
     )
 }
 
-fn hidden(name: &str, value: &str) -> Markup {
+pub(super) fn hidden(name: &str, value: &str) -> Markup {
     html! { input type="hidden" name=(name) value=(value); }
 }
 
@@ -160,6 +162,10 @@ pub fn backup_codes(frame: &Frame, v: &BackupCodesView) -> Markup {
 
 pub struct ChallengeView<'a> {
     pub backup: bool,
+    /// The company lets a browser be remembered for this many days.
+    pub remember_days: Option<u16>,
+    /// The box was ticked (a page shown again after a wrong code).
+    pub remember_checked: bool,
     pub csrf: &'a str,
     pub return_to: &'a str,
     pub error: Option<String>,
@@ -188,6 +194,15 @@ pub fn challenge(frame: &Frame, v: &ChallengeView) -> Markup {
                 } @else {
                     p { (t(l, "challenge.intro")) }
                     (code_field(l, "code", error))
+                }
+                @if let Some(days) = v.remember_days {
+                    div.choice {
+                        input type="checkbox" id="remember" name="remember" value="yes"
+                            checked[v.remember_checked];
+                        label.inline for="remember" {
+                            (tf(l, "challenge.remember", &[("n", &days.to_string())]))
+                        }
+                    }
                 }
                 button type="submit" { (t(l, "challenge.submit")) }
             }
@@ -230,6 +245,10 @@ pub struct SettingsView<'a> {
     pub notice: Option<&'a str>,
     pub regenerate_error: Option<String>,
     pub disable_error: Option<String>,
+    /// The person's remembered browsers that still count.
+    pub browsers: Vec<BrowserRow>,
+    /// The company lets browsers be remembered for this many days.
+    pub remember_days: Option<u16>,
 }
 
 pub fn settings(frame: &Frame, v: &SettingsView) -> Markup {
@@ -244,7 +263,8 @@ pub fn settings(frame: &Frame, v: &SettingsView) -> Markup {
             @match &v.enrolled_at {
                 Some(at) => {
                     p.status.on { strong { (t(l, "settings.on")) } " " (tf(l, "settings.enrolled_at", &[("at", at)])) }
-                    p { (tf(l, "settings.backup_left", &[("n", &v.backup_left.unwrap_or(0).to_string())])) }
+                    p id="codes-left" { (tf(l, "settings.backup_left", &[("n", &v.backup_left.unwrap_or(0).to_string())])) }
+                    (codes_warning(frame, v.backup_left.unwrap_or(0)))
                 }
                 None => {
                     p.status.off { strong { (t(l, "settings.off")) } }
@@ -257,7 +277,7 @@ pub fn settings(frame: &Frame, v: &SettingsView) -> Markup {
                 ul.linked { @for a in &v.linked { li { (a) } } }
             }
             @if v.enrolled_at.is_some() {
-                section {
+                section id="regenerate" {
                     h2 { (t(l, "settings.regenerate_title")) }
                     p.small { (t(l, "settings.regenerate_body")) }
                     form method="post" action=(Route::Settings.href(p)) {
@@ -282,6 +302,9 @@ pub fn settings(frame: &Frame, v: &SettingsView) -> Markup {
                     }
                 }
             }
+            @if v.enrolled_at.is_some() || !v.browsers.is_empty() {
+                (remembered_browsers(frame, v))
+            }
             @if v.may_manage_policy {
                 p { a id="policy-link" href=(Route::Policy.href(p)) { (t(l, "settings.policy_link")) } }
             }
@@ -294,8 +317,12 @@ pub struct PolicyView<'a> {
     pub company: &'a str,
     pub current: &'a str,
     pub pinned: bool,
+    /// The remembered-browser setting: `off`, `7`, `30`.
+    pub remember: String,
+    pub remember_pinned: bool,
     pub csrf: &'a str,
     pub notice: Option<&'a str>,
+    pub rollout: crate::rollout::Rollout,
 }
 
 pub fn policy(frame: &Frame, v: &PolicyView) -> Markup {
@@ -331,6 +358,8 @@ pub fn policy(frame: &Frame, v: &PolicyView) -> Markup {
                     button type="submit" { (t(l, "policy.save")) }
                 }
             }
+            (rollout(frame, v))
+            (remember_setting(frame, v))
             p { a href=(Route::Settings.href(frame.prefix)) { (t(l, "policy.back")) } }
         },
     )

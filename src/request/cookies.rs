@@ -60,6 +60,9 @@ pub struct RequestCookies {
     pub gateway: Option<String>,
     /// The language switch's cookie.
     pub lang: Option<String>,
+    /// The remembered-browser cookie (only we read it: the first plain
+    /// one wins).
+    pub remember: Option<String>,
 }
 
 /// The names to look for.
@@ -69,6 +72,7 @@ pub struct CookieNames<'a> {
     pub session: Option<&'a str>,
     pub gateway: &'a str,
     pub lang: &'a str,
+    pub remember: &'a str,
 }
 
 /// Read every `Cookie` header value (in order) once.
@@ -100,6 +104,8 @@ pub fn read<'v>(values: impl Iterator<Item = &'v [u8]>, names: &CookieNames) -> 
                 &mut out.gateway
             } else if name == names.lang.as_bytes() {
                 &mut out.lang
+            } else if name == names.remember.as_bytes() {
+                &mut out.remember
             } else {
                 continue;
             };
@@ -189,6 +195,7 @@ mod tests {
         session: Some("app_sid"),
         gateway: "mfa_gate",
         lang: "mfa_lang",
+        remember: "mfa_remember",
     };
 
     #[track_caller]

@@ -92,6 +92,7 @@ impl RequestHead {
             session: config.identity.session_cookie(),
             gateway: &config.cookie.name,
             lang: crate::pages::i18n::LANG_COOKIE,
+            remember: crate::remember::COOKIE,
         };
         let cookie_values = parts.headers.get_all(http::header::COOKIE);
         RequestHead {

@@ -1,6 +1,6 @@
-//! An in-process read cache in front of a `Store` for the two facts every
-//! app request needs: the person's state (enrolled with which enrollment,
-//! locked?) and a company's stored policy. Without it a verified request
+//! An in-process read cache in front of a `Store` for the facts every app
+//! request needs: the person's state (enrolled with which enrollment,
+//! locked?), a company's stored policy and its remembered-browser setting. Without it a verified request
 //! would read and decode the person's record from the engine every time.
 //!
 //! Correctness rests on this process being the only writer (sled locks its
@@ -11,7 +11,10 @@
 //! the other writers; see README.
 
 use super::{ExportSink, Store, StoreError, Update};
-use crate::domain::{AuditEvent, Enforcement, PersonKey, PersonRecord};
+use crate::domain::{
+    AuditEvent, BrowserId, Enforcement, PersonKey, PersonRecord, RememberDays, RememberedBrowser,
+    SeenAccount,
+};
 use std::collections::HashMap;
 use std::hash::BuildHasher;
 use std::sync::{Arc, Mutex, RwLock};
@@ -52,7 +55,9 @@ pub struct CachedStore {
     shards: Vec<Shard>,
     hasher: std::collections::hash_map::RandomState,
     policies: RwLock<HashMap<String, Option<Enforcement>>>,
+    /// Also serializes fills and writes of `remember`.
     policies_writing: Mutex<()>,
+    remember: RwLock<HashMap<String, Option<RememberDays>>>,
 }
 
 impl CachedStore {
@@ -68,6 +73,7 @@ impl CachedStore {
             hasher: Default::default(),
             policies: RwLock::new(HashMap::new()),
             policies_writing: Mutex::new(()),
+            remember: RwLock::new(HashMap::new()),
         }
     }
 
@@ -194,6 +200,83 @@ impl Store for CachedStore {
             Err(_) => policies.remove(company),
         };
         result
+    }
+
+    fn company_remember(&self, company: &str) -> Result<Option<RememberDays>, StoreError> {
+        if let Some(d) = read(&self.remember).get(company) {
+            return Ok(*d);
+        }
+        let _fill = lock(&self.policies_writing);
+        if let Some(d) = read(&self.remember).get(company) {
+            return Ok(*d);
+        }
+        let days = self.inner.company_remember(company)?;
+        let mut remember = write(&self.remember);
+        if remember.len() >= MAX_COMPANIES {
+            remember.clear();
+        }
+        remember.insert(company.to_owned(), days);
+        Ok(days)
+    }
+
+    fn set_company_remember(&self, company: &str, days: RememberDays) -> Result<(), StoreError> {
+        let _write = lock(&self.policies_writing);
+        let result = self.inner.set_company_remember(company, days);
+        let mut remember = write(&self.remember);
+        match &result {
+            Ok(()) => remember.insert(company.to_owned(), Some(days)),
+            Err(_) => remember.remove(company),
+        };
+        result
+    }
+
+    fn remembered_browser(
+        &self,
+        key: &PersonKey,
+        id: &BrowserId,
+    ) -> Result<Option<RememberedBrowser>, StoreError> {
+        self.inner.remembered_browser(key, id)
+    }
+
+    fn remembered_browsers(
+        &self,
+        key: &PersonKey,
+    ) -> Result<Vec<(BrowserId, RememberedBrowser)>, StoreError> {
+        self.inner.remembered_browsers(key)
+    }
+
+    fn remember_browser(
+        &self,
+        key: &PersonKey,
+        id: &BrowserId,
+        browser: &RememberedBrowser,
+    ) -> Result<(), StoreError> {
+        self.inner.remember_browser(key, id, browser)
+    }
+
+    fn touch_remembered_browser(
+        &self,
+        key: &PersonKey,
+        id: &BrowserId,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        self.inner.touch_remembered_browser(key, id, now)
+    }
+
+    fn forget_browsers(
+        &self,
+        key: &PersonKey,
+        id: Option<&BrowserId>,
+    ) -> Result<usize, StoreError> {
+        self.inner.forget_browsers(key, id)
+    }
+
+    fn note_seen(&self, company: &str, seen: &SeenAccount) -> Result<(), StoreError> {
+        self.inner.note_seen(company, seen)
+    }
+
+    fn seen_accounts(&self, company: &str, since: i64) -> Result<Vec<SeenAccount>, StoreError> {
+        self.inner.seen_accounts(company, since)
     }
 
     fn append_audit(&self, event: &AuditEvent) -> Result<(), StoreError> {

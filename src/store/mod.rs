@@ -6,12 +6,17 @@
 
 mod cache;
 mod records;
+mod sled_remember;
+mod sled_seen;
 mod sled_store;
 
 pub use cache::{CachedStore, PersonState};
 pub use sled_store::SledStore;
 
-use crate::domain::{AuditEvent, Enforcement, PersonKey, PersonRecord};
+use crate::domain::{
+    AuditEvent, BrowserId, Enforcement, PersonKey, PersonRecord, RememberDays, RememberedBrowser,
+    SeenAccount,
+};
 
 /// Receives each exported entry: tree name, key bytes, value bytes.
 pub type ExportSink<'a> = dyn FnMut(&str, &[u8], &[u8]) -> Result<(), StoreError> + 'a;
@@ -88,6 +93,60 @@ pub trait Store: Send + Sync {
 
     /// Store a company's policy; durable before return.
     fn set_company_policy(&self, company: &str, policy: Enforcement) -> Result<(), StoreError>;
+
+    /// A company's remembered-browser setting (set on the admin page), if
+    /// any.
+    fn company_remember(&self, company: &str) -> Result<Option<RememberDays>, StoreError>;
+
+    /// Store a company's remembered-browser setting; durable before return.
+    fn set_company_remember(&self, company: &str, days: RememberDays) -> Result<(), StoreError>;
+
+    /// The remembered browser `id` of the person `key`, if any. A browser
+    /// is only ever found under the person it was remembered for.
+    fn remembered_browser(
+        &self,
+        key: &PersonKey,
+        id: &BrowserId,
+    ) -> Result<Option<RememberedBrowser>, StoreError>;
+
+    /// Every remembered browser of the person, oldest first.
+    fn remembered_browsers(
+        &self,
+        key: &PersonKey,
+    ) -> Result<Vec<(BrowserId, RememberedBrowser)>, StoreError>;
+
+    /// Remember (or replace) a browser of the person; durable before
+    /// return.
+    fn remember_browser(
+        &self,
+        key: &PersonKey,
+        id: &BrowserId,
+        browser: &RememberedBrowser,
+    ) -> Result<(), StoreError>;
+
+    /// Note that a remembered browser was used at `now`; nothing happens
+    /// if it was forgotten meanwhile (never brings one back). Not flushed:
+    /// losing it loses a display time only.
+    fn touch_remembered_browser(
+        &self,
+        key: &PersonKey,
+        id: &BrowserId,
+        now: i64,
+    ) -> Result<(), StoreError>;
+
+    /// Forget the person's remembered browser `id`, or all of them
+    /// (`None`); returns how many went. Durable before return.
+    fn forget_browsers(&self, key: &PersonKey, id: Option<&BrowserId>)
+    -> Result<usize, StoreError>;
+
+    /// Note that `seen.account` of `company` was seen (its identity
+    /// resolved). Not flushed: a lost note only leaves the rollout view a
+    /// day behind.
+    fn note_seen(&self, company: &str, seen: &SeenAccount) -> Result<(), StoreError>;
+
+    /// The accounts of `company` last seen at or after `since`. Only that
+    /// company's: the key of each entry starts with the company.
+    fn seen_accounts(&self, company: &str, since: i64) -> Result<Vec<SeenAccount>, StoreError>;
 
     /// Append an event to the audit trail.
     fn append_audit(&self, event: &AuditEvent) -> Result<(), StoreError>;

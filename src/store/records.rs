@@ -16,7 +16,11 @@ use crate::domain::{
 };
 
 mod audit;
+mod browsers;
+mod seen;
 pub use audit::{decode_audit, encode_audit};
+pub use browsers::{decode_browser, decode_remember_days, encode_browser, encode_remember_days};
+pub use seen::{decode_seen, encode_seen};
 
 // ---------------------------------------------------------------------------
 // Encoding and decoding: the only functions `sled_store.rs` calls (with

@@ -1,5 +1,6 @@
 //! The `Store` on sled: one directory, no server, locked against a second
-//! process. Four trees:
+//! process. These trees (and those of `sled_remember.rs`: `browsers`,
+//! `remember`; and of `sled_seen.rs`: `seen`):
 //!
 //! | tree       | key                                        | value (`records.rs`) |
 //! |------------|--------------------------------------------|----------------------|
@@ -37,7 +38,10 @@ use super::records;
 mod dump;
 mod walk;
 use super::{ExportSink, Store, StoreError, Update};
-use crate::domain::{AuditEvent, Enforcement, PersonKey, PersonRecord};
+use crate::domain::{
+    AuditEvent, BrowserId, Enforcement, PersonKey, PersonRecord, RememberDays, RememberedBrowser,
+    SeenAccount,
+};
 
 /// The sled-backed store. `Send + Sync`; share it behind an `Arc`.
 pub struct SledStore {
@@ -46,6 +50,12 @@ pub struct SledStore {
     accounts: Tree,
     policies: Tree,
     audit: Tree,
+    /// Remembered browsers and companies' remember settings
+    /// (`sled_remember.rs`).
+    pub(super) browsers: Tree,
+    pub(super) remember: Tree,
+    /// Accounts seen per company (`sled_seen.rs`).
+    pub(super) seen: Tree,
 }
 
 impl SledStore {
@@ -85,6 +95,9 @@ impl SledStore {
             accounts: db.open_tree("accounts").map_err(open_error)?,
             policies: db.open_tree("policies").map_err(open_error)?,
             audit: db.open_tree("audit").map_err(open_error)?,
+            browsers: db.open_tree("browsers").map_err(open_error)?,
+            remember: db.open_tree("remember").map_err(open_error)?,
+            seen: db.open_tree("seen").map_err(open_error)?,
             db,
         })
     }
@@ -114,7 +127,7 @@ impl SledStore {
         Ok(count)
     }
 
-    fn flush_db(&self) -> Result<(), StoreError> {
+    pub(super) fn flush_db(&self) -> Result<(), StoreError> {
         self.db.flush().map(|_| ()).map_err(engine)
     }
 }
@@ -138,7 +151,7 @@ fn describe_open_error(e: &sled::Error) -> String {
     }
 }
 
-fn engine(e: sled::Error) -> StoreError {
+pub(super) fn engine(e: sled::Error) -> StoreError {
     StoreError::Engine(e.to_string())
 }
 
@@ -231,6 +244,63 @@ impl Store for SledStore {
         let bytes = records::encode_policy(policy)?;
         self.policies.insert(company, bytes).map_err(engine)?;
         self.flush_db()
+    }
+
+    fn company_remember(&self, company: &str) -> Result<Option<RememberDays>, StoreError> {
+        self.remember_setting(company)
+    }
+
+    fn set_company_remember(&self, company: &str, days: RememberDays) -> Result<(), StoreError> {
+        self.set_remember_setting(company, days)
+    }
+
+    fn remembered_browser(
+        &self,
+        key: &PersonKey,
+        id: &BrowserId,
+    ) -> Result<Option<RememberedBrowser>, StoreError> {
+        self.browser(key, id)
+    }
+
+    fn remembered_browsers(
+        &self,
+        key: &PersonKey,
+    ) -> Result<Vec<(BrowserId, RememberedBrowser)>, StoreError> {
+        self.browsers_of(key)
+    }
+
+    fn remember_browser(
+        &self,
+        key: &PersonKey,
+        id: &BrowserId,
+        browser: &RememberedBrowser,
+    ) -> Result<(), StoreError> {
+        self.put_browser(key, id, browser)
+    }
+
+    fn touch_remembered_browser(
+        &self,
+        key: &PersonKey,
+        id: &BrowserId,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        self.touch_browser(key, id, now)
+    }
+
+    fn forget_browsers(
+        &self,
+        key: &PersonKey,
+        id: Option<&BrowserId>,
+    ) -> Result<usize, StoreError> {
+        self.forget(key, id)
+    }
+
+    fn note_seen(&self, company: &str, seen: &SeenAccount) -> Result<(), StoreError> {
+        self.put_seen(company, seen)
+    }
+
+    fn seen_accounts(&self, company: &str, since: i64) -> Result<Vec<SeenAccount>, StoreError> {
+        self.seen_of(company, since)
     }
 
     fn append_audit(&self, event: &AuditEvent) -> Result<(), StoreError> {

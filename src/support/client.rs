@@ -274,6 +274,7 @@ pub fn show_status(s: &AccountStatus) -> String {
         ("backup codes", backup),
         ("failures", format!("{} of {}", s.failures, s.max_failures)),
         ("locked", locked),
+        ("remembered", format!("{} browsers", s.remembered_browsers)),
     ];
     for (label, value) in rows {
         let _ = writeln!(out, "{label:<16} {value}");

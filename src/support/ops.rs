@@ -52,6 +52,10 @@ pub struct AccountStatus {
     pub locked: bool,
     /// RFC 3339, UTC.
     pub locked_at: Option<String>,
+    /// Browsers remembered under the current enrollment (they skip the
+    /// code while the company allows it). Absent from older gateways.
+    #[serde(default)]
+    pub remembered_browsers: usize,
 }
 
 /// The answer to `unlock` and `reset`.
@@ -90,7 +94,7 @@ pub fn status(
 ) -> Result<AccountStatus, OpsError> {
     let key = person_of(store, account)?;
     let record = store.person(&key)?.unwrap_or_default();
-    Ok(describe(account, &key, &record, max_failures))
+    Ok(describe(store, account, &key, &record, max_failures)?)
 }
 
 /// Lift the lock and clear the failure count.
@@ -130,7 +134,13 @@ pub fn unlock(
         action: "unlock".into(),
         changed,
         detail,
-        status: describe(account, &key, &after.unwrap_or_default(), max_failures),
+        status: describe(
+            store,
+            account,
+            &key,
+            &after.unwrap_or_default(),
+            max_failures,
+        )?,
     })
 }
 
@@ -171,6 +181,14 @@ pub fn reset(
             ..PersonRecord::default()
         })
     })?;
+    // Remembered browsers die with the enrollment they were granted under;
+    // a reset removes them too, so none lingers in the store or the count.
+    let by = crate::remember::ForgetBy::Support {
+        company: &split_key(&key).0,
+    };
+    if crate::remember::forget(store, &key, None, by, "support reset", now)? > 0 {
+        removed.push("remembered browsers forgotten");
+    }
     let changed = !removed.is_empty();
     let detail = if changed {
         removed.join(", ")
@@ -184,7 +202,13 @@ pub fn reset(
         action: "reset".into(),
         changed,
         detail,
-        status: describe(account, &key, &after.unwrap_or_default(), max_failures),
+        status: describe(
+            store,
+            account,
+            &key,
+            &after.unwrap_or_default(),
+            max_failures,
+        )?,
     })
 }
 
@@ -241,17 +265,24 @@ fn record_change(
 }
 
 fn describe(
+    store: &dyn Store,
     account: &str,
     key: &PersonKey,
     record: &PersonRecord,
     max_failures: u32,
-) -> AccountStatus {
+) -> Result<AccountStatus, StoreError> {
+    let enrollment_id = record.enrollment.as_ref().map(|e| e.id);
+    let remembered_browsers = store
+        .remembered_browsers(key)?
+        .iter()
+        .filter(|(_, b)| Some(b.enrollment_id) == enrollment_id)
+        .count();
     let (company, person) = split_key(key);
     let mut linked_accounts = record.accounts.clone();
     if !linked_accounts.iter().any(|a| a == account) {
         linked_accounts.push(account.to_owned());
     }
-    AccountStatus {
+    Ok(AccountStatus {
         account: account.to_owned(),
         company,
         person,
@@ -266,7 +297,8 @@ fn describe(
         max_failures,
         locked: record.is_locked(),
         locked_at: record.locked_at.map(rfc3339),
-    }
+        remembered_browsers,
+    })
 }
 
 /// Company and person of a key. `PersonKey` is `{len}:{company}/{person}`

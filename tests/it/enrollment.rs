@@ -218,7 +218,12 @@ async fn new_session_is_challenged_and_codes_are_single_use() {
         )
         .await;
     assert_eq!(r.status, 303, "{}", r.body);
-    assert_eq!(r.location(), Some("/"), "//evil.example is never followed");
+    // By way of the page saying how many codes are left, which goes home.
+    assert_eq!(
+        r.location(),
+        Some("/_mfa/signed-in?via=backup"),
+        "//evil.example is never followed"
+    );
     assert_eq!(thief.get("/").await.status, 200);
 
     let mut third = gw.browser();
@@ -248,7 +253,11 @@ async fn new_session_is_challenged_and_codes_are_single_use() {
         )
         .await;
     assert_eq!(r.status, 303);
-    assert_eq!(r.location(), Some("/"), "absolute URLs are never followed");
+    assert_eq!(
+        r.location(),
+        Some("/_mfa/signed-in?via=backup"),
+        "absolute URLs are never followed"
+    );
 }
 
 #[tokio::test]

@@ -3,7 +3,9 @@
 //! `upstream`, `store`, `secrets`, `totp`, `cookie`, `companies`, `bypass`,
 //! `max_failures`, `ui`, `server`.
 
-use super::super::raw::{RawCookie, RawLocale, RawServer, RawStore, RawTotp, RawUpstream};
+use super::super::raw::{
+    RawCompany, RawCookie, RawLocale, RawServer, RawStore, RawTotp, RawUpstream,
+};
 use super::super::{
     BypassRule, CookieConfig, IdentitySource, Locale, ServerConfig, StoreConfig, TotpConfig,
     UiConfig, Upstream,
@@ -12,8 +14,15 @@ use super::checks::{
     at_least_one, bypass_rule, cookie_name, host_of, issuer_name, non_blank, positive,
 };
 use super::{ConfigError, Doc, logo_path, resolve};
-use crate::domain::Enforcement;
+use crate::domain::{Enforcement, RememberDays};
 use std::collections::{BTreeMap, HashMap};
+
+/// What `companies:` pins: enforcements, and remembered-browser settings.
+#[derive(Default)]
+pub(super) struct Pins(
+    pub HashMap<String, Enforcement>,
+    pub HashMap<String, RememberDays>,
+);
 use std::path::Path;
 
 impl Doc<'_> {
@@ -94,14 +103,21 @@ impl Doc<'_> {
         })
     }
 
-    pub(super) fn companies(
-        &self,
-        raw: BTreeMap<String, Enforcement>,
-    ) -> Result<HashMap<String, Enforcement>, ConfigError> {
+    /// The pinned enforcements and the pinned remember settings.
+    pub(super) fn companies(&self, raw: BTreeMap<String, RawCompany>) -> Result<Pins, ConfigError> {
         if raw.keys().any(|company| company.trim().is_empty()) {
             return Err(self.error("companies", "a company id must not be empty"));
         }
-        Ok(raw.into_iter().collect())
+        let mut pins = Pins::default();
+        for (company, settings) in raw {
+            if let Some(e) = settings.enforcement {
+                pins.0.insert(company.clone(), e);
+            }
+            if let Some(d) = settings.remember_days {
+                pins.1.insert(company, d);
+            }
+        }
+        Ok(pins)
     }
 
     pub(super) fn bypass(&self, raw: &[String]) -> Result<Vec<BypassRule>, ConfigError> {

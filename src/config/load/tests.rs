@@ -867,3 +867,44 @@ fn whoami_bounds_load_and_are_checked() {
         check_error(&with(lines), field, Some(5), needle);
     }
 }
+
+#[test]
+fn remember_days_are_pinned_per_company_from_the_short_list() {
+    let yaml = format!(
+        "{MINIMAL}companies:\n  globex: required\n  acme:\n    remember_days: 30\n  initech:\n    enforcement: optional\n    remember_days: off\n"
+    );
+    let source = Path::new("/etc/mfa-gate/gate.yaml");
+    let config = load_str_with_env(&yaml, source, &env).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(config.companies.get("globex"), Some(&Enforcement::Required));
+    assert_eq!(
+        config.companies.get("acme"),
+        None,
+        "only remember is pinned"
+    );
+    assert_eq!(
+        config.companies.get("initech"),
+        Some(&Enforcement::Optional)
+    );
+    let days = |c: &str| config.remember_days.get(c).map(|d| d.as_string());
+    assert_eq!(days("acme").as_deref(), Some("30"));
+    assert_eq!(days("initech").as_deref(), Some("off"));
+    assert_eq!(days("globex"), None);
+}
+
+#[test]
+fn bad_remember_days_name_the_field_and_the_allowed_values() {
+    for bad in ["14", "-7", "true", "always"] {
+        check_error(
+            &format!("{MINIMAL}companies:\n  acme:\n    remember_days: {bad}\n"),
+            "companies.acme.remember_days",
+            Some(14),
+            "is not allowed (allowed: off, 7, 30)",
+        );
+    }
+    check_error(
+        &format!("{MINIMAL}companies:\n  acme:\n    remember: 7\n"),
+        "companies.acme.remember",
+        None,
+        "unknown field `remember`",
+    );
+}

@@ -55,6 +55,11 @@ enum AuditKindV1 {
     Unlocked,
     Reset,
     PolicyChanged,
+    // Added with remembered browsers: new words, same format (an older
+    // gateway reading them fails to decode that event only).
+    BrowserRemembered,
+    RememberedBrowserUsed,
+    BrowsersForgotten,
 }
 
 impl From<AuditKind> for AuditKindV1 {
@@ -70,6 +75,9 @@ impl From<AuditKind> for AuditKindV1 {
             AuditKind::Unlocked => AuditKindV1::Unlocked,
             AuditKind::Reset => AuditKindV1::Reset,
             AuditKind::PolicyChanged => AuditKindV1::PolicyChanged,
+            AuditKind::BrowserRemembered => AuditKindV1::BrowserRemembered,
+            AuditKind::RememberedBrowserUsed => AuditKindV1::RememberedBrowserUsed,
+            AuditKind::BrowsersForgotten => AuditKindV1::BrowsersForgotten,
         }
     }
 }
@@ -87,6 +95,9 @@ impl From<AuditKindV1> for AuditKind {
             AuditKindV1::Unlocked => AuditKind::Unlocked,
             AuditKindV1::Reset => AuditKind::Reset,
             AuditKindV1::PolicyChanged => AuditKind::PolicyChanged,
+            AuditKindV1::BrowserRemembered => AuditKind::BrowserRemembered,
+            AuditKindV1::RememberedBrowserUsed => AuditKind::RememberedBrowserUsed,
+            AuditKindV1::BrowsersForgotten => AuditKind::BrowsersForgotten,
         }
     }
 }

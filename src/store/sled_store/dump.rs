@@ -1,5 +1,5 @@
 //! The sled store's raw entries out and in, for backups: every entry of the
-//! four trees as key and value bytes (what `records.rs` wrote, sealed
+//! trees as key and value bytes (what `records.rs` wrote, sealed
 //! secrets still sealed), and loading such entries into an empty store
 //! (`mfa-gate store restore`), with counts to verify it.
 
@@ -9,7 +9,10 @@ use sled::Tree;
 use std::collections::BTreeMap;
 
 /// The trees a backup holds, in the order it holds them.
-pub const TREES: [&str; 4] = ["persons", "accounts", "policies", "audit"];
+/// (A backup from before the last three trees existed restores as well.)
+pub const TREES: [&str; 7] = [
+    "persons", "accounts", "policies", "audit", "browsers", "remember", "seen",
+];
 
 impl SledStore {
     fn tree(&self, name: &str) -> Option<&Tree> {
@@ -18,6 +21,9 @@ impl SledStore {
             "accounts" => Some(&self.accounts),
             "policies" => Some(&self.policies),
             "audit" => Some(&self.audit),
+            "browsers" => Some(&self.browsers),
+            "remember" => Some(&self.remember),
+            "seen" => Some(&self.seen),
             _ => None,
         }
     }
@@ -35,11 +41,13 @@ impl SledStore {
         Ok(())
     }
 
-    /// Entries per tree, as stored now.
+    /// Entries per tree, as stored now; an empty tree is left out, as a
+    /// backup's counts leave it out.
     pub fn counts(&self) -> BTreeMap<String, usize> {
         TREES
             .iter()
             .filter_map(|name| Some((name.to_string(), self.tree(name)?.len())))
+            .filter(|(_, n)| *n > 0)
             .collect()
     }
 

@@ -186,6 +186,11 @@ async fn taro_enrolls_in_a_browser_then_signs_in_with_a_code_and_a_backup_code()
         .await;
     tab.type_keys(&format!("{}{}", shown[4], char::from(Key::Enter)))
         .await;
+    // The page after a backup code says how many are left, then continues.
+    tab.wait_path("/_mfa/signed-in").await;
+    assert_eq!(tab.text("#codes-left").await, "Backup codes left: 9 of 10.");
+    tab.shoot_both("signed-in", "signed_in.title", &[]).await;
+    tab.click("#continue").await;
     tab.assert_in_app(TARO).await;
     tab.assert_clean(&[]).await;
     tab.close().await;

@@ -16,13 +16,16 @@
 //! - `enroll_and_sign_in.rs` — enrollment, download, challenge, backup code;
 //! - `policy_and_settings.rs` — an admin makes 2FA required; a colleague who
 //!   is logged in is sent to enrollment, then regenerates his codes;
-//! - `messages.rs` — locked, anonymous, expired form and not-found pages.
+//! - `messages.rs` — locked, anonymous, expired form and not-found pages;
+//! - `remember.rs` — the "don't ask again" box, remembered browsers on the
+//!   settings page, the low-codes warning.
 
 mod clean;
 mod driver;
 mod enroll_and_sign_in;
 mod messages;
 mod policy_and_settings;
+mod remember;
 mod shots;
 
 use driver::Tab;

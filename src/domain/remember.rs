@@ -1,0 +1,162 @@
+//! The nouns of "remember this browser" (issue 16 §1): how long a company
+//! lets staff skip the code on a remembered browser (`RememberDays`), the
+//! store's name of one remembered browser (`BrowserId`, a SHA-256 of its
+//! cookie) and what the store keeps about it (`RememberedBrowser`). Plain
+//! data: no I/O, no clock, no crypto.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// How long a company lets its staff skip the code on a remembered
+/// browser: off (the default) or one of a short list of days.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct RememberDays(u16);
+
+impl RememberDays {
+    /// Remembering is not allowed (the default).
+    pub const OFF: RememberDays = RememberDays(0);
+    /// The choices besides off, in days.
+    pub const CHOICES: [u16; 2] = [7, 30];
+
+    /// `days` if it is one of the allowed choices (0 is off).
+    pub fn from_days(days: u16) -> Option<RememberDays> {
+        (days == 0 || Self::CHOICES.contains(&days)).then_some(RememberDays(days))
+    }
+
+    /// `off`, `7` or `30`, as the page's form and the YAML write them.
+    pub fn parse(s: &str) -> Option<RememberDays> {
+        match s {
+            "off" => Some(Self::OFF),
+            n => n.parse().ok().and_then(Self::from_days),
+        }
+    }
+
+    /// The days a remembered browser is trusted; `None` when off.
+    pub fn days(self) -> Option<u16> {
+        (self.0 > 0).then_some(self.0)
+    }
+
+    /// The same days in seconds (0 when off).
+    pub fn seconds(self) -> i64 {
+        i64::from(self.0) * 86_400
+    }
+
+    /// `off`, `7`, `30`.
+    pub fn as_string(self) -> String {
+        match self.days() {
+            None => "off".to_owned(),
+            Some(d) => d.to_string(),
+        }
+    }
+
+    /// Every allowed setting, off first.
+    pub fn all() -> impl Iterator<Item = RememberDays> {
+        std::iter::once(Self::OFF).chain(Self::CHOICES.into_iter().map(RememberDays))
+    }
+}
+
+/// The store's name of one remembered browser: the SHA-256 of its cookie
+/// value. The cookie itself is never stored, so the store alone cannot
+/// make a browser remembered.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct BrowserId(pub [u8; 32]);
+
+impl BrowserId {
+    /// Hex, for the "forget" form of the settings page.
+    pub fn to_hex(self) -> String {
+        self.0.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    pub fn from_hex(s: &str) -> Option<BrowserId> {
+        if s.len() != 64 || !s.is_ascii() {
+            return None;
+        }
+        let mut out = [0u8; 32];
+        for (i, byte) in out.iter_mut().enumerate() {
+            *byte = u8::from_str_radix(&s[2 * i..2 * i + 2], 16).ok()?;
+        }
+        Some(BrowserId(out))
+    }
+}
+
+impl fmt::Debug for BrowserId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // A prefix is enough to tell entries apart in a log.
+        write!(f, "BrowserId({}…)", &self.to_hex()[..8])
+    }
+}
+
+/// What the store keeps about one remembered browser of a person.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RememberedBrowser {
+    /// The enrollment the trust was granted under: a re-enrollment or a
+    /// reset ends it.
+    pub enrollment_id: u64,
+    /// The account that ticked the box.
+    pub account: String,
+    pub created_at: i64,
+    pub last_used_at: i64,
+    /// "Chrome on Windows", from the User-Agent: shown to the person,
+    /// never used for a decision.
+    pub label: String,
+}
+
+impl RememberedBrowser {
+    /// Whether this trust still lets a new app session of the person skip
+    /// the code at `now`: granted under the current enrollment, and younger
+    /// than the company's current setting (lowering it applies at once).
+    pub fn vouches(&self, enrollment_id: u64, allowed: RememberDays, now: i64) -> bool {
+        allowed.days().is_some()
+            && self.enrollment_id == enrollment_id
+            && now >= self.created_at
+            && now - self.created_at < allowed.seconds()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_short_list_of_days_is_allowed() {
+        assert_eq!(RememberDays::parse("off"), Some(RememberDays::OFF));
+        assert_eq!(RememberDays::parse("0"), Some(RememberDays::OFF));
+        assert_eq!(RememberDays::parse("7").and_then(|d| d.days()), Some(7));
+        assert_eq!(RememberDays::parse("30").and_then(|d| d.days()), Some(30));
+        for bad in ["14", "365", "-7", "", "7d", "on"] {
+            assert_eq!(RememberDays::parse(bad), None, "{bad}");
+        }
+        let all: Vec<String> = RememberDays::all().map(|d| d.as_string()).collect();
+        assert_eq!(all, ["off", "7", "30"]);
+    }
+
+    #[test]
+    fn browser_ids_round_trip_through_hex() {
+        let id = BrowserId([0xab; 32]);
+        assert_eq!(BrowserId::from_hex(&id.to_hex()), Some(id));
+        assert_eq!(BrowserId::from_hex("ab"), None);
+        assert_eq!(BrowserId::from_hex(&"zz".repeat(32)), None);
+        assert_eq!(format!("{id:?}"), "BrowserId(abababab…)");
+    }
+
+    #[test]
+    fn a_remembered_browser_vouches_only_within_the_current_rules() {
+        let day = 86_400;
+        let b = RememberedBrowser {
+            enrollment_id: 7,
+            account: "a".into(),
+            created_at: 1000,
+            last_used_at: 1000,
+            label: "Firefox on Linux".into(),
+        };
+        let thirty = RememberDays::parse("30").unwrap();
+        let seven = RememberDays::parse("7").unwrap();
+        assert!(b.vouches(7, thirty, 1000 + 10 * day));
+        assert!(!b.vouches(8, thirty, 1000 + day), "re-enrolled");
+        assert!(!b.vouches(7, RememberDays::OFF, 1000 + day), "turned off");
+        assert!(!b.vouches(7, seven, 1000 + 10 * day), "days lowered");
+        assert!(!b.vouches(7, thirty, 1000 + 30 * day), "time ran out");
+        assert!(b.vouches(7, thirty, 1000 + 30 * day - 1));
+        assert!(!b.vouches(7, thirty, 999), "from the future");
+    }
+}
