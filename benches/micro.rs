@@ -68,17 +68,13 @@ fn bench_cookie(c: &mut Criterion) {
 
 fn bench_identity_cache(c: &mut Criterion) {
     let cfg = WhoamiConfig {
-        session_cookie: "app_session".into(),
+        session: SessionCookies::one("app_session"),
+        whoami_method: WhoamiMethod::Get,
         whoami_path: "/api/me".into(),
+        whoami_headers: Vec::new(),
         whoami_timeout: Duration::from_secs(1),
-        fields: FieldMap {
-            account: "account".into(),
-            company: "company".into(),
-            class: "class".into(),
-            person: "person".into(),
-            roles: "roles".into(),
-            email: "email".into(),
-        },
+        fields: FieldMap::flat(),
+        anonymous_when: None,
         cache_ttl: Duration::from_secs(3600),
         cache_size: 200_000,
         anonymous_statuses: vec![401],

@@ -7,11 +7,17 @@
 
 mod identity;
 mod key_ring;
+mod mapping;
 mod load;
 mod operations;
 mod raw;
+mod raw_identity;
 
-pub use identity::{FieldMap, HeadersConfig, IdentitySource, WhoamiConfig};
+pub use identity::{
+    AnonymousWhen, CookieName, FieldMap, FieldRule, HeadersConfig, IdentitySource, SessionCookies,
+    ValueMap, WhoamiConfig, WhoamiMethod,
+};
+pub use mapping::pointer_of;
 pub use load::{ConfigError, load_admin_file, load_file, load_str};
 pub use operations::{LogConfig, LogFormat, TlsConfig, TrustedProxies};
 

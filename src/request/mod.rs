@@ -89,7 +89,12 @@ impl RequestHead {
             None => (NormalPath::Ambiguous, None),
         };
         let names = cookies::CookieNames {
-            session: config.identity.session_cookie(),
+            session: config.identity.session_cookies(),
+            host: parts
+                .headers
+                .get(http::header::HOST)
+                .and_then(|h| h.to_str().ok())
+                .or_else(|| parts.uri.authority().map(|a| a.as_str())),
             gateway: &config.cookie.name,
             lang: crate::pages::i18n::LANG_COOKIE,
         };
