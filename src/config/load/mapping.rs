@@ -237,3 +237,7 @@ fn valid_escapes(pointer: &str) -> bool {
         .enumerate()
         .all(|(i, b)| *b != b'~' || matches!(bytes.get(i + 1), Some(b'0' | b'1')))
 }
+
+#[cfg(test)]
+#[path = "mapping_tests.rs"]
+mod tests;
