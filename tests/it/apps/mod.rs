@@ -10,7 +10,7 @@
 //! reading the app's own request log.
 
 // mod identity_check;
-// mod jupyter;
+mod jupyter;
 mod mediawiki;
 
 use crate::harness::{Browser, Gateway, Resp, codes};
@@ -45,7 +45,6 @@ pub fn require(path: &Path, what: &str) {
 /// to `log` (the app's own request log).
 pub struct AppProcess {
     child: Child,
-    pub port: u16,
     pub log: PathBuf,
 }
 
@@ -68,7 +67,7 @@ impl AppProcess {
             .stderr(Stdio::from(err))
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start {command:?}: {e}"));
-        let mut app = AppProcess { child, port, log };
+        let mut app = AppProcess { child, log };
         let client = reqwest::Client::new();
         let url = format!("http://127.0.0.1:{port}{ready_path}");
         let deadline = Instant::now() + Duration::from_secs(60);
@@ -87,6 +86,28 @@ impl AppProcess {
 
     pub fn log_text(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Whether the app logs `needle` within a few seconds (apps write
+    /// their request log after the answer).
+    pub async fn logs_soon(&self, needle: &str) -> bool {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if self.log_text().contains(needle) {
+                return true;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        false
+    }
+
+    /// At the end of a test (after requests the app did log): none of
+    /// `needles` was ever logged by the app.
+    pub fn never_logged(&self, needles: &[&str]) {
+        let log = self.log_text();
+        for needle in needles {
+            assert!(!log.contains(needle), "an unverified request reached the app: {needle}");
+        }
     }
 }
 
