@@ -7,7 +7,7 @@
 //! refused.
 
 use super::{AppProcess, apps_dir, drop_expired, enroll, gateway, redirect_path, require};
-use crate::harness::{Browser, free_ports};
+use crate::harness::{Browser, free_ports, run_cli};
 use std::path::Path;
 use std::process::Command;
 
@@ -108,6 +108,21 @@ async fn jupyter_server_behind_the_gateway() {
     assert_eq!(listing.status, 200, "{}", listing.body);
     assert_eq!(listing.json()["content"][0]["name"], "notes.txt");
     probe(&mut b, &app, "verified", true).await;
+    // What an operator sees with these cookies and the browser's host.
+    let mut args = vec!["identity-check".to_owned(), "-c".into()];
+    args.push(dir.path().join("mfa-gate.yaml").display().to_string());
+    for (k, v) in &b.cookies {
+        args.extend(["--cookie".to_owned(), format!("{k}={v}")]);
+    }
+    args.extend(["--host".to_owned(), format!("127.0.0.1:{port}")]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let check = run_cli(&args, &[]).await;
+    assert_eq!(check.code, 0, "{}{}", check.stdout, check.stderr);
+    assert!(check.stdout.contains("account: jupyter-owner"), "{}", check.stdout);
+    // Without the host the browser used, Jupyter looks for another cookie.
+    let without_host = run_cli(&args[..args.len() - 2], &[]).await;
+    assert_eq!(without_host.code, 1, "{}", without_host.stdout);
+    assert!(without_host.stdout.contains("anonymous: HTTP 403"), "{}", without_host.stdout);
 
     // A second cookie with the prefix: which session would Jupyter read?
     let mut two = gw.browser();

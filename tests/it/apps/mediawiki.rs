@@ -7,7 +7,7 @@
 //! `sysop` group maps to class admin, a plain user to employee.
 
 use super::{AppProcess, drop_expired, enroll, form_value, gateway, redirect_path, require, run};
-use crate::harness::{Browser, free_ports};
+use crate::harness::{Browser, free_ports, run_cli};
 use std::path::Path;
 use std::process::Command;
 
@@ -128,6 +128,18 @@ async fn mediawiki_behind_the_gateway() {
         .await;
     assert_eq!(me.json()["query"]["userinfo"]["name"], "Bob");
     probe(&mut bob, &wiki, "bob-verified", true).await;
+    // What an operator sees with Bob's cookies.
+    let cookies: Vec<String> = bob.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let mut args = vec!["identity-check".to_owned(), "-c".into()];
+    args.push(dir.path().join("mfa-gate.yaml").display().to_string());
+    for c in &cookies {
+        args.extend(["--cookie".to_owned(), c.clone()]);
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let check = run_cli(&args, &[]).await;
+    assert_eq!(check.code, 0, "{}{}", check.stdout, check.stderr);
+    assert!(check.stdout.contains("account: Bob"), "{}", check.stdout);
+    assert!(check.stdout.contains("class:   employee"), "{}", check.stdout);
     // A plain user: class employee, no policy page.
     let policy = bob.get("/_mfa/admin/security").await;
     assert_eq!(policy.status, 403, "{}", policy.body);

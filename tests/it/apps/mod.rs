@@ -9,7 +9,7 @@
 //! the recipe's configuration, enrolling through the gateway's page, and
 //! reading the app's own request log.
 
-// mod identity_check;
+mod identity_check;
 mod jupyter;
 mod mediawiki;
 
