@@ -6,7 +6,7 @@
 //! that reports the gateway's cost per request.
 
 use criterion::{Criterion, black_box, criterion_group, criterion_main};
-use mfa_gate::config::{FieldMap, WhoamiConfig};
+use mfa_gate::config::{FieldMap, SessionCookies, WhoamiConfig, WhoamiMethod};
 use mfa_gate::decision::{Facts, decide};
 use mfa_gate::domain::{AccountClass, Enforcement, Identity, PersonKey};
 use mfa_gate::identity::{Lookup, WhoamiClient};

@@ -15,6 +15,8 @@ pub use super::mapping::{AnonymousWhen, FieldMap, FieldRule, ValueMap};
 
 /// Where identities come from (docs/design.md §3).
 #[derive(Clone, Debug, PartialEq, Eq)]
+// One value per running gateway: the size difference costs nothing.
+#[allow(clippy::large_enum_variant)]
 pub enum IdentitySource {
     /// Ask the app's whoami endpoint (the default).
     Whoami(WhoamiConfig),

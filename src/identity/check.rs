@@ -106,7 +106,10 @@ pub async fn check(config: &Config, cookies: &[String], host: Option<&str>) -> R
             Err(e) => {
                 let _ = writeln!(text, "HTTP 200, but the answer does not map: {e}");
                 let shown = json.to_string();
-                let cut = shown.char_indices().nth(SHOWN).map_or(shown.len(), |(i, _)| i);
+                let cut = shown
+                    .char_indices()
+                    .nth(SHOWN)
+                    .map_or(shown.len(), |(i, _)| i);
                 let _ = writeln!(text, "the answer: {}", &shown[..cut]);
                 Report::failed(text)
             }

@@ -18,7 +18,10 @@ pub enum MappingError {
     #[error("the answer is not a JSON object")]
     NotAnObject,
     #[error("`{field}`: nothing at {pointer}")]
-    Missing { field: &'static str, pointer: String },
+    Missing {
+        field: &'static str,
+        pointer: String,
+    },
     #[error("`{field}`: the {found} at {pointer} is not {wanted}")]
     WrongType {
         field: &'static str,
@@ -27,7 +30,10 @@ pub enum MappingError {
         wanted: &'static str,
     },
     #[error("`{field}`: the value at {pointer} is longer than {MAX_FIELD} bytes")]
-    TooLong { field: &'static str, pointer: String },
+    TooLong {
+        field: &'static str,
+        pointer: String,
+    },
     #[error("`{field}`: {value} at {pointer} is not in the map ({keys}) and there is no default")]
     NotMapped {
         field: &'static str,
@@ -87,7 +93,11 @@ fn source_of(rule: &FieldRule) -> &str {
 }
 
 /// One text value: `None` when absent, null or empty.
-fn text(json: &Value, field: &'static str, rule: &FieldRule) -> Result<Option<String>, MappingError> {
+fn text(
+    json: &Value,
+    field: &'static str,
+    rule: &FieldRule,
+) -> Result<Option<String>, MappingError> {
     let value = match rule {
         FieldRule::Constant(c) => Some(c.clone()),
         FieldRule::At(p) => match json.pointer(p) {
@@ -217,7 +227,12 @@ fn mapped(json: &Value, field: &'static str, m: &ValueMap) -> Result<Vec<String>
                 field,
                 pointer: m.from.clone(),
                 value: format!("{value:?}"),
-                keys: m.map.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>().join(", "),
+                keys: m
+                    .map
+                    .iter()
+                    .map(|(k, _)| k.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
             });
         }
     }

@@ -44,15 +44,25 @@ fn redmine_shape_by_pointer_constant_and_boolean_map() {
     let fields = FieldMap {
         account: at("/user/login"),
         company: FieldRule::Constant("main".into()),
-        class: map("/user/admin", &[("true", "admin"), ("false", "employee")], None),
+        class: map(
+            "/user/admin",
+            &[("true", "admin"), ("false", "employee")],
+            None,
+        ),
         person: at("/user/login"),
         roles: map("/user/admin", &[("true", "admin")], None),
         email: at("/user/mail"),
     };
     let admin = json!({"user":{"id":1,"login":"admin","admin":true,"mail":"a@x"}});
     let id = map_identity(&admin, &fields).unwrap();
-    assert_eq!((id.account.as_str(), id.company.as_str()), ("admin", "main"));
-    assert_eq!((id.class, id.roles.clone()), (AccountClass::Admin, vec!["admin".to_owned()]));
+    assert_eq!(
+        (id.account.as_str(), id.company.as_str()),
+        ("admin", "main")
+    );
+    assert_eq!(
+        (id.class, id.roles.clone()),
+        (AccountClass::Admin, vec!["admin".to_owned()])
+    );
     assert_eq!(id.email.as_deref(), Some("a@x"));
     let user = json!({"user":{"login":"bob","admin":false}});
     let id = map_identity(&user, &fields).unwrap();
@@ -74,16 +84,26 @@ fn mediawiki_groups_list_maps_to_the_class_with_most_rights() {
         &[("sysop", "admin"), ("user", "employee")],
         Some("candidate"),
     );
-    let groups = |g: serde_json::Value| json!({"query":{"userinfo":{"id":1,"name":"Admin","groups":g}}});
+    let groups =
+        |g: serde_json::Value| json!({"query":{"userinfo":{"id":1,"name":"Admin","groups":g}}});
     let class = |g| map_identity(&groups(g), &fields).unwrap().class;
     assert_eq!(class(json!(["*", "user", "sysop"])), AccountClass::Admin);
     assert_eq!(class(json!(["*", "user"])), AccountClass::Employee);
     assert_eq!(class(json!(["*"])), AccountClass::Candidate);
     assert_eq!(class(json!(null)), AccountClass::Candidate);
     let anon = json!({"query":{"userinfo":{"id":0,"name":"127.0.0.1","anon":""}}});
-    assert!(is_anonymous(&anon, Some(&AnonymousWhen::Present("/query/userinfo/anon".into()))));
-    assert!(!is_anonymous(&groups(json!([])), Some(&AnonymousWhen::Present("/query/userinfo/anon".into()))));
-    assert!(is_anonymous(&anon, Some(&AnonymousWhen::Absent("/query/userinfo/groups".into()))));
+    assert!(is_anonymous(
+        &anon,
+        Some(&AnonymousWhen::Present("/query/userinfo/anon".into()))
+    ));
+    assert!(!is_anonymous(
+        &groups(json!([])),
+        Some(&AnonymousWhen::Present("/query/userinfo/anon".into()))
+    ));
+    assert!(is_anonymous(
+        &anon,
+        Some(&AnonymousWhen::Absent("/query/userinfo/groups".into()))
+    ));
     assert!(!is_anonymous(&anon, None));
 }
 
@@ -113,6 +133,7 @@ fn errors_name_the_field_the_pointer_and_what_was_there() {
         message(json!({"identity":{"username":"u".repeat(400)},"company":"c","class":"employee"})),
         "`account`: the value at /identity/username is longer than 320 bytes"
     );
-    let one_role = json!({"identity":{"username":"u"},"company":"c","class":"employee","roles":"ops"});
+    let one_role =
+        json!({"identity":{"username":"u"},"company":"c","class":"employee","roles":"ops"});
     assert_eq!(map_identity(&one_role, &fields).unwrap().roles, ["ops"]);
 }

@@ -94,7 +94,10 @@ pub fn read<'v>(values: impl Iterator<Item = &'v [u8]>, names: &CookieNames) -> 
                 continue;
             }
             let (name, val) = split_pair(piece);
-            if let Some((slot, reading)) = names.session.and_then(|s| session_piece(s, piece, name, val)) {
+            if let Some((slot, reading)) = names
+                .session
+                .and_then(|s| session_piece(s, piece, name, val))
+            {
                 if readings.len() <= slot {
                     readings.resize(slot + 1, SessionReading::Absent);
                 }
@@ -152,10 +155,11 @@ fn session_piece(
 /// Whether `name` is the prefix followed by letters, digits, `-` and `_`
 /// only (what no framework reads differently).
 fn prefixed(name: &[u8], prefix: &CookieName) -> bool {
-    name.strip_prefix(prefix.name.as_bytes()).is_some_and(|rest| {
-        rest.iter()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_'))
-    })
+    name.strip_prefix(prefix.name.as_bytes())
+        .is_some_and(|rest| {
+            rest.iter()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_'))
+        })
 }
 
 /// The session value of the readings, one per configured name (see

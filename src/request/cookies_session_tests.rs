@@ -26,7 +26,8 @@ const UNREADABLE: SessionReading = SessionReading::Refused(Refusal::Unreadable);
 #[test]
 fn several_names_make_one_value_in_the_configured_order() {
     let s = SessionCookies::Names(vec![CookieName::new("sid"), CookieName::new("uid")]);
-    let check = |h: &[&str], want: SessionReading| assert_eq!(read_with(&s, None, h), want, "{h:?}");
+    let check =
+        |h: &[&str], want: SessionReading| assert_eq!(read_with(&s, None, h), want, "{h:?}");
     check(&[], SessionReading::Absent);
     check(&["x=1"], SessionReading::Absent);
     check(&["uid=7; sid=abc"], clear("sid=abc; uid=7"));
@@ -45,19 +46,30 @@ fn several_names_make_one_value_in_the_configured_order() {
 fn a_prefix_matches_one_cookie_bound_to_the_host() {
     let s = SessionCookies::Prefix(CookieName::new("username-"));
     let host = Some("127.0.0.1:8888");
-    let check = |h: &[&str], want: SessionReading| assert_eq!(read_with(&s, host, h), want, "{h:?}");
+    let check =
+        |h: &[&str], want: SessionReading| assert_eq!(read_with(&s, host, h), want, "{h:?}");
     check(&["_xsrf=2|x"], SessionReading::Absent);
     check(
         &["_xsrf=1; username-127-0-0-1-8888=\"2|1:0|ab==\""],
         clear("username-127-0-0-1-8888=\"2|1:0|ab==\"\n127.0.0.1:8888"),
     );
-    check(&["username-a=v", "username-a=v"], clear("username-a=v\n127.0.0.1:8888"));
+    check(
+        &["username-a=v", "username-a=v"],
+        clear("username-a=v\n127.0.0.1:8888"),
+    );
     // Two names that match: which one would the app read? Refused.
     check(&["username-a=v; username-b=v"], DUPLICATE);
     check(&["username-a=v", "username-b=w"], DUPLICATE);
     check(&["username-a=v; username-a=w"], DUPLICATE);
     // Look-alikes of the prefix, alone or next to a clean one.
-    for disguise in ["Username-a", "user%6eame-a", "username.a", "username-a.b", "user name-a", "$username-a"] {
+    for disguise in [
+        "Username-a",
+        "user%6eame-a",
+        "username.a",
+        "username-a.b",
+        "user name-a",
+        "$username-a",
+    ] {
         check(&[&format!("{disguise}=v")], DISGUISED);
         check(&["username-a=v", &format!("{disguise}=v")], DISGUISED);
     }
@@ -66,7 +78,10 @@ fn a_prefix_matches_one_cookie_bound_to_the_host() {
     // Names merely containing the prefix elsewhere are other cookies.
     check(&["my-username-a=v"], SessionReading::Absent);
     // No Host: bound to the cookie alone.
-    assert_eq!(read_with(&s, None, &["username-a=v"]), clear("username-a=v\n"));
+    assert_eq!(
+        read_with(&s, None, &["username-a=v"]),
+        clear("username-a=v\n")
+    );
 }
 
 #[test]
@@ -74,11 +89,17 @@ fn the_whoami_cookie_of_each_session_value() {
     let one = SessionCookies::one("sid");
     assert_eq!(one.whoami_cookie("abc"), ("sid=abc".to_owned(), None));
     let two = SessionCookies::Names(vec![CookieName::new("sid"), CookieName::new("uid")]);
-    assert_eq!(two.whoami_cookie("sid=a; uid=7"), ("sid=a; uid=7".to_owned(), None));
+    assert_eq!(
+        two.whoami_cookie("sid=a; uid=7"),
+        ("sid=a; uid=7".to_owned(), None)
+    );
     let prefix = SessionCookies::Prefix(CookieName::new("username-"));
     assert_eq!(
         prefix.whoami_cookie("username-h-1=\"v\"\nh:1"),
         ("username-h-1=\"v\"".to_owned(), Some("h:1"))
     );
-    assert_eq!(prefix.whoami_cookie("username-h=v\n"), ("username-h=v".to_owned(), None));
+    assert_eq!(
+        prefix.whoami_cookie("username-h=v\n"),
+        ("username-h=v".to_owned(), None)
+    );
 }

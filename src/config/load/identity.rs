@@ -36,8 +36,11 @@ impl Doc<'_> {
                 "is for `source: headers`; this file uses source whoami",
             ));
         }
-        let session =
-            self.session_cookies(id.session_cookie, id.session_cookies, id.session_cookie_prefix)?;
+        let session = self.session_cookies(
+            id.session_cookie,
+            id.session_cookies,
+            id.session_cookie_prefix,
+        )?;
         let Some(path) = id.whoami_path else {
             return Err(self.error("identity", "missing field `whoami_path`"));
         };

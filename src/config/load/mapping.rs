@@ -15,6 +15,9 @@ use crate::domain::AccountClass;
 use http::{HeaderName, HeaderValue};
 use std::collections::BTreeMap;
 
+/// A check of a constant or map result of one field.
+type ResultCheck = fn(&str) -> Result<(), String>;
+
 /// Most cookies that may identify one session.
 const MAX_SESSION_COOKIES: usize = 8;
 
@@ -35,7 +38,7 @@ impl Doc<'_> {
         &self,
         name: &str,
         raw: RawFieldRule,
-        result: Option<fn(&str) -> Result<(), String>>,
+        result: Option<ResultCheck>,
     ) -> Result<FieldRule, ConfigError> {
         let field = format!("identity.fields.{name}");
         let check_result = |at: &str, value: String| -> Result<String, ConfigError> {

@@ -27,7 +27,11 @@ fn load(identity: &str) -> Result<Config, ConfigError> {
         "TEST_ENC" => Some("IiIiIiIiIiIiIiIiIiIiIiIiIiIiIiIiIiIiIiIiIiI=".into()),
         _ => None,
     };
-    load_str_with_env(&format!("{HEAD}{identity}"), Path::new("/etc/gate.yaml"), &env)
+    load_str_with_env(
+        &format!("{HEAD}{identity}"),
+        Path::new("/etc/gate.yaml"),
+        &env,
+    )
 }
 
 fn whoami(identity: &str) -> WhoamiConfig {
@@ -80,7 +84,10 @@ fn a_mapped_whoami_loads() {
         w.fields.class,
         FieldRule::Map(ValueMap {
             from: "/user/admin".into(),
-            map: vec![("false".into(), "employee".into()), ("true".into(), "admin".into())],
+            map: vec![
+                ("false".into(), "employee".into()),
+                ("true".into(), "admin".into())
+            ],
             default: Some("employee".into()),
         })
     );
@@ -151,13 +158,17 @@ fn session_cookie_mistakes_are_named() {
         "identity",
         "give one of",
     );
-    refused(&format!("{path}"), "identity", "missing field `session_cookie`");
+    refused(path, "identity", "missing field `session_cookie`");
     refused(
         &format!("  session_cookies: [sid, SID]\n{path}"),
         "identity.session_cookies[1]",
         "read as the same cookie",
     );
-    refused(&format!("  session_cookies: []\n{path}"), "identity.session_cookies", "1 to 8");
+    refused(
+        &format!("  session_cookies: []\n{path}"),
+        "identity.session_cookies",
+        "1 to 8",
+    );
     refused(
         &format!("  session_cookie_prefix: \"u-\"\n{path}"),
         "identity.session_cookie_prefix",

@@ -47,23 +47,41 @@ async fn identity_check_prints_the_identity_or_the_precise_reason() {
 
     let (code, out) = check(&config, &["lang=en", "app_sid=admin"]).await;
     assert_eq!(code, 0, "{out}");
-    for line in ["account: ann", "company: main", "class:   admin", "roles:   [admin]", "email:   a@x"] {
+    for line in [
+        "account: ann",
+        "company: main",
+        "class:   admin",
+        "roles:   [admin]",
+        "email:   a@x",
+    ] {
         assert!(out.contains(line), "{line:?} in {out}");
     }
     let (code, out) = check(&config, &["app_sid=user"]).await;
     assert_eq!(code, 0, "{out}");
-    assert!(out.contains("class:   employee") && out.contains("roles:   []"), "{out}");
+    assert!(
+        out.contains("class:   employee") && out.contains("roles:   []"),
+        "{out}"
+    );
 
     let cases: &[(&[&str], &str)] = &[
-        (&["app_sid=numeric"], "`account`: the number at /user/login is not a string"),
+        (
+            &["app_sid=numeric"],
+            "`account`: the number at /user/login is not a string",
+        ),
         (
             &["app_sid=odd"],
             "`class`: \"maybe\" at /user/admin is not in the map (false, true) and there is no default",
         ),
         (&["app_sid=nobody"], "anonymous: HTTP 401"),
         (&["app_sid=broken"], "the gateway fails closed (503)"),
-        (&["other=1"], "no session cookie: the gateway looks for \"app_sid\""),
-        (&["app_sid=user", "APP_SID=admin"], "refuses these cookies with 400 (disguised_session_cookie)"),
+        (
+            &["other=1"],
+            "no session cookie: the gateway looks for \"app_sid\"",
+        ),
+        (
+            &["app_sid=user", "APP_SID=admin"],
+            "refuses these cookies with 400 (disguised_session_cookie)",
+        ),
     ];
     for (cookies, reason) in cases {
         let (code, out) = check(&config, cookies).await;

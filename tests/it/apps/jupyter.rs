@@ -17,7 +17,10 @@ const PASSWORD: &str = "Jup-pass-123";
 /// `dir/files`, its state under `dir`.
 async fn start_jupyter(dir: &Path, port: u16) -> AppProcess {
     let bin = apps_dir().join("venv/bin");
-    require(&bin.join("jupyter-server"), "Jupyter Server (PyPI `jupyter_server`)");
+    require(
+        &bin.join("jupyter-server"),
+        "Jupyter Server (PyPI `jupyter_server`)",
+    );
     let out = Command::new(bin.join("python"))
         .args([
             "-c",
@@ -25,7 +28,11 @@ async fn start_jupyter(dir: &Path, port: u16) -> AppProcess {
         ])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let hashed = String::from_utf8(out.stdout).unwrap().trim().to_owned();
     let files = dir.join("files");
     std::fs::create_dir_all(&files).unwrap();
@@ -55,11 +62,16 @@ async fn sign_in(b: &mut Browser) {
     assert_eq!(form.status, 200, "login form: {}", form.body);
     let xsrf = form.input_value("_xsrf").expect("_xsrf");
     let r = b
-        .post_form("/login?next=%2F", &[("_xsrf", &xsrf), ("password", PASSWORD)])
+        .post_form(
+            "/login?next=%2F",
+            &[("_xsrf", &xsrf), ("password", PASSWORD)],
+        )
         .await;
     assert_eq!(r.status, 302, "login: {}", r.body);
     assert!(
-        b.cookies.keys().any(|k| k.starts_with("username-127-0-0-1-")),
+        b.cookies
+            .keys()
+            .any(|k| k.starts_with("username-127-0-0-1-")),
         "{:?}",
         b.cookies.keys()
     );
@@ -74,11 +86,17 @@ async fn probe(b: &mut Browser, app: &AppProcess, marker: &str, verified: bool) 
 
     if verified {
         assert_eq!(r.status, 404, "{}", r.body);
-        assert!(app.logs_soon(&format!("probe-{marker}")).await, "Jupyter served {marker}");
+        assert!(
+            app.logs_soon(&format!("probe-{marker}")).await,
+            "Jupyter served {marker}"
+        );
     } else {
         assert_eq!(r.status, 303, "{}", r.body);
         // Checked again at the end, after requests Jupyter did log.
-        assert!(!app.log_text().contains(&format!("probe-{marker}")), "{marker}");
+        assert!(
+            !app.log_text().contains(&format!("probe-{marker}")),
+            "{marker}"
+        );
     }
 }
 
@@ -94,7 +112,10 @@ async fn jupyter_server_behind_the_gateway() {
     assert_eq!(b.api_get("/api/contents").await.status, 403);
     sign_in(&mut b).await;
     let r = b.get("/files/notes.txt").await;
-    assert_eq!((r.status, redirect_path(&r).as_str()), (303, "/_mfa/enroll"));
+    assert_eq!(
+        (r.status, redirect_path(&r).as_str()),
+        (303, "/_mfa/enroll")
+    );
     probe(&mut b, &app, "before-enrolling", false).await;
     let secret = enroll(&mut b).await;
 
@@ -118,16 +139,25 @@ async fn jupyter_server_behind_the_gateway() {
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let check = run_cli(&args, &[]).await;
     assert_eq!(check.code, 0, "{}{}", check.stdout, check.stderr);
-    assert!(check.stdout.contains("account: jupyter-owner"), "{}", check.stdout);
+    assert!(
+        check.stdout.contains("account: jupyter-owner"),
+        "{}",
+        check.stdout
+    );
     // Without the host the browser used, Jupyter looks for another cookie.
     let without_host = run_cli(&args[..args.len() - 2], &[]).await;
     assert_eq!(without_host.code, 1, "{}", without_host.stdout);
-    assert!(without_host.stdout.contains("anonymous: HTTP 403"), "{}", without_host.stdout);
+    assert!(
+        without_host.stdout.contains("anonymous: HTTP 403"),
+        "{}",
+        without_host.stdout
+    );
 
     // A second cookie with the prefix: which session would Jupyter read?
     let mut two = gw.browser();
     two.cookies = b.cookies.clone();
-    two.cookies.insert("username-other-host".into(), "\"x\"".into());
+    two.cookies
+        .insert("username-other-host".into(), "\"x\"".into());
     assert_eq!(two.get("/files/notes.txt").await.status, 400);
 
     // Logout, a new login: challenged again.
@@ -137,7 +167,10 @@ async fn jupyter_server_behind_the_gateway() {
     assert_eq!(b.api_get("/api/contents").await.status, 403, "logged out");
     sign_in(&mut b).await;
     let r = b.get("/files/notes.txt").await;
-    assert_eq!((r.status, redirect_path(&r).as_str()), (303, "/_mfa/challenge"));
+    assert_eq!(
+        (r.status, redirect_path(&r).as_str()),
+        (303, "/_mfa/challenge")
+    );
     probe(&mut b, &app, "after-relogin", false).await;
     b.pass_challenge(&secret).await;
     probe(&mut b, &app, "challenged-and-passed", true).await;

@@ -18,7 +18,10 @@ const USER_PASSWORD: &str = "Bob-pass-12345";
 /// A fresh wiki (install.php, SQLite) whose public address is the
 /// gateway's, with the user Bob; served by `php -S` on `port`.
 async fn start_wiki(dir: &Path, gateway_port: u16, port: u16) -> AppProcess {
-    require(Path::new(MEDIAWIKI).join("index.php").as_path(), "MediaWiki (Debian `mediawiki`)");
+    require(
+        Path::new(MEDIAWIKI).join("index.php").as_path(),
+        "MediaWiki (Debian `mediawiki`)",
+    );
     let data = dir.join("wiki-data");
     std::fs::create_dir_all(&data).unwrap();
     let php = |script: &str| {
@@ -70,14 +73,19 @@ async fn sign_in(b: &mut Browser, user: &str, password: &str, remember: bool) {
 
 /// Log out through the wiki's API (a POST with its CSRF token).
 async fn sign_out(b: &mut Browser) {
-    let tokens = b.api_get("/api.php?action=query&meta=tokens&format=json").await;
+    let tokens = b
+        .api_get("/api.php?action=query&meta=tokens&format=json")
+        .await;
     assert_eq!(tokens.status, 200, "{}", tokens.body);
     let token = tokens.json()["query"]["tokens"]["csrftoken"]
         .as_str()
         .expect("csrf token")
         .to_owned();
     let r = b
-        .post_form("/api.php", &[("action", "logout"), ("token", &token), ("format", "json")])
+        .post_form(
+            "/api.php",
+            &[("action", "logout"), ("token", &token), ("format", "json")],
+        )
         .await;
     assert_eq!(r.status, 200, "logout: {}", r.body);
     drop_expired(b, &r);
@@ -92,11 +100,17 @@ async fn probe(b: &mut Browser, wiki: &AppProcess, marker: &str, verified: bool)
 
     if verified {
         assert_eq!(r.status, 200, "{}", r.body);
-        assert!(wiki.logs_soon(&format!("probe={marker}")).await, "the wiki served {marker}");
+        assert!(
+            wiki.logs_soon(&format!("probe={marker}")).await,
+            "the wiki served {marker}"
+        );
     } else {
         assert_eq!(r.status, 303, "{}", r.body);
         // Checked again at the end, after requests the wiki did log.
-        assert!(!wiki.log_text().contains(&format!("probe={marker}")), "{marker}");
+        assert!(
+            !wiki.log_text().contains(&format!("probe={marker}")),
+            "{marker}"
+        );
     }
 }
 
@@ -115,7 +129,10 @@ async fn mediawiki_behind_the_gateway() {
     // Bob signs in with the wiki's own form: enrollment first.
     sign_in(&mut bob, "Bob", USER_PASSWORD, false).await;
     let r = bob.get("/index.php/Main_Page").await;
-    assert_eq!((r.status, redirect_path(&r).as_str()), (303, "/_mfa/enroll"));
+    assert_eq!(
+        (r.status, redirect_path(&r).as_str()),
+        (303, "/_mfa/enroll")
+    );
     probe(&mut bob, &wiki, "bob-before-enrolling", false).await;
     let secret = enroll(&mut bob).await;
 
@@ -129,7 +146,11 @@ async fn mediawiki_behind_the_gateway() {
     assert_eq!(me.json()["query"]["userinfo"]["name"], "Bob");
     probe(&mut bob, &wiki, "bob-verified", true).await;
     // What an operator sees with Bob's cookies.
-    let cookies: Vec<String> = bob.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let cookies: Vec<String> = bob
+        .cookies
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
     let mut args = vec!["identity-check".to_owned(), "-c".into()];
     args.push(dir.path().join("mfa-gate.yaml").display().to_string());
     for c in &cookies {
@@ -139,28 +160,45 @@ async fn mediawiki_behind_the_gateway() {
     let check = run_cli(&args, &[]).await;
     assert_eq!(check.code, 0, "{}{}", check.stdout, check.stderr);
     assert!(check.stdout.contains("account: Bob"), "{}", check.stdout);
-    assert!(check.stdout.contains("class:   employee"), "{}", check.stdout);
+    assert!(
+        check.stdout.contains("class:   employee"),
+        "{}",
+        check.stdout
+    );
     // A plain user: class employee, no policy page.
     let policy = bob.get("/_mfa/admin/security").await;
     assert_eq!(policy.status, 403, "{}", policy.body);
 
     // Logout and a new login ("Keep me logged in"): challenged again.
     sign_out(&mut bob).await;
-    assert_eq!(bob.get("/index.php/Main_Page").await.status, 200, "anonymous again");
+    assert_eq!(
+        bob.get("/index.php/Main_Page").await.status,
+        200,
+        "anonymous again"
+    );
     sign_in(&mut bob, "Bob", USER_PASSWORD, true).await;
     let r = bob.get("/index.php/Main_Page").await;
-    assert_eq!((r.status, redirect_path(&r).as_str()), (303, "/_mfa/challenge"));
+    assert_eq!(
+        (r.status, redirect_path(&r).as_str()),
+        (303, "/_mfa/challenge")
+    );
     probe(&mut bob, &wiki, "bob-after-relogin", false).await;
 
     // The remember-me cookies alone log a browser into the wiki: they are
     // a session too, and challenged.
     let mut token_only = gw.browser();
     for name in ["wikiUserID", "wikiUserName", "wikiToken"] {
-        let value = bob.cookies.get(name).unwrap_or_else(|| panic!("{name} set by the wiki"));
+        let value = bob
+            .cookies
+            .get(name)
+            .unwrap_or_else(|| panic!("{name} set by the wiki"));
         token_only.cookies.insert(name.into(), value.clone());
     }
     let r = token_only.get("/index.php/Main_Page").await;
-    assert_eq!((r.status, redirect_path(&r).as_str()), (303, "/_mfa/challenge"));
+    assert_eq!(
+        (r.status, redirect_path(&r).as_str()),
+        (303, "/_mfa/challenge")
+    );
     probe(&mut token_only, &wiki, "token-cookies-only", false).await;
 
     bob.pass_challenge(&secret).await;
@@ -171,7 +209,10 @@ async fn mediawiki_behind_the_gateway() {
     let mut admin = gw.browser();
     sign_in(&mut admin, "Admin", ADMIN_PASSWORD, false).await;
     let r = admin.get("/index.php/Main_Page").await;
-    assert_eq!((r.status, redirect_path(&r).as_str()), (303, "/_mfa/enroll"));
+    assert_eq!(
+        (r.status, redirect_path(&r).as_str()),
+        (303, "/_mfa/enroll")
+    );
     enroll(&mut admin).await;
     let policy = admin.get("/_mfa/admin/security").await;
     assert_eq!(policy.status, 200, "{}", policy.body);

@@ -58,7 +58,12 @@ impl Drop for AppProcess {
 impl AppProcess {
     /// Start `command` (its output to `log`) and poll `ready_path` on
     /// `port` until it answers at all.
-    pub async fn start(mut command: Command, port: u16, log: PathBuf, ready_path: &str) -> AppProcess {
+    pub async fn start(
+        mut command: Command,
+        port: u16,
+        log: PathBuf,
+        ready_path: &str,
+    ) -> AppProcess {
         let out = std::fs::File::create(&log).unwrap();
         let err = out.try_clone().unwrap();
         let child = command
@@ -106,14 +111,19 @@ impl AppProcess {
     pub fn never_logged(&self, needles: &[&str]) {
         let log = self.log_text();
         for needle in needles {
-            assert!(!log.contains(needle), "an unverified request reached the app: {needle}");
+            assert!(
+                !log.contains(needle),
+                "an unverified request reached the app: {needle}"
+            );
         }
     }
 }
 
 /// Run a one-off command to completion; panics with its output on failure.
 pub fn run(command: &mut Command) {
-    let out = command.output().unwrap_or_else(|e| panic!("{command:?}: {e}"));
+    let out = command
+        .output()
+        .unwrap_or_else(|e| panic!("{command:?}: {e}"));
     assert!(
         out.status.success(),
         "{command:?} failed: {}\n{}",
@@ -132,9 +142,16 @@ pub fn recipe_config(name: &str, gateway_port: u16, app_port: u16, dir: &Path) -
         .find(|l| l.trim_start().starts_with("address: "))
         .expect("the recipe names the upstream address")
         .to_owned();
-    assert_eq!(recipe.matches(RECIPE_LISTEN).count(), 1, "the recipe's listen line");
+    assert_eq!(
+        recipe.matches(RECIPE_LISTEN).count(),
+        1,
+        "the recipe's listen line"
+    );
     let yaml = recipe
-        .replace(RECIPE_LISTEN, &format!("listen: 127.0.0.1:{gateway_port}\n"))
+        .replace(
+            RECIPE_LISTEN,
+            &format!("listen: 127.0.0.1:{gateway_port}\n"),
+        )
         .replace(&address, &format!("  address: 127.0.0.1:{app_port}"));
     std::fs::write(dir.join("hmac.key"), "11".repeat(32)).unwrap();
     std::fs::write(dir.join("enc.key"), "22".repeat(32)).unwrap();
@@ -159,16 +176,24 @@ pub async fn enroll(b: &mut Browser) -> Vec<u8> {
     let csrf = page.input_value("csrf").expect("csrf field");
     let code = codes::code(&secret, codes::now_step(), 6);
     let done = b
-        .post_form("/_mfa/enroll", &[("csrf", &csrf), ("code", &code), ("return_to", "/")])
+        .post_form(
+            "/_mfa/enroll",
+            &[("csrf", &csrf), ("code", &code), ("return_to", "/")],
+        )
         .await;
     assert_eq!(done.status, 200, "{}", done.body);
-    assert!(b.cookies.contains_key("mfa_gate"), "enrolling verifies the session");
+    assert!(
+        b.cookies.contains_key("mfa_gate"),
+        "enrolling verifies the session"
+    );
     secret
 }
 
 /// Where a gateway redirect sends the browser (path only).
 pub fn redirect_path(r: &Resp) -> String {
-    let location = r.location().unwrap_or_else(|| panic!("no redirect ({}): {}", r.status, r.body));
+    let location = r
+        .location()
+        .unwrap_or_else(|| panic!("no redirect ({}): {}", r.status, r.body));
     let path = location
         .split_once("://")
         .and_then(|(_, rest)| rest.find('/').map(|i| rest[i..].to_owned()))
@@ -200,7 +225,9 @@ pub fn drop_expired(b: &mut Browser, r: &Resp) {
     for sc in r.headers.get_all("set-cookie") {
         let Ok(sc) = sc.to_str() else { continue };
         let (pair, attrs) = sc.split_once(';').unwrap_or((sc, ""));
-        let Some((name, value)) = pair.split_once('=') else { continue };
+        let Some((name, value)) = pair.split_once('=') else {
+            continue;
+        };
         let value = value.trim();
         if value.is_empty() || value == "\"\"" || value == "deleted" || attrs.contains("1970") {
             b.cookies.remove(name.trim());
