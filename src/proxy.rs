@@ -357,11 +357,7 @@ fn bare_frame(gate: &Gate, locale: crate::config::Locale, now: i64) -> pages::vi
 fn forget_session(req: &RequestHeader, gate: &Gate) {
     let names = crate::request::cookies::CookieNames {
         session: gate.config.identity.session_cookies(),
-        host: req
-            .headers
-            .get(http::header::HOST)
-            .and_then(|h| h.to_str().ok())
-            .or_else(|| req.uri.authority().map(|a| a.as_str())),
+        host: crate::request::host(&req.headers, &req.uri),
         gateway: &gate.config.cookie.name,
         lang: pages::i18n::LANG_COOKIE,
     };

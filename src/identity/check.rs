@@ -36,6 +36,9 @@ pub async fn check(config: &Config, cookies: &[String], host: Option<&str>) -> R
         );
     };
     let header = cookies.join("; ");
+    // The gateway reads the browser's Host; without one given, the call
+    // goes to the upstream address as its host.
+    let host = host.or(Some(config.upstream.address.as_str()));
     let names = CookieNames {
         session: Some(&whoami.session),
         host,

@@ -193,11 +193,14 @@ fn session_value(
                 SessionReading::Clear(pairs.join("; "))
             }
         }
-        SessionCookies::Prefix(_) => match readings.into_iter().next() {
-            Some(SessionReading::Clear(pair)) => {
-                SessionReading::Clear(format!("{pair}\n{}", host.unwrap_or("")))
+        // The app names the cookie after the host it reads: without one
+        // clear host, whoami cannot be asked what the app will see.
+        SessionCookies::Prefix(_) => match (readings.into_iter().next(), host) {
+            (Some(SessionReading::Clear(pair)), Some(host)) => {
+                SessionReading::Clear(format!("{pair}\n{host}"))
             }
-            other => other.unwrap_or_default(),
+            (Some(SessionReading::Clear(_)), None) => SessionReading::Refused(Refusal::Unreadable),
+            (other, _) => other.unwrap_or_default(),
         },
     }
 }

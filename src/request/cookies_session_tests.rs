@@ -77,11 +77,9 @@ fn a_prefix_matches_one_cookie_bound_to_the_host() {
     check(&["username-a=v w"], UNREADABLE);
     // Names merely containing the prefix elsewhere are other cookies.
     check(&["my-username-a=v"], SessionReading::Absent);
-    // No Host: bound to the cookie alone.
-    assert_eq!(
-        read_with(&s, None, &["username-a=v"]),
-        clear("username-a=v\n")
-    );
+    // No readable Host: the app's reading is unknown; refused.
+    assert_eq!(read_with(&s, None, &["username-a=v"]), UNREADABLE);
+    assert_eq!(read_with(&s, None, &["x=1"]), SessionReading::Absent);
 }
 
 #[test]
@@ -101,5 +99,35 @@ fn the_whoami_cookie_of_each_session_value() {
     assert_eq!(
         prefix.whoami_cookie("username-h=v\n"),
         ("username-h=v".to_owned(), None)
+    );
+}
+
+#[test]
+fn the_host_is_the_one_host_header_or_the_authority() {
+    let uri: http::Uri = "https://h2.example/x".parse().unwrap();
+    let plain: http::Uri = "/x".parse().unwrap();
+    let mut headers = http::HeaderMap::new();
+    assert_eq!(crate::request::host(&headers, &uri), Some("h2.example"));
+    assert_eq!(crate::request::host(&headers, &plain), None);
+    headers.insert(http::header::HOST, "a.example:8080".parse().unwrap());
+    assert_eq!(
+        crate::request::host(&headers, &plain),
+        Some("a.example:8080")
+    );
+    headers.append(http::header::HOST, "b.example".parse().unwrap());
+    assert_eq!(
+        crate::request::host(&headers, &plain),
+        None,
+        "two Host headers"
+    );
+    let mut odd = http::HeaderMap::new();
+    odd.insert(
+        http::header::HOST,
+        http::HeaderValue::from_bytes(b"a.example\xff").unwrap(),
+    );
+    assert_eq!(
+        crate::request::host(&odd, &plain),
+        None,
+        "not visible ASCII"
     );
 }
