@@ -6,7 +6,7 @@
 //! that reports the gateway's cost per request.
 
 use criterion::{Criterion, black_box, criterion_group, criterion_main};
-use mfa_gate::config::{FieldMap, WhoamiConfig};
+use mfa_gate::config::{FieldMap, SessionCookies, WhoamiConfig, WhoamiMethod};
 use mfa_gate::decision::{Facts, decide};
 use mfa_gate::domain::{AccountClass, Enforcement, Identity, PersonKey};
 use mfa_gate::identity::{Lookup, WhoamiClient};
@@ -68,17 +68,13 @@ fn bench_cookie(c: &mut Criterion) {
 
 fn bench_identity_cache(c: &mut Criterion) {
     let cfg = WhoamiConfig {
-        session_cookie: "app_session".into(),
+        session: SessionCookies::one("app_session"),
+        whoami_method: WhoamiMethod::Get,
         whoami_path: "/api/me".into(),
+        whoami_headers: Vec::new(),
         whoami_timeout: Duration::from_secs(1),
-        fields: FieldMap {
-            account: "account".into(),
-            company: "company".into(),
-            class: "class".into(),
-            person: "person".into(),
-            roles: "roles".into(),
-            email: "email".into(),
-        },
+        fields: FieldMap::flat(),
+        anonymous_when: None,
         cache_ttl: Duration::from_secs(3600),
         cache_size: 200_000,
         anonymous_statuses: vec![401],

@@ -38,6 +38,32 @@ if [ ! -f "$DIFF_DIR/node_modules/cookie/package.json" ]; then
     cookie@0.7.2 >/dev/null
 fi
 
+# The real apps of tests/it/apps/ (docs/recipes/), unmodified: MediaWiki
+# from Debian (SQLite, served by `php -S`; without its recommends, so no
+# Apache, MySQL or ImageMagick) and Jupyter Server from PyPI in a venv
+# under target/. About 30 s each on a fresh machine (measured: apt 32 s,
+# pip 28 s); nothing when present.
+APPS_PACKAGES=()
+for pkg in mediawiki php-sqlite3 python3-venv; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' \
+    || APPS_PACKAGES+=("$pkg")
+done
+if [ ${#APPS_PACKAGES[@]} -gt 0 ]; then
+  echo "== installing ${APPS_PACKAGES[*]} (apt-get, real-app tests)"
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
+    "${APPS_PACKAGES[@]}" >/dev/null
+fi
+APPS_DIR="${CARGO_TARGET_DIR:-target}/apps"
+if [ ! -x "$APPS_DIR/venv/bin/jupyter-server" ]; then
+  echo "== pip install jupyter_server (real-app tests)"
+  mkdir -p "$APPS_DIR"
+  /usr/bin/python3 -m venv "$APPS_DIR/venv"
+  "$APPS_DIR/venv/bin/pip" install -q 'jupyter_server>=2.14,<3'
+fi
+
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy"

@@ -1,5 +1,5 @@
 //! The `mfa-gate` command: `serve`, `check-config`, `demo`, `support`,
-//! `healthcheck`. Parses the command line, loads the configuration, starts
+//! `identity-check`, `healthcheck`. Parses the command line, loads the configuration, starts
 //! logging (format from the file's `log` section unless `--log-json`) and
 //! hands off to `server::run` (or, for `support`, to the client in
 //! `support/client.rs`). The only place that uses `anyhow`.
@@ -67,6 +67,20 @@ enum Command {
     /// The store directory, offline: `restore` a backup into a new directory.
     #[command(subcommand)]
     Store(StoreOp),
+    /// Call the app's whoami endpoint as the gateway would, with these
+    /// cookies, and print the mapped identity or why there is none (exit 0
+    /// for an identity, 1 otherwise, 2 for a bad configuration).
+    IdentityCheck {
+        #[arg(short, long, value_name = "FILE")]
+        config: PathBuf,
+        /// A cookie as the browser sends it, `name=value` (repeatable).
+        #[arg(long = "cookie", value_name = "NAME=VALUE", required = true)]
+        cookies: Vec<String>,
+        /// The request's Host (for `session_cookie_prefix`: apps that name
+        /// their cookie after the host the browser used).
+        #[arg(long, value_name = "HOST")]
+        host: Option<String>,
+    },
     /// Exit 0 when URL answers 2xx within 3 s, else 1: a container health
     /// check without a shell or curl in the image.
     Healthcheck {
@@ -207,6 +221,23 @@ fn run(command: Command, log_json: bool) -> anyhow::Result<()> {
             std::process::exit(run_support(args));
         }
         Command::Healthcheck { url } => std::process::exit(healthcheck(&url)),
+        Command::IdentityCheck {
+            config,
+            cookies,
+            host,
+        } => {
+            let config = config::load_file(&config)?;
+            let report = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?
+                .block_on(mfa_gate::identity::check::check(
+                    &config,
+                    &cookies,
+                    host.as_deref(),
+                ));
+            print!("{}", report.text);
+            std::process::exit(if report.known { 0 } else { 1 });
+        }
         Command::Keys(op) => keys_command(op),
         Command::Store(StoreOp::Restore { from, to }) => {
             let bytes =

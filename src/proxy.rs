@@ -175,10 +175,11 @@ impl ProxyHttp for GateProxy {
         // After a login form, or when the app sets or clears its session
         // cookie, what we cached about the request's session may be stale.
         if let Some(gate) = &ctx.gate
-            && let Some(name) = gate.config.identity.session_cookie()
+            && let Some(session_cookies) = gate.config.identity.session_cookies()
         {
             let set_cookies = upstream_response.headers.get_all(http::header::SET_COOKIE);
-            if ctx.login_form || crate::identity::sets_session_cookie(set_cookies, name) {
+            if ctx.login_form || crate::identity::sets_session_cookie(set_cookies, session_cookies)
+            {
                 forget_session(session.req_header(), gate);
             }
         }
@@ -367,7 +368,8 @@ fn bare_frame(gate: &Gate, locale: crate::config::Locale, now: i64) -> pages::vi
 /// the head is not kept past `request_filter`).
 fn forget_session(req: &RequestHeader, gate: &Gate) {
     let names = crate::request::cookies::CookieNames {
-        session: gate.config.identity.session_cookie(),
+        session: gate.config.identity.session_cookies(),
+        host: crate::request::host(&req.headers, &req.uri),
         gateway: &gate.config.cookie.name,
         lang: pages::i18n::LANG_COOKIE,
         remember: crate::remember::COOKIE,

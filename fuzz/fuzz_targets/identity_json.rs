@@ -11,14 +11,7 @@ fuzz_target!(|data: &[u8]| {
     let Ok(json) = serde_json::from_slice::<serde_json::Value>(data) else {
         return;
     };
-    let fields = FieldMap {
-        account: "account".into(),
-        company: "company".into(),
-        class: "class".into(),
-        person: "person".into(),
-        roles: "roles".into(),
-        email: "email".into(),
-    };
+    let fields = FieldMap::flat();
     if let Ok(id) = map_identity(&json, &fields) {
         for part in [&id.account, &id.company, &id.person] {
             assert!(!part.is_empty() && part.len() <= 320, "{part:?}");

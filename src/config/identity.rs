@@ -2,14 +2,21 @@
 //! ([`IdentitySource`]) and the settings of each — [`WhoamiConfig`] (the
 //! app's whoami endpoint, the default) and [`HeadersConfig`] (headers of a
 //! trusted SSO front). Plain data; the checks that produce them are in
-//! `load/identity.rs`, the running sources in `crate::identity`.
+//! `load/identity.rs` and `load/mapping.rs`, the running sources in
+//! `crate::identity`. The mapping of a whoami answer (JSON pointers,
+//! constants, value maps, the "not logged in" condition) is in
+//! `mapping.rs` next to this file.
 
 use crate::domain::AccountClass;
-use http::HeaderName;
+use http::{HeaderName, HeaderValue};
 use std::time::Duration;
+
+pub use super::mapping::{AnonymousWhen, FieldMap, FieldRule, ValueMap};
 
 /// Where identities come from (docs/design.md §3).
 #[derive(Clone, Debug, PartialEq, Eq)]
+// One value per running gateway: the size difference costs nothing.
+#[allow(clippy::large_enum_variant)]
 pub enum IdentitySource {
     /// Ask the app's whoami endpoint (the default).
     Whoami(WhoamiConfig),
@@ -18,25 +25,130 @@ pub enum IdentitySource {
 }
 
 impl IdentitySource {
-    /// The cookie whose value identifies one login session, if configured;
-    /// the verified state and CSRF tokens are bound to its value.
-    pub fn session_cookie(&self) -> Option<&str> {
+    /// The cookies whose values identify one login session, if configured;
+    /// the verified state and CSRF tokens are bound to their values.
+    pub fn session_cookies(&self) -> Option<&SessionCookies> {
         match self {
-            IdentitySource::Whoami(w) => Some(&w.session_cookie),
-            IdentitySource::Headers(h) => h.session_cookie.as_deref(),
+            IdentitySource::Whoami(w) => Some(&w.session),
+            IdentitySource::Headers(h) => h.session_cookie.as_ref(),
+        }
+    }
+
+    /// The name of the session cookie when exactly one cookie, by name,
+    /// identifies a session (the flat `session_cookie: NAME`).
+    pub fn session_cookie(&self) -> Option<&str> {
+        match self.session_cookies()? {
+            SessionCookies::Names(names) if names.len() == 1 => Some(&names[0].name),
+            _ => None,
         }
     }
 }
 
-/// The whoami source: the app's session cookie is sent to `whoami_path`.
+/// Which request cookies identify one app login session.
+///
+/// The *session value* that the verified state is bound to (and that keys
+/// the identity cache) is, for one named cookie, its value (as ever); for
+/// several names, `name=value` of each one sent, in the configured order,
+/// joined with `; ` (a ready `Cookie` header); for a prefix, the one
+/// matching `name=value`, a newline, and the request's `Host` (an app that
+/// names its cookie after the host reads it per host, so whoami is asked
+/// with that host, and the answer is cached per host).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SessionCookies {
+    /// These cookies by exact name (one for most apps).
+    Names(Vec<CookieName>),
+    /// The one cookie whose name starts with this (Jupyter's
+    /// `username-<host>-<port>`); two such names in a request are refused.
+    Prefix(CookieName),
+}
+
+/// A configured cookie name (or prefix) with its skeleton: what is left
+/// after every reading some framework applies (`request::cookies`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CookieName {
+    pub name: String,
+    pub skeleton: String,
+}
+
+impl CookieName {
+    pub fn new(name: impl Into<String>) -> CookieName {
+        let name = name.into();
+        let skeleton = crate::request::cookies::skeleton(&name);
+        CookieName { name, skeleton }
+    }
+}
+
+impl SessionCookies {
+    /// One cookie by name: the flat `session_cookie: NAME`.
+    pub fn one(name: &str) -> SessionCookies {
+        SessionCookies::Names(vec![CookieName::new(name)])
+    }
+
+    /// The `Cookie` header and the `Host` (prefix only) of the whoami call
+    /// for a session value (see the type's doc).
+    pub fn whoami_cookie<'v>(&self, session_value: &'v str) -> (String, Option<&'v str>) {
+        match self {
+            SessionCookies::Names(names) if names.len() == 1 => {
+                (format!("{}={session_value}", names[0].name), None)
+            }
+            SessionCookies::Names(_) => (session_value.to_owned(), None),
+            SessionCookies::Prefix(_) => match session_value.split_once('\n') {
+                Some((cookie, host)) if !host.is_empty() => (cookie.to_owned(), Some(host)),
+                Some((cookie, _)) => (cookie.to_owned(), None),
+                None => (session_value.to_owned(), None),
+            },
+        }
+    }
+
+    /// Whether a cookie called `name` (as a `Set-Cookie` names it) is one
+    /// of these, compared without regard to ASCII case (as some frameworks
+    /// read names).
+    pub fn covers(&self, name: &str) -> bool {
+        match self {
+            SessionCookies::Names(names) => names.iter().any(|n| n.name.eq_ignore_ascii_case(name)),
+            SessionCookies::Prefix(p) => name
+                .get(..p.name.len())
+                .is_some_and(|head| head.eq_ignore_ascii_case(&p.name)),
+        }
+    }
+
+    /// For messages: `"a"`, `"a", "b"` or `"a…"`.
+    pub fn describe(&self) -> String {
+        match self {
+            SessionCookies::Names(names) => names
+                .iter()
+                .map(|n| format!("\"{}\"", n.name))
+                .collect::<Vec<_>>()
+                .join(", "),
+            SessionCookies::Prefix(p) => format!("\"{}…\"", p.name),
+        }
+    }
+}
+
+/// The method of the whoami call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WhoamiMethod {
+    Get,
+    Post,
+}
+
+/// The whoami source: the app's session cookie(s) are sent to `whoami_path`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct WhoamiConfig {
-    /// Name of the app's session cookie.
-    pub session_cookie: String,
-    /// Path on the upstream answering who the session is, e.g. `/api/me`.
+    /// The app's session cookie(s).
+    pub session: SessionCookies,
+    pub whoami_method: WhoamiMethod,
+    /// Path (and query) on the upstream answering who the session is,
+    /// e.g. `/api/me`.
     pub whoami_path: String,
+    /// Extra headers of the whoami call (`Accept`, `X-Requested-With`…).
+    pub whoami_headers: Vec<(HeaderName, HeaderValue)>,
     pub whoami_timeout: Duration,
+    /// How the answer becomes an identity.
     pub fields: FieldMap,
+    /// A condition on a 200 answer meaning "not logged in" (apps that
+    /// answer anonymous sessions with 200).
+    pub anonymous_when: Option<AnonymousWhen>,
     pub cache_ttl: Duration,
     pub cache_size: usize,
     /// whoami answers meaning "nobody is logged in" (the request passes as
@@ -50,18 +162,6 @@ pub struct WhoamiConfig {
     pub whoami_client_burst: u32,
 }
 
-/// JSON field names of the whoami answer. `person`, `roles` and `email` are
-/// optional in the answer.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct FieldMap {
-    pub account: String,
-    pub company: String,
-    pub class: String,
-    pub person: String,
-    pub roles: String,
-    pub email: String,
-}
-
 /// The `headers` identity source: header names of each claim, and what to
 /// bind the verified state to.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -69,7 +169,7 @@ pub struct HeadersConfig {
     /// A cookie whose value identifies one login session: the app's own
     /// session cookie, or the SSO front's (oauth2-proxy: `_oauth2_proxy`).
     /// Preferred over `session_header` when the request carries it.
-    pub session_cookie: Option<String>,
+    pub session_cookie: Option<SessionCookies>,
     /// A header the SSO front sets to a per-login-session value.
     pub session_header: Option<HeaderName>,
     pub account: HeaderName,

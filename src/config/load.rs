@@ -15,6 +15,7 @@ mod checks;
 mod identity;
 mod keys;
 mod locate;
+mod mapping;
 mod operations;
 mod sections;
 

@@ -8,11 +8,17 @@
 mod identity;
 mod key_ring;
 mod load;
+mod mapping;
 mod operations;
 mod raw;
+mod raw_identity;
 
-pub use identity::{FieldMap, HeadersConfig, IdentitySource, WhoamiConfig};
+pub use identity::{
+    AnonymousWhen, CookieName, FieldMap, FieldRule, HeadersConfig, IdentitySource, SessionCookies,
+    ValueMap, WhoamiConfig, WhoamiMethod,
+};
 pub use load::{ConfigError, load_admin_file, load_file, load_str};
+pub use mapping::pointer_of;
 pub use operations::{LogConfig, LogFormat, TlsConfig, TrustedProxies};
 
 use crate::domain::{Enforcement, RememberDays};

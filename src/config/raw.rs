@@ -5,6 +5,7 @@
 //! everywhere. Checks across fields, ranges and secrets belong to `load.rs`,
 //! which turns these types into the validated `Config`.
 
+pub(super) use super::raw_identity::{RawAnonymousWhen, RawFieldRule, RawFields, RawMethod};
 use crate::domain::{AccountClass, Enforcement, RememberDays};
 use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
@@ -76,12 +77,25 @@ pub(super) struct RawUpstream {
 pub(super) struct RawIdentity {
     #[serde(default)]
     pub source: RawSource,
-    /// Required for `whoami`; optional for `headers` (then `headers.session`).
+    /// `whoami`: this, `session_cookies` or `session_cookie_prefix`;
+    /// optional for `headers` (then `headers.session`).
     #[serde(default)]
     pub session_cookie: Option<String>,
+    /// `whoami`: several cookies identify a session.
+    #[serde(default)]
+    pub session_cookies: Option<Vec<String>>,
+    /// `whoami`: the one cookie whose name starts with this.
+    #[serde(default)]
+    pub session_cookie_prefix: Option<String>,
     /// Required for `whoami`; refused for `headers`.
     #[serde(default)]
     pub whoami_path: Option<String>,
+    #[serde(default)]
+    pub whoami_method: Option<RawMethod>,
+    #[serde(default, deserialize_with = "some_unique_map")]
+    pub whoami_headers: Option<BTreeMap<String, String>>,
+    #[serde(default)]
+    pub anonymous_when: Option<RawAnonymousWhen>,
     #[serde(default = "defaults::whoami_timeout", deserialize_with = "duration")]
     pub whoami_timeout: Duration,
     #[serde(default)]
@@ -176,31 +190,6 @@ impl Default for RawLog {
 pub(super) enum RawLogFormat {
     Text,
     Json,
-}
-
-/// JSON field names of the whoami answer; each defaults to its own name.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub(super) struct RawFields {
-    pub account: String,
-    pub company: String,
-    pub class: String,
-    pub person: String,
-    pub roles: String,
-    pub email: String,
-}
-
-impl Default for RawFields {
-    fn default() -> Self {
-        Self {
-            account: "account".into(),
-            company: "company".into(),
-            class: "class".into(),
-            person: "person".into(),
-            roles: "roles".into(),
-            email: "email".into(),
-        }
-    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -561,7 +550,16 @@ fn remember_days<'de, D: Deserializer<'de>>(d: D) -> Result<Option<RememberDays>
     d.deserialize_any(DaysVisitor)
 }
 
-fn unique_map<'de, D, V>(deserializer: D) -> Result<BTreeMap<String, V>, D::Error>
+/// `unique_map` of a field that may be absent.
+fn some_unique_map<'de, D, V>(deserializer: D) -> Result<Option<BTreeMap<String, V>>, D::Error>
+where
+    D: Deserializer<'de>,
+    V: Deserialize<'de>,
+{
+    unique_map(deserializer).map(Some)
+}
+
+pub(super) fn unique_map<'de, D, V>(deserializer: D) -> Result<BTreeMap<String, V>, D::Error>
 where
     D: Deserializer<'de>,
     V: Deserialize<'de>,

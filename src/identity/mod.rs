@@ -14,13 +14,16 @@
 //! session cookie), the proxy `forget`s the session's cached identity.
 
 mod bounds;
+pub mod check;
 mod headers;
+mod mapping;
 mod whoami;
 
 pub use headers::HeadersReader;
-pub use whoami::{WhoamiClient, map_identity};
+pub use mapping::{MappingError, is_anonymous, map_identity};
+pub use whoami::{Asked, WhoamiClient};
 
-use crate::config::IdentitySource;
+use crate::config::{IdentitySource, SessionCookies};
 use crate::domain::Identity;
 use http::{HeaderMap, HeaderName, HeaderValue};
 use std::net::IpAddr;
@@ -197,24 +200,24 @@ impl Identities {
     }
 }
 
-/// Whether a response's `Set-Cookie` header values set or clear the
-/// cookie `name` (the app's session cookie): a login or logout happened,
-/// and what was known about the session may be stale. Names are compared
-/// without regard to ASCII case, as some frameworks read them; a value the
-/// `cookie` crate cannot parse counts by the name before its `=`, so an
-/// odd header errs toward forgetting.
+/// Whether a response's `Set-Cookie` header values set or clear one of
+/// the app's session cookies (`SessionCookies::covers`): a login or logout
+/// happened, and what was known about the session may be stale. Names are
+/// compared without regard to ASCII case, as some frameworks read them; a
+/// value the `cookie` crate cannot parse counts by the name before its
+/// `=`, so an odd header errs toward forgetting.
 pub fn sets_session_cookie<'a>(
     set_cookies: impl IntoIterator<Item = &'a HeaderValue>,
-    name: &str,
+    session: &SessionCookies,
 ) -> bool {
     set_cookies.into_iter().any(|value| {
         let text = String::from_utf8_lossy(value.as_bytes());
         match cookie::Cookie::parse(text.as_ref()) {
-            Ok(c) => c.name().eq_ignore_ascii_case(name),
+            Ok(c) => session.covers(c.name()),
             Err(_) => text
                 .split(['=', ';'])
                 .next()
-                .is_some_and(|n| n.trim().eq_ignore_ascii_case(name)),
+                .is_some_and(|n| session.covers(n.trim())),
         }
     })
 }
@@ -228,7 +231,7 @@ mod tests {
     fn sso() -> Identities {
         let h = |n: &str| HeaderName::from_bytes(n.as_bytes()).unwrap();
         Identities::Headers(Box::new(HeadersReader::new(&HeadersConfig {
-            session_cookie: Some("_oauth2_proxy".into()),
+            session_cookie: Some(SessionCookies::one("_oauth2_proxy")),
             session_header: Some(h("x-auth-session")),
             account: h("x-auth-user"),
             company: None,
@@ -281,7 +284,7 @@ mod tests {
                 .iter()
                 .map(|v| HeaderValue::from_bytes(v.as_bytes()).unwrap())
                 .collect();
-            sets_session_cookie(&values, "demo_session")
+            sets_session_cookie(&values, &SessionCookies::one("demo_session"))
         };
         assert!(check(&["demo_session=abc; Path=/; HttpOnly"]));
         assert!(check(&["other=1", "demo_session=; Max-Age=0; Path=/"]));
@@ -291,5 +294,10 @@ mod tests {
         assert!(!check(&[]));
         assert!(!check(&["demo_session_old=abc", "lang=ja"]));
         assert!(!check(&["x=demo_session"]));
+        let jupyter = SessionCookies::Prefix(crate::config::CookieName::new("username-"));
+        let sets = |v: &str| sets_session_cookie(&[HeaderValue::from_str(v).unwrap()], &jupyter);
+        assert!(sets("username-127-0-0-1-8888=\"2|1:0\"; Path=/"));
+        assert!(sets("Username-x=; Max-Age=0"));
+        assert!(!sets("_xsrf=1"));
     }
 }

@@ -1,5 +1,6 @@
-//! The `whoami` source: asks the app's whoami endpoint with the session
-//! cookie only, maps the JSON answer to an `Identity`, and caches known
+//! The `whoami` source: asks the app's whoami endpoint (the configured
+//! method, path and headers) with the session cookie(s) only, maps the
+//! JSON answer to an `Identity` (`mapping.rs`), and caches known
 //! identities for a short TTL in a bounded cache keyed by a hash of the
 //! cookie value (never the value itself). "Not logged in" (a configured
 //! status, 401 by default) is never cached: the first request after a
@@ -10,9 +11,9 @@
 //! limit, and a budget per client address.
 
 use super::bounds::{Answer, Call, ClientBudget, Finish, InFlight};
-use super::{IdentityError, Lookup, MAX_FIELD};
-use crate::config::{FieldMap, WhoamiConfig};
-use crate::domain::{AccountClass, Identity};
+use super::mapping::{is_anonymous, map_identity};
+use super::{IdentityError, Lookup};
+use crate::config::{WhoamiConfig, WhoamiMethod};
 use crate::metrics;
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -32,8 +33,6 @@ pub struct WhoamiClient {
     base: String,
     client: reqwest::Client,
     url: String,
-    cookie_name: String,
-    fields: FieldMap,
     ttl: Duration,
     /// Two independently, randomly keyed SipHashes make the 128-bit cache
     /// key: a keyed PRF that nobody outside the process can steer into
@@ -42,8 +41,6 @@ pub struct WhoamiClient {
     keys: [std::collections::hash_map::RandomState; 2],
     /// Known identities only (see the module doc).
     cache: quick_cache::sync::Cache<u128, (Lookup, Instant)>,
-    /// Statuses meaning "not logged in"; any other but 200 is an error.
-    anonymous_statuses: Vec<u16>,
     in_flight: InFlight,
     budget: ClientBudget,
     /// Calls in flight over all sessions; a miss waits at most
@@ -66,12 +63,9 @@ impl WhoamiClient {
             base: upstream_base.to_owned(),
             client,
             url: format!("{upstream_base}{}", cfg.whoami_path),
-            cookie_name: cfg.session_cookie.clone(),
-            fields: cfg.fields.clone(),
             ttl: cfg.cache_ttl,
             keys: Default::default(),
             cache: quick_cache::sync::Cache::new(cfg.cache_size),
-            anonymous_statuses: cfg.anonymous_statuses.clone(),
             in_flight: InFlight::default(),
             budget: ClientBudget::new(cfg.whoami_client_rate, cfg.whoami_client_burst),
             calls: tokio::sync::Semaphore::new(cfg.whoami_concurrency),
@@ -181,18 +175,37 @@ impl WhoamiClient {
     }
 
     async fn ask(&self, session_value: &str) -> Result<Lookup, IdentityError> {
-        let cookie = format!("{}={session_value}", self.cookie_name);
-        let mut response = self
-            .client
-            .get(&self.url)
+        match self.answer(session_value).await? {
+            Asked::Anonymous(_) => Ok(Lookup::Anonymous),
+            Asked::Body(json) => map_identity(&json, &self.config.fields)
+                .map(|identity| Lookup::Known(Arc::new(identity)))
+                .map_err(|e| IdentityError::BadAnswer(e.to_string())),
+        }
+    }
+
+    /// The whoami call for a session value, up to the JSON answer of a
+    /// logged-in session (`identity-check` maps it itself, to say why).
+    pub async fn answer(&self, session_value: &str) -> Result<Asked, IdentityError> {
+        let (cookie, host) = self.config.session.whoami_cookie(session_value);
+        let mut request = match self.config.whoami_method {
+            WhoamiMethod::Get => self.client.get(&self.url),
+            WhoamiMethod::Post => self.client.post(&self.url),
+        }
+        .header(reqwest::header::ACCEPT, "application/json");
+        for (name, value) in &self.config.whoami_headers {
+            request = request.header(name, value);
+        }
+        if let Some(host) = host {
+            request = request.header(reqwest::header::HOST, host);
+        }
+        let mut response = request
             .header(reqwest::header::COOKIE, cookie)
-            .header(reqwest::header::ACCEPT, "application/json")
             .send()
             .await
             .map_err(classify)?;
         match response.status().as_u16() {
             200 => {}
-            s if self.anonymous_statuses.contains(&s) => return Ok(Lookup::Anonymous),
+            s if self.config.anonymous_statuses.contains(&s) => return Ok(Asked::Anonymous(s)),
             other => return Err(IdentityError::Status(other)),
         }
         let mut body = Vec::new();
@@ -204,9 +217,26 @@ impl WhoamiClient {
         }
         let json: serde_json::Value =
             serde_json::from_slice(&body).map_err(|e| IdentityError::BadAnswer(e.to_string()))?;
-        let identity = map_identity(&json, &self.fields).map_err(IdentityError::BadAnswer)?;
-        Ok(Lookup::Known(Arc::new(identity)))
+        if is_anonymous(&json, self.config.anonymous_when.as_ref()) {
+            return Ok(Asked::Anonymous(200));
+        }
+        Ok(Asked::Body(json))
     }
+
+    /// The settings this client was built from.
+    pub fn config(&self) -> &WhoamiConfig {
+        &self.config
+    }
+}
+
+/// What the app said about a session, before mapping.
+#[derive(Debug)]
+pub enum Asked {
+    /// Not logged in: a status of `anonymous_statuses`, or a 200 whose
+    /// answer meets `anonymous_when` (the status).
+    Anonymous(u16),
+    /// A logged-in session's answer.
+    Body(serde_json::Value),
 }
 
 fn classify(e: reqwest::Error) -> IdentityError {
@@ -214,120 +244,5 @@ fn classify(e: reqwest::Error) -> IdentityError {
         IdentityError::Timeout
     } else {
         IdentityError::Unreachable(e.to_string())
-    }
-}
-
-/// Map a whoami JSON object to an identity with the configured field names.
-/// `account`, `company` and `class` are required strings; `person` defaults
-/// to the account; `roles` is a list of strings; `email` is optional.
-pub fn map_identity(json: &serde_json::Value, fields: &FieldMap) -> Result<Identity, String> {
-    let obj = json.as_object().ok_or("not a JSON object")?;
-    let text = |name: &str| -> Result<Option<String>, String> {
-        match obj.get(name) {
-            None | Some(serde_json::Value::Null) => Ok(None),
-            Some(serde_json::Value::String(s)) if s.is_empty() => Ok(None),
-            Some(serde_json::Value::String(s)) if s.len() <= MAX_FIELD => Ok(Some(s.clone())),
-            Some(serde_json::Value::String(_)) => Err(format!("field `{name}` is too long")),
-            Some(_) => Err(format!("field `{name}` is not a string")),
-        }
-    };
-    let required = |name: &str| text(name)?.ok_or_else(|| format!("field `{name}` is missing"));
-    let account = required(&fields.account)?;
-    let company = required(&fields.company)?;
-    let class_text = required(&fields.class)?;
-    let class = AccountClass::parse(&class_text).ok_or_else(|| {
-        format!(
-            "field `{}` must be candidate, employee or admin",
-            fields.class
-        )
-    })?;
-    let person = text(&fields.person)?.unwrap_or_else(|| account.clone());
-    let roles = match obj.get(&fields.roles) {
-        None | Some(serde_json::Value::Null) => Vec::new(),
-        Some(serde_json::Value::Array(items)) if items.len() <= 64 => items
-            .iter()
-            .map(|r| r.as_str().map(str::to_owned))
-            .collect::<Option<Vec<_>>>()
-            .ok_or_else(|| format!("field `{}` must list strings", fields.roles))?,
-        Some(_) => {
-            return Err(format!(
-                "field `{}` must be a list of strings",
-                fields.roles
-            ));
-        }
-    };
-    let email = text(&fields.email)?;
-    Ok(Identity {
-        account,
-        company,
-        class,
-        roles,
-        person,
-        email,
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    fn fields() -> FieldMap {
-        FieldMap {
-            account: "account".into(),
-            company: "company".into(),
-            class: "class".into(),
-            person: "person".into(),
-            roles: "roles".into(),
-            email: "email".into(),
-        }
-    }
-
-    #[test]
-    fn maps_a_full_answer() {
-        let id = map_identity(
-            &json!({"account":"a@x","company":"acme","class":"admin","person":"p","roles":["admin"],"email":"a@x"}),
-            &fields(),
-        )
-        .unwrap();
-        assert_eq!(id.person, "p");
-        assert_eq!(id.class, AccountClass::Admin);
-        assert!(id.may_manage_policy());
-    }
-
-    #[test]
-    fn person_defaults_to_account() {
-        let id = map_identity(
-            &json!({"account":"a@x","company":"acme","class":"employee"}),
-            &fields(),
-        )
-        .unwrap();
-        assert_eq!(id.person, "a@x");
-        assert!(id.roles.is_empty());
-    }
-
-    #[test]
-    fn custom_field_names_are_used() {
-        let mut f = fields();
-        f.account = "sub".into();
-        f.company = "tenant".into();
-        let id = map_identity(&json!({"sub":"u1","tenant":"t","class":"candidate"}), &f).unwrap();
-        assert_eq!((id.account.as_str(), id.company.as_str()), ("u1", "t"));
-    }
-
-    #[test]
-    fn garbage_answers_are_errors() {
-        for bad in [
-            json!([]),
-            json!("x"),
-            json!({"company":"acme","class":"employee"}),
-            json!({"account":"a","company":"acme","class":"root"}),
-            json!({"account":1,"company":"acme","class":"employee"}),
-            json!({"account":"a","company":"acme","class":"employee","roles":"admin"}),
-            json!({"account":"a","company":"acme","class":"employee","roles":[1]}),
-            json!({"account":"a".repeat(1000),"company":"acme","class":"employee"}),
-        ] {
-            assert!(map_identity(&bad, &fields()).is_err(), "{bad}");
-        }
     }
 }

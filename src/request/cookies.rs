@@ -13,6 +13,14 @@
 //! [`SessionReading::Refused`]: the proxy answers 400. Two different
 //! values of the session cookie are refused too: which one would the app
 //! use? We never guess. No I/O.
+//!
+//! Several session cookies (`session_cookies`) are each read so; the
+//! session value is then their `name=value`s in the configured order. A
+//! prefix (`session_cookie_prefix`) refuses look-alikes of the prefix and
+//! a second name that matches it: with `username-`, a request carrying
+//! `username-a` and `username-b` could be read as either session.
+
+use crate::config::{CookieName, SessionCookies};
 
 /// How the app's session cookie reads in this request.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
@@ -67,9 +75,13 @@ pub struct RequestCookies {
 
 /// The names to look for.
 pub struct CookieNames<'a> {
-    /// The app's session cookie, when identity is read by whoami or the SSO
-    /// front's session cookie; `None` when no cookie identifies a session.
-    pub session: Option<&'a str>,
+    /// The app's session cookie(s), when identity is read by whoami, or
+    /// the SSO front's session cookie; `None` when no cookie identifies a
+    /// session.
+    pub session: Option<&'a SessionCookies>,
+    /// The request's `Host` (a prefix session is bound to it, see
+    /// `SessionCookies`).
+    pub host: Option<&'a str>,
     pub gateway: &'a str,
     pub lang: &'a str,
     pub remember: &'a str,
@@ -78,7 +90,7 @@ pub struct CookieNames<'a> {
 /// Read every `Cookie` header value (in order) once.
 pub fn read<'v>(values: impl Iterator<Item = &'v [u8]>, names: &CookieNames) -> RequestCookies {
     let mut out = RequestCookies::default();
-    let skeleton = names.session.map(skeleton);
+    let mut readings: Vec<SessionReading> = Vec::new();
     for value in values {
         for piece in value.split(|b| *b == b';') {
             let piece = piece.trim_ascii();
@@ -86,18 +98,14 @@ pub fn read<'v>(values: impl Iterator<Item = &'v [u8]>, names: &CookieNames) -> 
                 continue;
             }
             let (name, val) = split_pair(piece);
-            if let Some(session) = names.session
-                && (name == session.as_bytes() || looks_like(piece, skeleton.as_deref()))
+            if let Some((slot, reading)) = names
+                .session
+                .and_then(|s| session_piece(s, piece, name, val))
             {
-                let reading = match plain_value(val) {
-                    Some(v) if name == session.as_bytes() => SessionReading::Clear(v.to_owned()),
-                    Some(_) => SessionReading::Refused(Refusal::Disguised),
-                    None if name == session.as_bytes() => {
-                        SessionReading::Refused(Refusal::Unreadable)
-                    }
-                    None => SessionReading::Refused(Refusal::Disguised),
-                };
-                out.session = merge(std::mem::take(&mut out.session), reading);
+                if readings.len() <= slot {
+                    readings.resize(slot + 1, SessionReading::Absent);
+                }
+                readings[slot] = merge(std::mem::take(&mut readings[slot]), reading);
                 continue;
             }
             let slot = if name == names.gateway.as_bytes() {
@@ -114,7 +122,93 @@ pub fn read<'v>(values: impl Iterator<Item = &'v [u8]>, names: &CookieNames) -> 
             }
         }
     }
+    out.session = match names.session {
+        Some(session) => session_value(session, readings, names.host),
+        None => SessionReading::Absent,
+    };
     out
+}
+
+/// A piece that is (or could be read as) a session cookie: its slot (the
+/// configured name's index) and how it reads.
+fn session_piece(
+    session: &SessionCookies,
+    piece: &[u8],
+    name: &[u8],
+    val: &[u8],
+) -> Option<(usize, SessionReading)> {
+    let (slot, exact) = match session {
+        SessionCookies::Names(names) => names.iter().enumerate().find_map(|(i, n)| {
+            let exact = name == n.name.as_bytes();
+            (exact || looks_like(piece, &n.skeleton, false)).then_some((i, exact))
+        })?,
+        SessionCookies::Prefix(p) => {
+            let exact = prefixed(name, p);
+            (exact || looks_like(piece, &p.skeleton, true)).then_some((0, exact))?
+        }
+    };
+    let reading = match (plain_value(val), exact) {
+        (Some(v), true) => SessionReading::Clear(match session {
+            SessionCookies::Names(names) if names.len() == 1 => v.to_owned(),
+            _ => format!("{}={v}", String::from_utf8_lossy(name)),
+        }),
+        (None, true) => SessionReading::Refused(Refusal::Unreadable),
+        (_, false) => SessionReading::Refused(Refusal::Disguised),
+    };
+    Some((slot, reading))
+}
+
+/// Whether `name` is the prefix followed by letters, digits, `-` and `_`
+/// only (what no framework reads differently).
+fn prefixed(name: &[u8], prefix: &CookieName) -> bool {
+    name.strip_prefix(prefix.name.as_bytes())
+        .is_some_and(|rest| {
+            rest.iter()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_'))
+        })
+}
+
+/// The session value of the readings, one per configured name (see
+/// `SessionCookies`); two names matching a prefix read as a duplicate.
+fn session_value(
+    session: &SessionCookies,
+    readings: Vec<SessionReading>,
+    host: Option<&str>,
+) -> SessionReading {
+    if let Some(refused) = readings
+        .iter()
+        .find(|r| matches!(r, SessionReading::Refused(_)))
+    {
+        return refused.clone();
+    }
+    match session {
+        SessionCookies::Names(names) if names.len() == 1 => {
+            readings.into_iter().next().unwrap_or_default()
+        }
+        SessionCookies::Names(_) => {
+            let pairs: Vec<String> = readings
+                .into_iter()
+                .filter_map(|r| match r {
+                    SessionReading::Clear(pair) => Some(pair),
+                    _ => None,
+                })
+                .collect();
+            if pairs.is_empty() {
+                SessionReading::Absent
+            } else {
+                SessionReading::Clear(pairs.join("; "))
+            }
+        }
+        // The app names the cookie after the host it reads: without one
+        // clear host, whoami cannot be asked what the app will see.
+        SessionCookies::Prefix(_) => match (readings.into_iter().next(), host) {
+            (Some(SessionReading::Clear(pair)), Some(host)) => {
+                SessionReading::Clear(format!("{pair}\n{host}"))
+            }
+            (Some(SessionReading::Clear(_)), None) => SessionReading::Refused(Refusal::Unreadable),
+            (other, _) => other.unwrap_or_default(),
+        },
+    }
 }
 
 /// `name` and `value` of a `name=value` piece; a piece without `=` is all
@@ -138,14 +232,16 @@ fn merge(before: SessionReading, next: SessionReading) -> SessionReading {
 }
 
 /// Whether any `,`-separated part of `piece` has a name whose skeleton is
-/// the session cookie's.
-fn looks_like(piece: &[u8], session_skeleton: Option<&str>) -> bool {
-    let Some(wanted) = session_skeleton else {
-        return false;
-    };
+/// the session cookie's (`prefix`: starts with the prefix's).
+fn looks_like(piece: &[u8], wanted: &str, prefix: bool) -> bool {
     piece.split(|b| *b == b',').any(|part| {
         let (name, _) = split_pair(part.trim_ascii());
-        skeleton(&String::from_utf8_lossy(name)) == wanted
+        let skeleton = skeleton(&String::from_utf8_lossy(name));
+        if prefix {
+            skeleton.starts_with(wanted)
+        } else {
+            skeleton == wanted
+        }
     })
 }
 
@@ -154,7 +250,7 @@ fn looks_like(piece: &[u8], session_skeleton: Option<&str>) -> bool {
 /// letters and digits, lower-cased. Whitespace of any kind, quotes, `$`,
 /// `.`, `_`, `[`, `-` and invisible characters all vanish, so two names that
 /// any framework could confuse have the same skeleton.
-fn skeleton(name: &str) -> String {
+pub(crate) fn skeleton(name: &str) -> String {
     let mut decoded = name.replace('+', " ");
     for _ in 0..3 {
         let next = percent_encoding::percent_decode_str(&decoded)
@@ -188,19 +284,29 @@ fn plain_value(value: &[u8]) -> Option<&str> {
 }
 
 #[cfg(test)]
+#[path = "cookies_session_tests.rs"]
+mod session_tests;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
-    const NAMES: CookieNames = CookieNames {
-        session: Some("app_sid"),
-        gateway: "mfa_gate",
-        lang: "mfa_lang",
-        remember: "mfa_remember",
-    };
+    static APP_SID: std::sync::LazyLock<SessionCookies> =
+        std::sync::LazyLock::new(|| SessionCookies::one("app_sid"));
+
+    fn names() -> CookieNames<'static> {
+        CookieNames {
+            session: Some(&APP_SID),
+            host: None,
+            gateway: "mfa_gate",
+            lang: "mfa_lang",
+            remember: "mfa_remember",
+        }
+    }
 
     #[track_caller]
     fn check(headers: &[&str], expected: SessionReading) {
-        let got = read(headers.iter().map(|h| h.as_bytes()), &NAMES);
+        let got = read(headers.iter().map(|h| h.as_bytes()), &names());
         assert_eq!(got.session, expected, "{headers:?}");
     }
 
@@ -276,7 +382,7 @@ mod tests {
         }
         // Non-UTF-8 bytes in the value.
         let raw: &[u8] = b"app_sid=tok\xff";
-        let got = read([raw].into_iter(), &NAMES);
+        let got = read([raw].into_iter(), &names());
         assert_eq!(got.session, UNREADABLE);
         // An empty value is no session, but still not a plain one.
         check(&["app_sid="], UNREADABLE);
@@ -285,7 +391,7 @@ mod tests {
     #[test]
     fn non_ascii_elsewhere_does_not_hide_the_session() {
         let raw: &[u8] = b"x=\xff; app_sid=tok; y=\xc3\xa9";
-        let got = read([raw].into_iter(), &NAMES);
+        let got = read([raw].into_iter(), &names());
         assert_eq!(got.session, clear("tok"));
     }
 
@@ -293,7 +399,7 @@ mod tests {
     fn our_own_cookies_are_read_by_exact_name() {
         let got = read(
             ["MFA_GATE=no; mfa_gate=a.b; mfa_gate=c.d; mfa_lang=en".as_bytes()].into_iter(),
-            &NAMES,
+            &names(),
         );
         assert_eq!(got.gateway.as_deref(), Some("a.b"));
         assert_eq!(got.lang.as_deref(), Some("en"));
@@ -303,7 +409,7 @@ mod tests {
     fn without_a_session_cookie_nothing_is_refused() {
         let names = CookieNames {
             session: None,
-            ..NAMES
+            ..names()
         };
         let got = read(["app_sid=a; app_sid=b".as_bytes()].into_iter(), &names);
         assert_eq!(got.session, SessionReading::Absent);

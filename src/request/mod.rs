@@ -71,6 +71,18 @@ pub struct RequestHead {
     pub same_origin: bool,
 }
 
+/// The request's host as the app will read it: the one `Host` header
+/// (visible ASCII), else the authority of the target (HTTP/2); `None` when
+/// absent, sent twice or not readable (a prefix session is then refused).
+pub fn host<'a>(headers: &'a http::HeaderMap, uri: &'a http::Uri) -> Option<&'a str> {
+    let mut values = headers.get_all(http::header::HOST).iter();
+    match (values.next(), values.next()) {
+        (Some(one), None) => one.to_str().ok().filter(|h| !h.is_empty()),
+        (None, _) => uri.authority().map(|a| a.as_str()),
+        (Some(_), Some(_)) => None,
+    }
+}
+
 impl RequestHead {
     /// Read a request: `raw_target` is the request target exactly as the
     /// app will receive it; `trusted` whether the peer is a trusted proxy
@@ -89,7 +101,8 @@ impl RequestHead {
             None => (NormalPath::Ambiguous, None),
         };
         let names = cookies::CookieNames {
-            session: config.identity.session_cookie(),
+            session: config.identity.session_cookies(),
+            host: host(&parts.headers, &parts.uri),
             gateway: &config.cookie.name,
             lang: crate::pages::i18n::LANG_COOKIE,
             remember: crate::remember::COOKIE,

@@ -4,7 +4,7 @@
 //! settings, so a half-edited file cannot silently mean something else.
 
 use super::super::raw::{RawIdentity, RawSource, defaults};
-use super::super::{FieldMap, HeadersConfig, IdentitySource, WhoamiConfig};
+use super::super::{HeadersConfig, IdentitySource, SessionCookies, WhoamiConfig};
 use super::checks::{at_least_one, cookie_name, non_blank, positive, whoami_path};
 use super::{ConfigError, Doc};
 use http::HeaderName;
@@ -36,25 +36,22 @@ impl Doc<'_> {
                 "is for `source: headers`; this file uses source whoami",
             ));
         }
-        let Some(session_cookie) = id.session_cookie else {
-            return Err(self.error("identity", "missing field `session_cookie`"));
-        };
+        let session = self.session_cookies(
+            id.session_cookie,
+            id.session_cookies,
+            id.session_cookie_prefix,
+        )?;
         let Some(path) = id.whoami_path else {
             return Err(self.error("identity", "missing field `whoami_path`"));
         };
-        let fields = id.fields;
         Ok(WhoamiConfig {
-            session_cookie: self.check("identity.session_cookie", cookie_name(session_cookie))?,
+            session,
+            whoami_method: self.whoami_method(id.whoami_method),
             whoami_path: self.check("identity.whoami_path", whoami_path(path))?,
+            whoami_headers: self.whoami_headers(id.whoami_headers)?,
             whoami_timeout: self.check("identity.whoami_timeout", positive(id.whoami_timeout))?,
-            fields: FieldMap {
-                account: self.check("identity.fields.account", non_blank(fields.account))?,
-                company: self.check("identity.fields.company", non_blank(fields.company))?,
-                class: self.check("identity.fields.class", non_blank(fields.class))?,
-                person: self.check("identity.fields.person", non_blank(fields.person))?,
-                roles: self.check("identity.fields.roles", non_blank(fields.roles))?,
-                email: self.check("identity.fields.email", non_blank(fields.email))?,
-            },
+            fields: self.field_map(id.fields)?,
+            anonymous_when: self.anonymous_when(id.anonymous_when)?,
             cache_ttl: self.check("identity.cache_ttl", positive(id.cache_ttl))?,
             cache_size: self.check("identity.cache_size", at_least_one(id.cache_size))?,
             anonymous_statuses: self.anonymous_statuses(id.anonymous_statuses)?,
@@ -139,7 +136,8 @@ impl Doc<'_> {
         let session_cookie = id
             .session_cookie
             .map(|c| self.check("identity.session_cookie", cookie_name(c)))
-            .transpose()?;
+            .transpose()?
+            .map(|c| SessionCookies::one(&c));
         let session_header = optional("session", raw.session)?;
         if session_cookie.is_none() && session_header.is_none() {
             return Err(self.error(
@@ -171,6 +169,14 @@ impl Doc<'_> {
     fn refuse_whoami_settings(&self, id: &RawIdentity) -> Result<(), ConfigError> {
         let whoami_only = [
             ("identity.whoami_path", id.whoami_path.is_some()),
+            ("identity.whoami_method", id.whoami_method.is_some()),
+            ("identity.whoami_headers", id.whoami_headers.is_some()),
+            ("identity.anonymous_when", id.anonymous_when.is_some()),
+            ("identity.session_cookies", id.session_cookies.is_some()),
+            (
+                "identity.session_cookie_prefix",
+                id.session_cookie_prefix.is_some(),
+            ),
             (
                 "identity.anonymous_statuses",
                 id.anonymous_statuses.is_some(),

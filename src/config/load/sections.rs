@@ -84,7 +84,7 @@ impl Doc<'_> {
         identity: &IdentitySource,
     ) -> Result<CookieConfig, ConfigError> {
         let name = self.check("cookie.name", cookie_name(raw.name))?;
-        if identity.session_cookie() == Some(name.as_str()) {
+        if identity.session_cookies().is_some_and(|s| s.covers(&name)) {
             return Err(self.error(
                 "cookie.name",
                 format!("\"{name}\" is also identity.session_cookie; the two cookies must differ"),

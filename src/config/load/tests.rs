@@ -166,8 +166,14 @@ fn minimal_file_gets_the_documented_defaults() {
         panic!("whoami is the default source")
     };
     assert_eq!(whoami.whoami_timeout, Duration::from_secs(2));
-    assert_eq!(whoami.fields.account, "account");
-    assert_eq!(whoami.fields.email, "email");
+    assert_eq!(
+        whoami.fields.account,
+        crate::config::FieldRule::field("account")
+    );
+    assert_eq!(
+        whoami.fields.email,
+        crate::config::FieldRule::At("/email".into())
+    );
     assert_eq!(whoami.cache_ttl, Duration::from_secs(10));
     assert_eq!(whoami.cache_size, 100_000);
     assert_eq!(whoami.anonymous_statuses, [401], "403 fails closed");
