@@ -11,6 +11,7 @@ mod load;
 mod mapping;
 mod operations;
 mod raw;
+mod raw_company;
 mod raw_identity;
 
 pub use identity::{
