@@ -6,7 +6,7 @@
 
 use super::mapping::map_identity;
 use super::whoami::{Asked, WhoamiClient};
-use crate::config::{Config, IdentitySource};
+use crate::config::{Config, IdentitySource, WhoamiConfig};
 use crate::request::SessionReading;
 use crate::request::cookies::{CookieNames, read};
 use std::fmt::Write as _;
@@ -35,31 +35,9 @@ pub async fn check(config: &Config, cookies: &[String], host: Option<&str>) -> R
             "identity.source is `headers`: the SSO front's headers say who is logged in; there is no whoami call to check".into(),
         );
     };
-    let header = cookies.join("; ");
-    // The gateway reads the browser's Host; without one given, the call
-    // goes to the upstream address as its host.
-    let host = host.or(Some(config.upstream.address.as_str()));
-    let names = CookieNames {
-        session: Some(&whoami.session),
-        host,
-        gateway: &config.cookie.name,
-        lang: crate::pages::i18n::LANG_COOKIE,
-        remember: crate::remember::COOKIE,
-    };
-    let value = match read([header.as_bytes()].into_iter(), &names).session {
-        SessionReading::Clear(value) => value,
-        SessionReading::Absent => {
-            return Report::failed(format!(
-                "no session cookie: the gateway looks for {} (identity.session_cookie…) and the request would pass as anonymous",
-                whoami.session.describe()
-            ));
-        }
-        SessionReading::Refused(r) => {
-            return Report::failed(format!(
-                "the gateway refuses these cookies with 400 ({}): a session cookie that does not read one way only",
-                r.as_str()
-            ));
-        }
+    let value = match session_value(config, whoami, cookies, host) {
+        Ok(value) => value,
+        Err(report) => return report,
     };
     let scheme = if config.upstream.tls { "https" } else { "http" };
     let base = format!("{scheme}://{}", config.upstream.address);
@@ -71,52 +49,92 @@ pub async fn check(config: &Config, cookies: &[String], host: Option<&str>) -> R
         crate::config::WhoamiMethod::Get => "GET",
         crate::config::WhoamiMethod::Post => "POST",
     };
-    let mut text = format!("{method} {base}{}\n", whoami.whoami_path);
+    let text = format!("{method} {base}{}\n", whoami.whoami_path);
     match client.answer(&value).await {
+        Err(e) => failed_call(text, e, whoami),
+        Ok(Asked::Anonymous(status)) => anonymous(text, status),
+        Ok(Asked::Body(json)) => mapped(text, &json, whoami),
+    }
+}
+
+/// The session value the gateway would read from these cookies, or why
+/// there is none (absent: anonymous; refused: 400).
+fn session_value(
+    config: &Config,
+    whoami: &WhoamiConfig,
+    cookies: &[String],
+    host: Option<&str>,
+) -> Result<String, Report> {
+    let header = cookies.join("; ");
+    // The gateway reads the browser's Host; without one given, the call
+    // goes to the upstream address as its host.
+    let host = host.or(Some(config.upstream.address.as_str()));
+    let names = CookieNames {
+        session: Some(&whoami.session),
+        host,
+        gateway: &config.cookie.name,
+        lang: crate::pages::i18n::LANG_COOKIE,
+        remember: crate::remember::COOKIE,
+    };
+    match read([header.as_bytes()].into_iter(), &names).session {
+        SessionReading::Clear(value) => Ok(value),
+        SessionReading::Absent => Err(Report::failed(format!(
+            "no session cookie: the gateway looks for {} (identity.session_cookie…) and the request would pass as anonymous",
+            whoami.session.describe()
+        ))),
+        SessionReading::Refused(r) => Err(Report::failed(format!(
+            "the gateway refuses these cookies with 400 ({}): a session cookie that does not read one way only",
+            r.as_str()
+        ))),
+    }
+}
+
+fn failed_call(mut text: String, e: super::IdentityError, whoami: &WhoamiConfig) -> Report {
+    let _ = writeln!(text, "failed: {e}");
+    if let super::IdentityError::Status(s) = e {
+        let _ = writeln!(
+            text,
+            "HTTP {s} is neither 200 nor one of identity.anonymous_statuses {:?}: the gateway fails closed (503)",
+            whoami.anonymous_statuses
+        );
+    }
+    Report::failed(text)
+}
+
+fn anonymous(mut text: String, status: u16) -> Report {
+    let why = if status == 200 {
+        "the answer meets identity.anonymous_when"
+    } else {
+        "a status of identity.anonymous_statuses"
+    };
+    let _ = writeln!(
+        text,
+        "anonymous: HTTP {status}, {why}; the app does not see a logged-in session with these cookies"
+    );
+    Report::failed(text)
+}
+
+fn mapped(mut text: String, json: &serde_json::Value, whoami: &WhoamiConfig) -> Report {
+    match map_identity(json, &whoami.fields) {
+        Ok(id) => {
+            let _ = writeln!(text, "HTTP 200: identity");
+            let _ = writeln!(text, "  account: {}", id.account);
+            let _ = writeln!(text, "  company: {}", id.company);
+            let _ = writeln!(text, "  class:   {}", id.class.as_str());
+            let _ = writeln!(text, "  person:  {}", id.person);
+            let _ = writeln!(text, "  roles:   [{}]", id.roles.join(", "));
+            let _ = writeln!(text, "  email:   {}", id.email.as_deref().unwrap_or("-"));
+            Report { known: true, text }
+        }
         Err(e) => {
-            let _ = writeln!(text, "failed: {e}");
-            if let super::IdentityError::Status(s) = e {
-                let _ = writeln!(
-                    text,
-                    "HTTP {s} is neither 200 nor one of identity.anonymous_statuses {:?}: the gateway fails closed (503)",
-                    whoami.anonymous_statuses
-                );
-            }
+            let _ = writeln!(text, "HTTP 200, but the answer does not map: {e}");
+            let shown = json.to_string();
+            let cut = shown
+                .char_indices()
+                .nth(SHOWN)
+                .map_or(shown.len(), |(i, _)| i);
+            let _ = writeln!(text, "the answer: {}", &shown[..cut]);
             Report::failed(text)
         }
-        Ok(Asked::Anonymous(status)) => {
-            let why = if status == 200 {
-                "the answer meets identity.anonymous_when"
-            } else {
-                "a status of identity.anonymous_statuses"
-            };
-            let _ = writeln!(
-                text,
-                "anonymous: HTTP {status}, {why}; the app does not see a logged-in session with these cookies"
-            );
-            Report::failed(text)
-        }
-        Ok(Asked::Body(json)) => match map_identity(&json, &whoami.fields) {
-            Ok(id) => {
-                let _ = writeln!(text, "HTTP 200: identity");
-                let _ = writeln!(text, "  account: {}", id.account);
-                let _ = writeln!(text, "  company: {}", id.company);
-                let _ = writeln!(text, "  class:   {}", id.class.as_str());
-                let _ = writeln!(text, "  person:  {}", id.person);
-                let _ = writeln!(text, "  roles:   [{}]", id.roles.join(", "));
-                let _ = writeln!(text, "  email:   {}", id.email.as_deref().unwrap_or("-"));
-                Report { known: true, text }
-            }
-            Err(e) => {
-                let _ = writeln!(text, "HTTP 200, but the answer does not map: {e}");
-                let shown = json.to_string();
-                let cut = shown
-                    .char_indices()
-                    .nth(SHOWN)
-                    .map_or(shown.len(), |(i, _)| i);
-                let _ = writeln!(text, "the answer: {}", &shown[..cut]);
-                Report::failed(text)
-            }
-        },
     }
 }
