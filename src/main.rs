@@ -188,34 +188,7 @@ fn run(command: Command, log_json: bool) -> anyhow::Result<()> {
             server::run(config, None)?;
             Ok(())
         }
-        Command::CheckConfig { config } => {
-            let loaded = config::load_file(&config)?;
-            server::preflight(&loaded)?;
-            let stored = server::check_stored_keys(&loaded)?;
-            println!(
-                "{}: OK (listen {}, https {}, upstream {}, identity {}, {} trusted proxies, {} pinned companies, {} bypass rules, admin listener {})",
-                config.display(),
-                loaded.listen,
-                loaded
-                    .tls
-                    .as_ref()
-                    .map_or_else(|| "none".to_owned(), |t| t.listen.to_string()),
-                loaded.upstream.address,
-                match loaded.identity {
-                    config::IdentitySource::Whoami(_) => "whoami",
-                    config::IdentitySource::Headers(_) => "headers",
-                },
-                loaded.trusted_proxies.len(),
-                loaded.companies.len(),
-                loaded.bypass.len(),
-                loaded
-                    .admin
-                    .as_ref()
-                    .map_or_else(|| "none".to_owned(), |a| a.listen.to_string())
-            );
-            println!("stored secrets: {}", show_stored(&stored));
-            Ok(())
-        }
+        Command::CheckConfig { config } => check_config(&config),
         Command::Support(args) => {
             init_logging(log_json, None);
             std::process::exit(run_support(args));
@@ -225,33 +198,9 @@ fn run(command: Command, log_json: bool) -> anyhow::Result<()> {
             config,
             cookies,
             host,
-        } => {
-            let config = config::load_file(&config)?;
-            let report = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()?
-                .block_on(mfa_gate::identity::check::check(
-                    &config,
-                    &cookies,
-                    host.as_deref(),
-                ));
-            print!("{}", report.text);
-            std::process::exit(if report.known { 0 } else { 1 });
-        }
+        } => identity_check(&config, &cookies, host.as_deref()),
         Command::Keys(op) => keys_command(op),
-        Command::Store(StoreOp::Restore { from, to }) => {
-            let bytes =
-                std::fs::read(&from).with_context(|| format!("cannot read {}", from.display()))?;
-            let backup = mfa_gate::backup::read(&bytes)?;
-            let counts = mfa_gate::backup::restore(&backup, &to)?;
-            println!(
-                "restored into {}: {} (backup taken at {} Unix time)",
-                to.display(),
-                show_counts(&counts),
-                backup.created_at
-            );
-            Ok(())
-        }
+        Command::Store(StoreOp::Restore { from, to }) => restore(&from, &to),
         Command::Demo { port, data } => {
             let config = demo_config(port, &data)?;
             init_logging(log_json, Some(&config));
@@ -266,6 +215,62 @@ fn run(command: Command, log_json: bool) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// `mfa-gate check-config`: the file loads, the listeners and the store
+/// would open, and the keys open every stored secret.
+fn check_config(path: &Path) -> anyhow::Result<()> {
+    let loaded = config::load_file(path)?;
+    server::preflight(&loaded)?;
+    let stored = server::check_stored_keys(&loaded)?;
+    println!(
+        "{}: OK (listen {}, https {}, upstream {}, identity {}, {} trusted proxies, {} pinned companies, {} bypass rules, admin listener {})",
+        path.display(),
+        loaded.listen,
+        loaded
+            .tls
+            .as_ref()
+            .map_or_else(|| "none".to_owned(), |t| t.listen.to_string()),
+        loaded.upstream.address,
+        match loaded.identity {
+            config::IdentitySource::Whoami(_) => "whoami",
+            config::IdentitySource::Headers(_) => "headers",
+        },
+        loaded.trusted_proxies.len(),
+        loaded.companies.len(),
+        loaded.bypass.len(),
+        loaded
+            .admin
+            .as_ref()
+            .map_or_else(|| "none".to_owned(), |a| a.listen.to_string())
+    );
+    println!("stored secrets: {}", show_stored(&stored));
+    Ok(())
+}
+
+/// `mfa-gate identity-check`: exits 0 with an identity, 1 without.
+fn identity_check(path: &Path, cookies: &[String], host: Option<&str>) -> anyhow::Result<()> {
+    let config = config::load_file(path)?;
+    let report = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?
+        .block_on(mfa_gate::identity::check::check(&config, cookies, host));
+    print!("{}", report.text);
+    std::process::exit(if report.known { 0 } else { 1 });
+}
+
+/// `mfa-gate store restore`.
+fn restore(from: &Path, to: &Path) -> anyhow::Result<()> {
+    let bytes = std::fs::read(from).with_context(|| format!("cannot read {}", from.display()))?;
+    let backup = mfa_gate::backup::read(&bytes)?;
+    let counts = mfa_gate::backup::restore(&backup, to)?;
+    println!(
+        "restored into {}: {} (backup taken at {} Unix time)",
+        to.display(),
+        show_counts(&counts),
+        backup.created_at
+    );
+    Ok(())
 }
 
 /// `mfa-gate keys …`.
