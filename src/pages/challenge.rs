@@ -5,6 +5,7 @@
 //! by way of `/signed-in` when a backup code was used or few are left,
 //! which says how many remain.
 
+use crate::domain::NoticeKind;
 use super::common::{gateway_cookie, person_record, redirect_to, require_csrf};
 use super::error::PageError;
 use super::i18n::t;
@@ -199,6 +200,10 @@ fn remember_this_browser(
         sess.remember_cookie.as_deref(),
         req.now,
     )?;
+    // After the browser's own write: not in its commit (see notify/mod.rs).
+    let change = crate::notify::Change::by_user(&sess.identity, &sess.whence);
+    let (store, notify) = (gate.store.as_ref(), gate.config.notify.as_ref());
+    crate::notify::enqueue(store, notify, NoticeKind::BrowserRemembered, &change, "");
     Ok(Some(cookie))
 }
 

@@ -7,6 +7,7 @@
 //! The same page holds the remembered-browser setting (off, 7 or 30 days;
 //! pinnable on its own) and the rollout numbers (`rollout.rs`).
 
+use crate::domain::NoticeKind;
 use super::common::require_csrf;
 use super::error::PageError;
 use super::i18n::t;
@@ -89,6 +90,10 @@ pub fn save(
         // About the company, not about the administrator's person.
         event.person = None;
         audit::record(gate.store.as_ref(), event);
+        let change = crate::notify::Change::by_user(&sess.identity, &sess.whence);
+        let (store, notify) = (gate.store.as_ref(), gate.config.notify.as_ref());
+        let note = format!("{} → {}", before.as_str(), wanted.as_str());
+        crate::notify::enqueue(store, notify, NoticeKind::PolicyChanged, &change, &note);
     }
     let saved = t(frame.locale, "policy.saved");
     render(gate, req, frame, sess, Some(saved), 200)
