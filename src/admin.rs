@@ -259,11 +259,11 @@ pub fn handle_noting(
             ops::status(store, &account, max_failures).map(|s| Reply::data(&s))
         }
         Route::Unlock(account) => {
-            ops::unlock_noting(store, notify, &account, req.now, max_failures).map(|r| Reply::data(&r))
+            ops::unlock_noting(store, notify, &account, req.now, max_failures)
+                .map(|r| Reply::data(&r))
         }
-        Route::Reset(account) => {
-            ops::reset_noting(store, notify, &account, req.now, max_failures).map(|r| Reply::data(&r))
-        }
+        Route::Reset(account) => ops::reset_noting(store, notify, &account, req.now, max_failures)
+            .map(|r| Reply::data(&r)),
         Route::Audit(account) => {
             let limit = crate::paths::query_param(req.query, "limit")
                 .and_then(|l| l.parse().ok())

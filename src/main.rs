@@ -532,7 +532,10 @@ fn notify_test(path: &std::path::Path, to: &str) -> i32 {
         }
     };
     let Some(email) = config.notify.as_ref().and_then(|n| n.email.as_ref()) else {
-        eprintln!("mfa-gate notify-test: {}: no `notify.email` section", path.display());
+        eprintln!(
+            "mfa-gate notify-test: {}: no `notify.email` section",
+            path.display()
+        );
         return 2;
     };
     let app = &config.ui.app_name;

@@ -44,7 +44,10 @@ pub fn message(
         builder = builder.reply_to(mailbox(reply_to)?);
     }
     builder
-        .multipart(MultiPart::alternative_plain_html(words.text(), words.html()))
+        .multipart(MultiPart::alternative_plain_html(
+            words.text(),
+            words.html(),
+        ))
         .map_err(|e| EmailError::Build(e.to_string()))
 }
 
@@ -97,19 +100,14 @@ fn transport(smtp: &SmtpConfig) -> Result<AsyncSmtpTransport<Tokio1Executor>, Em
         SmtpSecurity::None => {
             AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(smtp.host.as_str())
         }
-        SmtpSecurity::StartTls => {
-            AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&smtp.host)
-                .map_err(|e| EmailError::Smtp(e.to_string()))?
-        }
+        SmtpSecurity::StartTls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&smtp.host)
+            .map_err(|e| EmailError::Smtp(e.to_string()))?,
         SmtpSecurity::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(&smtp.host)
             .map_err(|e| EmailError::Smtp(e.to_string()))?,
     };
     let mut builder = builder.port(smtp.port).timeout(Some(smtp.timeout));
     if let Some((user, password)) = &smtp.credentials {
-        builder = builder.credentials(Credentials::new(
-            user.clone(),
-            password.expose().to_owned(),
-        ));
+        builder = builder.credentials(Credentials::new(user.clone(), password.expose().to_owned()));
     }
     Ok(builder.build())
 }

@@ -67,7 +67,8 @@ async fn look(gate: &Gate, client: &reqwest::Client) {
         .count();
     metrics::outbox_pending(pending);
     let now_ms = now_ms();
-    let due = |(_, d): &&(u64, Delivery)| d.state == DeliveryState::Pending && d.next_at_ms <= now_ms;
+    let due =
+        |(_, d): &&(u64, Delivery)| d.state == DeliveryState::Pending && d.next_at_ms <= now_ms;
     let (mails, hooks): (Vec<_>, Vec<_>) = entries
         .iter()
         .filter(due)
@@ -139,7 +140,12 @@ fn settle(
     let written = match outcome {
         Ok(()) => {
             metrics::notifications(Delivered::Sent, 1);
-            tracing::info!(notice = delivery.notice.id, kind, channel, "notification sent");
+            tracing::info!(
+                notice = delivery.notice.id,
+                kind,
+                channel,
+                "notification sent"
+            );
             gate.store.remove_delivery(id)
         }
         Err(error) => {
@@ -184,7 +190,13 @@ fn now_ms() -> i64 {
 fn sanitize(address: &str) -> String {
     address
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '@' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '@' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect()
 }
 

@@ -5,7 +5,6 @@
 //! by way of `/signed-in` when a backup code was used or few are left,
 //! which says how many remain.
 
-use crate::domain::NoticeKind;
 use super::common::{gateway_cookie, person_record, redirect_to, require_csrf};
 use super::error::PageError;
 use super::i18n::t;
@@ -13,6 +12,7 @@ use super::route::Route;
 use super::verify::{Outcome, Proof, verify_and_apply};
 use super::views::{self, ChallengeView, Frame, LOW_BACKUP_CODES, SignedInView};
 use super::{PageRequest, Reply, SessionCtx};
+use crate::domain::NoticeKind;
 use crate::domain::{PersonRecord, Purpose};
 use crate::gate::Gate;
 use crate::session;

@@ -7,13 +7,13 @@
 //! The same page holds the remembered-browser setting (off, 7 or 30 days;
 //! pinnable on its own) and the rollout numbers (`rollout.rs`).
 
-use crate::domain::NoticeKind;
 use super::common::require_csrf;
 use super::error::PageError;
 use super::i18n::t;
 use super::views::{self, Frame, PolicyView};
 use super::{PageRequest, Reply, SessionCtx};
 use crate::audit;
+use crate::domain::NoticeKind;
 use crate::domain::{AuditEvent, AuditKind, Enforcement, RememberDays};
 use crate::gate::Gate;
 use crate::session;

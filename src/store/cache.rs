@@ -12,8 +12,8 @@
 
 use super::{ExportSink, NotesFn, Store, StoreError, Update};
 use crate::domain::{
-    AuditEvent, BrowserId, Delivery, Enforcement, PersonKey, PersonRecord, RememberDays, RememberedBrowser,
-    SeenAccount,
+    AuditEvent, BrowserId, Delivery, Enforcement, PersonKey, PersonRecord, RememberDays,
+    RememberedBrowser, SeenAccount,
 };
 use std::collections::HashMap;
 use std::hash::BuildHasher;

@@ -15,8 +15,8 @@ pub use cache::{CachedStore, PersonState};
 pub use sled_store::SledStore;
 
 use crate::domain::{
-    AuditEvent, BrowserId, Delivery, Enforcement, PersonKey, PersonRecord, RememberDays, RememberedBrowser,
-    SeenAccount,
+    AuditEvent, BrowserId, Delivery, Enforcement, PersonKey, PersonRecord, RememberDays,
+    RememberedBrowser, SeenAccount,
 };
 
 /// Receives each exported entry: tree name, key bytes, value bytes.

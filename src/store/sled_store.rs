@@ -40,8 +40,8 @@ mod dump;
 mod walk;
 use super::{ExportSink, NotesFn, Store, StoreError, Update};
 use crate::domain::{
-    AuditEvent, BrowserId, Delivery, Enforcement, PersonKey, PersonRecord, RememberDays, RememberedBrowser,
-    SeenAccount,
+    AuditEvent, BrowserId, Delivery, Enforcement, PersonKey, PersonRecord, RememberDays,
+    RememberedBrowser, SeenAccount,
 };
 
 /// The sled-backed store. `Send + Sync`; share it behind an `Arc`.

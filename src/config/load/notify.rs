@@ -185,9 +185,13 @@ fn mailbox(text: &str) -> Result<(), String> {
 }
 
 fn url_of(text: &str) -> Result<(), String> {
-    let ok = text.strip_prefix("https://").or(text.strip_prefix("http://"));
+    let ok = text
+        .strip_prefix("https://")
+        .or(text.strip_prefix("http://"));
     match ok {
         Some(rest) if !rest.is_empty() && !rest.starts_with('/') => Ok(()),
-        _ => Err(format!("invalid URL {text:?} (expected http:// or https://)")),
+        _ => Err(format!(
+            "invalid URL {text:?} (expected http:// or https://)"
+        )),
     }
 }

@@ -185,6 +185,9 @@ mod tests {
         assert_eq!(decode_delivery(&bytes).unwrap(), d);
         let contact = encode_contact("a@x", "en").unwrap();
         assert_eq!(contact, br#"{"v":"1","email":"a@x","lang":"en"}"#);
-        assert_eq!(decode_contact(&contact).unwrap(), ("a@x".into(), "en".into()));
+        assert_eq!(
+            decode_contact(&contact).unwrap(),
+            ("a@x".into(), "en".into())
+        );
     }
 }
