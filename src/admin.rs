@@ -9,6 +9,8 @@
 //! | `POST /v1/accounts/{account}/unlock`    | `support::ops::unlock` |
 //! | `POST /v1/accounts/{account}/reset`     | `support::ops::reset`  |
 //! | `GET  /v1/accounts/{account}/audit`     | `support::ops::audit` (`?limit=N`) |
+//! | `GET  /v1/outbox`                       | `support::outbox::list`: notifications waiting or dead-lettered |
+//! | `POST /v1/outbox/retry`                 | `support::outbox::retry`: dead-lettered (or `?id=N`) ones again, now |
 //! | `POST /v1/reload`                       | `reload::Reloader::reload`: re-read the YAML file |
 //! | `GET  /metrics`                         | Prometheus text, no token   |
 //!
@@ -119,9 +121,10 @@ impl Answer for AdminApp {
                 reload(reloader, gate.config.admin.as_ref(), &req).await
             }
             _ if crate::admin_store::is_store_route(&path) => store_op(&gate, &req).await,
-            _ => handle(
+            _ => handle_noting(
                 gate.store.as_ref(),
                 gate.config.admin.as_ref(),
+                gate.config.notify.as_ref(),
                 gate.config.max_failures,
                 &req,
             ),
@@ -227,6 +230,18 @@ pub fn handle(
     max_failures: u32,
     req: &AdminRequest<'_>,
 ) -> Reply {
+    handle_noting(store, admin, None, max_failures, req)
+}
+
+/// `handle`, with support's changes told through `notify`, and the
+/// outbox routes (`support::outbox`).
+pub fn handle_noting(
+    store: &dyn Store,
+    admin: Option<&AdminConfig>,
+    notify: Option<&crate::config::NotifyConfig>,
+    max_failures: u32,
+    req: &AdminRequest<'_>,
+) -> Reply {
     if req.path == "/metrics" {
         return match req.method {
             "GET" | "HEAD" => metrics_reply(),
@@ -236,16 +251,19 @@ pub fn handle(
     if !authorized(admin, req.authorization) {
         return unauthorized();
     }
+    if let Some(reply) = crate::support::outbox::answer(store, req.method, req.path, req.query) {
+        return reply;
+    }
     let result = match route(req.method, req.path) {
         Route::Status(account) => {
             ops::status(store, &account, max_failures).map(|s| Reply::data(&s))
         }
         Route::Unlock(account) => {
-            ops::unlock(store, &account, req.now, max_failures).map(|r| Reply::data(&r))
+            ops::unlock_noting(store, notify, &account, req.now, max_failures)
+                .map(|r| Reply::data(&r))
         }
-        Route::Reset(account) => {
-            ops::reset(store, &account, req.now, max_failures).map(|r| Reply::data(&r))
-        }
+        Route::Reset(account) => ops::reset_noting(store, notify, &account, req.now, max_failures)
+            .map(|r| Reply::data(&r)),
         Route::Audit(account) => {
             let limit = crate::paths::query_param(req.query, "limit")
                 .and_then(|l| l.parse().ok())

@@ -6,8 +6,10 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 mod audit;
+mod notice;
 mod remember;
 pub use audit::{AuditDetail, AuditEvent, AuditKind, Factor, Purpose};
+pub use notice::{Delivery, DeliveryState, LOW_CODES, Notice, NoticeKind, Target, Whence, changes};
 pub use remember::{BrowserId, RememberDays, RememberedBrowser};
 
 /// The three kinds of account of docs/design.md §2.

@@ -30,6 +30,7 @@ pub mod keys;
 mod layering;
 pub mod logging;
 pub mod metrics;
+pub mod notify;
 pub mod pages;
 pub mod paths;
 pub mod proxy;

@@ -8,6 +8,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use mfa_gate::config::{self, Config, LogFormat};
 use mfa_gate::support::client as support;
+use mfa_gate::support::outbox;
 use mfa_gate::support::store as support_store;
 use mfa_gate::{demo, logging, server};
 use std::path::{Path, PathBuf};
@@ -80,6 +81,15 @@ enum Command {
         /// their cookie after the host the browser used).
         #[arg(long, value_name = "HOST")]
         host: Option<String>,
+    },
+    /// Send one test email to ADDRESS through the configured `notify.email`
+    /// (exit 0 when the server accepted it, 1 when not, 2 for a bad
+    /// configuration).
+    NotifyTest {
+        #[arg(short, long, value_name = "FILE")]
+        config: PathBuf,
+        #[arg(long, value_name = "ADDRESS")]
+        to: String,
     },
     /// Exit 0 when URL answers 2xx within 3 s, else 1: a container health
     /// check without a shell or curl in the image.
@@ -159,6 +169,19 @@ enum SupportOp {
     /// Re-seal every stored secret under the first encryption key of the
     /// running gateway (reload it with the new key first in the ring).
     RotateEncryption,
+    /// Notifications waiting or dead-lettered (`list`), or send the
+    /// dead-lettered ones again (`retry`, or `retry --id N` for one).
+    #[command(subcommand)]
+    Outbox(OutboxCmd),
+}
+
+#[derive(Subcommand, Clone, Copy)]
+enum OutboxCmd {
+    List,
+    Retry {
+        #[arg(long)]
+        id: Option<u64>,
+    },
 }
 
 fn main() {
@@ -193,6 +216,7 @@ fn run(command: Command, log_json: bool) -> anyhow::Result<()> {
             init_logging(log_json, None);
             std::process::exit(run_support(args));
         }
+        Command::NotifyTest { config, to } => std::process::exit(notify_test(&config, &to)),
         Command::Healthcheck { url } => std::process::exit(healthcheck(&url)),
         Command::IdentityCheck {
             config,
@@ -358,12 +382,31 @@ fn run_support(args: SupportArgs) -> i32 {
             }
         };
     }
+    if let SupportOp::Outbox(cmd) = args.op {
+        let op = match cmd {
+            OutboxCmd::List => outbox::ClientOp::List,
+            OutboxCmd::Retry { id } => outbox::ClientOp::Retry { id },
+        };
+        let result =
+            support::resolve_target(args.config.as_deref(), args.admin_url, args.token, &env)
+                .and_then(|target| outbox::run_client(&target, op, args.json));
+        return match result {
+            Ok(out) => {
+                print!("{out}");
+                0
+            }
+            Err(e) => {
+                eprintln!("mfa-gate support: {e}");
+                e.exit_code()
+            }
+        };
+    }
     let (op, account) = match args.op {
         SupportOp::Status { account } => (support::Op::Status, account),
         SupportOp::Unlock { account } => (support::Op::Unlock, account),
         SupportOp::Reset { account } => (support::Op::Reset, account),
         SupportOp::Audit { account, limit } => (support::Op::Audit { limit }, account),
-        SupportOp::Backup { .. } | SupportOp::RotateEncryption => return 2,
+        SupportOp::Backup { .. } | SupportOp::RotateEncryption | SupportOp::Outbox(_) => return 2,
     };
     let result = support::resolve_target(args.config.as_deref(), args.admin_url, args.token, &env)
         .and_then(|target| support::run(&target, op, &account, args.json));
@@ -437,8 +480,9 @@ fn write_secret_file(path: &Path, text: &str) -> anyhow::Result<()> {
 fn demo_banner(port: u16, data: &Path) -> String {
     let admin = u32::from(port) + 2;
     let mut s = format!(
-        "mfa-gate demo\n  app behind the gateway: http://127.0.0.1:{port}/login\n  demo app directly:      http://127.0.0.1:{}/\n  admin listener:         http://127.0.0.1:{admin}/metrics (support token: {DEMO_SUPPORT_TOKEN})\n  support, for example:   MFA_GATE_ADMIN_URL=http://127.0.0.1:{admin} MFA_GATE_SUPPORT_TOKEN={DEMO_SUPPORT_TOKEN} mfa-gate support status taro@globex.example\n  data (keys, store):     {}\n  password for every account: {}\n  accounts:\n",
+        "mfa-gate demo\n  app behind the gateway: http://127.0.0.1:{port}/login\n  demo app directly:      http://127.0.0.1:{}/\n  admin listener:         http://127.0.0.1:{admin}/metrics (support token: {DEMO_SUPPORT_TOKEN})\n  support, for example:   MFA_GATE_ADMIN_URL=http://127.0.0.1:{admin} MFA_GATE_SUPPORT_TOKEN={DEMO_SUPPORT_TOKEN} mfa-gate support status taro@globex.example\n  data (keys, store):     {}\n  emails it would send:   {}/emails/ (one .eml file each)\n  password for every account: {}\n  accounts:\n",
         port + 1,
+        data.display(),
         data.display(),
         demo::DEMO_PASSWORD
     );
@@ -478,6 +522,53 @@ fn healthcheck(url: &str) -> i32 {
         }
         Err(e) => {
             eprintln!("mfa-gate healthcheck: {url}: {e}");
+            1
+        }
+    }
+}
+
+/// `mfa-gate notify-test`: one test email through the configured transport.
+fn notify_test(path: &std::path::Path, to: &str) -> i32 {
+    let config = match config::load_file(path) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("mfa-gate notify-test: {e}");
+            return 2;
+        }
+    };
+    let Some(email) = config.notify.as_ref().and_then(|n| n.email.as_ref()) else {
+        eprintln!(
+            "mfa-gate notify-test: {}: no `notify.email` section",
+            path.display()
+        );
+        return 2;
+    };
+    let app = &config.ui.app_name;
+    let message = match mfa_gate::notify::email::test_message(email, to, app) {
+        Ok(m) => m,
+        Err(e) => {
+            eprintln!("mfa-gate notify-test: {e}");
+            return 2;
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("mfa-gate notify-test: {e}");
+            return 1;
+        }
+    };
+    let name = format!("test-{}", mfa_gate::clock::unix_now());
+    match runtime.block_on(mfa_gate::notify::email::deliver(email, message, &name)) {
+        Ok(()) => {
+            println!("test message sent to {to}");
+            0
+        }
+        Err(e) => {
+            eprintln!("mfa-gate notify-test: not sent: {e}");
             1
         }
     }

@@ -14,6 +14,8 @@
 //! | `mfa_gate_identity_cache_total` | `result` | whoami cache `hit` / `miss` |
 //! | `mfa_gate_whoami_duration_seconds` | | histogram of whoami calls |
 //! | `mfa_gate_config_reloads_total` | `result` | `ok` / `rejected` |
+//! | `mfa_gate_notifications_total` | `result` | outbox deliveries `queued`, `sent`, `retried` (an attempt failed), `failed` (dead-lettered) |
+//! | `mfa_gate_outbox_pending` | | outbox deliveries waiting (the sender's last look) |
 //!
 //! Security events are counted where they are audited (`audit::record`
 //! calls `observe`). Every labelled series is resolved once at start, so
@@ -236,6 +238,7 @@ fn register() -> Result<Metrics, prometheus::Error> {
 /// Register the metrics now (so `/metrics` lists them before any event).
 pub fn init() {
     LazyLock::force(&METRICS);
+    LazyLock::force(&NOTIFICATIONS);
 }
 
 /// One finished request: its outcome, its latency, and whether the app
@@ -314,6 +317,77 @@ impl Metrics {
         if let Some(c) = self.by_method.get(i) {
             c.inc();
         }
+    }
+}
+
+/// What happened to outbox deliveries (`mfa_gate_notifications_total`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Delivered {
+    Queued,
+    Sent,
+    Retried,
+    Failed,
+}
+
+impl Delivered {
+    const ALL: [Delivered; 4] = [
+        Delivered::Queued,
+        Delivered::Sent,
+        Delivered::Retried,
+        Delivered::Failed,
+    ];
+
+    fn as_str(self) -> &'static str {
+        match self {
+            Delivered::Queued => "queued",
+            Delivered::Sent => "sent",
+            Delivered::Retried => "retried",
+            Delivered::Failed => "failed",
+        }
+    }
+}
+
+/// The notification counters (each label resolved once) and the gauge.
+static NOTIFICATIONS: LazyLock<Option<(Vec<IntCounter>, prometheus::IntGauge)>> =
+    LazyLock::new(|| {
+        let made = (|| {
+            let vec = counter_vec(
+                "mfa_gate_notifications_total",
+                "Outbox deliveries: queued, sent, retried, failed (dead-lettered)",
+                "result",
+            )?;
+            let counters = Delivered::ALL
+                .iter()
+                .map(|d| vec.with_label_values(&[d.as_str()]))
+                .collect();
+            let gauge = prometheus::IntGauge::new(
+                "mfa_gate_outbox_pending",
+                "Outbox deliveries waiting to be sent",
+            )?;
+            prometheus::register(Box::new(gauge.clone()))?;
+            Ok::<_, prometheus::Error>((counters, gauge))
+        })();
+        if let Err(e) = &made {
+            tracing::error!(error = %e, "cannot register notification metrics");
+        }
+        made.ok()
+    });
+
+/// Count `n` outbox deliveries that reached `result`.
+pub fn notifications(result: Delivered, n: usize) {
+    let Some((counters, _)) = NOTIFICATIONS.as_ref() else {
+        return;
+    };
+    let i = Delivered::ALL.iter().position(|d| *d == result);
+    if let Some(c) = i.and_then(|i| counters.get(i)) {
+        c.inc_by(n as u64);
+    }
+}
+
+/// The outbox entries waiting, as the sender last saw them.
+pub fn outbox_pending(n: usize) {
+    if let Some((_, gauge)) = NOTIFICATIONS.as_ref() {
+        gauge.set(i64::try_from(n).unwrap_or(i64::MAX));
     }
 }
 

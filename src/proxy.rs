@@ -338,7 +338,8 @@ async fn standing(
                 Ok(()) => Standing::Passed,
                 Err(denial) => Standing::Denied(denial),
             };
-            Ok((Some(session_ctx(gate, head, judged)), standing))
+            let whence = whence(session, gate, head, fwd, &judged.identity.account);
+            Ok((Some(session_ctx(gate, head, judged, whence)), standing))
         }
         Err(GuardError::Identity(IdentityError::TooManyLookups)) => {
             Err(too_many_lookups(gate, head))
@@ -394,8 +395,36 @@ fn present(
         .present(headers, fwd.trusted(), value, fwd.client_ip)
 }
 
-fn session_ctx(gate: &Gate, head: &RequestHead, judged: Judged<'_>) -> SessionCtx {
+/// Where a request for our pages came from, as notifications tell it.
+fn whence(
+    session: &Session,
+    gate: &Gate,
+    head: &RequestHead,
+    fwd: &Forwarding,
+    actor: &str,
+) -> crate::domain::Whence {
+    let user_agent = session
+        .req_header()
+        .headers
+        .get(http::header::USER_AGENT)
+        .and_then(|v| v.to_str().ok());
+    crate::domain::Whence {
+        actor: actor.to_owned(),
+        ip: fwd.client_ip.map(|ip| ip.to_string()),
+        browser: Some(crate::remember::label(user_agent)),
+        request_id: Some(fwd.request_id.clone()),
+        lang: locale(gate, head).as_str().to_owned(),
+    }
+}
+
+fn session_ctx(
+    gate: &Gate,
+    head: &RequestHead,
+    judged: Judged<'_>,
+    whence: crate::domain::Whence,
+) -> SessionCtx {
     SessionCtx {
+        whence,
         app: AppSession::bind(&gate.keys, judged.session_value),
         identity: judged.identity,
         gateway_cookie: head.cookies.gateway.clone(),

@@ -194,6 +194,10 @@ pub fn run(config: Config, extra: Option<Extra>) -> Result<(), StartError> {
     server.add_service(proxy);
     add_admin(&mut server, admin_listen, &gate, reloader);
     server.add_service(background_service(
+        "notifications",
+        OutboxSender { gate: gate.clone() },
+    ));
+    server.add_service(background_service(
         "audit retention",
         AuditRetention { gate },
     ));
@@ -260,6 +264,23 @@ impl BackgroundService for AuditRetention {
                 tracing::error!(error = %e, "audit retention task failed");
             }
         }
+    }
+}
+
+/// Delivers the notifications outbox (`notify::sender`), on the
+/// configuration in force.
+struct OutboxSender {
+    gate: Arc<ArcSwap<Gate>>,
+}
+
+#[async_trait]
+impl BackgroundService for OutboxSender {
+    async fn start(&self, mut shutdown: ShutdownWatch) {
+        let gate = self.gate.clone();
+        let stop = async move {
+            let _ = shutdown.changed().await;
+        };
+        crate::notify::sender::run(move || gate.load_full(), stop).await;
     }
 }
 

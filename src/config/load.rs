@@ -16,6 +16,7 @@ mod identity;
 mod keys;
 mod locate;
 mod mapping;
+mod notify;
 mod operations;
 mod sections;
 
@@ -234,6 +235,7 @@ impl Doc<'_> {
         let server = self.server(raw.server)?;
         let admin = self.admin(raw.admin, raw.listen, base, env)?;
         let audit = self.audit(raw.audit)?;
+        let notify = self.notify(raw.notify, base, env)?;
         let mut taken = vec![("listen", raw.listen)];
         if let Some(a) = &admin {
             taken.push(("admin.listen", a.listen));
@@ -261,6 +263,7 @@ impl Doc<'_> {
             server,
             admin,
             audit,
+            notify,
         })
     }
 

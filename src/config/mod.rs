@@ -9,10 +9,12 @@ mod identity;
 mod key_ring;
 mod load;
 mod mapping;
+mod notify;
 mod operations;
 mod raw;
 mod raw_company;
 mod raw_identity;
+mod raw_notify;
 
 pub use identity::{
     AnonymousWhen, CookieName, FieldMap, FieldRule, HeadersConfig, IdentitySource, SessionCookies,
@@ -20,6 +22,10 @@ pub use identity::{
 };
 pub use load::{ConfigError, load_admin_file, load_file, load_str};
 pub use mapping::pointer_of;
+pub use notify::{
+    EmailConfig, EmailTransport, NotifyConfig, RetryConfig, Secret, SmtpConfig, SmtpSecurity,
+    WebhookConfig,
+};
 pub use operations::{LogConfig, LogFormat, TlsConfig, TrustedProxies};
 
 use crate::domain::{Enforcement, RememberDays};
@@ -65,6 +71,8 @@ pub struct Config {
     /// has no `admin` section, and then no admin listener is started.
     pub admin: Option<AdminConfig>,
     pub audit: AuditConfig,
+    /// Email and webhooks about security events; `None`: nobody is told.
+    pub notify: Option<NotifyConfig>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

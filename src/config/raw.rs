@@ -46,6 +46,9 @@ pub(super) struct RawConfig {
     pub admin: Option<RawAdmin>,
     #[serde(default)]
     pub audit: RawAudit,
+    /// Absent: nobody is notified.
+    #[serde(default)]
+    pub notify: Option<super::raw_notify::RawNotify>,
     /// CIDR blocks (or single addresses) of the SSO front / load balancer.
     #[serde(default)]
     pub trusted_proxies: Vec<String>,
@@ -401,7 +404,7 @@ fn invalid_duration(shown: &dyn fmt::Display) -> String {
 
 /// `deserialize_with` for durations; a bare number is refused too, since
 /// its unit would be a guess.
-fn duration<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Duration, D::Error> {
+pub(super) fn duration<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Duration, D::Error> {
     struct DurationVisitor;
 
     impl Visitor<'_> for DurationVisitor {

@@ -12,6 +12,7 @@ use super::route::Route;
 use super::verify::{Outcome, Proof, verify_and_apply};
 use super::views::{self, ChallengeView, Frame, LOW_BACKUP_CODES, SignedInView};
 use super::{PageRequest, Reply, SessionCtx};
+use crate::domain::NoticeKind;
 use crate::domain::{PersonRecord, Purpose};
 use crate::gate::Gate;
 use crate::session;
@@ -199,6 +200,10 @@ fn remember_this_browser(
         sess.remember_cookie.as_deref(),
         req.now,
     )?;
+    // After the browser's own write: not in its commit (see notify/mod.rs).
+    let change = crate::notify::Change::by_user(&sess.identity, &sess.whence);
+    let (store, notify) = (gate.store.as_ref(), gate.config.notify.as_ref());
+    crate::notify::enqueue(store, notify, NoticeKind::BrowserRemembered, &change, "");
     Ok(Some(cookie))
 }
 

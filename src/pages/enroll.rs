@@ -177,7 +177,9 @@ fn commit(
         tracing::warn!(error = %e, "could not index account");
     }
     let mut won = false;
-    gate.store.update_person(&key, &mut |current| {
+    let change = crate::notify::Change::by_user(&sess.identity, &sess.whence);
+    let notify = gate.config.notify.as_ref();
+    crate::notify::update_person(gate.store.as_ref(), notify, &key, &change, &mut |current| {
         won = false;
         let rec = current.cloned().unwrap_or_default();
         if rec.is_enrolled() || !rec.pending.contains(pending) || rec.is_locked() {

@@ -48,6 +48,8 @@ pub struct SessionCtx {
     pub remember_cookie: Option<String>,
     /// The gateway cookie proves the second step in this app session.
     pub verified: bool,
+    /// Where the request came from, for notifications only.
+    pub whence: crate::domain::Whence,
 }
 
 #[derive(Debug)]

@@ -13,6 +13,7 @@ use super::i18n::t;
 use super::views::{self, Frame, PolicyView};
 use super::{PageRequest, Reply, SessionCtx};
 use crate::audit;
+use crate::domain::NoticeKind;
 use crate::domain::{AuditEvent, AuditKind, Enforcement, RememberDays};
 use crate::gate::Gate;
 use crate::session;
@@ -89,6 +90,10 @@ pub fn save(
         // About the company, not about the administrator's person.
         event.person = None;
         audit::record(gate.store.as_ref(), event);
+        let change = crate::notify::Change::by_user(&sess.identity, &sess.whence);
+        let (store, notify) = (gate.store.as_ref(), gate.config.notify.as_ref());
+        let note = format!("{} → {}", before.as_str(), wanted.as_str());
+        crate::notify::enqueue(store, notify, NoticeKind::PolicyChanged, &change, &note);
     }
     let saved = t(frame.locale, "policy.saved");
     render(gate, req, frame, sess, Some(saved), 200)

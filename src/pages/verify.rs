@@ -130,7 +130,10 @@ impl Attempt<'_> {
     ) -> Result<(Outcome, Option<usize>), PageError> {
         let mut outcome = Outcome::Failed;
         let mut backup_left = None;
-        gate.store.update_person(key, &mut |current| {
+        let store = gate.store.as_ref();
+        let change = crate::notify::Change::by_user(&self.sess.identity, &self.sess.whence);
+        let notify = gate.config.notify.as_ref();
+        crate::notify::update_person(store, notify, key, &change, &mut |current| {
             let enrolled =
                 |r: &&PersonRecord| r.enrollment.as_ref().map(|e| e.id) == Some(self.enrollment_id);
             let Some(rec) = current.filter(enrolled) else {

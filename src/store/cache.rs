@@ -10,10 +10,10 @@
 //! mutex. A shared store for several replicas would need invalidation from
 //! the other writers; see README.
 
-use super::{ExportSink, Store, StoreError, Update};
+use super::{ExportSink, NotesFn, Store, StoreError, Update};
 use crate::domain::{
-    AuditEvent, BrowserId, Enforcement, PersonKey, PersonRecord, RememberDays, RememberedBrowser,
-    SeenAccount,
+    AuditEvent, BrowserId, Delivery, Enforcement, PersonKey, PersonRecord, RememberDays,
+    RememberedBrowser, SeenAccount,
 };
 use std::collections::HashMap;
 use std::hash::BuildHasher;
@@ -141,6 +141,56 @@ impl Store for CachedStore {
                 Err(e)
             }
         }
+    }
+
+    fn update_person_noting(
+        &self,
+        key: &PersonKey,
+        f: &mut dyn FnMut(Option<&PersonRecord>) -> Update,
+        notes: &mut NotesFn<'_>,
+    ) -> Result<Option<PersonRecord>, StoreError> {
+        let shard = self.shard(key);
+        let _write = lock(&shard.writing);
+        match self.inner.update_person_noting(key, f, notes) {
+            Ok(record) => {
+                remember(shard, key, PersonState::of(record.as_ref()));
+                Ok(record)
+            }
+            Err(e) => {
+                write(&shard.states).remove(key);
+                Err(e)
+            }
+        }
+    }
+
+    fn next_id(&self) -> Result<u64, StoreError> {
+        self.inner.next_id()
+    }
+
+    fn enqueue(&self, entries: &[(u64, Delivery)]) -> Result<(), StoreError> {
+        self.inner.enqueue(entries)
+    }
+
+    fn outbox(&self, limit: usize) -> Result<Vec<(u64, Delivery)>, StoreError> {
+        self.inner.outbox(limit)
+    }
+
+    fn remove_delivery(&self, id: u64) -> Result<(), StoreError> {
+        self.inner.remove_delivery(id)
+    }
+
+    fn note_contact(
+        &self,
+        key: &PersonKey,
+        account: &str,
+        email: &str,
+        lang: &str,
+    ) -> Result<(), StoreError> {
+        self.inner.note_contact(key, account, email, lang)
+    }
+
+    fn contacts(&self, key: &PersonKey) -> Result<Vec<(String, String, String)>, StoreError> {
+        self.inner.contacts(key)
     }
 
     fn person_keys(

@@ -6,6 +6,7 @@
 
 mod cache;
 mod records;
+mod sled_outbox;
 mod sled_remember;
 mod sled_seen;
 mod sled_store;
@@ -14,8 +15,8 @@ pub use cache::{CachedStore, PersonState};
 pub use sled_store::SledStore;
 
 use crate::domain::{
-    AuditEvent, BrowserId, Enforcement, PersonKey, PersonRecord, RememberDays, RememberedBrowser,
-    SeenAccount,
+    AuditEvent, BrowserId, Delivery, Enforcement, PersonKey, PersonRecord, RememberDays,
+    RememberedBrowser, SeenAccount,
 };
 
 /// Receives each exported entry: tree name, key bytes, value bytes.
@@ -30,6 +31,11 @@ pub enum StoreError {
     #[error("cannot open the store at {path}: {detail}")]
     Open { path: String, detail: String },
 }
+
+/// Makes the outbox entries (id, delivery) of a change of a person's
+/// record, from the record before and after it.
+pub type NotesFn<'a> =
+    dyn FnMut(Option<&PersonRecord>, Option<&PersonRecord>) -> Vec<(u64, Delivery)> + 'a;
 
 /// What an update function wants done with the person's record. Lives only
 /// for one call, so its size does not matter.
@@ -165,6 +171,43 @@ pub trait Store: Send + Sync {
     /// sealed): for backups. Each entry is read atomically while writes go
     /// on; no invariant spans two entries.
     fn export(&self, sink: &mut ExportSink<'_>) -> Result<(), StoreError>;
+
+    /// `update_person`, and in the same commit the outbox entries that
+    /// `notes` makes of the record before and after the change (not called
+    /// when `f` keeps the record; called again when `f` is). Durable before
+    /// return.
+    fn update_person_noting(
+        &self,
+        key: &PersonKey,
+        f: &mut dyn FnMut(Option<&PersonRecord>) -> Update,
+        notes: &mut NotesFn<'_>,
+    ) -> Result<Option<PersonRecord>, StoreError>;
+
+    /// A fresh id, unique and increasing also across restarts.
+    fn next_id(&self) -> Result<u64, StoreError>;
+
+    /// Put outbox entries (new, or changed by the sender); durable before
+    /// return.
+    fn enqueue(&self, entries: &[(u64, Delivery)]) -> Result<(), StoreError>;
+
+    /// The first `limit` outbox entries, oldest first.
+    fn outbox(&self, limit: usize) -> Result<Vec<(u64, Delivery)>, StoreError>;
+
+    /// Remove a delivered entry; durable before return.
+    fn remove_delivery(&self, id: u64) -> Result<(), StoreError>;
+
+    /// Remember the address and message language of a person's account.
+    /// Not flushed on its own (the next security write flushes it).
+    fn note_contact(
+        &self,
+        key: &PersonKey,
+        account: &str,
+        email: &str,
+        lang: &str,
+    ) -> Result<(), StoreError>;
+
+    /// The person's accounts with their address and language.
+    fn contacts(&self, key: &PersonKey) -> Result<Vec<(String, String, String)>, StoreError>;
 
     /// Make every write so far durable.
     fn flush(&self) -> Result<(), StoreError>;

@@ -17,9 +17,11 @@ use crate::domain::{
 
 mod audit;
 mod browsers;
+mod outbox;
 mod seen;
 pub use audit::{decode_audit, encode_audit};
 pub use browsers::{decode_browser, decode_remember_days, encode_browser, encode_remember_days};
+pub use outbox::{decode_contact, decode_delivery, encode_contact, encode_delivery};
 pub use seen::{decode_seen, encode_seen};
 
 // ---------------------------------------------------------------------------

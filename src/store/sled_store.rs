@@ -1,6 +1,7 @@
 //! The `Store` on sled: one directory, no server, locked against a second
 //! process. These trees (and those of `sled_remember.rs`: `browsers`,
-//! `remember`; and of `sled_seen.rs`: `seen`):
+//! `remember`; of `sled_seen.rs`: `seen`; of `sled_outbox.rs`: `outbox`,
+//! `contacts`):
 //!
 //! | tree       | key                                        | value (`records.rs`) |
 //! |------------|--------------------------------------------|----------------------|
@@ -37,16 +38,16 @@ use super::records;
 
 mod dump;
 mod walk;
-use super::{ExportSink, Store, StoreError, Update};
+use super::{ExportSink, NotesFn, Store, StoreError, Update};
 use crate::domain::{
-    AuditEvent, BrowserId, Enforcement, PersonKey, PersonRecord, RememberDays, RememberedBrowser,
-    SeenAccount,
+    AuditEvent, BrowserId, Delivery, Enforcement, PersonKey, PersonRecord, RememberDays,
+    RememberedBrowser, SeenAccount,
 };
 
 /// The sled-backed store. `Send + Sync`; share it behind an `Arc`.
 pub struct SledStore {
     db: Db,
-    persons: Tree,
+    pub(super) persons: Tree,
     accounts: Tree,
     policies: Tree,
     audit: Tree,
@@ -56,6 +57,10 @@ pub struct SledStore {
     pub(super) remember: Tree,
     /// Accounts seen per company (`sled_seen.rs`).
     pub(super) seen: Tree,
+    /// Notifications waiting to be sent, and the addresses they go to
+    /// (`sled_outbox.rs`).
+    pub(super) outbox: Tree,
+    pub(super) contacts: Tree,
 }
 
 impl SledStore {
@@ -98,6 +103,8 @@ impl SledStore {
             browsers: db.open_tree("browsers").map_err(open_error)?,
             remember: db.open_tree("remember").map_err(open_error)?,
             seen: db.open_tree("seen").map_err(open_error)?,
+            outbox: db.open_tree("outbox").map_err(open_error)?,
+            contacts: db.open_tree("contacts").map_err(open_error)?,
             db,
         })
     }
@@ -355,6 +362,49 @@ impl Store for SledStore {
             self.flush_db()?;
         }
         Ok(pruned)
+    }
+
+    fn update_person_noting(
+        &self,
+        key: &PersonKey,
+        f: &mut dyn FnMut(Option<&PersonRecord>) -> Update,
+        notes: &mut NotesFn<'_>,
+    ) -> Result<Option<PersonRecord>, StoreError> {
+        let (after, written) = self.swap_noting(key, f, notes)?;
+        if written {
+            self.flush_db()?;
+        }
+        Ok(after)
+    }
+
+    fn next_id(&self) -> Result<u64, StoreError> {
+        self.db.generate_id().map_err(engine)
+    }
+
+    fn enqueue(&self, entries: &[(u64, Delivery)]) -> Result<(), StoreError> {
+        self.put_deliveries(entries)
+    }
+
+    fn outbox(&self, limit: usize) -> Result<Vec<(u64, Delivery)>, StoreError> {
+        self.deliveries(limit)
+    }
+
+    fn remove_delivery(&self, id: u64) -> Result<(), StoreError> {
+        self.drop_delivery(id)
+    }
+
+    fn note_contact(
+        &self,
+        key: &PersonKey,
+        account: &str,
+        email: &str,
+        lang: &str,
+    ) -> Result<(), StoreError> {
+        self.put_contact(key, account, email, lang)
+    }
+
+    fn contacts(&self, key: &PersonKey) -> Result<Vec<(String, String, String)>, StoreError> {
+        self.contacts_of(key)
     }
 
     fn flush(&self) -> Result<(), StoreError> {

@@ -6,9 +6,11 @@
 //!   side, served by the admin listener (`crate::admin`);
 //! - [`client`]: `mfa-gate support …`, the CLI client that calls the admin
 //!   API of the running gateway and prints its answers;
+//! - [`outbox`]: the notifications outbox (list, retry) on the admin API;
 //! - [`store`]: the client side of the store's operations (backup, online
 //!   encryption-key rotation) over the same admin API.
 
 pub mod client;
 pub mod ops;
+pub mod outbox;
 pub mod store;

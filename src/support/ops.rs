@@ -11,7 +11,8 @@
 //! with actor `support`. Time comes in as `now`; no clock is read here.
 
 use crate::audit;
-use crate::domain::{AuditEvent, AuditKind, PersonKey, PersonRecord};
+use crate::config::NotifyConfig;
+use crate::domain::{AuditEvent, AuditKind, PersonKey, PersonRecord, Whence};
 use crate::store::{Store, StoreError, Update};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -104,9 +105,24 @@ pub fn unlock(
     now: i64,
     max_failures: u32,
 ) -> Result<ActionResult, OpsError> {
+    unlock_noting(store, None, account, now, max_failures)
+}
+
+/// `unlock`, telling the person and the webhooks (`notify`) in the same
+/// commit.
+pub fn unlock_noting(
+    store: &dyn Store,
+    notify: Option<&NotifyConfig>,
+    account: &str,
+    now: i64,
+    max_failures: u32,
+) -> Result<ActionResult, OpsError> {
     let key = person_of(store, account)?;
     let mut before: Option<(Option<i64>, u32)> = None;
-    let after = store.update_person(&key, &mut |current| {
+    let (company, person) = split_key(&key);
+    let whence = support_whence();
+    let change = support_change(&company, &person, account, &whence);
+    let after = crate::notify::update_person(store, notify, &key, &change, &mut |current| {
         before = current.map(|r| (r.locked_at, r.failures));
         match current {
             Some(r) if r.is_locked() || r.failures > 0 => {
@@ -153,9 +169,24 @@ pub fn reset(
     now: i64,
     max_failures: u32,
 ) -> Result<ActionResult, OpsError> {
+    reset_noting(store, None, account, now, max_failures)
+}
+
+/// `reset`, telling the person and the webhooks (`notify`) in the same
+/// commit.
+pub fn reset_noting(
+    store: &dyn Store,
+    notify: Option<&NotifyConfig>,
+    account: &str,
+    now: i64,
+    max_failures: u32,
+) -> Result<ActionResult, OpsError> {
     let key = person_of(store, account)?;
     let mut removed: Vec<&'static str> = Vec::new();
-    let after = store.update_person(&key, &mut |current| {
+    let (company, person) = split_key(&key);
+    let whence = support_whence();
+    let change = support_change(&company, &person, account, &whence);
+    let after = crate::notify::update_person(store, notify, &key, &change, &mut |current| {
         removed.clear();
         let Some(r) = current else {
             return Update::Keep;
@@ -303,6 +334,30 @@ fn describe(
 
 /// Company and person of a key. `PersonKey` is `{len}:{company}/{person}`
 /// (a form the store pins on disk); a key that does not parse shows whole.
+/// Support acts through the admin API: no browser, no address.
+fn support_whence() -> Whence {
+    Whence {
+        actor: AuditEvent::SUPPORT.to_owned(),
+        ..Whence::default()
+    }
+}
+
+fn support_change<'a>(
+    company: &'a str,
+    person: &'a str,
+    account: &'a str,
+    whence: &'a Whence,
+) -> crate::notify::Change<'a> {
+    crate::notify::Change {
+        company,
+        person,
+        account,
+        email: None,
+        whence,
+        by_support: true,
+    }
+}
+
 fn split_key(key: &PersonKey) -> (String, String) {
     let text = key.as_str();
     let parsed = text.split_once(':').and_then(|(len, rest)| {

@@ -16,6 +16,7 @@ mod identity_bounds;
 mod identity_failures;
 mod lockout;
 mod low_codes;
+mod notify;
 mod operations;
 mod policy;
 mod remember;

@@ -9,9 +9,10 @@ use sled::Tree;
 use std::collections::BTreeMap;
 
 /// The trees a backup holds, in the order it holds them.
-/// (A backup from before the last three trees existed restores as well.)
-pub const TREES: [&str; 7] = [
-    "persons", "accounts", "policies", "audit", "browsers", "remember", "seen",
+/// (A backup from before the last five trees existed restores as well.)
+pub const TREES: [&str; 9] = [
+    "persons", "accounts", "policies", "audit", "browsers", "remember", "seen", "outbox",
+    "contacts",
 ];
 
 impl SledStore {
@@ -24,6 +25,8 @@ impl SledStore {
             "browsers" => Some(&self.browsers),
             "remember" => Some(&self.remember),
             "seen" => Some(&self.seen),
+            "outbox" => Some(&self.outbox),
+            "contacts" => Some(&self.contacts),
             _ => None,
         }
     }

@@ -25,6 +25,7 @@ mod config;
 mod fake_app;
 mod flows;
 mod gateway;
+pub mod sinks;
 
 pub use browser::{Browser, Resp};
 pub use config::ConfigBuilder;

@@ -1,0 +1,261 @@
+//! Notifications as data: what happened (`NoticeKind`), to whom and from
+//! where (`Notice`, `Whence`), and one queued delivery of it to one target
+//! (`Delivery`, the outbox entry). Which notices a change of a person's
+//! record causes is one pure function of the record before and after
+//! (`changes`), so the store can write them in the same commit as the
+//! change. Never holds a code, a secret, a cookie or a password.
+
+use super::PersonRecord;
+use serde::{Deserialize, Serialize};
+
+/// Backup codes left at or below which the person is told they run low.
+pub const LOW_CODES: usize = 3;
+
+/// The events a person or an operator is told about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NoticeKind {
+    Enabled,
+    Disabled,
+    CodesRegenerated,
+    BackupCodeUsed,
+    CodesLow,
+    Locked,
+    Unlocked,
+    Reset,
+    BrowserRemembered,
+    PolicyChanged,
+}
+
+impl NoticeKind {
+    pub const ALL: [NoticeKind; 10] = [
+        NoticeKind::Enabled,
+        NoticeKind::Disabled,
+        NoticeKind::CodesRegenerated,
+        NoticeKind::BackupCodeUsed,
+        NoticeKind::CodesLow,
+        NoticeKind::Locked,
+        NoticeKind::Unlocked,
+        NoticeKind::Reset,
+        NoticeKind::BrowserRemembered,
+        NoticeKind::PolicyChanged,
+    ];
+
+    /// The name in webhook bodies, the config's `events` and the catalogs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NoticeKind::Enabled => "enabled",
+            NoticeKind::Disabled => "disabled",
+            NoticeKind::CodesRegenerated => "codes_regenerated",
+            NoticeKind::BackupCodeUsed => "backup_code_used",
+            NoticeKind::CodesLow => "codes_low",
+            NoticeKind::Locked => "locked",
+            NoticeKind::Unlocked => "unlocked",
+            NoticeKind::Reset => "reset",
+            NoticeKind::BrowserRemembered => "browser_remembered",
+            NoticeKind::PolicyChanged => "policy_changed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<NoticeKind> {
+        NoticeKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// Where and by whom a change was made: told in the message, never used to
+/// decide anything.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Whence {
+    /// The account that acted, or `support`.
+    pub actor: String,
+    /// The client's address, when a browser did it.
+    pub ip: Option<String>,
+    /// A short label of the browser ("Firefox on Linux"), when known.
+    pub browser: Option<String>,
+    pub request_id: Option<String>,
+    /// `ja` or `en`: the language of the person's messages.
+    pub lang: String,
+}
+
+/// One event to tell about.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Notice {
+    /// Unique and increasing (the store's id generator): the idempotency
+    /// id webhook receivers get.
+    pub id: u64,
+    pub kind: NoticeKind,
+    pub at: i64,
+    pub company: String,
+    /// The person within the company, when the event is about one.
+    pub person: Option<String>,
+    /// The account concerned (the actor's, or the person's first).
+    pub account: String,
+    pub whence: Whence,
+    /// Backup codes left, for `backup_code_used` and `codes_low`.
+    pub codes_left: Option<usize>,
+    /// Words for people (a policy's before and after).
+    pub note: String,
+}
+
+/// Where one delivery goes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Target {
+    Email { to: String },
+    Webhook { url: String },
+}
+
+/// Where a delivery stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryState {
+    /// Waiting for its next attempt (at `next_at`).
+    Pending,
+    /// Gave up after the configured attempts: kept until support retries.
+    Dead,
+}
+
+/// One outbox entry: a notice for one target, with its attempts. Removed
+/// from the outbox once delivered.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Delivery {
+    pub notice: Notice,
+    pub target: Target,
+    pub state: DeliveryState,
+    pub attempts: u32,
+    /// Unix milliseconds of the next attempt.
+    pub next_at_ms: i64,
+    /// What went wrong last (for `support outbox list`); never a secret.
+    pub last_error: String,
+}
+
+impl Delivery {
+    pub fn new(notice: Notice, target: Target) -> Delivery {
+        Delivery {
+            next_at_ms: notice.at.saturating_mul(1000),
+            notice,
+            target,
+            state: DeliveryState::Pending,
+            attempts: 0,
+            last_error: String::new(),
+        }
+    }
+}
+
+/// The events a change of a person's record from `before` to `after`
+/// means, with the codes left where it matters. `by_support` tells a
+/// support reset from a person turning 2FA off.
+pub fn changes(
+    before: Option<&PersonRecord>,
+    after: Option<&PersonRecord>,
+    by_support: bool,
+) -> Vec<(NoticeKind, Option<usize>)> {
+    let enrollment = |r: Option<&PersonRecord>| r.and_then(|r| r.enrollment.as_ref().map(|e| e.id));
+    let locked = |r: Option<&PersonRecord>| r.is_some_and(PersonRecord::is_locked);
+    let codes = |r: Option<&PersonRecord>| {
+        r.and_then(|r| r.backup_codes.as_ref())
+            .map(|s| (s.generation, s.remaining()))
+    };
+    let mut out = Vec::new();
+    let (was, is) = (enrollment(before), enrollment(after));
+    match (was, is) {
+        (None, Some(_)) => out.push((NoticeKind::Enabled, None)),
+        (Some(_), None) if by_support => out.push((NoticeKind::Reset, None)),
+        (Some(_), None) => out.push((NoticeKind::Disabled, None)),
+        (Some(a), Some(b)) if a != b => out.push((NoticeKind::Enabled, None)),
+        _ => {}
+    }
+    if was.is_some() && was == is {
+        match (codes(before), codes(after)) {
+            (Some((g0, _)), Some((g1, _))) if g0 != g1 => {
+                out.push((NoticeKind::CodesRegenerated, None));
+            }
+            (Some((_, left0)), Some((_, left1))) if left1 < left0 => {
+                out.push((NoticeKind::BackupCodeUsed, Some(left1)));
+                if left0 > LOW_CODES && left1 <= LOW_CODES {
+                    out.push((NoticeKind::CodesLow, Some(left1)));
+                }
+            }
+            _ => {}
+        }
+    }
+    match (locked(before), locked(after)) {
+        (false, true) => out.push((NoticeKind::Locked, None)),
+        // A reset also ends a lock: the reset says it all.
+        (true, false) if !out.contains(&(NoticeKind::Reset, None)) => {
+            out.push((NoticeKind::Unlocked, None));
+        }
+        _ => {}
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{BackupCodeSet, Enrollment};
+
+    fn enrolled(id: u64, generation: u32, used: usize) -> PersonRecord {
+        PersonRecord {
+            enrollment: Some(Enrollment {
+                id,
+                sealed_secret: vec![1],
+                enrolled_at: 0,
+                enrolled_by: "a".into(),
+            }),
+            backup_codes: Some(BackupCodeSet {
+                generation,
+                salt: vec![],
+                hashes: vec![vec![]; 10],
+                used: (0..10).map(|i| i < used).collect(),
+                created_at: 0,
+            }),
+            ..PersonRecord::default()
+        }
+    }
+
+    #[test]
+    fn changes_name_each_event_once() {
+        use NoticeKind::*;
+        let none: Option<&PersonRecord> = None;
+        let e = enrolled(1, 0, 0);
+        assert_eq!(changes(none, Some(&e), false), [(Enabled, None)]);
+        assert_eq!(
+            changes(Some(&e), Some(&PersonRecord::default()), false),
+            [(Disabled, None)]
+        );
+        assert_eq!(changes(Some(&e), None, true), [(Reset, None)]);
+        assert_eq!(
+            changes(Some(&e), Some(&enrolled(1, 1, 0)), false),
+            [(CodesRegenerated, None)]
+        );
+        assert_eq!(
+            changes(Some(&e), Some(&enrolled(1, 0, 1)), false),
+            [(BackupCodeUsed, Some(9))]
+        );
+        assert_eq!(
+            changes(Some(&enrolled(1, 0, 6)), Some(&enrolled(1, 0, 7)), false),
+            [(BackupCodeUsed, Some(3)), (CodesLow, Some(3))]
+        );
+        assert_eq!(
+            changes(Some(&enrolled(1, 0, 7)), Some(&enrolled(1, 0, 8)), false),
+            [(BackupCodeUsed, Some(2))]
+        );
+        let mut locked = e.clone();
+        locked.locked_at = Some(5);
+        assert_eq!(changes(Some(&e), Some(&locked), false), [(Locked, None)]);
+        assert_eq!(changes(Some(&locked), Some(&e), true), [(Unlocked, None)]);
+        assert_eq!(changes(Some(&locked), None, true), [(Reset, None)]);
+        let mut failed = e.clone();
+        failed.failures = 3;
+        assert!(changes(Some(&e), Some(&failed), false).is_empty());
+    }
+
+    #[test]
+    fn kinds_round_trip_their_names() {
+        for kind in NoticeKind::ALL {
+            assert_eq!(NoticeKind::parse(kind.as_str()), Some(kind));
+        }
+        assert_eq!(NoticeKind::parse("nope"), None);
+    }
+}

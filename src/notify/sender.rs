@@ -1,0 +1,217 @@
+//! The background sender: reads the outbox, delivers what is due (email
+//! and webhooks side by side, so a hanging SMTP server does not hold the
+//! webhooks back), removes what was delivered, and reschedules a failure
+//! with exponential backoff (`retry.first`, doubled, at most `retry.max`)
+//! until `retry.attempts`, after which the entry is dead-lettered: kept,
+//! counted as `failed`, and listed by `mfa-gate support outbox` until
+//! retried. It never runs on a request: requests only queue. After a
+//! crash it finds the outbox as committed, so a notice is delivered at
+//! least once.
+
+use super::{email, webhook};
+use crate::config::{NotifyConfig, RetryConfig};
+use crate::domain::{Delivery, DeliveryState, Target};
+use crate::gate::Gate;
+use crate::metrics::{self, Delivered};
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How often the outbox is read when nobody wakes the sender.
+const LOOK_EVERY: Duration = Duration::from_secs(1);
+/// Entries read per look.
+const BATCH: usize = 500;
+
+/// Run until `stop` resolves, on the gateway `current()` gives (it may be
+/// reloaded meanwhile).
+pub async fn run(current: impl Fn() -> Arc<Gate>, stop: impl Future<Output = ()>) {
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build();
+    let client = match client {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot build the webhook client: no notifications");
+            return;
+        }
+    };
+    tokio::pin!(stop);
+    loop {
+        let gate = current();
+        if gate.config.notify.is_some() {
+            look(&gate, &client).await;
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(LOOK_EVERY) => {}
+            _ = super::woken() => {}
+            _ = &mut stop => return,
+        }
+    }
+}
+
+/// One pass over the outbox: deliver every pending entry that is due.
+async fn look(gate: &Gate, client: &reqwest::Client) {
+    let Some(config) = gate.config.notify.as_ref() else {
+        return;
+    };
+    let entries = match gate.store.outbox(BATCH) {
+        Ok(entries) => entries,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot read the outbox");
+            return;
+        }
+    };
+    let pending = entries
+        .iter()
+        .filter(|(_, d)| d.state == DeliveryState::Pending)
+        .count();
+    metrics::outbox_pending(pending);
+    let now_ms = now_ms();
+    let due =
+        |(_, d): &&(u64, Delivery)| d.state == DeliveryState::Pending && d.next_at_ms <= now_ms;
+    let (mails, hooks): (Vec<_>, Vec<_>) = entries
+        .iter()
+        .filter(due)
+        .partition(|(_, d)| matches!(d.target, Target::Email { .. }));
+    let app = gate.config.ui.app_name.as_str();
+    tokio::join!(
+        each(gate, config, &mails, |d| deliver_mail(config, d, app)),
+        each(gate, config, &hooks, |d| deliver_hook(config, client, d)),
+    );
+}
+
+/// Deliver `entries` one after the other, recording each outcome.
+async fn each<'a, F, Fut>(
+    gate: &Gate,
+    config: &NotifyConfig,
+    entries: &[&'a (u64, Delivery)],
+    deliver: F,
+) where
+    F: Fn(&'a Delivery) -> Fut,
+    Fut: Future<Output = Result<(), String>>,
+{
+    for (id, delivery) in entries.iter().copied() {
+        let outcome = deliver(delivery).await;
+        settle(gate, &config.retry, *id, delivery, outcome);
+    }
+}
+
+async fn deliver_mail(config: &NotifyConfig, d: &Delivery, app: &str) -> Result<(), String> {
+    let (Some(email_config), Target::Email { to }) = (&config.email, &d.target) else {
+        return Err("email is no longer configured".into());
+    };
+    let message = email::message(email_config, &d.notice, to, app).map_err(|e| e.to_string())?;
+    let name = format!("{}-{}", d.notice.id, d.notice.kind.as_str());
+    let name = format!("{name}-{}", sanitize(to));
+    email::deliver(email_config, message, &name)
+        .await
+        .map_err(|e| e.to_string())
+}
+
+async fn deliver_hook(
+    config: &NotifyConfig,
+    client: &reqwest::Client,
+    d: &Delivery,
+) -> Result<(), String> {
+    let Target::Webhook { url } = &d.target else {
+        return Err("not a webhook".into());
+    };
+    let Some(hook) = config.webhooks.iter().find(|w| &w.url == url) else {
+        return Err("this webhook is no longer configured".into());
+    };
+    webhook::send(client, hook, &d.notice)
+        .await
+        .map_err(|e| e.to_string())
+}
+
+/// Remove a delivered entry; reschedule or dead-letter a failed one.
+fn settle(
+    gate: &Gate,
+    retry: &RetryConfig,
+    id: u64,
+    delivery: &Delivery,
+    outcome: Result<(), String>,
+) {
+    let kind = delivery.notice.kind.as_str();
+    let channel = match delivery.target {
+        Target::Email { .. } => "email",
+        Target::Webhook { .. } => "webhook",
+    };
+    let written = match outcome {
+        Ok(()) => {
+            metrics::notifications(Delivered::Sent, 1);
+            tracing::info!(
+                notice = delivery.notice.id,
+                kind,
+                channel,
+                "notification sent"
+            );
+            gate.store.remove_delivery(id)
+        }
+        Err(error) => {
+            let mut next = delivery.clone();
+            next.attempts = next.attempts.saturating_add(1);
+            next.last_error = error.clone();
+            if next.attempts >= retry.attempts {
+                next.state = DeliveryState::Dead;
+                metrics::notifications(Delivered::Failed, 1);
+                tracing::error!(notice = delivery.notice.id, kind, channel, attempts = next.attempts, %error,
+                    "notification dead-lettered (see `mfa-gate support outbox`)");
+            } else {
+                let wait = backoff(retry, next.attempts);
+                next.next_at_ms = now_ms().saturating_add(wait.as_millis() as i64);
+                metrics::notifications(Delivered::Retried, 1);
+                tracing::warn!(notice = delivery.notice.id, kind, channel, attempts = next.attempts, %error,
+                    retry_in_ms = wait.as_millis() as u64, "notification not delivered; will retry");
+            }
+            gate.store.enqueue(&[(id, next)])
+        }
+    };
+    if let Err(e) = written {
+        tracing::error!(error = %e, "cannot update the outbox");
+    }
+}
+
+/// The wait after `attempts` failed attempts: `first`, doubled each time,
+/// at most `max`.
+pub fn backoff(retry: &RetryConfig, attempts: u32) -> Duration {
+    let doublings = attempts.saturating_sub(1).min(30);
+    retry
+        .first
+        .checked_mul(1 << doublings)
+        .map_or(retry.max, |d| d.min(retry.max))
+}
+
+fn now_ms() -> i64 {
+    crate::clock::unix_now_ms()
+}
+
+/// An address as part of a file name.
+fn sanitize(address: &str) -> String {
+    address
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '@' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_up_to_the_max() {
+        let retry = RetryConfig {
+            first: Duration::from_millis(100),
+            max: Duration::from_millis(1000),
+            attempts: 5,
+        };
+        let waits: Vec<u128> = (1..=6).map(|a| backoff(&retry, a).as_millis()).collect();
+        assert_eq!(waits, [100, 200, 400, 800, 1000, 1000]);
+    }
+}

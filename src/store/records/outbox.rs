@@ -1,0 +1,193 @@
+//! On-disk formats of the outbox (tree `outbox`: one delivery of one
+//! notice to one target) and of the addresses known per account (tree
+//! `contacts`). Mirror structs (`V1`), converted into `crate::domain`. No
+//! I/O.
+
+use super::{decode, encode};
+use crate::domain::{Delivery, DeliveryState, Notice, NoticeKind, Target, Whence};
+use crate::store::StoreError;
+use serde::{Deserialize, Serialize};
+
+pub fn encode_delivery(d: &Delivery) -> Result<Vec<u8>, StoreError> {
+    let (target, to) = match &d.target {
+        Target::Email { to } => ("email", to.clone()),
+        Target::Webhook { url } => ("webhook", url.clone()),
+    };
+    let n = &d.notice;
+    encode(
+        "outbox entry",
+        &StoredDelivery::V1(DeliveryV1 {
+            notice: n.id,
+            kind: n.kind.as_str().to_owned(),
+            at: n.at,
+            company: n.company.clone(),
+            person: n.person.clone(),
+            account: n.account.clone(),
+            actor: n.whence.actor.clone(),
+            ip: n.whence.ip.clone(),
+            browser: n.whence.browser.clone(),
+            request_id: n.whence.request_id.clone(),
+            lang: n.whence.lang.clone(),
+            codes_left: n.codes_left,
+            note: n.note.clone(),
+            target: target.to_owned(),
+            to,
+            dead: d.state == DeliveryState::Dead,
+            attempts: d.attempts,
+            next_at_ms: d.next_at_ms,
+            last_error: d.last_error.clone(),
+        }),
+    )
+}
+
+pub fn decode_delivery(bytes: &[u8]) -> Result<Delivery, StoreError> {
+    let corrupt = |detail: String| StoreError::Corrupt {
+        what: "outbox entry",
+        detail,
+    };
+    match decode::<StoredDelivery>("outbox entry", bytes)? {
+        StoredDelivery::V1(v) => {
+            let kind = NoticeKind::parse(&v.kind)
+                .ok_or_else(|| corrupt(format!("unknown event {:?}", v.kind)))?;
+            let target = match v.target.as_str() {
+                "email" => Target::Email { to: v.to },
+                "webhook" => Target::Webhook { url: v.to },
+                other => return Err(corrupt(format!("unknown target {other:?}"))),
+            };
+            Ok(Delivery {
+                notice: Notice {
+                    id: v.notice,
+                    kind,
+                    at: v.at,
+                    company: v.company,
+                    person: v.person,
+                    account: v.account,
+                    whence: Whence {
+                        actor: v.actor,
+                        ip: v.ip,
+                        browser: v.browser,
+                        request_id: v.request_id,
+                        lang: v.lang,
+                    },
+                    codes_left: v.codes_left,
+                    note: v.note,
+                },
+                target,
+                state: if v.dead {
+                    DeliveryState::Dead
+                } else {
+                    DeliveryState::Pending
+                },
+                attempts: v.attempts,
+                next_at_ms: v.next_at_ms,
+                last_error: v.last_error,
+            })
+        }
+    }
+}
+
+/// An account's address and language, as last seen.
+pub fn encode_contact(email: &str, lang: &str) -> Result<Vec<u8>, StoreError> {
+    encode(
+        "contact",
+        &StoredContact::V1(ContactV1 {
+            email: email.to_owned(),
+            lang: lang.to_owned(),
+        }),
+    )
+}
+
+pub fn decode_contact(bytes: &[u8]) -> Result<(String, String), StoreError> {
+    match decode::<StoredContact>("contact", bytes)? {
+        StoredContact::V1(v) => Ok((v.email, v.lang)),
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(tag = "v")]
+enum StoredDelivery {
+    #[serde(rename = "1")]
+    V1(DeliveryV1),
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DeliveryV1 {
+    notice: u64,
+    kind: String,
+    at: i64,
+    company: String,
+    person: Option<String>,
+    account: String,
+    actor: String,
+    ip: Option<String>,
+    browser: Option<String>,
+    request_id: Option<String>,
+    lang: String,
+    codes_left: Option<usize>,
+    note: String,
+    target: String,
+    to: String,
+    dead: bool,
+    attempts: u32,
+    next_at_ms: i64,
+    last_error: String,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(tag = "v")]
+enum StoredContact {
+    #[serde(rename = "1")]
+    V1(ContactV1),
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ContactV1 {
+    email: String,
+    lang: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn delivery_round_trips() {
+        let d = Delivery {
+            notice: Notice {
+                id: 7,
+                kind: NoticeKind::BackupCodeUsed,
+                at: 1_700_000_000,
+                company: "acme".into(),
+                person: Some("bob".into()),
+                account: "bob@acme".into(),
+                whence: Whence {
+                    actor: "bob@acme".into(),
+                    ip: Some("127.0.0.1".into()),
+                    browser: Some("Firefox on Linux".into()),
+                    request_id: Some("r1".into()),
+                    lang: "ja".into(),
+                },
+                codes_left: Some(3),
+                note: String::new(),
+            },
+            target: Target::Webhook {
+                url: "http://127.0.0.1:1/h".into(),
+            },
+            state: DeliveryState::Dead,
+            attempts: 4,
+            next_at_ms: 5,
+            last_error: "HTTP 500".into(),
+        };
+        let bytes = encode_delivery(&d).unwrap();
+        assert!(bytes.starts_with(br#"{"v":"1","notice":7,"kind":"backup_code_used""#));
+        assert_eq!(decode_delivery(&bytes).unwrap(), d);
+        let contact = encode_contact("a@x", "en").unwrap();
+        assert_eq!(contact, br#"{"v":"1","email":"a@x","lang":"en"}"#);
+        assert_eq!(
+            decode_contact(&contact).unwrap(),
+            ("a@x".into(), "en".into())
+        );
+    }
+}

@@ -1,0 +1,131 @@
+//! The sled side of notifications: the `outbox` tree (key: the delivery's
+//! id as big-endian `u64`, so key order is queue order; value: one
+//! delivery, `records/outbox.rs`) and the `contacts` tree (key: person key
+//! bytes `++ 0x00 ++` account; value: the account's address and language).
+//!
+//! `swap_noting` is the person compare-and-swap of `walk.rs` done as one
+//! sled transaction over `persons` and `outbox`: the change and the
+//! deliveries it causes commit together or not at all, so a notice is
+//! never lost after its change and never sent for a change that did not
+//! happen.
+
+use super::records;
+use super::sled_store::{SledStore, engine};
+use crate::domain::{Delivery, PersonKey, PersonRecord};
+use crate::store::{NotesFn, StoreError, Update};
+use sled::IVec;
+use sled::transaction::{ConflictableTransactionError, TransactionError, Transactional};
+
+impl SledStore {
+    pub(super) fn swap_noting(
+        &self,
+        key: &PersonKey,
+        f: &mut dyn FnMut(Option<&PersonRecord>) -> Update,
+        notes: &mut NotesFn<'_>,
+    ) -> Result<(Option<PersonRecord>, bool), StoreError> {
+        loop {
+            let current_bytes: Option<IVec> = self.persons.get(key.as_str()).map_err(engine)?;
+            let current = current_bytes
+                .as_ref()
+                .map(|bytes| records::decode_person(bytes))
+                .transpose()?;
+            let (new_bytes, after) = match f(current.as_ref()) {
+                Update::Keep => return Ok((current, false)),
+                Update::Delete if current_bytes.is_none() => return Ok((None, false)),
+                Update::Delete => (None, None),
+                Update::Put(record) => (Some(records::encode_person(&record)?), Some(record)),
+            };
+            let mut entries = Vec::new();
+            for (id, delivery) in notes(current.as_ref(), after.as_ref()) {
+                entries.push((id.to_be_bytes(), records::encode_delivery(&delivery)?));
+            }
+            let result = (&self.persons, &self.outbox).transaction(|(persons, outbox)| {
+                if persons.get(key.as_str())? != current_bytes {
+                    return Err(ConflictableTransactionError::Abort(()));
+                }
+                match &new_bytes {
+                    Some(bytes) => persons.insert(key.as_str(), bytes.as_slice())?,
+                    None => persons.remove(key.as_str())?,
+                };
+                for (id, bytes) in &entries {
+                    outbox.insert(id.as_slice(), bytes.as_slice())?;
+                }
+                Ok(())
+            });
+            match result {
+                Ok(()) => return Ok((after, true)),
+                // Another writer got there first: decide again on its result.
+                Err(TransactionError::Abort(())) => continue,
+                Err(TransactionError::Storage(e)) => return Err(engine(e)),
+            }
+        }
+    }
+
+    pub(super) fn put_deliveries(&self, entries: &[(u64, Delivery)]) -> Result<(), StoreError> {
+        let mut batch = sled::Batch::default();
+        for (id, delivery) in entries {
+            batch.insert(&id.to_be_bytes(), records::encode_delivery(delivery)?);
+        }
+        self.outbox.apply_batch(batch).map_err(engine)?;
+        self.flush_db()
+    }
+
+    pub(super) fn deliveries(&self, limit: usize) -> Result<Vec<(u64, Delivery)>, StoreError> {
+        let mut out = Vec::new();
+        for entry in self.outbox.iter().take(limit) {
+            let (key, bytes) = entry.map_err(engine)?;
+            let id: [u8; 8] = key.as_ref().try_into().map_err(|_| StoreError::Corrupt {
+                what: "outbox key",
+                detail: format!("{} bytes", key.len()),
+            })?;
+            out.push((u64::from_be_bytes(id), records::decode_delivery(&bytes)?));
+        }
+        Ok(out)
+    }
+
+    pub(super) fn drop_delivery(&self, id: u64) -> Result<(), StoreError> {
+        self.outbox.remove(id.to_be_bytes()).map_err(engine)?;
+        self.flush_db()
+    }
+
+    pub(super) fn put_contact(
+        &self,
+        key: &PersonKey,
+        account: &str,
+        email: &str,
+        lang: &str,
+    ) -> Result<(), StoreError> {
+        let entry = [&contact_prefix(key)[..], account.as_bytes()].concat();
+        let bytes = records::encode_contact(email, lang)?;
+        if self.contacts.get(&entry).map_err(engine)?.as_deref() == Some(bytes.as_slice()) {
+            return Ok(());
+        }
+        self.contacts.insert(entry, bytes).map_err(engine)?;
+        Ok(())
+    }
+
+    pub(super) fn contacts_of(
+        &self,
+        key: &PersonKey,
+    ) -> Result<Vec<(String, String, String)>, StoreError> {
+        let prefix = contact_prefix(key);
+        let mut out = Vec::new();
+        for entry in self.contacts.scan_prefix(&prefix) {
+            let (entry_key, bytes) = entry.map_err(engine)?;
+            let account = &entry_key[prefix.len()..];
+            // Another person's key extends ours past a 0x00: not ours.
+            if account.contains(&0) {
+                continue;
+            }
+            let (email, lang) = records::decode_contact(&bytes)?;
+            out.push((String::from_utf8_lossy(account).into_owned(), email, lang));
+        }
+        Ok(out)
+    }
+}
+
+fn contact_prefix(key: &PersonKey) -> Vec<u8> {
+    let mut prefix = key.as_str().as_bytes().to_vec();
+    prefix.push(0);
+    prefix
+}

@@ -1,0 +1,334 @@
+//! Notifications (issue 17): each security event is told once by email
+//! (a real SMTP server, aiosmtpd) to every address of the person and once
+//! to each webhook (a receiver that checks the signature the way the
+//! README says), through the durable outbox: a dead SMTP server never slows
+//! a request, a failing webhook is retried with the same idempotency id,
+//! and a `kill -9` after the commit loses nothing.
+
+use crate::harness::sinks::{SmtpSink, WebhookSink, free_port};
+use crate::harness::{
+    Browser, ConfigBuilder, DEMO_SUPPORT_TOKEN, FakeApp, Gateway, Whoami, codes, enroll,
+    free_ports, submit_code,
+};
+use std::time::{Duration, Instant};
+
+const SECRET: &str = "webhook-secret-0123456789";
+
+/// Ann has two accounts (one person), each with its own address.
+fn ann(account: &str, email: &str, class: &str) -> Whoami {
+    Whoami::json(&serde_json::json!({
+        "account": account, "company": "acme", "class": class, "roles": ["admin"],
+        "person": "ann", "email": email,
+    }))
+}
+
+async fn app() -> FakeApp {
+    let app = FakeApp::builder().start().await;
+    app.set_session("s-ann", ann("ann", "ann@acme.example", "employee"));
+    app.set_session("s-ann-2", ann("ann", "ann@acme.example", "employee"));
+    app.set_session(
+        "s-admin",
+        ann("ann.admin", "ann.admin@acme.example", "admin"),
+    );
+    app
+}
+
+fn config(port: u16, app: &FakeApp, smtp_port: u16, hook: &str) -> ConfigBuilder {
+    ConfigBuilder::new(port, &app.address)
+        .totp_issuer("mfa-gate demo")
+        .admin(DEMO_SUPPORT_TOKEN)
+        .extra(&format!(
+            "notify:\n  email:\n    smtp: {{ host: 127.0.0.1, port: {smtp_port}, security: none, timeout: 1s }}\n    from: \"Acme <mfa@acme.example>\"\n  webhooks:\n    - url: {hook}\n      secret: {{ file: hook.secret }}\n  retry: {{ first: 200ms, max: 1s, attempts: 30 }}\n"
+        ))
+}
+
+async fn serve(c: &ConfigBuilder, dir: &std::path::Path) -> Gateway {
+    std::fs::write(dir.join("hook.secret"), SECRET).unwrap();
+    c.serve_in(dir).await
+}
+
+fn browser(gw: &Gateway, session: &str) -> Browser {
+    let mut b = gw.browser();
+    b.cookies.insert("demo_session".into(), session.into());
+    b
+}
+
+/// The challenge of `b`'s session, passed with a backup code.
+async fn use_backup_code(b: &mut Browser, code: &str) {
+    let page = b.get("/_mfa/challenge").await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let csrf = page.input_value("csrf").unwrap();
+    let r = b
+        .post_form("/_mfa/challenge", &[("csrf", &csrf), ("backup_code", code)])
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+}
+
+fn subject_and_to(message: &str) -> (String, String) {
+    let header = |name: &str| {
+        message
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .unwrap_or_default()
+            .trim()
+            .to_owned()
+    };
+    (header("Subject:"), header("To:"))
+}
+
+/// No code, secret, cookie or password in what was sent.
+fn assert_clean(text: &str, secrets: &[&str]) {
+    for s in secrets {
+        assert!(!text.contains(s), "{s:?} leaked into {text}");
+    }
+}
+
+#[tokio::test]
+async fn each_event_once_by_email_to_every_address_and_by_signed_webhook() {
+    let app = app().await;
+    let smtp = SmtpSink::start(free_port()).await;
+    let hook = WebhookSink::start(SECRET).await;
+    let dir = tempfile::tempdir().unwrap();
+    let gw = serve(
+        &config(free_ports(), &app, smtp.port, &hook.url),
+        dir.path(),
+    )
+    .await;
+
+    // Enabled: one email (the only address known), one webhook.
+    let mut b = browser(&gw, "s-ann");
+    let enrolled = enroll(&mut b).await;
+    let mails = smtp.wait_for(1).await;
+    let hooks = hook.wait_delivered(1).await;
+    let (subject, to) = subject_and_to(&mails[0]);
+    assert!(to.contains("ann@acme.example"), "{to}");
+    assert!(!subject.is_empty());
+    assert_eq!(hooks[0]["body"]["event"], "enabled");
+    assert_eq!(hooks[0]["body"]["account"], "ann");
+    assert_eq!(hooks[0]["body"]["company"], "acme");
+    assert_eq!(hooks[0]["body"]["person"], "ann");
+    assert_eq!(hooks[0]["body"]["ip"], "127.0.0.1");
+    assert!(
+        hooks[0]["body"]["request_id"]
+            .as_str()
+            .is_some_and(|r| !r.is_empty())
+    );
+    assert_eq!(hooks[0]["event_id"], hooks[0]["body"]["id"]);
+
+    // The linked admin account signs in: its address becomes known.
+    let mut admin = browser(&gw, "s-admin");
+    admin.pass_challenge(&enrolled.secret).await;
+
+    // A backup code in a new session: one email per address, one webhook.
+    let mut b2 = browser(&gw, "s-ann-2");
+    use_backup_code(&mut b2, &enrolled.backup_codes[0]).await;
+    let mails = smtp.wait_for(3).await;
+    let hooks = hook.wait_delivered(2).await;
+    assert_eq!(hooks[1]["body"]["event"], "backup_code_used");
+    assert_eq!(hooks[1]["body"]["codes_left"], 9);
+    let mut to: Vec<String> = mails.iter().map(|m| subject_and_to(m).1).collect();
+    to.sort();
+    assert_eq!(to.len(), 3);
+    assert!(
+        to.iter()
+            .filter(|t| t.contains("ann.admin@acme.example"))
+            .count()
+            == 1
+    );
+
+    // Locked after max_failures wrong codes (10), then unlocked and reset
+    // by support: each one email per address and one webhook.
+    let mut b3 = browser(&gw, "s-ann-2");
+    b3.cookies.remove("mfa_gate");
+    let csrf = b3.get("/_mfa/challenge").await.input_value("csrf");
+    let csrf = csrf.unwrap_or_default();
+    let wrong = codes::wrong_code(&enrolled.secret);
+    for _ in 0..10 {
+        submit_code(&mut b3, &csrf, &wrong).await;
+    }
+    let unlock = gw
+        .admin("POST", "/v1/accounts/ann/unlock", Some(DEMO_SUPPORT_TOKEN))
+        .await;
+    assert_eq!(unlock.status, 200, "{}", unlock.body);
+    let reset = gw
+        .admin("POST", "/v1/accounts/ann/reset", Some(DEMO_SUPPORT_TOKEN))
+        .await;
+    assert_eq!(reset.status, 200, "{}", reset.body);
+    let mails = smtp.wait_for(9).await;
+    let hooks = hook.wait_delivered(5).await;
+    let events: Vec<&str> = hooks
+        .iter()
+        .map(|h| h["body"]["event"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        events,
+        ["enabled", "backup_code_used", "locked", "unlocked", "reset"]
+    );
+    assert_eq!(hooks[4]["body"]["actor"], "support");
+    // Exactly once each: nothing more arrives.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(smtp.messages().len(), 9);
+    assert_eq!(hook.delivered().len(), 5);
+    assert!(hook.received().iter().all(|d| d["verified"] == true));
+    let ids: std::collections::HashSet<_> = hooks.iter().map(|h| h["event_id"].clone()).collect();
+    assert_eq!(ids.len(), 5, "one idempotency id per event");
+
+    // Words from the catalog of the person's language (the harness's
+    // browser asks for English), with what happened, when and from where.
+    let mut subjects: Vec<String> = mails.iter().map(|m| subject_and_to(m).0).collect();
+    subjects.sort();
+    subjects.dedup();
+    assert_eq!(
+        subjects,
+        [
+            "A backup code was used",
+            "Two-step verification is on",
+            "Two-step verification was reset",
+            "Your account was locked",
+            "Your account was unlocked",
+        ]
+    );
+    assert!(
+        mails
+            .iter()
+            .all(|m| m.contains("When: ") && m.contains("wasn't you"))
+    );
+    let mut secrets: Vec<&str> = enrolled.backup_codes.iter().map(String::as_str).collect();
+    secrets.extend([SECRET, "s-ann", "s-admin", DEMO_SUPPORT_TOKEN]);
+    let b32 = data_encoding::BASE32_NOPAD.encode(&enrolled.secret);
+    secrets.push(&b32);
+    for m in &mails {
+        assert_clean(m, &secrets);
+    }
+    for h in hook.received() {
+        assert_clean(h["body"].as_str().unwrap(), &secrets);
+    }
+    assert_clean(&gw.log(), &secrets);
+}
+
+#[tokio::test]
+async fn a_hanging_smtp_server_slows_no_request_and_loses_nothing() {
+    let app = app().await;
+    // A server that accepts and never says a word.
+    let hang = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let smtp_port = hang.local_addr().unwrap().port();
+    let held = tokio::spawn(async move {
+        let mut conns = Vec::new();
+        while let Ok((c, _)) = hang.accept().await {
+            conns.push(c);
+        }
+    });
+    let hook = WebhookSink::start(SECRET).await;
+    let dir = tempfile::tempdir().unwrap();
+    let gw = serve(
+        &config(free_ports(), &app, smtp_port, &hook.url),
+        dir.path(),
+    )
+    .await;
+
+    let mut b = browser(&gw, "s-ann");
+    let enrolled = enroll(&mut b).await;
+    // The webhook is not held up by the hanging SMTP server.
+    hook.wait_delivered(1).await;
+    // While SMTP hangs, the challenge answers at its usual pace.
+    let mut b2 = browser(&gw, "s-ann-2");
+    for _ in 0..5 {
+        let started = Instant::now();
+        let page = b2.get("/_mfa/challenge").await;
+        assert_eq!(page.status, 200);
+        assert!(
+            started.elapsed() < Duration::from_millis(500),
+            "{:?}",
+            started.elapsed()
+        );
+    }
+    let started = Instant::now();
+    use_backup_code(&mut b2, &enrolled.backup_codes[0]).await;
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+
+    // SMTP comes back: both messages arrive, once each.
+    held.abort();
+    let _ = held.await;
+    let smtp = SmtpSink::start(smtp_port).await;
+    let mails = smtp.wait_for(2).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(smtp.messages().len(), 2, "{mails:?}");
+}
+
+#[tokio::test]
+async fn a_webhook_failing_three_times_gets_it_once_with_the_same_id() {
+    let app = app().await;
+    let smtp = SmtpSink::start(free_port()).await;
+    let hook = WebhookSink::start(SECRET).await;
+    hook.fail_next(3);
+    let dir = tempfile::tempdir().unwrap();
+    let gw = serve(
+        &config(free_ports(), &app, smtp.port, &hook.url),
+        dir.path(),
+    )
+    .await;
+    let mut b = browser(&gw, "s-ann");
+    enroll(&mut b).await;
+    let delivered = hook.wait_delivered(1).await;
+    let all = hook.received();
+    let statuses: Vec<i64> = all.iter().map(|d| d["status"].as_i64().unwrap()).collect();
+    assert_eq!(statuses, [500, 500, 500, 200]);
+    assert!(
+        all.iter()
+            .all(|d| d["event_id"] == delivered[0]["event_id"])
+    );
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(hook.delivered().len(), 1);
+    let metrics = gw.admin("GET", "/metrics", None).await.body;
+    assert!(
+        metrics.contains("mfa_gate_notifications_total{result=\"retried\"} 3"),
+        "{metrics}"
+    );
+
+    // A tampered body or signature is refused by the README's verifier.
+    let body = r#"{"event":"reset"}"#;
+    let client = reqwest::Client::new();
+    for sig in ["t=1,v1=00", "", "t=9999999999,v1=abcd"] {
+        let r = client
+            .post(&hook.url)
+            .header("X-Mfa-Gate-Signature", sig)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 401, "{sig}");
+    }
+}
+
+#[tokio::test]
+async fn killed_after_the_commit_it_delivers_after_restart() {
+    let app = app().await;
+    let smtp = SmtpSink::start(free_port()).await;
+    let hook = WebhookSink::start(SECRET).await;
+    hook.fail_next(1000);
+    let dir = tempfile::tempdir().unwrap();
+    let c = config(free_ports(), &app, smtp.port, &hook.url);
+    let mut gw = serve(&c, dir.path()).await;
+    let mut b = browser(&gw, "s-ann");
+    enroll(&mut b).await;
+    // Committed, not delivered yet: the receiver refuses it.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while hook.received().is_empty() {
+        assert!(Instant::now() < deadline);
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    gw.kill();
+    hook.fail_next(0);
+    let gw = serve(&c, dir.path()).await;
+    let delivered = hook.wait_delivered(1).await;
+    assert_eq!(delivered[0]["body"]["event"], "enabled");
+    let outbox = gw
+        .admin("GET", "/v1/outbox", Some(DEMO_SUPPORT_TOKEN))
+        .await;
+    assert_eq!(outbox.status, 200);
+    drop(gw);
+}
