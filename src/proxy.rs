@@ -410,7 +410,12 @@ fn whence(
         .and_then(|v| v.to_str().ok());
     crate::domain::Whence {
         actor: actor.to_owned(),
-        ip: fwd.client_ip.map(|ip| ip.to_string()),
+        ip: fwd.client_ip.map(|peer| {
+            let forwarded_for =
+                crate::request::headers::text(session.req_header(), "x-forwarded-for");
+            let trusted = |ip| gate.config.trusted_proxies.contains(ip);
+            crate::upstream::origin_ip(peer, forwarded_for, trusted).to_string()
+        }),
         browser: Some(crate::remember::label(user_agent)),
         request_id: Some(fwd.request_id.clone()),
         lang: locale(gate, head).as_str().to_owned(),

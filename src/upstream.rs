@@ -212,6 +212,31 @@ impl Forwarding {
     }
 }
 
+/// The address of the client behind a chain of trusted proxies: walking
+/// `X-Forwarded-For` from the right (what the nearest proxy added), the
+/// first address that is not a trusted proxy. For what people are told
+/// (a notification's "from which address"), never for a decision.
+pub fn origin_ip(
+    peer: IpAddr,
+    forwarded_for: Option<&str>,
+    trusted: impl Fn(IpAddr) -> bool,
+) -> IpAddr {
+    if !trusted(peer) {
+        return peer;
+    }
+    let mut origin = peer;
+    for hop in forwarded_for.unwrap_or("").rsplit(',') {
+        let Ok(ip) = hop.trim().parse::<IpAddr>() else {
+            break;
+        };
+        origin = ip.to_canonical();
+        if !trusted(origin) {
+            break;
+        }
+    }
+    origin
+}
+
 /// The request's cookies without mfa-gate's own, joined with `; ` into one
 /// header value — or `None` when the cookie headers can go to the app as
 /// they are (one header, none of ours: the common case costs no copy).
@@ -248,6 +273,33 @@ fn app_cookies(req: &RequestHeader, own: &[&str]) -> Option<Vec<u8>> {
         }
     }
     Some(out)
+}
+
+#[cfg(test)]
+mod origin_tests {
+    use super::origin_ip;
+    use std::net::IpAddr;
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn the_origin_is_the_first_untrusted_hop_from_the_right() {
+        let trusted = |a: IpAddr| a == ip("10.0.0.1") || a == ip("10.0.0.2");
+        let xff = Some("6.6.6.6, 203.0.113.9, 10.0.0.2");
+        // A trusted peer: the chain is walked past trusted hops only.
+        assert_eq!(origin_ip(ip("10.0.0.1"), xff, trusted), ip("203.0.113.9"));
+        // An untrusted peer's header is not believed.
+        assert_eq!(
+            origin_ip(ip("198.51.100.7"), xff, trusted),
+            ip("198.51.100.7")
+        );
+        // Garbage ends the walk at the last good hop.
+        let bad = Some("nonsense, 10.0.0.2");
+        assert_eq!(origin_ip(ip("10.0.0.1"), bad, trusted), ip("10.0.0.2"));
+        assert_eq!(origin_ip(ip("10.0.0.1"), None, trusted), ip("10.0.0.1"));
+    }
 }
 
 #[cfg(test)]
