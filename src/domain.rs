@@ -213,7 +213,8 @@ pub struct PersonRecord {
 }
 
 /// An account the gateway has seen (its identity resolved), for the
-/// rollout view of its company's policy page.
+/// rollout view of its company's policy page and for telling the company's
+/// administrators of a policy change.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SeenAccount {
     pub account: String,
@@ -222,6 +223,10 @@ pub struct SeenAccount {
     pub person: String,
     /// When it was last noted (at most once a day).
     pub last_seen: i64,
+    /// The address the app gave for it, if any.
+    pub email: Option<String>,
+    /// It may change its company's policy (an administrator).
+    pub manages_policy: bool,
 }
 
 /// Most started enrollments kept for one person (one per app session).

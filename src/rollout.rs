@@ -61,6 +61,8 @@ pub fn note_seen(gate: &Gate, identity: &Identity, now: i64) {
         class: identity.class,
         person: identity.person.clone(),
         last_seen: now,
+        email: identity.email.clone(),
+        manages_policy: identity.may_manage_policy(),
     };
     if let Err(e) = gate.store.note_seen(&identity.company, &seen) {
         tracing::warn!(error = %e, "could not note an account as seen");

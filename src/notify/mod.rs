@@ -87,7 +87,7 @@ pub fn update_person(
 
 /// Queue the notice of an event that is not a change of the person's
 /// record (`BrowserRemembered`, `PolicyChanged`), after its own write.
-/// A `PolicyChanged` mail goes to the acting administrator only.
+/// A `PolicyChanged` mail goes to the company's administrators.
 pub fn enqueue(
     store: &dyn Store,
     config: Option<&NotifyConfig>,
@@ -97,11 +97,8 @@ pub fn enqueue(
 ) {
     let Some(config) = config else { return };
     let key = PersonKey::new(change.company, change.person);
-    let addresses = match (kind, change.email) {
-        (NoticeKind::PolicyChanged, Some(email)) => {
-            vec![(email.to_owned(), change.whence.lang.clone())]
-        }
-        (NoticeKind::PolicyChanged, None) => Vec::new(),
+    let addresses = match kind {
+        NoticeKind::PolicyChanged => administrators(store, change),
         _ => addresses(store, &key, change),
     };
     let mut notice = notice(kind, change, None);
@@ -154,6 +151,45 @@ fn addresses(store: &dyn Store, key: &PersonKey, change: &Change<'_>) -> Vec<(St
         if !out.iter().any(|(e, _)| e.eq_ignore_ascii_case(&email)) {
             out.push((email, lang));
         }
+    }
+    out
+}
+
+/// How far back an administrator counts as one (the rollout view's window).
+const ADMINISTRATORS_SEEN_WITHIN: i64 = 30 * 24 * 3600;
+
+/// The addresses of the company's administrators: the acting one, and every
+/// account seen in the last 30 days that may change the policy, each once;
+/// in the language last seen for the address, else the acting one's.
+fn administrators(store: &dyn Store, change: &Change<'_>) -> Vec<(String, String)> {
+    let lang = &change.whence.lang;
+    let mut out: Vec<(String, String)> = Vec::new();
+    let mut add = |email: &str, lang: &str| {
+        if !out.iter().any(|(e, _)| e.eq_ignore_ascii_case(email)) {
+            out.push((email.to_owned(), lang.to_owned()));
+        }
+    };
+    if let Some(email) = change.email {
+        add(email, lang);
+    }
+    let since = crate::clock::unix_now() - ADMINISTRATORS_SEEN_WITHIN;
+    let seen = store
+        .seen_accounts(change.company, since)
+        .unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "could not read the company's administrators");
+            Vec::new()
+        });
+    for admin in seen.iter().filter(|s| s.manages_policy) {
+        let Some(email) = admin.email.as_deref() else {
+            continue;
+        };
+        let key = PersonKey::new(change.company, &admin.person);
+        let known = store.contacts(&key).unwrap_or_default();
+        let their_lang = known
+            .iter()
+            .find(|(_, e, _)| e.eq_ignore_ascii_case(email))
+            .map_or(lang.as_str(), |(_, _, l)| l.as_str());
+        add(email, their_lang);
     }
     out
 }

@@ -50,6 +50,8 @@ mod tests {
             class: AccountClass::Employee,
             person: account.into(),
             last_seen,
+            email: None,
+            manages_policy: false,
         }
     }
 

@@ -332,3 +332,156 @@ async fn killed_after_the_commit_it_delivers_after_restart() {
     assert_eq!(outbox.status, 200);
     drop(gw);
 }
+
+/// One staff account of acme, with its own address.
+fn staff(account: &str, class: &str, roles: &[&str]) -> Whoami {
+    Whoami::json(&serde_json::json!({
+        "account": account, "company": "acme", "class": class, "roles": roles,
+        "person": account, "email": format!("{account}@acme.example"),
+    }))
+}
+
+/// Wait until the webhook has `n` deliveries and no more arrive for a
+/// while; the events in order.
+async fn events_exactly(hook: &WebhookSink, n: usize) -> Vec<String> {
+    hook.wait_delivered(n).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let all = hook.delivered();
+    assert_eq!(all.len(), n, "{all:#?}");
+    all.iter()
+        .map(|h| h["body"]["event"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn the_other_events_each_once_and_a_policy_change_to_the_administrators() {
+    let app = FakeApp::builder().start().await;
+    for n in 0..8 {
+        app.set_session(&format!("s-emp-{n}"), staff("emp", "employee", &[]));
+    }
+    app.set_session("s-boss", staff("boss", "admin", &["admin"]));
+    app.set_session(
+        "s-chief",
+        staff("chief", "admin", &["admin", "stress_check_officer"]),
+    );
+    app.set_session("s-mgr", staff("mgr", "admin", &["manager"]));
+    let smtp = SmtpSink::start(free_port()).await;
+    let hook = WebhookSink::start(SECRET).await;
+    let dir = tempfile::tempdir().unwrap();
+    // Three fresh TOTP codes are needed at once (enroll, regenerate,
+    // disable): a skew of 2 steps lets them come from one moment.
+    let c = config(free_ports(), &app, smtp.port, &hook.url)
+        .totp_skew(2)
+        .company("acme", "{ remember_days: 30 }");
+    let gw = serve(&c, dir.path()).await;
+
+    let mut emp = browser(&gw, "s-emp-0");
+    let enrolled = enroll(&mut emp).await;
+    // Seven backup codes: ten left → three, which is "running low" once.
+    for (n, code) in enrolled.backup_codes[..7].iter().enumerate() {
+        let mut b = browser(&gw, &format!("s-emp-{}", n + 1));
+        use_backup_code(&mut b, code).await;
+    }
+    let mut events = vec!["enabled".to_owned()];
+    events.extend(std::iter::repeat_n("backup_code_used".to_owned(), 6));
+    events.extend(["backup_code_used".to_owned(), "codes_low".to_owned()]);
+    assert_eq!(events_exactly(&hook, 9).await, events);
+    let low = &hook.delivered()[8];
+    assert_eq!(low["body"]["codes_left"], 3, "{low}");
+
+    // New backup codes, then a remembered browser, then 2FA off.
+    let page = emp.get("/_mfa/settings").await;
+    let csrf = page.input_value("csrf").unwrap();
+    let code = codes::code(&enrolled.secret, enrolled.step + 1, 6);
+    let r = emp
+        .post_form(
+            "/_mfa/settings",
+            &[("csrf", &csrf), ("action", "regenerate"), ("code", &code)],
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let fresh = crate::harness::backup_codes_of(&r);
+    let mut again = browser(&gw, "s-emp-1");
+    again.cookies.remove("mfa_gate");
+    let page = again.get("/_mfa/challenge?method=backup").await;
+    let csrf = page.input_value("csrf").unwrap();
+    let r = again
+        .post_form(
+            "/_mfa/challenge",
+            &[
+                ("csrf", &csrf),
+                ("backup_code", &fresh[0]),
+                ("remember", "yes"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert!(again.cookies.contains_key("mfa_remember"));
+    let page = emp.get("/_mfa/settings").await;
+    let csrf = page.input_value("csrf").unwrap();
+    let code = codes::code(&enrolled.secret, enrolled.step + 2, 6);
+    let r = emp
+        .post_form(
+            "/_mfa/settings",
+            &[("csrf", &csrf), ("action", "disable"), ("code", &code)],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let events = events_exactly(&hook, 13).await;
+    assert_eq!(
+        events[9..],
+        [
+            "codes_regenerated",
+            "backup_code_used",
+            "browser_remembered",
+            "disabled"
+        ]
+    );
+
+    // The administrators are seen by the gateway (a manager too), then
+    // one of them requires 2FA: the two administrators are told, by
+    // email, and the webhook once; the manager and the employee are not.
+    for session in ["s-chief", "s-mgr"] {
+        assert!(browser(&gw, session).get("/x").await.came_from_app());
+    }
+    let mut boss = browser(&gw, "s-boss");
+    let page = boss.get("/_mfa/admin/security").await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let csrf = page.input_value("csrf").unwrap();
+    let r = boss
+        .post_form(
+            "/_mfa/admin/security",
+            &[("csrf", &csrf), ("enforcement", "required")],
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let events = events_exactly(&hook, 14).await;
+    assert_eq!(events[13], "policy_changed");
+    // Thirteen emails to the employee (one per event, one address) and
+    // two about the policy (emails leave in no particular order).
+    smtp.wait_for(15).await;
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    let all: Vec<(String, String)> = smtp.messages().iter().map(|m| subject_and_to(m)).collect();
+    assert_eq!(all.len(), 15, "{all:#?}");
+    let mut policy: Vec<&str> = all
+        .iter()
+        .filter(|(subject, _)| subject.contains("policy"))
+        .map(|(_, to)| to.as_str())
+        .collect();
+    policy.sort();
+    assert_eq!(policy.len(), 2, "{all:#?}");
+    assert!(policy[0].contains("boss@acme.example"), "{all:#?}");
+    assert!(policy[1].contains("chief@acme.example"), "{all:#?}");
+    let to_emp = all.iter().filter(|(_, to)| to.contains("emp@acme.example"));
+    assert_eq!(to_emp.count(), 13, "{all:#?}");
+
+    // Every email went to the employee's address or an administrator's;
+    // none carries a code or a secret.
+    let mut secrets: Vec<&str> = enrolled.backup_codes.iter().map(String::as_str).collect();
+    secrets.extend(fresh.iter().map(String::as_str));
+    secrets.extend([SECRET, "s-emp-1", "s-boss"]);
+    for m in smtp.messages() {
+        assert!(!subject_and_to(&m).1.contains("mgr@"), "{m}");
+        assert_clean(&m, &secrets);
+    }
+}

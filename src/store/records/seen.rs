@@ -9,27 +9,42 @@ use serde::{Deserialize, Serialize};
 pub fn encode_seen(s: &SeenAccount) -> Result<Vec<u8>, StoreError> {
     encode(
         "seen account",
-        &StoredSeen::V1(SeenV1 {
+        &StoredSeen::V2(SeenV2 {
             account: s.account.clone(),
             class: s.class.as_str().to_owned(),
             person: s.person.clone(),
             last_seen: s.last_seen,
+            email: s.email.clone(),
+            manages_policy: s.manages_policy,
         }),
     )
 }
 
 pub fn decode_seen(bytes: &[u8]) -> Result<SeenAccount, StoreError> {
-    match decode::<StoredSeen>("seen account", bytes)? {
-        StoredSeen::V1(v) => Ok(SeenAccount {
-            class: AccountClass::parse(&v.class).ok_or_else(|| StoreError::Corrupt {
-                what: "seen account",
-                detail: format!("unknown class {:?}", v.class),
-            })?,
+    let v = match decode::<StoredSeen>("seen account", bytes)? {
+        // Written before addresses were kept: none, and no administrator
+        // known until the account is seen again (at most a day).
+        StoredSeen::V1(v) => SeenV2 {
             account: v.account,
+            class: v.class,
             person: v.person,
             last_seen: v.last_seen,
-        }),
-    }
+            email: None,
+            manages_policy: false,
+        },
+        StoredSeen::V2(v) => v,
+    };
+    Ok(SeenAccount {
+        class: AccountClass::parse(&v.class).ok_or_else(|| StoreError::Corrupt {
+            what: "seen account",
+            detail: format!("unknown class {:?}", v.class),
+        })?,
+        account: v.account,
+        person: v.person,
+        last_seen: v.last_seen,
+        email: v.email,
+        manages_policy: v.manages_policy,
+    })
 }
 
 #[derive(Serialize, Deserialize)]
@@ -37,6 +52,8 @@ pub fn decode_seen(bytes: &[u8]) -> Result<SeenAccount, StoreError> {
 enum StoredSeen {
     #[serde(rename = "1")]
     V1(SeenV1),
+    #[serde(rename = "2")]
+    V2(SeenV2),
 }
 
 #[derive(Serialize, Deserialize)]
@@ -48,22 +65,39 @@ struct SeenV1 {
     last_seen: i64,
 }
 
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SeenV2 {
+    account: String,
+    class: String,
+    person: String,
+    last_seen: i64,
+    email: Option<String>,
+    manages_policy: bool,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn seen_v1_format_is_pinned() {
-        let s = SeenAccount {
+    fn seen_v1_still_reads_and_v2_is_pinned() {
+        let mut s = SeenAccount {
             account: "bob@acme".into(),
             class: AccountClass::Admin,
             person: "bob".into(),
             last_seen: 86_400,
+            email: None,
+            manages_policy: false,
         };
-        let json =
+        let v1 =
             r#"{"v":"1","account":"bob@acme","class":"admin","person":"bob","last_seen":86400}"#;
-        assert_eq!(encode_seen(&s).unwrap(), json.as_bytes());
-        assert_eq!(decode_seen(json.as_bytes()).unwrap(), s);
+        assert_eq!(decode_seen(v1.as_bytes()).unwrap(), s);
+        s.email = Some("bob@acme.example".into());
+        s.manages_policy = true;
+        let v2 = r#"{"v":"2","account":"bob@acme","class":"admin","person":"bob","last_seen":86400,"email":"bob@acme.example","manages_policy":true}"#;
+        assert_eq!(encode_seen(&s).unwrap(), v2.as_bytes());
+        assert_eq!(decode_seen(v2.as_bytes()).unwrap(), s);
         assert!(
             decode_seen(br#"{"v":"1","account":"a","class":"boss","person":"a","last_seen":0}"#)
                 .is_err()

@@ -68,6 +68,7 @@ pub struct ConfigBuilder {
     identity_extra: String,
     secrets: Secrets,
     totp_issuer: Option<String>,
+    totp_skew: Option<u8>,
     grace_period: Option<String>,
     companies: Vec<(String, String)>,
     bypass: Vec<String>,
@@ -93,6 +94,7 @@ impl ConfigBuilder {
             identity_extra: String::new(),
             secrets: Secrets::Files,
             totp_issuer: None,
+            totp_skew: None,
             grace_period: None,
             companies: Vec::new(),
             bypass: Vec::new(),
@@ -175,6 +177,13 @@ impl ConfigBuilder {
             hmac: hmac.into(),
             encryption: encryption.into(),
         };
+        self
+    }
+
+    /// `totp.skew` (steps either side; a test that needs three fresh TOTP
+    /// codes at once sets 2).
+    pub fn totp_skew(mut self, skew: u8) -> Self {
+        self.totp_skew = Some(skew);
         self
     }
 
@@ -278,8 +287,14 @@ impl ConfigBuilder {
             y,
             "secrets:\n  hmac_key: {hmac}\n  encryption_key: {encryption}"
         );
+        if self.totp_issuer.is_some() || self.totp_skew.is_some() {
+            y.push_str("totp:\n");
+        }
         if let Some(issuer) = &self.totp_issuer {
-            let _ = writeln!(y, "totp:\n  issuer: {issuer}");
+            let _ = writeln!(y, "  issuer: {issuer}");
+        }
+        if let Some(skew) = self.totp_skew {
+            let _ = writeln!(y, "  skew: {skew}");
         }
         y.push_str("cookie:\n  secure: false\n");
         if let Some(period) = &self.grace_period {
