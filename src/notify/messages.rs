@@ -10,6 +10,9 @@ use crate::pages::i18n::t;
 
 /// A message ready to send: subject, plain text, and its lines for HTML.
 pub struct Words {
+    /// The language of the words (the HTML's `lang`, which also picks a
+    /// Japanese font in mail clients and screen readers' voice).
+    pub lang: Locale,
     pub subject: String,
     /// Paragraphs, in order.
     pub lines: Vec<String>,
@@ -25,7 +28,11 @@ impl Words {
     pub fn html(&self) -> String {
         maud::html! {
             (maud::DOCTYPE)
-            html {
+            html lang=(self.lang.as_str()) {
+                head {
+                    meta charset="utf-8";
+                    meta name="viewport" content="width=device-width, initial-scale=1";
+                }
                 body style="font-family: sans-serif; max-width: 36em" {
                     @for line in &self.lines { p { (line) } }
                 }
@@ -70,6 +77,7 @@ pub fn words(notice: &Notice, app: &str) -> Words {
     }
     lines.push(fill("notify.footer"));
     Words {
+        lang: l,
         subject: fill(&format!("notify.subject.{kind}")),
         lines,
     }

@@ -18,10 +18,13 @@
 //!   is logged in is sent to enrollment, then regenerates his codes;
 //! - `messages.rs` — locked, anonymous, expired form and not-found pages;
 //! - `remember.rs` — the "don't ask again" box, remembered browsers on the
-//!   settings page, the low-codes warning.
+//!   settings page, the low-codes warning;
+//! - `email.rs` — the email the demo writes when 2FA is turned on, read
+//!   from its `.eml` file and rendered.
 
 mod clean;
 mod driver;
+mod email;
 mod enroll_and_sign_in;
 mod messages;
 mod policy_and_settings;

@@ -38,7 +38,7 @@ pub fn dir() -> PathBuf {
 
 /// Japanese text is drawn as empty boxes without a Japanese font: such a
 /// screenshot would show nothing a user reads.
-fn assert_japanese_font() {
+pub(super) fn assert_japanese_font() {
     static FOUND: OnceLock<bool> = OnceLock::new();
     let found = *FOUND.get_or_init(|| {
         Command::new("fc-list")
@@ -137,7 +137,7 @@ impl Tab {
     }
 
     /// A full-length PNG of the page at `width` CSS pixels.
-    async fn save(&self, file: &str, width: u32) {
+    pub(super) async fn save(&self, file: &str, width: u32) {
         let height = self
             .js("return Math.max(document.documentElement.scrollHeight, window.innerHeight)")
             .await
