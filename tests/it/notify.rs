@@ -485,3 +485,81 @@ async fn the_other_events_each_once_and_a_policy_change_to_the_administrators() 
         assert_clean(&m, &secrets);
     }
 }
+
+#[tokio::test]
+async fn a_dead_letter_is_listed_and_retried_by_support_and_notify_test_sends_one() {
+    let app = app().await;
+    let smtp = SmtpSink::start(free_port()).await;
+    let hook = WebhookSink::start(SECRET).await;
+    hook.fail_next(1000);
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_ports();
+    // Two attempts, then the webhook delivery is dead-lettered.
+    let c = ConfigBuilder::new(port, &app.address)
+        .totp_issuer("mfa-gate demo")
+        .admin(DEMO_SUPPORT_TOKEN)
+        .extra(&format!(
+            "notify:\n  email:\n    smtp: {{ host: 127.0.0.1, port: {}, security: none, timeout: 1s }}\n    from: \"Acme <mfa@acme.example>\"\n  webhooks:\n    - url: {}\n      secret: {{ file: hook.secret }}\n  retry: {{ first: 100ms, max: 200ms, attempts: 2 }}\n",
+            smtp.port, hook.url
+        ));
+    let gw = serve(&c, dir.path()).await;
+    let mut b = browser(&gw, "s-ann");
+    enroll(&mut b).await;
+    smtp.wait_for(1).await;
+
+    let list = || async {
+        let r = gw.support(&["--json", "outbox", "list"]).await;
+        assert_eq!(r.code, 0, "{r:?}");
+        serde_json::from_str::<serde_json::Value>(r.stdout.trim()).unwrap()
+    };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let listed = loop {
+        let listed = list().await;
+        if listed["dead"] == 1 {
+            break listed;
+        }
+        assert!(Instant::now() < deadline, "never dead-lettered: {listed}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(hook.received().len(), 2, "two attempts, then it stops");
+    assert_eq!(listed["entries"][0]["event"], "enabled", "{listed}");
+    let id = listed["entries"][0]["id"].as_u64().unwrap().to_string();
+    let metrics = gw.admin("GET", "/metrics", None).await.body;
+    assert!(
+        metrics.contains("mfa_gate_notifications_total{result=\"failed\"} 1"),
+        "{metrics}"
+    );
+
+    // The receiver is back: support retries that one, and it arrives once.
+    hook.fail_next(0);
+    let retried = gw
+        .support(&["--json", "outbox", "retry", "--id", &id])
+        .await;
+    assert_eq!(retried.code, 0, "{retried:?}");
+    assert!(retried.stdout.contains("\"retried\":1"), "{retried:?}");
+    let delivered = hook.wait_delivered(1).await;
+    assert_eq!(delivered[0]["body"]["event"], "enabled");
+    let after = list().await;
+    assert_eq!(
+        (after["pending"].as_u64(), after["dead"].as_u64()),
+        (Some(0), Some(0)),
+        "{after}"
+    );
+
+    // `notify-test` sends one message to the address given.
+    let cfg = dir.path().join("mfa-gate.yaml");
+    let cfg = cfg.display().to_string();
+    let sent = crate::harness::run_cli(
+        &["notify-test", "-c", &cfg, "--to", "ops@acme.example"],
+        &[],
+    )
+    .await;
+    assert_eq!(sent.code, 0, "{sent:?}");
+    let mails = smtp.wait_for(2).await;
+    assert!(
+        mails
+            .iter()
+            .any(|m| subject_and_to(m).1.contains("ops@acme.example")),
+        "{mails:#?}"
+    );
+}
