@@ -195,3 +195,7 @@ fn url_of(text: &str) -> Result<(), String> {
         )),
     }
 }
+
+#[cfg(test)]
+#[path = "notify_tests.rs"]
+mod tests;
