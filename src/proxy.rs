@@ -128,7 +128,7 @@ impl ProxyHttp for GateProxy {
             }
             Step::Answer(outcome, response) => {
                 ctx.outcome = outcome;
-                let extra = page_headers(&ctx.fwd.request_id);
+                let extra = page_headers(ctx.fwd.request_id());
                 reply::write(session, response, &extra).await?;
                 Ok(true)
             }
@@ -183,7 +183,7 @@ impl ProxyHttp for GateProxy {
                 forget_session(session.req_header(), gate);
             }
         }
-        upstream_response.insert_header(crate::request_id::HEADER, ctx.fwd.request_id.as_str())
+        upstream_response.insert_header(crate::request_id::HEADER, ctx.fwd.request_id_value())
     }
 
     async fn logging(
@@ -202,7 +202,7 @@ impl ProxyHttp for GateProxy {
             path = %logging::outside(session.req_header().uri.path()),
             status,
             outcome = ctx.outcome.as_str(),
-            request_id = %ctx.fwd.request_id,
+            request_id = ctx.fwd.request_id(),
             account = ctx.fwd.account(),
             peer = ctx.fwd.client_ip.map(tracing::field::display),
             micros = ctx.started.elapsed().as_micros() as u64,
@@ -417,7 +417,7 @@ fn whence(
             crate::upstream::origin_ip(peer, forwarded_for, trusted).to_string()
         }),
         browser: Some(crate::remember::label(user_agent)),
-        request_id: Some(fwd.request_id.clone()),
+        request_id: Some(fwd.request_id().to_owned()),
         lang: locale(gate, head).as_str().to_owned(),
     }
 }

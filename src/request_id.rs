@@ -5,6 +5,8 @@
 //! else is replaced by a fresh random one, so a log line never carries
 //! attacker-shaped text. No I/O; randomness from the OS CSPRNG.
 
+use http::HeaderValue;
+
 /// The header, as sent to the app and returned to the client.
 pub const HEADER: &str = "x-request-id";
 
@@ -12,10 +14,13 @@ pub const HEADER: &str = "x-request-id";
 const MAX_LEN: usize = 128;
 
 /// The incoming id when sane (1 to 128 characters of letters, digits and
-/// `-_.:/+=@`), else a new one.
-pub fn accept_or_make(incoming: Option<&[u8]>) -> String {
+/// `-_.:/+=@`): the header value itself, no copy; else a new one (one
+/// allocation). The proxy keeps this
+/// value and clones it (a reference count) into the request and the
+/// response instead of copying a `String` twice.
+pub fn accept_or_make(incoming: Option<&HeaderValue>) -> HeaderValue {
     match incoming {
-        Some(id) if is_sane(id) => String::from_utf8_lossy(id).into_owned(),
+        Some(id) if is_sane(id.as_bytes()) => id.clone(),
         _ => make(),
     }
 }
@@ -27,19 +32,20 @@ fn is_sane(id: &[u8]) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b"-_.:/+=@".contains(b))
 }
 
-/// 128 random bits as 32 lowercase hex digits.
-pub fn make() -> String {
+/// 128 random bits as 32 lowercase hex digits, encoded on the stack.
+fn make() -> HeaderValue {
     use rand::RngCore;
     const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut bytes = [0u8; 16];
     rand::rng().fill_bytes(&mut bytes);
     // Every request pays for this: a table, not sixteen `write!`s.
-    let mut out = String::with_capacity(32);
-    for b in bytes {
-        out.push(HEX[usize::from(b >> 4)] as char);
-        out.push(HEX[usize::from(b & 0x0f)] as char);
+    let mut out = [0u8; 32];
+    for (i, b) in bytes.into_iter().enumerate() {
+        out[2 * i] = HEX[usize::from(b >> 4)];
+        out[2 * i + 1] = HEX[usize::from(b & 0x0f)];
     }
-    out
+    // Hex digits are always a valid header value.
+    HeaderValue::from_bytes(&out).unwrap_or_else(|_| HeaderValue::from_static("-"))
 }
 
 #[cfg(test)]
@@ -48,27 +54,24 @@ mod tests {
 
     #[test]
     fn sane_ids_are_kept_and_others_replaced() {
+        let id = |text: &str| accept_or_make(Some(&HeaderValue::from_str(text).unwrap()));
         for kept in [
             "abc",
             "0f3a-11:lb/7",
             "Root=1-67891233-abcdef012345678912345678",
         ] {
-            assert_eq!(accept_or_make(Some(kept.as_bytes())), kept);
+            assert_eq!(id(kept), kept);
         }
         let long = "a".repeat(129);
-        for replaced in [
-            "",
-            "has space",
-            "new\nline",
-            "quote\"",
-            "<script>",
-            long.as_str(),
-        ] {
-            let id = accept_or_make(Some(replaced.as_bytes()));
-            assert_ne!(id, replaced);
-            assert_eq!(id.len(), 32);
-            assert!(id.bytes().all(|b| b.is_ascii_hexdigit()));
+        for replaced in ["", "has space", "quote\"", "<script>", long.as_str()] {
+            let made = id(replaced);
+            assert_ne!(made, replaced);
+            assert_eq!(made.len(), 32);
+            assert!(made.as_bytes().iter().all(u8::is_ascii_hexdigit));
         }
+        let not_text = HeaderValue::from_bytes(b"caf\xe9").unwrap();
+        assert_eq!(accept_or_make(Some(&not_text)).len(), 32);
         assert_ne!(accept_or_make(None), accept_or_make(None));
+        assert_eq!(accept_or_make(None).len(), 32);
     }
 }

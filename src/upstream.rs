@@ -23,6 +23,7 @@
 use crate::domain::Identity;
 use crate::gate::Gate;
 use crate::request_id;
+use http::HeaderValue;
 use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
 use pingora::http::RequestHeader;
 use pingora::proxy::Session;
@@ -45,7 +46,7 @@ pub enum MfaStatus {
 }
 
 impl MfaStatus {
-    pub fn as_str(self) -> &'static str {
+    pub const fn as_str(self) -> &'static str {
         match self {
             MfaStatus::NotRequired => "not-required",
             MfaStatus::NotEnrolled => "not-enrolled",
@@ -55,14 +56,29 @@ impl MfaStatus {
 }
 
 /// Per-request facts for the upstream request (held in the proxy's CTX).
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Forwarding {
-    pub request_id: String,
+    /// Kept as the header value: cloned (a reference count) into the
+    /// request and the response, never copied.
+    request_id: HeaderValue,
     pub client_ip: Option<IpAddr>,
     trusted: bool,
     tls: bool,
     status: MfaStatus,
     account: Option<Arc<Identity>>,
+}
+
+impl Default for Forwarding {
+    fn default() -> Forwarding {
+        Forwarding {
+            request_id: HeaderValue::from_static(""),
+            client_ip: None,
+            trusted: false,
+            tls: false,
+            status: MfaStatus::default(),
+            account: None,
+        }
+    }
 }
 
 impl Forwarding {
@@ -80,7 +96,10 @@ impl Forwarding {
         let claims = gate.identity.claim_headers();
         if !trusted {
             for name in claims {
-                req.remove_header(name);
+                // Only where present: a removal walks pingora's case map too.
+                if req.headers.contains_key(name) {
+                    req.remove_header(name);
+                }
             }
         }
         // `X_Mfa_Status`, `X_Forwarded_For`, `X_Auth_User`… are the
@@ -94,9 +113,14 @@ impl Forwarding {
         for name in &disguised {
             req.remove_header(name);
         }
-        let request_id =
-            request_id::accept_or_make(req.headers.get(request_id::HEADER).map(|v| v.as_bytes()));
-        if let Err(e) = req.insert_header(request_id::HEADER, request_id.as_str()) {
+        let incoming = req.headers.get_all(request_id::HEADER);
+        let single = incoming.iter().nth(1).is_none();
+        let request_id = request_id::accept_or_make(incoming.iter().next());
+        // A single sane incoming id stays as it is; anything else is
+        // replaced (every copy of the header).
+        if !(single && req.headers.get(request_id::HEADER) == Some(&request_id))
+            && let Err(e) = req.insert_header(request_id::HEADER, request_id.clone())
+        {
             tracing::warn!(error = %e, "cannot set the request id");
         }
         Forwarding {
@@ -106,6 +130,16 @@ impl Forwarding {
             tls,
             ..Forwarding::default()
         }
+    }
+
+    /// The request id (sane incoming ids and made ones are ASCII).
+    pub fn request_id(&self) -> &str {
+        self.request_id.to_str().unwrap_or_default()
+    }
+
+    /// The request id as the header value, for a response.
+    pub fn request_id_value(&self) -> HeaderValue {
+        self.request_id.clone()
     }
 
     /// Whether the peer is one of `trusted_proxies`.
@@ -153,7 +187,10 @@ impl Forwarding {
         for name in &ours {
             req.remove_header(name);
         }
-        req.insert_header("x-mfa-status", self.status.as_str())?;
+        req.insert_header(
+            "x-mfa-status",
+            HeaderValue::from_static(self.status.as_str()),
+        )?;
         if let (MfaStatus::Verified | MfaStatus::NotEnrolled, Some(account)) =
             (self.status, self.account())
         {
@@ -176,14 +213,11 @@ impl Forwarding {
     }
 
     fn forwarded(&self, req: &mut RequestHeader) -> pingora::Result<()> {
-        let header = |req: &RequestHeader, name: &str| {
+        let earlier = if self.trusted {
             req.headers
-                .get(name)
+                .get("x-forwarded-for")
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_owned)
-        };
-        let earlier = if self.trusted {
-            header(req, "x-forwarded-for")
         } else {
             Self::strip(req, "forwarded");
             Self::strip(req, "x-real-ip");
@@ -193,16 +227,24 @@ impl Forwarding {
             (Some(list), Some(ip)) => {
                 req.insert_header("x-forwarded-for", format!("{list}, {ip}"))?
             }
-            (None, Some(ip)) => req.insert_header("x-forwarded-for", ip.to_string())?,
+            (None, Some(ip)) => req.insert_header("x-forwarded-for", ip_value(ip))?,
             (Some(_), None) => {}
             (None, None) => Self::strip(req, "x-forwarded-for"),
         }
         if !(self.trusted && req.headers.contains_key("x-forwarded-proto")) {
-            let proto = if self.tls { "https" } else { "http" };
+            // Static values: no copy, no check.
+            let proto = if self.tls { HTTPS } else { HTTP };
             req.insert_header("x-forwarded-proto", proto)?;
         }
         if !(self.trusted && req.headers.contains_key("x-forwarded-host")) {
-            let host = header(req, "host").or_else(|| req.uri.authority().map(|a| a.to_string()));
+            // The Host value itself (a reference count), when it is text.
+            let host = match req.headers.get(http::header::HOST) {
+                Some(v) if v.to_str().is_ok() => Some(v.clone()),
+                _ => req
+                    .uri
+                    .authority()
+                    .and_then(|a| HeaderValue::from_str(a.as_str()).ok()),
+            };
             match host {
                 Some(host) => req.insert_header("x-forwarded-host", host)?,
                 None => Self::strip(req, "x-forwarded-host"),
@@ -210,6 +252,35 @@ impl Forwarding {
         }
         Ok(())
     }
+}
+
+const HTTP: HeaderValue = HeaderValue::from_static("http");
+const HTTPS: HeaderValue = HeaderValue::from_static("https");
+
+thread_local! {
+    /// The last client address written into `X-Forwarded-For` on this
+    /// worker thread, as a header value: a keep-alive connection (or a
+    /// busy client) sends many requests from one address, and a clone is a
+    /// reference count where formatting the address is a `String` and a copy.
+    static LAST_IP: std::cell::RefCell<Option<(IpAddr, HeaderValue)>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// `ip` as a header value (the text of the address).
+fn ip_value(ip: IpAddr) -> HeaderValue {
+    LAST_IP.with(|last| {
+        let mut last = last.borrow_mut();
+        if let Some((cached, value)) = last.as_ref()
+            && *cached == ip
+        {
+            return value.clone();
+        }
+        // An address's text is always a valid header value.
+        let value = HeaderValue::from_str(&ip.to_string())
+            .unwrap_or_else(|_| HeaderValue::from_static("unknown"));
+        *last = Some((ip, value.clone()));
+        value
+    })
 }
 
 /// The address of the client behind a chain of trusted proxies: walking

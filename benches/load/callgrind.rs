@@ -7,7 +7,8 @@
 //! benchmark warms it, zeroes the counters (`callgrind_control -z`), sends
 //! a fixed number of requests from its own client (8 at a time), and dumps
 //! (`callgrind_control -d`); the same for (d), challenge POSTs with valid
-//! codes, and for (a) over stores of 10 to 1 000 000 persons
+//! codes, for (b0), the bare pingora proxy of `bare.rs` (pingora's floor),
+//! and for (a) over stores of 10 to 1 000 000 persons
 //! (`--scale-persons`). Total instructions (all threads) / requests is the
 //! figure. Each dump is kept as `target/loadbench/callgrind.out.<id>`
 //! and annotated (self cost, then inclusive cost, per function) in
@@ -33,6 +34,8 @@ use std::time::Duration;
 
 /// Requests counted per path (and half as many to warm up).
 pub struct Plan {
+    /// Which of a, b, b0, c, d to count.
+    pub paths: Vec<String>,
     pub requests: u64,
     /// Challenge POSTs counted (each a person enrolled beforehand).
     pub challenges: u64,
@@ -60,25 +63,40 @@ struct Profiled {
 impl Profiled {
     fn start(ctx: &Ctx, config: &Path, listen: SocketAddr, name: &str) -> Result<Profiled> {
         let dir = config.parent().context("config has no directory")?;
+        let args = [
+            "serve".to_owned(),
+            "-c".to_owned(),
+            config.display().to_string(),
+        ];
+        Profiled::start_program(dir, &ctx.gateway, &args, listen, name)
+    }
+
+    /// `program args…` under callgrind, its files in `dir`.
+    fn start_program(
+        dir: &Path,
+        program: &Path,
+        args: &[String],
+        listen: SocketAddr,
+        name: &str,
+    ) -> Result<Profiled> {
+        std::fs::create_dir_all(dir)?;
         let out_file = dir.join(format!("callgrind.out.{name}"));
-        let config_arg = config.display().to_string();
         let out_arg = format!("--callgrind-out-file={}", out_file.display());
-        let gateway_arg = ctx.gateway.display().to_string();
+        let program_arg = program.display().to_string();
+        let mut argv = vec![
+            "--tool=callgrind",
+            "--compress-strings=no",
+            "--compress-pos=no",
+            &out_arg,
+            &program_arg,
+        ];
+        argv.extend(args.iter().map(String::as_str));
         let mut proc = Proc::spawn(
-            &format!("gateway under callgrind ({name})"),
+            &format!("{name} under callgrind"),
             Path::new("valgrind"),
-            &[
-                "--tool=callgrind",
-                "--compress-strings=no",
-                "--compress-pos=no",
-                &out_arg,
-                &gateway_arg,
-                "serve",
-                "-c",
-                &config_arg,
-            ],
+            &argv,
             &[("MFA_GATE_LOG", "warn")],
-            dir.join(format!("gateway-callgrind-{name}.log")),
+            dir.join(format!("callgrind-{name}.log")),
         )?;
         proc.wait_listening(listen, Duration::from_secs(300))?;
         Ok(Profiled {
@@ -140,16 +158,24 @@ pub fn run(ctx: &Ctx, plan: &Plan, out_dir: &Path) -> Result<Vec<Count>> {
     let store = dir.join("store");
     gateway::enroll(&store, "p", 0..1, ctx.now)?;
     gateway::enroll_linked(&store, challenge::GROUP, 0..plan.challenges, ctx.now)?;
+    let wants = |id: &str| plan.paths.iter().any(|p| p == id);
+    let verified = gateway::verified_cookie_header("p", 0, ctx.now);
+    let mut counts = Vec::new();
+    if wants("b0") {
+        counts.push(bare(ctx, plan.requests, &verified, out_dir)?);
+    }
+    if !["a", "b", "c", "d"].iter().any(|id| wants(id)) {
+        counts.extend(scale(ctx, plan, &settings, out_dir)?);
+        return Ok(counts);
+    }
     let mut gw = Profiled::start(ctx, &config, listen, "paths")?;
     let base = format!("http://{listen}");
-    let verified = gateway::verified_cookie_header("p", 0, ctx.now);
     let paths: [(&str, &str, &str); 3] = [
         ("a", "verified session, enforced path", "/app"),
         ("b", "bypass path", "/static/app.css"),
         ("c", "new session each request (whoami)", "/app"),
     ];
-    let mut counts = Vec::new();
-    for (id, what, path) in paths {
+    for (id, what, path) in paths.into_iter().filter(|(id, _, _)| wants(id)) {
         let url = format!("{base}{path}");
         let cookies = |offset: u64| {
             let verified = verified.clone();
@@ -168,15 +194,36 @@ pub fn run(ctx: &Ctx, plan: &Plan, out_dir: &Path) -> Result<Vec<Count>> {
         })?);
     }
     // (d): each person's session warmed, then one valid code each.
-    let n = plan.challenges;
-    challenge::warm(&ctx.http, &base, 0..n)?;
-    let what = "challenge POST, valid code (4 at a time)";
-    counts.push(gw.count("d", what, n, out_dir, |gw| {
-        challenge::run(&ctx.http, &base, 0..n, 4, gw).map(|_| ())
-    })?);
+    if wants("d") {
+        let n = plan.challenges;
+        challenge::warm(&ctx.http, &base, 0..n)?;
+        let what = "challenge POST, valid code (4 at a time)";
+        counts.push(gw.count("d", what, n, out_dir, |gw| {
+            challenge::run(&ctx.http, &base, 0..n, 4, gw).map(|_| ())
+        })?);
+    }
     gw.proc.stop();
     counts.extend(scale(ctx, plan, &settings, out_dir)?);
     Ok(counts)
+}
+
+/// (b0): the bare pingora proxy, the same requests as (b).
+fn bare(ctx: &Ctx, requests: u64, cookie: &str, out_dir: &Path) -> Result<Count> {
+    let listen = addr(free_port()?);
+    let (program, args) = crate::bare::command(listen, ctx.upstream)?;
+    let dir = ctx.dir.join("callgrind-bare");
+    let mut proxy = Profiled::start_program(&dir, &program, &args, listen, "bare")?;
+    let url = format!("http://{listen}/static/app.css");
+    let cookie = cookie.to_owned();
+    let each = move |_| cookie.clone();
+    ctx.http
+        .get_each(&url, each.clone(), requests / 2, 8, 200)?;
+    let what = "bare pingora ProxyHttp (pingora's floor)";
+    let count = proxy.count("b0", what, requests, out_dir, |_| {
+        ctx.http.get_each(&url, each, requests, 8, 200)
+    })?;
+    proxy.proc.stop();
+    Ok(count)
 }
 
 /// (a) rotating over up to 1 000 verified sessions spread over stores of

@@ -9,6 +9,7 @@
 //! | a     | mfa-gate, a verified session on an enforced path: the hot path |
 //! | a+log | (a) with the default log level, one access-log line a request |
 //! | b     | mfa-gate on a bypass path (`/static/*`): pure pass-through |
+//! | b0    | a bare pingora `ProxyHttp` (no filters, `bare.rs`): pingora's floor |
 //! | c     | mfa-gate, a new app session every request: whoami, cache miss |
 //! | d4/16 | challenge POSTs with valid codes, 4 or 16 at a time (Rust client) |
 //! | e     | nginx `proxy_pass` |
@@ -29,6 +30,7 @@
 //! (`setpriv --pdeathsig`), and is stopped at the end; its files live in a
 //! temporary directory under `target/loadbench/`.
 
+mod bare;
 mod callgrind;
 mod challenge;
 mod client;
@@ -57,12 +59,12 @@ usage: cargo bench --bench load -- [options]   (or: bash scripts/loadbench.sh [o
   --rounds N            repeat the scenario table N times, report medians (default 3)
   --quick               smoke run: 3 s runs, 1 s warm-up, 1 round, 200 challenges,
                         scale 10 / 10 000 / 100 000 persons with 10 000 live sessions
-  --only LIST           comma-separated subset of: a,a+log,b,c,d,e,f,scale (default: all)
+  --only LIST           comma-separated subset of: a,a+log,b,b0,c,d,e,f,scale (default: all)
   --challenges N        challenge POSTs per concurrency level (default 2000)
   --scale-persons LIST  enrolled persons of the scale steps (default 10,10000,1000000)
   --live-sessions N     sessions primed into the identity cache (default 100000)
-  --callgrind           instead: instructions per request of a, b, c, d and of (a) at
-                        each --scale-persons size, under valgrind (--only a,b,c,d skips scale)
+  --callgrind           instead: instructions per request of a, b, b0, c, d and of (a) at
+                        each --scale-persons size, under valgrind (--only picks among them)
   --callgrind-requests N   requests counted per path (default 2000; a quarter for d)
   --gateway PATH        the mfa-gate binary to measure (default: this build's)
   --label TEXT          name of this run in the report (default: git revision)
@@ -158,7 +160,7 @@ impl Options {
             bail!("--duration must be at least 1 second");
         }
         for id in &o.only {
-            if !["a", "a+log", "b", "c", "d", "e", "f", "scale"].contains(&id.as_str()) {
+            if !["a", "a+log", "b", "b0", "c", "d", "e", "f", "scale"].contains(&id.as_str()) {
                 bail!("--only: unknown scenario {id:?}\n{USAGE}");
             }
         }
@@ -211,6 +213,14 @@ fn unix_now() -> i64 {
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    // Started again by itself as scenario (b0)'s proxy: serve, never return.
+    if args.first().map(String::as_str) == Some(bare::FLAG) {
+        if let Err(e) = bare::serve(&args[1..]) {
+            eprintln!("bare proxy: {e:#}");
+            std::process::exit(1);
+        }
+        return;
+    }
     // `cargo bench` passes --bench; `cargo test --all-targets` does not:
     // then only the parser is checked, and nothing is started.
     if !args.iter().any(|a| a == "--bench") {
@@ -288,6 +298,11 @@ fn run(opts: Options) -> Result<()> {
         let counts = callgrind::run(
             &ctx,
             &callgrind::Plan {
+                paths: ["a", "b", "b0", "c", "d"]
+                    .into_iter()
+                    .filter(|id| opts.wants(id))
+                    .map(str::to_owned)
+                    .collect(),
                 requests: opts.callgrind_requests,
                 challenges: (opts.callgrind_requests / 4).max(1),
                 scale_persons: if opts.wants("scale") {
@@ -324,12 +339,21 @@ fn run(opts: Options) -> Result<()> {
                 callgrind::self_costs(&b.dump)?,
             );
             let none = Default::default();
-            let text = format!(
+            let mut text = format!(
                 "#### Where the hot path's extra instructions go: (a) − (b), per request\n\n{}\n\
                  #### Pass-through (b): self instructions per request\n\n{}",
                 callgrind::compare(&a_costs, &b_costs, a.requests, 30),
                 callgrind::compare(&b_costs, &none, b.requests, 30),
             );
+            if let Some(b0) = by_id("b0") {
+                let b0_costs = callgrind::self_costs(&b0.dump)?;
+                text.push_str(&format!(
+                    "\n#### What mfa-gate adds to bare pingora: (b) − (b0), per request\n\n{}\n\
+                     #### Bare pingora (b0): self instructions per request\n\n{}",
+                    callgrind::compare(&b_costs, &b0_costs, b.requests, 30),
+                    callgrind::compare(&b0_costs, &none, b0.requests, 30),
+                ));
+            }
             let path = loadbench_dir().join("callgrind-functions.md");
             std::fs::write(&path, &text)?;
             println!("\n{text}\n(saved to {})", path.display());
@@ -379,7 +403,7 @@ fn finish(work: tempfile::TempDir, keep: bool) -> Result<()> {
 
 /// The scenarios a–f (those selected), `rounds` times over, and (d).
 fn scenario_table(ctx: &Ctx, opts: &Options, report: &mut Report) -> Result<()> {
-    let table = ["a", "a+log", "b", "c", "e", "f"];
+    let table = ["a", "a+log", "b", "b0", "c", "e", "f"];
     if !table.iter().chain(&["d"]).any(|id| opts.wants(id)) {
         return Ok(());
     }
@@ -435,6 +459,19 @@ fn scenario_table(ctx: &Ctx, opts: &Options, report: &mut Report) -> Result<()> 
         Ok(Some((proc, base)))
     };
     let upstream = ctx.upstream;
+    let mut bare_b0 = None;
+    if opts.wants("b0") {
+        let listen = addr(free_port()?);
+        let proc = bare::start(&ctx.dir.join("bare"), listen, upstream)?;
+        let base = format!("http://{listen}");
+        expect_page(
+            ctx,
+            &format!("{base}/static/app.css"),
+            Some(&verified),
+            "b0",
+        )?;
+        bare_b0 = Some((proc, base));
+    }
     let mut nginx_e = start_nginx("e", Role::ProxyPass { upstream })?;
     let mut nginx_f = start_nginx("f", Role::AuthRequest { upstream })?;
 
@@ -449,6 +486,7 @@ fn scenario_table(ctx: &Ctx, opts: &Options, report: &mut Report) -> Result<()> 
         Row::new("a", "mfa-gate: verified session, enforced path (hot path)"),
         Row::new("a+log", "(a) with the default access log (info, to a file)"),
         Row::new("b", "mfa-gate: bypass path (pass-through)"),
+        Row::new("b0", "bare pingora ProxyHttp (no filters): pingora's floor"),
         Row::new(
             "c",
             "mfa-gate: new session each request (whoami, cache miss)",
@@ -471,6 +509,10 @@ fn scenario_table(ctx: &Ctx, opts: &Options, report: &mut Report) -> Result<()> 
                 "a+log" => {
                     let (p, b) = gw_log.as_mut().context("a+log gateway")?;
                     (&app, p, b.as_str())
+                }
+                "b0" => {
+                    let (p, b) = bare_b0.as_mut().context("bare proxy b0")?;
+                    (&bypass, p, b.as_str())
                 }
                 "e" => {
                     let (p, b) = nginx_e.as_mut().context("nginx e")?;
