@@ -99,7 +99,10 @@ pub async fn check_after_restart(
             "unknown to"
         };
         v(format!(
-            "a new session was {seen}, expected {expected} (account {known} the support API)"
+            "a new session was {seen} ({} {:?}), expected {expected} (account {known} the \
+             support API)",
+            r.status,
+            r.location()
         ));
     }
 
