@@ -16,5 +16,6 @@ mod identity_failures;
 mod lockout;
 mod operations;
 mod policy;
+mod races;
 mod settings;
 mod support;

@@ -155,7 +155,10 @@ async fn replay_after_restart(b: &mut Browser, m: &mut Model, tally: &Tally, v: 
             continue;
         }
         if r.status != 422 {
-            v(format!("a replay after the restart was answered {}", r.status));
+            v(format!(
+                "a replay after the restart was answered {}",
+                r.status
+            ));
             continue;
         }
         m.failures += 1;

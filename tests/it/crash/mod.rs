@@ -155,8 +155,14 @@ async fn acknowledged_state_survives_sigkill_at_random_moments() {
         ("locks compared after a restart", n(&t.locks_checked) > 0),
         ("resets", n(&t.resets) > 0),
         ("requests in doubt", n(&t.in_doubt) > 0),
-        ("TOTP replays after a restart", n(&t.restart_totp_replays) > 0),
-        ("backup replays after a restart", n(&t.restart_backup_replays) > 0),
+        (
+            "TOTP replays after a restart",
+            n(&t.restart_totp_replays) > 0,
+        ),
+        (
+            "backup replays after a restart",
+            n(&t.restart_backup_replays) > 0,
+        ),
     ];
     let missing: Vec<_> = meaningful.iter().filter(|(_, ok)| !ok).collect();
     assert!(

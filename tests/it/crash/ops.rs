@@ -236,7 +236,9 @@ async fn replay(s: &mut Session, m: &mut Model, tally: &Tally, rng: &mut impl Rn
         return false;
     };
     m.doubt_plus_one = false;
-    let aged_out = chosen.step().is_some_and(|st| st + SKEW < codes::now_step());
+    let aged_out = chosen
+        .step()
+        .is_some_and(|st| st + SKEW < codes::now_step());
     if accepted(&r) {
         let what = match chosen {
             Replay::SameStep(st) => format!("TOTP step {st} accepted twice"),

@@ -20,7 +20,9 @@ use tokio::net::TcpStream;
 async fn oversized_and_malformed_bodies_are_refused_and_change_nothing() {
     let gw = Gateway::demo().await;
     let (mut b, csrf, enrolled) = enrolled_and_challenged(&gw, TARO).await;
-    let code = codes::code(&enrolled.secret, enrolled.step + 1, 6);
+    let code = codes::lasting_code(&enrolled.secret, Some(enrolled.step))
+        .await
+        .1;
 
     // Declared too large: refused before a byte of the body is read.
     let big = format!("csrf={csrf}&code={code}&pad={}", "a".repeat(20 * 1024));
@@ -102,7 +104,9 @@ async fn oversized_and_malformed_bodies_are_refused_and_change_nothing() {
 async fn expect_100_continue_is_answered_on_our_posts() {
     let gw = Gateway::demo().await;
     let (b, csrf, enrolled) = enrolled_and_challenged(&gw, TARO).await;
-    let code = codes::code(&enrolled.secret, enrolled.step + 1, 6);
+    let code = codes::lasting_code(&enrolled.secret, Some(enrolled.step))
+        .await
+        .1;
     let body = format!("csrf={csrf}&code={code}");
 
     // A client that waits for `100 Continue` before sending the body.
@@ -188,7 +192,9 @@ async fn oversized_header_values_are_refused_without_harm() {
 async fn csrf_tokens_missing_forged_expired_or_foreign_are_refused() {
     let (gw, _tmp) = demo_with_known_key().await;
     let (mut b, good_csrf, enrolled) = enrolled_and_challenged(&gw, TARO).await;
-    let code = codes::code(&enrolled.secret, enrolled.step + 1, 6);
+    let code = codes::lasting_code(&enrolled.secret, Some(enrolled.step))
+        .await
+        .1;
     let app = b.cookies["demo_session"].clone();
     let now = unix_now();
 
@@ -251,7 +257,9 @@ async fn csrf_tokens_missing_forged_expired_or_foreign_are_refused() {
 async fn posts_from_another_origin_are_refused() {
     let gw = Gateway::demo().await;
     let (b, csrf, enrolled) = enrolled_and_challenged(&gw, TARO).await;
-    let code = codes::code(&enrolled.secret, enrolled.step + 1, 6);
+    let code = codes::lasting_code(&enrolled.secret, Some(enrolled.step))
+        .await
+        .1;
     let body = format!("csrf={csrf}&code={code}");
     let own = format!("127.0.0.1:{}", gw.port);
     let post = |origin: &str, host: &str| {
