@@ -102,6 +102,7 @@ async fn forged_truncated_replayed_and_expired_gateway_cookies_are_challenged() 
     ];
     for (what, value) in &cases {
         assert_challenged(&mut b, value, what).await;
+        assert_still_serving(&gw).await;
     }
     assert_still_serving(&gw).await;
     // The owners' sessions are unaffected.

@@ -79,6 +79,7 @@ async fn oversized_and_malformed_bodies_are_refused_and_change_nothing() {
             .await;
         assert_eq!(r.status, 400, "{}", r.body);
         assert!(!r.came_from_app());
+        assert_still_serving(&gw).await;
     }
     // Percent garbage that still decodes to text is just a wrong code.
     let r = b
@@ -247,6 +248,7 @@ async fn csrf_tokens_missing_forged_expired_or_foreign_are_refused() {
         let r = b.post_form("/_mfa/challenge", &fields).await;
         assert_eq!(r.status, 403, "{what}: {}", r.body);
         assert!(!r.came_from_app());
+        assert_still_serving(&gw).await;
     }
     assert_eq!(failures(&gw, TARO).await, 0, "refused posts count nothing");
     let r = b

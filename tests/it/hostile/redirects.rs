@@ -60,6 +60,7 @@ async fn return_to_tricks_end_at_the_home_page() {
             Some("/"),
             "{trick:?}"
         );
+        assert_still_serving(&gw).await;
     }
     // A passed challenge redirects only to a safe value (one backup code
     // passes; the verified session then meets each trick on the challenge
@@ -84,6 +85,7 @@ async fn return_to_tricks_end_at_the_home_page() {
             r.header("set-cookie").is_none(),
             "{trick:?}: header injected"
         );
+        assert_still_serving(&gw).await;
     }
     // Legitimate targets survive the same hop.
     for ok in ["/reports?id=3&x=%2F", "/%E3%81%82", "/_mfa/settings"] {
