@@ -69,6 +69,7 @@ pub struct ConfigBuilder {
     secrets: Secrets,
     totp_issuer: Option<String>,
     grace_period: Option<String>,
+    cookie_max_age: Option<String>,
     companies: Vec<(String, String)>,
     bypass: Vec<String>,
     app_name: Option<String>,
@@ -94,6 +95,7 @@ impl ConfigBuilder {
             secrets: Secrets::Files,
             totp_issuer: None,
             grace_period: None,
+            cookie_max_age: None,
             companies: Vec::new(),
             bypass: Vec::new(),
             app_name: None,
@@ -228,6 +230,12 @@ impl ConfigBuilder {
         self
     }
 
+    /// `cookie.max_age`: how long a verified gateway cookie counts.
+    pub fn cookie_max_age(mut self, max_age: &str) -> Self {
+        self.cookie_max_age = Some(max_age.into());
+        self
+    }
+
     /// YAML appended as is, after every other section.
     pub fn extra(mut self, yaml: &str) -> Self {
         self.extra.push_str(yaml);
@@ -282,6 +290,9 @@ impl ConfigBuilder {
             let _ = writeln!(y, "totp:\n  issuer: {issuer}");
         }
         y.push_str("cookie:\n  secure: false\n");
+        if let Some(max_age) = &self.cookie_max_age {
+            let _ = writeln!(y, "  max_age: {max_age}");
+        }
         if let Some(period) = &self.grace_period {
             let _ = writeln!(y, "server:\n  grace_period: {period}");
         }
