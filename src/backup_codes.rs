@@ -380,4 +380,14 @@ mod tests {
     fn display_form_inserts_dashes() {
         assert_eq!(display_form("abcdefgh23"), "abcd-efgh-23");
     }
+
+    /// Up to 64 characters are read (then separators dropped); 65 are not.
+    #[test]
+    fn an_attempt_of_64_characters_is_read_and_65_are_not() {
+        let at_limit = format!("{}abcdefgh23", " ".repeat(54));
+        assert_eq!(at_limit.len(), 64);
+        assert_eq!(normalize(&at_limit).as_deref(), Some("abcdefgh23"));
+        let over = format!(" {at_limit}");
+        assert_eq!(normalize(&over), None);
+    }
 }

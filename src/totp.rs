@@ -448,4 +448,15 @@ mod tests {
             "<svg/>"
         );
     }
+
+    /// `normalize` itself, not only through `verify` (where a malformed
+    /// string could never equal a code anyway): exactly six ASCII digits.
+    #[test]
+    fn normalize_keeps_exactly_six_digits() {
+        assert_eq!(normalize("123 456").as_deref(), Some("123456"));
+        assert_eq!(normalize("12-34-56").as_deref(), Some("123456"));
+        for bad in ["12345", "1234567", "abcdef", "12345a", "", "１２３４５６"] {
+            assert_eq!(normalize(bad), None, "{bad:?}");
+        }
+    }
 }
