@@ -81,7 +81,7 @@ for f in "${FILES[@]}"; do
   # Exit status 2 (some mutants survived) and 3 (some timed out) are
   # judged below; anything else (a broken baseline, a usage error) stops.
   rc=0
-  cargo mutants --in-place -j 1 -f "$f" --output "$out" "${TEST_ARGS[@]}" >&2 || rc=$?
+  cargo mutants --in-place -f "$f" --output "$out" "${TEST_ARGS[@]}" >&2 || rc=$?
   case $rc in 0|2|3) ;; *) echo "cargo mutants failed ($rc) on $f" >&2; exit "$rc" ;; esac
   d="$out/mutants.out"
   count() { if [ -f "$d/$1" ]; then grep -c . "$d/$1" || true; else echo 0; fi; }

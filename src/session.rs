@@ -281,4 +281,15 @@ mod tests {
             })
         );
     }
+
+    #[test]
+    fn an_app_session_id_is_its_hash_and_debug_hides_it() {
+        let k = keys();
+        let a = AppSession::bind(&k, "v");
+        let b = AppSession::bind(&k, "w");
+        assert_eq!(a.id()[..], *a.as_bytes());
+        assert_eq!(a.id()[..], k.mac("app-session", &[b"v"])[..16]);
+        assert_ne!(a.id(), b.id());
+        assert_eq!(format!("{a:?}"), "AppSession(<hash>)");
+    }
 }
