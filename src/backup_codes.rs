@@ -221,6 +221,31 @@ mod tests {
         assert_eq!(params.output_len(), Some(32));
     }
 
+    /// What `hash` produces, not what a constant says: Argon2id v1.3 with
+    /// m = 19456 KiB, t = 2, p = 1 and a 32-byte output, written out here.
+    #[test]
+    fn hash_is_argon2id_with_owasp_parameters_of_the_code() {
+        let salt = [7u8; SALT_LEN];
+        let argon2 = |m, t, p| {
+            let params = Params::new(m, t, p, Some(32)).unwrap();
+            let mut out = [0u8; 32];
+            Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+                .hash_password_into(b"abcd2345ef", &salt, &mut out)
+                .unwrap();
+            out
+        };
+        let produced = hash(&salt, "abcd2345ef").unwrap();
+        assert_eq!(produced, argon2(19_456, 2, 1));
+        assert_ne!(produced, argon2(19_456, 1, 1), "t = 2, not 1");
+        assert_ne!(produced, argon2(4_096, 2, 1), "m = 19456 KiB");
+        // A stored set holds exactly these hashes of its normalized codes.
+        let new = sample();
+        for (code, stored) in new.codes.iter().zip(&new.set.hashes) {
+            let normalized = normalize(code).unwrap();
+            assert_eq!(stored[..], hash(&new.set.salt, &normalized).unwrap()[..]);
+        }
+    }
+
     #[test]
     fn two_sets_have_different_salts_and_codes() {
         let other = generate(&mut StdRng::seed_from_u64(43), 4, 0);
@@ -354,5 +379,15 @@ mod tests {
     #[test]
     fn display_form_inserts_dashes() {
         assert_eq!(display_form("abcdefgh23"), "abcd-efgh-23");
+    }
+
+    /// Up to 64 characters are read (then separators dropped); 65 are not.
+    #[test]
+    fn an_attempt_of_64_characters_is_read_and_65_are_not() {
+        let at_limit = format!("{}abcdefgh23", " ".repeat(54));
+        assert_eq!(at_limit.len(), 64);
+        assert_eq!(normalize(&at_limit).as_deref(), Some("abcdefgh23"));
+        let over = format!(" {at_limit}");
+        assert_eq!(normalize(&over), None);
     }
 }

@@ -304,4 +304,23 @@ mod tests {
         assert_eq!(query_param(q, "return_to").as_deref(), Some("/r?a=1&b=2"));
         assert_eq!(with_return_to("/_mfa/enroll", "/"), "/_mfa/enroll");
     }
+
+    /// A path ending in a dot segment keeps its trailing slash, whether
+    /// or not segments remain before it.
+    #[test]
+    fn a_final_dot_segment_keeps_the_trailing_slash() {
+        check_norm("/static/.", Some("/static/"));
+        check_norm("/a/b/..", Some("/a/"));
+        check_norm("/a/b/../", Some("/a/"));
+        check_norm("/.", Some("/"));
+    }
+
+    /// `return_to` values up to 2048 bytes are kept; longer ones are not.
+    #[test]
+    fn return_to_of_2048_bytes_is_kept_and_2049_is_not() {
+        let at_limit = format!("/{}", "a".repeat(2047));
+        assert_eq!(safe_return_to(&at_limit, "/_mfa"), at_limit);
+        let over = format!("{at_limit}a");
+        assert_eq!(safe_return_to(&over, "/_mfa"), "/");
+    }
 }

@@ -288,6 +288,65 @@ mod tests {
         assert!(!csrf_is_valid(&k, &forged, s, NOW));
         assert!(!csrf_is_valid(&k, "", s, NOW));
     }
+
+    /// The boundaries written out as numbers, not through the constants
+    /// (a changed constant must fail here): CSRF tokens live 12 h, and a
+    /// token or cookie from up to 300 s in the future is accepted.
+    #[test]
+    fn csrf_age_and_future_slack_boundaries() {
+        let k = keys();
+        let s = AppSession::bind(&k, "v");
+        let t = csrf_token(&k, s, NOW);
+        assert!(csrf_is_valid(&k, &t, s, NOW + 43_199));
+        assert!(!csrf_is_valid(&k, &t, s, NOW + 43_200));
+        assert!(csrf_is_valid(&k, &t, s, NOW - 300));
+        assert!(!csrf_is_valid(&k, &t, s, NOW - 301));
+        assert!(csrf_is_valid(&k, &t, s, NOW));
+    }
+
+    #[test]
+    fn freshness_boundaries() {
+        assert!(is_fresh(NOW, NOW, 60));
+        assert!(is_fresh(NOW, NOW + 59, 60));
+        assert!(!is_fresh(NOW, NOW + 60, 60));
+        assert!(is_fresh(NOW, NOW - 300, 60), "300 s ahead: slack");
+        assert!(!is_fresh(NOW, NOW - 301, 60), "301 s ahead: refused");
+        let k = keys();
+        let s = AppSession::bind(&k, "v");
+        let p = PersonKey::new("acme", "hanako");
+        let c = issue_cookie(&k, s, &p, 1, NOW);
+        assert!(cookie_is_valid(&k, &c, s, &p, 1, NOW + 59, 60));
+        assert!(!cookie_is_valid(&k, &c, s, &p, 1, NOW + 60, 60));
+        assert!(cookie_is_valid(&k, &c, s, &p, 1, NOW - 300, 60));
+        assert!(!cookie_is_valid(&k, &c, s, &p, 1, NOW - 301, 60));
+    }
+
+    #[test]
+    fn a_decoded_cookie_says_what_was_issued() {
+        let k = keys();
+        let s = AppSession::bind(&k, "v");
+        let p = PersonKey::new("acme", "hanako");
+        let c = issue_cookie(&k, s, &p, 0x0102_0304_0506_0708, NOW);
+        assert_eq!(c.len(), 67, "23 + 1 + 43 characters: {c}");
+        assert_eq!(
+            decode_cookie(&k, &c, s, &p),
+            Some(Verified {
+                enrollment_id: 0x0102_0304_0506_0708,
+                verified_at: NOW,
+            })
+        );
+    }
+
+    #[test]
+    fn an_app_session_id_is_its_hash_and_debug_hides_it() {
+        let k = keys();
+        let a = AppSession::bind(&k, "v");
+        let b = AppSession::bind(&k, "w");
+        assert_eq!(a.id()[..], *a.as_bytes());
+        assert_eq!(a.id()[..], k.mac("app-session", &[b"v"])[..16]);
+        assert_ne!(a.id(), b.id());
+        assert_eq!(format!("{a:?}"), "AppSession(<hash>)");
+    }
 }
 
 #[cfg(test)]

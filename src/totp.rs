@@ -334,11 +334,13 @@ mod tests {
     fn wrong_code_is_refused() {
         let now = time_step(NOW);
         let right = code(now);
-        let wrong = format!("{:06}", (right.parse::<u32>().unwrap() + 1) % 1_000_000);
         let near = [code(now - 1), code(now), code(now + 1)];
-        if !near.contains(&wrong) {
-            assert_eq!(verify(&rfc_secret(), &wrong, NOW, 1, None), None);
-        }
+        // Three codes are excluded: one of the first four neighbours is free.
+        let wrong = (1..=4u32)
+            .map(|d| format!("{:06}", (right.parse::<u32>().unwrap() + d) % 1_000_000))
+            .find(|c| !near.contains(c))
+            .unwrap();
+        assert_eq!(verify(&rfc_secret(), &wrong, NOW, 1, None), None);
     }
 
     #[test]
@@ -445,5 +447,16 @@ mod tests {
             strip_xml_declaration("<?xml version=\"1.0\"?>\n<svg/>"),
             "<svg/>"
         );
+    }
+
+    /// `normalize` itself, not only through `verify` (where a malformed
+    /// string could never equal a code anyway): exactly six ASCII digits.
+    #[test]
+    fn normalize_keeps_exactly_six_digits() {
+        assert_eq!(normalize("123 456").as_deref(), Some("123456"));
+        assert_eq!(normalize("12-34-56").as_deref(), Some("123456"));
+        for bad in ["12345", "1234567", "abcdef", "12345a", "", "１２３４５６"] {
+            assert_eq!(normalize(bad), None, "{bad:?}");
+        }
     }
 }

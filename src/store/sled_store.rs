@@ -780,4 +780,49 @@ mod tests {
         assert!(matches!(result, Err(StoreError::Corrupt { .. })));
         assert!(!ran, "no decision is made on an unreadable record");
     }
+
+    /// Two writers read the same record, then both try to swap it: one
+    /// wins, the other's compare-and-swap fails and it runs its update
+    /// again on the winner's record. A barrier inside the update makes the
+    /// conflict certain; the count of update runs proves the retry ran.
+    #[test]
+    fn a_conflicting_writer_retries_on_the_winners_record() {
+        use std::sync::Barrier;
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(SledStore::open(dir.path()).unwrap());
+        put(&store, &bob(), PersonRecord::default());
+        let both_read = Arc::new(Barrier::new(2));
+        let runs = Arc::new(AtomicUsize::new(0));
+        let writers: Vec<_> = (0..2)
+            .map(|_| {
+                let (store, both_read, runs) = (store.clone(), both_read.clone(), runs.clone());
+                std::thread::spawn(move || {
+                    let mut first = true;
+                    store
+                        .update_person(&bob(), &mut |current| {
+                            runs.fetch_add(1, Ordering::SeqCst);
+                            if std::mem::take(&mut first) {
+                                both_read.wait();
+                            }
+                            let mut record = current.cloned().unwrap_or_default();
+                            record.failures += 1;
+                            Update::Put(record)
+                        })
+                        .unwrap()
+                        .unwrap()
+                        .failures
+                })
+            })
+            .collect();
+        let mut seen: Vec<u32> = writers.into_iter().map(|w| w.join().unwrap()).collect();
+        seen.sort_unstable();
+        assert_eq!(seen, [1, 2], "each writer returns the record it stored");
+        assert_eq!(
+            runs.load(Ordering::SeqCst),
+            3,
+            "the loser ran its update twice"
+        );
+        assert_eq!(store.person(&bob()).unwrap().unwrap().failures, 2);
+    }
 }

@@ -111,7 +111,9 @@ async fn linked_accounts_share_one_enrollment() {
         .await
         .input_value("csrf")
         .unwrap();
-    let code = crate::harness::codes::code(&enrolled.secret, enrolled.step + 1, 6);
+    let code = crate::harness::codes::lasting_code(&enrolled.secret, Some(enrolled.step))
+        .await
+        .1;
     let r = admin
         .post_form("/_mfa/challenge", &[("csrf", &csrf), ("code", &code)])
         .await;

@@ -188,11 +188,15 @@ pub async fn read_response(sock: &mut TcpStream) -> Option<RawResp> {
 
 /// Send `request` (bytes exactly as given) on a new connection and read
 /// the answer. A write error (the gateway closed early) is not a failure:
-/// the answer, if any, is still read.
+/// the answer, if any, is still read. Every raw request is a hostile one:
+/// the gateway must still serve after it ([`assert_still_serving`]).
 pub async fn raw(gw: &Gateway, request: &[u8]) -> Option<RawResp> {
     let mut sock = TcpStream::connect(("127.0.0.1", gw.port)).await.unwrap();
     let _ = sock.write_all(request).await;
-    read_response(&mut sock).await
+    let answer = read_response(&mut sock).await;
+    drop(sock);
+    assert_still_serving(gw).await;
+    answer
 }
 
 /// The request head of a form POST with the browser's cookies.

@@ -163,6 +163,19 @@ async fn wait_for_misses(gw: &Gateway, n: u64) {
     }
 }
 
+/// Wait until the app has received `n` whoami calls.
+async fn wait_for_whoami_calls(app: &FakeApp, n: usize) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while app.whoami_calls() < n {
+        assert!(
+            Instant::now() < deadline,
+            "only {} whoami calls",
+            app.whoami_calls()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 /// `n` concurrent API calls to `/private`, the i-th with `cookie(i)`;
 /// returns (status, Retry-After, body) of each.
 async fn concurrent(
@@ -212,6 +225,9 @@ async fn whoami_calls_in_flight_are_limited_in_total() {
     let gw = gateway(&app, &["whoami_concurrency: 2"]).await;
     let requests = concurrent(&gw, 10, |i| format!("session-{i}")).await;
     wait_for_misses(&gw, 10).await;
+    // A miss is counted before its call reaches the app: wait for the two
+    // calls the permits allow (the app holds them), then none may follow.
+    wait_for_whoami_calls(&app, 2).await;
     assert_eq!(app.whoami_calls(), 2, "the other eight wait for a permit");
     app.release();
     for (status, _, body) in requests.join_all().await {

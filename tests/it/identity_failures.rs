@@ -2,7 +2,7 @@
 //! unreachable, slow, or confused whoami endpoint, or one answering a
 //! status not configured as "not logged in" (a WAF's 403 by default), gives
 //! a 503 (a page for browsers, JSON for API calls), never a pass — and the
-//! proxy keeps serving.
+//! proxy keeps serving. So does a person record the store cannot read.
 
 use crate::harness::{Browser, ConfigBuilder, FakeApp, Gateway, Whoami, free_ports};
 use std::time::Duration;
@@ -25,6 +25,7 @@ async fn fake_app(mode: &str) -> FakeApp {
             let root = serde_json::json!({"account": "a", "company": "c", "class": "root"});
             app.whoami_default(Whoami::json(&root))
         }
+        "person" => app.whoami_default(Whoami::json(&person())),
         _ => app.whoami_default(Whoami::status(401)),
     };
     app.start().await
@@ -118,4 +119,35 @@ async fn a_403_from_whoami_passes_only_when_configured_as_anonymous() {
     assert_eq!((r.status, r.body.as_str()), (200, "app"));
     let r = b.get("/_mfa/challenge").await;
     assert_eq!(r.status, 401, "our pages need a logged-in session");
+}
+
+#[tokio::test]
+async fn a_person_record_that_cannot_be_read_fails_closed() {
+    let app = fake_app("person").await;
+    let tmp = tempfile::tempdir().unwrap();
+    // The store of the data directory, with the person of every session
+    // (`a` of company `c`) holding bytes no version of the record decodes.
+    {
+        let db = sled::open(tmp.path().join("store")).unwrap();
+        let key = mfa_gate::domain::PersonKey::new("c", "a");
+        db.open_tree("persons")
+            .unwrap()
+            .insert(key.as_str(), &b"{not a person record"[..])
+            .unwrap();
+        db.flush().unwrap();
+    }
+    let gw = config(free_ports(), &app.address)
+        .serve_in(tmp.path())
+        .await;
+    check_fails_closed(&gw).await;
+    // Refused for the record, not for anything else.
+    assert!(
+        gw.log().contains("stored record is unreadable (person)"),
+        "{}",
+        gw.log()
+    );
+    // Anonymous traffic still reaches the app.
+    let mut anon = Browser::new(gw.url(""));
+    let r = anon.get("/").await;
+    assert_eq!((r.status, r.body.as_str()), (200, "app"));
 }

@@ -47,7 +47,9 @@ async fn ten_wrong_codes_lock_and_the_right_code_is_then_refused() {
 
     // The right TOTP code and an unused backup code are refused too, and
     // do not count further.
-    let right = codes::code(&enrolled.secret, enrolled.step + 1, 6);
+    let right = codes::lasting_code(&enrolled.secret, Some(enrolled.step))
+        .await
+        .1;
     assert_locked_page(&submit_code(&mut b, &csrf, &right).await);
     let r = b
         .post_form(
@@ -120,7 +122,9 @@ async fn a_success_resets_the_failure_count() {
     let (mut b, csrf, enrolled) = enrolled_and_challenged(&gw, TARO).await;
 
     fail(&mut b, &csrf, &enrolled.secret, MAX_FAILURES - 1).await;
-    let right = codes::code(&enrolled.secret, enrolled.step + 1, 6);
+    let right = codes::lasting_code(&enrolled.secret, Some(enrolled.step))
+        .await
+        .1;
     let r = submit_code(&mut b, &csrf, &right).await;
     assert_eq!(r.status, 303, "the 10th attempt is right: {}", r.body);
     assert_eq!(gw.account_status(TARO).await["failures"], 0);

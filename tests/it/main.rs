@@ -19,6 +19,7 @@ mod low_codes;
 mod notify;
 mod operations;
 mod policy;
+mod races;
 mod remember;
 mod rollout;
 mod settings;

@@ -102,7 +102,9 @@ async fn regenerating_backup_codes_needs_a_code_and_kills_every_old_one() {
         )
         .await;
     assert_eq!(r.status, 422, "no code changes nothing");
-    let code = codes::code(&enrolled.secret, enrolled.step + 1, 6);
+    let code = codes::lasting_code(&enrolled.secret, Some(enrolled.step))
+        .await
+        .1;
     let r = b
         .post_form(
             "/_mfa/settings",
@@ -157,7 +159,7 @@ async fn disabling_is_refused_where_required_and_needs_a_current_code() {
     assert!(page.body.contains("cannot be turned off"));
     assert!(!page.body.contains(r#"value="disable""#));
     let csrf = page.input_value("csrf").unwrap();
-    let code = codes::code(&e.secret, e.step + 1, 6);
+    let code = codes::lasting_code(&e.secret, Some(e.step)).await.1;
     let r = taro
         .post_form(
             "/_mfa/settings",
@@ -200,7 +202,7 @@ async fn disabling_is_refused_where_required_and_needs_a_current_code() {
         )
         .await;
     assert_eq!(r.status, 422);
-    let code = codes::code(&e.secret, e.step + 1, 6);
+    let code = codes::lasting_code(&e.secret, Some(e.step)).await.1;
     let r = hanako
         .post_form(
             "/_mfa/settings",

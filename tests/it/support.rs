@@ -71,7 +71,9 @@ async fn support_unlocks_a_locked_user_with_one_command() {
 
     // The user is back at the challenge, and the right code works.
     assert_eq!(b.get("/").await.location(), Some("/_mfa/challenge"));
-    let right = codes::code(&enrolled.secret, enrolled.step + 1, 6);
+    let right = codes::lasting_code(&enrolled.secret, Some(enrolled.step))
+        .await
+        .1;
     assert_eq!(submit_code(&mut b, &csrf, &right).await.status, 303);
     assert_eq!(b.get("/").await.status, 200);
 
@@ -226,7 +228,9 @@ async fn reset_revokes_verified_sessions_and_forces_enrollment_where_required() 
         .await
         .input_value("csrf")
         .unwrap();
-    let code = codes::code(&enrolled.secret, enrolled.step + 1, 6);
+    let code = codes::lasting_code(&enrolled.secret, Some(enrolled.step))
+        .await
+        .1;
     assert_eq!(
         submit_code(&mut hanako_admin, &csrf, &code).await.status,
         303

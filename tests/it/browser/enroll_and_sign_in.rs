@@ -163,7 +163,7 @@ async fn taro_enrolls_in_a_browser_then_signs_in_with_a_code_and_a_backup_code()
     assert_eq!(tab.lang().await, "en");
 
     // The right code: the step after the enrollment's (a step counts once).
-    let next = codes::code(&secret, step + 1, 6);
+    let next = codes::lasting_code(&secret, Some(step)).await.1;
     tab.type_keys(&format!("{next}{}", char::from(Key::Enter)))
         .await;
     tab.assert_in_app(TARO).await;

@@ -1,7 +1,9 @@
 //! TOTP codes for the tests, computed independently of the code under test:
 //! RFC 6238 (HMAC-SHA1, 30 s steps) over the secret parsed from the
 //! otpauth URI, written here from the RFC, not by calling mfa-gate's code;
-//! and `wrong_code`, a code that no step near now accepts.
+//! [`lasting_code`], a code a gateway with ±1 step of skew accepts for at
+//! least the next 60 s; and `wrong_code`, a code that no step near now
+//! accepts.
 
 use hmac::{Hmac, Mac};
 use sha1::Sha1;
@@ -52,6 +54,29 @@ pub fn now_step() -> u64 {
         .unwrap()
         .as_secs()
         / 30
+}
+
+/// The step a code typed now should use so that a gateway with ±1 step of
+/// skew accepts it for at least 60 s, given `now` and the last step the
+/// person used (a step counts once, and never one before it): `now + 1`,
+/// accepted until step `now + 2` ends. `None` when `last` is already
+/// `now + 1` or later: wait for the clock.
+fn lasting_step(now: u64, last: Option<u64>) -> Option<u64> {
+    let step = now + 1;
+    last.is_none_or(|last| last < step).then_some(step)
+}
+
+/// A code of `secret` for a step after `last` that a gateway with ±1 step
+/// of skew accepts for at least the next 60 s (slow steps such as browser
+/// screenshots fit), and its step. Waits for the clock when `last` is
+/// already the step after now (at most one step, 30 s).
+pub async fn lasting_code(secret: &[u8], last: Option<u64>) -> (u64, String) {
+    loop {
+        if let Some(step) = lasting_step(now_step(), last) {
+            return (step, code(secret, step, 6));
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
 }
 
 /// A six-digit code that no step accepts from now until the test is done
@@ -105,4 +130,13 @@ fn a_wrong_code_differs_from_every_code_in_its_window() {
     // this secret is 123456, the first candidate.
     assert_eq!(code(secret, 14_684, 6), "123456");
     assert_eq!(wrong_code_at(secret, 14_684), "234567");
+}
+
+#[test]
+fn a_lasting_step_is_the_next_one_unless_already_used() {
+    assert_eq!(lasting_step(100, None), Some(101));
+    assert_eq!(lasting_step(100, Some(99)), Some(101));
+    assert_eq!(lasting_step(100, Some(100)), Some(101));
+    assert_eq!(lasting_step(100, Some(101)), None);
+    assert_eq!(lasting_step(100, Some(102)), None);
 }

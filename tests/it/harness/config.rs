@@ -70,6 +70,7 @@ pub struct ConfigBuilder {
     totp_issuer: Option<String>,
     totp_skew: Option<u8>,
     grace_period: Option<String>,
+    cookie_max_age: Option<String>,
     companies: Vec<(String, String)>,
     bypass: Vec<String>,
     app_name: Option<String>,
@@ -96,6 +97,7 @@ impl ConfigBuilder {
             totp_issuer: None,
             totp_skew: None,
             grace_period: None,
+            cookie_max_age: None,
             companies: Vec::new(),
             bypass: Vec::new(),
             app_name: None,
@@ -237,6 +239,12 @@ impl ConfigBuilder {
         self
     }
 
+    /// `cookie.max_age`: how long a verified gateway cookie counts.
+    pub fn cookie_max_age(mut self, max_age: &str) -> Self {
+        self.cookie_max_age = Some(max_age.into());
+        self
+    }
+
     /// YAML appended as is, after every other section.
     pub fn extra(mut self, yaml: &str) -> Self {
         self.extra.push_str(yaml);
@@ -297,6 +305,9 @@ impl ConfigBuilder {
             let _ = writeln!(y, "  skew: {skew}");
         }
         y.push_str("cookie:\n  secure: false\n");
+        if let Some(max_age) = &self.cookie_max_age {
+            let _ = writeln!(y, "  max_age: {max_age}");
+        }
         if let Some(period) = &self.grace_period {
             let _ = writeln!(y, "server:\n  grace_period: {period}");
         }

@@ -1,6 +1,7 @@
 //! Cookies under attack. The gateway cookie forged, truncated, bit-flipped,
 //! replayed in another app session, lent to another person, expired, from
-//! the future, or from before a support reset: the session is challenged
+//! the future, older than `cookie.max_age` though already remembered as
+//! verified, or from before a support reset: the session is challenged
 //! (or sent to enrollment), never passed. Cookies minted with the real key
 //! show that each refusal is about the one thing changed. And the app's own
 //! session cookie cannot be hidden from the gateway or sent twice so that
@@ -10,9 +11,13 @@ use super::{
     HMAC_KEY, assert_still_serving, demo_with_known_key, enrollment_id_of, mint_gateway_cookie,
     raw, unix_now,
 };
-use crate::harness::{Browser, DEMO_SUPPORT_TOKEN, Gateway, JIRO, TARO, enroll};
+use crate::harness::{
+    Browser, ConfigBuilder, DEMO_SUPPORT_TOKEN, FakeApp, Gateway, JIRO, Pages, TARO, Whoami,
+    enroll, free_ports,
+};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use std::time::{Duration, Instant};
 
 const TARO_KEY: &str = "6:globex/taro@globex.example";
 const MAX_AGE: i64 = 12 * 3600;
@@ -102,6 +107,7 @@ async fn forged_truncated_replayed_and_expired_gateway_cookies_are_challenged() 
     ];
     for (what, value) in &cases {
         assert_challenged(&mut b, value, what).await;
+        assert_still_serving(&gw).await;
     }
     assert_still_serving(&gw).await;
     // The owners' sessions are unaffected.
@@ -217,5 +223,43 @@ async fn the_app_session_cannot_be_smuggled_past_the_gateway() {
     let login = format!("GET /login HTTP/1.1\r\nHost: x\r\nCookie: {own_first}\r\n\r\n");
     let r = raw(&gw, login.as_bytes()).await.unwrap();
     assert_eq!(r.status, 200);
+    assert_still_serving(&gw).await;
+}
+
+/// `cookie.max_age` holds for a cookie the gateway has already verified
+/// and remembers (the `verified` memo skips the MACs, not the age).
+#[tokio::test]
+async fn a_remembered_gateway_cookie_still_expires_after_max_age() {
+    let app = FakeApp::builder().pages(Pages::Echo).start().await;
+    app.set_session("s-alice", Whoami::person("alice", "acme"));
+    let gw = ConfigBuilder::new(free_ports(), &app.address)
+        .totp_issuer("mfa-gate demo")
+        .company("acme", "required")
+        .cookie_max_age("2s")
+        .serve()
+        .await;
+    let mut alice = gw.browser();
+    alice
+        .cookies
+        .insert("demo_session".into(), "s-alice".into());
+    enroll(&mut alice).await;
+    let verified = Instant::now();
+    // Two passes: the second is served from the memo.
+    for _ in 0..2 {
+        let r = alice.get("/private").await;
+        assert_eq!((r.status, r.came_from_app()), (200, true), "{}", r.body);
+    }
+    // Verified within the second before `verified`, so expired 2 s after it
+    // at the latest; polled, with a generous bound for a loaded machine (a
+    // memo that ignored the age would pass it forever).
+    let r = loop {
+        let r = alice.get("/private").await;
+        if r.status != 200 || verified.elapsed() > Duration::from_secs(15) {
+            break r;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(r.status, 303, "still passed {:?} after", verified.elapsed());
+    assert_eq!(r.location(), Some("/_mfa/challenge?return_to=%2Fprivate"));
     assert_still_serving(&gw).await;
 }

@@ -58,15 +58,21 @@ async fn whoami_naming_another_account_does_not_inherit_the_verified_state() {
             assert_eq!(r.location(), Some("/_mfa/challenge?return_to=%2Fprivate"));
         } else {
             // Unknown company, optional policy, not enrolled: passes — but
-            // as that person, with nothing of alice's.
-            assert_eq!(r.status, 200);
+            // as that person, with nothing of alice's (not "verified").
+            assert_eq!((r.status, r.came_from_app()), (200, true), "{}", r.body);
+            let seen = Seen::of(&r.body);
+            assert_eq!(seen.one("x-mfa-status").as_deref(), Some("not-enrolled"));
+            assert_eq!(seen.one("x-mfa-account").as_deref(), Some("alice"));
         }
         assert_eq!(alice.cookies["mfa_gate"], alice_cookie);
     }
     // Back to alice: her verified state is intact.
     app.set_session("s-alice", Whoami::person("alice", "acme"));
     tokio::time::sleep(std::time::Duration::from_millis(250)).await;
-    assert_eq!(alice.get("/private").await.status, 200);
+    let r = alice.get("/private").await;
+    assert_eq!((r.status, r.came_from_app()), (200, true));
+    let seen = Seen::of(&r.body);
+    assert_eq!(seen.one("x-mfa-status").as_deref(), Some("verified"));
     assert_still_serving(&gw).await;
 }
 

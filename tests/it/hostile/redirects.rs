@@ -60,6 +60,7 @@ async fn return_to_tricks_end_at_the_home_page() {
             Some("/"),
             "{trick:?}"
         );
+        assert_still_serving(&gw).await;
     }
     // A passed challenge redirects only to a safe value (one backup code
     // passes; the verified session then meets each trick on the challenge
@@ -91,6 +92,7 @@ async fn return_to_tricks_end_at_the_home_page() {
             r.header("set-cookie").is_none(),
             "{trick:?}: header injected"
         );
+        assert_still_serving(&gw).await;
     }
     // Legitimate targets survive the same hop.
     for ok in ["/reports?id=3&x=%2F", "/%E3%81%82", "/_mfa/settings"] {
@@ -122,9 +124,6 @@ async fn request_targets_with_tricks_redirect_to_a_safe_return_to() {
         let Some(r) = raw(&gw, req.as_bytes()).await else {
             panic!("{target}: no answer");
         };
-        if r.status == 400 {
-            continue; // refused by the HTTP parser: fine too
-        }
         assert_eq!(r.status, 303, "{target}: {}", r.head);
         assert_eq!(r.header("location"), Some("/_mfa/enroll"), "{target}");
         assert!(r.header("set-cookie").is_none(), "{target}");

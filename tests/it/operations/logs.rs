@@ -57,7 +57,9 @@ async fn json_log_lines_carry_request_ids_and_no_secret() {
     let csrf = page.input_value("csrf").unwrap();
     let wrong = codes::wrong_code(&enrolled.secret);
     assert_eq!(submit_code(&mut b, &csrf, &wrong).await.status, 422);
-    let next = codes::code(&enrolled.secret, enrolled.step + 1, 6);
+    let next = codes::lasting_code(&enrolled.secret, Some(enrolled.step))
+        .await
+        .1;
     assert_eq!(submit_code(&mut b, &csrf, &next).await.status, 303);
     secrets.extend([second_session.to_owned(), csrf, wrong, next]);
     secrets.push(b.cookies["mfa_gate"].clone());

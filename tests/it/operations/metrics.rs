@@ -45,7 +45,9 @@ async fn metrics_count_a_scripted_sequence_exactly() {
     let csrf = page.input_value("csrf").unwrap();
     let wrong = codes::wrong_code(&enrolled.secret);
     assert_eq!(submit_code(&mut globex, &csrf, &wrong).await.status, 422); // page (hit)
-    let next = codes::code(&enrolled.secret, enrolled.step + 1, 6);
+    let next = codes::lasting_code(&enrolled.secret, Some(enrolled.step))
+        .await
+        .1;
     assert_eq!(submit_code(&mut globex, &csrf, &next).await.status, 303); // page (hit)
 
     // A third session fails twice: locked.

@@ -175,7 +175,8 @@ async fn sigterm_stops_within_the_grace_period() {
     let pid = gw.pid().unwrap() as i32;
     let started = Instant::now();
     signal(&gw, libc::SIGTERM);
-    // grace_period is 1s; pingora waits it out, then gives its runtimes 1s.
+    // grace_period is 1s; pingora waits it out, then gives its runtimes 1s:
+    // about 2 s, polled with a bound generous enough for a loaded machine.
     loop {
         // SAFETY: probing our own child with signal 0 has no effect.
         let alive = unsafe { libc::kill(pid, 0) } == 0 && !exited(pid);
@@ -183,8 +184,8 @@ async fn sigterm_stops_within_the_grace_period() {
             break;
         }
         assert!(
-            started.elapsed() < Duration::from_secs(5),
-            "still running; log:\n{}",
+            started.elapsed() < Duration::from_secs(30),
+            "still running 30 s after SIGTERM; log:\n{}",
             gw.log()
         );
         tokio::time::sleep(Duration::from_millis(50)).await;

@@ -1,12 +1,14 @@
 //! The HTTPS listener: a certificate made in the test (rcgen), HTTP/2 by
 //! ALPN, `X-Forwarded-Proto: https` for the app, cookies that an HTTP/2
 //! client sends as separate headers joined into one; and a bad certificate
-//! refused with a clear message by `serve` and `check-config`, never a panic.
+//! refused with a clear message by `serve` and `check-config`, never a panic;
+//! a reload (SIGHUP) re-reads the certificate.
 
-use super::{config, echo_app};
+use super::{config, echo_app, signal};
 use crate::harness::Seen;
 use crate::harness::{Gateway, free_ports, run_cli};
 use std::path::Path;
+use std::time::{Duration, Instant};
 
 /// A self-signed certificate for `localhost`; returns its PEM.
 fn make_cert(dir: &Path) -> String {
@@ -69,6 +71,56 @@ async fn https_listener_speaks_http2_and_tells_the_app() {
             .unwrap()
             .status(),
         200
+    );
+}
+
+/// The status of a GET on a new connection whose client trusts only `pem`;
+/// `None` when the TLS handshake (or anything else) fails.
+async fn status_trusting(pem: &str, port: u16) -> Option<u16> {
+    let tls_addr = format!("127.0.0.1:{}", port + 1).parse().unwrap();
+    let client = reqwest::Client::builder()
+        .tls_built_in_root_certs(false)
+        .add_root_certificate(reqwest::Certificate::from_pem(pem.as_bytes()).unwrap())
+        .resolve("localhost", tls_addr)
+        .build()
+        .unwrap();
+    let url = format!("https://localhost:{}/_mfa/healthz", port + 1);
+    Some(client.get(url).send().await.ok()?.status().as_u16())
+}
+
+#[tokio::test]
+async fn a_reload_serves_the_renewed_certificate() {
+    let app = echo_app().await;
+    let tmp = tempfile::tempdir().unwrap();
+    let old = make_cert(tmp.path());
+    let port = free_ports();
+    let cfg = config(port, &app.address)
+        .extra(&tls_section(port))
+        .write(tmp.path());
+    let gw = Gateway::serve(&cfg, port, tmp.path()).await;
+    assert_eq!(status_trusting(&old, port).await, Some(200));
+
+    // Renewal: new files in place; nothing changes until the reload.
+    let new = make_cert(tmp.path());
+    assert_eq!(
+        status_trusting(&new, port).await,
+        None,
+        "served before a reload"
+    );
+    signal(&gw, libc::SIGHUP);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while status_trusting(&new, port).await != Some(200) {
+        assert!(
+            Instant::now() < deadline,
+            "the renewed certificate is not served after SIGHUP; log:\n{}",
+            gw.log()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        status_trusting(&old, port).await,
+        None,
+        "the old certificate is still offered"
     );
 }
 

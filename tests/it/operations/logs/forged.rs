@@ -56,7 +56,9 @@ async fn three_security_events(extra: &str) -> (Gateway, tempfile::TempDir) {
     let wrong = codes::wrong_code(&enrolled.secret);
     assert_eq!(submit_code(&mut b, &csrf, &wrong).await.status, 422);
 
-    let next = codes::code(&enrolled.secret, enrolled.step + 1, 6);
+    let next = codes::lasting_code(&enrolled.secret, Some(enrolled.step))
+        .await
+        .1;
     assert_eq!(submit_code(&mut b, &csrf, &next).await.status, 303);
     (gw, tmp)
 }
