@@ -327,7 +327,11 @@ mod tests {
         let s = AppSession::bind(&k, "v");
         let p = PersonKey::new("acme", "hanako");
         let c = issue_cookie(&k, s, &p, 0x0102_0304_0506_0708, NOW);
-        assert_eq!(c.len(), 72, "28 + 1 + 43 characters (format 2, with the key id): {c}");
+        assert_eq!(
+            c.len(),
+            72,
+            "28 + 1 + 43 characters (format 2, with the key id): {c}"
+        );
         assert_eq!(
             decode_cookie(&k, &c, s, &p),
             Some(Verified {
