@@ -94,6 +94,53 @@ async fn wait_for(counter: &AtomicUsize, at_least: usize) {
     }
 }
 
+/// Requests from one verified session, one after another, until stopped.
+struct Load {
+    stop: Arc<AtomicBool>,
+    served: Arc<AtomicUsize>,
+    failures: Arc<AtomicUsize>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Load {
+    fn start(gw: &Gateway, verified: &Browser) -> Load {
+        let stop = Arc::new(AtomicBool::new(false));
+        let failures = Arc::new(AtomicUsize::new(0));
+        let served = Arc::new(AtomicUsize::new(0));
+        let (s, f, d) = (stop.clone(), failures.clone(), served.clone());
+        let mut b = gw.browser();
+        b.cookies = verified.cookies.clone();
+        let task = tokio::spawn(async move {
+            while !s.load(Ordering::Relaxed) {
+                let counter = if b.get("/load").await.came_from_app() {
+                    &d
+                } else {
+                    &f
+                };
+                counter.fetch_add(1, Ordering::Relaxed);
+            }
+        });
+        Load {
+            stop,
+            served,
+            failures,
+            task,
+        }
+    }
+
+    /// Wait for five more served requests, stop; (served, failed).
+    async fn after_five_more(self) -> (usize, usize) {
+        let now = self.served.load(Ordering::Relaxed);
+        wait_for(&self.served, now + 5).await;
+        self.stop.store(true, Ordering::Relaxed);
+        self.task.await.unwrap();
+        (
+            self.served.load(Ordering::Relaxed),
+            self.failures.load(Ordering::Relaxed),
+        )
+    }
+}
+
 fn cookie_payload(cookie: &str) -> Vec<u8> {
     URL_SAFE_NO_PAD
         .decode(cookie.split('.').next().unwrap())
@@ -143,40 +190,17 @@ async fn hmac_rotation_keeps_verified_sessions_and_open_forms() {
     let csrf = page.input_value("csrf").unwrap();
 
     // Load: the verified session keeps asking while the key rotates.
-    let stop = Arc::new(AtomicBool::new(false));
-    let failures = Arc::new(AtomicUsize::new(0));
-    let served = Arc::new(AtomicUsize::new(0));
-    let load = {
-        let (stop, failures, served) = (stop.clone(), failures.clone(), served.clone());
-        let mut b = gw.browser();
-        b.cookies = verified.cookies.clone();
-        tokio::spawn(async move {
-            while !stop.load(Ordering::Relaxed) {
-                if b.get("/load").await.came_from_app() {
-                    served.fetch_add(1, Ordering::Relaxed);
-                } else {
-                    failures.fetch_add(1, Ordering::Relaxed);
-                }
-            }
-        })
-    };
-    wait_for(&served, 5).await;
+    let load = Load::start(&gw, &verified);
+    wait_for(&load.served, 5).await;
     set_secrets(
         &cfg,
         "[{ file: hmac-b.key }, { file: hmac.key }]",
         "{ file: enc.key }",
     );
     reload(&gw).await;
-    let after_reload = served.load(Ordering::Relaxed);
-    wait_for(&served, after_reload + 5).await;
-    stop.store(true, Ordering::Relaxed);
-    load.await.unwrap();
-    assert_eq!(
-        failures.load(Ordering::Relaxed),
-        0,
-        "a request failed during the rotation"
-    );
-    assert!(served.load(Ordering::Relaxed) > 0);
+    let (served, failures) = load.after_five_more().await;
+    assert_eq!(failures, 0, "a request failed during the rotation");
+    assert!(served > 0);
 
     // Old key second in the ring: nothing was lost.
     assert!(
@@ -386,24 +410,8 @@ async fn encryption_rotation_on_a_running_gateway_under_load_then_the_old_key_go
     assert!(verified.get("/x").await.came_from_app());
 
     // Load from the verified session while the key rotates.
-    let stop = Arc::new(AtomicBool::new(false));
-    let failures = Arc::new(AtomicUsize::new(0));
-    let served = Arc::new(AtomicUsize::new(0));
-    let load = {
-        let (stop, failures, served) = (stop.clone(), failures.clone(), served.clone());
-        let mut b = gw.browser();
-        b.cookies = verified.cookies.clone();
-        tokio::spawn(async move {
-            while !stop.load(Ordering::Relaxed) {
-                if b.get("/load").await.came_from_app() {
-                    served.fetch_add(1, Ordering::Relaxed);
-                } else {
-                    failures.fetch_add(1, Ordering::Relaxed);
-                }
-            }
-        })
-    };
-    wait_for(&served, 5).await;
+    let load = Load::start(&gw, &verified);
+    wait_for(&load.served, 5).await;
     // Key B first, A second; then re-seal through the admin API.
     set_secrets(
         &cfg,
@@ -425,11 +433,8 @@ async fn encryption_rotation_on_a_running_gateway_under_load_then_the_old_key_go
         answer["key_id"],
         KeyId::of_encryption_key(&ENC_B).to_string()
     );
-    let after = served.load(Ordering::Relaxed);
-    wait_for(&served, after + 5).await;
-    stop.store(true, Ordering::Relaxed);
-    load.await.unwrap();
-    assert_eq!(failures.load(Ordering::Relaxed), 0, "a request failed");
+    let (_, failures) = load.after_five_more().await;
+    assert_eq!(failures, 0, "a request failed");
 
     // Key A removed by a reload: accepted (every secret is under B), and
     // a new app session of the person passes the challenge with the same
