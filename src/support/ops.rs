@@ -172,6 +172,20 @@ pub fn reset(
     reset_noting(store, None, account, now, max_failures)
 }
 
+/// What a reset of `r` takes away, in words for the audit trail.
+fn what_a_reset_removes(r: &PersonRecord) -> Vec<&'static str> {
+    [
+        (r.enrollment.is_some(), "enrollment removed"),
+        (r.backup_codes.is_some(), "backup codes removed"),
+        (!r.pending.is_empty(), "pending enrollment removed"),
+        (r.is_locked(), "lock lifted"),
+        (r.failures > 0 && !r.is_locked(), "failures cleared"),
+    ]
+    .into_iter()
+    .filter_map(|(present, what)| present.then_some(what))
+    .collect()
+}
+
 /// `reset`, telling the person and the webhooks (`notify`) in the same
 /// commit.
 pub fn reset_noting(
@@ -187,21 +201,11 @@ pub fn reset_noting(
     let whence = support_whence();
     let change = support_change(&company, &person, account, &whence);
     let after = crate::notify::update_person(store, notify, &key, &change, &mut |current| {
-        removed.clear();
         let Some(r) = current else {
+            removed.clear();
             return Update::Keep;
         };
-        for (present, what) in [
-            (r.enrollment.is_some(), "enrollment removed"),
-            (r.backup_codes.is_some(), "backup codes removed"),
-            (!r.pending.is_empty(), "pending enrollment removed"),
-            (r.is_locked(), "lock lifted"),
-            (r.failures > 0 && !r.is_locked(), "failures cleared"),
-        ] {
-            if present {
-                removed.push(what);
-            }
-        }
+        removed = what_a_reset_removes(r);
         if removed.is_empty() {
             return Update::Keep;
         }
