@@ -96,6 +96,51 @@ fn write<T>(l: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
     l.write().unwrap_or_else(|e| e.into_inner())
 }
 
+/// One per-company setting from memory, else from the engine (`load`),
+/// filled by one caller at a time (`fill`) and remembered; the map is
+/// emptied when it reaches `MAX_COMPANIES`.
+fn read_through<T: Copy>(
+    map: &RwLock<HashMap<String, Option<T>>>,
+    fill: &Mutex<()>,
+    company: &str,
+    load: impl FnOnce() -> Result<Option<T>, StoreError>,
+) -> Result<Option<T>, StoreError> {
+    if let Some(v) = read(map).get(company) {
+        return Ok(*v);
+    }
+    let _fill = lock(fill);
+    if let Some(v) = read(map).get(company) {
+        return Ok(*v);
+    }
+    let value = load()?;
+    let mut values = write(map);
+    if values.len() >= MAX_COMPANIES {
+        values.clear();
+    }
+    values.insert(company.to_owned(), value);
+    Ok(value)
+}
+
+/// Write one per-company setting through to the engine (`store`), then
+/// remember it; after a failed write, forget it (the next read asks the
+/// engine).
+fn write_through<T: Copy>(
+    map: &RwLock<HashMap<String, Option<T>>>,
+    fill: &Mutex<()>,
+    company: &str,
+    value: T,
+    store: impl FnOnce() -> Result<(), StoreError>,
+) -> Result<(), StoreError> {
+    let _write = lock(fill);
+    let result = store();
+    let mut values = write(map);
+    match &result {
+        Ok(()) => values.insert(company.to_owned(), Some(value)),
+        Err(_) => values.remove(company),
+    };
+    result
+}
+
 fn remember(shard: &Shard, key: &PersonKey, state: PersonState) {
     let mut states = write(&shard.states);
     if states.len() >= PERSONS_PER_SHARD && !states.contains_key(key) {
@@ -225,59 +270,31 @@ impl Store for CachedStore {
     }
 
     fn company_policy(&self, company: &str) -> Result<Option<Enforcement>, StoreError> {
-        if let Some(p) = read(&self.policies).get(company) {
-            return Ok(*p);
-        }
-        let _fill = lock(&self.policies_writing);
-        if let Some(p) = read(&self.policies).get(company) {
-            return Ok(*p);
-        }
-        let policy = self.inner.company_policy(company)?;
-        let mut policies = write(&self.policies);
-        if policies.len() >= MAX_COMPANIES {
-            policies.clear();
-        }
-        policies.insert(company.to_owned(), policy);
-        Ok(policy)
+        let fill = &self.policies_writing;
+        read_through(&self.policies, fill, company, || {
+            self.inner.company_policy(company)
+        })
     }
 
     fn set_company_policy(&self, company: &str, policy: Enforcement) -> Result<(), StoreError> {
-        let _write = lock(&self.policies_writing);
-        let result = self.inner.set_company_policy(company, policy);
-        let mut policies = write(&self.policies);
-        match &result {
-            Ok(()) => policies.insert(company.to_owned(), Some(policy)),
-            Err(_) => policies.remove(company),
-        };
-        result
+        let fill = &self.policies_writing;
+        write_through(&self.policies, fill, company, policy, || {
+            self.inner.set_company_policy(company, policy)
+        })
     }
 
     fn company_remember(&self, company: &str) -> Result<Option<RememberDays>, StoreError> {
-        if let Some(d) = read(&self.remember).get(company) {
-            return Ok(*d);
-        }
-        let _fill = lock(&self.policies_writing);
-        if let Some(d) = read(&self.remember).get(company) {
-            return Ok(*d);
-        }
-        let days = self.inner.company_remember(company)?;
-        let mut remember = write(&self.remember);
-        if remember.len() >= MAX_COMPANIES {
-            remember.clear();
-        }
-        remember.insert(company.to_owned(), days);
-        Ok(days)
+        let fill = &self.policies_writing;
+        read_through(&self.remember, fill, company, || {
+            self.inner.company_remember(company)
+        })
     }
 
     fn set_company_remember(&self, company: &str, days: RememberDays) -> Result<(), StoreError> {
-        let _write = lock(&self.policies_writing);
-        let result = self.inner.set_company_remember(company, days);
-        let mut remember = write(&self.remember);
-        match &result {
-            Ok(()) => remember.insert(company.to_owned(), Some(days)),
-            Err(_) => remember.remove(company),
-        };
-        result
+        let fill = &self.policies_writing;
+        write_through(&self.remember, fill, company, days, || {
+            self.inner.set_company_remember(company, days)
+        })
     }
 
     fn remembered_browser(
