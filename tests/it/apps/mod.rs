@@ -13,7 +13,7 @@ mod identity_check;
 mod jupyter;
 mod mediawiki;
 
-use crate::harness::{Browser, Gateway, Resp, codes};
+use crate::harness::{Browser, Gateway, Resp, codes, log_tail};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -52,6 +52,9 @@ impl Drop for AppProcess {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        if std::thread::panicking() {
+            eprintln!("{}", log_tail("app", &self.log_text()));
+        }
     }
 }
 

@@ -218,7 +218,19 @@ impl Gateway {
 impl Drop for Gateway {
     fn drop(&mut self) {
         self.kill();
+        if std::thread::panicking() {
+            eprintln!("{}", log_tail("mfa-gate", &self.log()));
+        }
     }
+}
+
+/// The last lines of a process's log, for the output of a failed test
+/// (CI shows only what the test printed).
+pub fn log_tail(what: &str, log: &str) -> String {
+    const LINES: usize = 40;
+    let lines: Vec<&str> = log.lines().collect();
+    let tail = lines[lines.len().saturating_sub(LINES)..].join("\n");
+    format!("--- last {LINES} lines of the {what} log:\n{tail}\n---")
 }
 
 /// What a finished `mfa-gate …` printed, and its exit code.

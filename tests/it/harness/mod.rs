@@ -33,4 +33,4 @@ pub use fake_app::{FakeApp, Login, Pages, Seen, Whoami};
 pub use flows::{
     Enrolled, JIRO, TARO, backup_codes_of, enroll, enrolled_and_challenged, fail, submit_code,
 };
-pub use gateway::{BIN, DEMO_SUPPORT_TOKEN, Gateway, free_ports, run_cli};
+pub use gateway::{BIN, DEMO_SUPPORT_TOKEN, Gateway, free_ports, log_tail, run_cli};
