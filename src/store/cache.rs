@@ -4,12 +4,18 @@
 //! would read and decode the person's record from the engine every time.
 //!
 //! Correctness rests on this process being the only writer (sled locks its
-//! directory to one process): every write goes through `CachedStore`, which
-//! updates the cache under a per-shard mutex that also guards cache fills,
-//! so a fill can never put back a state older than a write. Hits take no
-//! mutex. A shared store for several replicas would need invalidation from
-//! the other writers; see README.
+//! directory to one process): every write goes through `CachedStore`. Each
+//! shard counts the person writes that finished in it (its generation). A
+//! fill (a miss read from the engine) is kept only if no write finished in
+//! the shard while it read, and a write keeps its own result only if no
+//! other write finished in the shard meanwhile, else it drops the entry: so
+//! the cache never holds a state older than the engine's. Hits take no
+//! mutex, and no lock is held while a write waits for the disk, so
+//! concurrent writes share flushes (`off_worker`). A shared store for
+//! several replicas would need invalidation from the other writers; see
+//! README.
 
+use super::off_worker::off_worker;
 use super::{ExportSink, NotesFn, Store, StoreError, Update};
 use crate::domain::{
     AuditEvent, BrowserId, Delivery, Enforcement, PersonKey, PersonRecord, RememberDays,
@@ -17,6 +23,7 @@ use crate::domain::{
 };
 use std::collections::HashMap;
 use std::hash::BuildHasher;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
 /// What a request needs to know about a person.
@@ -46,8 +53,38 @@ const MAX_COMPANIES: usize = 10_000;
 
 struct Shard {
     states: RwLock<HashMap<PersonKey, PersonState>>,
-    /// Serializes fills and writes of this shard.
-    writing: Mutex<()>,
+    /// Person writes finished in this shard; changed only with `states`
+    /// write-locked.
+    generation: AtomicU64,
+}
+
+impl Shard {
+    fn generation(&self) -> u64 {
+        self.generation.load(Ordering::SeqCst)
+    }
+
+    /// Keep `state` read from the engine if no write finished in the shard
+    /// since `before` (else a newer state may be in the engine).
+    fn fill(&self, key: &PersonKey, state: PersonState, before: u64) {
+        let mut states = write(&self.states);
+        if self.generation() == before {
+            remember(&mut states, key, state);
+        }
+    }
+
+    /// After a person write that began at generation `before`: keep its
+    /// result if no other write finished meanwhile (else the engine's order
+    /// of the two is unknown here: drop the entry), and count the write.
+    fn written(&self, key: &PersonKey, result: Option<PersonState>, before: u64) {
+        let mut states = write(&self.states);
+        match result {
+            Some(state) if self.generation() == before => remember(&mut states, key, state),
+            _ => {
+                states.remove(key);
+            }
+        }
+        self.generation.fetch_add(1, Ordering::SeqCst);
+    }
 }
 
 pub struct CachedStore {
@@ -67,7 +104,7 @@ impl CachedStore {
             shards: (0..SHARDS)
                 .map(|_| Shard {
                     states: RwLock::new(HashMap::new()),
-                    writing: Mutex::new(()),
+                    generation: AtomicU64::new(0),
                 })
                 .collect(),
             hasher: Default::default(),
@@ -79,6 +116,23 @@ impl CachedStore {
 
     fn shard(&self, key: &PersonKey) -> &Shard {
         &self.shards[(self.hasher.hash_one(key) as usize) % SHARDS]
+    }
+
+    /// One write of a person's record through to the engine (off the
+    /// runtime's worker, no lock held while it waits for the disk), then
+    /// its result into the cache. After a failed write the engine's state
+    /// is unknown: the entry is dropped and read again next time.
+    fn person_write(
+        &self,
+        key: &PersonKey,
+        write: impl FnOnce() -> Result<Option<PersonRecord>, StoreError>,
+    ) -> Result<Option<PersonRecord>, StoreError> {
+        let shard = self.shard(key);
+        let before = shard.generation();
+        let result = off_worker(write);
+        let state = result.as_ref().ok().map(|r| PersonState::of(r.as_ref()));
+        shard.written(key, state, before);
+        result
     }
 }
 
@@ -141,8 +195,7 @@ fn write_through<T: Copy>(
     result
 }
 
-fn remember(shard: &Shard, key: &PersonKey, state: PersonState) {
-    let mut states = write(&shard.states);
+fn remember(states: &mut HashMap<PersonKey, PersonState>, key: &PersonKey, state: PersonState) {
     if states.len() >= PERSONS_PER_SHARD && !states.contains_key(key) {
         states.clear();
     }
@@ -155,12 +208,9 @@ impl Store for CachedStore {
         if let Some(state) = read(&shard.states).get(key) {
             return Ok(*state);
         }
-        let _fill = lock(&shard.writing);
-        if let Some(state) = read(&shard.states).get(key) {
-            return Ok(*state);
-        }
+        let before = shard.generation();
         let state = PersonState::of(self.inner.person(key)?.as_ref());
-        remember(shard, key, state);
+        shard.fill(key, state, before);
         Ok(state)
     }
 
@@ -173,19 +223,7 @@ impl Store for CachedStore {
         key: &PersonKey,
         f: &mut dyn FnMut(Option<&PersonRecord>) -> Update,
     ) -> Result<Option<PersonRecord>, StoreError> {
-        let shard = self.shard(key);
-        let _write = lock(&shard.writing);
-        match self.inner.update_person(key, f) {
-            Ok(record) => {
-                remember(shard, key, PersonState::of(record.as_ref()));
-                Ok(record)
-            }
-            Err(e) => {
-                // The engine's state is unknown now: forget, re-read next time.
-                write(&shard.states).remove(key);
-                Err(e)
-            }
-        }
+        self.person_write(key, || self.inner.update_person(key, f))
     }
 
     fn update_person_noting(
@@ -194,18 +232,7 @@ impl Store for CachedStore {
         f: &mut dyn FnMut(Option<&PersonRecord>) -> Update,
         notes: &mut NotesFn<'_>,
     ) -> Result<Option<PersonRecord>, StoreError> {
-        let shard = self.shard(key);
-        let _write = lock(&shard.writing);
-        match self.inner.update_person_noting(key, f, notes) {
-            Ok(record) => {
-                remember(shard, key, PersonState::of(record.as_ref()));
-                Ok(record)
-            }
-            Err(e) => {
-                write(&shard.states).remove(key);
-                Err(e)
-            }
-        }
+        self.person_write(key, || self.inner.update_person_noting(key, f, notes))
     }
 
     fn next_id(&self) -> Result<u64, StoreError> {
@@ -213,7 +240,7 @@ impl Store for CachedStore {
     }
 
     fn enqueue(&self, entries: &[(u64, Delivery)]) -> Result<(), StoreError> {
-        self.inner.enqueue(entries)
+        off_worker(|| self.inner.enqueue(entries))
     }
 
     fn outbox(&self, limit: usize) -> Result<Vec<(u64, Delivery)>, StoreError> {
@@ -221,7 +248,7 @@ impl Store for CachedStore {
     }
 
     fn remove_delivery(&self, id: u64) -> Result<(), StoreError> {
-        self.inner.remove_delivery(id)
+        off_worker(|| self.inner.remove_delivery(id))
     }
 
     fn note_contact(
@@ -231,7 +258,7 @@ impl Store for CachedStore {
         email: &str,
         lang: &str,
     ) -> Result<(), StoreError> {
-        self.inner.note_contact(key, account, email, lang)
+        off_worker(|| self.inner.note_contact(key, account, email, lang))
     }
 
     fn contacts(&self, key: &PersonKey) -> Result<Vec<(String, String, String)>, StoreError> {
@@ -254,7 +281,7 @@ impl Store for CachedStore {
         keys: &[PersonKey],
         f: &mut dyn FnMut(&PersonKey, Option<&PersonRecord>) -> Update,
     ) -> Result<usize, StoreError> {
-        self.inner.update_persons(keys, f)
+        off_worker(|| self.inner.update_persons(keys, f))
     }
 
     fn export(&self, sink: &mut ExportSink<'_>) -> Result<(), StoreError> {
@@ -266,7 +293,7 @@ impl Store for CachedStore {
     }
 
     fn link_account(&self, account: &str, key: &PersonKey) -> Result<(), StoreError> {
-        self.inner.link_account(account, key)
+        off_worker(|| self.inner.link_account(account, key))
     }
 
     fn company_policy(&self, company: &str) -> Result<Option<Enforcement>, StoreError> {
@@ -279,7 +306,7 @@ impl Store for CachedStore {
     fn set_company_policy(&self, company: &str, policy: Enforcement) -> Result<(), StoreError> {
         let fill = &self.policies_writing;
         write_through(&self.policies, fill, company, policy, || {
-            self.inner.set_company_policy(company, policy)
+            off_worker(|| self.inner.set_company_policy(company, policy))
         })
     }
 
@@ -293,7 +320,7 @@ impl Store for CachedStore {
     fn set_company_remember(&self, company: &str, days: RememberDays) -> Result<(), StoreError> {
         let fill = &self.policies_writing;
         write_through(&self.remember, fill, company, days, || {
-            self.inner.set_company_remember(company, days)
+            off_worker(|| self.inner.set_company_remember(company, days))
         })
     }
 
@@ -318,7 +345,7 @@ impl Store for CachedStore {
         id: &BrowserId,
         browser: &RememberedBrowser,
     ) -> Result<(), StoreError> {
-        self.inner.remember_browser(key, id, browser)
+        off_worker(|| self.inner.remember_browser(key, id, browser))
     }
 
     fn touch_remembered_browser(
@@ -327,7 +354,7 @@ impl Store for CachedStore {
         id: &BrowserId,
         now: i64,
     ) -> Result<(), StoreError> {
-        self.inner.touch_remembered_browser(key, id, now)
+        off_worker(|| self.inner.touch_remembered_browser(key, id, now))
     }
 
     fn forget_browsers(
@@ -335,7 +362,7 @@ impl Store for CachedStore {
         key: &PersonKey,
         id: Option<&BrowserId>,
     ) -> Result<usize, StoreError> {
-        self.inner.forget_browsers(key, id)
+        off_worker(|| self.inner.forget_browsers(key, id))
     }
 
     fn note_seen(&self, company: &str, seen: &SeenAccount) -> Result<(), StoreError> {
@@ -347,7 +374,7 @@ impl Store for CachedStore {
     }
 
     fn append_audit(&self, event: &AuditEvent) -> Result<(), StoreError> {
-        self.inner.append_audit(event)
+        off_worker(|| self.inner.append_audit(event))
     }
 
     fn audit_for(&self, key: &PersonKey, limit: usize) -> Result<Vec<AuditEvent>, StoreError> {
@@ -355,11 +382,11 @@ impl Store for CachedStore {
     }
 
     fn prune_audit(&self, before: i64) -> Result<usize, StoreError> {
-        self.inner.prune_audit(before)
+        off_worker(|| self.inner.prune_audit(before))
     }
 
     fn flush(&self) -> Result<(), StoreError> {
-        self.inner.flush()
+        off_worker(|| self.inner.flush())
     }
 }
 
@@ -386,6 +413,53 @@ mod tests {
         let inner: Arc<dyn Store> = Arc::new(SledStore::open(&dir.path().join("s")).unwrap());
         let cached = CachedStore::new(inner.clone());
         (dir, inner, cached)
+    }
+
+    fn shard() -> Shard {
+        Shard {
+            states: RwLock::new(HashMap::new()),
+            generation: AtomicU64::new(0),
+        }
+    }
+
+    fn locked() -> PersonState {
+        PersonState {
+            enrollment_id: Some(1),
+            locked: true,
+        }
+    }
+
+    /// A miss that read the engine before a write finished must not put
+    /// its (older) state back after the write.
+    #[test]
+    fn a_fill_that_raced_a_write_is_dropped() {
+        let s = shard();
+        let key = PersonKey::new("acme", "p");
+        let read_at = s.generation();
+        s.written(&key, Some(locked()), s.generation());
+        s.fill(&key, PersonState::default(), read_at);
+        assert_eq!(read(&s.states).get(&key), Some(&locked()));
+        // Without a write in between, the fill is kept.
+        let other = PersonKey::new("acme", "q");
+        s.fill(&other, locked(), s.generation());
+        assert_eq!(read(&s.states).get(&other), Some(&locked()));
+    }
+
+    /// Of two overlapping writes the one finishing second cannot know the
+    /// engine's order: it drops the entry instead of keeping its result.
+    #[test]
+    fn overlapping_writes_leave_no_entry_and_a_failed_write_none_either() {
+        let s = shard();
+        let key = PersonKey::new("acme", "p");
+        let (first, second) = (s.generation(), s.generation());
+        s.written(&key, Some(locked()), first);
+        assert_eq!(read(&s.states).get(&key), Some(&locked()));
+        s.written(&key, Some(PersonState::default()), second);
+        assert_eq!(read(&s.states).get(&key), None);
+        s.fill(&key, locked(), s.generation());
+        s.written(&key, None, s.generation());
+        assert_eq!(read(&s.states).get(&key), None);
+        assert_eq!(s.generation(), 3);
     }
 
     #[test]

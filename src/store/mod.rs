@@ -5,6 +5,8 @@
 //! (`records.rs`) so the format can evolve.
 
 mod cache;
+mod group_commit;
+mod off_worker;
 mod records;
 mod sled_outbox;
 mod sled_remember;

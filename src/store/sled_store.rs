@@ -23,7 +23,8 @@
 //!
 //! A person is changed only through a compare-and-swap loop, and every write
 //! that could weaken security if lost (person, policy) is flushed before the
-//! call returns (docs/design.md §6); so are audit events. Account links are not: they
+//! call returns (docs/design.md §6); so are audit events. Writers that
+//! flush at the same time share one flush (`group_commit.rs`). Account links are not: they
 //! only help support look-ups and are rewritten on the next visit.
 //!
 //! Audit retention (`prune_audit`) walks the whole `audit` tree, since its
@@ -34,6 +35,7 @@ use std::time::{Duration, Instant};
 
 use sled::{Db, Tree};
 
+use super::group_commit::GroupCommit;
 use super::records;
 
 mod dump;
@@ -61,6 +63,8 @@ pub struct SledStore {
     /// (`sled_outbox.rs`).
     pub(super) outbox: Tree,
     pub(super) contacts: Tree,
+    /// Concurrent writers share flushes (`group_commit.rs`).
+    commit: GroupCommit,
 }
 
 impl SledStore {
@@ -105,6 +109,7 @@ impl SledStore {
             seen: db.open_tree("seen").map_err(open_error)?,
             outbox: db.open_tree("outbox").map_err(open_error)?,
             contacts: db.open_tree("contacts").map_err(open_error)?,
+            commit: GroupCommit::default(),
             db,
         })
     }
@@ -134,8 +139,12 @@ impl SledStore {
         Ok(count)
     }
 
+    /// Make every write made before this call durable, sharing the flush
+    /// with the writers that ask at the same time.
     pub(super) fn flush_db(&self) -> Result<(), StoreError> {
-        self.db.flush().map(|_| ()).map_err(engine)
+        self.commit
+            .flush(|| self.db.flush().map(|_| ()))
+            .map_err(StoreError::Engine)
     }
 }
 

@@ -1,0 +1,167 @@
+//! Group commit: many writers, few flushes, every writer durable before it
+//! goes on.
+//!
+//! sled's `flush` writes out whatever was written before it was called. A
+//! writer that calls it while another flush is running would start a disk
+//! write of its own right away; under concurrency that is one write and one
+//! wait per accepted code. Here the first writer to ask becomes the leader
+//! and flushes; writers that ask meanwhile wait, and when that flush ends
+//! the next leader flushes once for all of them. A writer returns only
+//! after a flush that *began after it asked* has succeeded, which is what
+//! "durable before the response" needs; a failed flush fails every writer
+//! it was meant to cover.
+
+use std::sync::{Condvar, Mutex, MutexGuard};
+
+/// Tickets: a writer takes the next one when it asks for a flush; a flush
+/// covers every ticket taken before it began.
+#[derive(Default)]
+struct Tickets {
+    taken: u64,
+    /// Every ticket up to here was covered by a successful flush.
+    durable: u64,
+    /// Every ticket up to here was covered by a flush that ended (made
+    /// durable or failed).
+    ended: u64,
+    /// The error of the last failed flush.
+    failure: Option<String>,
+    flushing: bool,
+}
+
+#[derive(Default)]
+pub struct GroupCommit {
+    tickets: Mutex<Tickets>,
+    flushed: Condvar,
+}
+
+impl GroupCommit {
+    /// Return once everything written before this call is durable, running
+    /// `flush` (which makes everything written before it began durable)
+    /// only as often as needed; or the error of the flush that should have
+    /// covered this call.
+    pub fn flush<E>(&self, flush: impl Fn() -> Result<(), E>) -> Result<(), String>
+    where
+        E: std::fmt::Display,
+    {
+        let mut t = self.lock();
+        t.taken += 1;
+        let ticket = t.taken;
+        loop {
+            if ticket <= t.durable {
+                return Ok(());
+            }
+            if ticket <= t.ended {
+                return Err(t.failure.clone().unwrap_or_default());
+            }
+            if t.flushing {
+                t = self.flushed.wait(t).unwrap_or_else(|e| e.into_inner());
+                continue;
+            }
+            // Lead: one flush for every ticket taken so far.
+            t.flushing = true;
+            let covers = t.taken;
+            drop(t);
+            let result = flush().map_err(|e| e.to_string());
+            t = self.lock();
+            t.flushing = false;
+            t.ended = covers;
+            match result {
+                Ok(()) => t.durable = covers,
+                Err(e) => t.failure = Some(e),
+            }
+            self.flushed.notify_all();
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Tickets> {
+        // Poisoning needs a panic between lock and unlock above, where
+        // nothing panics; the counters stay consistent either way.
+        self.tickets.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::GroupCommit;
+    use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+    use std::sync::{Arc, Barrier};
+    use std::time::Duration;
+
+    /// A fake engine: writes bump `written`; a flush (slow) makes what was
+    /// written before it began durable.
+    #[derive(Default)]
+    struct Engine {
+        written: AtomicU64,
+        durable: AtomicU64,
+        flushes: AtomicU64,
+        fail: AtomicBool,
+    }
+
+    impl Engine {
+        fn flush(&self) -> Result<(), String> {
+            let upto = self.written.load(Ordering::SeqCst);
+            self.flushes.fetch_add(1, Ordering::SeqCst);
+            std::thread::sleep(Duration::from_millis(20));
+            if self.fail.load(Ordering::SeqCst) {
+                return Err("disk full".into());
+            }
+            self.durable.fetch_max(upto, Ordering::SeqCst);
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_lone_writer_flushes_once_and_is_durable() {
+        let engine = Engine::default();
+        let commit = GroupCommit::default();
+        engine.written.store(1, Ordering::SeqCst);
+        commit.flush(|| engine.flush()).unwrap();
+        assert_eq!(engine.durable.load(Ordering::SeqCst), 1);
+        assert_eq!(engine.flushes.load(Ordering::SeqCst), 1);
+    }
+
+    /// 16 writers at once: each one's write is durable when its flush call
+    /// returns, and they shared far fewer than 16 flushes.
+    #[test]
+    fn concurrent_writers_share_flushes_and_each_is_durable_on_return() {
+        let engine = Arc::new(Engine::default());
+        let commit = Arc::new(GroupCommit::default());
+        let start = Arc::new(Barrier::new(16));
+        let writers: Vec<_> = (0..16)
+            .map(|_| {
+                let (engine, commit, start) = (engine.clone(), commit.clone(), start.clone());
+                std::thread::spawn(move || {
+                    start.wait();
+                    let mine = engine.written.fetch_add(1, Ordering::SeqCst) + 1;
+                    commit.flush(|| engine.flush()).unwrap();
+                    engine.durable.load(Ordering::SeqCst) >= mine
+                })
+            })
+            .collect();
+        for w in writers {
+            assert!(
+                w.join().unwrap(),
+                "a writer returned before its write was durable"
+            );
+        }
+        let flushes = engine.flushes.load(Ordering::SeqCst);
+        assert!(
+            (1..=4).contains(&flushes),
+            "{flushes} flushes for 16 writers"
+        );
+    }
+
+    #[test]
+    fn a_failed_flush_fails_the_writers_it_covered_and_the_next_one_retries() {
+        let engine = Engine::default();
+        let commit = GroupCommit::default();
+        engine.fail.store(true, Ordering::SeqCst);
+        engine.written.store(1, Ordering::SeqCst);
+        assert_eq!(commit.flush(|| engine.flush()), Err("disk full".into()));
+        engine.fail.store(false, Ordering::SeqCst);
+        engine.written.store(2, Ordering::SeqCst);
+        commit.flush(|| engine.flush()).unwrap();
+        assert_eq!(engine.durable.load(Ordering::SeqCst), 2);
+        assert_eq!(engine.flushes.load(Ordering::SeqCst), 2);
+    }
+}
