@@ -79,8 +79,10 @@ impl SledStore {
     pub fn open(path: &Path) -> Result<SledStore, StoreError> {
         // sled's page cache defaults to 1 GiB; a request needs the person
         // state only (CachedStore keeps it), so a small page cache keeps the
-        // resident size bounded with a million enrolled persons.
-        const PAGE_CACHE_BYTES: u64 = 32 * 1024 * 1024;
+        // resident size bounded with a million enrolled persons or 100 000
+        // accounts seen in a day (8 MiB: 17 MiB less resident than 32 MiB
+        // with 100 000 live sessions, BENCHMARKS.md "Memory").
+        const PAGE_CACHE_BYTES: u64 = 8 * 1024 * 1024;
         let open_error = |e: sled::Error| StoreError::Open {
             path: path.display().to_string(),
             detail: describe_open_error(&e),
