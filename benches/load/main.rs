@@ -30,9 +30,15 @@
 //! (`setpriv --pdeathsig`), and is stopped at the end; its files live in a
 //! temporary directory under `target/loadbench/`.
 
+/// The gateway's allocator, so that (b0), pingora's floor measured in this
+/// process, is measured with it too.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod bare;
 mod callgrind;
 mod challenge;
+mod chart;
 mod client;
 mod gateway;
 mod nginx;
@@ -71,6 +77,9 @@ usage: cargo bench --bench load -- [options]   (or: bash scripts/loadbench.sh [o
   --json PATH           where to save the results (default target/loadbench/latest.json)
   --compare PATH        a saved result to compare CPU per request with
   --keep                keep the work directory (configs, logs, stores)
+
+Every run also draws its chart beside the JSON (RESULT.svg);
+`--chart RESULT.json` (alone) draws a saved run's chart again.
 ";
 
 struct Options {
@@ -217,6 +226,14 @@ fn main() {
     if args.first().map(String::as_str) == Some(bare::FLAG) {
         if let Err(e) = bare::serve(&args[1..]) {
             eprintln!("bare proxy: {e:#}");
+            std::process::exit(1);
+        }
+        return;
+    }
+    // `--chart RESULT.json`: draw a saved run's chart again (RESULT.svg).
+    if args.first().map(String::as_str) == Some("--chart") {
+        if let Err(e) = redraw(args.get(1).map(String::as_str)) {
+            eprintln!("chart: {e:#}");
             std::process::exit(1);
         }
         return;
@@ -391,7 +408,25 @@ fn run(opts: Options) -> Result<()> {
     }
     std::fs::write(&opts.json, serde_json::to_vec_pretty(&report)?)?;
     println!("results saved to {}", opts.json.display());
+    if let Some(svg) = chart::svg(&report) {
+        let path = opts.json.with_extension("svg");
+        std::fs::write(&path, svg)?;
+        println!("chart saved to {}", path.display());
+    }
     finish(work, opts.keep)
+}
+
+fn redraw(json: Option<&str>) -> Result<()> {
+    let json = PathBuf::from(json.context("--chart needs a saved result (JSON)")?);
+    let report: Report = serde_json::from_slice(
+        &std::fs::read(&json).with_context(|| format!("reading {}", json.display()))?,
+    )
+    .with_context(|| format!("reading {}", json.display()))?;
+    let svg = chart::svg(&report).context("the result has no scenario to draw")?;
+    let path = json.with_extension("svg");
+    std::fs::write(&path, svg)?;
+    println!("chart saved to {}", path.display());
+    Ok(())
 }
 
 fn finish(work: tempfile::TempDir, keep: bool) -> Result<()> {
