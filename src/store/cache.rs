@@ -472,6 +472,21 @@ mod tests {
         assert_eq!(s.generation(), 3);
     }
 
+    /// Every person read stays cached (up to `PERSONS_PER_SHARD` a shard):
+    /// 500 persons read are 500 entries, and a second read of each is a hit.
+    #[test]
+    fn persons_read_stay_cached() {
+        let (_dir, _inner, store) = open();
+        let keys: Vec<_> = (0..500)
+            .map(|i| PersonKey::new("acme", &format!("p{i}")))
+            .collect();
+        for key in &keys {
+            assert_eq!(store.person_state(key).unwrap(), PersonState::default());
+        }
+        let cached: usize = store.shards.iter().map(|s| read(&s.states).len()).sum();
+        assert_eq!(cached, 500);
+    }
+
     #[test]
     fn writes_through_the_cache_are_seen_at_once() {
         let (_dir, _inner, store) = open();
