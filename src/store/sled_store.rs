@@ -484,6 +484,21 @@ mod tests {
         }
     }
 
+    /// The trait's own `person_state` (what a store without a cache in
+    /// front answers): enrolled with which enrollment, locked or not.
+    #[test]
+    fn person_state_reads_the_record() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SledStore::open(dir.path()).unwrap();
+        assert_eq!(
+            store.person_state(&bob()).unwrap(),
+            crate::store::PersonState::default()
+        );
+        put(&store, &bob(), full_person());
+        let state = store.person_state(&bob()).unwrap();
+        assert_eq!((state.enrollment_id, state.locked), (Some(42), true));
+    }
+
     #[test]
     fn full_person_record_round_trips() {
         let dir = tempfile::tempdir().unwrap();
