@@ -487,6 +487,33 @@ mod tests {
         assert_eq!(cached, 500);
     }
 
+    /// Two persons never share an entry, and two companies' policies are
+    /// both kept (a second company's fill does not evict the first).
+    #[test]
+    fn persons_and_companies_are_kept_apart() {
+        let (_dir, inner, store) = open();
+        let (alice, bob) = (
+            PersonKey::new("acme", "alice"),
+            PersonKey::new("acme", "bob"),
+        );
+        store
+            .update_person(&alice, &mut |_| Update::Put(enrolled(1)))
+            .unwrap();
+        assert_eq!(store.person_state(&bob).unwrap(), PersonState::default());
+        assert_eq!(store.person_state(&alice).unwrap().enrollment_id, Some(1));
+        assert_eq!(store.company_policy("a").unwrap(), None);
+        assert_eq!(store.company_policy("b").unwrap(), None);
+        // Changed behind the cache's back: the cache still answers both.
+        inner
+            .set_company_policy("a", Enforcement::Required)
+            .unwrap();
+        inner
+            .set_company_policy("b", Enforcement::Required)
+            .unwrap();
+        assert_eq!(store.company_policy("a").unwrap(), None);
+        assert_eq!(store.company_policy("b").unwrap(), None);
+    }
+
     #[test]
     fn writes_through_the_cache_are_seen_at_once() {
         let (_dir, _inner, store) = open();

@@ -442,6 +442,14 @@ mod tests {
         );
     }
 
+    /// A V2 record keeps its own `staff_account` (a V1 record, which never
+    /// had one, counts as staff).
+    #[test]
+    fn person_v2_keeps_a_false_staff_account() {
+        let json = r#"{"v":"2","enrollment":null,"pending":[],"backup_codes":null,"last_step":null,"failures":0,"locked_at":null,"accounts":["cand"],"staff_account":false}"#;
+        assert!(!decode_person(json.as_bytes()).unwrap().staff_account);
+    }
+
     #[test]
     fn policy_v1_format_is_pinned() {
         let policy = r#"{"v":"1","enforcement":"required"}"#;
