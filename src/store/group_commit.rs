@@ -11,6 +11,7 @@
 //! "durable before the response" needs; a failed flush fails every writer
 //! it was meant to cover.
 
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::{Condvar, Mutex, MutexGuard};
 
 /// Tickets: a writer takes the next one when it asks for a flush; a flush
@@ -61,7 +62,10 @@ impl GroupCommit {
             t.flushing = true;
             let covers = t.taken;
             drop(t);
-            let result = flush().map_err(|e| e.to_string());
+            // A panicking flush must not leave `flushing` set: every later
+            // writer would wait for ever. It fails the writers it covered.
+            let result = catch_unwind(AssertUnwindSafe(|| flush().map_err(|e| e.to_string())))
+                .unwrap_or_else(|_| Err("the store's flush panicked".to_owned()));
             t = self.lock();
             t.flushing = false;
             t.ended = covers;
@@ -74,8 +78,8 @@ impl GroupCommit {
     }
 
     fn lock(&self) -> MutexGuard<'_, Tickets> {
-        // Poisoning needs a panic between lock and unlock above, where
-        // nothing panics; the counters stay consistent either way.
+        // Nothing panics while the lock is held (the flush runs unlocked
+        // and its panic is caught); the counters stay consistent either way.
         self.tickets.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
@@ -149,6 +153,14 @@ mod tests {
             (1..=4).contains(&flushes),
             "{flushes} flushes for 16 writers"
         );
+    }
+
+    #[test]
+    fn a_panicking_flush_is_an_error_and_the_next_writer_still_flushes() {
+        let commit = GroupCommit::default();
+        let panicked = commit.flush(|| -> Result<(), String> { panic!("engine bug") });
+        assert_eq!(panicked, Err("the store's flush panicked".into()));
+        assert_eq!(commit.flush(|| Ok::<(), String>(())), Ok(()));
     }
 
     #[test]
