@@ -49,8 +49,8 @@ const SHARDS: usize = 16;
 /// A person in the cache (see `CachedStore::slot`).
 type Slot = u128;
 /// Most persons kept per shard; past it the shard is emptied (a cold miss
-/// costs one engine read).
-const PERSONS_PER_SHARD: usize = 1 << 16;
+/// costs one engine read). Small in unit tests, so that they fill a shard.
+const PERSONS_PER_SHARD: usize = if cfg!(test) { 64 } else { 1 << 16 };
 const MAX_COMPANIES: usize = 10_000;
 
 struct Shard {
@@ -473,18 +473,18 @@ mod tests {
     }
 
     /// Every person read stays cached (up to `PERSONS_PER_SHARD` a shard):
-    /// 500 persons read are 500 entries, and a second read of each is a hit.
+    /// 300 persons read are 300 entries (16 shards of 64 hold them).
     #[test]
     fn persons_read_stay_cached() {
         let (_dir, _inner, store) = open();
-        let keys: Vec<_> = (0..500)
+        let keys: Vec<_> = (0..300)
             .map(|i| PersonKey::new("acme", &format!("p{i}")))
             .collect();
         for key in &keys {
             assert_eq!(store.person_state(key).unwrap(), PersonState::default());
         }
         let cached: usize = store.shards.iter().map(|s| read(&s.states).len()).sum();
-        assert_eq!(cached, 500);
+        assert_eq!(cached, 300);
     }
 
     /// Two persons never share an entry, and two companies' policies are
@@ -512,6 +512,22 @@ mod tests {
             .unwrap();
         assert_eq!(store.company_policy("a").unwrap(), None);
         assert_eq!(store.company_policy("b").unwrap(), None);
+    }
+
+    /// A full shard is emptied before a new person goes in; a person
+    /// already cached is updated in place.
+    #[test]
+    fn a_full_shard_is_emptied_for_a_new_person_only() {
+        let mut states = HashMap::new();
+        for slot in 0..PERSONS_PER_SHARD as Slot {
+            remember(&mut states, slot, PersonState::default());
+        }
+        assert_eq!(states.len(), PERSONS_PER_SHARD);
+        remember(&mut states, 0, locked());
+        assert_eq!(states.len(), PERSONS_PER_SHARD);
+        assert_eq!(states.get(&0), Some(&locked()));
+        remember(&mut states, 1_000, locked());
+        assert_eq!(states.len(), 1);
     }
 
     #[test]
