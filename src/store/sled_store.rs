@@ -630,6 +630,29 @@ mod tests {
         }
     }
 
+    /// A lock released while the open waits (a store dropped a moment
+    /// ago, or a gateway just exiting) is waited for, within `LOCK_WAIT`.
+    #[test]
+    fn a_lock_released_within_the_wait_is_waited_for() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = SledStore::open(dir.path()).unwrap();
+        let release = std::thread::spawn(move || {
+            std::thread::sleep(LOCK_WAIT / 4);
+            drop(first);
+        });
+        let started = Instant::now();
+        let second = SledStore::open(dir.path());
+        release.join().unwrap();
+        assert!(
+            second.is_ok(),
+            "the open gave up while the lock was being released"
+        );
+        assert!(
+            started.elapsed() >= LOCK_WAIT / 4,
+            "it opened while the lock was held"
+        );
+    }
+
     #[test]
     fn concurrent_updates_are_never_lost() {
         let dir = tempfile::tempdir().unwrap();
