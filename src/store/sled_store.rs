@@ -653,6 +653,30 @@ mod tests {
         );
     }
 
+    /// An open that fails for another reason than a held lock says what
+    /// failed, not "another mfa-gate may be running".
+    #[test]
+    fn a_path_that_cannot_be_a_store_is_not_called_locked() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("a-file");
+        std::fs::write(&file, "not a directory").unwrap();
+        match SledStore::open(&file.join("store")) {
+            Err(StoreError::Open { detail, .. }) => {
+                assert!(!detail.contains("another mfa-gate"), "{detail}");
+            }
+            Err(other) => panic!("expected Open, got {other}"),
+            Ok(_) => panic!("a store opened under a regular file"),
+        }
+    }
+
+    #[test]
+    fn size_on_disk_counts_the_store_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SledStore::open(dir.path()).unwrap();
+        put(&store, &bob(), full_person());
+        assert!(store.size_on_disk().unwrap() > 1024);
+    }
+
     #[test]
     fn concurrent_updates_are_never_lost() {
         let dir = tempfile::tempdir().unwrap();
