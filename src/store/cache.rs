@@ -401,6 +401,10 @@ impl Store for CachedStore {
 }
 
 #[cfg(test)]
+#[path = "cache_forwarding_tests.rs"]
+mod forwarding_tests;
+
+#[cfg(test)]
 mod tests {
     use super::*;
     use crate::domain::Enrollment;
