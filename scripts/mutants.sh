@@ -29,7 +29,8 @@ cd "$(dirname "$0")/.."
 CORE=(
   src/decision.rs src/verified.rs src/session.rs src/paths.rs src/totp.rs
   src/backup_codes.rs src/keys.rs src/store/mod.rs src/store/records.rs
-  src/store/sled_store.rs src/store/cache.rs
+  src/store/sled_store.rs src/store/cache.rs src/store/group_commit.rs
+  src/store/off_worker.rs
 )
 EQUIVALENT=mutants-equivalent.txt
 JOBS=1
