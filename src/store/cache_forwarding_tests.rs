@@ -71,10 +71,19 @@ fn person_calls_are_forwarded() {
     assert_eq!(written, Some(enrolled(3)));
     assert_eq!(inner.person(&bob()).unwrap(), Some(enrolled(3)));
     assert_eq!(store.person_keys(None, 10).unwrap(), vec![bob()]);
-    let rewritten = store
-        .update_persons(&[bob()], &mut |_, r| Update::Put(r.cloned().unwrap()))
+    let alice = PersonKey::new("acme", "alice");
+    inner
+        .update_person(&alice, &mut |_| Update::Put(enrolled(4)))
         .unwrap();
-    assert_eq!(rewritten, 1);
+    let rewritten = store
+        .update_persons(&[bob(), alice.clone()], &mut |_, r| {
+            let mut r = r.cloned().unwrap();
+            r.failures = 7;
+            Update::Put(r)
+        })
+        .unwrap();
+    assert_eq!(rewritten, 2);
+    assert_eq!(inner.person(&alice).unwrap().unwrap().failures, 7);
     store.link_account("bob@acme", &bob()).unwrap();
     assert_eq!(inner.person_of_account("bob@acme").unwrap(), Some(bob()));
     assert_eq!(store.person_of_account("bob@acme").unwrap(), Some(bob()));
