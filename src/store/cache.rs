@@ -410,7 +410,7 @@ mod tests {
     use crate::domain::Enrollment;
     use crate::store::SledStore;
 
-    fn enrolled(id: u64) -> PersonRecord {
+    pub(super) fn enrolled(id: u64) -> PersonRecord {
         PersonRecord {
             enrollment: Some(Enrollment {
                 id,
@@ -422,7 +422,7 @@ mod tests {
         }
     }
 
-    fn open() -> (tempfile::TempDir, Arc<dyn Store>, CachedStore) {
+    pub(super) fn open() -> (tempfile::TempDir, Arc<dyn Store>, CachedStore) {
         let dir = tempfile::tempdir().unwrap();
         let inner: Arc<dyn Store> = Arc::new(SledStore::open(&dir.path().join("s")).unwrap());
         let cached = CachedStore::new(inner.clone());

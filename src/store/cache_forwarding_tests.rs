@@ -2,33 +2,12 @@
 //! through the cache, must do to the engine beneath exactly what it does
 //! there directly (checked by reading the engine, not the cache).
 
+use super::tests::{enrolled, open};
 use super::*;
-use crate::domain::{
-    AccountClass, AuditKind, DeliveryState, Enrollment, Notice, NoticeKind, Target, Whence,
-};
-use crate::store::SledStore;
-
-fn open() -> (tempfile::TempDir, Arc<dyn Store>, CachedStore) {
-    let dir = tempfile::tempdir().unwrap();
-    let inner: Arc<dyn Store> = Arc::new(SledStore::open(&dir.path().join("s")).unwrap());
-    let cached = CachedStore::new(inner.clone());
-    (dir, inner, cached)
-}
+use crate::domain::{AccountClass, AuditKind, DeliveryState, Notice, NoticeKind, Target, Whence};
 
 fn bob() -> PersonKey {
     PersonKey::new("acme", "bob")
-}
-
-fn enrolled(id: u64) -> PersonRecord {
-    PersonRecord {
-        enrollment: Some(Enrollment {
-            id,
-            sealed_secret: vec![1, 2, 3],
-            enrolled_at: 1,
-            enrolled_by: "bob".into(),
-        }),
-        ..PersonRecord::default()
-    }
 }
 
 fn delivery(id: u64) -> Delivery {
