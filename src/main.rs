@@ -367,54 +367,42 @@ fn show_stored(stored: &server::StoredKeys) -> String {
 /// the exit code.
 fn run_support(args: SupportArgs) -> i32 {
     let env = |name: &str| std::env::var(name).ok();
-    let store_op = match &args.op {
-        SupportOp::Backup { out } => Some(support_store::Op::Backup { out: out.clone() }),
-        SupportOp::RotateEncryption => Some(support_store::Op::RotateEncryption),
-        _ => None,
-    };
-    if let Some(op) = store_op {
-        let result =
-            support::resolve_target(args.config.as_deref(), args.admin_url, args.token, &env)
-                .and_then(|target| support_store::run(&target, op, args.json));
-        return match result {
-            Ok(out) => {
-                print!("{out}");
-                0
+    let SupportArgs {
+        config,
+        admin_url,
+        token,
+        json,
+        op,
+    } = args;
+    let result =
+        support::resolve_target(config.as_deref(), admin_url, token, &env).and_then(|target| {
+            match op {
+                SupportOp::Status { account } => {
+                    support::run(&target, support::Op::Status, &account, json)
+                }
+                SupportOp::Unlock { account } => {
+                    support::run(&target, support::Op::Unlock, &account, json)
+                }
+                SupportOp::Reset { account } => {
+                    support::run(&target, support::Op::Reset, &account, json)
+                }
+                SupportOp::Audit { account, limit } => {
+                    support::run(&target, support::Op::Audit { limit }, &account, json)
+                }
+                SupportOp::Backup { out } => {
+                    support_store::run(&target, support_store::Op::Backup { out }, json)
+                }
+                SupportOp::RotateEncryption => {
+                    support_store::run(&target, support_store::Op::RotateEncryption, json)
+                }
+                SupportOp::Outbox(OutboxCmd::List) => {
+                    outbox::run_client(&target, outbox::ClientOp::List, json)
+                }
+                SupportOp::Outbox(OutboxCmd::Retry { id }) => {
+                    outbox::run_client(&target, outbox::ClientOp::Retry { id }, json)
+                }
             }
-            Err(e) => {
-                eprintln!("mfa-gate support: {e}");
-                e.exit_code()
-            }
-        };
-    }
-    if let SupportOp::Outbox(cmd) = args.op {
-        let op = match cmd {
-            OutboxCmd::List => outbox::ClientOp::List,
-            OutboxCmd::Retry { id } => outbox::ClientOp::Retry { id },
-        };
-        let result =
-            support::resolve_target(args.config.as_deref(), args.admin_url, args.token, &env)
-                .and_then(|target| outbox::run_client(&target, op, args.json));
-        return match result {
-            Ok(out) => {
-                print!("{out}");
-                0
-            }
-            Err(e) => {
-                eprintln!("mfa-gate support: {e}");
-                e.exit_code()
-            }
-        };
-    }
-    let (op, account) = match args.op {
-        SupportOp::Status { account } => (support::Op::Status, account),
-        SupportOp::Unlock { account } => (support::Op::Unlock, account),
-        SupportOp::Reset { account } => (support::Op::Reset, account),
-        SupportOp::Audit { account, limit } => (support::Op::Audit { limit }, account),
-        SupportOp::Backup { .. } | SupportOp::RotateEncryption | SupportOp::Outbox(_) => return 2,
-    };
-    let result = support::resolve_target(args.config.as_deref(), args.admin_url, args.token, &env)
-        .and_then(|target| support::run(&target, op, &account, args.json));
+        });
     match result {
         Ok(out) => {
             print!("{out}");
