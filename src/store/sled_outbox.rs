@@ -10,10 +10,9 @@
 //! happen.
 
 use super::records;
-use super::sled_store::{SledStore, engine};
+use super::sled_store::{Change, Decided, SledStore, engine};
 use crate::domain::{Delivery, PersonKey, PersonRecord};
 use crate::store::{NotesFn, StoreError, Update};
-use sled::IVec;
 use sled::transaction::{ConflictableTransactionError, TransactionError, Transactional};
 
 impl SledStore {
@@ -24,16 +23,14 @@ impl SledStore {
         notes: &mut NotesFn<'_>,
     ) -> Result<(Option<PersonRecord>, bool), StoreError> {
         loop {
-            let current_bytes: Option<IVec> = self.persons.get(key.as_str()).map_err(engine)?;
-            let current = current_bytes
-                .as_ref()
-                .map(|bytes| records::decode_person(bytes))
-                .transpose()?;
-            let (new_bytes, after) = match f(current.as_ref()) {
-                Update::Keep => return Ok((current, false)),
-                Update::Delete if current_bytes.is_none() => return Ok((None, false)),
-                Update::Delete => (None, None),
-                Update::Put(record) => (Some(records::encode_person(&record)?), Some(record)),
+            let Change {
+                current_bytes,
+                current,
+                new_bytes,
+                after,
+            } = match self.decide(key, f)? {
+                Decided::Unchanged(record) => return Ok((record, false)),
+                Decided::Change(change) => change,
             };
             let mut entries = Vec::new();
             for (id, delivery) in notes(current.as_ref(), after.as_ref()) {

@@ -45,6 +45,7 @@ use crate::domain::{
     AuditEvent, BrowserId, Delivery, Enforcement, PersonKey, PersonRecord, RememberDays,
     RememberedBrowser, SeenAccount,
 };
+pub(super) use walk::{Change, Decided};
 
 /// The sled-backed store. `Send + Sync`; share it behind an `Arc`.
 pub struct SledStore {
