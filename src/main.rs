@@ -311,17 +311,16 @@ fn keys_command(op: KeysOp) -> anyhow::Result<()> {
         }
         KeysOp::RotateEncryption { config, batch } => {
             let config = config::load_file(&config)?;
-            if !config.store.path.join("conf").exists() {
-                anyhow::bail!(
-                    "no store at {}: nothing to re-seal",
-                    config.store.path.display()
-                );
+            if let Some(path) = config.store.sled_path() {
+                if !path.join("conf").exists() {
+                    anyhow::bail!("no store at {}: nothing to re-seal", path.display());
+                }
             }
-            let store = mfa_gate::store::SledStore::open(&config.store.path)
+            let store = mfa_gate::server::open_store(&config.store)
                 .context("stop the gateway first, or use `mfa-gate support rotate-encryption`")?;
             let keys = config.secrets.keys();
             let ids = keys.encryption_ids();
-            let done = mfa_gate::rotate::reseal_all(&store, &keys, batch, &mut |p| {
+            let done = mfa_gate::rotate::reseal_all(store.as_ref(), &keys, batch, &mut |p| {
                 println!("batch {}: {p}", p.batches);
                 std::ops::ControlFlow::Continue(())
             })?;

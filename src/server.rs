@@ -8,11 +8,11 @@
 //! One of the places (with `proxy.rs`, `admin.rs`, `tls.rs`, `upstream.rs`)
 //! that knows pingora.
 
-use crate::config::Config;
+use crate::config::{Config, StoreConfig};
 use crate::gate::Gate;
 use crate::proxy::GateProxy;
 use crate::reload::Reloader;
-use crate::store::{CachedStore, SledStore, Store};
+use crate::store::{CachedStore, PostgresStore, SledStore, Store};
 use crate::tls::CertStore;
 use arc_swap::ArcSwap;
 use async_trait::async_trait;
@@ -40,9 +40,10 @@ pub enum StartError {
     },
     #[error("cannot listen for SIGHUP: {0}")]
     Signal(std::io::Error),
-    #[error("store.path {}: {source}", path.display())]
+    #[error("{store}: {source}")]
     Keys {
-        path: std::path::PathBuf,
+        /// `StoreConfig::describe`.
+        store: String,
         source: crate::rotate::RotateError,
     },
 }
@@ -63,7 +64,15 @@ pub enum StoredKeys {
 /// holds it) and checks that the configured encryption keys open every
 /// stored secret, naming the person and key id of the first that does not.
 pub fn check_stored_keys(config: &Config) -> Result<StoredKeys, StartError> {
-    let path = config.store.path.as_path();
+    let path = match &config.store {
+        StoreConfig::Sled { path } => path.as_path(),
+        // A database has no lock: open it (which also checks that it is
+        // reachable and its schema known) and check.
+        StoreConfig::Postgres(options) => {
+            let store = PostgresStore::open(options)?;
+            return check_keys(&store, config).map(StoredKeys::Checked);
+        }
+    };
     if !path.join("conf").exists() {
         return Ok(StoredKeys::NoStore);
     }
@@ -81,9 +90,29 @@ pub fn check_stored_keys(config: &Config) -> Result<StoredKeys, StartError> {
 /// before serving anyone rather than at a user's challenge.
 fn check_keys(store: &dyn Store, config: &Config) -> Result<crate::rotate::Progress, StartError> {
     crate::rotate::check_all(store, &config.secrets.keys()).map_err(|source| StartError::Keys {
-        path: config.store.path.clone(),
+        store: config.store.describe(),
         source,
     })
+}
+
+/// The configured engine.
+pub fn open_store(config: &StoreConfig) -> Result<Arc<dyn Store>, StartError> {
+    Ok(match config {
+        StoreConfig::Sled { path } => Arc::new(SledStore::open(path)?),
+        StoreConfig::Postgres(options) => Arc::new(PostgresStore::open(options)?),
+    })
+}
+
+/// sled: every reader and writer in this process goes through the cache,
+/// which keeps the per-request person state in memory (see
+/// store/cache.rs); it is only correct because this process is the store's
+/// only writer. PostgreSQL: other replicas write too, so every read goes
+/// to the database.
+fn cached(config: &StoreConfig, engine: Arc<dyn Store>) -> Arc<dyn Store> {
+    match config {
+        StoreConfig::Sled { .. } => Arc::new(CachedStore::new(engine)),
+        StoreConfig::Postgres(_) => engine,
+    }
 }
 
 /// Extra services run beside the gateway (the demo app).
@@ -98,7 +127,9 @@ const PRUNE_EVERY: Duration = Duration::from_secs(3600);
 /// would be created in) is a writable directory. The store itself is not
 /// opened: a running gateway holds its lock.
 pub fn preflight(config: &Config) -> Result<(), StartError> {
-    let path = config.store.path.as_path();
+    let Some(path) = config.store.sled_path() else {
+        return Ok(()); // a database is checked by opening it
+    };
     let fail = |message: String| StartError::StorePath {
         path: path.to_owned(),
         message,
@@ -155,7 +186,7 @@ pub fn run(config: Config, extra: Option<Extra>) -> Result<(), StartError> {
         )?))),
         None => None,
     };
-    let engine: Arc<dyn Store> = Arc::new(SledStore::open(&config.store.path)?);
+    let engine = open_store(&config.store)?;
     let stored = check_keys(engine.as_ref(), &config)?;
     tracing::info!(
         persons = stored.persons,
@@ -163,9 +194,7 @@ pub fn run(config: Config, extra: Option<Extra>) -> Result<(), StartError> {
         under_first_key = stored.current,
         "stored secrets open with the configured keys"
     );
-    // Every reader and writer in this process goes through the cache, which
-    // keeps the per-request person state in memory (see store/cache.rs).
-    let store: Arc<dyn Store> = Arc::new(CachedStore::new(engine));
+    let store = cached(&config.store, engine);
     crate::metrics::init();
     prune_audit(store.as_ref(), config.audit.retention);
     let listen = config.listen.to_string();

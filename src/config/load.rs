@@ -222,7 +222,7 @@ impl Doc<'_> {
         let upstream = self.upstream(raw.upstream)?;
         let trusted_proxies = self.trusted_proxies(&raw.trusted_proxies)?;
         let identity = self.identity(raw.identity, !trusted_proxies.is_empty())?;
-        let store = self.store(raw.store, base)?;
+        let store = self.store(raw.store, base, env)?;
         let secrets = self.secrets(&raw.secrets, base, env)?;
         let app_name = self.check("ui.app_name", non_blank(raw.ui.app_name))?;
         let totp = self.totp(raw.totp, &app_name)?;

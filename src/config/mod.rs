@@ -87,9 +87,31 @@ pub struct Upstream {
     pub write_timeout: Duration,
 }
 
-#[derive(Clone, Debug)]
-pub struct StoreConfig {
-    pub path: PathBuf,
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StoreConfig {
+    /// The embedded store (the default): one directory, one process.
+    Sled { path: PathBuf },
+    /// A PostgreSQL database shared by several gateways.
+    Postgres(crate::store::PostgresOptions),
+}
+
+impl StoreConfig {
+    /// sled's directory, when the store is sled.
+    pub fn sled_path(&self) -> Option<&std::path::Path> {
+        match self {
+            StoreConfig::Sled { path } => Some(path),
+            StoreConfig::Postgres(_) => None,
+        }
+    }
+
+    /// Where the store is, for messages: the directory, or the database's
+    /// host, port and name (never the URL's user or password).
+    pub fn describe(&self) -> String {
+        match self {
+            StoreConfig::Sled { path } => format!("store.path {}", path.display()),
+            StoreConfig::Postgres(options) => format!("store.url {}", options.describe()),
+        }
+    }
 }
 
 /// Key material. Hand-written `Debug`: never printed. Each key is the first

@@ -199,7 +199,26 @@ pub(super) enum RawLogFormat {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawStore {
-    pub path: PathBuf,
+    #[serde(default)]
+    pub backend: RawBackend,
+    /// sled's directory.
+    pub path: Option<PathBuf>,
+    /// PostgreSQL's connection URL, from `{ env }` or `{ file }` (it holds
+    /// a password).
+    pub url: Option<RawSecret>,
+    pub pool_size: Option<u32>,
+    #[serde(default, deserialize_with = "optional_duration")]
+    pub connect_timeout: Option<Duration>,
+}
+
+/// `store.backend`: serde rejects every other word, listing the allowed
+/// ones.
+#[derive(Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub(super) enum RawBackend {
+    #[default]
+    Sled,
+    Postgres,
 }
 
 #[derive(Debug, Deserialize)]
@@ -404,6 +423,12 @@ fn invalid_duration(shown: &dyn fmt::Display) -> String {
 
 /// `deserialize_with` for durations; a bare number is refused too, since
 /// its unit would be a guess.
+pub(super) fn optional_duration<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Duration>, D::Error> {
+    duration(deserializer).map(Some)
+}
+
 pub(super) fn duration<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Duration, D::Error> {
     struct DurationVisitor;
 

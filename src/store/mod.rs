@@ -5,8 +5,13 @@
 //! (`records.rs`) so the format can evolve.
 
 mod cache;
+#[cfg(test)]
+mod contract_tests;
 mod group_commit;
+mod layout;
+mod local_postgres;
 mod off_worker;
+mod postgres_store;
 mod records;
 mod sled_outbox;
 mod sled_remember;
@@ -14,6 +19,8 @@ mod sled_seen;
 mod sled_store;
 
 pub use cache::{CachedStore, PersonState};
+pub use local_postgres::LocalPostgres;
+pub use postgres_store::{PostgresOptions, PostgresStore, postgres_url};
 pub use sled_store::SledStore;
 
 use crate::domain::{

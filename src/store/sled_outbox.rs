@@ -9,6 +9,7 @@
 //! never lost after its change and never sent for a change that did not
 //! happen.
 
+use super::layout::person_prefix;
 use super::records;
 use super::sled_store::{Change, Decided, SledStore, engine};
 use crate::domain::{Delivery, PersonKey, PersonRecord};
@@ -92,7 +93,7 @@ impl SledStore {
         email: &str,
         lang: &str,
     ) -> Result<(), StoreError> {
-        let entry = [&contact_prefix(key)[..], account.as_bytes()].concat();
+        let entry = [&person_prefix(key)[..], account.as_bytes()].concat();
         let bytes = records::encode_contact(email, lang)?;
         if self.contacts.get(&entry).map_err(engine)?.as_deref() == Some(bytes.as_slice()) {
             return Ok(());
@@ -105,7 +106,7 @@ impl SledStore {
         &self,
         key: &PersonKey,
     ) -> Result<Vec<(String, String, String)>, StoreError> {
-        let prefix = contact_prefix(key);
+        let prefix = person_prefix(key);
         let mut out = Vec::new();
         for entry in self.contacts.scan_prefix(&prefix) {
             let (entry_key, bytes) = entry.map_err(engine)?;
@@ -119,10 +120,4 @@ impl SledStore {
         }
         Ok(out)
     }
-}
-
-fn contact_prefix(key: &PersonKey) -> Vec<u8> {
-    let mut prefix = key.as_str().as_bytes().to_vec();
-    prefix.push(0);
-    prefix
 }

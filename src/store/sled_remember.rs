@@ -13,22 +13,11 @@
 //! prefix scan keeps only keys exactly 33 bytes longer than the person's
 //! (like the audit trail's scan).
 
+use super::layout::{browser_key, person_prefix};
 use super::records;
 use super::sled_store::{SledStore, engine};
 use crate::domain::{BrowserId, PersonKey, RememberDays, RememberedBrowser};
 use crate::store::StoreError;
-
-fn prefix(key: &PersonKey) -> Vec<u8> {
-    let mut p = key.as_str().as_bytes().to_vec();
-    p.push(0);
-    p
-}
-
-fn browser_key(key: &PersonKey, id: &BrowserId) -> Vec<u8> {
-    let mut k = prefix(key);
-    k.extend_from_slice(&id.0);
-    k
-}
 
 impl SledStore {
     pub(super) fn remember_setting(
@@ -58,7 +47,7 @@ impl SledStore {
         id: &BrowserId,
     ) -> Result<Option<RememberedBrowser>, StoreError> {
         self.browsers
-            .get(browser_key(key, id))
+            .get(browser_key(key, &id.0))
             .map_err(engine)?
             .map(|bytes| records::decode_browser(&bytes))
             .transpose()
@@ -68,7 +57,7 @@ impl SledStore {
         &self,
         key: &PersonKey,
     ) -> Result<Vec<(BrowserId, RememberedBrowser)>, StoreError> {
-        let prefix = prefix(key);
+        let prefix = person_prefix(key);
         let mut out = Vec::new();
         for entry in self.browsers.scan_prefix(&prefix) {
             let (k, bytes) = entry.map_err(engine)?;
@@ -89,7 +78,7 @@ impl SledStore {
     ) -> Result<(), StoreError> {
         let bytes = records::encode_browser(browser)?;
         self.browsers
-            .insert(browser_key(key, id), bytes)
+            .insert(browser_key(key, &id.0), bytes)
             .map_err(engine)?;
         self.flush_db()
     }
@@ -100,7 +89,7 @@ impl SledStore {
         id: &BrowserId,
         now: i64,
     ) -> Result<(), StoreError> {
-        let k = browser_key(key, id);
+        let k = browser_key(key, &id.0);
         loop {
             let Some(current) = self.browsers.get(&k).map_err(engine)? else {
                 return Ok(());
@@ -137,7 +126,7 @@ impl SledStore {
         for id in ids {
             if self
                 .browsers
-                .remove(browser_key(key, &id))
+                .remove(browser_key(key, &id.0))
                 .map_err(engine)?
                 .is_some()
             {

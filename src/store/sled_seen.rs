@@ -4,15 +4,11 @@
 //! and no other's). Written at most once per account and day (the memo in
 //! `rollout.rs`), never flushed on its own: it is a display aid.
 
+use super::layout::seen_prefix;
 use super::records;
 use super::sled_store::{SledStore, engine};
 use crate::domain::{PersonKey, SeenAccount};
 use crate::store::StoreError;
-
-/// `{len}:{company}/`, the start of every key of the company.
-fn company_prefix(company: &str) -> Vec<u8> {
-    format!("{}:{company}/", company.len()).into_bytes()
-}
 
 impl SledStore {
     pub(super) fn put_seen(&self, company: &str, seen: &SeenAccount) -> Result<(), StoreError> {
@@ -28,7 +24,7 @@ impl SledStore {
         since: i64,
     ) -> Result<Vec<SeenAccount>, StoreError> {
         let mut out = Vec::new();
-        for entry in self.seen.scan_prefix(company_prefix(company)) {
+        for entry in self.seen.scan_prefix(seen_prefix(company)) {
             let (_, bytes) = entry.map_err(engine)?;
             let seen = records::decode_seen(&bytes)?;
             if seen.last_seen >= since {

@@ -36,6 +36,7 @@ use std::time::{Duration, Instant};
 use sled::{Db, Tree};
 
 use super::group_commit::GroupCommit;
+use super::layout::{audit_prefix, person_prefix};
 use super::records;
 
 mod dump;
@@ -172,22 +173,6 @@ fn describe_open_error(e: &sled::Error) -> String {
 
 pub(super) fn engine(e: sled::Error) -> StoreError {
     StoreError::Engine(e.to_string())
-}
-
-const AUDIT_COMPANY_PREFIX: &[u8] = b"\x01company:";
-
-/// Where an event goes: its person's range, or its company's.
-fn audit_prefix(event: &AuditEvent) -> Vec<u8> {
-    match &event.person {
-        Some(key) => person_audit_prefix(key),
-        None => [AUDIT_COMPANY_PREFIX, event.company.as_bytes(), &[0]].concat(),
-    }
-}
-
-fn person_audit_prefix(key: &PersonKey) -> Vec<u8> {
-    let mut prefix = key.as_str().as_bytes().to_vec();
-    prefix.push(0);
-    prefix
 }
 
 impl Store for SledStore {
@@ -332,7 +317,7 @@ impl Store for SledStore {
     }
 
     fn audit_for(&self, key: &PersonKey, limit: usize) -> Result<Vec<AuditEvent>, StoreError> {
-        let prefix = person_audit_prefix(key);
+        let prefix = person_prefix(key);
         let mut events = Vec::new();
         for entry in self.audit.scan_prefix(&prefix).rev() {
             if events.len() >= limit {

@@ -4,7 +4,7 @@
 //! `max_failures`, `ui`, `server`.
 
 use super::super::raw::{
-    RawCompany, RawCookie, RawLocale, RawServer, RawStore, RawTotp, RawUpstream,
+    RawBackend, RawCompany, RawCookie, RawLocale, RawServer, RawStore, RawTotp, RawUpstream,
 };
 use super::super::{
     BypassRule, CookieConfig, IdentitySource, Locale, ServerConfig, StoreConfig, TotpConfig,
@@ -24,6 +24,13 @@ pub(super) struct Pins(
     pub HashMap<String, RememberDays>,
 );
 use std::path::Path;
+use std::time::Duration;
+
+/// Connections a gateway keeps to PostgreSQL, unless `store.pool_size`.
+const DEFAULT_POOL_SIZE: u32 = 10;
+const MAX_POOL_SIZE: u32 = 1000;
+/// How long connecting may take, unless `store.connect_timeout`.
+const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
 impl Doc<'_> {
     pub(super) fn upstream(&self, up: RawUpstream) -> Result<Upstream, ConfigError> {
@@ -43,13 +50,69 @@ impl Doc<'_> {
         })
     }
 
-    pub(super) fn store(&self, raw: RawStore, base: &Path) -> Result<StoreConfig, ConfigError> {
-        if raw.path.as_os_str().is_empty() {
-            return Err(self.error("store.path", "must not be empty"));
+    pub(super) fn store(
+        &self,
+        raw: RawStore,
+        base: &Path,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<StoreConfig, ConfigError> {
+        match raw.backend {
+            RawBackend::Sled => {
+                for (given, field) in [
+                    (raw.url.is_some(), "store.url"),
+                    (raw.pool_size.is_some(), "store.pool_size"),
+                    (raw.connect_timeout.is_some(), "store.connect_timeout"),
+                ] {
+                    if given {
+                        return Err(self.error(field, "is only used with `backend: postgres`"));
+                    }
+                }
+                let path = raw.path.unwrap_or_default();
+                if path.as_os_str().is_empty() {
+                    return Err(self.error(
+                        "store.path",
+                        "is required (the store's directory), unless `backend: postgres`",
+                    ));
+                }
+                Ok(StoreConfig::Sled {
+                    path: resolve(base, &path),
+                })
+            }
+            RawBackend::Postgres => {
+                if raw.path.is_some() {
+                    return Err(self.error(
+                        "store.path",
+                        "is not used with `backend: postgres` (the database is `store.url`); remove it",
+                    ));
+                }
+                let Some(url) = &raw.url else {
+                    return Err(self.error(
+                        "store.url",
+                        "is required with `backend: postgres`, e.g. `url: { env: MFA_GATE_DATABASE_URL }`",
+                    ));
+                };
+                let url = self.secret_with("store.url", url, base, env, |text| {
+                    let text = text.trim();
+                    crate::store::postgres_url(text).map(|()| text.to_owned())
+                })?;
+                let pool_size = raw.pool_size.unwrap_or(DEFAULT_POOL_SIZE);
+                if !(1..=MAX_POOL_SIZE).contains(&pool_size) {
+                    return Err(self.error(
+                        "store.pool_size",
+                        format!("{pool_size} is out of range (1 to {MAX_POOL_SIZE})"),
+                    ));
+                }
+                let connect_timeout = raw.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT);
+                if connect_timeout.is_zero() {
+                    return Err(self.error("store.connect_timeout", "must be more than 0s"));
+                }
+                Ok(StoreConfig::Postgres(crate::store::PostgresOptions {
+                    url,
+                    pool_size,
+                    connect_timeout,
+                }))
+            }
         }
-        Ok(StoreConfig {
-            path: resolve(base, &raw.path),
-        })
     }
 
     /// `app_name` is the issuer's default.

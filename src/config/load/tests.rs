@@ -2,7 +2,7 @@
 //! naming its file, line and field.
 
 use super::*;
-use crate::config::{BypassRule, IdentitySource, Locale};
+use crate::config::{BypassRule, IdentitySource, Locale, StoreConfig};
 use crate::domain::Enforcement;
 use std::time::Duration;
 
@@ -30,9 +30,13 @@ fn env(name: &str) -> Option<String> {
         "TEST_HMAC" | "MFA_GATE_HMAC_KEY" => Some(HMAC_HEX.into()),
         "TEST_ENC" | "MFA_GATE_ENCRYPTION_KEY" => Some(ENC_B64.into()),
         "MFA_GATE_SUPPORT_TOKEN" => Some(format!("  {SUPPORT_TOKEN}\n")),
+        "TEST_PG_URL" => Some(format!("{PG_URL}\n")),
+        "TEST_PG_BAD" => Some("postgresql://gate:s3cret-pw@db:notaport/mfa".into()),
         _ => None,
     }
 }
+
+const PG_URL: &str = "postgresql://gate:s3cret-pw@db.internal:5433/mfa";
 
 fn load(yaml: &str) -> Config {
     match load_str_with_env(yaml, Path::new("/etc/mfa-gate/gate.yaml"), &env) {
@@ -124,7 +128,10 @@ fn demo_file_loads_with_keys_beside_it() {
 
     assert_eq!(config.upstream.address, "127.0.0.1:8081");
     assert_eq!(config.identity.session_cookie(), Some("demo_session"));
-    assert_eq!(config.store.path, dir.path().join("store"));
+    assert_eq!(
+        config.store.sled_path(),
+        Some(dir.path().join("store").as_path())
+    );
     assert_eq!(config.secrets.hmac_key, [0x11; 32]);
     assert_eq!(config.secrets.encryption_key, [0x22; 32]);
     assert_eq!(config.totp.issuer, "mfa-gate demo");
@@ -635,12 +642,18 @@ fn relative_paths_resolve_against_the_config_directory() {
 
     let config = load_str_with_env(&yaml, &source, &|_| None).unwrap_or_else(|e| panic!("{e}"));
 
-    assert_eq!(config.store.path, dir.path().join("data/store"));
+    assert_eq!(
+        config.store.sled_path(),
+        Some(dir.path().join("data/store").as_path())
+    );
     assert_eq!(config.secrets.hmac_key, [0x11; 32]);
     assert_eq!(config.secrets.encryption_key, [0x22; 32]);
 
     let absolute = load(&MINIMAL.replace("path: data/store", "path: /var/lib/mfa-gate"));
-    assert_eq!(absolute.store.path, Path::new("/var/lib/mfa-gate"));
+    assert_eq!(
+        absolute.store.sled_path(),
+        Some(Path::new("/var/lib/mfa-gate"))
+    );
 }
 
 #[test]
@@ -709,7 +722,7 @@ fn field_checks_name_their_field() {
             "path: data/store",
             "path: \"\"",
             "store.path",
-            "must not be empty",
+            "is required",
         ),
     ];
     for (from, to, field, needle) in cases {
@@ -913,4 +926,77 @@ fn bad_remember_days_name_the_field_and_the_allowed_values() {
         None,
         "unknown field `remember`",
     );
+}
+
+/// `store: { backend: postgres, … }`: the URL comes from the environment
+/// or a file, the pool has defaults, and no message or `Debug` output shows
+/// the password.
+#[test]
+fn postgres_store_section() {
+    let postgres = |store: &str| MINIMAL.replace("  path: data/store\n", store);
+    let config = load(&postgres(
+        "  backend: postgres\n  url: { env: TEST_PG_URL }\n",
+    ));
+    let StoreConfig::Postgres(options) = &config.store else {
+        panic!("postgres expected: {:?}", config.store);
+    };
+    assert_eq!(options.url, PG_URL, "trimmed");
+    assert_eq!(options.pool_size, 10);
+    assert_eq!(options.connect_timeout, std::time::Duration::from_secs(5));
+    assert_eq!(
+        config.store.describe(),
+        "store.url postgresql://db.internal:5433/mfa"
+    );
+    assert!(!format!("{config:?}").contains("s3cret"));
+    let tuned = load(&postgres(
+        "  backend: postgres\n  url: { env: TEST_PG_URL }\n  pool_size: 3\n  connect_timeout: 250ms\n",
+    ));
+    let StoreConfig::Postgres(options) = &tuned.store else {
+        panic!("postgres expected");
+    };
+    assert_eq!(
+        (options.pool_size, options.connect_timeout),
+        (3, std::time::Duration::from_millis(250))
+    );
+
+    let cases: &[(&str, &str, &str)] = &[
+        ("  backend: postgres\n", "store.url", "is required"),
+        (
+            "  backend: postgres\n  path: x\n  url: { env: TEST_PG_URL }\n",
+            "store.path",
+            "not used",
+        ),
+        (
+            "  backend: postgres\n  url: { env: NO_SUCH_VAR }\n",
+            "store.url.env",
+            "NO_SUCH_VAR is not set",
+        ),
+        (
+            "  backend: postgres\n  url: { env: TEST_PG_BAD }\n",
+            "store.url.env",
+            "is not a PostgreSQL connection URL",
+        ),
+        (
+            "  backend: postgres\n  url: { env: TEST_PG_URL }\n  pool_size: 0\n",
+            "store.pool_size",
+            "out of range",
+        ),
+        (
+            "  path: x\n  url: { env: TEST_PG_URL }\n",
+            "store.url",
+            "only used with `backend: postgres`",
+        ),
+        (
+            "  path: x\n  pool_size: 4\n",
+            "store.pool_size",
+            "only used",
+        ),
+    ];
+    for (store, field, needle) in cases {
+        let yaml = postgres(store);
+        check_error(&yaml, field, None, needle);
+        assert!(!error_of(&yaml).to_string().contains("s3cret"));
+    }
+    let unknown = error_of(&postgres("  backend: mysql\n"));
+    assert!(unknown.to_string().contains("postgres"), "{unknown}");
 }

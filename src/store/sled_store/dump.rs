@@ -10,10 +10,7 @@ use std::collections::BTreeMap;
 
 /// The trees a backup holds, in the order it holds them.
 /// (A backup from before the last five trees existed restores as well.)
-pub const TREES: [&str; 9] = [
-    "persons", "accounts", "policies", "audit", "browsers", "remember", "seen", "outbox",
-    "contacts",
-];
+pub use crate::store::layout::TREES;
 
 impl SledStore {
     fn tree(&self, name: &str) -> Option<&Tree> {

@@ -1,0 +1,188 @@
+//! A private PostgreSQL cluster on loopback, for the tests of the
+//! PostgreSQL store (unit and integration) and for trying replicas out:
+//! `initdb` into a fresh temporary directory, `pg_ctl start` on a free
+//! port with its socket in that directory, `pg_ctl stop` and the directory
+//! removed on drop. Uses Debian's server binaries
+//! (`/usr/lib/postgresql/<version>/bin`, package `postgresql`, installed by
+//! `scripts/test.sh`). `initdb` refuses to run as root, so as root the
+//! cluster runs as the `postgres` user the package creates (`runuser`).
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// A running private cluster; stopped and removed when dropped.
+pub struct LocalPostgres {
+    dir: PathBuf,
+    bin: PathBuf,
+    port: u16,
+    as_postgres: bool,
+}
+
+impl LocalPostgres {
+    /// Start a fresh cluster with an empty database `mfa_gate`. The error
+    /// says what is missing or what the server printed.
+    pub fn start() -> Result<LocalPostgres, String> {
+        let bin = server_bin()?;
+        let as_postgres = is_root();
+        let dir = std::env::temp_dir().join(format!(
+            "mfa-gate-pg-{}-{}",
+            std::process::id(),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_nanos())
+                .unwrap_or(0)
+        ));
+        std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map_err(|e| format!("no free port: {e}"))?
+            .port();
+        let cluster = LocalPostgres {
+            dir,
+            bin,
+            port,
+            as_postgres,
+        };
+        if as_postgres {
+            run(Command::new("chown").arg("postgres:").arg(&cluster.dir))?;
+        }
+        let data = cluster.dir.join("data");
+        run(cluster
+            .tool("initdb")
+            .args(["-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-sync"])
+            .arg("-D")
+            .arg(&data))?;
+        let options = format!(
+            "-c listen_addresses=127.0.0.1 -p {port} -k {} -c fsync=off -c full_page_writes=off",
+            cluster.dir.display()
+        );
+        run(cluster
+            .tool("pg_ctl")
+            .arg("-D")
+            .arg(&data)
+            .args(["-w", "-t", "60", "-o", &options, "-l"])
+            .arg(cluster.dir.join("server.log"))
+            .arg("start"))?;
+        run(cluster.tool("createdb").args([
+            "-h",
+            "127.0.0.1",
+            "-p",
+            &port.to_string(),
+            "-U",
+            "postgres",
+            "mfa_gate",
+        ]))?;
+        Ok(cluster)
+    }
+
+    /// The URL of the `mfa_gate` database (trust authentication, loopback).
+    pub fn url(&self) -> String {
+        self.url_of("mfa_gate")
+    }
+
+    /// The URL of another database of this cluster.
+    pub fn url_of(&self, db: &str) -> String {
+        format!("postgresql://postgres@127.0.0.1:{}/{db}", self.port)
+    }
+
+    /// Create another empty database (a test of its own on one cluster).
+    pub fn create_database(&self, db: &str) -> Result<String, String> {
+        run(self.tool("createdb").args([
+            "-h",
+            "127.0.0.1",
+            "-p",
+            &self.port.to_string(),
+            "-U",
+            "postgres",
+            db,
+        ]))?;
+        Ok(self.url_of(db))
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The server's log so far (for a failing test's message).
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.join("server.log")).unwrap_or_default()
+    }
+
+    /// Stop the server, as a crash would (`immediate`) or cleanly.
+    pub fn stop(&self, immediate: bool) -> Result<(), String> {
+        let mode = if immediate { "immediate" } else { "fast" };
+        run(self
+            .tool("pg_ctl")
+            .arg("-D")
+            .arg(self.dir.join("data"))
+            .args(["-w", "-m", mode, "stop"]))
+    }
+
+    /// A command of the server's binaries, as the `postgres` user when
+    /// this process is root.
+    fn tool(&self, name: &str) -> Command {
+        let path = self.bin.join(name);
+        if self.as_postgres {
+            let mut c = Command::new("runuser");
+            c.args(["-u", "postgres", "--"]).arg(path);
+            c
+        } else {
+            Command::new(path)
+        }
+    }
+}
+
+impl Drop for LocalPostgres {
+    fn drop(&mut self) {
+        let _ = self.stop(true);
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// The newest `/usr/lib/postgresql/<version>/bin` that has `initdb`.
+fn server_bin() -> Result<PathBuf, String> {
+    let root = Path::new("/usr/lib/postgresql");
+    let mut versions: Vec<(u32, PathBuf)> = std::fs::read_dir(root)
+        .map_err(|_| missing())?
+        .filter_map(|e| e.ok())
+        .filter_map(|e| {
+            let version = e.file_name().to_str()?.parse().ok()?;
+            let bin = e.path().join("bin");
+            bin.join("initdb").exists().then_some((version, bin))
+        })
+        .collect();
+    versions.sort();
+    versions.pop().map(|(_, bin)| bin).ok_or_else(missing)
+}
+
+fn missing() -> String {
+    "PostgreSQL's server is not installed (Debian: apt-get install postgresql; \
+     scripts/test.sh installs it)"
+        .into()
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false)
+}
+
+fn run(command: &mut Command) -> Result<(), String> {
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = command.output().map_err(|e| format!("{command:?}: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{command:?} failed ({status}): {}{}",
+            String::from_utf8_lossy(&stdout),
+            String::from_utf8_lossy(&stderr)
+        ))
+    }
+}

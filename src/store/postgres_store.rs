@@ -1,0 +1,441 @@
+//! The `Store` on PostgreSQL, for several gateways sharing one truth
+//! (`store: { backend: postgres, url: … }`). Rows are the sled trees
+//! (`layout.rs`): table `mfa_gate_entries (tree, key, value)` with the same
+//! key bytes and the same versioned record bytes (`records.rs`), so sealed
+//! secrets stay sealed and entries move between engines unchanged.
+//!
+//! What the invariants rest on, across replicas:
+//! - a person changes in one transaction that reads the record `FOR
+//!   UPDATE` (or, when there is none yet, inserts it `ON CONFLICT DO
+//!   NOTHING` and starts again if another replica got there first): a TOTP
+//!   step or a backup code is accepted once, failure counts are exact;
+//! - every commit waits for the WAL flush (`synchronous_commit` is set on
+//!   for this store's sessions whatever the server's default), so what was
+//!   answered is durable and `flush` has nothing left to do;
+//! - the schema is created by the first replica that starts, under an
+//!   advisory lock (`postgres/schema.rs`), and audit pruning runs on one
+//!   replica at a time (another advisory lock).
+//!
+//! Every call waits for the database; on a pingora worker it runs through
+//! `off_worker`, like sled's flushes. Connections come from an r2d2 pool.
+
+mod person;
+mod schema;
+mod trees;
+
+use std::time::Duration;
+
+use postgres::NoTls;
+use r2d2_postgres::PostgresConnectionManager;
+
+use super::layout::{self, TREES};
+use super::off_worker::off_worker;
+use super::{ExportSink, NotesFn, Store, StoreError, Update, records};
+use crate::domain::{
+    AuditEvent, BrowserId, Delivery, Enforcement, PersonKey, PersonRecord, RememberDays,
+    RememberedBrowser, SeenAccount,
+};
+
+type Pool = r2d2::Pool<PostgresConnectionManager<NoTls>>;
+type Conn = r2d2::PooledConnection<PostgresConnectionManager<NoTls>>;
+
+/// How to reach the database (`store.url`, `store.pool_size`,
+/// `store.connect_timeout`). Hand-written `Debug`: the URL holds a password.
+#[derive(Clone, PartialEq, Eq)]
+pub struct PostgresOptions {
+    pub url: String,
+    pub pool_size: u32,
+    pub connect_timeout: Duration,
+}
+
+impl PostgresOptions {
+    /// `postgresql://host:port/dbname`, for messages: never the user or
+    /// the password.
+    pub fn describe(&self) -> String {
+        describe(&self.url)
+    }
+}
+
+impl std::fmt::Debug for PostgresOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PostgresOptions")
+            .field("url", &"<redacted>")
+            .field("pool_size", &self.pool_size)
+            .field("connect_timeout", &self.connect_timeout)
+            .finish()
+    }
+}
+
+/// The PostgreSQL-backed store. `Send + Sync`; share it behind an `Arc`.
+pub struct PostgresStore {
+    pool: Pool,
+}
+
+impl From<postgres::Error> for StoreError {
+    fn from(e: postgres::Error) -> StoreError {
+        StoreError::Engine(format!("PostgreSQL: {e}"))
+    }
+}
+
+/// Check a URL without connecting: the error names what is wrong, never
+/// the URL (it may hold a password).
+pub fn parse_url(url: &str) -> Result<postgres::Config, String> {
+    url.parse::<postgres::Config>()
+        .map_err(|e| format!("is not a PostgreSQL connection URL ({e})"))
+}
+
+/// `parse_url` for the configuration's checks.
+pub fn postgres_url(url: &str) -> Result<(), String> {
+    parse_url(url).map(drop)
+}
+
+impl PostgresStore {
+    /// Connect, and create or upgrade the schema (one replica at a time).
+    /// An unreachable database is an `Open` error naming host and port,
+    /// not the password.
+    pub fn open(options: &PostgresOptions) -> Result<PostgresStore, StoreError> {
+        let where_ = describe(&options.url);
+        let open_error = |detail: String| StoreError::Open {
+            path: where_.clone(),
+            detail,
+        };
+        let mut config = parse_url(&options.url).map_err(open_error)?;
+        config.connect_timeout(options.connect_timeout);
+        config.options("-c synchronous_commit=on");
+        config.application_name("mfa-gate");
+        let manager = PostgresConnectionManager::new(config, NoTls);
+        let pool = r2d2::Pool::builder()
+            .max_size(options.pool_size)
+            .min_idle(Some(1))
+            .connection_timeout(options.connect_timeout)
+            .error_handler(Box::new(r2d2::NopErrorHandler))
+            .build(manager)
+            .map_err(|e| open_error(e.to_string()))?;
+        let store = PostgresStore { pool };
+        let mut conn = store.conn().map_err(|e| open_error(e.to_string()))?;
+        schema::migrate(&mut conn)?;
+        Ok(store)
+    }
+
+    fn conn(&self) -> Result<Conn, StoreError> {
+        self.pool
+            .get()
+            .map_err(|e| StoreError::Engine(format!("no PostgreSQL connection: {e}")))
+    }
+
+    /// Run `op` on a pooled connection, off the runtime worker.
+    fn with<T>(
+        &self,
+        op: impl FnOnce(&mut postgres::Client) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        off_worker(|| op(&mut *self.conn()?))
+    }
+
+    /// Entries per tree (for `store copy` and the support API).
+    pub fn counts(&self) -> Result<std::collections::BTreeMap<String, usize>, StoreError> {
+        self.with(trees::counts)
+    }
+
+    /// Put raw entries (tree, key, value), as `export` gives them, in one
+    /// transaction; the id sequence moves past every id they hold. For
+    /// copying a sled store into an empty database.
+    pub fn import_entries<'a>(
+        &self,
+        entries: impl IntoIterator<Item = (&'a str, &'a [u8], &'a [u8])>,
+    ) -> Result<usize, StoreError> {
+        let entries: Vec<_> = entries.into_iter().collect();
+        self.with(|c| trees::import(c, &entries))
+    }
+}
+
+/// `host:port/dbname` of a URL, for messages; never the user or password.
+fn describe(url: &str) -> String {
+    let Ok(config) = url.parse::<postgres::Config>() else {
+        return "the PostgreSQL database (store.url)".into();
+    };
+    let host = match config.get_hosts().first() {
+        Some(postgres::config::Host::Tcp(h)) => h.clone(),
+        Some(postgres::config::Host::Unix(p)) => p.display().to_string(),
+        None => "localhost".into(),
+    };
+    let port = config.get_ports().first().copied().unwrap_or(5432);
+    let db = config.get_dbname().unwrap_or("postgres");
+    format!("postgresql://{host}:{port}/{db}")
+}
+
+impl Store for PostgresStore {
+    fn person(&self, key: &PersonKey) -> Result<Option<PersonRecord>, StoreError> {
+        self.with(|c| {
+            trees::get(c, "persons", key.as_str().as_bytes())?
+                .map(|bytes| records::decode_person(&bytes))
+                .transpose()
+        })
+    }
+
+    fn update_person(
+        &self,
+        key: &PersonKey,
+        f: &mut dyn FnMut(Option<&PersonRecord>) -> Update,
+    ) -> Result<Option<PersonRecord>, StoreError> {
+        self.with(|c| person::swap(c, key, f, None))
+    }
+
+    fn person_keys(
+        &self,
+        after: Option<&PersonKey>,
+        limit: usize,
+    ) -> Result<Vec<PersonKey>, StoreError> {
+        self.with(|c| person::keys_after(c, after, limit))
+    }
+
+    fn update_persons(
+        &self,
+        keys: &[PersonKey],
+        f: &mut dyn FnMut(&PersonKey, Option<&PersonRecord>) -> Update,
+    ) -> Result<usize, StoreError> {
+        self.with(|c| {
+            let mut written = 0;
+            for key in keys {
+                let mut one = |current: Option<&PersonRecord>| f(key, current);
+                if person::swap_counting(c, key, &mut one)? {
+                    written += 1;
+                }
+            }
+            Ok(written)
+        })
+    }
+
+    fn person_of_account(&self, account: &str) -> Result<Option<PersonKey>, StoreError> {
+        self.with(|c| {
+            trees::get(c, "accounts", account.as_bytes())?
+                .map(|bytes| records::decode_account_link(&bytes))
+                .transpose()
+        })
+    }
+
+    fn link_account(&self, account: &str, key: &PersonKey) -> Result<(), StoreError> {
+        let bytes = records::encode_account_link(key)?;
+        self.with(|c| trees::put(c, "accounts", account.as_bytes(), &bytes))
+    }
+
+    fn company_policy(&self, company: &str) -> Result<Option<Enforcement>, StoreError> {
+        self.with(|c| {
+            trees::get(c, "policies", company.as_bytes())?
+                .map(|bytes| records::decode_policy(&bytes))
+                .transpose()
+        })
+    }
+
+    fn set_company_policy(&self, company: &str, policy: Enforcement) -> Result<(), StoreError> {
+        let bytes = records::encode_policy(policy)?;
+        self.with(|c| trees::put(c, "policies", company.as_bytes(), &bytes))
+    }
+
+    fn company_remember(&self, company: &str) -> Result<Option<RememberDays>, StoreError> {
+        self.with(|c| {
+            trees::get(c, "remember", company.as_bytes())?
+                .map(|bytes| records::decode_remember_days(&bytes))
+                .transpose()
+        })
+    }
+
+    fn set_company_remember(&self, company: &str, days: RememberDays) -> Result<(), StoreError> {
+        let bytes = records::encode_remember_days(days)?;
+        self.with(|c| trees::put(c, "remember", company.as_bytes(), &bytes))
+    }
+
+    fn remembered_browser(
+        &self,
+        key: &PersonKey,
+        id: &BrowserId,
+    ) -> Result<Option<RememberedBrowser>, StoreError> {
+        self.with(|c| {
+            trees::get(c, "browsers", &layout::browser_key(key, &id.0))?
+                .map(|bytes| records::decode_browser(&bytes))
+                .transpose()
+        })
+    }
+
+    fn remembered_browsers(
+        &self,
+        key: &PersonKey,
+    ) -> Result<Vec<(BrowserId, RememberedBrowser)>, StoreError> {
+        self.with(|c| trees::browsers_of(c, key))
+    }
+
+    fn remember_browser(
+        &self,
+        key: &PersonKey,
+        id: &BrowserId,
+        browser: &RememberedBrowser,
+    ) -> Result<(), StoreError> {
+        let bytes = records::encode_browser(browser)?;
+        self.with(|c| trees::put(c, "browsers", &layout::browser_key(key, &id.0), &bytes))
+    }
+
+    fn touch_remembered_browser(
+        &self,
+        key: &PersonKey,
+        id: &BrowserId,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        self.with(|c| trees::touch_browser(c, key, id, now))
+    }
+
+    fn forget_browsers(
+        &self,
+        key: &PersonKey,
+        id: Option<&BrowserId>,
+    ) -> Result<usize, StoreError> {
+        self.with(|c| match id {
+            Some(id) => trees::delete(c, "browsers", &layout::browser_key(key, &id.0)),
+            None => {
+                let mut gone = 0;
+                for (id, _) in trees::browsers_of(c, key)? {
+                    gone += trees::delete(c, "browsers", &layout::browser_key(key, &id.0))?;
+                }
+                Ok(gone)
+            }
+        })
+    }
+
+    fn note_seen(&self, company: &str, seen: &SeenAccount) -> Result<(), StoreError> {
+        let key = PersonKey::new(company, &seen.account);
+        let bytes = records::encode_seen(seen)?;
+        self.with(|c| trees::put(c, "seen", key.as_str().as_bytes(), &bytes))
+    }
+
+    fn seen_accounts(&self, company: &str, since: i64) -> Result<Vec<SeenAccount>, StoreError> {
+        self.with(|c| {
+            let mut out = Vec::new();
+            for (_, bytes) in trees::scan(c, "seen", &layout::seen_prefix(company), false)? {
+                let seen = records::decode_seen(&bytes)?;
+                if seen.last_seen >= since {
+                    out.push(seen);
+                }
+            }
+            Ok(out)
+        })
+    }
+
+    fn append_audit(&self, event: &AuditEvent) -> Result<(), StoreError> {
+        let bytes = records::encode_audit(event)?;
+        self.with(|c| {
+            let mut key = layout::audit_prefix(event);
+            key.extend_from_slice(&trees::next_id(c)?.to_be_bytes());
+            trees::put(c, "audit", &key, &bytes)
+        })
+    }
+
+    fn audit_for(&self, key: &PersonKey, limit: usize) -> Result<Vec<AuditEvent>, StoreError> {
+        let prefix = layout::person_prefix(key);
+        self.with(|c| {
+            let mut events = Vec::new();
+            for (entry_key, bytes) in trees::scan(c, "audit", &prefix, true)? {
+                if events.len() >= limit {
+                    break;
+                }
+                // Exactly the sequence number after the prefix, or it
+                // belongs to another person whose key extends ours.
+                if entry_key.len() == prefix.len() + 8 {
+                    events.push(records::decode_audit(&bytes)?);
+                }
+            }
+            Ok(events)
+        })
+    }
+
+    fn prune_audit(&self, before: i64) -> Result<usize, StoreError> {
+        self.with(|c| trees::prune_audit(c, before))
+    }
+
+    fn export(&self, sink: &mut ExportSink<'_>) -> Result<(), StoreError> {
+        self.with(|c| {
+            for tree in TREES {
+                for (key, value) in trees::scan(c, tree, &[], false)? {
+                    sink(tree, &key, &value)?;
+                }
+            }
+            Ok(())
+        })
+    }
+
+    fn update_person_noting(
+        &self,
+        key: &PersonKey,
+        f: &mut dyn FnMut(Option<&PersonRecord>) -> Update,
+        notes: &mut NotesFn<'_>,
+    ) -> Result<Option<PersonRecord>, StoreError> {
+        self.with(|c| person::swap(c, key, f, Some(notes)))
+    }
+
+    fn next_id(&self) -> Result<u64, StoreError> {
+        self.with(trees::next_id)
+    }
+
+    fn enqueue(&self, entries: &[(u64, Delivery)]) -> Result<(), StoreError> {
+        let mut rows = Vec::with_capacity(entries.len());
+        for (id, delivery) in entries {
+            rows.push((id.to_be_bytes(), records::encode_delivery(delivery)?));
+        }
+        self.with(|c| {
+            let mut tx = c.transaction()?;
+            for (id, bytes) in &rows {
+                trees::put(&mut tx, "outbox", id, bytes)?;
+            }
+            Ok(tx.commit()?)
+        })
+    }
+
+    fn outbox(&self, limit: usize) -> Result<Vec<(u64, Delivery)>, StoreError> {
+        self.with(|c| {
+            let mut out = Vec::new();
+            for (key, bytes) in trees::first(c, "outbox", limit)? {
+                let id: [u8; 8] = key.as_slice().try_into().map_err(|_| StoreError::Corrupt {
+                    what: "outbox key",
+                    detail: format!("{} bytes", key.len()),
+                })?;
+                out.push((u64::from_be_bytes(id), records::decode_delivery(&bytes)?));
+            }
+            Ok(out)
+        })
+    }
+
+    fn remove_delivery(&self, id: u64) -> Result<(), StoreError> {
+        self.with(|c| trees::delete(c, "outbox", &id.to_be_bytes()).map(drop))
+    }
+
+    fn note_contact(
+        &self,
+        key: &PersonKey,
+        account: &str,
+        email: &str,
+        lang: &str,
+    ) -> Result<(), StoreError> {
+        let entry = [layout::person_prefix(key), account.as_bytes().to_vec()].concat();
+        let bytes = records::encode_contact(email, lang)?;
+        self.with(|c| trees::put(c, "contacts", &entry, &bytes))
+    }
+
+    fn contacts(&self, key: &PersonKey) -> Result<Vec<(String, String, String)>, StoreError> {
+        let prefix = layout::person_prefix(key);
+        self.with(|c| {
+            let mut out = Vec::new();
+            for (entry_key, bytes) in trees::scan(c, "contacts", &prefix, false)? {
+                let account = &entry_key[prefix.len()..];
+                // Another person's key extends ours past a 0x00: not ours.
+                if account.contains(&0) {
+                    continue;
+                }
+                let (email, lang) = records::decode_contact(&bytes)?;
+                out.push((String::from_utf8_lossy(account).into_owned(), email, lang));
+            }
+            Ok(out)
+        })
+    }
+
+    /// Every commit already waited for the WAL flush.
+    fn flush(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
+}
