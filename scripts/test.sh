@@ -42,9 +42,11 @@ fi
 # from Debian (SQLite, served by `php -S`; without its recommends, so no
 # Apache, MySQL or ImageMagick) and Jupyter Server from PyPI in a venv
 # under target/. About 30 s each on a fresh machine (measured: apt 32 s,
-# pip 28 s); nothing when present.
+# pip 28 s); nothing when present. PostgreSQL's server for the store's
+# contract suite and tests/it/replicas.rs, which start private clusters
+# (store::LocalPostgres), never the system's own.
 APPS_PACKAGES=()
-for pkg in mediawiki php-sqlite3 python3-venv; do
+for pkg in mediawiki php-sqlite3 python3-venv postgresql; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' \
     || APPS_PACKAGES+=("$pkg")
 done

@@ -55,6 +55,15 @@ enum Command {
         /// Directory for the demo's keys and store (created when missing).
         #[arg(long, default_value = "mfa-gate-demo-data")]
         data: PathBuf,
+        /// Keep the store in the PostgreSQL database at
+        /// $MFA_GATE_DATABASE_URL instead of DATA/store (replicas; see
+        /// scripts/cluster-demo.sh).
+        #[arg(long)]
+        postgres: bool,
+        /// Put the gateway in front of the demo app of another `mfa-gate
+        /// demo` at HOST:PORT instead of starting one (a second replica).
+        #[arg(long, value_name = "HOST:PORT")]
+        app: Option<String>,
     },
     /// Support operations on an account, through the running gateway's
     /// admin listener: status, unlock, reset, audit.
@@ -230,17 +239,31 @@ fn run(command: Command, log_json: bool) -> anyhow::Result<()> {
         } => identity_check(&config, &cookies, host.as_deref()),
         Command::Keys(op) => keys_command(op),
         Command::Store(StoreOp::Restore { from, to }) => restore(&from, &to),
-        Command::Demo { port, data } => {
-            let config = demo_config(port, &data)?;
+        Command::Demo {
+            port,
+            data,
+            postgres,
+            app,
+        } => {
+            let mut config = demo_config(port, &data)?;
+            if postgres {
+                config.store = demo_postgres()?;
+            }
             init_logging(log_json, Some(&config));
-            let app_addr = config.upstream.address.clone();
             println!("{}", demo_banner(port, &data));
-            server::run(
-                config,
-                Some(Box::new(move |server| {
-                    server.add_service(demo::service(&app_addr));
-                })),
-            )?;
+            let extra: Option<server::Extra> = match app {
+                Some(addr) => {
+                    config.upstream.address = addr;
+                    None
+                }
+                None => {
+                    let app_addr = config.upstream.address.clone();
+                    Some(Box::new(move |server| {
+                        server.add_service(demo::service(&app_addr));
+                    }))
+                }
+            };
+            server::run(config, extra)?;
             Ok(())
         }
     }
@@ -445,6 +468,20 @@ fn demo_config(port: u16, data: &Path) -> anyhow::Result<Config> {
         admin.listen = ([127, 0, 0, 1], admin_port).into();
     }
     Ok(config)
+}
+
+/// `demo --postgres`: the store in the database at $MFA_GATE_DATABASE_URL.
+fn demo_postgres() -> anyhow::Result<config::StoreConfig> {
+    const VAR: &str = "MFA_GATE_DATABASE_URL";
+    let url = std::env::var(VAR).with_context(|| format!("--postgres needs {VAR}"))?;
+    mfa_gate::store::postgres_url(&url).map_err(|m| anyhow::anyhow!("{VAR} {m}"))?;
+    Ok(config::StoreConfig::Postgres(
+        mfa_gate::store::PostgresOptions {
+            url,
+            pool_size: 10,
+            connect_timeout: std::time::Duration::from_secs(5),
+        },
+    ))
 }
 
 fn write_key(path: &Path) -> anyhow::Result<()> {

@@ -29,6 +29,7 @@ const CHECKS: &[(&str, Check)] = &[
     ("seen_accounts", seen_accounts),
     ("audit_trail", audit_trail),
     ("outbox_and_noting", outbox_and_noting),
+    ("notes_may_ask_for_ids", notes_may_ask_for_ids),
     ("contacts", contacts),
     ("export", export),
 ];
@@ -493,6 +494,30 @@ fn outbox_and_noting(store: &dyn Store) {
             panic!("notes of an unchanged record")
         })
         .unwrap();
+}
+
+/// Notes ask the store for ids while the change is open (as `notify`
+/// does): more such changes at once than the store has connections must
+/// all complete.
+fn notes_may_ask_for_ids(store: &dyn Store) {
+    let threads = 24;
+    let barrier = Barrier::new(threads);
+    std::thread::scope(|s| {
+        for i in 0..threads {
+            let barrier = &barrier;
+            s.spawn(move || {
+                let key = PersonKey::new("acme", &format!("p{i}"));
+                barrier.wait();
+                store
+                    .update_person_noting(&key, &mut |_| Update::Put(enrolled(1)), &mut |_, _| {
+                        let id = store.next_id().unwrap();
+                        vec![(id, delivery(id))]
+                    })
+                    .unwrap();
+            });
+        }
+    });
+    assert_eq!(store.outbox(100).unwrap().len(), threads);
 }
 
 fn contacts(store: &dyn Store) {

@@ -69,6 +69,34 @@ impl std::fmt::Debug for PostgresOptions {
 /// The PostgreSQL-backed store. `Send + Sync`; share it behind an `Arc`.
 pub struct PostgresStore {
     pool: Pool,
+    /// For calls made while this thread already holds a connection of
+    /// `pool`: the callbacks of a person's change ask for outbox ids
+    /// inside its transaction. Taking those from `pool` too would let
+    /// `pool_size` such changes hold every connection and wait for one
+    /// more, for ever; a nested call never nests again, so a second pool
+    /// cannot run dry that way.
+    nested: Pool,
+}
+
+thread_local! {
+    /// This thread holds a connection of `PostgresStore::pool`.
+    static HOLDING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// `HOLDING` for as long as it lives (also when `op` panics).
+struct Holding;
+
+impl Holding {
+    fn set() -> Holding {
+        HOLDING.set(true);
+        Holding
+    }
+}
+
+impl Drop for Holding {
+    fn drop(&mut self) {
+        HOLDING.set(false);
+    }
 }
 
 impl From<postgres::Error> for StoreError {
@@ -101,25 +129,30 @@ impl PostgresStore {
         };
         let mut config = parse_url(&options.url).map_err(open_error)?;
         config.connect_timeout(options.connect_timeout);
-        config.options("-c synchronous_commit=on");
+        // Durable before the answer, whatever the server's default; and a
+        // row lock that is not granted within 10 s is an error, not a hang.
+        config.options("-c synchronous_commit=on -c lock_timeout=10s");
         config.application_name("mfa-gate");
-        let manager = PostgresConnectionManager::new(config, NoTls);
-        let pool = r2d2::Pool::builder()
-            .max_size(options.pool_size)
-            .min_idle(Some(1))
-            .connection_timeout(options.connect_timeout)
-            .error_handler(Box::new(r2d2::NopErrorHandler))
-            .build(manager)
-            .map_err(|e| open_error(e.to_string()))?;
-        let store = PostgresStore { pool };
-        let mut conn = store.conn().map_err(|e| open_error(e.to_string()))?;
+        let pool = |min_idle| {
+            r2d2::Pool::builder()
+                .max_size(options.pool_size)
+                .min_idle(Some(min_idle))
+                .connection_timeout(options.connect_timeout)
+                .error_handler(Box::new(r2d2::NopErrorHandler))
+                .build(PostgresConnectionManager::new(config.clone(), NoTls))
+                .map_err(|e| open_error(e.to_string()))
+        };
+        let store = PostgresStore {
+            pool: pool(1)?,
+            nested: pool(0)?,
+        };
+        let mut conn = Self::conn(&store.pool).map_err(|e| open_error(e.to_string()))?;
         schema::migrate(&mut conn)?;
         Ok(store)
     }
 
-    fn conn(&self) -> Result<Conn, StoreError> {
-        self.pool
-            .get()
+    fn conn(pool: &Pool) -> Result<Conn, StoreError> {
+        pool.get()
             .map_err(|e| StoreError::Engine(format!("no PostgreSQL connection: {e}")))
     }
 
@@ -128,7 +161,14 @@ impl PostgresStore {
         &self,
         op: impl FnOnce(&mut postgres::Client) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        off_worker(|| op(&mut *self.conn()?))
+        if HOLDING.get() {
+            return op(&mut *Self::conn(&self.nested)?);
+        }
+        off_worker(|| {
+            let mut conn = Self::conn(&self.pool)?;
+            let _holding = Holding::set();
+            op(&mut conn)
+        })
     }
 
     /// Entries per tree (for `store copy` and the support API).

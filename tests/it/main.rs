@@ -21,6 +21,7 @@ mod operations;
 mod policy;
 mod races;
 mod remember;
+mod replicas;
 mod rollout;
 mod settings;
 mod support;

@@ -5,119 +5,8 @@
 //! (the winner's with at least one loser's) before judging the outcome: a
 //! race that never overlapped proves nothing about "accepted once".
 
-use crate::harness::{Browser, Gateway, backup_codes_of, codes, enroll};
-use std::future::Future;
-use std::sync::Arc;
-use std::time::Instant;
-use tokio::sync::Barrier;
-
-/// One request of a race: its result and when it was in flight.
-struct Run<T> {
-    out: T,
-    start: Instant,
-    end: Instant,
-}
-
-/// Runs every request at once: each task waits at one barrier, then sends.
-async fn race<T, F>(requests: Vec<F>) -> Vec<Run<T>>
-where
-    T: Send + 'static,
-    F: Future<Output = T> + Send + 'static,
-{
-    let barrier = Arc::new(Barrier::new(requests.len()));
-    let tasks: Vec<_> = requests
-        .into_iter()
-        .map(|request| {
-            let barrier = barrier.clone();
-            tokio::spawn(async move {
-                barrier.wait().await;
-                let start = Instant::now();
-                let out = request.await;
-                Run {
-                    out,
-                    start,
-                    end: Instant::now(),
-                }
-            })
-        })
-        .collect();
-    let mut runs = Vec::new();
-    for t in tasks {
-        runs.push(t.await.expect("race task"));
-    }
-    runs
-}
-
-/// The most requests in flight at one moment (some request's start).
-fn peak<T>(runs: &[Run<T>]) -> usize {
-    runs.iter()
-        .map(|r| {
-            runs.iter()
-                .filter(|o| o.start <= r.start && r.start < o.end)
-                .count()
-        })
-        .max()
-        .unwrap_or(0)
-}
-
-/// Asserts the race overlapped: the winner's request was in flight
-/// together with at least one loser's.
-fn assert_overlapped<T>(runs: &[Run<T>], winner: usize) {
-    let w = &runs[winner];
-    let overlapping = runs
-        .iter()
-        .enumerate()
-        .filter(|(i, o)| *i != winner && o.start < w.end && w.start < o.end)
-        .count();
-    assert!(
-        overlapping > 0,
-        "the winner ran alone: no race happened (peak in flight {})",
-        peak(runs)
-    );
-    println!(
-        "race: {} requests, peak {} in flight together, {overlapping} overlapping the winner",
-        runs.len(),
-        peak(runs)
-    );
-}
-
-/// `n` fresh logged-in sessions of `who`, each with its challenge CSRF token.
-async fn sessions_at_challenge(gw: &Gateway, who: &str, n: usize) -> Vec<(Browser, String)> {
-    let mut out = Vec::new();
-    for _ in 0..n {
-        let mut b = gw.browser();
-        b.login(who).await;
-        let csrf = b
-            .get("/_mfa/challenge")
-            .await
-            .input_value("csrf")
-            .expect("challenge page");
-        out.push((b, csrf));
-    }
-    out
-}
-
-/// Every session posts `field=value` to the challenge at once; the statuses
-/// (asserts exactly one winner, whose request overlapped a loser's).
-async fn race_challenge(sessions: Vec<(Browser, String)>, field: &str, value: &str) -> Vec<u16> {
-    let requests: Vec<_> = sessions
-        .into_iter()
-        .map(|(mut b, csrf)| {
-            let (field, value) = (field.to_owned(), value.to_owned());
-            async move {
-                b.post_form("/_mfa/challenge", &[("csrf", &csrf), (&field, &value)])
-                    .await
-                    .status
-            }
-        })
-        .collect();
-    let runs = race(requests).await;
-    let statuses: Vec<u16> = runs.iter().map(|r| r.out).collect();
-    let winners: Vec<usize> = (0..runs.len()).filter(|&i| statuses[i] == 303).collect();
-    assert_eq!(winners.len(), 1, "{statuses:?}");
-    assert_overlapped(&runs, winners[0]);
-    statuses
-}
+use crate::harness::race::{assert_overlapped, race, race_challenge, sessions_at_challenge};
+use crate::harness::{Gateway, backup_codes_of, codes, enroll};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_code_raced_by_50_sessions_is_accepted_once() {
@@ -125,7 +14,7 @@ async fn a_code_raced_by_50_sessions_is_accepted_once() {
     let mut b = gw.browser();
     b.login("taro@globex.example").await;
     let enrolled = enroll(&mut b).await;
-    let sessions = sessions_at_challenge(&gw, "taro@globex.example", 50).await;
+    let sessions = sessions_at_challenge(&[&gw], "taro@globex.example", 50).await;
     let (_, code) = codes::lasting_code(&enrolled.secret, Some(enrolled.step)).await;
     let statuses = race_challenge(sessions, "code", &code).await;
     // The losers count as failures (and may lock the person): never a pass.
@@ -141,7 +30,7 @@ async fn a_backup_code_raced_by_20_sessions_is_accepted_once() {
     let mut b = gw.browser();
     b.login("jiro@acme.example").await;
     let enrolled = enroll(&mut b).await;
-    let sessions = sessions_at_challenge(&gw, "jiro@acme.example", 20).await;
+    let sessions = sessions_at_challenge(&[&gw], "jiro@acme.example", 20).await;
     let statuses = race_challenge(sessions, "backup_code", &enrolled.backup_codes[0]).await;
     assert!(
         statuses.iter().all(|s| [303, 422, 423].contains(s)),

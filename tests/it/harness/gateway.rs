@@ -46,6 +46,8 @@ pub struct Gateway {
     child: Option<Child>,
     pub port: u16,
     pub data: PathBuf,
+    /// Its log file in `data`.
+    log_name: String,
     /// The data directory, when the gateway owns it.
     pub(super) tmp: Option<tempfile::TempDir>,
 }
@@ -82,6 +84,36 @@ impl Gateway {
         g
     }
 
+    /// `mfa-gate demo --postgres` on fresh ports: a replica whose store is
+    /// the database at `database_url`, with its keys in `data` (replicas
+    /// share one data directory: one set of keys). `app`: the demo app of
+    /// another replica (`None`: its own, on PORT+1).
+    pub async fn demo_replica(data: &Path, database_url: &str, app: Option<&str>) -> Gateway {
+        let port = free_ports();
+        let mut args = vec![
+            "demo".to_string(),
+            "--port".into(),
+            port.to_string(),
+            "--data".into(),
+            data.display().to_string(),
+            "--postgres".into(),
+        ];
+        if let Some(app) = app {
+            args.extend(["--app".to_string(), app.to_string()]);
+        }
+        let log = format!("gateway-{port}.log");
+        let mut g = Gateway::spawn_with(
+            args,
+            port,
+            data,
+            LOG_FILTER,
+            &log,
+            &[("MFA_GATE_DATABASE_URL", database_url)],
+        );
+        g.wait_ready(&g.url("/_mfa/healthz")).await;
+        g
+    }
+
     /// `mfa-gate serve -c FILE` whose config listens on `port`.
     pub async fn serve(config: &Path, port: u16, data: &Path) -> Gateway {
         let args = vec![
@@ -96,23 +128,36 @@ impl Gateway {
     }
 
     fn spawn(args: Vec<String>, port: u16, data: &Path, filter: &str) -> Gateway {
+        Gateway::spawn_with(args, port, data, filter, "gateway.log", &[])
+    }
+
+    fn spawn_with(
+        args: Vec<String>,
+        port: u16,
+        data: &Path,
+        filter: &str,
+        log_name: &str,
+        env: &[(&str, &str)],
+    ) -> Gateway {
         std::fs::create_dir_all(data).unwrap();
         let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
-            .open(data.join("gateway.log"))
+            .open(data.join(log_name))
             .unwrap();
         let child = Command::new(BIN)
             .args(&args)
             .stdout(Stdio::null())
             .stderr(Stdio::from(log))
             .env("MFA_GATE_LOG", filter)
+            .envs(env.iter().copied())
             .spawn()
             .expect("start mfa-gate");
         Gateway {
             child: Some(child),
             port,
             data: data.to_path_buf(),
+            log_name: log_name.to_owned(),
             tmp: None,
         }
     }
@@ -142,7 +187,7 @@ impl Gateway {
     }
 
     pub fn log(&self) -> String {
-        std::fs::read_to_string(self.data.join("gateway.log")).unwrap_or_default()
+        std::fs::read_to_string(self.data.join(&self.log_name)).unwrap_or_default()
     }
 
     /// SIGKILL: no destructor, no flush — what a crash looks like.

@@ -16,6 +16,8 @@
 //!   echoes what it received ([`Seen`]);
 //! - `codes.rs` — TOTP codes computed independently of the code under
 //!   test (RFC 6238), and [`codes::wrong_code`];
+//! - `race.rs` — [`race::race`]: requests released together, and the
+//!   check that they overlapped;
 //! - `flows.rs` — what a person does through the demo: [`enroll`],
 //!   [`enrolled_and_challenged`], [`submit_code`], [`fail`].
 
@@ -25,6 +27,7 @@ mod config;
 mod fake_app;
 mod flows;
 mod gateway;
+pub mod race;
 pub mod sinks;
 
 pub use browser::{Browser, Resp};

@@ -1,0 +1,187 @@
+//! Two gateways on one PostgreSQL database (`store.backend: postgres`),
+//! as behind a load balancer: a private cluster (`LocalPostgres`), replica
+//! A with the demo app, replica B in front of A's app, both with one set
+//! of keys. Every promise holds across them: a code accepted once, the
+//! lock at exactly `max_failures`, a policy change and a support operation
+//! made on one seen on the other's next request.
+
+use crate::harness::race::{race, race_challenge, sessions_at_challenge};
+use crate::harness::{
+    Gateway, JIRO, TARO, codes, enroll, enrolled_and_challenged, fail, submit_code,
+};
+use mfa_gate::store::LocalPostgres;
+
+const MAX_FAILURES: u64 = 10;
+
+/// Two replicas on one fresh database. Gateways stop before the database.
+struct Cluster {
+    a: Gateway,
+    b: Gateway,
+    _pg: LocalPostgres,
+    _data: tempfile::TempDir,
+}
+
+async fn cluster() -> Cluster {
+    let pg = tokio::task::spawn_blocking(LocalPostgres::start)
+        .await
+        .unwrap()
+        .expect("a private PostgreSQL cluster (scripts/test.sh installs postgresql)");
+    let data = tempfile::tempdir().unwrap();
+    let a = Gateway::demo_replica(data.path(), &pg.url(), None).await;
+    let app = format!("127.0.0.1:{}", a.port + 1);
+    let b = Gateway::demo_replica(data.path(), &pg.url(), Some(&app)).await;
+    Cluster {
+        a,
+        b,
+        _pg: pg,
+        _data: data,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn one_code_raced_across_both_replicas_is_accepted_once() {
+    let c = cluster().await;
+    let both = [&c.a, &c.b];
+
+    let mut taro = c.a.browser();
+    taro.login(TARO).await;
+    let enrolled = enroll(&mut taro).await;
+    let sessions = sessions_at_challenge(&both, TARO, 20).await;
+    let (_, code) = codes::lasting_code(&enrolled.secret, Some(enrolled.step)).await;
+    let statuses = race_challenge(sessions, "code", &code).await;
+    assert!(
+        statuses.iter().all(|s| [303, 422, 423].contains(s)),
+        "{statuses:?}"
+    );
+
+    let mut jiro = c.b.browser();
+    jiro.login(JIRO).await;
+    let enrolled = enroll(&mut jiro).await;
+    let sessions = sessions_at_challenge(&both, JIRO, 20).await;
+    let statuses = race_challenge(sessions, "backup_code", &enrolled.backup_codes[0]).await;
+    assert!(
+        statuses.iter().all(|s| [303, 422, 423].contains(s)),
+        "{statuses:?}"
+    );
+    let status = c.a.account_status(JIRO).await;
+    assert_eq!(status["backup_codes_left"], 9, "{status}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn fifty_wrong_codes_over_both_replicas_lock_at_exactly_max_failures() {
+    let c = cluster().await;
+    let mut taro = c.a.browser();
+    taro.login(TARO).await;
+    let enrolled = enroll(&mut taro).await;
+    let wrong = codes::wrong_code(&enrolled.secret);
+    let sessions = sessions_at_challenge(&[&c.a, &c.b], TARO, 50).await;
+    let requests: Vec<_> = sessions
+        .into_iter()
+        .map(|(mut b, csrf)| {
+            let wrong = wrong.clone();
+            async move {
+                b.post_form("/_mfa/challenge", &[("csrf", &csrf), ("code", &wrong)])
+                    .await
+                    .status
+            }
+        })
+        .collect();
+    let runs = race(requests).await;
+    let statuses: Vec<u16> = runs.iter().map(|r| r.out).collect();
+    assert!(
+        statuses.iter().all(|s| [422, 423].contains(s)),
+        "{statuses:?}"
+    );
+    let refused_as_wrong = statuses.iter().filter(|s| **s == 422).count() as u64;
+    assert!(refused_as_wrong < MAX_FAILURES, "{statuses:?}");
+
+    for gw in [&c.a, &c.b] {
+        let status = gw.account_status(TARO).await;
+        assert_eq!(
+            (status["failures"].as_u64(), status["locked"].as_bool()),
+            (Some(MAX_FAILURES), Some(true)),
+            "{status}"
+        );
+        // A fresh session's next request meets the lock on either replica.
+        let mut b = gw.browser();
+        b.login(TARO).await;
+        let r = b.get("/").await;
+        assert_eq!(r.status, 423, "{}", r.body);
+        assert!(!r.came_from_app());
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_policy_set_on_one_replica_reaches_a_live_session_on_the_other() {
+    let c = cluster().await;
+    // jiro of acme (optional), not enrolled, browsing through B.
+    let mut jiro = c.b.browser();
+    jiro.login(JIRO).await;
+    let r = jiro.get("/").await;
+    assert_eq!(r.status, 200);
+    assert!(r.came_from_app());
+
+    // acme's administrator requires 2FA on A's policy page.
+    let mut admin = c.a.browser();
+    admin.login("hanako.admin@acme.example").await;
+    let page = admin.get("/_mfa/admin/security").await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let csrf = page.input_value("csrf").unwrap();
+    let saved = admin
+        .post_form(
+            "/_mfa/admin/security",
+            &[("csrf", &csrf), ("enforcement", "required")],
+        )
+        .await;
+    assert_eq!(saved.status, 200, "{}", saved.body);
+
+    // jiro's very next request, on B, is sent to enrollment.
+    let r = jiro.get("/").await;
+    assert_eq!((r.status, r.location()), (303, Some("/_mfa/enroll")));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn support_on_one_replica_unlocks_and_resets_what_the_other_did() {
+    let c = cluster().await;
+    // Locked through A.
+    let (mut taro, csrf, enrolled) = enrolled_and_challenged(&c.a, TARO).await;
+    fail(
+        &mut taro,
+        &csrf,
+        &enrolled.secret,
+        MAX_FAILURES as usize - 1,
+    )
+    .await;
+    let r = submit_code(&mut taro, &csrf, &codes::wrong_code(&enrolled.secret)).await;
+    assert_eq!(r.status, 423);
+
+    // Unlocked through B's admin API; the right code then passes on A.
+    let unlock = c.b.support(&["unlock", TARO]).await;
+    assert_eq!(unlock.code, 0, "{unlock:?}");
+    assert!(unlock.stdout.contains("10 failures cleared"), "{unlock:?}");
+    let (step, right) = codes::lasting_code(&enrolled.secret, Some(enrolled.step)).await;
+    let r = submit_code(&mut taro, &csrf, &right).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(taro.get("/").await.status, 200);
+
+    // A verified session on B too.
+    let mut on_b = c.b.browser();
+    on_b.login(TARO).await;
+    let csrf = on_b
+        .get("/_mfa/challenge")
+        .await
+        .input_value("csrf")
+        .unwrap();
+    let (_, later) = codes::lasting_code(&enrolled.secret, Some(step)).await;
+    let r = submit_code(&mut on_b, &csrf, &later).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(on_b.get("/").await.status, 200);
+
+    // A reset through B ends the verified sessions on both replicas.
+    let reset = c.b.support(&["reset", TARO]).await;
+    assert_eq!(reset.code, 0, "{reset:?}");
+    for session in [&mut taro, &mut on_b] {
+        let r = session.get("/").await;
+        assert_eq!((r.status, r.location()), (303, Some("/_mfa/enroll")));
+    }
+}
