@@ -239,6 +239,7 @@ fn register() -> Result<Metrics, prometheus::Error> {
 pub fn init() {
     LazyLock::force(&METRICS);
     LazyLock::force(&NOTIFICATIONS);
+    LazyLock::force(&STORE);
 }
 
 /// One finished request: its outcome, its latency, and whether the app
@@ -388,6 +389,43 @@ pub fn notifications(result: Delivered, n: usize) {
 pub fn outbox_pending(n: usize) {
     if let Some((_, gauge)) = NOTIFICATIONS.as_ref() {
         gauge.set(i64::try_from(n).unwrap_or(i64::MAX));
+    }
+}
+
+/// The shared store's counters: invalidations received from other
+/// replicas' writes (and this one's), and cache resyncs (the LISTEN
+/// connection (re)established).
+static STORE: LazyLock<Option<(IntCounter, IntCounter)>> = LazyLock::new(|| {
+    let made = (|| {
+        let notifications = IntCounter::new(
+            "mfa_gate_store_notifications_total",
+            "Cache invalidations received from the shared store (PostgreSQL LISTEN)",
+        )?;
+        prometheus::register(Box::new(notifications.clone()))?;
+        let resyncs = IntCounter::new(
+            "mfa_gate_store_resyncs_total",
+            "Times the cache was emptied because the store's LISTEN connection was (re)established",
+        )?;
+        prometheus::register(Box::new(resyncs.clone()))?;
+        Ok::<_, prometheus::Error>((notifications, resyncs))
+    })();
+    if let Err(e) = &made {
+        tracing::error!(error = %e, "cannot register store metrics");
+    }
+    made.ok()
+});
+
+/// Count `n` cache invalidations received.
+pub fn store_notifications(n: usize) {
+    if let Some((counter, _)) = STORE.as_ref() {
+        counter.inc_by(n as u64);
+    }
+}
+
+/// Count one cache resync.
+pub fn store_resync() {
+    if let Some((_, counter)) = STORE.as_ref() {
+        counter.inc();
     }
 }
 

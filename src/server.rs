@@ -97,22 +97,30 @@ fn check_keys(store: &dyn Store, config: &Config) -> Result<crate::rotate::Progr
 
 /// The configured engine.
 pub fn open_store(config: &StoreConfig) -> Result<Arc<dyn Store>, StartError> {
-    Ok(match config {
-        StoreConfig::Sled { path } => Arc::new(SledStore::open(path)?),
-        StoreConfig::Postgres(options) => Arc::new(PostgresStore::open(options)?),
-    })
+    Ok(open_engine(config)?.engine)
 }
 
-/// sled: every reader and writer in this process goes through the cache,
-/// which keeps the per-request person state in memory (see
-/// store/cache.rs); it is only correct because this process is the store's
-/// only writer. PostgreSQL: other replicas write too, so every read goes
-/// to the database.
-fn cached(config: &StoreConfig, engine: Arc<dyn Store>) -> Arc<dyn Store> {
-    match config {
-        StoreConfig::Sled { .. } => Arc::new(CachedStore::new(engine)),
-        StoreConfig::Postgres(_) => engine,
-    }
+/// An opened engine, and the PostgreSQL store again when it is one (its
+/// cache must listen to the other replicas' writes).
+struct Opened {
+    engine: Arc<dyn Store>,
+    shared: Option<Arc<PostgresStore>>,
+}
+
+fn open_engine(config: &StoreConfig) -> Result<Opened, StartError> {
+    Ok(match config {
+        StoreConfig::Sled { path } => Opened {
+            engine: Arc::new(SledStore::open(path)?),
+            shared: None,
+        },
+        StoreConfig::Postgres(options) => {
+            let store = Arc::new(PostgresStore::open(options)?);
+            Opened {
+                engine: store.clone(),
+                shared: Some(store),
+            }
+        }
+    })
 }
 
 /// Extra services run beside the gateway (the demo app).
@@ -186,7 +194,7 @@ pub fn run(config: Config, extra: Option<Extra>) -> Result<(), StartError> {
         )?))),
         None => None,
     };
-    let engine = open_store(&config.store)?;
+    let Opened { engine, shared } = open_engine(&config.store)?;
     let stored = check_keys(engine.as_ref(), &config)?;
     tracing::info!(
         persons = stored.persons,
@@ -194,7 +202,14 @@ pub fn run(config: Config, extra: Option<Extra>) -> Result<(), StartError> {
         under_first_key = stored.current,
         "stored secrets open with the configured keys"
     );
-    let store = cached(&config.store, engine);
+    // Every reader and writer in this process goes through the cache,
+    // which keeps the per-request person state in memory (store/cache.rs);
+    // on PostgreSQL, other replicas' writes reach it as invalidations.
+    let cache = Arc::new(CachedStore::new(engine));
+    if let Some(postgres) = shared {
+        postgres.listen(Arc::downgrade(&cache));
+    }
+    let store: Arc<dyn Store> = cache;
     crate::metrics::init();
     prune_audit(store.as_ref(), config.audit.retention);
     let listen = config.listen.to_string();

@@ -175,8 +175,10 @@ fn lang_cookie(gate: &Gate, l: Locale) -> String {
 }
 
 fn health(gate: &Gate) -> Reply {
-    // Reading a key proves the store answers; a failure is not "alive".
-    match gate.store.company_policy("") {
+    // A read that reaches the engine (the database, for replicas) proves
+    // the store answers; a failure is not "alive", and a load balancer
+    // drains this replica.
+    match gate.store.ping() {
         Ok(_) => Reply::json(200, serde_json::json!({"status": "ok"})),
         Err(e) => {
             tracing::error!(error = %e, "health check: store unavailable");

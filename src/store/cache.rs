@@ -11,9 +11,15 @@
 //! other write finished in the shard meanwhile, else it drops the entry: so
 //! the cache never holds a state older than the engine's. Hits take no
 //! mutex, and no lock is held while a write waits for the disk, so
-//! concurrent writes share flushes (`off_worker`). A shared store for
-//! several replicas would need invalidation from the other writers; see
-//! README.
+//! concurrent writes share flushes (`off_worker`).
+//!
+//! On a store other replicas write too (PostgreSQL), their writes arrive as
+//! invalidations (`invalidate_person`, `invalidate_company`, from the
+//! store's LISTEN connection, `postgres_store/listen.rs`): an invalidation
+//! drops the entry and counts as a write of the shard, so a fill that read
+//! before it is not kept. While the invalidations cannot arrive (the
+//! LISTEN connection is down) the cache is off (`set_live(false)`): every
+//! read goes to the engine, and nothing stale is served silently.
 
 use super::off_worker::off_worker;
 use super::{ExportSink, NotesFn, Store, StoreError, Update};
@@ -23,7 +29,7 @@ use crate::domain::{
 };
 use std::collections::HashMap;
 use std::hash::BuildHasher;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
 /// What a request needs to know about a person.
@@ -99,6 +105,8 @@ pub struct CachedStore {
     /// Also serializes fills and writes of `remember`.
     policies_writing: Mutex<()>,
     remember: RwLock<HashMap<String, Option<RememberDays>>>,
+    /// Whether entries may be served and kept (see the module doc).
+    live: AtomicBool,
 }
 
 impl CachedStore {
@@ -115,7 +123,47 @@ impl CachedStore {
             policies: RwLock::new(HashMap::new()),
             policies_writing: Mutex::new(()),
             remember: RwLock::new(HashMap::new()),
+            live: AtomicBool::new(true),
         }
+    }
+
+    /// Another writer changed this person: forget its state.
+    pub fn invalidate_person(&self, key: &PersonKey) {
+        let (shard, slot) = self.slot(key);
+        shard.written(slot, None, shard.generation());
+    }
+
+    /// Another writer changed this company's settings: forget them (after
+    /// any fill in progress, which may have read the old value).
+    pub fn invalidate_company(&self, company: &str) {
+        let _fill = lock(&self.policies_writing);
+        write(&self.policies).remove(company);
+        write(&self.remember).remove(company);
+    }
+
+    /// Forget everything (missed invalidations), and serve from memory
+    /// again (`live`) or read every time from the engine until told.
+    pub fn resync(&self, live: bool) {
+        if !live {
+            self.live.store(false, Ordering::SeqCst);
+        }
+        for shard in &self.shards {
+            let mut states = write(&shard.states);
+            states.clear();
+            shard.generation.fetch_add(1, Ordering::SeqCst);
+        }
+        {
+            let _fill = lock(&self.policies_writing);
+            write(&self.policies).clear();
+            write(&self.remember).clear();
+        }
+        if live {
+            self.live.store(true, Ordering::SeqCst);
+        }
+    }
+
+    fn is_live(&self) -> bool {
+        self.live.load(Ordering::SeqCst)
     }
 
     /// A person's place in the cache: its key hashed under two random keys
@@ -214,6 +262,9 @@ fn remember(states: &mut HashMap<Slot, PersonState>, key: Slot, state: PersonSta
 
 impl Store for CachedStore {
     fn person_state(&self, key: &PersonKey) -> Result<PersonState, StoreError> {
+        if !self.is_live() {
+            return Ok(PersonState::of(self.inner.person(key)?.as_ref()));
+        }
         let (shard, slot) = self.slot(key);
         if let Some(state) = read(&shard.states).get(&slot) {
             return Ok(*state);
@@ -307,6 +358,9 @@ impl Store for CachedStore {
     }
 
     fn company_policy(&self, company: &str) -> Result<Option<Enforcement>, StoreError> {
+        if !self.is_live() {
+            return self.inner.company_policy(company);
+        }
         let fill = &self.policies_writing;
         read_through(&self.policies, fill, company, || {
             self.inner.company_policy(company)
@@ -321,6 +375,9 @@ impl Store for CachedStore {
     }
 
     fn company_remember(&self, company: &str) -> Result<Option<RememberDays>, StoreError> {
+        if !self.is_live() {
+            return self.inner.company_remember(company);
+        }
         let fill = &self.policies_writing;
         read_through(&self.remember, fill, company, || {
             self.inner.company_remember(company)

@@ -13,6 +13,8 @@ mod local_postgres;
 mod off_worker;
 mod postgres_store;
 mod records;
+#[cfg(test)]
+mod replica_cache_tests;
 mod sled_outbox;
 mod sled_remember;
 mod sled_seen;
@@ -220,4 +222,10 @@ pub trait Store: Send + Sync {
 
     /// Make every write so far durable.
     fn flush(&self) -> Result<(), StoreError>;
+
+    /// Whether the engine answers (the health check): a read that no cache
+    /// answers.
+    fn ping(&self) -> Result<(), StoreError> {
+        self.person_of_account("").map(drop)
+    }
 }

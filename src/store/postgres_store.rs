@@ -19,6 +19,7 @@
 //! Every call waits for the database; on a pingora worker it runs through
 //! `off_worker`, like sled's flushes. Connections come from an r2d2 pool.
 
+mod listen;
 mod person;
 mod schema;
 mod trees;
@@ -68,6 +69,8 @@ impl std::fmt::Debug for PostgresOptions {
 
 /// The PostgreSQL-backed store. `Send + Sync`; share it behind an `Arc`.
 pub struct PostgresStore {
+    /// How to connect (the LISTEN connection is not pooled).
+    config: postgres::Config,
     pool: Pool,
     /// For calls made while this thread already holds a connection of
     /// `pool`: the callbacks of a person's change ask for outbox ids
@@ -143,6 +146,7 @@ impl PostgresStore {
                 .map_err(|e| open_error(e.to_string()))
         };
         let store = PostgresStore {
+            config: config.clone(),
             pool: pool(1)?,
             nested: pool(0)?,
         };
@@ -169,6 +173,12 @@ impl PostgresStore {
             let _holding = Holding::set();
             op(&mut conn)
         })
+    }
+
+    /// Keep `cache` in step with the other replicas' writes, on a thread
+    /// of its own, until the cache is dropped (`listen.rs`).
+    pub fn listen(&self, cache: std::sync::Weak<super::CachedStore>) {
+        listen::spawn(self.config.clone(), cache);
     }
 
     /// Entries per tree (for `store copy` and the support API).
@@ -268,7 +278,12 @@ impl Store for PostgresStore {
 
     fn set_company_policy(&self, company: &str, policy: Enforcement) -> Result<(), StoreError> {
         let bytes = records::encode_policy(policy)?;
-        self.with(|c| trees::put(c, "policies", company.as_bytes(), &bytes))
+        self.with(|c| {
+            let mut tx = c.transaction()?;
+            trees::put(&mut tx, "policies", company.as_bytes(), &bytes)?;
+            listen::notify_company(&mut tx, company)?;
+            Ok(tx.commit()?)
+        })
     }
 
     fn company_remember(&self, company: &str) -> Result<Option<RememberDays>, StoreError> {
@@ -281,7 +296,12 @@ impl Store for PostgresStore {
 
     fn set_company_remember(&self, company: &str, days: RememberDays) -> Result<(), StoreError> {
         let bytes = records::encode_remember_days(days)?;
-        self.with(|c| trees::put(c, "remember", company.as_bytes(), &bytes))
+        self.with(|c| {
+            let mut tx = c.transaction()?;
+            trees::put(&mut tx, "remember", company.as_bytes(), &bytes)?;
+            listen::notify_company(&mut tx, company)?;
+            Ok(tx.commit()?)
+        })
     }
 
     fn remembered_browser(

@@ -4,14 +4,40 @@
 //! of keys. Every promise holds across them: a code accepted once, the
 //! lock at exactly `max_failures`, a policy change and a support operation
 //! made on one seen on the other's next request.
+//!
+//! "Next request" within the propagation delay: the other replica's cache
+//! learns of a write through LISTEN/NOTIFY, a few milliseconds after the
+//! commit (store/replica_cache_tests.rs prints them). [`settled`] gives a
+//! request up to `PROPAGATION` to show the change, and says how long it
+//! took; a change that never arrives fails.
 
 use crate::harness::race::{race, race_challenge, sessions_at_challenge};
+use crate::harness::{Browser, Resp};
 use crate::harness::{
     Gateway, JIRO, TARO, codes, enroll, enrolled_and_challenged, fail, submit_code,
 };
 use mfa_gate::store::LocalPostgres;
+use std::time::{Duration, Instant};
 
 const MAX_FAILURES: u64 = 10;
+
+/// The longest a replica may take to see another's write (measured p99:
+/// a few ms on loopback; generous for a loaded CI machine).
+const PROPAGATION: Duration = Duration::from_secs(2);
+
+/// `GET path` until `wanted` holds of the answer, for at most
+/// `PROPAGATION`; the last answer.
+async fn settled(b: &mut Browser, path: &str, wanted: impl Fn(&Resp) -> bool) -> Resp {
+    let start = Instant::now();
+    loop {
+        let r = b.get(path).await;
+        if wanted(&r) || start.elapsed() > PROPAGATION {
+            println!("seen after {:?}", start.elapsed());
+            return r;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
 
 /// Two replicas on one fresh database. Gateways stop before the database.
 struct Cluster {
@@ -105,7 +131,7 @@ async fn fifty_wrong_codes_over_both_replicas_lock_at_exactly_max_failures() {
         // A fresh session's next request meets the lock on either replica.
         let mut b = gw.browser();
         b.login(TARO).await;
-        let r = b.get("/").await;
+        let r = settled(&mut b, "/", |r| r.status == 423).await;
         assert_eq!(r.status, 423, "{}", r.body);
         assert!(!r.came_from_app());
     }
@@ -135,8 +161,8 @@ async fn a_policy_set_on_one_replica_reaches_a_live_session_on_the_other() {
         .await;
     assert_eq!(saved.status, 200, "{}", saved.body);
 
-    // jiro's very next request, on B, is sent to enrollment.
-    let r = jiro.get("/").await;
+    // jiro's next request, on B, is sent to enrollment.
+    let r = settled(&mut jiro, "/", |r| r.status == 303).await;
     assert_eq!((r.status, r.location()), (303, Some("/_mfa/enroll")));
 }
 
@@ -181,7 +207,7 @@ async fn support_on_one_replica_unlocks_and_resets_what_the_other_did() {
     let reset = c.b.support(&["reset", TARO]).await;
     assert_eq!(reset.code, 0, "{reset:?}");
     for session in [&mut taro, &mut on_b] {
-        let r = session.get("/").await;
+        let r = settled(session, "/", |r| r.status == 303).await;
         assert_eq!((r.status, r.location()), (303, Some("/_mfa/enroll")));
     }
 }

@@ -78,6 +78,7 @@ fn swap_inner(
                 Some(record)
             }
         };
+        super::listen::notify_person(&mut tx, key)?;
         if let Some(notes) = notes.as_deref_mut() {
             for (id, delivery) in notes(current.as_ref(), after.as_ref()) {
                 let bytes = records::encode_delivery(&delivery)?;
