@@ -22,9 +22,10 @@ done
 # Debian's browser and its WebDriver for tests/it/browser/, and a Japanese
 # font so that the Japanese pages render as text, not boxes. The runtimes of
 # the differential tests' apps (tests/differential/: Werkzeug, Django, node,
-# PHP, Go); npm only when no npm came with node.
+# PHP, Go); nginx and curl for scripts/cluster-demo.sh --check
+# (tests/it/replicas.rs); npm only when no npm came with node.
 EXTRA_PACKAGES=(chromium chromium-driver fonts-ipafont-gothic python3-aiosmtpd
-  python3-werkzeug python3-django nodejs php-cli golang-go)
+  python3-werkzeug python3-django nodejs php-cli golang-go nginx curl)
 command -v npm >/dev/null 2>&1 || EXTRA_PACKAGES+=(npm)
 source scripts/ensure-deps.sh
 

@@ -139,6 +139,23 @@ enum StoreOp {
         #[arg(long, value_name = "DIR")]
         to: PathBuf,
     },
+    /// Copy a sled store (its gateway stopped) into an empty PostgreSQL
+    /// database, then compare both entry by entry; prints the counts. Run
+    /// again, it writes the same rows. The way from one gateway to
+    /// replicas (README, "Several gateways").
+    Copy {
+        #[arg(long, value_name = "DIR")]
+        from_sled: PathBuf,
+        /// The database URL. Prefer MFA_GATE_DATABASE_URL: arguments show
+        /// in `ps`.
+        #[arg(
+            long,
+            value_name = "URL",
+            env = "MFA_GATE_DATABASE_URL",
+            hide_env_values = true
+        )]
+        to_postgres: String,
+    },
 }
 
 #[derive(clap::Args)]
@@ -239,6 +256,10 @@ fn run(command: Command, log_json: bool) -> anyhow::Result<()> {
         } => identity_check(&config, &cookies, host.as_deref()),
         Command::Keys(op) => keys_command(op),
         Command::Store(StoreOp::Restore { from, to }) => restore(&from, &to),
+        Command::Store(StoreOp::Copy {
+            from_sled,
+            to_postgres,
+        }) => copy_store(&from_sled, to_postgres),
         Command::Demo {
             port,
             data,
@@ -321,6 +342,29 @@ fn restore(from: &Path, to: &Path) -> anyhow::Result<()> {
         to.display(),
         show_counts(&counts),
         backup.created_at
+    );
+    Ok(())
+}
+
+/// `mfa-gate store copy`.
+fn copy_store(from: &Path, url: String) -> anyhow::Result<()> {
+    use mfa_gate::store::{PostgresOptions, PostgresStore, SledStore};
+    if !from.join("conf").exists() {
+        anyhow::bail!("no sled store at {}", from.display());
+    }
+    let sled = SledStore::open(from).context("stop the gateway that uses it first")?;
+    mfa_gate::store::postgres_url(&url).map_err(|m| anyhow::anyhow!("--to-postgres {m}"))?;
+    let options = PostgresOptions {
+        url,
+        pool_size: 2,
+        connect_timeout: std::time::Duration::from_secs(10),
+    };
+    let pg = PostgresStore::open(&options)?;
+    let copied = mfa_gate::store::copy::sled_to_postgres(&sled, &pg)?;
+    println!(
+        "copied {copied} from {} to {}; verified: both hold the same entries",
+        from.display(),
+        options.describe()
     );
     Ok(())
 }

@@ -7,6 +7,7 @@
 mod cache;
 #[cfg(test)]
 mod contract_tests;
+pub mod copy;
 mod group_commit;
 mod layout;
 mod local_postgres;

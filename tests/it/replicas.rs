@@ -12,7 +12,7 @@
 //! took; a change that never arrives fails.
 
 use crate::harness::race::{race, race_challenge, sessions_at_challenge};
-use crate::harness::{Browser, Resp};
+use crate::harness::{BIN, Browser, Resp, free_ports};
 use crate::harness::{
     Gateway, JIRO, TARO, codes, enroll, enrolled_and_challenged, fail, submit_code,
 };
@@ -43,7 +43,7 @@ async fn settled(b: &mut Browser, path: &str, wanted: impl Fn(&Resp) -> bool) ->
 struct Cluster {
     a: Gateway,
     b: Gateway,
-    _pg: LocalPostgres,
+    pg: LocalPostgres,
     _data: tempfile::TempDir,
 }
 
@@ -59,7 +59,7 @@ async fn cluster() -> Cluster {
     Cluster {
         a,
         b,
-        _pg: pg,
+        pg,
         _data: data,
     }
 }
@@ -209,5 +209,55 @@ async fn support_on_one_replica_unlocks_and_resets_what_the_other_did() {
     for session in [&mut taro, &mut on_b] {
         let r = settled(session, "/", |r| r.status == 303).await;
         assert_eq!((r.status, r.location()), (303, Some("/_mfa/enroll")));
+    }
+}
+
+/// `scripts/cluster-demo.sh --check`: a private PostgreSQL, two replicas
+/// and nginx in front, every request through the balancer answered.
+#[tokio::test]
+async fn the_cluster_demo_starts_and_answers_through_its_balancer() {
+    let ports = [free_ports(), free_ports(), free_ports()];
+    let run = tokio::process::Command::new("bash")
+        .args(["scripts/cluster-demo.sh", "--check"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("MFA_GATE_BIN", BIN)
+        .env("PORT", ports[0].to_string())
+        .env("PG_PORT", (ports[0] + 1).to_string())
+        .env("A_PORT", ports[1].to_string())
+        .env("B_PORT", ports[2].to_string())
+        .output()
+        .await
+        .unwrap();
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&run.stdout),
+        String::from_utf8_lossy(&run.stderr),
+    );
+    assert!(run.status.success(), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("every request through the balancer answered"),
+        "{stdout}"
+    );
+}
+
+/// The database gone: both replicas fail closed (a session is not let
+/// through on what a cache remembers) and their health checks fail, so a
+/// load balancer drains them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_the_database_both_replicas_fail_closed_and_report_unhealthy() {
+    let c = cluster().await;
+    let mut taro = c.a.browser();
+    taro.login(TARO).await;
+    enroll(&mut taro).await;
+    assert_eq!(taro.get("/").await.status, 200);
+
+    c.pg.stop(true).unwrap();
+    let r = settled(&mut taro, "/", |r| r.status == 503).await;
+    assert_eq!(r.status, 503, "{}", r.body);
+    assert!(!r.came_from_app());
+    for gw in [&c.a, &c.b] {
+        let mut b = gw.browser();
+        let health = settled(&mut b, "/_mfa/healthz", |r| r.status == 503).await;
+        assert_eq!(health.status, 503, "{}", health.body);
+        assert!(health.body.contains("store_unavailable"), "{}", health.body);
     }
 }
