@@ -155,6 +155,13 @@ enum StoreOp {
             hide_env_values = true
         )]
         to_postgres: String,
+        /// Connect in the clear (a database on loopback or a private
+        /// network); else TLS with the system's roots or --ca-file.
+        #[arg(long)]
+        no_tls: bool,
+        /// The PEM file of the CA that signed the database's certificate.
+        #[arg(long, value_name = "FILE", conflicts_with = "no_tls")]
+        ca_file: Option<PathBuf>,
     },
 }
 
@@ -259,7 +266,17 @@ fn run(command: Command, log_json: bool) -> anyhow::Result<()> {
         Command::Store(StoreOp::Copy {
             from_sled,
             to_postgres,
-        }) => copy_store(&from_sled, to_postgres),
+            no_tls,
+            ca_file,
+        }) => {
+            use mfa_gate::store::DatabaseTls;
+            let tls = match (no_tls, ca_file) {
+                (true, _) => DatabaseTls::Disable,
+                (false, Some(ca)) => DatabaseTls::RequireWithCa(ca),
+                (false, None) => DatabaseTls::Require,
+            };
+            copy_store(&from_sled, to_postgres, tls)
+        }
         Command::Demo {
             port,
             data,
@@ -347,7 +364,7 @@ fn restore(from: &Path, to: &Path) -> anyhow::Result<()> {
 }
 
 /// `mfa-gate store copy`.
-fn copy_store(from: &Path, url: String) -> anyhow::Result<()> {
+fn copy_store(from: &Path, url: String, tls: mfa_gate::store::DatabaseTls) -> anyhow::Result<()> {
     use mfa_gate::store::{PostgresOptions, PostgresStore, SledStore};
     if !from.join("conf").exists() {
         anyhow::bail!("no sled store at {}", from.display());
@@ -358,6 +375,7 @@ fn copy_store(from: &Path, url: String) -> anyhow::Result<()> {
         url,
         pool_size: 2,
         connect_timeout: std::time::Duration::from_secs(10),
+        tls,
     };
     let pg = PostgresStore::open(&options)?;
     let copied = mfa_gate::store::copy::sled_to_postgres(&sled, &pg)?;
@@ -524,6 +542,8 @@ fn demo_postgres() -> anyhow::Result<config::StoreConfig> {
             url,
             pool_size: 10,
             connect_timeout: std::time::Duration::from_secs(5),
+            // The demo's database is a private cluster on loopback.
+            tls: mfa_gate::store::DatabaseTls::Disable,
         },
     ))
 }

@@ -16,6 +16,10 @@
 //! | `mfa_gate_config_reloads_total` | `result` | `ok` / `rejected` |
 //! | `mfa_gate_notifications_total` | `result` | outbox deliveries `queued`, `sent`, `retried` (an attempt failed), `failed` (dead-lettered) |
 //! | `mfa_gate_outbox_pending` | | outbox deliveries waiting (the sender's last look) |
+//! | `mfa_gate_store_query_duration_seconds` | | histogram of PostgreSQL store calls (replicas) |
+//! | `mfa_gate_store_pool_connections` | `state` | PostgreSQL pool connections `busy` / `idle` |
+//! | `mfa_gate_store_notifications_total` | | cache invalidations received (LISTEN/NOTIFY) |
+//! | `mfa_gate_store_resyncs_total` | | cache emptied on (re)connecting the listener |
 //!
 //! Security events are counted where they are audited (`audit::record`
 //! calls `observe`). Every labelled series is resolved once at start, so
@@ -392,22 +396,52 @@ pub fn outbox_pending(n: usize) {
     }
 }
 
-/// The shared store's counters: invalidations received from other
-/// replicas' writes (and this one's), and cache resyncs (the LISTEN
-/// connection (re)established).
-static STORE: LazyLock<Option<(IntCounter, IntCounter)>> = LazyLock::new(|| {
+/// The shared store's (PostgreSQL's) metrics.
+struct StoreMetrics {
+    notifications: IntCounter,
+    resyncs: IntCounter,
+    query_seconds: Histogram,
+    busy: prometheus::IntGauge,
+    idle: prometheus::IntGauge,
+}
+
+static STORE: LazyLock<Option<StoreMetrics>> = LazyLock::new(|| {
     let made = (|| {
-        let notifications = IntCounter::new(
-            "mfa_gate_store_notifications_total",
-            "Cache invalidations received from the shared store (PostgreSQL LISTEN)",
-        )?;
-        prometheus::register(Box::new(notifications.clone()))?;
-        let resyncs = IntCounter::new(
-            "mfa_gate_store_resyncs_total",
-            "Times the cache was emptied because the store's LISTEN connection was (re)established",
-        )?;
-        prometheus::register(Box::new(resyncs.clone()))?;
-        Ok::<_, prometheus::Error>((notifications, resyncs))
+        let counter = |name: &str, help: &str| {
+            let c = IntCounter::new(name, help)?;
+            prometheus::register(Box::new(c.clone()))?;
+            Ok::<_, prometheus::Error>(c)
+        };
+        let gauge = |state: &str| {
+            let g = prometheus::IntGauge::with_opts(
+                Opts::new(
+                    "mfa_gate_store_pool_connections",
+                    "PostgreSQL connections of this gateway's pool, busy or idle",
+                )
+                .const_label("state", state),
+            )?;
+            prometheus::register(Box::new(g.clone()))?;
+            Ok::<_, prometheus::Error>(g)
+        };
+        Ok::<_, prometheus::Error>(StoreMetrics {
+            notifications: counter(
+                "mfa_gate_store_notifications_total",
+                "Cache invalidations received from the shared store (PostgreSQL LISTEN)",
+            )?,
+            resyncs: counter(
+                "mfa_gate_store_resyncs_total",
+                "Times the cache was emptied because the store's LISTEN connection was (re)established",
+            )?,
+            query_seconds: histogram(
+                "mfa_gate_store_query_duration_seconds",
+                "Time of PostgreSQL store calls, the wait for a connection included",
+                &[
+                    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0, 5.0,
+                ],
+            )?,
+            busy: gauge("busy")?,
+            idle: gauge("idle")?,
+        })
     })();
     if let Err(e) = &made {
         tracing::error!(error = %e, "cannot register store metrics");
@@ -417,15 +451,24 @@ static STORE: LazyLock<Option<(IntCounter, IntCounter)>> = LazyLock::new(|| {
 
 /// Count `n` cache invalidations received.
 pub fn store_notifications(n: usize) {
-    if let Some((counter, _)) = STORE.as_ref() {
-        counter.inc_by(n as u64);
+    if let Some(m) = STORE.as_ref() {
+        m.notifications.inc_by(n as u64);
     }
 }
 
 /// Count one cache resync.
 pub fn store_resync() {
-    if let Some((_, counter)) = STORE.as_ref() {
-        counter.inc();
+    if let Some(m) = STORE.as_ref() {
+        m.resyncs.inc();
+    }
+}
+
+/// One PostgreSQL store call, and the pool's connections after it.
+pub fn store_call(elapsed: Duration, connections: u32, idle: u32) {
+    if let Some(m) = STORE.as_ref() {
+        m.query_seconds.observe(elapsed.as_secs_f64());
+        m.busy.set(i64::from(connections.saturating_sub(idle)));
+        m.idle.set(i64::from(idle));
     }
 }
 

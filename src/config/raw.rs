@@ -209,6 +209,17 @@ pub(super) struct RawStore {
     pub pool_size: Option<u32>,
     #[serde(default, deserialize_with = "optional_duration")]
     pub connect_timeout: Option<Duration>,
+    pub tls: Option<RawDatabaseTls>,
+    /// A PEM file of the CA that signed the database's certificate.
+    pub ca_file: Option<PathBuf>,
+}
+
+/// `store.tls`.
+#[derive(Debug, Deserialize, PartialEq, Eq, Clone, Copy)]
+#[serde(rename_all = "snake_case")]
+pub(super) enum RawDatabaseTls {
+    Require,
+    Disable,
 }
 
 /// `store.backend`: serde rejects every other word, listing the allowed

@@ -23,6 +23,15 @@ impl LocalPostgres {
     /// Start a fresh cluster with an empty database `mfa_gate`. The error
     /// says what is missing or what the server printed.
     pub fn start() -> Result<LocalPostgres, String> {
+        LocalPostgres::start_with(None)
+    }
+
+    /// `start`, with TLS on: the server's certificate and key (PEM).
+    pub fn start_tls(cert_pem: &str, key_pem: &str) -> Result<LocalPostgres, String> {
+        LocalPostgres::start_with(Some((cert_pem, key_pem)))
+    }
+
+    fn start_with(tls: Option<(&str, &str)>) -> Result<LocalPostgres, String> {
         let bin = server_bin()?;
         let as_postgres = is_root();
         let dir = std::env::temp_dir().join(format!(
@@ -53,10 +62,29 @@ impl LocalPostgres {
             .args(["-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-sync"])
             .arg("-D")
             .arg(&data))?;
-        let options = format!(
+        let mut options = format!(
             "-c listen_addresses=127.0.0.1 -p {port} -k {} -c fsync=off -c full_page_writes=off",
             cluster.dir.display()
         );
+        if let Some((cert, key)) = tls {
+            let (cert_path, key_path) = (
+                cluster.dir.join("server.crt"),
+                cluster.dir.join("server.key"),
+            );
+            write_private(&cert_path, cert)?;
+            write_private(&key_path, key)?;
+            if as_postgres {
+                run(Command::new("chown")
+                    .arg("postgres:")
+                    .arg(&cert_path)
+                    .arg(&key_path))?;
+            }
+            options.push_str(&format!(
+                " -c ssl=on -c ssl_cert_file={} -c ssl_key_file={}",
+                cert_path.display(),
+                key_path.display()
+            ));
+        }
         run(cluster
             .tool("pg_ctl")
             .arg("-D")
@@ -160,6 +188,20 @@ fn missing() -> String {
     "PostgreSQL's server is not installed (Debian: apt-get install postgresql; \
      scripts/test.sh installs it)"
         .into()
+}
+
+/// A file readable by its owner only (PostgreSQL refuses a key others can
+/// read).
+fn write_private(path: &Path, text: &str) -> Result<(), String> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .and_then(|mut f| f.write_all(text.as_bytes()))
+        .map_err(|e| format!("{}: {e}", path.display()))
 }
 
 fn is_root() -> bool {

@@ -23,7 +23,7 @@ mod sled_store;
 
 pub use cache::{CachedStore, PersonState};
 pub use local_postgres::LocalPostgres;
-pub use postgres_store::{PostgresOptions, PostgresStore, postgres_url};
+pub use postgres_store::{DatabaseTls, PostgresOptions, PostgresStore, postgres_url};
 pub use sled_store::SledStore;
 
 use crate::domain::{

@@ -26,8 +26,8 @@ mod trees;
 
 use std::time::Duration;
 
-use postgres::NoTls;
 use r2d2_postgres::PostgresConnectionManager;
+use tokio_postgres_rustls::MakeRustlsConnect;
 
 use super::layout::{self, TREES};
 use super::off_worker::off_worker;
@@ -37,8 +37,11 @@ use crate::domain::{
     RememberedBrowser, SeenAccount,
 };
 
-type Pool = r2d2::Pool<PostgresConnectionManager<NoTls>>;
-type Conn = r2d2::PooledConnection<PostgresConnectionManager<NoTls>>;
+mod tls;
+pub use tls::DatabaseTls;
+
+type Pool = r2d2::Pool<PostgresConnectionManager<MakeRustlsConnect>>;
+type Conn = r2d2::PooledConnection<PostgresConnectionManager<MakeRustlsConnect>>;
 
 /// How to reach the database (`store.url`, `store.pool_size`,
 /// `store.connect_timeout`). Hand-written `Debug`: the URL holds a password.
@@ -47,6 +50,8 @@ pub struct PostgresOptions {
     pub url: String,
     pub pool_size: u32,
     pub connect_timeout: Duration,
+    /// TLS to the database (`store.tls`).
+    pub tls: DatabaseTls,
 }
 
 impl PostgresOptions {
@@ -63,6 +68,7 @@ impl std::fmt::Debug for PostgresOptions {
             .field("url", &"<redacted>")
             .field("pool_size", &self.pool_size)
             .field("connect_timeout", &self.connect_timeout)
+            .field("tls", &self.tls)
             .finish()
     }
 }
@@ -71,6 +77,7 @@ impl std::fmt::Debug for PostgresOptions {
 pub struct PostgresStore {
     /// How to connect (the LISTEN connection is not pooled).
     config: postgres::Config,
+    tls: MakeRustlsConnect,
     pool: Pool,
     /// For calls made while this thread already holds a connection of
     /// `pool`: the callbacks of a person's change ask for outbox ids
@@ -104,8 +111,24 @@ impl Drop for Holding {
 
 impl From<postgres::Error> for StoreError {
     fn from(e: postgres::Error) -> StoreError {
-        StoreError::Engine(format!("PostgreSQL: {e}"))
+        StoreError::Engine(format!("PostgreSQL: {}", full_error(&e)))
     }
+}
+
+/// An error and its causes ("error performing TLS handshake: invalid peer
+/// certificate: UnknownIssuer"). PostgreSQL's errors never hold the URL.
+fn full_error(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
 }
 
 /// Check a URL without connecting: the error names what is wrong, never
@@ -136,22 +159,29 @@ impl PostgresStore {
         // row lock that is not granted within 10 s is an error, not a hang.
         config.options("-c synchronous_commit=on -c lock_timeout=10s");
         config.application_name("mfa-gate");
+        let tls = options.tls.apply(&mut config).map_err(open_error)?;
+        // One connection first, outside the pools: its error says exactly
+        // what is wrong (refused, authentication, TLS), and it migrates.
+        let mut first = config
+            .connect(tls.clone())
+            .map_err(|e| open_error(full_error(&e)))?;
+        schema::migrate(&mut first)?;
+        drop(first);
         let pool = |min_idle| {
             r2d2::Pool::builder()
                 .max_size(options.pool_size)
                 .min_idle(Some(min_idle))
                 .connection_timeout(options.connect_timeout)
                 .error_handler(Box::new(r2d2::NopErrorHandler))
-                .build(PostgresConnectionManager::new(config.clone(), NoTls))
+                .build(PostgresConnectionManager::new(config.clone(), tls.clone()))
                 .map_err(|e| open_error(e.to_string()))
         };
         let store = PostgresStore {
             config: config.clone(),
+            tls: tls.clone(),
             pool: pool(1)?,
             nested: pool(0)?,
         };
-        let mut conn = Self::conn(&store.pool).map_err(|e| open_error(e.to_string()))?;
-        schema::migrate(&mut conn)?;
         Ok(store)
     }
 
@@ -169,16 +199,23 @@ impl PostgresStore {
             return op(&mut *Self::conn(&self.nested)?);
         }
         off_worker(|| {
-            let mut conn = Self::conn(&self.pool)?;
-            let _holding = Holding::set();
-            op(&mut conn)
+            let start = std::time::Instant::now();
+            let result = {
+                let mut conn = Self::conn(&self.pool)?;
+                let _holding = Holding::set();
+                op(&mut conn)
+            };
+            // (with this call's connection back in the pool)
+            let state = self.pool.state();
+            crate::metrics::store_call(start.elapsed(), state.connections, state.idle_connections);
+            result
         })
     }
 
     /// Keep `cache` in step with the other replicas' writes, on a thread
     /// of its own, until the cache is dropped (`listen.rs`).
     pub fn listen(&self, cache: std::sync::Weak<super::CachedStore>) {
-        listen::spawn(self.config.clone(), cache);
+        listen::spawn(self.config.clone(), self.tls.clone(), cache);
     }
 
     /// Entries per tree (for `store copy` and the support API).

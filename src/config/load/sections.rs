@@ -4,7 +4,8 @@
 //! `max_failures`, `ui`, `server`.
 
 use super::super::raw::{
-    RawBackend, RawCompany, RawCookie, RawLocale, RawServer, RawStore, RawTotp, RawUpstream,
+    RawBackend, RawCompany, RawCookie, RawDatabaseTls, RawLocale, RawServer, RawStore, RawTotp,
+    RawUpstream,
 };
 use super::super::{
     BypassRule, CookieConfig, IdentitySource, Locale, ServerConfig, StoreConfig, TotpConfig,
@@ -25,6 +26,8 @@ pub(super) struct Pins(
 );
 use std::path::Path;
 use std::time::Duration;
+
+use crate::store::DatabaseTls;
 
 /// Connections a gateway keeps to PostgreSQL, unless `store.pool_size`.
 const DEFAULT_POOL_SIZE: u32 = 10;
@@ -62,6 +65,8 @@ impl Doc<'_> {
                     (raw.url.is_some(), "store.url"),
                     (raw.pool_size.is_some(), "store.pool_size"),
                     (raw.connect_timeout.is_some(), "store.connect_timeout"),
+                    (raw.tls.is_some(), "store.tls"),
+                    (raw.ca_file.is_some(), "store.ca_file"),
                 ] {
                     if given {
                         return Err(self.error(field, "is only used with `backend: postgres`"));
@@ -106,10 +111,28 @@ impl Doc<'_> {
                 if connect_timeout.is_zero() {
                     return Err(self.error("store.connect_timeout", "must be more than 0s"));
                 }
+                let tls = match (raw.tls.unwrap_or(RawDatabaseTls::Require), raw.ca_file) {
+                    (RawDatabaseTls::Disable, Some(_)) => {
+                        return Err(self.error("store.ca_file", "is only used with `tls: require`"));
+                    }
+                    (RawDatabaseTls::Disable, None) => DatabaseTls::Disable,
+                    (RawDatabaseTls::Require, None) => DatabaseTls::Require,
+                    (RawDatabaseTls::Require, Some(file)) => {
+                        let path = resolve(base, &file);
+                        if !path.is_file() {
+                            return Err(self.error(
+                                "store.ca_file",
+                                format!("{} is not a readable file", path.display()),
+                            ));
+                        }
+                        DatabaseTls::RequireWithCa(path)
+                    }
+                };
                 Ok(StoreConfig::Postgres(crate::store::PostgresOptions {
                     url,
                     pool_size,
                     connect_timeout,
+                    tls,
                 }))
             }
         }

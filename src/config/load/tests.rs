@@ -944,6 +944,11 @@ fn postgres_store_section() {
     assert_eq!(options.pool_size, 10);
     assert_eq!(options.connect_timeout, std::time::Duration::from_secs(5));
     assert_eq!(
+        options.tls,
+        crate::store::DatabaseTls::Require,
+        "TLS by default"
+    );
+    assert_eq!(
         config.store.describe(),
         "store.url postgresql://db.internal:5433/mfa"
     );
@@ -991,12 +996,29 @@ fn postgres_store_section() {
             "store.pool_size",
             "only used",
         ),
+        (
+            "  backend: postgres\n  url: { env: TEST_PG_URL }\n  tls: disable\n  ca_file: ca.pem\n",
+            "store.ca_file",
+            "only used with `tls: require`",
+        ),
+        (
+            "  backend: postgres\n  url: { env: TEST_PG_URL }\n  ca_file: /no/such/ca.pem\n",
+            "store.ca_file",
+            "not a readable file",
+        ),
     ];
     for (store, field, needle) in cases {
         let yaml = postgres(store);
         check_error(&yaml, field, None, needle);
         assert!(!error_of(&yaml).to_string().contains("s3cret"));
     }
+    let plain = load(&postgres(
+        "  backend: postgres\n  url: { env: TEST_PG_URL }\n  tls: disable\n",
+    ));
+    let StoreConfig::Postgres(options) = &plain.store else {
+        panic!("postgres expected");
+    };
+    assert_eq!(options.tls, crate::store::DatabaseTls::Disable);
     let unknown = error_of(&postgres("  backend: mysql\n"));
     assert!(unknown.to_string().contains("postgres"), "{unknown}");
 }

@@ -15,7 +15,8 @@
 use std::sync::Weak;
 use std::time::Duration;
 
-use postgres::{Client, GenericClient, NoTls};
+use postgres::{Client, GenericClient};
+use tokio_postgres_rustls::MakeRustlsConnect;
 
 use crate::domain::PersonKey;
 use crate::store::{CachedStore, StoreError, records};
@@ -44,24 +45,24 @@ fn notify(tx: &mut impl GenericClient, kind: char, bytes: &[u8]) -> Result<(), S
 }
 
 /// Start the listener thread of `cache`.
-pub fn spawn(config: postgres::Config, cache: Weak<CachedStore>) {
+pub fn spawn(config: postgres::Config, tls: MakeRustlsConnect, cache: Weak<CachedStore>) {
     // Off until the listener is listening.
     if let Some(live) = cache.upgrade() {
         live.resync(false);
     }
     let spawned = std::thread::Builder::new()
         .name("mfa-gate-listen".into())
-        .spawn(move || run(&config, &cache));
+        .spawn(move || run(&config, &tls, &cache));
     if let Err(e) = spawned {
         // The cache stays off: every read goes to the database.
         tracing::error!(error = %e, "cannot start the store's listener thread; cache off");
     }
 }
 
-fn run(config: &postgres::Config, cache: &Weak<CachedStore>) {
+fn run(config: &postgres::Config, tls: &MakeRustlsConnect, cache: &Weak<CachedStore>) {
     let mut connected_once = false;
     loop {
-        match listen(config) {
+        match listen(config, tls) {
             Ok(mut client) => {
                 let Some(live) = cache.upgrade() else { return };
                 live.resync(true);
@@ -86,10 +87,10 @@ fn run(config: &postgres::Config, cache: &Weak<CachedStore>) {
     }
 }
 
-fn listen(config: &postgres::Config) -> Result<Client, postgres::Error> {
+fn listen(config: &postgres::Config, tls: &MakeRustlsConnect) -> Result<Client, postgres::Error> {
     let mut config = config.clone();
     config.application_name(APPLICATION_NAME);
-    let mut client = config.connect(NoTls)?;
+    let mut client = config.connect(tls.clone())?;
     client.batch_execute(&format!("LISTEN {CHANNEL}"))?;
     Ok(client)
 }
