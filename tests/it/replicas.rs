@@ -164,6 +164,22 @@ async fn a_policy_set_on_one_replica_reaches_a_live_session_on_the_other() {
     // jiro's next request, on B, is sent to enrollment.
     let r = settled(&mut jiro, "/", |r| r.status == 303).await;
     assert_eq!((r.status, r.location()), (303, Some("/_mfa/enroll")));
+
+    // B learnt of it through a notification; its metrics say so.
+    let metrics = c.b.admin("GET", "/metrics", None).await.body;
+    let received = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("mfa_gate_store_notifications_total "))
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .unwrap_or_else(|| panic!("no notification counter in:\n{metrics}"));
+    assert!(received >= 1.0, "{received}");
+    for series in [
+        "mfa_gate_store_resyncs_total 1",
+        "mfa_gate_store_pool_connections{state=\"idle\"}",
+        "mfa_gate_store_query_duration_seconds_count",
+    ] {
+        assert!(metrics.contains(series), "{series} missing:\n{metrics}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
