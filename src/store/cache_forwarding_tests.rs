@@ -4,39 +4,11 @@
 
 use super::tests::{enrolled, open};
 use super::*;
-use crate::domain::{AccountClass, AuditKind, DeliveryState, Notice, NoticeKind, Target, Whence};
+use crate::domain::{AccountClass, AuditKind};
+use crate::store::contract_tests::delivery;
 
 fn bob() -> PersonKey {
     PersonKey::new("acme", "bob")
-}
-
-fn delivery(id: u64) -> Delivery {
-    Delivery {
-        notice: Notice {
-            id,
-            kind: NoticeKind::BackupCodeUsed,
-            at: 1_700_000_000,
-            company: "acme".into(),
-            person: Some("bob".into()),
-            account: "bob@acme".into(),
-            whence: Whence {
-                actor: "bob@acme".into(),
-                ip: None,
-                browser: None,
-                request_id: None,
-                lang: "ja".into(),
-            },
-            codes_left: Some(3),
-            note: String::new(),
-        },
-        target: Target::Webhook {
-            url: "http://127.0.0.1:1/h".into(),
-        },
-        state: DeliveryState::Pending,
-        attempts: 0,
-        next_at_ms: 5,
-        last_error: String::new(),
-    }
 }
 
 #[test]

@@ -421,7 +421,7 @@ fn audit_trail(store: &dyn Store) {
     assert_eq!(store.prune_audit(160).unwrap(), 0);
 }
 
-fn delivery(id: u64) -> Delivery {
+pub(super) fn delivery(id: u64) -> Delivery {
     Delivery {
         notice: Notice {
             id,

@@ -404,14 +404,8 @@ impl Store for PostgresStore {
 
     fn seen_accounts(&self, company: &str, since: i64) -> Result<Vec<SeenAccount>, StoreError> {
         self.with(|c| {
-            let mut out = Vec::new();
-            for (_, bytes) in trees::scan(c, "seen", &layout::seen_prefix(company), false)? {
-                let seen = records::decode_seen(&bytes)?;
-                if seen.last_seen >= since {
-                    out.push(seen);
-                }
-            }
-            Ok(out)
+            let entries = trees::scan(c, "seen", &layout::seen_prefix(company), false)?;
+            layout::seen_in(entries.into_iter().map(Ok), since)
         })
     }
 
@@ -427,18 +421,8 @@ impl Store for PostgresStore {
     fn audit_for(&self, key: &PersonKey, limit: usize) -> Result<Vec<AuditEvent>, StoreError> {
         let prefix = layout::person_prefix(key);
         self.with(|c| {
-            let mut events = Vec::new();
-            for (entry_key, bytes) in trees::scan(c, "audit", &prefix, true)? {
-                if events.len() >= limit {
-                    break;
-                }
-                // Exactly the sequence number after the prefix, or it
-                // belongs to another person whose key extends ours.
-                if entry_key.len() == prefix.len() + 8 {
-                    events.push(records::decode_audit(&bytes)?);
-                }
-            }
-            Ok(events)
+            let newest_first = trees::scan(c, "audit", &prefix, true)?;
+            layout::events_in(&prefix, newest_first.into_iter().map(Ok), limit)
         })
     }
 
@@ -485,17 +469,7 @@ impl Store for PostgresStore {
     }
 
     fn outbox(&self, limit: usize) -> Result<Vec<(u64, Delivery)>, StoreError> {
-        self.with(|c| {
-            let mut out = Vec::new();
-            for (key, bytes) in trees::first(c, "outbox", limit)? {
-                let id: [u8; 8] = key.as_slice().try_into().map_err(|_| StoreError::Corrupt {
-                    what: "outbox key",
-                    detail: format!("{} bytes", key.len()),
-                })?;
-                out.push((u64::from_be_bytes(id), records::decode_delivery(&bytes)?));
-            }
-            Ok(out)
-        })
+        self.with(|c| layout::deliveries_in(trees::first(c, "outbox", limit)?.into_iter().map(Ok)))
     }
 
     fn remove_delivery(&self, id: u64) -> Result<(), StoreError> {
@@ -517,17 +491,8 @@ impl Store for PostgresStore {
     fn contacts(&self, key: &PersonKey) -> Result<Vec<(String, String, String)>, StoreError> {
         let prefix = layout::person_prefix(key);
         self.with(|c| {
-            let mut out = Vec::new();
-            for (entry_key, bytes) in trees::scan(c, "contacts", &prefix, false)? {
-                let account = &entry_key[prefix.len()..];
-                // Another person's key extends ours past a 0x00: not ours.
-                if account.contains(&0) {
-                    continue;
-                }
-                let (email, lang) = records::decode_contact(&bytes)?;
-                out.push((String::from_utf8_lossy(account).into_owned(), email, lang));
-            }
-            Ok(out)
+            let entries = trees::scan(c, "contacts", &prefix, false)?;
+            layout::contacts_in(&prefix, entries.into_iter().map(Ok))
         })
     }
 

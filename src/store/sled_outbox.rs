@@ -9,7 +9,7 @@
 //! never lost after its change and never sent for a change that did not
 //! happen.
 
-use super::layout::person_prefix;
+use super::layout::{contacts_in, deliveries_in, person_prefix};
 use super::records;
 use super::sled_store::{Change, Decided, SledStore, engine};
 use crate::domain::{Delivery, PersonKey, PersonRecord};
@@ -69,16 +69,7 @@ impl SledStore {
     }
 
     pub(super) fn deliveries(&self, limit: usize) -> Result<Vec<(u64, Delivery)>, StoreError> {
-        let mut out = Vec::new();
-        for entry in self.outbox.iter().take(limit) {
-            let (key, bytes) = entry.map_err(engine)?;
-            let id: [u8; 8] = key.as_ref().try_into().map_err(|_| StoreError::Corrupt {
-                what: "outbox key",
-                detail: format!("{} bytes", key.len()),
-            })?;
-            out.push((u64::from_be_bytes(id), records::decode_delivery(&bytes)?));
-        }
-        Ok(out)
+        deliveries_in(self.outbox.iter().take(limit).map(|e| e.map_err(engine)))
     }
 
     pub(super) fn drop_delivery(&self, id: u64) -> Result<(), StoreError> {
@@ -107,17 +98,7 @@ impl SledStore {
         key: &PersonKey,
     ) -> Result<Vec<(String, String, String)>, StoreError> {
         let prefix = person_prefix(key);
-        let mut out = Vec::new();
-        for entry in self.contacts.scan_prefix(&prefix) {
-            let (entry_key, bytes) = entry.map_err(engine)?;
-            let account = &entry_key[prefix.len()..];
-            // Another person's key extends ours past a 0x00: not ours.
-            if account.contains(&0) {
-                continue;
-            }
-            let (email, lang) = records::decode_contact(&bytes)?;
-            out.push((String::from_utf8_lossy(account).into_owned(), email, lang));
-        }
-        Ok(out)
+        let entries = self.contacts.scan_prefix(&prefix);
+        contacts_in(&prefix, entries.map(|e| e.map_err(engine)))
     }
 }

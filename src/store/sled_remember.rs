@@ -13,7 +13,7 @@
 //! prefix scan keeps only keys exactly 33 bytes longer than the person's
 //! (like the audit trail's scan).
 
-use super::layout::{browser_key, person_prefix};
+use super::layout::{browser_key, browsers_in, person_prefix};
 use super::records;
 use super::sled_store::{SledStore, engine};
 use crate::domain::{BrowserId, PersonKey, RememberDays, RememberedBrowser};
@@ -58,16 +58,8 @@ impl SledStore {
         key: &PersonKey,
     ) -> Result<Vec<(BrowserId, RememberedBrowser)>, StoreError> {
         let prefix = person_prefix(key);
-        let mut out = Vec::new();
-        for entry in self.browsers.scan_prefix(&prefix) {
-            let (k, bytes) = entry.map_err(engine)?;
-            let Ok(id) = <[u8; 32]>::try_from(&k[prefix.len()..]) else {
-                continue; // another person's key, extending ours past a 0x00
-            };
-            out.push((BrowserId(id), records::decode_browser(&bytes)?));
-        }
-        out.sort_by_key(|(_, b)| b.created_at);
-        Ok(out)
+        let entries = self.browsers.scan_prefix(&prefix);
+        browsers_in(&prefix, entries.map(|e| e.map_err(engine)))
     }
 
     pub(super) fn put_browser(
@@ -140,72 +132,5 @@ impl SledStore {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use crate::domain::{BrowserId, PersonKey, RememberDays, RememberedBrowser};
-    use crate::store::{SledStore, Store};
-
-    fn browser(created_at: i64) -> RememberedBrowser {
-        RememberedBrowser {
-            enrollment_id: 1,
-            account: "bob".into(),
-            created_at,
-            last_used_at: created_at,
-            label: "Firefox on Linux".into(),
-        }
-    }
-
-    #[test]
-    fn browsers_belong_to_their_person_only() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = SledStore::open(dir.path()).unwrap();
-        let bob = PersonKey::new("acme", "bob");
-        // A person whose key extends bob's past a 0x00.
-        let sneaky = PersonKey::new("acme", "bob\0x");
-        let (a, b) = (BrowserId([1; 32]), BrowserId([2; 32]));
-        store.remember_browser(&bob, &a, &browser(20)).unwrap();
-        store.remember_browser(&bob, &b, &browser(10)).unwrap();
-        store.remember_browser(&sneaky, &a, &browser(5)).unwrap();
-        assert_eq!(
-            store.remembered_browser(&bob, &a).unwrap(),
-            Some(browser(20))
-        );
-        let other = PersonKey::new("acme", "alice");
-        assert_eq!(store.remembered_browser(&other, &a).unwrap(), None);
-        let listed: Vec<BrowserId> = store
-            .remembered_browsers(&bob)
-            .unwrap()
-            .into_iter()
-            .map(|(id, _)| id)
-            .collect();
-        assert_eq!(listed, [b, a], "oldest first, only bob's");
-
-        store.touch_remembered_browser(&bob, &a, 99).unwrap();
-        assert_eq!(
-            store
-                .remembered_browser(&bob, &a)
-                .unwrap()
-                .unwrap()
-                .last_used_at,
-            99
-        );
-        assert_eq!(store.forget_browsers(&bob, Some(&a)).unwrap(), 1);
-        // Touching a forgotten browser never brings it back.
-        store.touch_remembered_browser(&bob, &a, 100).unwrap();
-        assert_eq!(store.remembered_browser(&bob, &a).unwrap(), None);
-        assert_eq!(store.forget_browsers(&bob, None).unwrap(), 1);
-        assert!(store.remembered_browsers(&bob).unwrap().is_empty());
-        assert_eq!(store.remembered_browsers(&sneaky).unwrap().len(), 1);
-    }
-
-    #[test]
-    fn remember_setting_round_trips() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = SledStore::open(dir.path()).unwrap();
-        assert_eq!(store.company_remember("acme").unwrap(), None);
-        let seven = RememberDays::parse("7").unwrap();
-        store.set_company_remember("acme", seven).unwrap();
-        assert_eq!(store.company_remember("acme").unwrap(), Some(seven));
-        assert_eq!(store.company_remember("globex").unwrap(), None);
-    }
-}
+// Tested by the store contract (store/contract_tests.rs), on sled and on
+// PostgreSQL alike.

@@ -36,7 +36,7 @@ use std::time::{Duration, Instant};
 use sled::{Db, Tree};
 
 use super::group_commit::GroupCommit;
-use super::layout::{audit_prefix, person_prefix};
+use super::layout::{audit_prefix, events_in, person_prefix};
 use super::records;
 
 mod dump;
@@ -318,20 +318,8 @@ impl Store for SledStore {
 
     fn audit_for(&self, key: &PersonKey, limit: usize) -> Result<Vec<AuditEvent>, StoreError> {
         let prefix = person_prefix(key);
-        let mut events = Vec::new();
-        for entry in self.audit.scan_prefix(&prefix).rev() {
-            if events.len() >= limit {
-                break;
-            }
-            let (entry_key, bytes) = entry.map_err(engine)?;
-            // Exactly the sequence number after the prefix, or it belongs to
-            // another person whose key extends ours past a 0x00.
-            if entry_key.len() != prefix.len() + 8 {
-                continue;
-            }
-            events.push(records::decode_audit(&bytes)?);
-        }
-        Ok(events)
+        let newest_first = self.audit.scan_prefix(&prefix).rev();
+        events_in(&prefix, newest_first.map(|e| e.map_err(engine)), limit)
     }
 
     fn prune_audit(&self, before: i64) -> Result<usize, StoreError> {

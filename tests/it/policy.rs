@@ -2,34 +2,12 @@
 //! change reaching live sessions on their next request (docs/design.md §2, help page
 //! "管理者による「強制適用」の設定").
 
-use crate::harness::{Browser, Gateway, enroll};
+use crate::harness::{Browser, Gateway, enroll, set_company_policy};
 
 async fn logged_in(gw: &Gateway, who: &str) -> Browser {
     let mut b = gw.browser();
     b.login(who).await;
     b
-}
-
-/// Set acme's policy from `admin` (hanako.admin's session, past the second
-/// step where hanako is enrolled: the page is behind it like the app),
-/// asserting the confirmation.
-async fn set_acme_policy(admin: &mut Browser, value: &str) {
-    let page = admin.get("/_mfa/admin/security").await;
-    assert_eq!(page.status, 200, "{}", page.body);
-    let csrf = page.input_value("csrf").unwrap();
-    let r = admin
-        .post_form(
-            "/_mfa/admin/security",
-            &[("csrf", &csrf), ("enforcement", value)],
-        )
-        .await;
-    assert_eq!(r.status, 200, "{}", r.body);
-    assert!(r.body.contains("Saved"), "{}", r.body);
-    assert!(
-        r.body.contains(&format!(r#"value="{value}" checked"#)),
-        "{}",
-        r.body
-    );
 }
 
 #[tokio::test]
@@ -155,7 +133,7 @@ async fn requiring_2fa_reaches_live_sessions_on_their_next_request() {
         .await;
     assert_eq!(post.status, 303, "{}", post.body);
     admin.pass_challenge(&hanakos.secret).await;
-    set_acme_policy(&mut admin, "required").await;
+    set_company_policy(&mut admin, "required").await;
     // Every row of the table, on the very next request.
     assert_eq!(
         jiro.get("/reports").await.location(),
@@ -178,7 +156,7 @@ async fn requiring_2fa_reaches_live_sessions_on_their_next_request() {
         "already enrolled and verified: no extra work"
     );
 
-    set_acme_policy(&mut admin, "optional").await;
+    set_company_policy(&mut admin, "optional").await;
     assert_eq!(jiro.get("/").await.status, 200);
     assert_eq!(manager.get("/").await.status, 200);
 }

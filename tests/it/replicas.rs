@@ -14,7 +14,8 @@
 use crate::harness::race::{race, race_challenge, sessions_at_challenge};
 use crate::harness::{BIN, Browser, Resp, free_ports};
 use crate::harness::{
-    Gateway, JIRO, TARO, codes, enroll, enrolled_and_challenged, fail, submit_code,
+    Gateway, JIRO, TARO, codes, enroll, enrolled_and_challenged, fail, set_company_policy,
+    submit_code,
 };
 use mfa_gate::store::LocalPostgres;
 use std::time::{Duration, Instant};
@@ -150,16 +151,7 @@ async fn a_policy_set_on_one_replica_reaches_a_live_session_on_the_other() {
     // acme's administrator requires 2FA on A's policy page.
     let mut admin = c.a.browser();
     admin.login("hanako.admin@acme.example").await;
-    let page = admin.get("/_mfa/admin/security").await;
-    assert_eq!(page.status, 200, "{}", page.body);
-    let csrf = page.input_value("csrf").unwrap();
-    let saved = admin
-        .post_form(
-            "/_mfa/admin/security",
-            &[("csrf", &csrf), ("enforcement", "required")],
-        )
-        .await;
-    assert_eq!(saved.status, 200, "{}", saved.body);
+    set_company_policy(&mut admin, "required").await;
 
     // jiro's next request, on B, is sent to enrollment.
     let r = settled(&mut jiro, "/", |r| r.status == 303).await;

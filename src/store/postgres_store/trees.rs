@@ -112,15 +112,8 @@ pub fn browsers_of(
     key: &PersonKey,
 ) -> Result<Vec<(BrowserId, RememberedBrowser)>, StoreError> {
     let prefix = layout::person_prefix(key);
-    let mut out = Vec::new();
-    for (k, bytes) in scan(c, "browsers", &prefix, false)? {
-        let Ok(id) = <[u8; 32]>::try_from(&k[prefix.len()..]) else {
-            continue; // another person's key, extending ours past a 0x00
-        };
-        out.push((BrowserId(id), records::decode_browser(&bytes)?));
-    }
-    out.sort_by_key(|(_, b)| b.created_at);
-    Ok(out)
+    let entries = scan(c, "browsers", &prefix, false)?;
+    layout::browsers_in(&prefix, entries.into_iter().map(Ok))
 }
 
 /// Set a remembered browser's last use; nothing if it was forgotten.

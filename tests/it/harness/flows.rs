@@ -109,6 +109,28 @@ pub async fn submit_code(b: &mut Browser, csrf: &str, code: &str) -> Resp {
         .await
 }
 
+/// Set the policy of `admin`'s company on its policy page (the session
+/// past the second step where its company requires it), asserting the
+/// confirmation.
+pub async fn set_company_policy(admin: &mut Browser, value: &str) {
+    let page = admin.get("/_mfa/admin/security").await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let csrf = page.input_value("csrf").unwrap();
+    let r = admin
+        .post_form(
+            "/_mfa/admin/security",
+            &[("csrf", &csrf), ("enforcement", value)],
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.body.contains("Saved"), "{}", r.body);
+    assert!(
+        r.body.contains(&format!(r#"value="{value}" checked"#)),
+        "{}",
+        r.body
+    );
+}
+
 /// Submit `n` wrong codes, each answered 422 (not yet locked).
 pub async fn fail(b: &mut Browser, csrf: &str, secret: &[u8], n: usize) {
     let wrong = codes::wrong_code(secret);
