@@ -334,6 +334,7 @@ fn check_config(path: &Path) -> anyhow::Result<()> {
             .as_ref()
             .map_or_else(|| "none".to_owned(), |a| a.listen.to_string())
     );
+    println!("store: {}", loaded.store.describe());
     println!("stored secrets: {}", show_stored(&stored));
     Ok(())
 }

@@ -12,7 +12,7 @@
 //! took; a change that never arrives fails.
 
 use crate::harness::race::{race, race_challenge, sessions_at_challenge};
-use crate::harness::{BIN, Browser, Resp, free_ports};
+use crate::harness::{BIN, Browser, ConfigBuilder, Resp, free_ports, run_cli};
 use crate::harness::{
     Gateway, JIRO, TARO, codes, enroll, enrolled_and_challenged, fail, set_company_policy,
     submit_code,
@@ -268,4 +268,58 @@ async fn without_the_database_both_replicas_fail_closed_and_report_unhealthy() {
         assert_eq!(health.status, 503, "{}", health.body);
         assert!(health.body.contains("store_unavailable"), "{}", health.body);
     }
+}
+
+/// `check-config` on a PostgreSQL configuration connects, migrates and
+/// checks the stored secrets; an error names host, port and database,
+/// never the URL's password.
+#[tokio::test]
+async fn check_config_reaches_the_database_and_never_prints_its_password() {
+    let pg = tokio::task::spawn_blocking(LocalPostgres::start)
+        .await
+        .unwrap()
+        .expect("a private PostgreSQL cluster");
+    let dir = tempfile::tempdir().unwrap();
+    let path = ConfigBuilder::new(free_ports(), "127.0.0.1:9").write(dir.path());
+    let yaml = std::fs::read_to_string(&path).unwrap();
+    assert!(yaml.contains("store:\n  path: store\n"));
+    let yaml = yaml.replace(
+        "store:\n  path: store\n",
+        "store:\n  backend: postgres\n  url: { env: TEST_DATABASE_URL }\n  tls: disable\n",
+    );
+    std::fs::write(&path, yaml).unwrap();
+    let config = path.display().to_string();
+
+    let url = pg.url();
+    let ok = run_cli(
+        &["check-config", "-c", &config],
+        &[("TEST_DATABASE_URL", &url)],
+    )
+    .await;
+    assert_eq!(ok.code, 0, "{ok:?}");
+    let named = format!("postgresql://127.0.0.1:{}/mfa_gate", pg.port());
+    assert!(
+        ok.stdout.contains(&format!("store: store.url {named}")),
+        "{ok:?}"
+    );
+
+    let wrong = format!(
+        "postgresql://postgres:s3cret-pw@127.0.0.1:{}/no_such_db",
+        pg.port()
+    );
+    let bad = run_cli(
+        &["check-config", "-c", &config],
+        &[("TEST_DATABASE_URL", &wrong)],
+    )
+    .await;
+    assert_ne!(bad.code, 0, "{bad:?}");
+    assert!(
+        bad.stderr
+            .contains(&format!("postgresql://127.0.0.1:{}/no_such_db", pg.port())),
+        "{bad:?}"
+    );
+    assert!(
+        !bad.stderr.contains("s3cret") && !bad.stdout.contains("s3cret"),
+        "{bad:?}"
+    );
 }
