@@ -670,3 +670,31 @@ fn tls_to_the_database_is_encrypted_and_checked() {
         "{refused}"
     );
 }
+
+/// Audit pruning runs on one replica at a time: while another holds the
+/// pruning lock, a replica's round prunes nothing (and says 0); once it is
+/// free, the next round does the work.
+#[test]
+fn one_replica_at_a_time_prunes_the_audit_trail() {
+    let cluster = LocalPostgres::start().expect("a private PostgreSQL cluster");
+    let store = PostgresStore::open(&options(&cluster.url())).unwrap();
+    store.append_audit(&event(Some(bob()), 100, "old")).unwrap();
+    store.append_audit(&event(Some(bob()), 300, "new")).unwrap();
+    let mut other = postgres::Client::connect(&cluster.url(), postgres::NoTls).unwrap();
+    other
+        .query(
+            "SELECT pg_advisory_lock($1)",
+            &[&super::postgres_store::PRUNE_LOCK],
+        )
+        .unwrap();
+    assert_eq!(store.prune_audit(200).unwrap(), 0, "another replica prunes");
+    assert_eq!(store.audit_for(&bob(), 10).unwrap().len(), 2);
+    other
+        .query(
+            "SELECT pg_advisory_unlock($1)",
+            &[&super::postgres_store::PRUNE_LOCK],
+        )
+        .unwrap();
+    assert_eq!(store.prune_audit(200).unwrap(), 1);
+    assert_eq!(store.audit_for(&bob(), 10).unwrap().len(), 1);
+}

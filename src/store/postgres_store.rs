@@ -23,6 +23,8 @@ mod listen;
 mod person;
 mod schema;
 mod trees;
+#[cfg(test)]
+pub(super) use trees::PRUNE_LOCK;
 
 use std::time::Duration;
 

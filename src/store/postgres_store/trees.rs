@@ -12,7 +12,7 @@ use crate::store::{StoreError, records};
 pub type Entries = Vec<(Vec<u8>, Vec<u8>)>;
 
 /// The advisory lock held by the replica that prunes the audit trail.
-const PRUNE_LOCK: i64 = 0x6d66_612d_6761_7402;
+pub const PRUNE_LOCK: i64 = 0x6d66_612d_6761_7402;
 
 pub fn get(
     c: &mut impl GenericClient,
