@@ -116,8 +116,9 @@ pub fn check_all(store: &dyn Store, keys: &Keys) -> Result<Progress, RotateError
         let Some(last) = persons.last().cloned() else {
             return Ok(progress);
         };
-        for person in &persons {
-            let record = match store.person(person) {
+        let records = store.persons(&persons)?;
+        for (person, record) in persons.iter().zip(records) {
+            let record = match record {
                 Ok(record) => record,
                 Err(e @ crate::store::StoreError::Corrupt { .. }) => {
                     tracing::warn!(error = %e, "an unreadable person record: skipped by the key check");

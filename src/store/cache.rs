@@ -279,6 +279,10 @@ impl Store for CachedStore {
         self.inner.person(key)
     }
 
+    fn persons(&self, keys: &[PersonKey]) -> Result<Vec<super::PersonRead>, StoreError> {
+        self.inner.persons(keys)
+    }
+
     fn update_person(
         &self,
         key: &PersonKey,

@@ -24,6 +24,7 @@ const CHECKS: &[(&str, Check)] = &[
     ("one_step_accepted_once", one_step_accepted_once),
     ("keys_in_batches", keys_in_batches),
     ("batch_update_counts", batch_update_counts),
+    ("batch_read_in_order", batch_read_in_order),
     ("links_and_company_settings", links_and_company_settings),
     ("browsers", browsers),
     ("seen_accounts", seen_accounts),
@@ -280,6 +281,26 @@ fn batch_update_counts(store: &dyn Store) {
     assert_eq!(store.person(&keys[0]).unwrap().unwrap().failures, 0);
     assert_eq!(store.person(&keys[4]).unwrap().unwrap().failures, 7);
     assert_eq!(store.person(&absent[5]).unwrap(), None);
+}
+
+fn batch_read_in_order(store: &dyn Store) {
+    let key = |name: &str| PersonKey::new("acme", name);
+    put(store, &key("a"), enrolled(1));
+    put(store, &key("b"), enrolled(2));
+    let read = store
+        .persons(&[key("b"), key("nobody"), key("a"), key("b")])
+        .unwrap();
+    let read: Vec<Option<PersonRecord>> = read.into_iter().map(Result::unwrap).collect();
+    assert_eq!(
+        read,
+        vec![
+            Some(enrolled(2)),
+            None,
+            Some(enrolled(1)),
+            Some(enrolled(2))
+        ]
+    );
+    assert!(store.persons(&[]).unwrap().is_empty());
 }
 
 fn links_and_company_settings(store: &dyn Store) {

@@ -49,6 +49,10 @@ pub enum StoreError {
 pub type NotesFn<'a> =
     dyn FnMut(Option<&PersonRecord>, Option<&PersonRecord>) -> Vec<(u64, Delivery)> + 'a;
 
+/// One record of `Store::persons`: read (and present or not), or not
+/// readable.
+pub type PersonRead = Result<Option<PersonRecord>, StoreError>;
+
 /// What an update function wants done with the person's record. Lives only
 /// for one call, so its size does not matter.
 #[allow(clippy::large_enum_variant)]
@@ -70,6 +74,14 @@ pub trait Store: Send + Sync {
 
     /// The person's record, if any.
     fn person(&self, key: &PersonKey) -> Result<Option<PersonRecord>, StoreError>;
+
+    /// The records of `keys`, in their order: for walks over every person
+    /// (the key check at start-up), one round trip a batch where the
+    /// engine is remote. A record that does not decode is an `Err` in its
+    /// place; the others still come.
+    fn persons(&self, keys: &[PersonKey]) -> Result<Vec<PersonRead>, StoreError> {
+        Ok(keys.iter().map(|key| self.person(key)).collect())
+    }
 
     /// Atomically apply `f` to the person's current record. `f` may run more
     /// than once when another writer races; only the last run's decision is

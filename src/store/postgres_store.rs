@@ -261,6 +261,10 @@ impl Store for PostgresStore {
         })
     }
 
+    fn persons(&self, keys: &[PersonKey]) -> Result<Vec<super::PersonRead>, StoreError> {
+        self.with(|c| person::read_many(c, keys))
+    }
+
     fn update_person(
         &self,
         key: &PersonKey,

@@ -90,6 +90,29 @@ fn swap_inner(
     }
 }
 
+/// The records of `keys` in one query, in their order.
+pub fn read_many(
+    c: &mut Client,
+    keys: &[PersonKey],
+) -> Result<Vec<crate::store::PersonRead>, StoreError> {
+    let wanted: Vec<&[u8]> = keys.iter().map(|k| k.as_str().as_bytes()).collect();
+    let rows = c.query(
+        "SELECT key, value FROM mfa_gate_entries WHERE tree = 'persons' AND key = ANY($1)",
+        &[&wanted],
+    )?;
+    let found: std::collections::HashMap<Vec<u8>, Vec<u8>> =
+        rows.into_iter().map(|r| (r.get(0), r.get(1))).collect();
+    Ok(wanted
+        .iter()
+        .map(|k| {
+            found
+                .get(*k)
+                .map(|bytes| records::decode_person(bytes))
+                .transpose()
+        })
+        .collect())
+}
+
 /// Up to `limit` person keys after `after`, in key order.
 pub fn keys_after(
     c: &mut Client,
