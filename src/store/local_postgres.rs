@@ -67,23 +67,7 @@ impl LocalPostgres {
             cluster.dir.display()
         );
         if let Some((cert, key)) = tls {
-            let (cert_path, key_path) = (
-                cluster.dir.join("server.crt"),
-                cluster.dir.join("server.key"),
-            );
-            write_private(&cert_path, cert)?;
-            write_private(&key_path, key)?;
-            if as_postgres {
-                run(Command::new("chown")
-                    .arg("postgres:")
-                    .arg(&cert_path)
-                    .arg(&key_path))?;
-            }
-            options.push_str(&format!(
-                " -c ssl=on -c ssl_cert_file={} -c ssl_key_file={}",
-                cert_path.display(),
-                key_path.display()
-            ));
+            options.push_str(&cluster.tls_options(cert, key)?);
         }
         run(cluster
             .tool("pg_ctl")
@@ -102,6 +86,25 @@ impl LocalPostgres {
             "mfa_gate",
         ]))?;
         Ok(cluster)
+    }
+
+    /// The server's certificate and key written beside the data, and the
+    /// options that turn TLS on with them.
+    fn tls_options(&self, cert: &str, key: &str) -> Result<String, String> {
+        let (cert_path, key_path) = (self.dir.join("server.crt"), self.dir.join("server.key"));
+        write_private(&cert_path, cert)?;
+        write_private(&key_path, key)?;
+        if self.as_postgres {
+            run(Command::new("chown")
+                .arg("postgres:")
+                .arg(&cert_path)
+                .arg(&key_path))?;
+        }
+        Ok(format!(
+            " -c ssl=on -c ssl_cert_file={} -c ssl_key_file={}",
+            cert_path.display(),
+            key_path.display()
+        ))
     }
 
     /// The URL of the `mfa_gate` database (trust authentication, loopback).
