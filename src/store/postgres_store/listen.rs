@@ -61,6 +61,8 @@ pub fn spawn(config: postgres::Config, tls: MakeRustlsConnect, cache: Weak<Cache
 
 fn run(config: &postgres::Config, tls: &MakeRustlsConnect, cache: &Weak<CachedStore>) {
     let mut connected_once = false;
+    // One warning an outage, not one every retry.
+    let mut said_down = false;
     loop {
         match listen(config, tls) {
             Ok(mut client) => {
@@ -72,6 +74,7 @@ fn run(config: &postgres::Config, tls: &MakeRustlsConnect, cache: &Weak<CachedSt
                     tracing::info!("store listener connected again; cache back on");
                 }
                 connected_once = true;
+                said_down = false;
                 let error = serve(&mut client, cache);
                 let Some(live) = cache.upgrade() else { return };
                 live.resync(false);
@@ -80,7 +83,10 @@ fn run(config: &postgres::Config, tls: &MakeRustlsConnect, cache: &Weak<CachedSt
             Err(e) => {
                 let Some(live) = cache.upgrade() else { return };
                 live.resync(false);
-                tracing::warn!(error = %e, "store listener cannot connect; cache off");
+                if !said_down {
+                    tracing::warn!(error = %e, "store listener cannot connect; cache off until it can");
+                    said_down = true;
+                }
             }
         }
         std::thread::sleep(RETRY);
