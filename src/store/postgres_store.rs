@@ -220,6 +220,22 @@ impl PostgresStore {
         listen::spawn(self.config.clone(), self.tls.clone(), cache);
     }
 
+    /// Write a company's setting (`policies`, `remember`) and tell the
+    /// other replicas' caches, in one transaction.
+    fn put_company_setting(
+        &self,
+        tree: &str,
+        company: &str,
+        bytes: &[u8],
+    ) -> Result<(), StoreError> {
+        self.with(|c| {
+            let mut tx = c.transaction()?;
+            trees::put(&mut tx, tree, company.as_bytes(), bytes)?;
+            listen::notify_company(&mut tx, company)?;
+            Ok(tx.commit()?)
+        })
+    }
+
     /// Entries per tree (for `store copy` and the support API).
     pub fn counts(&self) -> Result<std::collections::BTreeMap<String, usize>, StoreError> {
         self.with(trees::counts)
@@ -321,12 +337,7 @@ impl Store for PostgresStore {
 
     fn set_company_policy(&self, company: &str, policy: Enforcement) -> Result<(), StoreError> {
         let bytes = records::encode_policy(policy)?;
-        self.with(|c| {
-            let mut tx = c.transaction()?;
-            trees::put(&mut tx, "policies", company.as_bytes(), &bytes)?;
-            listen::notify_company(&mut tx, company)?;
-            Ok(tx.commit()?)
-        })
+        self.put_company_setting("policies", company, &bytes)
     }
 
     fn company_remember(&self, company: &str) -> Result<Option<RememberDays>, StoreError> {
@@ -339,12 +350,7 @@ impl Store for PostgresStore {
 
     fn set_company_remember(&self, company: &str, days: RememberDays) -> Result<(), StoreError> {
         let bytes = records::encode_remember_days(days)?;
-        self.with(|c| {
-            let mut tx = c.transaction()?;
-            trees::put(&mut tx, "remember", company.as_bytes(), &bytes)?;
-            listen::notify_company(&mut tx, company)?;
-            Ok(tx.commit()?)
-        })
+        self.put_company_setting("remember", company, &bytes)
     }
 
     fn remembered_browser(
