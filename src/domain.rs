@@ -7,9 +7,13 @@ use std::fmt;
 
 mod audit;
 mod notice;
+mod passkey;
 mod remember;
 pub use audit::{AuditDetail, AuditEvent, AuditKind, Factor, Purpose};
 pub use notice::{Delivery, DeliveryState, LOW_CODES, Notice, NoticeKind, Target, Whence, changes};
+pub use passkey::{
+    MAX_PASSKEY_NAME, MAX_PASSKEYS, MAX_USED_CEREMONIES, Passkey, UsedCeremony, passkey_name,
+};
 pub use remember::{BrowserId, RememberDays, RememberedBrowser};
 
 /// The three kinds of account of docs/design.md §2.
@@ -51,6 +55,9 @@ pub enum Enforcement {
     Optional,
     /// Required for employee and admin accounts; candidates stay optional.
     Required,
+    /// Required as above, and only a passkey or security key counts:
+    /// phishing-resistant. Candidates stay optional.
+    RequiredPasskey,
 }
 
 impl Enforcement {
@@ -58,6 +65,7 @@ impl Enforcement {
         match s {
             "optional" => Some(Self::Optional),
             "required" => Some(Self::Required),
+            "required_passkey" => Some(Self::RequiredPasskey),
             _ => None,
         }
     }
@@ -66,7 +74,24 @@ impl Enforcement {
         match self {
             Self::Optional => "optional",
             Self::Required => "required",
+            Self::RequiredPasskey => "required_passkey",
         }
+    }
+
+    pub const ALL: [Enforcement; 3] = [
+        Enforcement::Optional,
+        Enforcement::Required,
+        Enforcement::RequiredPasskey,
+    ];
+
+    /// Staff must have a second step (candidates never must).
+    pub fn requires_second_step(self) -> bool {
+        self != Enforcement::Optional
+    }
+
+    /// Only a passkey or security key counts as the second step.
+    pub fn passkey_only(self) -> bool {
+        self == Enforcement::RequiredPasskey
     }
 }
 
@@ -210,6 +235,10 @@ pub struct PersonRecord {
     /// policy that requires 2FA requires it of this person, whichever of
     /// the accounts asks to turn it off.
     pub staff_account: bool,
+    /// Registered passkeys and security keys, oldest first.
+    pub passkeys: Vec<Passkey>,
+    /// Passkey ceremonies already accepted and not yet expired.
+    pub used_ceremonies: Vec<UsedCeremony>,
 }
 
 /// An account the gateway has seen (its identity resolved), for the
@@ -233,8 +262,38 @@ pub struct SeenAccount {
 pub const MAX_PENDING: usize = 4;
 
 impl PersonRecord {
+    /// Has a second step: an authenticator app, a passkey, or both.
     pub fn is_enrolled(&self) -> bool {
-        self.enrollment.is_some()
+        self.enrollment.is_some() || !self.passkeys.is_empty()
+    }
+
+    /// The id a gateway cookie is bound to: the authenticator app's
+    /// enrollment, else the oldest passkey's. It changes when the second
+    /// step is set up anew (re-enrollment, a reset), which ends every
+    /// verified session.
+    pub fn second_step_id(&self) -> Option<u64> {
+        (self.enrollment.as_ref().map(|e| e.id)).or(self.passkeys.first().map(|p| p.id))
+    }
+
+    pub fn has_passkey(&self) -> bool {
+        !self.passkeys.is_empty()
+    }
+
+    /// Whether the ceremony `nonce` was accepted already.
+    pub fn ceremony_used(&self, nonce: &[u8; 16]) -> bool {
+        self.used_ceremonies.iter().any(|c| c.nonce == *nonce)
+    }
+
+    /// Remember an accepted ceremony, dropping expired ones and, beyond
+    /// `MAX_USED_CEREMONIES`, the oldest.
+    pub fn use_ceremony(&mut self, used: UsedCeremony, now: i64) {
+        self.used_ceremonies.retain(|c| c.expires_at > now);
+        self.used_ceremonies.push(used);
+        let excess = self
+            .used_ceremonies
+            .len()
+            .saturating_sub(MAX_USED_CEREMONIES);
+        self.used_ceremonies.drain(..excess);
     }
 
     pub fn is_locked(&self) -> bool {

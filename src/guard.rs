@@ -89,6 +89,7 @@ pub async fn judge<'a>(
         class: identity.class,
         enforcement: gate.enforcement(&identity.company)?,
         enrolled: state.enrollment_id.is_some(),
+        passkey: state.passkey,
         locked: state.locked,
         verified,
     };

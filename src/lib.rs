@@ -32,6 +32,7 @@ pub mod logging;
 pub mod metrics;
 pub mod notify;
 pub mod pages;
+pub mod passkey;
 pub mod paths;
 pub mod proxy;
 pub mod reload;

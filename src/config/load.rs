@@ -19,6 +19,7 @@ mod mapping;
 mod notify;
 mod operations;
 mod sections;
+mod webauthn;
 
 use checks::{non_blank, route_prefix};
 use locate::locate;
@@ -242,6 +243,7 @@ impl Doc<'_> {
         }
         let tls = self.tls(raw.tls, &taken, base)?;
         let log = self.log(raw.log)?;
+        let webauthn = self.webauthn(raw.webauthn, &ui.app_name, &companies)?;
         Ok(Config {
             source: self.source.to_owned(),
             listen: raw.listen,
@@ -264,6 +266,7 @@ impl Doc<'_> {
             admin,
             audit,
             notify,
+            webauthn,
         })
     }
 

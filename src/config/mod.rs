@@ -73,6 +73,17 @@ pub struct Config {
     pub audit: AuditConfig,
     /// Email and webhooks about security events; `None`: nobody is told.
     pub notify: Option<NotifyConfig>,
+    /// Passkeys and security keys; `None`: not offered.
+    pub webauthn: Option<WebauthnConfig>,
+}
+
+/// The WebAuthn relying party (`webauthn` section): credentials are bound
+/// to `rp_id`, and answers are accepted from `origins` only.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WebauthnConfig {
+    pub rp_id: String,
+    pub rp_name: String,
+    pub origins: Vec<url::Url>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

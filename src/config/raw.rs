@@ -57,6 +57,20 @@ pub(super) struct RawConfig {
     pub tls: Option<RawTls>,
     #[serde(default)]
     pub log: RawLog,
+    /// Absent: no passkeys or security keys.
+    #[serde(default)]
+    pub webauthn: Option<RawWebauthn>,
+}
+
+/// The WebAuthn relying party: the site users see.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawWebauthn {
+    pub rp_id: String,
+    pub origins: Vec<String>,
+    /// Shown by some authenticators; defaults to `ui.app_name`.
+    #[serde(default)]
+    pub rp_name: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

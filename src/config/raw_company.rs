@@ -36,7 +36,7 @@ impl<'de> Deserialize<'de> for RawCompany {
 
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str(
-                    "`optional`, `required`, or a mapping with `enforcement` and `remember_days`",
+                    "`optional`, `required`, `required_passkey`, or a mapping with `enforcement` and `remember_days`",
                 )
             }
 

@@ -35,8 +35,11 @@ use std::sync::{Arc, Mutex, RwLock};
 /// What a request needs to know about a person.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct PersonState {
-    /// The id of the confirmed enrollment, if any.
+    /// The id a gateway cookie must name (`PersonRecord::second_step_id`):
+    /// `None` when the person has no second step.
     pub enrollment_id: Option<u64>,
+    /// A passkey or security key is among the person's second steps.
+    pub passkey: bool,
     pub locked: bool,
 }
 
@@ -44,7 +47,8 @@ impl PersonState {
     pub fn of(record: Option<&PersonRecord>) -> PersonState {
         record
             .map(|r| PersonState {
-                enrollment_id: r.enrollment.as_ref().map(|e| e.id),
+                enrollment_id: r.second_step_id(),
+                passkey: r.has_passkey(),
                 locked: r.is_locked(),
             })
             .unwrap_or_default()
@@ -500,6 +504,7 @@ mod tests {
     fn locked() -> PersonState {
         PersonState {
             enrollment_id: Some(1),
+            passkey: false,
             locked: true,
         }
     }

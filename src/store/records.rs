@@ -12,7 +12,8 @@ use serde::{Deserialize, Serialize};
 
 use super::StoreError;
 use crate::domain::{
-    BackupCodeSet, Enforcement, Enrollment, PendingEnrollment, PersonKey, PersonRecord,
+    BackupCodeSet, Enforcement, Enrollment, Passkey, PendingEnrollment, PersonKey, PersonRecord,
+    UsedCeremony,
 };
 
 mod audit;
@@ -28,14 +29,21 @@ pub use seen::{decode_seen, encode_seen};
 // Encoding and decoding: the only functions `sled_store.rs` calls (with
 // `encode_audit` and `decode_audit` of `audit.rs`).
 
+/// A record without passkeys is still written as V2, which the release
+/// before passkeys reads: going back to it loses nothing of such a person.
 pub fn encode_person(record: &PersonRecord) -> Result<Vec<u8>, StoreError> {
-    encode("person", &StoredPerson::V2(PersonV2::from(record)))
+    let stored = match record.passkeys.is_empty() && record.used_ceremonies.is_empty() {
+        true => StoredPerson::V2(PersonV2::from(record)),
+        false => StoredPerson::V3(PersonV3::from(record)),
+    };
+    encode("person", &stored)
 }
 
 pub fn decode_person(bytes: &[u8]) -> Result<PersonRecord, StoreError> {
     match decode::<StoredPerson>("person", bytes)? {
         StoredPerson::V1(v1) => Ok(v1.into()),
         StoredPerson::V2(v2) => Ok(v2.into()),
+        StoredPerson::V3(v3) => Ok(v3.into()),
     }
 }
 
@@ -54,18 +62,26 @@ pub fn decode_person_key(bytes: &[u8]) -> Result<PersonKey, StoreError> {
     })
 }
 
+/// A policy the release before passkeys knows is still written as V1.
 pub fn encode_policy(policy: Enforcement) -> Result<Vec<u8>, StoreError> {
-    encode(
-        "policy",
-        &StoredPolicy::V1(PolicyV1 {
-            enforcement: policy.into(),
+    let stored = match policy {
+        Enforcement::Optional => StoredPolicy::V1(PolicyV1 {
+            enforcement: EnforcementV1::Optional,
         }),
-    )
+        Enforcement::Required => StoredPolicy::V1(PolicyV1 {
+            enforcement: EnforcementV1::Required,
+        }),
+        Enforcement::RequiredPasskey => StoredPolicy::V2(PolicyV2 {
+            enforcement: EnforcementV2::RequiredPasskey,
+        }),
+    };
+    encode("policy", &stored)
 }
 
 pub fn decode_policy(bytes: &[u8]) -> Result<Enforcement, StoreError> {
     match decode::<StoredPolicy>("policy", bytes)? {
         StoredPolicy::V1(v1) => Ok(v1.enforcement.into()),
+        StoredPolicy::V2(v2) => Ok(v2.enforcement.into()),
     }
 }
 
@@ -110,6 +126,8 @@ enum StoredPerson {
     V1(PersonV1),
     #[serde(rename = "2")]
     V2(PersonV2),
+    #[serde(rename = "3")]
+    V3(PersonV3),
 }
 
 // `deny_unknown_fields`: a field this version does not know means a newer
@@ -247,6 +265,119 @@ impl From<PersonV2> for PersonRecord {
     }
 }
 
+/// V3: V2 and the person's passkeys, with the ceremonies already used.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PersonV3 {
+    enrollment: Option<EnrollmentV1>,
+    pending: Vec<PendingEnrollmentV2>,
+    backup_codes: Option<BackupCodeSetV1>,
+    last_step: Option<u64>,
+    failures: u32,
+    locked_at: Option<i64>,
+    accounts: Vec<String>,
+    staff_account: bool,
+    passkeys: Vec<PasskeyV1>,
+    used_ceremonies: Vec<UsedCeremonyV1>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PasskeyV1 {
+    id: u64,
+    name: String,
+    /// The library's own serialisation of the credential (JSON text).
+    credential: String,
+    added_at: i64,
+    added_by: String,
+    last_used_at: Option<i64>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UsedCeremonyV1 {
+    #[serde(with = "b64")]
+    nonce: Vec<u8>,
+    expires_at: i64,
+}
+
+impl From<&PersonRecord> for PersonV3 {
+    fn from(r: &PersonRecord) -> Self {
+        let v2 = PersonV2::from(r);
+        PersonV3 {
+            enrollment: v2.enrollment,
+            pending: v2.pending,
+            backup_codes: v2.backup_codes,
+            last_step: v2.last_step,
+            failures: v2.failures,
+            locked_at: v2.locked_at,
+            accounts: v2.accounts,
+            staff_account: v2.staff_account,
+            passkeys: r
+                .passkeys
+                .iter()
+                .map(|p| PasskeyV1 {
+                    id: p.id,
+                    name: p.name.clone(),
+                    credential: p.credential.clone(),
+                    added_at: p.added_at,
+                    added_by: p.added_by.clone(),
+                    last_used_at: p.last_used_at,
+                })
+                .collect(),
+            used_ceremonies: r
+                .used_ceremonies
+                .iter()
+                .map(|c| UsedCeremonyV1 {
+                    nonce: c.nonce.to_vec(),
+                    expires_at: c.expires_at,
+                })
+                .collect(),
+        }
+    }
+}
+
+impl From<PersonV3> for PersonRecord {
+    fn from(v: PersonV3) -> Self {
+        let v2 = PersonV2 {
+            enrollment: v.enrollment,
+            pending: v.pending,
+            backup_codes: v.backup_codes,
+            last_step: v.last_step,
+            failures: v.failures,
+            locked_at: v.locked_at,
+            accounts: v.accounts,
+            staff_account: v.staff_account,
+        };
+        PersonRecord {
+            passkeys: v
+                .passkeys
+                .into_iter()
+                .map(|p| Passkey {
+                    id: p.id,
+                    name: p.name,
+                    credential: p.credential,
+                    added_at: p.added_at,
+                    added_by: p.added_by,
+                    last_used_at: p.last_used_at,
+                })
+                .collect(),
+            // A nonce of another length cannot come from us: drop it.
+            used_ceremonies: v
+                .used_ceremonies
+                .into_iter()
+                .filter_map(|c| {
+                    Some(UsedCeremony {
+                        nonce: c.nonce.try_into().ok()?,
+                        expires_at: c.expires_at,
+                    })
+                })
+                .collect(),
+            ..PersonRecord::from(v2)
+        }
+    }
+}
+
 impl From<PersonV1> for PersonRecord {
     fn from(v: PersonV1) -> Self {
         PersonRecord {
@@ -273,6 +404,8 @@ impl From<PersonV1> for PersonRecord {
             // linked ones, so a required policy keeps holding.
             staff_account: !v.accounts.is_empty(),
             accounts: v.accounts,
+            passkeys: Vec::new(),
+            used_ceremonies: Vec::new(),
         }
     }
 }
@@ -286,6 +419,8 @@ impl From<PersonV1> for PersonRecord {
 enum StoredPolicy {
     #[serde(rename = "1")]
     V1(PolicyV1),
+    #[serde(rename = "2")]
+    V2(PolicyV2),
 }
 
 #[derive(Serialize, Deserialize)]
@@ -301,11 +436,27 @@ enum EnforcementV1 {
     Required,
 }
 
-impl From<Enforcement> for EnforcementV1 {
-    fn from(e: Enforcement) -> Self {
+/// V2: the passkey-only policy.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PolicyV2 {
+    enforcement: EnforcementV2,
+}
+
+#[derive(Clone, Copy, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum EnforcementV2 {
+    Optional,
+    Required,
+    RequiredPasskey,
+}
+
+impl From<EnforcementV2> for Enforcement {
+    fn from(e: EnforcementV2) -> Self {
         match e {
-            Enforcement::Optional => EnforcementV1::Optional,
-            Enforcement::Required => EnforcementV1::Required,
+            EnforcementV2::Optional => Enforcement::Optional,
+            EnforcementV2::Required => Enforcement::Required,
+            EnforcementV2::RequiredPasskey => Enforcement::RequiredPasskey,
         }
     }
 }
@@ -407,7 +558,64 @@ mod tests {
             locked_at: None,
             accounts: vec!["bob".into(), "bob-admin".into()],
             staff_account: true,
+            passkeys: Vec::new(),
+            used_ceremonies: Vec::new(),
         }
+    }
+
+    fn with_passkey() -> PersonRecord {
+        PersonRecord {
+            passkeys: vec![Passkey {
+                id: 9,
+                name: "YubiKey".into(),
+                credential: r#"{"cred":{}}"#.into(),
+                added_at: 1700000300,
+                added_by: "bob".into(),
+                last_used_at: Some(1700000400),
+            }],
+            used_ceremonies: vec![UsedCeremony {
+                nonce: [5; 16],
+                expires_at: 1700000500,
+            }],
+            ..full_person()
+        }
+    }
+
+    /// A person with passkeys is V3; V3 is pinned like V2.
+    #[test]
+    fn person_v3_format_is_pinned() {
+        let json = r#"{"v":"3","enrollment":{"id":7,"sealed_secret":"AQID","enrolled_at":1700000000,"enrolled_by":"bob"},"pending":[{"session":"AwMDAwMDAwMDAwMDAwMDAw==","sealed_secret":"BAU=","started_at":1700000100}],"backup_codes":{"generation":2,"salt":"CQkJCQ==","hashes":["qqqq","u7u7"],"used":[false,true],"created_at":1700000200},"last_step":56666666,"failures":3,"locked_at":null,"accounts":["bob","bob-admin"],"staff_account":true,"passkeys":[{"id":9,"name":"YubiKey","credential":"{\"cred\":{}}","added_at":1700000300,"added_by":"bob","last_used_at":1700000400}],"used_ceremonies":[{"nonce":"BQUFBQUFBQUFBQUFBQUFBQ==","expires_at":1700000500}]}"#;
+        assert_eq!(decode_person(json.as_bytes()).unwrap(), with_passkey());
+        assert_eq!(
+            String::from_utf8(encode_person(&with_passkey()).unwrap()).unwrap(),
+            json
+        );
+    }
+
+    /// Without passkeys a record stays V2, which the previous release reads.
+    #[test]
+    fn a_person_without_passkeys_is_still_written_as_v2() {
+        let bytes = encode_person(&full_person()).unwrap();
+        assert!(bytes.starts_with(br#"{"v":"2","#));
+        let bytes = encode_person(&with_passkey()).unwrap();
+        assert!(bytes.starts_with(br#"{"v":"3","#));
+    }
+
+    #[test]
+    fn policies_before_passkeys_stay_v1_and_passkey_only_is_v2() {
+        for policy in Enforcement::ALL {
+            let bytes = encode_policy(policy).unwrap();
+            assert_eq!(decode_policy(&bytes).unwrap(), policy);
+        }
+        let v2 = r#"{"v":"2","enforcement":"required_passkey"}"#;
+        assert_eq!(
+            encode_policy(Enforcement::RequiredPasskey).unwrap(),
+            v2.as_bytes()
+        );
+        assert_eq!(
+            encode_policy(Enforcement::Optional).unwrap(),
+            br#"{"v":"1","enforcement":"optional"}"#
+        );
     }
 
     #[test]

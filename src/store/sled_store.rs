@@ -437,6 +437,18 @@ mod tests {
             locked_at: Some(1_700_000_200),
             accounts: vec!["bob".into(), "bob-admin".into()],
             staff_account: true,
+            passkeys: vec![crate::domain::Passkey {
+                id: 43,
+                name: "YubiKey".into(),
+                credential: "{}".into(),
+                added_at: 1_700_000_060,
+                added_by: "bob".into(),
+                last_used_at: None,
+            }],
+            used_ceremonies: vec![crate::domain::UsedCeremony {
+                nonce: [6; 16],
+                expires_at: 1_700_000_400,
+            }],
         }
     }
 

@@ -176,6 +176,7 @@ pub fn reset(
 fn what_a_reset_removes(r: &PersonRecord) -> Vec<&'static str> {
     [
         (r.enrollment.is_some(), "enrollment removed"),
+        (r.has_passkey(), "passkeys removed"),
         (r.backup_codes.is_some(), "backup codes removed"),
         (!r.pending.is_empty(), "pending enrollment removed"),
         (r.is_locked(), "lock lifted"),
@@ -418,6 +419,15 @@ mod tests {
             locked_at: Some(NOW - 10),
             accounts: vec!["bob@acme".into()],
             staff_account: true,
+            passkeys: vec![crate::domain::Passkey {
+                id: 8,
+                name: "YubiKey".into(),
+                credential: "{}".into(),
+                added_at: NOW - 1800,
+                added_by: "bob@acme".into(),
+                last_used_at: None,
+            }],
+            used_ceremonies: Vec::new(),
         }
     }
 
@@ -480,7 +490,7 @@ mod tests {
         );
         assert_eq!(
             done.detail,
-            "enrollment removed, backup codes removed, pending enrollment removed, lock lifted"
+            "enrollment removed, passkeys removed, backup codes removed, pending enrollment removed, lock lifted"
         );
         assert!(!reset(&store, "bob@acme", NOW, 10).unwrap().changed);
         let kinds: Vec<AuditKind> = audit(&store, "bob@acme", 10)

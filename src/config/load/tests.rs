@@ -370,7 +370,7 @@ fn bad_enforcement_value_lists_the_allowed_ones() {
         &format!("{MINIMAL}companies:\n  globex: required\n  initech: mandatory\n"),
         "companies.initech",
         Some(14),
-        "unknown variant `mandatory`, expected `optional` or `required`",
+        "unknown variant `mandatory`, expected one of `optional`, `required`, `required_passkey`",
     );
     check_error(
         &format!("{MINIMAL}companies:\n  globex: required\n  globex: optional\n"),

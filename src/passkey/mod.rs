@@ -1,0 +1,190 @@
+//! Passkeys and security keys as a second step (WebAuthn), through kanidm's
+//! `webauthn-rs`: registering a credential, and checking an assertion
+//! against a challenge this gateway issued. The library does every check
+//! of the ceremony (origin, relying-party id, challenge, signature, sign
+//! counter, flags); this module adds what a gateway needs around it:
+//! the relying party from config (`Passkeys::new`), a ceremony's state
+//! sealed into the page's form and bound to one app session and person
+//! (`ceremony.rs`), and the stored form of a credential (`credential.rs`).
+//!
+//! It uses the library's "security key" ceremonies: user verification
+//! `preferred`, because here the credential is the second factor after the
+//! app's password, never the only one. Platform passkeys (a phone or a
+//! laptop) work the same way as hardware keys.
+
+mod ceremony;
+mod credential;
+
+pub use ceremony::{CEREMONY_TTL_SECS, Ceremony, Kind};
+pub use credential::{Assertion, apply_assertion, is_registered, new_passkey};
+
+use crate::config::WebauthnConfig;
+use crate::domain::{self, PersonKey};
+use crate::keys::Keys;
+use std::time::Duration;
+use webauthn_rs::prelude::{
+    AuthenticationResult, CredentialID, PublicKeyCredential, RegisterPublicKeyCredential,
+    SecurityKey, SecurityKeyAuthentication, SecurityKeyRegistration, Url, Uuid, Webauthn,
+    WebauthnBuilder,
+};
+
+/// The relying party, built from the `webauthn` section.
+pub struct Passkeys {
+    webauthn: Webauthn,
+}
+
+impl std::fmt::Debug for Passkeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Passkeys").finish_non_exhaustive()
+    }
+}
+
+/// Why a browser's answer was not accepted. Never holds the answer.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum Refusal {
+    #[error("the browser's answer is not a WebAuthn credential")]
+    Malformed,
+    #[error("the library refused the credential: {0}")]
+    Refused(String),
+}
+
+impl Passkeys {
+    /// The relying party of `config`; an error names what is wrong.
+    pub fn new(config: &WebauthnConfig) -> Result<Passkeys, String> {
+        let (first, more) = config
+            .origins
+            .split_first()
+            .ok_or("at least one origin is needed")?;
+        let mut builder = WebauthnBuilder::new(&config.rp_id, first).map_err(|_| {
+            format!(
+                "the origin {first} is not on the relying-party id {} (nor below it)",
+                config.rp_id
+            )
+        })?;
+        for origin in more {
+            builder = builder.append_allowed_origin(origin);
+        }
+        let webauthn = builder
+            .rp_name(&config.rp_name)
+            .timeout(Duration::from_secs(CEREMONY_TTL_SECS as u64))
+            .build()
+            .map_err(|e| format!("the relying party is not valid: {e}"))?;
+        Ok(Passkeys { webauthn })
+    }
+
+    /// The options for the browser's `navigator.credentials.create` (JSON)
+    /// and the state to check its answer against. `existing` are excluded:
+    /// an authenticator registers once per person.
+    pub fn start_registration(
+        &self,
+        keys: &Keys,
+        person: &PersonKey,
+        account: &str,
+        existing: &[domain::Passkey],
+    ) -> Result<(String, SecurityKeyRegistration), String> {
+        let exclude: Vec<CredentialID> = existing
+            .iter()
+            .filter_map(credential::parse)
+            .map(|k| k.cred_id().clone())
+            .collect();
+        let (options, state) = self
+            .webauthn
+            .start_securitykey_registration(
+                user_handle(keys, person),
+                account,
+                account,
+                Some(exclude).filter(|e| !e.is_empty()),
+                None,
+                None,
+            )
+            .map_err(|e| e.to_string())?;
+        let json = serde_json::to_string(&options).map_err(|e| e.to_string())?;
+        Ok((json, state))
+    }
+
+    /// Check the browser's answer to `start_registration`.
+    pub fn finish_registration(
+        &self,
+        answer: &str,
+        state: &SecurityKeyRegistration,
+    ) -> Result<SecurityKey, Refusal> {
+        let answer: RegisterPublicKeyCredential =
+            serde_json::from_str(answer).map_err(|_| Refusal::Malformed)?;
+        self.webauthn
+            .finish_securitykey_registration(&answer, state)
+            .map_err(|e| Refusal::Refused(e.to_string()))
+    }
+
+    /// The options for `navigator.credentials.get` (JSON), allowing the
+    /// person's credentials, and the state to check the answer against.
+    /// `None` when no stored credential can be read.
+    pub fn start_authentication(
+        &self,
+        existing: &[domain::Passkey],
+    ) -> Option<(String, SecurityKeyAuthentication)> {
+        let creds: Vec<SecurityKey> = existing.iter().filter_map(credential::parse).collect();
+        if creds.is_empty() {
+            return None;
+        }
+        let (options, state) = self
+            .webauthn
+            .start_securitykey_authentication(&creds)
+            .inspect_err(|e| tracing::error!(error = %e, "could not start a passkey challenge"))
+            .ok()?;
+        let json = serde_json::to_string(&options).ok()?;
+        Some((json, state))
+    }
+
+    /// Check the browser's answer to `start_authentication`: origin,
+    /// relying party, challenge, signature and sign counter, as the library
+    /// does it. The caller still records it atomically (`apply_assertion`).
+    pub fn finish_authentication(
+        &self,
+        answer: &str,
+        state: &SecurityKeyAuthentication,
+    ) -> Result<AuthenticationResult, Refusal> {
+        let answer: PublicKeyCredential =
+            serde_json::from_str(answer).map_err(|_| Refusal::Malformed)?;
+        self.webauthn
+            .finish_securitykey_authentication(&answer, state)
+            .map_err(|e| Refusal::Refused(e.to_string()))
+    }
+}
+
+/// The WebAuthn user handle of a person: a keyed hash of the person's key,
+/// so the authenticator stores no name of ours and linked accounts share it.
+fn user_handle(keys: &Keys, person: &PersonKey) -> Uuid {
+    let mac = keys.mac("webauthn-user-handle", &[person.as_str().as_bytes()]);
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&mac[..16]);
+    Uuid::from_bytes(bytes)
+}
+
+/// Whether `origin` may be one of the configured origins: `https`, or
+/// `http` on `localhost` (browsers allow WebAuthn there only), and an
+/// origin only (no path, query or credentials).
+pub fn check_origin(origin: &Url) -> Result<(), String> {
+    let local = origin
+        .host_str()
+        .is_some_and(|h| h == "localhost" || h.ends_with(".localhost"));
+    if origin.scheme() != "https" && !(origin.scheme() == "http" && local) {
+        return Err(format!(
+            "{origin} is not https: browsers offer passkeys on https origins (and http://localhost) only"
+        ));
+    }
+    if origin.domain().is_none() {
+        return Err(format!(
+            "{origin} has no domain name: a relying party cannot be an IP address"
+        ));
+    }
+    let bare = origin.path() == "/" && origin.query().is_none() && origin.fragment().is_none();
+    if !bare || !origin.username().is_empty() || origin.password().is_some() {
+        return Err(format!(
+            "{origin} is not an origin: give scheme, host and port only"
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;
