@@ -107,6 +107,7 @@ fn bench_decision(c: &mut Criterion) {
         class: AccountClass::Employee,
         enforcement: Enforcement::Required,
         enrolled: true,
+        passkey: false,
         locked: false,
         verified: true,
     };

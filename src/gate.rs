@@ -6,6 +6,7 @@
 //! pingora nor sled.
 
 use crate::config::Config;
+use crate::domain::Enforcement;
 use crate::identity::{Identities, IdentityError};
 use crate::keys::Keys;
 use crate::store::Store;
@@ -26,6 +27,8 @@ pub struct Gate {
     pub remembered: crate::remember::FirstUses,
     /// Accounts already noted as seen today (the rollout view's index).
     pub seen: crate::rollout::SeenMemo,
+    /// The WebAuthn relying party; `None` when passkeys are not configured.
+    pub passkeys: Option<crate::passkey::Passkeys>,
 }
 
 impl Gate {
@@ -56,6 +59,12 @@ impl Gate {
         let verified = crate::verified::VerifiedMemo::new(sessions);
         let remembered = crate::remember::FirstUses::new(sessions);
         let seen = crate::rollout::SeenMemo::new(sessions);
+        // Checked when the config was loaded: an error here is a bug.
+        let passkeys = config.webauthn.as_ref().and_then(|w| {
+            crate::passkey::Passkeys::new(w)
+                .inspect_err(|e| tracing::error!(error = %e, "passkeys are off"))
+                .ok()
+        });
         Ok(Gate {
             config,
             keys,
@@ -64,19 +73,24 @@ impl Gate {
             verified,
             remembered,
             seen,
+            passkeys,
         })
     }
 
     /// The policy in force for a company: pinned in YAML, else stored by
     /// the admin page, else the default (optional).
-    pub fn enforcement(
-        &self,
-        company: &str,
-    ) -> Result<crate::domain::Enforcement, crate::store::StoreError> {
-        if let Some(p) = self.config.companies.get(company) {
-            return Ok(*p);
-        }
-        Ok(self.store.company_policy(company)?.unwrap_or_default())
+    pub fn enforcement(&self, company: &str) -> Result<Enforcement, crate::store::StoreError> {
+        let policy = match self.config.companies.get(company) {
+            Some(p) => *p,
+            None => self.store.company_policy(company)?.unwrap_or_default(),
+        };
+        // A stored "passkey only" after passkeys were taken out of the
+        // config: nobody could register one, so staff would be stuck at
+        // enrollment. 2FA stays required, with any second step.
+        Ok(match (policy, &self.passkeys) {
+            (Enforcement::RequiredPasskey, None) => Enforcement::Required,
+            (policy, _) => policy,
+        })
     }
 
     /// How long a company lets its staff skip the code on a remembered

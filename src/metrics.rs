@@ -6,7 +6,7 @@
 //! | `mfa_gate_request_duration_seconds` | | histogram of request latency |
 //! | `mfa_gate_upstream_errors_total` | | requests the app could not answer (connect, timeout, reset) |
 //! | `mfa_gate_challenges_total` | `result` | challenge submissions: `passed`/`failed` |
-//! | `mfa_gate_challenges_by_method_total` | `result`, `method` | the same, split by `totp`/`backup_code` |
+//! | `mfa_gate_challenges_by_method_total` | `result`, `method` | the same, split by `totp`/`backup_code`/`passkey` |
 //! | `mfa_gate_enrollments_total` | | confirmed enrollments |
 //! | `mfa_gate_lockouts_total` | | persons locked |
 //! | `mfa_gate_remembered_browser_skips_total` | | new app sessions that skipped the code on a remembered browser |
@@ -102,7 +102,7 @@ struct Metrics {
     /// passed, failed.
     challenges: [IntCounter; 2],
     /// passed/totp, passed/backup_code, failed/totp, failed/backup_code.
-    by_method: [IntCounter; 4],
+    by_method: [IntCounter; 6],
     enrollments: IntCounter,
     lockouts: IntCounter,
     remembered_skips: IntCounter,
@@ -145,7 +145,7 @@ fn histogram(name: &str, help: &str, buckets: &[f64]) -> Result<Histogram, prome
 
 /// `mfa_gate_challenges_total` by result, and its split by method, in the
 /// order `Metrics::code_checked` indexes them.
-type CodeCheckCounters = ([IntCounter; 2], [IntCounter; 4]);
+type CodeCheckCounters = ([IntCounter; 2], [IntCounter; 6]);
 
 fn code_check_counters() -> Result<CodeCheckCounters, prometheus::Error> {
     let challenges = counter_vec(
@@ -156,7 +156,7 @@ fn code_check_counters() -> Result<CodeCheckCounters, prometheus::Error> {
     let by_method = IntCounterVec::new(
         Opts::new(
             "mfa_gate_challenges_by_method_total",
-            "Challenge submissions by result (passed, failed) and method (totp, backup_code)",
+            "Challenge submissions by result (passed, failed) and method (totp, backup_code, passkey)",
         ),
         &["result", "method"],
     )?;
@@ -169,8 +169,10 @@ fn code_check_counters() -> Result<CodeCheckCounters, prometheus::Error> {
         [
             by_method.with_label_values(&["passed", "totp"]),
             by_method.with_label_values(&["passed", "backup_code"]),
+            by_method.with_label_values(&["passed", "passkey"]),
             by_method.with_label_values(&["failed", "totp"]),
             by_method.with_label_values(&["failed", "backup_code"]),
+            by_method.with_label_values(&["failed", "passkey"]),
         ],
     ))
 }
@@ -306,7 +308,10 @@ pub fn observe(event: &AuditEvent) {
         | AuditKind::Disabled
         | AuditKind::PolicyChanged
         | AuditKind::BrowserRemembered
-        | AuditKind::BrowsersForgotten => {}
+        | AuditKind::BrowsersForgotten
+        | AuditKind::PasskeyAdded
+        | AuditKind::PasskeyRemoved
+        | AuditKind::PasskeyRenamed => {}
     }
 }
 
@@ -318,7 +323,12 @@ impl Metrics {
             c.inc();
         }
         let Some(method) = method else { return };
-        let i = 2 * result + usize::from(method == Factor::BackupCode);
+        let kind = match method {
+            Factor::Totp => 0,
+            Factor::BackupCode => 1,
+            Factor::Passkey => 2,
+        };
+        let i = 3 * result + kind;
         if let Some(c) = self.by_method.get(i) {
             c.inc();
         }

@@ -26,12 +26,11 @@ use std::time::Instant;
 
 /// Headers on every answer we make ourselves: the security headers of our
 /// pages and the request's id.
-fn page_headers(request_id: &str) -> [(&'static str, &str); 6] {
+/// A page that runs our script names its own, stricter-than-nothing CSP
+/// (`Reply::with_script`); every other gets `reply::PAGE_CSP`.
+fn page_headers<'a>(request_id: &'a str, csp: &'a str) -> [(&'static str, &'a str); 6] {
     [
-        (
-            "Content-Security-Policy",
-            "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-        ),
+        ("Content-Security-Policy", csp),
         ("X-Frame-Options", "DENY"),
         ("Referrer-Policy", "no-referrer"),
         ("X-Content-Type-Options", "nosniff"),
@@ -128,7 +127,11 @@ impl ProxyHttp for GateProxy {
             }
             Step::Answer(outcome, response) => {
                 ctx.outcome = outcome;
-                let extra = page_headers(ctx.fwd.request_id());
+                let csp = match response.own_csp() {
+                    Some(_) => reply::PAGE_CSP_WITH_SCRIPT,
+                    None => reply::PAGE_CSP,
+                };
+                let extra = page_headers(ctx.fwd.request_id(), csp);
                 reply::write(session, response, &extra).await?;
                 Ok(true)
             }

@@ -28,6 +28,12 @@ pub enum AuditKind {
     RememberedBrowserUsed,
     /// Remembered browsers were forgotten (the note says which, by whom).
     BrowsersForgotten,
+    /// A passkey or security key was registered (the note names it).
+    PasskeyAdded,
+    /// A passkey or security key was removed (the note names it).
+    PasskeyRemoved,
+    /// A passkey was given another name.
+    PasskeyRenamed,
 }
 
 /// One audit-trail entry. Never holds a secret or a code.
@@ -101,6 +107,8 @@ pub enum Factor {
     Totp,
     /// A single-use backup code.
     BackupCode,
+    /// A passkey or security key (a WebAuthn assertion).
+    Passkey,
 }
 
 /// What a proof of the second factor was asked for.
@@ -113,25 +121,29 @@ pub enum Purpose {
     Disable,
     /// A new set of backup codes from the settings page.
     RegenerateCodes,
+    /// Removing a passkey from the settings page.
+    RemovePasskey,
 }
 
 impl Factor {
-    pub const ALL: [Factor; 2] = [Factor::Totp, Factor::BackupCode];
+    pub const ALL: [Factor; 3] = [Factor::Totp, Factor::BackupCode, Factor::Passkey];
 
     /// The words of the audit trail.
     pub fn label(self) -> &'static str {
         match self {
             Factor::Totp => "authenticator app",
             Factor::BackupCode => "backup code",
+            Factor::Passkey => "passkey",
         }
     }
 }
 
 impl Purpose {
-    pub const ALL: [Purpose; 3] = [
+    pub const ALL: [Purpose; 4] = [
         Purpose::Challenge,
         Purpose::Disable,
         Purpose::RegenerateCodes,
+        Purpose::RemovePasskey,
     ];
 
     /// The words of the audit trail.
@@ -140,6 +152,7 @@ impl Purpose {
             Purpose::Challenge => "challenge",
             Purpose::Disable => "disable",
             Purpose::RegenerateCodes => "regenerate backup codes",
+            Purpose::RemovePasskey => "remove a passkey",
         }
     }
 }

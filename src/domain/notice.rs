@@ -25,10 +25,12 @@ pub enum NoticeKind {
     Reset,
     BrowserRemembered,
     PolicyChanged,
+    PasskeyAdded,
+    PasskeyRemoved,
 }
 
 impl NoticeKind {
-    pub const ALL: [NoticeKind; 10] = [
+    pub const ALL: [NoticeKind; 12] = [
         NoticeKind::Enabled,
         NoticeKind::Disabled,
         NoticeKind::CodesRegenerated,
@@ -39,6 +41,8 @@ impl NoticeKind {
         NoticeKind::Reset,
         NoticeKind::BrowserRemembered,
         NoticeKind::PolicyChanged,
+        NoticeKind::PasskeyAdded,
+        NoticeKind::PasskeyRemoved,
     ];
 
     /// The name in webhook bodies, the config's `events` and the catalogs.
@@ -54,6 +58,8 @@ impl NoticeKind {
             NoticeKind::Reset => "reset",
             NoticeKind::BrowserRemembered => "browser_remembered",
             NoticeKind::PolicyChanged => "policy_changed",
+            NoticeKind::PasskeyAdded => "passkey_added",
+            NoticeKind::PasskeyRemoved => "passkey_removed",
         }
     }
 
@@ -151,21 +157,39 @@ pub fn changes(
     by_support: bool,
 ) -> Vec<(NoticeKind, Option<usize>)> {
     let enrollment = |r: Option<&PersonRecord>| r.and_then(|r| r.enrollment.as_ref().map(|e| e.id));
+    let enrolled = |r: Option<&PersonRecord>| r.is_some_and(PersonRecord::is_enrolled);
+    let passkeys = |r: Option<&PersonRecord>| -> Vec<u64> {
+        r.map(|r| r.passkeys.iter().map(|p| p.id).collect())
+            .unwrap_or_default()
+    };
     let locked = |r: Option<&PersonRecord>| r.is_some_and(PersonRecord::is_locked);
     let codes = |r: Option<&PersonRecord>| {
         r.and_then(|r| r.backup_codes.as_ref())
             .map(|s| (s.generation, s.remaining()))
     };
     let mut out = Vec::new();
-    let (was, is) = (enrollment(before), enrollment(after));
+    let (was, is) = (enrolled(before), enrolled(after));
     match (was, is) {
-        (None, Some(_)) => out.push((NoticeKind::Enabled, None)),
-        (Some(_), None) if by_support => out.push((NoticeKind::Reset, None)),
-        (Some(_), None) => out.push((NoticeKind::Disabled, None)),
-        (Some(a), Some(b)) if a != b => out.push((NoticeKind::Enabled, None)),
-        _ => {}
+        (false, true) => out.push((NoticeKind::Enabled, None)),
+        (true, false) if by_support => out.push((NoticeKind::Reset, None)),
+        (true, false) => out.push((NoticeKind::Disabled, None)),
+        (true, true) => match (enrollment(before), enrollment(after)) {
+            // The authenticator app set up anew (or added to a passkey).
+            (a, Some(b)) if a != Some(b) => out.push((NoticeKind::Enabled, None)),
+            _ => {}
+        },
+        (false, false) => {}
     }
-    if was.is_some() && was == is {
+    if was && is {
+        let (old, new) = (passkeys(before), passkeys(after));
+        if new.iter().any(|id| !old.contains(id)) {
+            out.push((NoticeKind::PasskeyAdded, None));
+        }
+        if old.iter().any(|id| !new.contains(id)) {
+            out.push((NoticeKind::PasskeyRemoved, None));
+        }
+    }
+    if was && is && enrollment(before) == enrollment(after) {
         match (codes(before), codes(after)) {
             (Some((g0, _)), Some((g1, _))) if g0 != g1 => {
                 out.push((NoticeKind::CodesRegenerated, None));

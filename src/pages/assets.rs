@@ -5,9 +5,19 @@
 use super::Reply;
 
 const STYLE: &str = include_str!("../../pages/style.css");
+/// The passkey pages' one script (see the file's header).
+const WEBAUTHN: &str = include_str!("../../pages/webauthn.js");
 
 pub fn serve(route: &str) -> Reply {
     match route {
+        "/assets/webauthn.js" => Reply {
+            status: 200,
+            headers: vec![
+                ("Content-Type", "text/javascript; charset=utf-8".into()),
+                ("Cache-Control", "public, max-age=3600".into()),
+            ],
+            body: WEBAUTHN.as_bytes().to_vec(),
+        },
         "/assets/style.css" => Reply {
             status: 200,
             headers: vec![

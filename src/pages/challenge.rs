@@ -3,19 +3,23 @@
 //! Success sets the gateway cookie, bound to this app session and to the
 //! current enrollment, and returns the user to where they were going —
 //! by way of `/signed-in` when a backup code was used or few are left,
-//! which says how many remain.
+//! which says how many remain. A person with a passkey is offered it
+//! first; where their company requires one, it is the only way.
 
 use super::common::{gateway_cookie, person_record, redirect_to, require_csrf};
 use super::error::PageError;
 use super::i18n::t;
+use super::passkey_views::{self, PasskeyForm};
 use super::route::Route;
-use super::verify::{Outcome, Proof, verify_and_apply};
+use super::verify::{self, Outcome, Proof, Submitted, verify_and_apply};
 use super::views::{self, ChallengeView, Frame, LOW_BACKUP_CODES, SignedInView};
 use super::{PageRequest, Reply, SessionCtx};
 use crate::domain::NoticeKind;
 use crate::domain::{PersonRecord, Purpose};
 use crate::gate::Gate;
+use crate::passkey::{Ceremony, Kind};
 use crate::session;
+use maud::html;
 
 pub fn show(
     gate: &Gate,
@@ -35,7 +39,7 @@ pub fn show(
         return Ok(Reply::redirect(&return_to));
     }
     let backup = req.query_param("method").as_deref() == Some("backup");
-    Ok(render(gate, req, frame, sess, backup, None))
+    render(gate, req, frame, sess, &record, backup, None)
 }
 
 /// The form (`backup`: the backup-code field), with `error` (then 422).
@@ -44,9 +48,10 @@ fn render(
     req: &PageRequest,
     frame: &Frame,
     sess: &SessionCtx,
+    record: &PersonRecord,
     backup: bool,
     error: Option<&str>,
-) -> Reply {
+) -> Result<Reply, PageError> {
     let prefix = &gate.config.prefix;
     let return_to = req.return_to(prefix);
     let mut q = form_urlencoded::Serializer::new(String::new());
@@ -70,16 +75,69 @@ fn render(
         .remember_days(&sess.identity.company)
         .ok()
         .and_then(|d| d.days());
+    let remember_checked = req.form.get("remember") == Some("yes");
+    let passkey = passkey_form(gate, req, frame, sess, record, &csrf, remember_days);
     let view = ChallengeView {
         backup,
         remember_days,
-        remember_checked: req.form.get("remember") == Some("yes"),
+        remember_checked,
         csrf: &csrf,
         return_to: &return_to,
         error: error.map(|key| t(frame.locale, key).to_owned()),
         switch_href,
+        codes: !(passkey.is_some() && verify::codes_refused(gate, sess, record)?),
+        passkey,
     };
-    Reply::html(status, views::challenge(frame, &view))
+    let reply = Reply::html(status, views::challenge(frame, &view));
+    Ok(match view.passkey.is_some() {
+        true => reply.with_script(),
+        false => reply,
+    })
+}
+
+/// The passkey form with a fresh ceremony, when the person has a passkey
+/// and passkeys are configured.
+fn passkey_form(
+    gate: &Gate,
+    req: &PageRequest,
+    frame: &Frame,
+    sess: &SessionCtx,
+    record: &PersonRecord,
+    csrf: &str,
+    remember_days: Option<u16>,
+) -> Option<maud::Markup> {
+    let (options, state) = gate
+        .passkeys
+        .as_ref()?
+        .start_authentication(&record.passkeys)?;
+    let key = sess.identity.person_key();
+    let ceremony = Ceremony::seal(
+        &gate.keys,
+        Kind::Authenticate,
+        &sess.app,
+        &key,
+        state,
+        req.now,
+    );
+    let l = frame.locale;
+    let remember = html! {
+        @if let Some(days) = remember_days {
+            div.choice {
+                input type="checkbox" id="passkey-remember" name="remember" value="yes";
+                label.inline for="passkey-remember" {
+                    (super::i18n::tf(l, "challenge.remember", &[("n", &days.to_string())]))
+                }
+            }
+        }
+    };
+    let form = PasskeyForm {
+        options: &options,
+        ceremony: &ceremony,
+    };
+    let return_to = req.return_to(&gate.config.prefix);
+    Some(passkey_views::challenge_form(
+        frame, &form, csrf, &return_to, remember,
+    ))
 }
 
 pub async fn verify(
@@ -97,16 +155,28 @@ pub async fn verify(
     if record.is_locked() {
         return Ok(super::locked(frame));
     }
-    let Some(proof) = Proof::from_form(&req.form) else {
-        return Ok(render(
-            gate,
-            req,
-            frame,
-            sess,
-            false,
-            Some("error.wrong_code"),
-        ));
+    let proof = match verify::read_proof(gate, sess, &req.form, req.now) {
+        Submitted::Proof(proof) => proof,
+        Submitted::Nothing => {
+            return render(
+                gate,
+                req,
+                frame,
+                sess,
+                &record,
+                false,
+                Some("error.wrong_code"),
+            );
+        }
+        Submitted::Stale => {
+            let error = Some("error.passkey_expired");
+            return render(gate, req, frame, sess, &record, false, error);
+        }
     };
+    if !proof.is_passkey() && verify::codes_refused(gate, sess, &record)? {
+        let error = Some("error.passkey_only");
+        return render(gate, req, frame, sess, &record, false, error);
+    }
     let purpose = Purpose::Challenge;
     let mut backup_left = None;
     let mut count = |rec: &mut PersonRecord| {
@@ -124,11 +194,21 @@ pub async fn verify(
             }
         }
         Outcome::Failed => {
-            let error = match proof.is_backup() {
-                true => "error.wrong_backup",
-                false => "error.wrong_code",
+            let error = match &proof {
+                Proof::Backup(_) => "error.wrong_backup",
+                Proof::Totp(_) => "error.wrong_code",
+                Proof::Passkey(_) => "error.passkey_failed",
             };
-            render(gate, req, frame, sess, proof.is_backup(), Some(error))
+            let record = person_record(gate, sess)?;
+            render(
+                gate,
+                req,
+                frame,
+                sess,
+                &record,
+                proof.is_backup(),
+                Some(error),
+            )?
         }
         Outcome::LockedNow | Outcome::Locked => super::locked(frame),
         Outcome::NotEnrolled => redirect_to(gate, Route::Enroll, &return_to),
@@ -183,7 +263,7 @@ fn remember_this_browser(
     record: &PersonRecord,
 ) -> Result<Option<String>, PageError> {
     let days = gate.remember_days(&sess.identity.company)?;
-    let enrollment = record.enrollment.as_ref().map(|e| e.id);
+    let enrollment = record.second_step_id();
     let (true, Some(_), Some(enrollment_id)) = (
         req.form.get("remember") == Some("yes"),
         days.days(),
@@ -216,7 +296,7 @@ fn passed(
     record: &PersonRecord,
     next: &str,
 ) -> Reply {
-    let enrollment_id = record.enrollment.as_ref().map_or(0, |e| e.id);
+    let enrollment_id = record.second_step_id().unwrap_or(0);
     let key = sess.identity.person_key();
     let cookie = session::issue_cookie(&gate.keys, sess.app, &key, enrollment_id, req.now);
     Reply::redirect(next).with_header("Set-Cookie", gateway_cookie(gate, &cookie))

@@ -2,15 +2,17 @@
 //! confirm it with a code, then show the new backup codes once, with a
 //! download (`new_codes`). A pending secret never counts as enrolled;
 //! confirming is one compare-and-swap, so two racing confirmations yield
-//! one enrollment.
+//! one enrollment. Where passkeys are configured the page offers one
+//! instead; where the company requires a passkey, it sends there.
 
 use super::common::{gateway_cookie, open_secret, person_record, require_csrf};
 use super::error::PageError;
 use super::i18n::t;
+use super::route::Route;
 use super::views::{self, EnrollView, Frame};
 use super::{PageRequest, Reply, SessionCtx, message, new_codes};
 use crate::audit;
-use crate::decision::is_required;
+use crate::decision::{is_required, needs_passkey};
 use crate::domain::{
     AuditEvent, AuditKind, BackupCodeSet, Enrollment, Factor, PendingEnrollment, PersonRecord,
 };
@@ -42,6 +44,13 @@ fn render_form(
     status: u16,
 ) -> Result<Reply, PageError> {
     let return_to = req.return_to(&gate.config.prefix);
+    let policy = gate.enforcement(&sess.identity.company)?;
+    if needs_passkey(sess.identity.class, policy) {
+        let passkeys = Route::Passkeys.href(&gate.config.prefix);
+        return Ok(Reply::redirect(&crate::paths::with_return_to(
+            &passkeys, &return_to,
+        )));
+    }
     let record = start_pending(gate, sess, req.now)?;
     if record.is_locked() {
         return Ok(super::locked(frame));
@@ -62,8 +71,10 @@ fn render_form(
     let secret = open_secret(gate, &sess.identity.person_key(), &pending.sealed_secret)?;
     let uri = totp::otpauth_uri(&gate.config.totp.issuer, &sess.identity.account, &secret);
     let qr = totp::qr_svg(&uri).unwrap_or_default();
-    let policy = gate.enforcement(&sess.identity.company)?;
     let csrf = session::csrf_token(&gate.keys, sess.app, req.now);
+    let passkey_href = gate.passkeys.as_ref().map(|_| {
+        crate::paths::with_return_to(&Route::Passkeys.href(&gate.config.prefix), &return_to)
+    });
     let view = EnrollView {
         required: is_required(sess.identity.class, policy),
         account: &sess.identity.account,
@@ -73,6 +84,7 @@ fn render_form(
         csrf: &csrf,
         return_to: &return_to,
         error,
+        passkey_href,
     };
     Ok(Reply::html(status, views::enroll(frame, &view)))
 }
@@ -149,7 +161,7 @@ pub async fn confirm(
     let cookie = session::issue_cookie(&gate.keys, sess.app, &key, enrollment.id, now);
     let return_to = req.return_to(&gate.config.prefix);
     Ok(
-        new_codes::page(gate, sess, frame, &new_codes.codes, &return_to, now)
+        new_codes::page(gate, sess, frame, &new_codes.codes, &return_to, now, true)
             .with_header("Set-Cookie", gateway_cookie(gate, &cookie)),
     )
 }

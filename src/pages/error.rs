@@ -32,6 +32,8 @@ pub enum PageError {
     /// This account may not see or change this page: 403.
     #[error("not allowed for this account")]
     Forbidden,
+    #[error("a passkey ceremony could not be started: {0}")]
+    Passkey(String),
 }
 
 impl PageError {
@@ -57,6 +59,10 @@ impl PageError {
             }
             PageError::Forbidden => {
                 message(frame, 403, "forbidden.title", &["forbidden.body"], None)
+            }
+            PageError::Passkey(e) => {
+                tracing::error!(error = %e, "passkey ceremony");
+                failure(frame, 503)
             }
         }
     }

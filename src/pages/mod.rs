@@ -18,9 +18,12 @@ pub mod form;
 pub mod i18n;
 mod new_codes;
 mod panels;
+mod passkey_views;
+mod passkeys;
 mod policy;
 pub mod route;
 mod settings;
+mod settings_passkeys;
 mod verify;
 pub mod views;
 
@@ -152,6 +155,8 @@ async fn dispatch(gate: &Gate, req: &PageRequest, frame: &Frame<'_>) -> Reply {
         (Route::Settings, Some(s)) => settings::show(gate, req, frame, s),
         (Route::Policy, Some(s)) if post => policy::save(gate, req, frame, s),
         (Route::Policy, Some(s)) => policy::show(gate, req, frame, s),
+        (Route::Passkeys, Some(s)) if post => passkeys::register(gate, req, frame, s).await,
+        (Route::Passkeys, Some(s)) => passkeys::show(gate, req, frame, s),
     };
     handled.unwrap_or_else(|e| e.respond(frame))
 }

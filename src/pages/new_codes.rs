@@ -39,6 +39,7 @@ pub fn page(
     codes: &[String],
     return_to: &str,
     now: i64,
+    offer_passkey: bool,
 ) -> Reply {
     let payload = serde_json::json!({
         "codes": codes,
@@ -52,11 +53,18 @@ pub fn page(
     );
     let token = URL_SAFE_NO_PAD.encode(sealed);
     let csrf = session::csrf_token(&gate.keys, sess.app, now);
+    // Where the codes end a first enrollment with the app, a passkey is
+    // offered too (it comes back here, to `return_to`, when added).
+    let passkey_href = (offer_passkey && gate.passkeys.is_some()).then(|| {
+        let passkeys = super::route::Route::Passkeys.href(&gate.config.prefix);
+        crate::paths::with_return_to(&passkeys, return_to)
+    });
     let view = BackupCodesView {
         codes,
         download_token: &token,
         csrf: &csrf,
         return_to,
+        passkey_href,
     };
     Reply::html(200, views::backup_codes(frame, &view))
 }

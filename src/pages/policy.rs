@@ -56,6 +56,7 @@ fn render(
         csrf: &csrf,
         notice,
         rollout: crate::rollout::numbers(gate, company, current, req.now)?,
+        passkeys: gate.passkeys.is_some(),
     };
     Ok(Reply::html(status, views::policy(frame, &view)))
 }
@@ -80,6 +81,8 @@ pub fn save(
         .form
         .get("enforcement")
         .and_then(Enforcement::parse)
+        // Nobody could register the passkey it requires.
+        .filter(|e| !e.passkey_only() || gate.passkeys.is_some())
         .ok_or(PageError::BadForm("enforcement"))?;
     let before = gate.enforcement(company)?;
     gate.store.set_company_policy(company, wanted)?;

@@ -23,6 +23,8 @@ pub enum Route {
     Settings,
     /// The company policy page.
     Policy,
+    /// Registering a passkey or security key.
+    Passkeys,
     /// `POST`: the backup codes just shown, as a text file.
     BackupCodesDownload,
     /// After a passed challenge that used a backup code, or left few of
@@ -41,6 +43,10 @@ pub enum Access {
     Identified,
     /// A session the app itself would serve: the decision passes.
     Verified,
+    /// A session that may add a second step: one the decision passes, or
+    /// one it sends to enrollment (never one that owes the challenge, so
+    /// a password alone cannot add a key to an enrolled person).
+    Enrolling,
 }
 
 impl Route {
@@ -51,6 +57,7 @@ impl Route {
             "/challenge" => Route::Challenge,
             "/settings" => Route::Settings,
             "/admin/security" => Route::Policy,
+            "/passkeys" => Route::Passkeys,
             "/backup-codes.txt" => Route::BackupCodesDownload,
             "/signed-in" => Route::SignedIn,
             r if r.starts_with("/assets/") => Route::Asset(r.to_owned()),
@@ -67,6 +74,7 @@ impl Route {
             Route::Challenge => "/challenge",
             Route::Settings => "/settings",
             Route::Policy => "/admin/security",
+            Route::Passkeys => "/passkeys",
             Route::BackupCodesDownload => "/backup-codes.txt",
             Route::SignedIn => "/signed-in",
             Route::NotFound => "",
@@ -82,6 +90,7 @@ impl Route {
         match self {
             Route::Health | Route::Asset(_) | Route::NotFound => Access::Open,
             Route::Enroll | Route::Challenge => Access::Identified,
+            Route::Passkeys => Access::Enrolling,
             Route::Settings | Route::Policy | Route::BackupCodesDownload | Route::SignedIn => {
                 Access::Verified
             }
@@ -90,7 +99,7 @@ impl Route {
 
     /// Whether a flow may return here after enrollment or the challenge.
     pub fn is_returnable(&self) -> bool {
-        matches!(self, Route::Settings | Route::Policy)
+        matches!(self, Route::Settings | Route::Policy | Route::Passkeys)
     }
 
     /// Whether the route answers this method (else 404, as an unknown page).
@@ -132,8 +141,9 @@ pub fn admit(access: Access, standing: Standing) -> Admission {
         (_, Standing::Anonymous) => Admission::LogInFirst,
         (Access::Identified, Standing::Denied(Denial::Locked)) => Admission::Deny(Denial::Locked),
         (Access::Identified, _) => Admission::Serve,
-        (Access::Verified, Standing::Passed) => Admission::Serve,
-        (Access::Verified, Standing::Denied(denial)) => Admission::Deny(denial),
+        (Access::Verified | Access::Enrolling, Standing::Passed) => Admission::Serve,
+        (Access::Enrolling, Standing::Denied(Denial::Enroll)) => Admission::Serve,
+        (Access::Verified | Access::Enrolling, Standing::Denied(denial)) => Admission::Deny(denial),
     }
 }
 
@@ -160,6 +170,7 @@ mod tests {
                 (_, Standing::Anonymous) => Admission::LogInFirst,
                 (_, Standing::Denied(Locked)) => Admission::Deny(Locked),
                 ("/enroll" | "/challenge", _) => Admission::Serve,
+                ("/passkeys", Standing::Denied(Enroll)) => Admission::Serve,
                 (_, Standing::Passed) => Admission::Serve,
                 (_, Standing::Denied(denial)) => Admission::Deny(denial),
             }
@@ -173,6 +184,7 @@ mod tests {
             "/admin/security",
             "/backup-codes.txt",
             "/signed-in",
+            "/passkeys",
             "/nope",
         ] {
             let route = Route::parse(path);
@@ -202,6 +214,24 @@ mod tests {
         }
     }
 
+    /// Adding a key needs what enrolling needs, and never stands in for
+    /// the challenge an enrolled person owes.
+    #[test]
+    fn adding_a_passkey_is_for_the_verified_and_the_enrolling_only() {
+        let access = Route::Passkeys.access();
+        assert_eq!(admit(access, Standing::Passed), Admission::Serve);
+        assert_eq!(admit(access, Standing::Denied(Enroll)), Admission::Serve);
+        assert_eq!(
+            admit(access, Standing::Denied(Challenge)),
+            Admission::Deny(Challenge)
+        );
+        assert_eq!(
+            admit(access, Standing::Denied(Locked)),
+            Admission::Deny(Locked)
+        );
+        assert_eq!(admit(access, Standing::Anonymous), Admission::LogInFirst);
+    }
+
     #[test]
     fn links_are_the_path_under_the_prefix() {
         assert_eq!(Route::Enroll.href("/_mfa"), "/_mfa/enroll");
@@ -219,6 +249,7 @@ mod tests {
             Route::Policy,
             Route::BackupCodesDownload,
             Route::SignedIn,
+            Route::Passkeys,
             Route::Asset("/assets/x.css".into()),
         ] {
             assert_eq!(Route::parse(route.path()), route);

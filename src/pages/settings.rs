@@ -4,17 +4,20 @@
 //! (each after a current code, and off only where nobody requires it); see
 //! and forget remembered browsers (no code needed: it only takes trust away).
 //! Changes apply to the person, i.e. to every linked account at once.
+//! A current second step is a code from the app, or a passkey (whose list
+//! and forms live in `settings_passkeys.rs`).
 
 use super::common::{person_record, require_csrf};
 use super::error::PageError;
 use super::i18n::t;
 use super::route::Route;
-use super::verify::{self, Outcome, Proof, verify_and_apply};
+use super::settings_passkeys::{self as passkeys, Removal};
+use super::verify::{self, Outcome, Proof, Submitted, verify_and_apply};
 use super::views::{self, BrowserRow, Frame, SettingsView};
 use super::{PageRequest, Reply, SessionCtx, new_codes};
 use crate::audit;
 use crate::decision::is_required;
-use crate::domain::{AuditEvent, AuditKind, BrowserId, Enforcement, PersonRecord, Purpose};
+use crate::domain::{AuditEvent, AuditKind, BrowserId, PersonRecord, Purpose};
 use crate::gate::Gate;
 use crate::remember;
 use crate::session;
@@ -30,7 +33,8 @@ pub fn show(
     let notice = match req.query_param("done").as_deref() {
         Some("disabled") => Some(t(frame.locale, "settings.disabled_done")),
         Some("forgotten") => Some(t(frame.locale, "remember.forgotten_done")),
-        _ => None,
+        Some(other) => passkeys::notice(frame, other),
+        None => None,
     };
     let errors = Errors::default();
     render(gate, req, frame, sess, &record, notice, errors, 200)
@@ -62,6 +66,7 @@ fn note_account(gate: &Gate, sess: &SessionCtx) -> Result<PersonRecord, StoreErr
 struct Errors {
     regenerate: Option<String>,
     disable: Option<String>,
+    passkey: Option<String>,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -87,7 +92,7 @@ fn render(
         .cloned()
         .collect();
     let prefix = &gate.config.prefix;
-    let enrollment_id = record.enrollment.as_ref().map(|e| e.id);
+    let enrollment_id = record.second_step_id();
     let this_browser = sess
         .remember_cookie
         .as_deref()
@@ -102,16 +107,27 @@ fn render(
             this_browser: this_browser == Some(id),
         })
         .collect();
+    let confirm = passkeys::confirm(gate, req, sess, record);
+    let codes = record.enrollment.is_some() && !verify::codes_refused(gate, sess, record)?;
+    let panel = passkeys::panel(
+        gate,
+        frame,
+        record,
+        &csrf,
+        confirm.as_ref().map(|c| c.form()).as_ref(),
+        codes,
+        errors.passkey.as_deref(),
+    );
     let view = SettingsView {
         account: &sess.identity.account,
         enroll_href: crate::paths::with_return_to(
             &Route::Enroll.href(prefix),
             &Route::Settings.href(prefix),
         ),
-        enrolled_at: record
-            .enrollment
-            .as_ref()
-            .map(|e| format_time(e.enrolled_at)),
+        enrolled_at: enrolled_at(record).map(format_time),
+        codes,
+        confirm: confirm.as_ref().map(|c| c.form()),
+        passkeys: panel,
         backup_left: record.backup_codes.as_ref().map(|s| s.remaining()),
         linked,
         required: is_required(sess.identity.class, policy),
@@ -123,7 +139,19 @@ fn render(
         browsers,
         remember_days: gate.remember_days(&sess.identity.company)?.days(),
     };
-    Ok(Reply::html(status, views::settings(frame, &view)))
+    let reply = Reply::html(status, views::settings(frame, &view));
+    Ok(match confirm.is_some() {
+        true => reply.with_script(),
+        false => reply,
+    })
+}
+
+/// When the person's second step was first set up: the app's enrollment
+/// or their first passkey.
+fn enrolled_at(record: &PersonRecord) -> Option<i64> {
+    let app = record.enrollment.as_ref().map(|e| e.enrolled_at);
+    let key = record.passkeys.iter().map(|p| p.added_at).min();
+    app.into_iter().chain(key).min()
 }
 
 /// `YYYY-MM-DD HH:MM UTC`.
@@ -157,12 +185,38 @@ pub async fn change(
     }
     let action =
         SettingsAction::parse(req.form.get("action")).ok_or(PageError::BadForm("action"))?;
-    let Some(proof) = Proof::from_form(&req.form).filter(|p| !p.is_backup()) else {
-        return wrong_code(gate, req, frame, sess, action);
+    if action == SettingsAction::RenamePasskey {
+        return match passkeys::rename(gate, req, sess, &record)? {
+            Ok(done) => Ok(done),
+            Err(error) => refused(gate, req, frame, sess, action, error),
+        };
+    }
+    let proof = match verify::read_proof(gate, sess, &req.form, req.now) {
+        // Backup codes are for getting in, not for changing the settings.
+        Submitted::Proof(proof) if !proof.is_backup() => proof,
+        Submitted::Stale => {
+            return refused(gate, req, frame, sess, action, "error.passkey_expired");
+        }
+        _ => return refused(gate, req, frame, sess, action, "error.wrong_code"),
     };
+    if !proof.is_passkey() && verify::codes_refused(gate, sess, &record)? {
+        return refused(gate, req, frame, sess, action, "error.passkey_only");
+    }
     match action {
         SettingsAction::Disable => disable(gate, req, frame, sess, &record, &proof).await,
         SettingsAction::Regenerate => regenerate(gate, req, frame, sess, &record, &proof).await,
+        SettingsAction::RemovePasskey => {
+            match passkeys::remove(gate, req, sess, &record, &proof).await? {
+                Removal::Done(reply) => Ok(reply),
+                Removal::Required => {
+                    refused(gate, req, frame, sess, action, "settings.disable_required")
+                }
+                Removal::Failed(outcome) => {
+                    after_failure(gate, req, frame, sess, outcome, action, &proof)
+                }
+            }
+        }
+        SettingsAction::RenamePasskey => Err(PageError::BadForm("action")),
     }
 }
 
@@ -213,6 +267,8 @@ fn settings_href(gate: &Gate) -> String {
 enum SettingsAction {
     Disable,
     Regenerate,
+    RenamePasskey,
+    RemovePasskey,
 }
 
 impl SettingsAction {
@@ -220,6 +276,8 @@ impl SettingsAction {
         match value? {
             "disable" => Some(SettingsAction::Disable),
             "regenerate" => Some(SettingsAction::Regenerate),
+            "rename_passkey" => Some(SettingsAction::RenamePasskey),
+            "remove_passkey" => Some(SettingsAction::RemovePasskey),
             _ => None,
         }
     }
@@ -228,14 +286,14 @@ impl SettingsAction {
 /// Whether 2FA is required of the *person*: the strictest rule among the
 /// person's linked accounts (all in one company), so that a candidate
 /// account cannot turn off what the same human's employee account must have.
-fn required_of_person(
+pub(super) fn required_of_person(
     gate: &Gate,
     sess: &SessionCtx,
     record: &PersonRecord,
 ) -> Result<bool, StoreError> {
     let policy = gate.enforcement(&sess.identity.company)?;
     Ok(is_required(sess.identity.class, policy)
-        || (policy == Enforcement::Required && record.staff_account))
+        || (policy.requires_second_step() && record.staff_account))
 }
 
 async fn disable(
@@ -257,6 +315,8 @@ async fn disable(
         rec.enrollment = None;
         rec.pending.clear();
         rec.backup_codes = None;
+        rec.passkeys.clear();
+        rec.used_ceremonies.clear();
     };
     let now = req.now;
     match verify_and_apply(gate, sess, record, proof, now, Purpose::Disable, &mut off).await? {
@@ -270,7 +330,15 @@ async fn disable(
             let done = format!("{}?done=disabled", settings_href(gate));
             Ok(Reply::redirect(&done).with_header("Set-Cookie", remember::clear_cookie(gate)))
         }
-        other => after_failure(gate, req, frame, sess, other, SettingsAction::Disable),
+        other => after_failure(
+            gate,
+            req,
+            frame,
+            sess,
+            other,
+            SettingsAction::Disable,
+            proof,
+        ),
     }
 }
 
@@ -291,7 +359,15 @@ async fn regenerate(
     if !verify::plausible(gate, sess, record, proof, now) {
         let outcome =
             verify_and_apply(gate, sess, record, proof, now, purpose, &mut |_| {}).await?;
-        return after_failure(gate, req, frame, sess, outcome, SettingsAction::Regenerate);
+        return after_failure(
+            gate,
+            req,
+            frame,
+            sess,
+            outcome,
+            SettingsAction::Regenerate,
+            proof,
+        );
     }
     let new_codes = new_codes::generate(record, now).await?;
     let mut replace = |rec: &mut PersonRecord| {
@@ -311,22 +387,32 @@ async fn regenerate(
                 &new_codes.codes,
                 &back,
                 now,
+                false,
             ))
         }
-        other => after_failure(gate, req, frame, sess, other, SettingsAction::Regenerate),
+        other => after_failure(
+            gate,
+            req,
+            frame,
+            sess,
+            other,
+            SettingsAction::Regenerate,
+            proof,
+        ),
     }
 }
 
-/// The settings page again, with "wrong code" next to the form used.
-fn wrong_code(
+/// The settings page again, with the message `key` next to the form used.
+fn refused(
     gate: &Gate,
     req: &PageRequest,
     frame: &Frame<'_>,
     sess: &SessionCtx,
     action: SettingsAction,
+    key: &str,
 ) -> Result<Reply, PageError> {
     let record = person_record(gate, sess)?;
-    let msg = Some(t(frame.locale, "error.wrong_code").to_owned());
+    let msg = Some(t(frame.locale, key).to_owned());
     let errors = match action {
         SettingsAction::Disable => Errors {
             disable: msg,
@@ -334,6 +420,10 @@ fn wrong_code(
         },
         SettingsAction::Regenerate => Errors {
             regenerate: msg,
+            ..Errors::default()
+        },
+        SettingsAction::RenamePasskey | SettingsAction::RemovePasskey => Errors {
+            passkey: msg,
             ..Errors::default()
         },
     };
@@ -348,9 +438,14 @@ fn after_failure(
     sess: &SessionCtx,
     outcome: Outcome,
     action: SettingsAction,
+    proof: &Proof,
 ) -> Result<Reply, PageError> {
+    let wrong = match proof.is_passkey() {
+        true => "error.passkey_failed",
+        false => "error.wrong_code",
+    };
     match outcome {
-        Outcome::Failed => wrong_code(gate, req, frame, sess, action),
+        Outcome::Failed => refused(gate, req, frame, sess, action, wrong),
         Outcome::LockedNow | Outcome::Locked => Ok(super::locked(frame)),
         Outcome::NotEnrolled | Outcome::Passed => Ok(Reply::redirect(&settings_href(gate))),
     }

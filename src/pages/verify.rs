@@ -4,22 +4,98 @@
 //! lock it may cause — is one compare-and-swap on the person's record, so
 //! racing requests can neither reuse a code nor slip past `max_failures`.
 //! The expensive part (one Argon2id hash) runs before, off the async threads.
+//! A passkey's answer is checked by the WebAuthn library before too (against
+//! the ceremony sealed in the form); the atomic update then refuses a used
+//! ceremony and a sign counter that did not move, like a used TOTP step.
 
 use super::SessionCtx;
 use super::common::open_secret;
 use super::error::PageError;
 use crate::audit;
 use crate::backup_codes;
-use crate::domain::{AuditEvent, AuditKind, Factor, PersonKey, PersonRecord, Purpose};
+use crate::decision::needs_passkey;
+use crate::domain::{
+    AuditEvent, AuditKind, Factor, Passkey, PersonKey, PersonRecord, Purpose, UsedCeremony,
+};
 use crate::gate::Gate;
 use crate::pages::Form;
-use crate::store::Update;
+use crate::passkey::{Assertion, Ceremony, Kind, Refusal, apply_assertion};
+use crate::store::{StoreError, Update};
 use crate::totp;
+use webauthn_rs::prelude::{AuthenticationResult, SecurityKeyAuthentication};
 
-/// What the user typed.
+/// What the user typed, or what their passkey answered.
 pub enum Proof {
     Totp(String),
     Backup(String),
+    Passkey(Box<PasskeyAnswer>),
+}
+
+/// A passkey's answer to the ceremony sealed in the same form, as the
+/// library judged it.
+pub struct PasskeyAnswer {
+    result: Result<AuthenticationResult, Refusal>,
+    nonce: [u8; 16],
+    expires_at: i64,
+}
+
+/// What a form submitted as its proof.
+pub enum Submitted {
+    Proof(Proof),
+    /// No code and no passkey answer.
+    Nothing,
+    /// A passkey answer whose ceremony expired or is not this session's:
+    /// not counted as a failure (the page just waited too long).
+    Stale,
+}
+
+/// Read the proof of a form: a passkey answer (`passkey_answer`, with the
+/// `ceremony` it answers) when there is one, else a code.
+pub fn read_proof(gate: &Gate, sess: &SessionCtx, form: &Form, now: i64) -> Submitted {
+    let Some(answer) = form.get("passkey_answer").filter(|a| !a.is_empty()) else {
+        return match Proof::from_form(form) {
+            Some(proof) => Submitted::Proof(proof),
+            None => Submitted::Nothing,
+        };
+    };
+    let key = sess.identity.person_key();
+    let opened = form.get("ceremony").and_then(|token| {
+        Ceremony::<SecurityKeyAuthentication>::open(
+            &gate.keys,
+            Kind::Authenticate,
+            &sess.app,
+            &key,
+            token,
+            now,
+        )
+    });
+    let (Some(passkeys), Some(ceremony)) = (gate.passkeys.as_ref(), opened) else {
+        return Submitted::Stale;
+    };
+    let result = passkeys.finish_authentication(answer, &ceremony.state);
+    if let Err(e) = &result {
+        tracing::info!(error = %e, "passkey answer refused");
+    }
+    Submitted::Proof(Proof::Passkey(Box::new(PasskeyAnswer {
+        result,
+        nonce: ceremony.nonce,
+        expires_at: ceremony.expires_at,
+    })))
+}
+
+/// Whether codes are refused for this person: their company accepts only a
+/// passkey of its staff, and they have one. (Without one, a code is how
+/// they prove themselves before registering it.)
+pub fn codes_refused(
+    gate: &Gate,
+    sess: &SessionCtx,
+    record: &PersonRecord,
+) -> Result<bool, StoreError> {
+    if !record.has_passkey() {
+        return Ok(false);
+    }
+    let policy = gate.enforcement(&sess.identity.company)?;
+    Ok(needs_passkey(sess.identity.class, policy))
 }
 
 impl Proof {
@@ -37,10 +113,15 @@ impl Proof {
         matches!(self, Proof::Backup(_))
     }
 
+    pub fn is_passkey(&self) -> bool {
+        matches!(self, Proof::Passkey(_))
+    }
+
     fn factor(&self) -> Factor {
         match self {
             Proof::Totp(_) => Factor::Totp,
             Proof::Backup(_) => Factor::BackupCode,
+            Proof::Passkey(_) => Factor::Passkey,
         }
     }
 }
@@ -80,7 +161,7 @@ pub async fn verify_and_apply(
     then: Then<'_>,
 ) -> Result<Outcome, PageError> {
     let key = sess.identity.person_key();
-    let Some(enrollment_id) = record.enrollment.as_ref().map(|e| e.id) else {
+    let Some(enrollment_id) = record.second_step_id() else {
         return Ok(Outcome::NotEnrolled);
     };
     // Cheap before expensive: a locked person's attempt costs no hash.
@@ -134,8 +215,7 @@ impl Attempt<'_> {
         let change = crate::notify::Change::by_user(&self.sess.identity, &self.sess.whence);
         let notify = gate.config.notify.as_ref();
         crate::notify::update_person(store, notify, key, &change, &mut |current| {
-            let enrolled =
-                |r: &&PersonRecord| r.enrollment.as_ref().map(|e| e.id) == Some(self.enrollment_id);
+            let enrolled = |r: &&PersonRecord| r.second_step_id() == Some(self.enrollment_id);
             let Some(rec) = current.filter(enrolled) else {
                 outcome = Outcome::NotEnrolled;
                 return Update::Keep;
@@ -242,6 +322,8 @@ async fn prepare_check(
                     .then_some(Change::UseBackupCode(i))
             })
         }
+        // Passkeys only: a code is wrong (and counts), whatever it is.
+        Proof::Totp(_) if record.enrollment.is_none() => Box::new(|_: &PersonRecord| None),
         Proof::Totp(code) => {
             let sealed = record
                 .enrollment
@@ -255,6 +337,24 @@ async fn prepare_check(
                     .map(Change::AcceptStep)
             })
         }
+        Proof::Passkey(answer) => {
+            let result = answer.result.as_ref().ok().cloned();
+            let used = UsedCeremony {
+                nonce: answer.nonce,
+                expires_at: answer.expires_at,
+            };
+            Box::new(move |rec: &PersonRecord| {
+                let result = result.as_ref()?;
+                if rec.ceremony_used(&used.nonce) {
+                    return None;
+                }
+                let mut after = rec.clone();
+                match apply_assertion(&mut after, result, now) {
+                    Assertion::Accepted => Some(Change::UsePasskey(after.passkeys, used, now)),
+                    Assertion::Unknown | Assertion::CounterRegressed => None,
+                }
+            })
+        }
     })
 }
 
@@ -262,6 +362,8 @@ async fn prepare_check(
 enum Change {
     AcceptStep(u64),
     UseBackupCode(usize),
+    /// The passkeys with the used one's counter moved, and the ceremony.
+    UsePasskey(Vec<Passkey>, UsedCeremony, i64),
 }
 
 impl Change {
@@ -272,6 +374,10 @@ impl Change {
                 if let Some(flag) = rec.backup_codes.as_mut().and_then(|s| s.used.get_mut(i)) {
                     *flag = true;
                 }
+            }
+            Change::UsePasskey(passkeys, used, now) => {
+                rec.passkeys = passkeys;
+                rec.use_ceremony(used, now);
             }
         }
     }
@@ -288,6 +394,9 @@ pub fn plausible(
     proof: &Proof,
     now: i64,
 ) -> bool {
+    if let Proof::Passkey(answer) = proof {
+        return answer.result.is_ok() && !record.ceremony_used(&answer.nonce);
+    }
     let (Proof::Totp(code), Some(enrollment)) = (proof, &record.enrollment) else {
         return false;
     };

@@ -80,6 +80,8 @@ pub struct EnrollView<'a> {
     pub csrf: &'a str,
     pub return_to: &'a str,
     pub error: Option<String>,
+    /// The passkey page, when passkeys are configured.
+    pub passkey_href: Option<String>,
 }
 
 pub fn enroll(frame: &Frame, v: &EnrollView) -> Markup {
@@ -107,6 +109,9 @@ pub fn enroll(frame: &Frame, v: &EnrollView) -> Markup {
                 (hidden("return_to", v.return_to))
                 (code_field(l, "code", v.error.as_deref()))
                 button type="submit" { (t(l, "enroll.submit")) }
+            }
+            @if let Some(href) = &v.passkey_href {
+                p { a id="passkey-instead" href=(href) { (t(l, "passkey.instead")) } }
             }
         },
     )
@@ -137,6 +142,8 @@ pub struct BackupCodesView<'a> {
     pub download_token: &'a str,
     pub csrf: &'a str,
     pub return_to: &'a str,
+    /// "Add a passkey too", after a first enrollment with the app.
+    pub passkey_href: Option<String>,
 }
 
 pub fn backup_codes(frame: &Frame, v: &BackupCodesView) -> Markup {
@@ -156,6 +163,9 @@ pub fn backup_codes(frame: &Frame, v: &BackupCodesView) -> Markup {
                 button.secondary type="submit" { (t(l, "backup.download")) }
             }
             p { a.button href=(v.return_to) { (t(l, "backup.done")) } }
+            @if let Some(href) = &v.passkey_href {
+                p.small { a id="offer-passkey" href=(href) { (t(l, "passkey.offer")) } }
+            }
         },
     )
 }
@@ -171,6 +181,10 @@ pub struct ChallengeView<'a> {
     pub error: Option<String>,
     /// `?method=…` links keep `return_to`.
     pub switch_href: String,
+    /// The passkey form, offered first (`passkey_views::challenge_form`).
+    pub passkey: Option<Markup>,
+    /// Codes are accepted (not where the company requires a passkey).
+    pub codes: bool,
 }
 
 pub fn challenge(frame: &Frame, v: &ChallengeView) -> Markup {
@@ -180,6 +194,14 @@ pub fn challenge(frame: &Frame, v: &ChallengeView) -> Markup {
         frame,
         t(l, "challenge.title"),
         html! {
+            @if let Some(passkey) = &v.passkey {
+                (passkey)
+                @if v.codes { h2.or data-webauthn-only hidden { (t(l, "passkey.or_code")) } }
+            }
+            @if !v.codes {
+                @if let Some(e) = error { p.error id="code-error" role="alert" { (e) } }
+                p.small { (t(l, "challenge.no_access")) }
+            } @else {
             form method="post" action=(Route::Challenge.href(frame.prefix)) {
                 (hidden("csrf", v.csrf))
                 (hidden("return_to", v.return_to))
@@ -212,6 +234,8 @@ pub fn challenge(frame: &Frame, v: &ChallengeView) -> Markup {
                 }
             }
             p.small { (t(l, "challenge.no_access")) }
+            }
+            @if v.passkey.is_some() { (super::passkey_views::script(frame)) }
         },
     )
 }
@@ -249,6 +273,12 @@ pub struct SettingsView<'a> {
     pub browsers: Vec<BrowserRow>,
     /// The company lets browsers be remembered for this many days.
     pub remember_days: Option<u16>,
+    /// A current app code confirms a change here.
+    pub codes: bool,
+    /// A ceremony to confirm a change with a passkey instead.
+    pub confirm: Option<super::passkey_views::PasskeyForm<'a>>,
+    /// The passkeys panel, when passkeys are configured.
+    pub passkeys: Option<Markup>,
 }
 
 pub fn settings(frame: &Frame, v: &SettingsView) -> Markup {
@@ -280,11 +310,18 @@ pub fn settings(frame: &Frame, v: &SettingsView) -> Markup {
                 section id="regenerate" {
                     h2 { (t(l, "settings.regenerate_title")) }
                     p.small { (t(l, "settings.regenerate_body")) }
-                    form method="post" action=(Route::Settings.href(p)) {
-                        (hidden("csrf", v.csrf))
-                        (hidden("action", "regenerate"))
-                        (code_field(l, "regenerate-code", v.regenerate_error.as_deref()))
-                        button.secondary type="submit" { (t(l, "settings.regenerate")) }
+                    @if v.codes {
+                        form method="post" action=(Route::Settings.href(p)) {
+                            (hidden("csrf", v.csrf))
+                            (hidden("action", "regenerate"))
+                            (code_field(l, "regenerate-code", v.regenerate_error.as_deref()))
+                            button.secondary type="submit" { (t(l, "settings.regenerate")) }
+                        }
+                    } @else {
+                        (field_error("regenerate-error", v.regenerate_error.as_deref()))
+                    }
+                    @if let Some(form) = &v.confirm {
+                        (super::passkey_views::confirm_form(frame, form, v.csrf, "regenerate", html!{}, "regenerate-passkey"))
                     }
                 }
                 section {
@@ -293,18 +330,27 @@ pub fn settings(frame: &Frame, v: &SettingsView) -> Markup {
                         p.small { (t(l, "settings.disable_required")) }
                     } @else {
                         p.small { (t(l, "settings.disable_body")) }
-                        form method="post" action=(Route::Settings.href(p)) {
-                            (hidden("csrf", v.csrf))
-                            (hidden("action", "disable"))
-                            (code_field(l, "disable-code", v.disable_error.as_deref()))
-                            button.danger type="submit" { (t(l, "settings.disable")) }
+                        @if v.codes {
+                            form method="post" action=(Route::Settings.href(p)) {
+                                (hidden("csrf", v.csrf))
+                                (hidden("action", "disable"))
+                                (code_field(l, "disable-code", v.disable_error.as_deref()))
+                                button.danger type="submit" { (t(l, "settings.disable")) }
+                            }
+                        } @else {
+                            (field_error("disable-error", v.disable_error.as_deref()))
+                        }
+                        @if let Some(form) = &v.confirm {
+                            (super::passkey_views::confirm_form(frame, form, v.csrf, "disable", html!{}, "disable-passkey"))
                         }
                     }
                 }
             }
+            @if let Some(panel) = &v.passkeys { (panel) }
             @if v.enrolled_at.is_some() || !v.browsers.is_empty() {
                 (remembered_browsers(frame, v))
             }
+            @if v.confirm.is_some() { (super::passkey_views::script(frame)) }
             @if v.may_manage_policy {
                 p { a id="policy-link" href=(Route::Policy.href(p)) { (t(l, "settings.policy_link")) } }
             }
@@ -323,6 +369,8 @@ pub struct PolicyView<'a> {
     pub csrf: &'a str,
     pub notice: Option<&'a str>,
     pub rollout: crate::rollout::Rollout,
+    /// Passkeys are configured: "passkey only" can be chosen.
+    pub passkeys: bool,
 }
 
 pub fn policy(frame: &Frame, v: &PolicyView) -> Markup {
@@ -350,6 +398,9 @@ pub fn policy(frame: &Frame, v: &PolicyView) -> Markup {
                     legend { (t(l, "policy.legend")) }
                     (option("optional", "policy.optional"))
                     (option("required", "policy.required"))
+                    @if v.passkeys || v.current == "required_passkey" {
+                        (option("required_passkey", "policy.required_passkey"))
+                    }
                 }
                 p.small { (t(l, "policy.effect")) }
                 p.small { (t(l, "policy.candidates")) }

@@ -22,7 +22,26 @@ pub struct Reply {
     pub body: Vec<u8>,
 }
 
+/// The Content-Security-Policy of our pages: no script at all.
+pub const PAGE_CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+/// The same for the pages that offer passkeys: our own script file, no
+/// other (no inline script, no eval).
+pub const PAGE_CSP_WITH_SCRIPT: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
 impl Reply {
+    /// This page runs our script file (`PAGE_CSP_WITH_SCRIPT`).
+    pub fn with_script(self) -> Reply {
+        self.with_header("Content-Security-Policy", PAGE_CSP_WITH_SCRIPT.into())
+    }
+
+    /// The Content-Security-Policy this reply asks for, if any.
+    pub fn own_csp(&self) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case("Content-Security-Policy"))
+            .map(|(_, v)| v.as_str())
+    }
+
     /// A rendered page.
     pub fn html(status: u16, markup: maud::Markup) -> Reply {
         Reply::typed(status, "text/html; charset=utf-8", markup.into_string())

@@ -275,6 +275,7 @@ pub fn show_status(s: &AccountStatus) -> String {
         ("failures", format!("{} of {}", s.failures, s.max_failures)),
         ("locked", locked),
         ("remembered", format!("{} browsers", s.remembered_browsers)),
+        ("passkeys", s.passkeys.to_string()),
     ];
     for (label, value) in rows {
         let _ = writeln!(out, "{label:<16} {value}");

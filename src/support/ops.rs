@@ -57,6 +57,9 @@ pub struct AccountStatus {
     /// code while the company allows it). Absent from older gateways.
     #[serde(default)]
     pub remembered_browsers: usize,
+    /// Passkeys and security keys registered. Absent from older gateways.
+    #[serde(default)]
+    pub passkeys: usize,
 }
 
 /// The answer to `unlock` and `reset`.
@@ -307,7 +310,7 @@ fn describe(
     record: &PersonRecord,
     max_failures: u32,
 ) -> Result<AccountStatus, StoreError> {
-    let enrollment_id = record.enrollment.as_ref().map(|e| e.id);
+    let enrollment_id = record.second_step_id();
     let remembered_browsers = store
         .remembered_browsers(key)?
         .iter()
@@ -324,8 +327,11 @@ fn describe(
         person,
         linked_accounts,
         enrolled: record.is_enrolled(),
-        enrolled_at: record.enrollment.as_ref().map(|e| rfc3339(e.enrolled_at)),
-        enrolled_by: record.enrollment.as_ref().map(|e| e.enrolled_by.clone()),
+        enrolled_at: (record.enrollment.as_ref().map(|e| e.enrolled_at))
+            .or(record.passkeys.first().map(|p| p.added_at))
+            .map(rfc3339),
+        enrolled_by: (record.enrollment.as_ref().map(|e| e.enrolled_by.clone()))
+            .or(record.passkeys.first().map(|p| p.added_by.clone())),
         enrollment_pending: !record.pending.is_empty(),
         backup_codes_left: record.backup_codes.as_ref().map(|s| s.remaining()),
         backup_codes_total: record.backup_codes.as_ref().map(|s| s.used.len()),
@@ -334,6 +340,7 @@ fn describe(
         locked: record.is_locked(),
         locked_at: record.locked_at.map(rfc3339),
         remembered_browsers,
+        passkeys: record.passkeys.len(),
     })
 }
 

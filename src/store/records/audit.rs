@@ -60,6 +60,10 @@ enum AuditKindV1 {
     BrowserRemembered,
     RememberedBrowserUsed,
     BrowsersForgotten,
+    // Added with passkeys, the same way.
+    PasskeyAdded,
+    PasskeyRemoved,
+    PasskeyRenamed,
 }
 
 impl From<AuditKind> for AuditKindV1 {
@@ -78,6 +82,9 @@ impl From<AuditKind> for AuditKindV1 {
             AuditKind::BrowserRemembered => AuditKindV1::BrowserRemembered,
             AuditKind::RememberedBrowserUsed => AuditKindV1::RememberedBrowserUsed,
             AuditKind::BrowsersForgotten => AuditKindV1::BrowsersForgotten,
+            AuditKind::PasskeyAdded => AuditKindV1::PasskeyAdded,
+            AuditKind::PasskeyRemoved => AuditKindV1::PasskeyRemoved,
+            AuditKind::PasskeyRenamed => AuditKindV1::PasskeyRenamed,
         }
     }
 }
@@ -98,6 +105,9 @@ impl From<AuditKindV1> for AuditKind {
             AuditKindV1::BrowserRemembered => AuditKind::BrowserRemembered,
             AuditKindV1::RememberedBrowserUsed => AuditKind::RememberedBrowserUsed,
             AuditKindV1::BrowsersForgotten => AuditKind::BrowsersForgotten,
+            AuditKindV1::PasskeyAdded => AuditKind::PasskeyAdded,
+            AuditKindV1::PasskeyRemoved => AuditKind::PasskeyRemoved,
+            AuditKindV1::PasskeyRenamed => AuditKind::PasskeyRenamed,
         }
     }
 }
@@ -134,6 +144,8 @@ struct AuditV2 {
 enum FactorV2 {
     Totp,
     BackupCode,
+    // Added with passkeys (new words, same format).
+    Passkey,
 }
 
 #[derive(Clone, Copy, Serialize, Deserialize)]
@@ -142,6 +154,7 @@ enum PurposeV2 {
     Challenge,
     Disable,
     RegenerateCodes,
+    RemovePasskey,
 }
 
 impl From<Factor> for FactorV2 {
@@ -149,6 +162,7 @@ impl From<Factor> for FactorV2 {
         match f {
             Factor::Totp => FactorV2::Totp,
             Factor::BackupCode => FactorV2::BackupCode,
+            Factor::Passkey => FactorV2::Passkey,
         }
     }
 }
@@ -158,6 +172,7 @@ impl From<FactorV2> for Factor {
         match f {
             FactorV2::Totp => Factor::Totp,
             FactorV2::BackupCode => Factor::BackupCode,
+            FactorV2::Passkey => Factor::Passkey,
         }
     }
 }
@@ -168,6 +183,7 @@ impl From<Purpose> for PurposeV2 {
             Purpose::Challenge => PurposeV2::Challenge,
             Purpose::Disable => PurposeV2::Disable,
             Purpose::RegenerateCodes => PurposeV2::RegenerateCodes,
+            Purpose::RemovePasskey => PurposeV2::RemovePasskey,
         }
     }
 }
@@ -178,6 +194,7 @@ impl From<PurposeV2> for Purpose {
             PurposeV2::Challenge => Purpose::Challenge,
             PurposeV2::Disable => Purpose::Disable,
             PurposeV2::RegenerateCodes => Purpose::RegenerateCodes,
+            PurposeV2::RemovePasskey => Purpose::RemovePasskey,
         }
     }
 }
