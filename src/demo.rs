@@ -152,10 +152,10 @@ impl DemoApp {
         if let Some(previous) = previous {
             sessions.remove(previous);
         }
-        if sessions.len() >= MAX_SESSIONS {
-            if let Some(victim) = sessions.keys().next().cloned() {
-                sessions.remove(&victim);
-            }
+        if sessions.len() >= MAX_SESSIONS
+            && let Some(victim) = sessions.keys().next().cloned()
+        {
+            sessions.remove(&victim);
         }
         sessions.insert(token.clone(), account);
         token

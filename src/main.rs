@@ -397,10 +397,10 @@ fn keys_command(op: KeysOp) -> anyhow::Result<()> {
         }
         KeysOp::RotateEncryption { config, batch } => {
             let config = config::load_file(&config)?;
-            if let Some(path) = config.store.sled_path() {
-                if !path.join("conf").exists() {
-                    anyhow::bail!("no store at {}: nothing to re-seal", path.display());
-                }
+            if let Some(path) = config.store.sled_path()
+                && !path.join("conf").exists()
+            {
+                anyhow::bail!("no store at {}: nothing to re-seal", path.display());
             }
             let store = mfa_gate::server::open_store(&config.store)
                 .context("stop the gateway first, or use `mfa-gate support rotate-encryption`")?;
@@ -411,14 +411,14 @@ fn keys_command(op: KeysOp) -> anyhow::Result<()> {
                 std::ops::ControlFlow::Continue(())
             })?;
             println!("done: {done}");
-            if let [first, older @ ..] = ids.as_slice() {
-                if !older.is_empty() {
-                    let older: Vec<String> = older.iter().map(|id| id.to_string()).collect();
-                    println!(
-                        "every stored secret is sealed under key id {first}; the older encryption keys ({}) can now be removed from secrets.encryption_key",
-                        older.join(", ")
-                    );
-                }
+            if let [first, older @ ..] = ids.as_slice()
+                && !older.is_empty()
+            {
+                let older: Vec<String> = older.iter().map(|id| id.to_string()).collect();
+                println!(
+                    "every stored secret is sealed under key id {first}; the older encryption keys ({}) can now be removed from secrets.encryption_key",
+                    older.join(", ")
+                );
             }
             Ok(())
         }
@@ -530,6 +530,9 @@ fn demo_config(port: u16, data: &Path) -> anyhow::Result<Config> {
     if let Some(admin) = config.admin.as_mut() {
         admin.listen = ([127, 0, 0, 1], admin_port).into();
     }
+    if let Some(webauthn) = config.webauthn.as_mut() {
+        webauthn.origins = vec![format!("http://localhost:{port}").parse()?];
+    }
     Ok(config)
 }
 
@@ -590,6 +593,9 @@ fn demo_banner(port: u16, data: &Path) -> String {
         ));
     }
     s.push_str("  globex requires 2FA (pinned in config/demo.yaml); acme is optional.\n");
+    s.push_str(&format!(
+        "  passkeys: open http://localhost:{port}/login (browsers refuse them on 127.0.0.1)\n"
+    ));
     s
 }
 

@@ -41,7 +41,7 @@ fn record(i: usize) -> PersonRecord {
             enrolled_at: 1_700_000_000,
             enrolled_by: "x".into(),
         }),
-        pending: if i % 5 == 0 {
+        pending: if i.is_multiple_of(5) {
             vec![PendingEnrollment {
                 session: [1; 16],
                 sealed_secret: ring(&[OLD]).seal(aad, b"pending", &mut rng),

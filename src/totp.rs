@@ -166,10 +166,10 @@ fn normalize(code: &str) -> Option<String> {
 }
 
 fn strip_xml_declaration(document: &str) -> &str {
-    if document.starts_with("<?xml") {
-        if let Some(end) = document.find("?>") {
-            return document[end + 2..].trim_start();
-        }
+    if document.starts_with("<?xml")
+        && let Some(end) = document.find("?>")
+    {
+        return document[end + 2..].trim_start();
     }
     document
 }

@@ -103,10 +103,10 @@ impl WhoamiClient {
         let call = match self.in_flight.join(key) {
             Some(call) => call,
             None => {
-                if let Some(ip) = client {
-                    if !self.budget.take(ip, Instant::now()) {
-                        return Err(IdentityError::TooManyLookups);
-                    }
+                if let Some(ip) = client
+                    && !self.budget.take(ip, Instant::now())
+                {
+                    return Err(IdentityError::TooManyLookups);
                 }
                 self.in_flight.start(key)
             }

@@ -237,7 +237,7 @@ fn add(
             why = match () {
                 // Enrolled meanwhile (another tab): this session's proof of
                 // a first step is no proof for the person's existing one.
-                _ if rec.is_locked() || rec.is_enrolled() == !first => Some(NotAdded::Refused),
+                _ if rec.is_locked() || rec.is_enrolled() == first => Some(NotAdded::Refused),
                 _ if rec.passkeys.len() >= MAX_PASSKEYS => Some(NotAdded::Limit),
                 _ if is_registered(&rec, key) => Some(NotAdded::Duplicate),
                 _ => None,

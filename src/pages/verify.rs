@@ -19,7 +19,7 @@ use crate::domain::{
 };
 use crate::gate::Gate;
 use crate::pages::Form;
-use crate::passkey::{Assertion, Ceremony, Kind, Refusal, apply_assertion};
+use crate::passkey::{Assertion, Ceremony, Kind, Refusal, accept_assertion};
 use crate::store::{StoreError, Update};
 use crate::totp;
 use webauthn_rs::prelude::{AuthenticationResult, SecurityKeyAuthentication};
@@ -345,13 +345,14 @@ async fn prepare_check(
             };
             Box::new(move |rec: &PersonRecord| {
                 let result = result.as_ref()?;
-                if rec.ceremony_used(&used.nonce) {
-                    return None;
-                }
                 let mut after = rec.clone();
-                match apply_assertion(&mut after, result, now) {
-                    Assertion::Accepted => Some(Change::UsePasskey(after.passkeys, used, now)),
-                    Assertion::Unknown | Assertion::CounterRegressed => None,
+                match accept_assertion(&mut after, result, used, now) {
+                    Assertion::Accepted => {
+                        Some(Change::UsePasskey(after.passkeys, after.used_ceremonies))
+                    }
+                    Assertion::Unknown | Assertion::CounterRegressed | Assertion::CeremonyUsed => {
+                        None
+                    }
                 }
             })
         }
@@ -362,8 +363,9 @@ async fn prepare_check(
 enum Change {
     AcceptStep(u64),
     UseBackupCode(usize),
-    /// The passkeys with the used one's counter moved, and the ceremony.
-    UsePasskey(Vec<Passkey>, UsedCeremony, i64),
+    /// The passkeys with the used one's counter moved, and the ceremonies
+    /// with this one.
+    UsePasskey(Vec<Passkey>, Vec<UsedCeremony>),
 }
 
 impl Change {
@@ -375,9 +377,9 @@ impl Change {
                     *flag = true;
                 }
             }
-            Change::UsePasskey(passkeys, used, now) => {
+            Change::UsePasskey(passkeys, ceremonies) => {
                 rec.passkeys = passkeys;
-                rec.use_ceremony(used, now);
+                rec.used_ceremonies = ceremonies;
             }
         }
     }

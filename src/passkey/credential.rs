@@ -4,7 +4,7 @@
 //! update (`apply_assertion`), against the counter stored *then*: two
 //! racing logins, or a cloned authenticator, cannot both move it.
 
-use crate::domain::{self, PersonRecord};
+use crate::domain::{self, PersonRecord, UsedCeremony};
 use rand::RngCore;
 use webauthn_rs::prelude::{AuthenticationResult, Credential, SecurityKey};
 
@@ -47,6 +47,28 @@ pub enum Assertion {
     /// The sign counter did not move forward from the stored one: a cloned
     /// authenticator, or a replay. Refused, as the specification advises.
     CounterRegressed,
+    /// The ceremony was accepted before: a replayed answer (what catches a
+    /// replay when the authenticator keeps no counter, as synced passkeys).
+    CeremonyUsed,
+}
+
+/// Accept `result`, the answer to the ceremony `used`, on `record`: the
+/// ceremony once only, then the counter (`apply_assertion`); the ceremony
+/// is remembered until it expires.
+pub fn accept_assertion(
+    record: &mut PersonRecord,
+    result: &AuthenticationResult,
+    used: UsedCeremony,
+    now: i64,
+) -> Assertion {
+    if record.ceremony_used(&used.nonce) {
+        return Assertion::CeremonyUsed;
+    }
+    let outcome = apply_assertion(record, result, now);
+    if outcome == Assertion::Accepted {
+        record.use_ceremony(used, now);
+    }
+    outcome
 }
 
 /// Apply `result` to the passkey it names in `record` (see `Assertion`).

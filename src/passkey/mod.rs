@@ -16,7 +16,7 @@ mod ceremony;
 mod credential;
 
 pub use ceremony::{CEREMONY_TTL_SECS, Ceremony, Kind};
-pub use credential::{Assertion, apply_assertion, is_registered, new_passkey};
+pub use credential::{Assertion, accept_assertion, apply_assertion, is_registered, new_passkey};
 
 use crate::config::WebauthnConfig;
 use crate::domain::{self, PersonKey};

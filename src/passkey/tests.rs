@@ -204,3 +204,46 @@ fn origins_must_be_https_or_localhost_and_bare() {
             .contains("not on the relying-party id")
     );
 }
+
+/// An authenticator that keeps no counter (synced passkeys report 0): a
+/// replayed answer is caught by its ceremony alone.
+#[test]
+fn a_replay_without_a_counter_is_caught_by_its_ceremony() {
+    let passkeys = Passkeys::new(&config(&[ORIGIN])).unwrap();
+    let (mut token, _) = SoftToken::new(false).unwrap();
+    let mut record = registered(&passkeys, &mut token);
+    let real = assert_with(&passkeys, &record, &mut token, ORIGIN).unwrap();
+    let mut json = serde_json::to_value(&real).unwrap();
+    json["counter"] = 0.into();
+    let zero: AuthenticationResult = serde_json::from_value(json).unwrap();
+    let used = crate::domain::UsedCeremony {
+        nonce: [3; 16],
+        expires_at: 500,
+    };
+    assert_eq!(
+        accept_assertion(&mut record, &zero, used, 200),
+        Assertion::Accepted
+    );
+    assert_eq!(
+        accept_assertion(&mut record, &zero, used, 201),
+        Assertion::CeremonyUsed
+    );
+    let fresh = crate::domain::UsedCeremony {
+        nonce: [4; 16],
+        ..used
+    };
+    assert_eq!(
+        accept_assertion(&mut record, &zero, fresh, 202),
+        Assertion::Accepted
+    );
+    // Expired ceremonies are forgotten as new ones come.
+    let later = crate::domain::UsedCeremony {
+        nonce: [5; 16],
+        expires_at: 900,
+    };
+    assert_eq!(
+        accept_assertion(&mut record, &zero, later, 600),
+        Assertion::Accepted
+    );
+    assert_eq!(record.used_ceremonies, vec![later]);
+}

@@ -18,6 +18,7 @@ mod lockout;
 mod low_codes;
 mod notify;
 mod operations;
+mod passkeys;
 mod policy;
 mod races;
 mod remember;

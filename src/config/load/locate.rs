@@ -20,10 +20,10 @@ pub(super) fn locate(yaml: &str, field: &str) -> Option<(usize, usize)> {
         if let Some((line, column)) = found {
             let rest = &lines[line][column..];
             if rest.contains(['{', '[']) {
-                if let Segment::Key(key) = segment {
-                    if let Some(at) = find_flow_key(rest, key) {
-                        found = Some((line, column + at));
-                    }
+                if let Segment::Key(key) = segment
+                    && let Some(at) = find_flow_key(rest, key)
+                {
+                    found = Some((line, column + at));
                 }
                 break;
             }

@@ -122,10 +122,10 @@ impl App {
                     self.log()
                 );
             }
-            if let Ok(r) = wire::get(self.port, "/whoami", &[]).await {
-                if r.status == 401 {
-                    return;
-                }
+            if let Ok(r) = wire::get(self.port, "/whoami", &[]).await
+                && r.status == 401
+            {
+                return;
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }

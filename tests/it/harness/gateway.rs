@@ -172,10 +172,10 @@ impl Gateway {
                     self.log()
                 );
             }
-            if let Ok(r) = client.get(url).send().await {
-                if r.status().is_success() {
-                    return;
-                }
+            if let Ok(r) = client.get(url).send().await
+                && r.status().is_success()
+            {
+                return;
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }

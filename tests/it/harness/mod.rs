@@ -19,7 +19,9 @@
 //! - `race.rs` — [`race::race`]: requests released together, and the
 //!   check that they overlapped;
 //! - `flows.rs` — what a person does through the demo: [`enroll`],
-//!   [`enrolled_and_challenged`], [`submit_code`], [`fail`].
+//!   [`enrolled_and_challenged`], [`submit_code`], [`fail`];
+//! - `passkeys.rs` — [`passkeys::Passkey`]: a software authenticator
+//!   answering our pages' WebAuthn options, and the passkey flows.
 
 mod browser;
 pub mod codes;
@@ -27,6 +29,7 @@ mod config;
 mod fake_app;
 mod flows;
 mod gateway;
+pub mod passkeys;
 pub mod race;
 pub mod sinks;
 
