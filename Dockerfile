@@ -1,6 +1,7 @@
 # syntax=docker/dockerfile:1
-# mfa-gate image: a Rust builder (with cmake for pingora's zlib-ng), then a
-# distroless runtime (glibc, CA certificates, no shell, ~25 MB) that runs as
+# mfa-gate image: a Rust builder (with cmake for pingora's zlib-ng, and
+# OpenSSL's headers for webauthn-rs), then a distroless runtime (glibc,
+# OpenSSL, CA certificates, no shell, ~25 MB) that runs as
 # the non-root user `nonroot` (uid 65532).
 #
 #   docker build -t mfa-gate .
@@ -17,7 +18,7 @@
 
 FROM rust:1-bookworm AS build
 RUN apt-get update \
- && apt-get install -y --no-install-recommends cmake \
+ && apt-get install -y --no-install-recommends cmake libssl-dev pkg-config \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY Cargo.toml Cargo.lock ./

@@ -8,7 +8,8 @@ set -euo pipefail
 need_apt=()
 command -v cmake >/dev/null 2>&1 || need_apt+=(cmake)
 command -v cc >/dev/null 2>&1 || need_apt+=(build-essential)
-for pkg in "${EXTRA_PACKAGES[@]:-}"; do
+# webauthn-rs (passkeys) links OpenSSL: its headers and pkg-config.
+for pkg in libssl-dev pkg-config "${EXTRA_PACKAGES[@]:-}"; do
   [ -n "$pkg" ] || continue
   # Installed for real (not merely known, or removed with its config kept).
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' \
@@ -24,7 +25,7 @@ if [ ${#need_apt[@]} -gt 0 ]; then
 fi
 
 if ! command -v cargo >/dev/null 2>&1; then
-  echo "mfa-gate needs a Rust toolchain (1.85 or newer, edition 2024)." >&2
+  echo "mfa-gate needs a Rust toolchain (1.89 or newer, edition 2024)." >&2
   echo "Install it with rustup (https://rustup.rs), then run this command again." >&2
   exit 1
 fi

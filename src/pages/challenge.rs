@@ -54,6 +54,9 @@ fn render(
 ) -> Result<Reply, PageError> {
     let prefix = &gate.config.prefix;
     let return_to = req.return_to(prefix);
+    // Passkeys only: the other way is a backup code.
+    let totp = record.enrollment.is_some();
+    let backup = backup || !totp;
     let mut q = form_urlencoded::Serializer::new(String::new());
     if !backup {
         q.append_pair("method", "backup");
@@ -86,6 +89,7 @@ fn render(
         error: error.map(|key| t(frame.locale, key).to_owned()),
         switch_href,
         codes: !(passkey.is_some() && verify::codes_refused(gate, sess, record)?),
+        totp,
         passkey,
     };
     let reply = Reply::html(status, views::challenge(frame, &view));

@@ -72,14 +72,15 @@ pub fn challenge_form(
     }
 }
 
-/// A settings form confirmed with a passkey instead of a code.
+/// A settings form confirmed with a passkey instead of a code; its
+/// button says what it does (`label`, a catalog key) and how.
 pub fn confirm_form(
     frame: &Frame,
     form: &PasskeyForm,
     csrf: &str,
     action: &str,
     extra: Markup,
-    id: &str,
+    (id, label): (&str, &str),
 ) -> Markup {
     let l = frame.locale;
     let fields = html! {
@@ -87,8 +88,9 @@ pub fn confirm_form(
         (hidden("action", action))
         (extra)
     };
+    let text = tf(l, "passkey.confirm_action", &[("action", t(l, label))]);
     let button = html! {
-        button.secondary id=(id) type="submit" data-webauthn-submit { (t(l, "passkey.confirm")) }
+        button.secondary id=(id) type="submit" data-webauthn-submit { (text) }
     };
     ceremony_form(
         l,
@@ -121,7 +123,7 @@ pub fn add_page(frame: &Frame, v: &PasskeyAddView) -> Markup {
         (hidden("return_to", v.return_to))
         label for="passkey-name" { (t(l, "passkey.name_label")) }
         p.small id="passkey-name-hint" { (t(l, "passkey.name_hint")) }
-        input id="passkey-name" name="name" type="text" maxlength="60" required autofocus
+        input.name id="passkey-name" name="name" type="text" maxlength="60" required autofocus
             value=(v.name) aria-describedby="passkey-name-hint";
         @if let Some(e) = &v.error { p.error id="passkey-error" role="alert" { (e) } }
     };
@@ -138,7 +140,7 @@ pub fn add_page(frame: &Frame, v: &PasskeyAddView) -> Markup {
             (ceremony_form(l, &action, "create", &v.form, fields, button))
             p.notice data-webauthn-fallback { (t(l, "passkey.needs_script")) }
             @if let Some(href) = &v.app_href {
-                p { a id="use-app" href=(href) { (t(l, "enroll.title")) } }
+                p { a id="use-app" href=(href) { (t(l, "passkey.use_app")) } }
             }
             (script(frame))
         },
@@ -189,7 +191,7 @@ pub fn panel(frame: &Frame, v: &PasskeyPanel) -> Markup {
                                 (hidden("csrf", v.csrf))
                                 (hidden("action", "rename_passkey"))
                                 (hidden("passkey", &row.id))
-                                input type="text" name="name" maxlength="60" required value=(row.name)
+                                input.name type="text" name="name" maxlength="60" required value=(row.name)
                                     aria-label=(t(l, "passkey.name_label"));
                                 button.secondary.small type="submit" { (t(l, "passkey.rename")) }
                             }
@@ -206,7 +208,7 @@ pub fn panel(frame: &Frame, v: &PasskeyPanel) -> Markup {
                             }
                             @if let Some(form) = v.confirm {
                                 (confirm_form(frame, form, v.csrf, "remove_passkey",
-                                    hidden("passkey", &row.id), &format!("remove-{}", row.id)))
+                                    hidden("passkey", &row.id), (&format!("remove-{}", row.id), "passkey.remove")))
                             }
                         }
                     }

@@ -185,6 +185,8 @@ pub struct ChallengeView<'a> {
     pub passkey: Option<Markup>,
     /// Codes are accepted (not where the company requires a passkey).
     pub codes: bool,
+    /// The person has the authenticator app (else: backup codes only).
+    pub totp: bool,
 }
 
 pub fn challenge(frame: &Frame, v: &ChallengeView) -> Markup {
@@ -228,9 +230,11 @@ pub fn challenge(frame: &Frame, v: &ChallengeView) -> Markup {
                 }
                 button type="submit" { (t(l, "challenge.submit")) }
             }
-            p {
-                a href=(v.switch_href) {
-                    @if v.backup { (t(l, "challenge.use_totp")) } @else { (t(l, "challenge.use_backup")) }
+            @if v.totp {
+                p {
+                    a href=(v.switch_href) {
+                        @if v.backup { (t(l, "challenge.use_totp")) } @else { (t(l, "challenge.use_backup")) }
+                    }
                 }
             }
             p.small { (t(l, "challenge.no_access")) }
@@ -310,6 +314,7 @@ pub fn settings(frame: &Frame, v: &SettingsView) -> Markup {
                 section id="regenerate" {
                     h2 { (t(l, "settings.regenerate_title")) }
                     p.small { (t(l, "settings.regenerate_body")) }
+                    @if v.confirm.is_some() { p.small { (t(l, "passkey.confirm_hint")) } }
                     @if v.codes {
                         form method="post" action=(Route::Settings.href(p)) {
                             (hidden("csrf", v.csrf))
@@ -321,7 +326,7 @@ pub fn settings(frame: &Frame, v: &SettingsView) -> Markup {
                         (field_error("regenerate-error", v.regenerate_error.as_deref()))
                     }
                     @if let Some(form) = &v.confirm {
-                        (super::passkey_views::confirm_form(frame, form, v.csrf, "regenerate", html!{}, "regenerate-passkey"))
+                        (super::passkey_views::confirm_form(frame, form, v.csrf, "regenerate", html!{}, ("regenerate-passkey", "settings.regenerate")))
                     }
                 }
                 section {
@@ -330,6 +335,7 @@ pub fn settings(frame: &Frame, v: &SettingsView) -> Markup {
                         p.small { (t(l, "settings.disable_required")) }
                     } @else {
                         p.small { (t(l, "settings.disable_body")) }
+                        @if v.confirm.is_some() { p.small { (t(l, "passkey.confirm_hint")) } }
                         @if v.codes {
                             form method="post" action=(Route::Settings.href(p)) {
                                 (hidden("csrf", v.csrf))
@@ -341,7 +347,7 @@ pub fn settings(frame: &Frame, v: &SettingsView) -> Markup {
                             (field_error("disable-error", v.disable_error.as_deref()))
                         }
                         @if let Some(form) = &v.confirm {
-                            (super::passkey_views::confirm_form(frame, form, v.csrf, "disable", html!{}, "disable-passkey"))
+                            (super::passkey_views::confirm_form(frame, form, v.csrf, "disable", html!{}, ("disable-passkey", "settings.disable")))
                         }
                     }
                 }

@@ -87,7 +87,7 @@ impl Passkeys {
             .filter_map(credential::parse)
             .map(|k| k.cred_id().clone())
             .collect();
-        let (options, state) = self
+        let (mut options, state) = self
             .webauthn
             .start_securitykey_registration(
                 user_handle(keys, person),
@@ -98,6 +98,14 @@ impl Passkeys {
                 None,
             )
             .map_err(|e| e.to_string())?;
+        // The library asks, without enforcing it, for credProtect "user
+        // verification required"; Chromium refuses that request outright
+        // next to user verification "preferred" (NotSupportedError: the
+        // protection policy is inconsistent). Not asking changes nothing
+        // the server checks.
+        if let Some(extensions) = options.public_key.extensions.as_mut() {
+            extensions.cred_protect = None;
+        }
         let json = serde_json::to_string(&options).map_err(|e| e.to_string())?;
         Ok((json, state))
     }

@@ -40,7 +40,7 @@ const CHROMIUM_ARGS: &[&str] = &[
     "--disable-dev-shm-usage",
     "--hide-scrollbars",
     "--window-size=1280,800",
-    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost",
 ];
 
 /// What to do when the browser or its driver is not installed.

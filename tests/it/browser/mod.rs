@@ -20,13 +20,16 @@
 //! - `remember.rs` — the "don't ask again" box, remembered browsers on the
 //!   settings page, the low-codes warning;
 //! - `email.rs` — the email the demo writes when 2FA is turned on, read
-//!   from its `.eml` file and rendered.
+//!   from its `.eml` file and rendered;
+//! - `passkeys.rs` — passkeys with Chromium's virtual authenticator: add,
+//!   sign in, a second key, remove, another site's credential.
 
 mod clean;
 mod driver;
 mod email;
 mod enroll_and_sign_in;
 mod messages;
+mod passkeys;
 mod policy_and_settings;
 mod remember;
 mod shots;
