@@ -150,7 +150,7 @@ type CodeCheckCounters = ([IntCounter; 2], [IntCounter; 6]);
 fn code_check_counters() -> Result<CodeCheckCounters, prometheus::Error> {
     let challenges = counter_vec(
         "mfa_gate_challenges_total",
-        "Challenge submissions by result (passed: TOTP or backup code; failed: wrong code)",
+        "Challenge submissions by result (passed: TOTP, backup code or passkey; failed: wrong code or refused passkey)",
         "result",
     )?;
     let by_method = IntCounterVec::new(

@@ -159,7 +159,7 @@ pub async fn verify(
     if record.is_locked() {
         return Ok(super::locked(frame));
     }
-    let proof = match verify::read_proof(gate, sess, &req.form, req.now) {
+    let proof = match verify::read_proof(gate, sess, &record, &req.form, req.now) {
         Submitted::Proof(proof) => proof,
         Submitted::Nothing => {
             return render(

@@ -191,7 +191,7 @@ pub async fn change(
             Err(error) => refused(gate, req, frame, sess, action, error),
         };
     }
-    let proof = match verify::read_proof(gate, sess, &req.form, req.now) {
+    let proof = match verify::read_proof(gate, sess, &record, &req.form, req.now) {
         // Backup codes are for getting in, not for changing the settings.
         Submitted::Proof(proof) if !proof.is_backup() => proof,
         Submitted::Stale => {

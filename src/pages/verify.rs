@@ -19,10 +19,10 @@ use crate::domain::{
 };
 use crate::gate::Gate;
 use crate::pages::Form;
-use crate::passkey::{Assertion, Ceremony, Kind, Refusal, accept_assertion};
+use crate::passkey::{Assertion, Ceremony, Challenge, Kind, Refusal, accept_assertion};
 use crate::store::{StoreError, Update};
 use crate::totp;
-use webauthn_rs::prelude::{AuthenticationResult, SecurityKeyAuthentication};
+use webauthn_rs::prelude::AuthenticationResult;
 
 /// What the user typed, or what their passkey answered.
 pub enum Proof {
@@ -50,8 +50,15 @@ pub enum Submitted {
 }
 
 /// Read the proof of a form: a passkey answer (`passkey_answer`, with the
-/// `ceremony` it answers) when there is one, else a code.
-pub fn read_proof(gate: &Gate, sess: &SessionCtx, form: &Form, now: i64) -> Submitted {
+/// `ceremony` it answers, checked against `record`'s keys) when there is
+/// one, else a code.
+pub fn read_proof(
+    gate: &Gate,
+    sess: &SessionCtx,
+    record: &PersonRecord,
+    form: &Form,
+    now: i64,
+) -> Submitted {
     let Some(answer) = form.get("passkey_answer").filter(|a| !a.is_empty()) else {
         return match Proof::from_form(form) {
             Some(proof) => Submitted::Proof(proof),
@@ -60,19 +67,12 @@ pub fn read_proof(gate: &Gate, sess: &SessionCtx, form: &Form, now: i64) -> Subm
     };
     let key = sess.identity.person_key();
     let opened = form.get("ceremony").and_then(|token| {
-        Ceremony::<SecurityKeyAuthentication>::open(
-            &gate.keys,
-            Kind::Authenticate,
-            &sess.app,
-            &key,
-            token,
-            now,
-        )
+        Ceremony::<Challenge>::open(&gate.keys, Kind::Authenticate, &sess.app, &key, token, now)
     });
     let (Some(passkeys), Some(ceremony)) = (gate.passkeys.as_ref(), opened) else {
         return Submitted::Stale;
     };
-    let result = passkeys.finish_authentication(answer, &ceremony.state);
+    let result = passkeys.finish_authentication(answer, &ceremony.state, &record.passkeys);
     if let Err(e) = &result {
         tracing::info!(error = %e, "passkey answer refused");
     }

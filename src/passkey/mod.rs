@@ -124,12 +124,12 @@ impl Passkeys {
     }
 
     /// The options for `navigator.credentials.get` (JSON), allowing the
-    /// person's credentials, and the state to check the answer against.
+    /// person's credentials, and the challenge to check the answer against.
     /// `None` when no stored credential can be read.
     pub fn start_authentication(
         &self,
         existing: &[domain::Passkey],
-    ) -> Option<(String, SecurityKeyAuthentication)> {
+    ) -> Option<(String, Challenge)> {
         let creds: Vec<SecurityKey> = existing.iter().filter_map(credential::parse).collect();
         if creds.is_empty() {
             return None;
@@ -140,22 +140,56 @@ impl Passkeys {
             .inspect_err(|e| tracing::error!(error = %e, "could not start a passkey challenge"))
             .ok()?;
         let json = serde_json::to_string(&options).ok()?;
-        Some((json, state))
+        Some((json, Challenge::of(&state)?))
     }
 
-    /// Check the browser's answer to `start_authentication`: origin,
-    /// relying party, challenge, signature and sign counter, as the library
-    /// does it. The caller still records it atomically (`apply_assertion`).
+    /// Check the browser's answer to `start_authentication` against the
+    /// person's credentials as stored *now*: origin, relying party,
+    /// challenge, signature and sign counter, as the library does it. The
+    /// caller still records it atomically (`accept_assertion`).
     pub fn finish_authentication(
         &self,
         answer: &str,
-        state: &SecurityKeyAuthentication,
+        challenge: &Challenge,
+        existing: &[domain::Passkey],
     ) -> Result<AuthenticationResult, Refusal> {
         let answer: PublicKeyCredential =
             serde_json::from_str(answer).map_err(|_| Refusal::Malformed)?;
+        let state = challenge.with(existing).ok_or(Refusal::Malformed)?;
         self.webauthn
-            .finish_securitykey_authentication(&answer, state)
+            .finish_securitykey_authentication(&answer, &state)
             .map_err(|e| Refusal::Refused(e.to_string()))
+    }
+}
+
+/// An authentication ceremony's state without the credentials it allows:
+/// what the page's form carries (sealed). The library's state names every
+/// credential in full (public key, flags, counter); ten of them would
+/// outgrow our forms' 16 KiB, and a copy taken when the page was made
+/// holds counters that may be stale by the time the answer comes. The
+/// credentials are put back from the person's record when the answer is
+/// checked (`Challenge::with`), the way the library's
+/// `set_allowed_credentials` does for its discoverable flows.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct Challenge(serde_json::Value);
+
+impl Challenge {
+    fn of(state: &SecurityKeyAuthentication) -> Option<Challenge> {
+        let mut value = serde_json::to_value(state).ok()?;
+        *value.get_mut("ast")?.get_mut("credentials")? = serde_json::Value::Array(Vec::new());
+        Some(Challenge(value))
+    }
+
+    /// The library's state again, allowing `existing` (as stored now).
+    fn with(&self, existing: &[domain::Passkey]) -> Option<SecurityKeyAuthentication> {
+        let creds: Vec<serde_json::Value> = existing
+            .iter()
+            .filter_map(credential::parse)
+            .filter_map(|k| serde_json::to_value(webauthn_rs::prelude::Credential::from(k)).ok())
+            .collect();
+        let mut value = self.0.clone();
+        *value.get_mut("ast")?.get_mut("credentials")? = serde_json::Value::Array(creds);
+        serde_json::from_value(value).ok()
     }
 }
 

@@ -60,7 +60,11 @@ fn assert_with(
             serde_json::from_str(&options).unwrap(),
         )
         .map_err(|e| Refusal::Refused(format!("{e:?}")))?;
-    passkeys.finish_authentication(&serde_json::to_string(&answer).unwrap(), &state)
+    passkeys.finish_authentication(
+        &serde_json::to_string(&answer).unwrap(),
+        &state,
+        &record.passkeys,
+    )
 }
 
 #[test]
@@ -134,7 +138,9 @@ fn garbage_is_malformed_not_a_panic() {
     let (_, state) = passkeys.start_authentication(&record.passkeys).unwrap();
     for answer in ["", "{}", "null", "[1,2]", &"x".repeat(10_000)] {
         assert_eq!(
-            passkeys.finish_authentication(answer, &state).unwrap_err(),
+            passkeys
+                .finish_authentication(answer, &state, &record.passkeys)
+                .unwrap_err(),
             Refusal::Malformed
         );
     }
@@ -246,4 +252,34 @@ fn a_replay_without_a_counter_is_caught_by_its_ceremony() {
         Assertion::Accepted
     );
     assert_eq!(record.used_ceremonies, vec![later]);
+}
+
+/// The credentials come from the record when the answer is checked: a key
+/// removed after the page was made no longer signs in, and the page's
+/// sealed challenge carries no credential.
+#[test]
+fn the_answer_is_checked_against_the_keys_stored_now() {
+    let passkeys = Passkeys::new(&config(&[ORIGIN])).unwrap();
+    let (mut token, _) = SoftToken::new(false).unwrap();
+    let record = registered(&passkeys, &mut token);
+    let (options, challenge) = passkeys.start_authentication(&record.passkeys).unwrap();
+    assert!(
+        !serde_json::to_string(&challenge)
+            .unwrap()
+            .contains(&record.passkeys[0].credential)
+    );
+    let answer = token
+        .do_authentication(
+            Url::parse(ORIGIN).unwrap(),
+            serde_json::from_str(&options).unwrap(),
+        )
+        .unwrap();
+    let answer = serde_json::to_string(&answer).unwrap();
+    let refused = passkeys.finish_authentication(&answer, &challenge, &[]);
+    assert!(matches!(refused, Err(Refusal::Refused(_))), "{refused:?}");
+    assert!(
+        passkeys
+            .finish_authentication(&answer, &challenge, &record.passkeys)
+            .is_ok()
+    );
 }

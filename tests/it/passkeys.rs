@@ -389,3 +389,34 @@ async fn wait_for_email(gw: &Gateway, needle: &str) {
     }
     panic!("no email with {needle:?} in {}", dir.display());
 }
+
+/// The most keys a person may have (10) still fit our forms' 16 KiB: the
+/// sealed ceremony names every key. An eleventh is refused.
+#[tokio::test]
+async fn ten_keys_fit_the_form_and_an_eleventh_is_refused() {
+    let gw = Gateway::demo().await;
+    let mut keys: Vec<Passkey> = (0..11).map(|_| Passkey::new(&gw)).collect();
+    let mut b = first_passkey(&gw, JIRO, &mut keys[0]).await;
+    for (i, key) in keys.iter_mut().enumerate().take(10).skip(1) {
+        let r = register(&mut b, key, &format!("key {i}"), "/_mfa/settings").await;
+        assert_eq!(r.status, 303, "key {i}: {}", r.body);
+    }
+    let eleventh = register(&mut b, &mut keys[10], "one too many", "/_mfa/settings").await;
+    assert_eq!(eleventh.status, 422, "{}", eleventh.body);
+    assert!(
+        eleventh.body.contains("10 keys already"),
+        "{}",
+        eleventh.body
+    );
+
+    let mut b = at_challenge(&gw, JIRO).await;
+    let page = b.get("/_mfa/challenge").await;
+    let fields = challenge_answer(&page, &mut keys[9]).unwrap();
+    let size = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(fields.iter())
+        .finish()
+        .len();
+    assert!(size < 12 * 1024, "{size} bytes: keep room below 16 KiB");
+    let r = post(&mut b, "/_mfa/challenge", &fields).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+}
