@@ -363,6 +363,12 @@ async fn a_passkey_only_policy_sends_code_users_to_add_one_and_then_refuses_code
     pass_with(&mut b, &mut key).await;
     assert!(b.get("/dashboard").await.came_from_app());
 
+    // Elsewhere the enrollment page offers a passkey instead of the app.
+    let mut cand = gw.browser();
+    cand.login("cand@acme.example").await;
+    let page = cand.get("/_mfa/enroll").await;
+    assert_eq!(page.href_of("passkey-instead").as_deref(), Some("/_mfa/passkeys"));
+
     // An employee without any second step goes straight to the passkey page.
     let mut new = gw.browser();
     new.login("hanako@acme.example").await;
