@@ -6,10 +6,10 @@
 //! which says how many remain. A person with a passkey is offered it
 //! first; where their company requires one, it is the only way.
 
-use super::common::{gateway_cookie, person_record, redirect_to, require_csrf};
+use super::common::{gateway_cookie, passkey_challenge, person_record, redirect_to, require_csrf};
 use super::error::PageError;
 use super::i18n::t;
-use super::passkey_views::{self, PasskeyForm};
+use super::passkey_views;
 use super::route::Route;
 use super::verify::{self, Outcome, Proof, Submitted, verify_and_apply};
 use super::views::{self, ChallengeView, Frame, LOW_BACKUP_CODES, SignedInView};
@@ -17,7 +17,6 @@ use super::{PageRequest, Reply, SessionCtx};
 use crate::domain::NoticeKind;
 use crate::domain::{PersonRecord, Purpose};
 use crate::gate::Gate;
-use crate::passkey::{Ceremony, Kind};
 use crate::session;
 use maud::html;
 
@@ -99,7 +98,7 @@ fn render(
     })
 }
 
-/// The passkey form with a fresh ceremony, when the person has a passkey
+/// The passkey form with a fresh challenge, when the person has a passkey
 /// and passkeys are configured.
 fn passkey_form(
     gate: &Gate,
@@ -110,19 +109,7 @@ fn passkey_form(
     csrf: &str,
     remember_days: Option<u16>,
 ) -> Option<maud::Markup> {
-    let (options, state) = gate
-        .passkeys
-        .as_ref()?
-        .start_authentication(&record.passkeys)?;
-    let key = sess.identity.person_key();
-    let ceremony = Ceremony::seal(
-        &gate.keys,
-        Kind::Authenticate,
-        &sess.app,
-        &key,
-        state,
-        req.now,
-    );
+    let started = passkey_challenge(gate, req, sess, record)?;
     let l = frame.locale;
     let remember = html! {
         @if let Some(days) = remember_days {
@@ -134,13 +121,13 @@ fn passkey_form(
             }
         }
     };
-    let form = PasskeyForm {
-        options: &options,
-        ceremony: &ceremony,
-    };
     let return_to = req.return_to(&gate.config.prefix);
     Some(passkey_views::challenge_form(
-        frame, &form, csrf, &return_to, remember,
+        frame,
+        &started.form(),
+        csrf,
+        &return_to,
+        remember,
     ))
 }
 

@@ -1,13 +1,16 @@
 //! What several page handlers need and no one handler owns: the CSRF check
 //! of our forms, the gateway cookie a passed second step sets, the one
 //! place a sealed TOTP secret is opened, reading the person's record, and
-//! the way to another of our pages keeping `return_to`.
+//! the way to another of our pages keeping `return_to`, and a passkey
+//! challenge for a page (the challenge and the settings page carry one).
 
 use super::error::PageError;
+use super::passkey_views::PasskeyForm;
 use super::route::Route;
 use super::{PageRequest, Reply, SessionCtx};
 use crate::domain::{PersonKey, PersonRecord};
 use crate::gate::Gate;
+use crate::passkey::{Ceremony, Kind};
 use crate::paths;
 use crate::session;
 use crate::totp::TotpSecret;
@@ -56,4 +59,44 @@ pub fn person_record(gate: &Gate, sess: &SessionCtx) -> Result<PersonRecord, Pag
 pub fn redirect_to(gate: &Gate, route: Route, return_to: &str) -> Reply {
     let href = route.href(&gate.config.prefix);
     Reply::redirect(&paths::with_return_to(&href, return_to))
+}
+
+/// A started passkey challenge for a page: the options for the browser
+/// (JSON) and the sealed ceremony its form carries.
+pub struct PasskeyChallenge {
+    pub options: String,
+    pub ceremony: String,
+}
+
+impl PasskeyChallenge {
+    pub fn form(&self) -> PasskeyForm<'_> {
+        PasskeyForm {
+            options: &self.options,
+            ceremony: &self.ceremony,
+        }
+    }
+}
+
+/// A challenge for one of `record`'s passkeys, bound to this app session,
+/// when the person has one and passkeys are configured.
+pub fn passkey_challenge(
+    gate: &Gate,
+    req: &PageRequest,
+    sess: &SessionCtx,
+    record: &PersonRecord,
+) -> Option<PasskeyChallenge> {
+    let (options, state) = gate
+        .passkeys
+        .as_ref()?
+        .start_authentication(&record.passkeys)?;
+    let key = sess.identity.person_key();
+    let ceremony = Ceremony::seal(
+        &gate.keys,
+        Kind::Authenticate,
+        &sess.app,
+        &key,
+        state,
+        req.now,
+    );
+    Some(PasskeyChallenge { options, ceremony })
 }

@@ -14,6 +14,7 @@ use super::passkey_views::{self, PasskeyAddView, PasskeyForm};
 use super::route::Route;
 use super::{PageRequest, Reply, SessionCtx, new_codes, not_found};
 use crate::audit;
+use crate::backup_codes::NewCodes;
 use crate::decision::needs_passkey;
 use crate::domain::{
     AuditEvent, AuditKind, Factor, MAX_PASSKEYS, Passkey, PersonRecord, passkey_name,
@@ -115,29 +116,8 @@ pub async fn register(
     if record.is_locked() {
         return Ok(super::locked(frame));
     }
-    let (name, key) = match checked(gate, passkeys, req, sess) {
-        Ok(checked) => checked,
-        Err(why) => {
-            return render(
-                gate,
-                passkeys,
-                req,
-                frame,
-                sess,
-                &record,
-                Some(why.message()),
-            );
-        }
-    };
-    let first = !record.is_enrolled();
-    let codes = match first {
-        true => Some(new_codes::generate(&record, req.now).await?),
-        false => None,
-    };
-    let passkey = new_passkey(&key, name, &sess.identity.account, req.now);
-    let set = codes.as_ref().map(|c| c.set.clone());
-    let after = match add(gate, sess, &key, &passkey, set, first)? {
-        Ok(after) => after,
+    let (passkey, codes) = match added(gate, passkeys, req, sess, &record).await? {
+        Ok(added) => added,
         Err(why) => {
             return render(
                 gate,
@@ -166,13 +146,38 @@ pub async fn register(
     // A first second step: enrolled now, like enrollment with the app.
     let event = AuditEvent::by_user(&sess.identity, AuditKind::Enrolled, req.now);
     audit::record(gate.store.as_ref(), event.with_method(Factor::Passkey));
-    let id = after.second_step_id().unwrap_or(passkey.id);
+    let id = person_record(gate, sess)?
+        .second_step_id()
+        .unwrap_or(passkey.id);
     let person = sess.identity.person_key();
     let cookie = session::issue_cookie(&gate.keys, sess.app, &person, id, req.now);
     Ok(
         new_codes::page(gate, sess, frame, &codes.codes, &return_to, req.now, false)
             .with_header("Set-Cookie", gateway_cookie(gate, &cookie)),
     )
+}
+
+/// Check the form and add its key: the key, and for a first second step
+/// the new backup codes; or why not.
+async fn added(
+    gate: &Gate,
+    passkeys: &Passkeys,
+    req: &PageRequest,
+    sess: &SessionCtx,
+    record: &PersonRecord,
+) -> Result<Result<(Passkey, Option<NewCodes>), NotAdded>, PageError> {
+    let (name, key) = match checked(gate, passkeys, req, sess) {
+        Ok(checked) => checked,
+        Err(why) => return Ok(Err(why)),
+    };
+    let first = !record.is_enrolled();
+    let codes = match first {
+        true => Some(new_codes::generate(record, req.now).await?),
+        false => None,
+    };
+    let passkey = new_passkey(&key, name, &sess.identity.account, req.now);
+    let set = codes.as_ref().map(|c| c.set.clone());
+    Ok(add(gate, sess, &key, &passkey, set, first)?.map(|()| (passkey, codes)))
 }
 
 /// The form's name and the credential its answer registers, checked.
@@ -211,7 +216,7 @@ fn checked(
 }
 
 /// Add `passkey` to the person in one atomic update (with `codes` for a
-/// first second step). The record after it, or why not.
+/// first second step), or why not.
 fn add(
     gate: &Gate,
     sess: &SessionCtx,
@@ -219,7 +224,7 @@ fn add(
     passkey: &Passkey,
     codes: Option<crate::domain::BackupCodeSet>,
     first: bool,
-) -> Result<Result<PersonRecord, NotAdded>, PageError> {
+) -> Result<Result<(), NotAdded>, PageError> {
     let person = sess.identity.person_key();
     if let Err(e) = gate.store.link_account(&sess.identity.account, &person) {
         tracing::warn!(error = %e, "could not index account");
@@ -227,20 +232,23 @@ fn add(
     let mut why = None;
     let change = crate::notify::Change::by_user(&sess.identity, &sess.whence);
     let notify = gate.config.notify.as_ref();
-    let after = crate::notify::update_person(
+    crate::notify::update_person(
         gate.store.as_ref(),
         notify,
         &person,
         &change,
         &mut |current| {
             let rec = current.cloned().unwrap_or_default();
-            why = match () {
-                // Enrolled meanwhile (another tab): this session's proof of
-                // a first step is no proof for the person's existing one.
-                _ if rec.is_locked() || rec.is_enrolled() == first => Some(NotAdded::Refused),
-                _ if rec.passkeys.len() >= MAX_PASSKEYS => Some(NotAdded::Limit),
-                _ if is_registered(&rec, key) => Some(NotAdded::Duplicate),
-                _ => None,
+            // Enrolled (or not) meanwhile, in another tab: what this
+            // session proved was about the person as it was.
+            why = if rec.is_locked() || rec.is_enrolled() == first {
+                Some(NotAdded::Refused)
+            } else if rec.passkeys.len() >= MAX_PASSKEYS {
+                Some(NotAdded::Limit)
+            } else if is_registered(&rec, key) {
+                Some(NotAdded::Duplicate)
+            } else {
+                None
             };
             if why.is_some() {
                 return Update::Keep;
@@ -256,8 +264,5 @@ fn add(
             Update::Put(next)
         },
     )?;
-    Ok(match why {
-        Some(why) => Err(why),
-        None => Ok(after.unwrap_or_default()),
-    })
+    Ok(why.map_or(Ok(()), Err))
 }

@@ -107,7 +107,7 @@ fn render(
             this_browser: this_browser == Some(id),
         })
         .collect();
-    let confirm = passkeys::confirm(gate, req, sess, record);
+    let confirm = super::common::passkey_challenge(gate, req, sess, record);
     let codes = record.enrollment.is_some() && !verify::codes_refused(gate, sess, record)?;
     let panel = passkeys::panel(
         gate,

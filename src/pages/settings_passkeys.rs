@@ -3,7 +3,6 @@
 //! trust), and removing one — after a current second step, like turning
 //! 2FA off, and the last second step only where nobody requires one
 //! (where a company requires a passkey, the last passkey stays).
-//! Also the passkey ceremony that confirms the page's other forms.
 
 use super::error::PageError;
 use super::i18n::t;
@@ -16,50 +15,9 @@ use super::{PageRequest, Reply, SessionCtx, common};
 use crate::audit;
 use crate::domain::{AuditEvent, AuditKind, PersonRecord, Purpose, passkey_name};
 use crate::gate::Gate;
-use crate::passkey::{Ceremony, Kind};
 use crate::session;
 use crate::store::Update;
 use maud::Markup;
-
-/// A started authentication ceremony for the page's confirmations: the
-/// options (JSON) and the sealed state.
-pub(super) struct Confirm {
-    pub options: String,
-    pub ceremony: String,
-}
-
-impl Confirm {
-    pub fn form(&self) -> PasskeyForm<'_> {
-        PasskeyForm {
-            options: &self.options,
-            ceremony: &self.ceremony,
-        }
-    }
-}
-
-/// A ceremony to confirm with one of the person's passkeys, if they have
-/// one and passkeys are configured.
-pub(super) fn confirm(
-    gate: &Gate,
-    req: &PageRequest,
-    sess: &SessionCtx,
-    record: &PersonRecord,
-) -> Option<Confirm> {
-    let (options, state) = gate
-        .passkeys
-        .as_ref()?
-        .start_authentication(&record.passkeys)?;
-    let key = sess.identity.person_key();
-    let ceremony = Ceremony::seal(
-        &gate.keys,
-        Kind::Authenticate,
-        &sess.app,
-        &key,
-        state,
-        req.now,
-    );
-    Some(Confirm { options, ceremony })
-}
 
 /// The list of keys with their forms; `None` when passkeys are off.
 pub(super) fn panel(

@@ -367,7 +367,10 @@ async fn a_passkey_only_policy_sends_code_users_to_add_one_and_then_refuses_code
     let mut cand = gw.browser();
     cand.login("cand@acme.example").await;
     let page = cand.get("/_mfa/enroll").await;
-    assert_eq!(page.href_of("passkey-instead").as_deref(), Some("/_mfa/passkeys"));
+    assert_eq!(
+        page.href_of("passkey-instead").as_deref(),
+        Some("/_mfa/passkeys")
+    );
 
     // An employee without any second step goes straight to the passkey page.
     let mut new = gw.browser();

@@ -4,7 +4,7 @@
 //! origin is what the browser would put in the signed client data: the
 //! demo's `http://localhost:PORT`, or a phishing site's.
 
-use super::browser::{Browser, Resp};
+use super::browser::{Browser, Resp, html_unescape};
 use super::gateway::Gateway;
 use url::Url;
 use webauthn_authenticator_rs::WebauthnAuthenticator;
@@ -65,15 +65,7 @@ pub fn options_of(page: &Resp, kind: &str) -> String {
         .unwrap_or_else(|| panic!("no {kind} passkey form: {}", page.body))
         + marker.len();
     let end = start + page.body[start..].find('"').unwrap();
-    unescape(&page.body[start..end])
-}
-
-fn unescape(s: &str) -> String {
-    s.replace("&quot;", "\"")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&#39;", "'")
-        .replace("&amp;", "&")
+    html_unescape(&page.body[start..end])
 }
 
 /// The passkey page's form, filled in: `key` registered as `name`,
