@@ -335,6 +335,17 @@ fn check_config(path: &Path) -> anyhow::Result<()> {
             .map_or_else(|| "none".to_owned(), |a| a.listen.to_string())
     );
     println!("store: {}", loaded.store.describe());
+    match &loaded.webauthn {
+        Some(w) => {
+            let origins: Vec<&str> = w.origins.iter().map(|o| o.as_str()).collect();
+            println!(
+                "passkeys: relying party {} ({})",
+                w.rp_id,
+                origins.join(", ")
+            );
+        }
+        None => println!("passkeys: off (no webauthn section)"),
+    }
     println!("stored secrets: {}", show_stored(&stored));
     Ok(())
 }

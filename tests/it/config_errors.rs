@@ -92,3 +92,34 @@ fn serve_refuses_a_bad_file_before_listening() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("prefix"));
 }
+
+/// The `webauthn` section through the real binary: a good one is named in
+/// the summary, a relying party the origin is not on is refused with the
+/// field, and "passkey only" without passkeys is refused.
+#[test]
+fn check_config_names_the_relying_party_and_refuses_a_wrong_one() {
+    let tmp = tempfile::tempdir().unwrap();
+    let good = "webauthn:\n  rp_id: example.com\n  origins: [https://app.example.com]\n";
+    let (ok, stdout, stderr) = check_config(&write_config(tmp.path(), good));
+    assert!(ok, "{stderr}");
+    assert!(
+        stdout.contains("passkeys: relying party example.com (https://app.example.com/)"),
+        "{stdout}"
+    );
+    let (ok, stdout, _) = check_config(&write_config(tmp.path(), ""));
+    assert!(ok && stdout.contains("passkeys: off"), "{stdout}");
+    let wrong = "webauthn:\n  rp_id: example.com\n  origins: [https://app.example.org]\n";
+    let (ok, _, stderr) = check_config(&write_config(tmp.path(), wrong));
+    assert!(!ok, "accepted");
+    assert!(
+        stderr.contains("webauthn") && stderr.contains("not on the relying-party id"),
+        "{stderr}"
+    );
+    let only = "companies:\n  globex: required_passkey\n";
+    let (ok, _, stderr) = check_config(&write_config(tmp.path(), only));
+    assert!(!ok, "accepted");
+    assert!(
+        stderr.contains("companies.globex") && stderr.contains("needs passkeys"),
+        "{stderr}"
+    );
+}
