@@ -429,3 +429,73 @@ async fn ten_keys_fit_the_form_and_an_eleventh_is_refused() {
     let r = post(&mut b, "/_mfa/challenge", &fields).await;
     assert_eq!(r.status, 303, "{}", r.body);
 }
+
+/// Garbage where a passkey answer or ceremony goes: a clear page, never a
+/// crash. A garbled ceremony is "try again" (not counted); a garbled
+/// answer to a real ceremony is a failed proof (counted, like a wrong code).
+#[tokio::test]
+async fn garbled_answers_and_ceremonies_are_refused_cleanly() {
+    let gw = Gateway::demo().await;
+    let mut key = Passkey::new(&gw);
+    first_passkey(&gw, JIRO, &mut key).await;
+    let mut b = at_challenge(&gw, JIRO).await;
+    let page = b.get("/_mfa/challenge").await;
+    let csrf = page.input_value("csrf").unwrap();
+    let ceremony = page.input_value("ceremony").unwrap();
+    let nested = format!("{}{}", "[".repeat(1500), "]".repeat(1500));
+    for bad_ceremony in [
+        "",
+        "AAAA",
+        "!!!",
+        &"A".repeat(4000),
+        &ceremony[..ceremony.len() - 2],
+    ] {
+        let fields = [
+            ("csrf", csrf.as_str()),
+            ("ceremony", bad_ceremony),
+            ("passkey_answer", "{}"),
+        ];
+        let r = b.post_form("/_mfa/challenge", &fields).await;
+        assert_eq!(r.status, 422, "{bad_ceremony:?}: {}", r.body);
+        assert!(r.body.contains("waited too long"), "{}", r.body);
+    }
+    assert_eq!(gw.account_status(JIRO).await["failures"], 0);
+    for (i, answer) in [
+        "not json",
+        "{}",
+        "null",
+        nested.as_str(),
+        r#"{"id":"x","rawId":"!!","response":{},"type":"public-key"}"#,
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let fields = [
+            ("csrf", csrf.as_str()),
+            ("ceremony", ceremony.as_str()),
+            ("passkey_answer", answer),
+        ];
+        let r = b.post_form("/_mfa/challenge", &fields).await;
+        assert_eq!(r.status, 422, "answer {i}: {}", r.body);
+        assert_eq!(gw.account_status(JIRO).await["failures"], i + 1);
+    }
+    // Names and ids on the settings page, from a verified session.
+    pass_with(&mut b, &mut key).await;
+    let csrf = b.get("/_mfa/settings").await.input_value("csrf").unwrap();
+    for (id, name) in [
+        ("12x", "a"),
+        ("-1", "a"),
+        ("99999999999999999999", "a"),
+        ("1", "a"),
+    ] {
+        let fields = [
+            ("csrf", csrf.as_str()),
+            ("action", "rename_passkey"),
+            ("passkey", id),
+            ("name", name),
+        ];
+        let r = b.post_form("/_mfa/settings", &fields).await;
+        assert_eq!(r.status, 400, "{id}: {}", r.body);
+    }
+    assert_eq!(b.get("/_mfa/healthz").await.status, 200);
+}
