@@ -25,9 +25,8 @@ use std::sync::Arc;
 use std::time::Instant;
 
 /// Headers on every answer we make ourselves: the security headers of our
-/// pages and the request's id.
-/// A page that runs our script names its own, stricter-than-nothing CSP
-/// (`Reply::with_script`); every other gets `reply::PAGE_CSP`.
+/// pages and the request's id. A page that runs our script asks for it (`Reply::with_script`) and gets
+/// `reply::PAGE_CSP_WITH_SCRIPT`; every other gets `reply::PAGE_CSP`.
 fn page_headers<'a>(request_id: &'a str, csp: &'a str) -> [(&'static str, &'a str); 6] {
     [
         ("Content-Security-Policy", csp),
@@ -127,9 +126,9 @@ impl ProxyHttp for GateProxy {
             }
             Step::Answer(outcome, response) => {
                 ctx.outcome = outcome;
-                let csp = match response.own_csp() {
-                    Some(_) => reply::PAGE_CSP_WITH_SCRIPT,
-                    None => reply::PAGE_CSP,
+                let csp = match response.wants_script() {
+                    true => reply::PAGE_CSP_WITH_SCRIPT,
+                    false => reply::PAGE_CSP,
                 };
                 let extra = page_headers(ctx.fwd.request_id(), csp);
                 reply::write(session, response, &extra).await?;

@@ -146,11 +146,9 @@ pub async fn register(
     // A first second step: enrolled now, like enrollment with the app.
     let event = AuditEvent::by_user(&sess.identity, AuditKind::Enrolled, req.now);
     audit::record(gate.store.as_ref(), event.with_method(Factor::Passkey));
-    let id = person_record(gate, sess)?
-        .second_step_id()
-        .unwrap_or(passkey.id);
+    // The person had no second step: this key is the one a cookie names.
     let person = sess.identity.person_key();
-    let cookie = session::issue_cookie(&gate.keys, sess.app, &person, id, req.now);
+    let cookie = session::issue_cookie(&gate.keys, sess.app, &person, passkey.id, req.now);
     Ok(
         new_codes::page(gate, sess, frame, &codes.codes, &return_to, req.now, false)
             .with_header("Set-Cookie", gateway_cookie(gate, &cookie)),

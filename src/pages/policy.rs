@@ -1,5 +1,7 @@
 //! `/admin/security`: a company administrator chooses whether 2FA is
-//! optional for everyone or required for employee and admin accounts.
+//! optional for everyone, required for employee and admin accounts, or
+//! required with a passkey or security key only (offered where passkeys
+//! are configured).
 //! Only admin-class accounts with the `admin` role (alone or with
 //! `stress_check_officer`) of that company may see or change it; a policy
 //! pinned in the YAML is shown read-only. The proxy reads the policy on

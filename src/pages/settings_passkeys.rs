@@ -101,9 +101,6 @@ pub(super) fn rename(
     Ok(Ok(done(gate, "passkey_renamed")))
 }
 
-/// "Remove", after `proof`. Removing the last second step turns 2FA off
-/// (and its backup codes with it), which a requirement forbids; where a
-/// company requires a passkey, the last passkey cannot go either.
 /// How a removal ended.
 pub(super) enum Removal {
     Done(Reply),
@@ -113,6 +110,11 @@ pub(super) enum Removal {
     Failed(Outcome),
 }
 
+/// "Remove", after `proof`. Removing the last second step turns 2FA off
+/// (and its backup codes with it), which a requirement forbids; where a
+/// company requires a passkey, the last passkey cannot go either. Checked
+/// on the record as it is in the atomic update too, so two tabs removing
+/// one key each cannot together remove the last.
 pub(super) async fn remove(
     gate: &Gate,
     req: &PageRequest,
@@ -121,15 +123,23 @@ pub(super) async fn remove(
     proof: &Proof,
 ) -> Result<Removal, PageError> {
     let id = named(req, record)?;
-    let mut after = record.clone();
-    after.passkeys.retain(|p| p.id != id);
-    let policy = gate.enforcement(&sess.identity.company)?;
-    let last_passkey = policy.passkey_only() && !after.has_passkey();
-    if (!after.is_enrolled() || last_passkey) && required_of_person(gate, sess, record)? {
+    let required = required_of_person(gate, sess, record)?;
+    let passkey_only = gate.enforcement(&sess.identity.company)?.passkey_only();
+    let forbidden = |rec: &PersonRecord| {
+        let mut after = rec.clone();
+        after.passkeys.retain(|p| p.id != id);
+        required && (!after.is_enrolled() || (passkey_only && !after.has_passkey()))
+    };
+    if forbidden(record) {
         return Ok(Removal::Required);
     }
     let mut name = String::new();
+    let mut refused = false;
     let mut take = |rec: &mut PersonRecord| {
+        refused = forbidden(rec);
+        if refused {
+            return;
+        }
         if let Some(p) = rec.passkeys.iter().find(|p| p.id == id) {
             name = p.name.clone();
         }
@@ -144,6 +154,9 @@ pub(super) async fn remove(
     let outcome = verify_and_apply(gate, sess, record, proof, req.now, purpose, &mut take).await?;
     if outcome != Outcome::Passed {
         return Ok(Removal::Failed(outcome));
+    }
+    if refused {
+        return Ok(Removal::Required);
     }
     let event = AuditEvent::by_user(&sess.identity, AuditKind::PasskeyRemoved, req.now)
         .with_note(format!("\"{name}\""));

@@ -34,12 +34,11 @@ impl Reply {
         self.with_header("Content-Security-Policy", PAGE_CSP_WITH_SCRIPT.into())
     }
 
-    /// The Content-Security-Policy this reply asks for, if any.
-    pub fn own_csp(&self) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case("Content-Security-Policy"))
-            .map(|(_, v)| v.as_str())
+    /// Whether this page asked to run our script (`with_script`).
+    pub fn wants_script(&self) -> bool {
+        self.headers.iter().any(|(n, v)| {
+            n.eq_ignore_ascii_case("Content-Security-Policy") && v == PAGE_CSP_WITH_SCRIPT
+        })
     }
 
     /// A rendered page.
