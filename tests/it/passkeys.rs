@@ -316,6 +316,14 @@ async fn a_passkey_only_policy_sends_code_users_to_add_one_and_then_refuses_code
     let mut jiro = gw.browser();
     jiro.login(JIRO).await;
     let enrolled = enroll(&mut jiro).await;
+    // The end of enrollment with the app offers a passkey too.
+    assert!(
+        enrolled
+            .codes_page
+            .contains(r#"<a id="offer-passkey" href="/_mfa/passkeys">"#),
+        "{}",
+        enrolled.codes_page
+    );
     let mut admin = gw.browser();
     admin.login("hanako.admin@acme.example").await;
     set_company_policy(&mut admin, "required_passkey").await;

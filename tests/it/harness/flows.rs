@@ -18,6 +18,8 @@ pub struct Enrolled {
     pub backup_codes: Vec<String>,
     /// The step whose code confirmed the enrollment (the last accepted).
     pub step: u64,
+    /// The page that showed the backup codes.
+    pub codes_page: String,
 }
 
 /// Walk the enrollment page as a user would; asserts each hop.
@@ -78,6 +80,7 @@ pub async fn enroll(b: &mut Browser) -> Enrolled {
         secret,
         backup_codes: codes,
         step,
+        codes_page: done.body,
     }
 }
 
