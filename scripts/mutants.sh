@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Mutation testing of the security core (SECURITY.md, "Mutation testing"):
 # cargo-mutants changes one thing at a time in decision, verified, session,
-# paths, totp, backup_codes, keys and store/ (a `<` becomes `<=`, a function
+# paths, totp, backup_codes, keys, store/ and passkey/ (a `<` becomes `<=`, a function
 # returns a default, ...) and runs the tests; a mutant no test notices
 # "survives". Every survivor must be killed by a new test or listed in
 # mutants-equivalent.txt with a one-line reason; the script exits 1 when a
@@ -33,6 +33,7 @@ CORE=(
   src/store/off_worker.rs src/store/layout.rs src/store/sled_outbox.rs
   src/store/sled_remember.rs src/store/sled_seen.rs src/store/records/audit.rs
   src/store/records/browsers.rs src/store/records/outbox.rs src/store/records/seen.rs
+  src/passkey/credential.rs src/passkey/ceremony.rs src/domain/passkey.rs
 )
 EQUIVALENT=mutants-equivalent.txt
 JOBS=1

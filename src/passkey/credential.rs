@@ -84,8 +84,9 @@ pub fn apply_assertion(
         if key.cred_id() != result.cred_id() {
             continue;
         }
+        // A counter of 0 means "no counter" only while it has never moved.
         let stored = Credential::from(key.clone()).counter;
-        if (result.counter() > 0 || stored > 0) && result.counter() <= stored {
+        if stored > 0 && result.counter() <= stored {
             return Assertion::CounterRegressed;
         }
         key.update_credential(result);

@@ -283,3 +283,81 @@ fn the_answer_is_checked_against_the_keys_stored_now() {
             .is_ok()
     );
 }
+
+/// A key whose counter moved cannot come back with a counter of 0 (a
+/// clone that stopped counting, or a forged answer).
+#[test]
+fn a_counter_back_to_zero_is_a_regression() {
+    let passkeys = Passkeys::new(&config(&[ORIGIN])).unwrap();
+    let (mut token, _) = SoftToken::new(false).unwrap();
+    let mut record = registered(&passkeys, &mut token);
+    let first = assert_with(&passkeys, &record, &mut token, ORIGIN).unwrap();
+    assert_eq!(
+        apply_assertion(&mut record, &first, 200),
+        Assertion::Accepted
+    );
+    let mut json = serde_json::to_value(&first).unwrap();
+    json["counter"] = 0.into();
+    let zero: AuthenticationResult = serde_json::from_value(json).unwrap();
+    assert_eq!(
+        apply_assertion(&mut record, &zero, 201),
+        Assertion::CounterRegressed
+    );
+}
+
+/// Registered already: by the credential id, whichever record holds it.
+#[test]
+fn a_credential_is_registered_by_its_id() {
+    let passkeys = Passkeys::new(&config(&[ORIGIN])).unwrap();
+    let (mut token, _) = SoftToken::new(false).unwrap();
+    let record = registered(&passkeys, &mut token);
+    let key: webauthn_rs::prelude::SecurityKey =
+        serde_json::from_str(&record.passkeys[0].credential).unwrap();
+    assert!(is_registered(&record, &key));
+    assert!(!is_registered(&PersonRecord::default(), &key));
+    let (mut other, _) = SoftToken::new(false).unwrap();
+    let other_record = registered(&passkeys, &mut other);
+    assert!(!is_registered(&other_record, &key));
+}
+
+/// The options name the person by a keyed handle (stable, one per person,
+/// never empty) and exclude the keys they have, so an authenticator does
+/// not register twice.
+#[test]
+fn registration_options_name_the_person_and_exclude_their_keys() {
+    let passkeys = Passkeys::new(&config(&[ORIGIN])).unwrap();
+    assert_eq!(format!("{passkeys:?}"), "Passkeys { .. }");
+    let options = |person: &PersonKey, existing: &[crate::domain::Passkey]| -> serde_json::Value {
+        let (json, _) = passkeys
+            .start_registration(&keys(), person, "bob", existing)
+            .unwrap();
+        serde_json::from_str(&json).unwrap()
+    };
+    let bob = options(&person(), &[]);
+    let handle = bob["publicKey"]["user"]["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        options(&person(), &[])["publicKey"]["user"]["id"],
+        handle.as_str()
+    );
+    assert_ne!(
+        options(&PersonKey::new("acme", "eve"), &[])["publicKey"]["user"]["id"],
+        handle.as_str()
+    );
+    assert_ne!(handle, "AAAAAAAAAAAAAAAAAAAAAA", "not the nil UUID");
+    assert!(
+        bob["publicKey"]["excludeCredentials"]
+            .as_array()
+            .is_none_or(|a| a.is_empty())
+    );
+
+    let (mut token, _) = SoftToken::new(false).unwrap();
+    let record = registered(&passkeys, &mut token);
+    let key: webauthn_rs::prelude::SecurityKey =
+        serde_json::from_str(&record.passkeys[0].credential).unwrap();
+    let id = base64::Engine::encode(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+        key.cred_id().as_ref() as &[u8],
+    );
+    let excluded = options(&person(), &record.passkeys)["publicKey"]["excludeCredentials"].clone();
+    assert_eq!(excluded[0]["id"], id.as_str(), "{excluded}");
+}
