@@ -190,7 +190,6 @@ pub async fn verify(
                 Proof::Totp(_) => "error.wrong_code",
                 Proof::Passkey(_) => "error.passkey_failed",
             };
-            let record = person_record(gate, sess)?;
             render(
                 gate,
                 req,

@@ -47,7 +47,7 @@ pub(super) fn panel(
         rows: &rows,
         csrf,
         confirm,
-        codes: codes && record.enrollment.is_some(),
+        codes,
         error,
         add_href,
     };
@@ -126,9 +126,9 @@ pub(super) async fn remove(
     let required = required_of_person(gate, sess, record)?;
     let passkey_only = gate.enforcement(&sess.identity.company)?.passkey_only();
     let forbidden = |rec: &PersonRecord| {
-        let mut after = rec.clone();
-        after.passkeys.retain(|p| p.id != id);
-        required && (!after.is_enrolled() || (passkey_only && !after.has_passkey()))
+        let passkey_left = rec.passkeys.iter().any(|p| p.id != id);
+        let enrolled_after = rec.enrollment.is_some() || passkey_left;
+        required && (!enrolled_after || (passkey_only && !passkey_left))
     };
     if forbidden(record) {
         return Ok(Removal::Required);
