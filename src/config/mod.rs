@@ -20,6 +20,8 @@ pub use identity::{
     AnonymousWhen, CookieName, FieldMap, FieldRule, HeadersConfig, IdentitySource, SessionCookies,
     ValueMap, WhoamiConfig, WhoamiMethod,
 };
+#[cfg(test)]
+pub(crate) use load::load_str_with_env;
 pub use load::{ConfigError, load_admin_file, load_file, load_str};
 pub use mapping::pointer_of;
 pub use notify::{

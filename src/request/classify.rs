@@ -59,8 +59,12 @@ pub fn classify(head: &RequestHead, config: &Config) -> Verdict {
     if let Some(below) = paths::strip_prefix(&head.path, &config.prefix) {
         return session_refused.unwrap_or_else(|| Verdict::Page(Route::parse(below)));
     }
-    if paths::is_bypassed(&head.path, &config.bypass) {
+    if head.bypass {
         return Verdict::Forward;
     }
     session_refused.unwrap_or(Verdict::Identify)
 }
+
+#[cfg(test)]
+#[path = "classify_tests.rs"]
+mod tests;

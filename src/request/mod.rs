@@ -69,6 +69,10 @@ pub struct RequestHead {
     pub accept_language: Option<String>,
     /// `Origin` names this site (see `same_origin`).
     pub same_origin: bool,
+    /// A bypass path (`config.bypass`, outside our prefix): forwarded
+    /// unjudged. Decided here once, because a read of such a path is read
+    /// no further (see [`RequestHead::read`]).
+    pub bypass: bool,
 }
 
 /// The request's host as the app will read it: the one `Host` header
@@ -86,7 +90,8 @@ pub fn host<'a>(headers: &'a http::HeaderMap, uri: &'a http::Uri) -> Option<&'a 
 impl RequestHead {
     /// Read a request: `raw_target` is the request target exactly as the
     /// app will receive it; `trusted` whether the peer is a trusted proxy
-    /// (only then do its `X-Forwarded-Host` count).
+    /// (only then do its `X-Forwarded-Host` count). A read (GET, HEAD) of a
+    /// bypass path is read no further than its method, path and size.
     pub fn read(parts: &Parts, raw_target: &[u8], config: &Config, trusted: bool) -> RequestHead {
         let target = std::str::from_utf8(raw_target)
             .ok()
@@ -94,12 +99,34 @@ impl RequestHead {
         let (path, query) = match target {
             Some(t) => {
                 let (path, query) = t.split_once('?').map_or((t, None), |(p, q)| (p, Some(q)));
-                (paths::normalize(path), query.map(str::to_owned))
+                (paths::normalize(path), query)
             }
             // Absolute-form, asterisk-form or not UTF-8: the app may read
             // another path than the one we would match. No bypass, no page.
             None => (NormalPath::Ambiguous, None),
         };
+        let method = Method::parse(parts.method.as_str());
+        let bypass = paths::strip_prefix(&path, &config.prefix).is_none()
+            && paths::is_bypassed(&path, &config.bypass);
+        let oversized = headers::oversized(parts);
+        if bypass && method.is_read() && !oversized {
+            // Forwarded unjudged, and a read cannot log anyone in or out:
+            // nothing else of it is read (its cookies, language, origin),
+            // which is most of what a pass-through would spend here.
+            return RequestHead {
+                method,
+                path,
+                target: String::new(),
+                query: None,
+                cookies: RequestCookies::default(),
+                navigation: false,
+                wants_html: false,
+                oversized,
+                accept_language: None,
+                same_origin: false,
+                bypass,
+            };
+        }
         let names = cookies::CookieNames {
             session: config.identity.session_cookies(),
             host: host(&parts.headers, &parts.uri),
@@ -109,16 +136,17 @@ impl RequestHead {
         };
         let cookie_values = parts.headers.get_all(http::header::COOKIE);
         RequestHead {
-            method: Method::parse(parts.method.as_str()),
+            method,
             path,
             target: target.unwrap_or("/").to_owned(),
-            query,
+            query: query.map(str::to_owned),
             cookies: cookies::read(cookie_values.iter().map(|v| v.as_bytes()), &names),
             navigation: headers::is_navigation(parts),
             wants_html: headers::wants_html(parts),
-            oversized: headers::oversized(parts),
+            oversized,
             accept_language: headers::text(parts, "accept-language").map(str::to_owned),
             same_origin: headers::same_origin(parts, trusted),
+            bypass,
         }
     }
 

@@ -1,0 +1,125 @@
+//! `RequestHead::read` and `classify` together: a read of a bypass path is
+//! forwarded without reading its cookies, and nothing else is spared that
+//! reading.
+
+use super::*;
+use crate::config::load_str_with_env;
+use std::path::Path;
+
+const YAML: &str = "\
+listen: 127.0.0.1:8080
+upstream:
+  address: app.internal:3000
+identity:
+  session_cookie: app_session
+  whoami_path: /api/me
+store:
+  path: data/store
+secrets:
+  hmac_key: { env: TEST_HMAC }
+  encryption_key: { env: TEST_ENC }
+bypass:
+  - /static/*
+";
+
+fn config() -> Config {
+    let env = |name: &str| match name {
+        "TEST_HMAC" => Some("11".repeat(32)),
+        "TEST_ENC" => Some("IiIiIiIiIiIiIiIiIiIiIiIiIiIiIiIiIiIiIiIiIiI=".into()),
+        _ => None,
+    };
+    load_str_with_env(YAML, Path::new("gate.yaml"), &env).expect("test config loads")
+}
+
+/// Read a request of `method` for `target` with these `Cookie` headers.
+fn read(config: &Config, method: &str, target: &str, cookies: &[&str]) -> RequestHead {
+    let mut request = http::Request::builder()
+        .method(method)
+        .uri(target)
+        .header("host", "app.example")
+        .header("accept-language", "ja");
+    for c in cookies {
+        request = request.header("cookie", *c);
+    }
+    let (parts, ()) = request.body(()).unwrap().into_parts();
+    RequestHead::read(&parts, target.as_bytes(), config, false)
+}
+
+const TWO_SESSIONS: &[&str] = &["app_session=alice", "app_session=mallory"];
+
+#[test]
+fn a_read_of_a_bypass_path_is_forwarded_without_reading_cookies() {
+    let config = config();
+    let head = read(&config, "GET", "/static/app.css?v=1", TWO_SESSIONS);
+    assert!(head.bypass);
+    assert_eq!(head.cookies.session, SessionReading::Absent);
+    assert_eq!(head.accept_language, None);
+    assert_eq!(classify(&head, &config), Verdict::Forward);
+    let head = read(&config, "HEAD", "/static", TWO_SESSIONS);
+    assert_eq!(classify(&head, &config), Verdict::Forward);
+}
+
+#[test]
+fn a_form_posted_to_a_bypass_path_reads_its_session() {
+    // A login or logout: the proxy forgets the session's identity, so it
+    // must know which session this is.
+    let config = config();
+    let head = read(&config, "POST", "/static/login", &["app_session=alice"]);
+    assert!(head.bypass);
+    assert_eq!(head.cookies.session, SessionReading::Clear("alice".into()));
+    assert_eq!(head.accept_language.as_deref(), Some("ja"));
+    assert_eq!(classify(&head, &config), Verdict::Forward);
+}
+
+#[test]
+fn every_other_request_reads_its_cookies() {
+    let config = config();
+    let duplicate = Verdict::Refuse(Refused::Session(Refusal::Duplicate));
+    for (method, target) in [
+        ("GET", "/app"),
+        ("GET", "/staticx/app.css"),
+        ("GET", "/_mfa/challenge"),
+        ("POST", "/app/save"),
+    ] {
+        let head = read(&config, method, target, TWO_SESSIONS);
+        assert!(!head.bypass, "{method} {target}");
+        assert_eq!(classify(&head, &config), duplicate, "{method} {target}");
+    }
+    let head = read(&config, "GET", "/app?x=1", &["app_session=alice"]);
+    assert_eq!(head.app_session(), Some("alice"));
+    assert_eq!(head.target, "/app?x=1");
+    assert_eq!(classify(&head, &config), Verdict::Identify);
+}
+
+#[test]
+fn a_bypass_path_the_app_may_read_otherwise_is_no_bypass() {
+    let config = config();
+    // Absolute-form target: the path the app acts on is not pinned down.
+    let head = read(
+        &config,
+        "GET",
+        "http://app.example/static/app.css",
+        &["app_session=alice"],
+    );
+    assert!(!head.bypass);
+    assert_eq!(head.app_session(), Some("alice"));
+    assert_eq!(classify(&head, &config), Verdict::Identify);
+    // Encoded separators normalize before the bypass rule is matched.
+    let head = read(&config, "GET", "/static/..%2Fapp", &["app_session=alice"]);
+    assert_eq!(classify(&head, &config), Verdict::Identify);
+}
+
+#[test]
+fn an_oversized_read_of_a_bypass_path_is_refused_in_the_readers_language() {
+    let config = config();
+    let huge = format!(
+        "app_session=alice; big={}",
+        "x".repeat(super::super::MAX_HEADER_VALUE)
+    );
+    let head = read(&config, "GET", "/static/app.css", &[&huge]);
+    assert_eq!(
+        classify(&head, &config),
+        Verdict::Refuse(Refused::HeaderTooLarge)
+    );
+    assert_eq!(head.accept_language.as_deref(), Some("ja"));
+}
