@@ -175,19 +175,29 @@ pub async fn verify_and_apply(
         now,
         max_failures: gate.config.max_failures,
     };
-    let (outcome, backup_left) = attempt.record(gate, &key, check, then)?;
-    // Index the account whatever the outcome, so support finds a linked
-    // account that only ever failed (and got its person locked).
-    if let Err(e) = gate.store.link_account(&sess.identity.account, &key) {
-        tracing::warn!(error = %e, "could not index account");
-    }
-    let how = How {
-        factor: proof.factor(),
-        purpose,
-        backup_left,
-    };
-    audit_outcome(gate, sess, outcome, &how, now);
-    Ok(outcome)
+    // The outcome, the account's index and the audit events are made
+    // durable together, by one flush, before the answer.
+    let mut recorded = None;
+    gate.store.with_one_flush(&mut || {
+        let result = attempt.record(gate, &key, &check, &mut *then);
+        if let Ok((outcome, backup_left)) = result {
+            // Index the account whatever the outcome, so support finds a
+            // linked account that only ever failed (and got its person
+            // locked).
+            if let Err(e) = gate.store.link_account(&sess.identity.account, &key) {
+                tracing::warn!(error = %e, "could not index account");
+            }
+            let how = How {
+                factor: proof.factor(),
+                purpose,
+                backup_left,
+            };
+            audit_outcome(gate, sess, outcome, &how, now);
+        }
+        recorded = Some(result);
+    })?;
+    let recorded = recorded.ok_or(StoreError::Engine("the writes did not run".into()))?;
+    Ok(recorded?.0)
 }
 
 /// One submission, as the atomic update needs it.
@@ -206,7 +216,7 @@ impl Attempt<'_> {
         &self,
         gate: &Gate,
         key: &PersonKey,
-        check: Check,
+        check: &Check,
         then: Then<'_>,
     ) -> Result<(Outcome, Option<usize>), PageError> {
         let mut outcome = Outcome::Failed;

@@ -308,6 +308,13 @@ impl Store for CachedStore {
         self.inner.next_id()
     }
 
+    fn with_one_flush(&self, writes: &mut dyn FnMut()) -> Result<(), StoreError> {
+        // The writes come through this cache (its own write paths keep it
+        // right); the engine below holds their flushes back. One
+        // off-worker region for all of them and their flush.
+        off_worker(|| self.inner.with_one_flush(writes))
+    }
+
     fn enqueue(&self, entries: &[(u64, Delivery)]) -> Result<(), StoreError> {
         off_worker(|| self.inner.enqueue(entries))
     }

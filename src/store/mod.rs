@@ -12,6 +12,9 @@ mod group_commit;
 mod layout;
 mod local_postgres;
 mod off_worker;
+mod one_flush;
+#[cfg(test)]
+mod one_flush_tests;
 mod postgres_store;
 mod records;
 #[cfg(test)]
@@ -235,6 +238,15 @@ pub trait Store: Send + Sync {
 
     /// Make every write so far durable.
     fn flush(&self) -> Result<(), StoreError>;
+
+    /// Run `writes` (calls on this store), then make all of them durable
+    /// with one flush before returning, instead of one flush per call: for
+    /// a request that writes several things (a person's record, its audit
+    /// events, an account link) and answers once all are durable. Until
+    /// this returns, what `writes` wrote may not be durable yet. On an
+    /// engine where each call commits durably anyway this only runs
+    /// `writes`. The error is the final flush's (`writes` keeps its own).
+    fn with_one_flush(&self, writes: &mut dyn FnMut()) -> Result<(), StoreError>;
 
     /// Whether the engine answers (the health check): a read that no cache
     /// answers.

@@ -37,6 +37,7 @@ use sled::{Db, Tree};
 
 use super::group_commit::GroupCommit;
 use super::layout::{audit_prefix, events_in, person_prefix};
+use super::one_flush;
 use super::records;
 
 mod dump;
@@ -67,6 +68,9 @@ pub struct SledStore {
     pub(super) contacts: Tree,
     /// Concurrent writers share flushes (`group_commit.rs`).
     commit: GroupCommit,
+    /// Flushes asked of the group commit (tests count them).
+    #[cfg(test)]
+    flush_asks: std::sync::atomic::AtomicU64,
 }
 
 impl SledStore {
@@ -114,6 +118,8 @@ impl SledStore {
             outbox: db.open_tree("outbox").map_err(open_error)?,
             contacts: db.open_tree("contacts").map_err(open_error)?,
             commit: GroupCommit::default(),
+            #[cfg(test)]
+            flush_asks: Default::default(),
             db,
         })
     }
@@ -145,7 +151,25 @@ impl SledStore {
 
     /// Make every write made before this call durable, sharing the flush
     /// with the writers that ask at the same time.
+    /// This store's identity for `one_flush`'s hold.
+    fn address(&self) -> usize {
+        self as *const SledStore as usize
+    }
+
+    /// How many flushes were asked of the group commit so far.
+    #[cfg(test)]
+    pub(super) fn flush_asks(&self) -> u64 {
+        self.flush_asks.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     pub(super) fn flush_db(&self) -> Result<(), StoreError> {
+        if one_flush::held(self.address()) {
+            // `with_one_flush` flushes once when its writes are done.
+            return Ok(());
+        }
+        #[cfg(test)]
+        self.flush_asks
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         self.commit
             .flush(|| self.db.flush().map(|_| ()))
             .map_err(StoreError::Engine)
@@ -393,6 +417,17 @@ impl Store for SledStore {
     }
 
     fn flush(&self) -> Result<(), StoreError> {
+        self.flush_db()
+    }
+
+    fn with_one_flush(&self, writes: &mut dyn FnMut()) -> Result<(), StoreError> {
+        let hold = one_flush::Hold::new(self.address());
+        writes();
+        let nested = hold.nested_in_same(self.address());
+        drop(hold);
+        if nested {
+            return Ok(());
+        }
         self.flush_db()
     }
 }
