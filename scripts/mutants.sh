@@ -30,7 +30,7 @@ CORE=(
   src/decision.rs src/verified.rs src/session.rs src/paths.rs src/totp.rs
   src/backup_codes.rs src/keys.rs src/store/mod.rs src/store/records.rs
   src/store/sled_store.rs src/store/cache.rs src/store/group_commit.rs
-  src/store/off_worker.rs src/store/layout.rs src/store/sled_outbox.rs
+  src/store/off_worker.rs src/store/one_flush.rs src/store/layout.rs src/store/sled_outbox.rs
   src/store/sled_remember.rs src/store/sled_seen.rs src/store/records/audit.rs
   src/store/records/browsers.rs src/store/records/outbox.rs src/store/records/seen.rs
   src/passkey/credential.rs src/passkey/ceremony.rs src/domain/passkey.rs

@@ -24,7 +24,9 @@
 //! A person is changed only through a compare-and-swap loop, and every write
 //! that could weaken security if lost (person, policy) is flushed before the
 //! call returns (docs/design.md §6); so are audit events. Writers that
-//! flush at the same time share one flush (`group_commit.rs`). Account links are not: they
+//! flush at the same time share one flush (`group_commit.rs`), and the
+//! writes of one request can share one too (`Store::with_one_flush`,
+//! `one_flush.rs`). Account links are not: they
 //! only help support look-ups and are rewritten on the next visit.
 //!
 //! Audit retention (`prune_audit`) walks the whole `audit` tree, since its
