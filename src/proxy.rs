@@ -413,8 +413,10 @@ fn whence(
     crate::domain::Whence {
         actor: actor.to_owned(),
         ip: fwd.client_ip.map(|peer| {
-            let forwarded_for =
-                crate::request::headers::text(session.req_header(), "x-forwarded-for");
+            let forwarded_for = crate::request::headers::text(
+                session.req_header(),
+                &crate::request::headers::X_FORWARDED_FOR,
+            );
             let trusted = |ip| gate.config.trusted_proxies.contains(ip);
             crate::upstream::origin_ip(peer, forwarded_for, trusted).to_string()
         }),

@@ -9,6 +9,8 @@ use http::HeaderValue;
 
 /// The header, as sent to the app and returned to the client.
 pub const HEADER: &str = "x-request-id";
+/// `HEADER` as a name for lookups (parsed once, not per request).
+pub const NAME: http::HeaderName = http::HeaderName::from_static(HEADER);
 
 /// Longest incoming id kept.
 const MAX_LEN: usize = 128;

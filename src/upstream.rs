@@ -22,8 +22,9 @@
 
 use crate::domain::Identity;
 use crate::gate::Gate;
+use crate::request::headers::{X_FORWARDED_FOR, X_FORWARDED_HOST};
 use crate::request_id;
-use http::HeaderValue;
+use http::{HeaderName, HeaderValue};
 use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
 use pingora::http::RequestHeader;
 use pingora::proxy::Session;
@@ -113,12 +114,12 @@ impl Forwarding {
         for name in &disguised {
             req.remove_header(name);
         }
-        let incoming = req.headers.get_all(request_id::HEADER);
+        let incoming = req.headers.get_all(&request_id::NAME);
         let single = incoming.iter().nth(1).is_none();
         let request_id = request_id::accept_or_make(incoming.iter().next());
         // A single sane incoming id stays as it is; anything else is
         // replaced (every copy of the header).
-        if !(single && req.headers.get(request_id::HEADER) == Some(&request_id))
+        if !(single && req.headers.get(&request_id::NAME) == Some(&request_id))
             && let Err(e) = req.insert_header(request_id::HEADER, request_id.clone())
         {
             tracing::warn!(error = %e, "cannot set the request id");
@@ -206,7 +207,7 @@ impl Forwarding {
 
     /// Remove a header only where present: pingora's removal also walks its
     /// case-preserving name map, which every request would pay for.
-    fn strip(req: &mut RequestHeader, name: &str) {
+    fn strip(req: &mut RequestHeader, name: &HeaderName) {
         if req.headers.contains_key(name) {
             req.remove_header(name);
         }
@@ -215,12 +216,12 @@ impl Forwarding {
     fn forwarded(&self, req: &mut RequestHeader) -> pingora::Result<()> {
         let earlier = if self.trusted {
             req.headers
-                .get("x-forwarded-for")
+                .get(&X_FORWARDED_FOR)
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_owned)
         } else {
-            Self::strip(req, "forwarded");
-            Self::strip(req, "x-real-ip");
+            Self::strip(req, &http::header::FORWARDED);
+            Self::strip(req, &X_REAL_IP);
             None
         };
         match (earlier, self.client_ip) {
@@ -229,14 +230,14 @@ impl Forwarding {
             }
             (None, Some(ip)) => req.insert_header("x-forwarded-for", ip_value(ip))?,
             (Some(_), None) => {}
-            (None, None) => Self::strip(req, "x-forwarded-for"),
+            (None, None) => Self::strip(req, &X_FORWARDED_FOR),
         }
-        if !(self.trusted && req.headers.contains_key("x-forwarded-proto")) {
+        if !(self.trusted && req.headers.contains_key(&X_FORWARDED_PROTO)) {
             // Static values: no copy, no check.
             let proto = if self.tls { HTTPS } else { HTTP };
             req.insert_header("x-forwarded-proto", proto)?;
         }
-        if !(self.trusted && req.headers.contains_key("x-forwarded-host")) {
+        if !(self.trusted && req.headers.contains_key(&X_FORWARDED_HOST)) {
             // The Host value itself (a reference count), when it is text.
             let host = match req.headers.get(http::header::HOST) {
                 Some(v) if v.to_str().is_ok() => Some(v.clone()),
@@ -247,7 +248,7 @@ impl Forwarding {
             };
             match host {
                 Some(host) => req.insert_header("x-forwarded-host", host)?,
-                None => Self::strip(req, "x-forwarded-host"),
+                None => Self::strip(req, &X_FORWARDED_HOST),
             }
         }
         Ok(())
@@ -255,6 +256,8 @@ impl Forwarding {
 }
 
 const HTTP: HeaderValue = HeaderValue::from_static("http");
+const X_FORWARDED_PROTO: HeaderName = HeaderName::from_static("x-forwarded-proto");
+const X_REAL_IP: HeaderName = HeaderName::from_static("x-real-ip");
 const HTTPS: HeaderValue = HeaderValue::from_static("https");
 
 thread_local! {

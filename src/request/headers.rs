@@ -7,7 +7,15 @@
 
 use super::MAX_HEADER_VALUE;
 use http::HeaderName;
+use http::header::{ACCEPT, ORIGIN};
 use http::request::Parts;
+
+// Looked up by name on every request: built once, not parsed per lookup.
+pub const X_REQUESTED_WITH: HeaderName = HeaderName::from_static("x-requested-with");
+pub const SEC_FETCH_MODE: HeaderName = HeaderName::from_static("sec-fetch-mode");
+pub const SEC_FETCH_SITE: HeaderName = HeaderName::from_static("sec-fetch-site");
+pub const X_FORWARDED_HOST: HeaderName = HeaderName::from_static("x-forwarded-host");
+pub const X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
 
 /// Headers whose meaning mfa-gate sets or vouches for: a client's own
 /// copy under any spelling must not reach the app. `X-Mfa-*` is matched
@@ -43,22 +51,15 @@ pub fn is_disguised(name: &HeaderName, claims: &[HeaderName]) -> bool {
 }
 
 /// The value of a header as text, if present and readable.
-pub fn text<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
+pub fn text<'a>(parts: &'a Parts, name: &HeaderName) -> Option<&'a str> {
     parts.headers.get(name).and_then(|v| v.to_str().ok())
-}
-
-/// A browser navigation (gets a redirect), as opposed to an API call or a
-/// form post (gets JSON).
-pub fn is_navigation(parts: &Parts) -> bool {
-    let method_ok = parts.method == http::Method::GET || parts.method == http::Method::HEAD;
-    method_ok && wants_html(parts)
 }
 
 /// A browser page load or form post (accepts HTML, not a script's call).
 pub fn wants_html(parts: &Parts) -> bool {
-    let accepts_html = text(parts, "accept").is_some_and(|a| a.contains("text/html"));
-    let xhr = text(parts, "x-requested-with").is_some()
-        || text(parts, "sec-fetch-mode").is_some_and(|m| m != "navigate");
+    let accepts_html = text(parts, &ACCEPT).is_some_and(|a| a.contains("text/html"));
+    let xhr = text(parts, &X_REQUESTED_WITH).is_some()
+        || text(parts, &SEC_FETCH_MODE).is_some_and(|m| m != "navigate");
     accepts_html && !xhr
 }
 
@@ -83,11 +84,11 @@ pub fn oversized(parts: &Parts) -> bool {
 /// and no other site can forge. `Sec-Fetch-Site: cross-site` or
 /// `same-site` always fails.
 pub fn same_origin(parts: &Parts, trusted: bool) -> bool {
-    let fetch_site = text(parts, "sec-fetch-site");
+    let fetch_site = text(parts, &SEC_FETCH_SITE);
     if fetch_site.is_some_and(|s| s == "cross-site" || s == "same-site") {
         return false;
     }
-    let Some(origin) = parts.headers.get("origin") else {
+    let Some(origin) = parts.headers.get(ORIGIN) else {
         return true;
     };
     if origin.as_bytes() == b"null" {
@@ -103,7 +104,7 @@ pub fn same_origin(parts: &Parts, trusted: bool) -> bool {
         return false;
     };
     let authority = without_default_port(authority);
-    let forwarded = trusted.then(|| parts.headers.get_all("x-forwarded-host").iter());
+    let forwarded = trusted.then(|| parts.headers.get_all(X_FORWARDED_HOST).iter());
     let own = parts
         .headers
         .get_all(http::header::HOST)

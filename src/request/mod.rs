@@ -135,16 +135,18 @@ impl RequestHead {
             remember: crate::remember::COOKIE,
         };
         let cookie_values = parts.headers.get_all(http::header::COOKIE);
+        let wants_html = headers::wants_html(parts);
         RequestHead {
             method,
             path,
             target: target.unwrap_or("/").to_owned(),
             query: query.map(str::to_owned),
             cookies: cookies::read(cookie_values.iter().map(|v| v.as_bytes()), &names),
-            navigation: headers::is_navigation(parts),
-            wants_html: headers::wants_html(parts),
+            navigation: method.is_read() && wants_html,
+            wants_html,
             oversized,
-            accept_language: headers::text(parts, "accept-language").map(str::to_owned),
+            accept_language: headers::text(parts, &http::header::ACCEPT_LANGUAGE)
+                .map(str::to_owned),
             same_origin: headers::same_origin(parts, trusted),
             bypass,
         }
