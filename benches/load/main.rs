@@ -44,6 +44,7 @@ mod gateway;
 mod nginx;
 mod procs;
 mod report;
+mod residency;
 mod scale;
 mod wrk;
 
@@ -77,6 +78,8 @@ usage: cargo bench --bench load -- [options]   (or: bash scripts/loadbench.sh [o
   --json PATH           where to save the results (default target/loadbench/latest.json)
   --compare PATH        a saved result to compare CPU per request with
   --keep                keep the work directory (configs, logs, stores)
+  --sled-residency      (alone) instead: sled's resident memory per key written since
+                        open, for several page-cache sizes (BENCHMARKS.md, \"Memory\")
 
 Every run also draws its chart beside the JSON (RESULT.svg);
 `--chart RESULT.json` (alone) draws a saved run's chart again.
@@ -226,6 +229,19 @@ fn main() {
     if args.first().map(String::as_str) == Some(bare::FLAG) {
         if let Err(e) = bare::serve(&args[1..]) {
             eprintln!("bare proxy: {e:#}");
+            std::process::exit(1);
+        }
+        return;
+    }
+    // `--sled-residency`: sled's resident memory per key written (a table).
+    let sled_mode = match args.first().map(String::as_str) {
+        Some(residency::FLAG) => Some(residency::run()),
+        Some(residency::CASE_FLAG) => Some(residency::case(&args[1..])),
+        _ => None,
+    };
+    if let Some(result) = sled_mode {
+        if let Err(e) = result {
+            eprintln!("sled residency: {e:#}");
             std::process::exit(1);
         }
         return;
