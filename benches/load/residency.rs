@@ -14,12 +14,14 @@ pub const FLAG: &str = "--sled-residency";
 pub const CASE_FLAG: &str = "--sled-residency-case";
 
 /// (page cache MiB, distinct keys, writes in all, value bytes)
-const CASES: [(u64, u32, u32, usize); 7] = [
+const CASES: [(u64, u32, u32, usize); 8] = [
     (1, 100_000, 100_000, 110),
     (8, 100_000, 100_000, 10),
     (8, 100_000, 100_000, 110),
     (64, 100_000, 100_000, 110),
     (8, 1_000, 100_000, 110),
+    // The same bytes as 100 000 notes, batched 500 to a record.
+    (8, 200, 200, 66_000),
     (8, 300_000, 300_000, 110),
     (8, 1_000_000, 1_000_000, 110),
 ];
