@@ -10,8 +10,10 @@ use crate::logging::outside;
 use crate::store::Store;
 
 /// Append `event` to the store and log it. A store failure is logged, not
-/// propagated: the security write that the event describes has already
-/// been made durable by its own call.
+/// propagated: the security write that the event describes was made by
+/// its own call, and is durable by then (or, inside
+/// `Store::with_one_flush`, by that call's one flush, whose error is
+/// propagated).
 pub fn record(store: &dyn Store, event: AuditEvent) {
     crate::metrics::observe(&event);
     // Company, person, actor and the detail's note come from the app's

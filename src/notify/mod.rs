@@ -80,7 +80,8 @@ pub fn update_person(
     let record = store.update_person_noting(key, f, &mut notes)?;
     if queued > 0 {
         crate::metrics::notifications(crate::metrics::Delivered::Queued, queued);
-        wake();
+        // Not before the entries are durable (`Store::with_one_flush`).
+        crate::store::after_flush(wake);
     }
     Ok(record)
 }

@@ -13,6 +13,7 @@ mod layout;
 mod local_postgres;
 mod off_worker;
 mod one_flush;
+pub use one_flush::after_flush;
 #[cfg(test)]
 mod one_flush_tests;
 mod postgres_store;

@@ -1,7 +1,9 @@
 //! `Store::with_one_flush` on sled, directly and through `CachedStore`:
 //! the writes inside share one flush, which comes after all of them; the
 //! hold is this thread's only, ends with the call (even by panic), and a
-//! nested call leaves the flush to the outer one.
+//! nested call leaves the flush to the outer one; what waits for the
+//! flush (`after_flush`) runs after it, never before, and not at all
+//! after a panic.
 
 use super::{CachedStore, SledStore, Store, Update};
 use crate::domain::{AuditEvent, AuditKind, Enforcement, PersonKey, PersonRecord};
@@ -137,4 +139,51 @@ fn another_stores_writes_are_not_held() {
         .unwrap();
     assert_eq!(other.flush_asks(), 3);
     assert_eq!(sled.flush_asks(), 1);
+}
+
+static WOKEN: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+fn wake() {
+    WOKEN.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+}
+
+fn woken() -> usize {
+    WOKEN.load(std::sync::atomic::Ordering::SeqCst)
+}
+
+/// One test for every `after_flush` case: `WOKEN` is shared.
+#[test]
+fn what_waits_for_the_flush_runs_after_it_and_only_then() {
+    let (_dir, sled) = open();
+    super::after_flush(wake);
+    assert_eq!(woken(), 1, "no hold: at once");
+    sled.with_one_flush(&mut || {
+        challenge_writes(sled.as_ref(), 1);
+        super::after_flush(wake);
+        assert_eq!(woken(), 1, "not before the flush");
+        sled.with_one_flush(&mut || super::after_flush(wake))
+            .unwrap();
+        assert_eq!(woken(), 1, "not after an inner call");
+    })
+    .unwrap();
+    assert_eq!(woken(), 3, "both after the one flush");
+    // Writes that panic: what waited is dropped with them, for good.
+    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let _ = sled.with_one_flush(&mut || {
+            super::after_flush(wake);
+            panic!("a write went wrong");
+        });
+    }));
+    sled.with_one_flush(&mut || challenge_writes(sled.as_ref(), 2))
+        .unwrap();
+    assert_eq!(woken(), 3);
+    // Through the cache too.
+    let cached = CachedStore::new(sled.clone());
+    cached
+        .with_one_flush(&mut || {
+            super::after_flush(wake);
+            assert_eq!(woken(), 3);
+        })
+        .unwrap();
+    assert_eq!(woken(), 4);
 }

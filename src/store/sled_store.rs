@@ -151,8 +151,6 @@ impl SledStore {
         Ok(count)
     }
 
-    /// Make every write made before this call durable, sharing the flush
-    /// with the writers that ask at the same time.
     /// This store's identity for `one_flush`'s hold.
     fn address(&self) -> usize {
         self as *const SledStore as usize
@@ -164,6 +162,9 @@ impl SledStore {
         self.flush_asks.load(std::sync::atomic::Ordering::Relaxed)
     }
 
+    /// Make every write made before this call durable, sharing the flush
+    /// with the writers that ask at the same time (or, inside
+    /// `with_one_flush` on this store, leave it to that call's one flush).
     pub(super) fn flush_db(&self) -> Result<(), StoreError> {
         if one_flush::held(self.address()) {
             // `with_one_flush` flushes once when its writes are done.
@@ -426,11 +427,16 @@ impl Store for SledStore {
         let hold = one_flush::Hold::new(self.address());
         writes();
         let nested = hold.nested_in_same(self.address());
+        let waiting = hold.take_waiting();
         drop(hold);
         if nested {
             return Ok(());
         }
-        self.flush_db()
+        let flushed = self.flush_db();
+        if flushed.is_ok() {
+            waiting.into_iter().for_each(|f| f());
+        }
+        flushed
     }
 }
 
