@@ -48,12 +48,6 @@ impl Hold {
         }
     }
 
-    /// Whether this hold is nested in another on the same store, whose end
-    /// will flush.
-    pub fn nested_in_same(&self, store: usize) -> bool {
-        self.previous == store
-    }
-
     /// What waits for the flush, when this is the outermost hold (an inner
     /// one leaves it to the outer).
     pub fn take_waiting(&self) -> Vec<fn()> {

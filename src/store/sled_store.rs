@@ -426,12 +426,10 @@ impl Store for SledStore {
     fn with_one_flush(&self, writes: &mut dyn FnMut()) -> Result<(), StoreError> {
         let hold = one_flush::Hold::new(self.address());
         writes();
-        let nested = hold.nested_in_same(self.address());
         let waiting = hold.take_waiting();
         drop(hold);
-        if nested {
-            return Ok(());
-        }
+        // Nested in another call on this store: still held, so this
+        // flush is that call's.
         let flushed = self.flush_db();
         if flushed.is_ok() {
             waiting.into_iter().for_each(|f| f());
