@@ -37,6 +37,7 @@ fn read(config: &Config, method: &str, target: &str, cookies: &[&str]) -> Reques
         .method(method)
         .uri(target)
         .header("host", "app.example")
+        .header("accept", "text/html,application/xhtml+xml")
         .header("accept-language", "ja");
     for c in cookies {
         request = request.header("cookie", *c);
@@ -89,6 +90,24 @@ fn every_other_request_reads_its_cookies() {
     assert_eq!(head.app_session(), Some("alice"));
     assert_eq!(head.target, "/app?x=1");
     assert_eq!(classify(&head, &config), Verdict::Identify);
+    // A page load is a navigation; a form post wants HTML but is none.
+    assert!(head.navigation && head.wants_html);
+    let head = read(&config, "POST", "/app/save", &["app_session=alice"]);
+    assert!(!head.navigation && head.wants_html);
+}
+
+#[test]
+fn refusals_have_their_status_and_error() {
+    let too_large = Refused::HeaderTooLarge;
+    assert_eq!(
+        (too_large.status(), too_large.error()),
+        (431, "header_too_large")
+    );
+    let session = Refused::Session(Refusal::Disguised);
+    assert_eq!(
+        (session.status(), session.error()),
+        (400, "ambiguous_session")
+    );
 }
 
 #[test]
