@@ -365,6 +365,8 @@ fn resolve(base: &Path, path: &Path) -> PathBuf {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+pub(crate) use tests::minimal_with as minimal_config_with;
 
 /// The logo is an image of the app itself, on the same site (the pages'
 /// Content-Security-Policy allows images from 'self' only).

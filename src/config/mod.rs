@@ -21,7 +21,7 @@ pub use identity::{
     ValueMap, WhoamiConfig, WhoamiMethod,
 };
 #[cfg(test)]
-pub(crate) use load::load_str_with_env;
+pub(crate) use load::minimal_config_with;
 pub use load::{ConfigError, load_admin_file, load_file, load_str};
 pub use mapping::pointer_of;
 pub use notify::{

@@ -3,32 +3,10 @@
 //! reading.
 
 use super::*;
-use crate::config::load_str_with_env;
-use std::path::Path;
-
-const YAML: &str = "\
-listen: 127.0.0.1:8080
-upstream:
-  address: app.internal:3000
-identity:
-  session_cookie: app_session
-  whoami_path: /api/me
-store:
-  path: data/store
-secrets:
-  hmac_key: { env: TEST_HMAC }
-  encryption_key: { env: TEST_ENC }
-bypass:
-  - /static/*
-";
+use crate::config::minimal_config_with;
 
 fn config() -> Config {
-    let env = |name: &str| match name {
-        "TEST_HMAC" => Some("11".repeat(32)),
-        "TEST_ENC" => Some("IiIiIiIiIiIiIiIiIiIiIiIiIiIiIiIiIiIiIiIiIiI=".into()),
-        _ => None,
-    };
-    load_str_with_env(YAML, Path::new("gate.yaml"), &env).expect("test config loads")
+    minimal_config_with("bypass:\n  - /static/*\n")
 }
 
 /// Read a request of `method` for `target` with these `Cookie` headers.

@@ -38,6 +38,12 @@ fn env(name: &str) -> Option<String> {
 
 const PG_URL: &str = "postgresql://gate:s3cret-pw@db.internal:5433/mfa";
 
+/// The minimal file with `extra` appended, loaded: a `Config` for other
+/// modules' tests.
+pub(crate) fn minimal_with(extra: &str) -> Config {
+    load(&format!("{MINIMAL}{extra}"))
+}
+
 fn load(yaml: &str) -> Config {
     match load_str_with_env(yaml, Path::new("/etc/mfa-gate/gate.yaml"), &env) {
         Ok(config) => config,
