@@ -34,6 +34,7 @@ CORE=(
   src/store/sled_remember.rs src/store/sled_seen.rs src/store/records/audit.rs
   src/store/records/browsers.rs src/store/records/outbox.rs src/store/records/seen.rs
   src/passkey/credential.rs src/passkey/ceremony.rs src/domain/passkey.rs
+  src/request/mod.rs src/request/classify.rs
 )
 EQUIVALENT=mutants-equivalent.txt
 JOBS=1
