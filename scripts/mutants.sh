@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Mutation testing of the security core (SECURITY.md, "Mutation testing"):
 # cargo-mutants changes one thing at a time in decision, verified, session,
-# paths, totp, backup_codes, keys, store/ and passkey/ (a `<` becomes `<=`, a function
+# paths, totp, backup_codes, keys, store/, passkey/ and request/ (a `<` becomes `<=`, a function
 # returns a default, ...) and runs the tests; a mutant no test notices
 # "survives". Every survivor must be killed by a new test or listed in
 # mutants-equivalent.txt with a one-line reason; the script exits 1 when a
