@@ -23,11 +23,10 @@
 //!
 //! A person is changed only through a compare-and-swap loop, and every write
 //! that could weaken security if lost (person, policy) is flushed before the
-//! call returns (docs/design.md §6); so are audit events. Writers that
-//! flush at the same time share one flush (`group_commit.rs`), and the
-//! writes of one request can share one too (`Store::with_one_flush`,
-//! `one_flush.rs`). Account links are not: they
-//! only help support look-ups and are rewritten on the next visit.
+//! call returns (docs/design.md §6); so are audit events and new account
+//! links (support finds a person through them). Writers that flush at the
+//! same time share one flush (`group_commit.rs`), and the writes of one
+//! request can share one too (`Store::with_one_flush`, `one_flush.rs`).
 //!
 //! Audit retention (`prune_audit`) walks the whole `audit` tree, since its
 //! keys are ordered by person, not time; it runs at start-up and hourly.
