@@ -713,6 +713,18 @@ fn field_checks_name_their_field() {
             "start with",
         ),
         (
+            "whoami_path: /api/me",
+            "whoami_path: /api/../me",
+            "identity.whoami_path",
+            "normal form",
+        ),
+        (
+            "whoami_path: /api/me",
+            "whoami_path: \"/api//me?x=1\"",
+            "identity.whoami_path",
+            "normal form",
+        ),
+        (
             "session_cookie: app_session",
             "session_cookie: \"a b\"",
             "identity.session_cookie",
