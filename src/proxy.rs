@@ -90,8 +90,15 @@ impl ProxyHttp for GateProxy {
         ctx.gate = Some(gate.clone());
         // First: strip headers a client may not send, under any spelling.
         ctx.fwd = Forwarding::arrive(session, &gate);
+        // As pingora frames it (a length, chunks, an open HTTP/2 stream),
+        // or announced by any `Transfer-Encoding` at all.
+        let body = !session.is_body_empty()
+            || session
+                .req_header()
+                .headers
+                .contains_key(http::header::TRANSFER_ENCODING);
         let req = session.req_header();
-        let head = RequestHead::read(req, req.raw_path(), &gate.config, ctx.fwd.trusted());
+        let head = RequestHead::read(req, req.raw_path(), body, &gate.config, ctx.fwd.trusted());
         let now = crate::clock::unix_now();
         let step = match classify(&head, &gate.config) {
             Verdict::Refuse(refused) => {

@@ -94,24 +94,21 @@ impl Forwarding {
         let trusted = client_ip.is_some_and(|ip| gate.config.trusted_proxies.contains(ip));
         let tls = session.digest().is_some_and(|d| d.ssl_digest.is_some());
         let req = session.req_header_mut();
-        let claims = gate.identity.claim_headers();
-        if !trusted {
-            for name in claims {
-                // Only where present: a removal walks pingora's case map too.
-                if req.headers.contains_key(name) {
-                    req.remove_header(name);
-                }
-            }
-        }
-        // `X_Mfa_Status`, `X_Forwarded_For`, `X_Auth_User`… are the
-        // guarded headers themselves to a CGI-style app: never passed on.
-        let disguised: Vec<http::HeaderName> = req
+        let claims = &gate.config.stripped_headers;
+        // One walk over the names sent: an identity header from an
+        // untrusted peer, and from anyone `X_Mfa_Status`,
+        // `X_Forwarded_For`, `X_Auth_User`… (the guarded headers
+        // themselves to a CGI-style app) are never passed on. Removed only
+        // where present: a removal walks pingora's case map too.
+        let unwanted: Vec<http::HeaderName> = req
             .headers
             .keys()
-            .filter(|n| crate::request::headers::is_disguised(n, claims))
+            .filter(|n| {
+                (!trusted && claims.contains(n)) || crate::request::headers::is_disguised(n, claims)
+            })
             .cloned()
             .collect();
-        for name in &disguised {
+        for name in &unwanted {
             req.remove_header(name);
         }
         let incoming = req.headers.get_all(&request_id::NAME);

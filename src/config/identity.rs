@@ -13,6 +13,48 @@ use std::time::Duration;
 
 pub use super::mapping::{AnonymousWhen, FieldMap, FieldRule, ValueMap};
 
+/// Identity headers that SSO fronts, auth proxies and web servers set for
+/// the app behind them: oauth2-proxy, Authelia, authentik, Apache and
+/// nginx (`REMOTE_USER`), Kubernetes' auth proxy, Grafana, Azure App
+/// Service, Google IAP, Cloudflare Access, AWS ALB. An app that trusts one
+/// of them would take a client's own copy as a login, so a request from a
+/// peer outside `trusted_proxies` never carries them to the app, whatever
+/// the identity source (`identity.strip_headers` replaces this list; the
+/// configured identity headers are stripped as well).
+pub const DEFAULT_STRIPPED_HEADERS: &[&str] = &[
+    "x-forwarded-user",
+    "x-forwarded-email",
+    "x-forwarded-preferred-username",
+    "x-forwarded-groups",
+    "x-forwarded-access-token",
+    "x-auth-request-user",
+    "x-auth-request-email",
+    "x-auth-request-preferred-username",
+    "x-auth-request-groups",
+    "x-auth-request-access-token",
+    "remote-user",
+    "remote-email",
+    "remote-name",
+    "remote-groups",
+    "x-remote-user",
+    "x-remote-email",
+    "x-remote-group",
+    "x-authentik-username",
+    "x-authentik-email",
+    "x-authentik-groups",
+    "x-authentik-uid",
+    "x-webauth-user",
+    "x-ms-client-principal",
+    "x-ms-client-principal-name",
+    "x-ms-client-principal-id",
+    "x-goog-authenticated-user-email",
+    "x-goog-authenticated-user-id",
+    "cf-access-authenticated-user-email",
+    "x-amzn-oidc-identity",
+    "x-amzn-oidc-data",
+    "x-amzn-oidc-accesstoken",
+];
+
 /// Where identities come from (docs/design.md §3).
 #[derive(Clone, Debug, PartialEq, Eq)]
 // One value per running gateway: the size difference costs nothing.

@@ -216,13 +216,15 @@ impl Doc<'_> {
     /// (the first error found is the one reported).
     fn validate(
         &self,
-        raw: RawConfig,
+        mut raw: RawConfig,
         env: &dyn Fn(&str) -> Option<String>,
     ) -> Result<Config, ConfigError> {
         let base = self.source.parent().unwrap_or(Path::new(""));
         let upstream = self.upstream(raw.upstream)?;
         let trusted_proxies = self.trusted_proxies(&raw.trusted_proxies)?;
+        let strip = raw.identity.strip_headers.take();
         let identity = self.identity(raw.identity, !trusted_proxies.is_empty())?;
+        let stripped_headers = self.stripped_headers(strip, &identity)?;
         let store = self.store(raw.store, base, env)?;
         let secrets = self.secrets(&raw.secrets, base, env)?;
         let app_name = self.check("ui.app_name", non_blank(raw.ui.app_name))?;
@@ -250,6 +252,7 @@ impl Doc<'_> {
             upstream,
             identity,
             trusted_proxies,
+            stripped_headers,
             tls,
             log,
             store,
@@ -259,6 +262,7 @@ impl Doc<'_> {
             companies,
             remember_days,
             bypass,
+            allow_get_body: raw.allow_get_body,
             max_failures,
             prefix: raw.prefix,
             ui,

@@ -17,8 +17,8 @@ mod raw_identity;
 mod raw_notify;
 
 pub use identity::{
-    AnonymousWhen, CookieName, FieldMap, FieldRule, HeadersConfig, IdentitySource, SessionCookies,
-    ValueMap, WhoamiConfig, WhoamiMethod,
+    AnonymousWhen, CookieName, DEFAULT_STRIPPED_HEADERS, FieldMap, FieldRule, HeadersConfig,
+    IdentitySource, SessionCookies, ValueMap, WhoamiConfig, WhoamiMethod,
 };
 #[cfg(test)]
 pub(crate) use load::minimal_config_with;
@@ -48,6 +48,10 @@ pub struct Config {
     pub identity: IdentitySource,
     /// Peers whose identity and `X-Forwarded-*` headers are believed.
     pub trusted_proxies: TrustedProxies,
+    /// Identity headers removed from the requests of every other peer:
+    /// `identity.strip_headers` (or the default list) and the identity
+    /// source's own headers.
+    pub stripped_headers: Vec<http::HeaderName>,
     /// The optional HTTPS listener.
     pub tls: Option<TlsConfig>,
     pub log: LogConfig,
@@ -63,6 +67,9 @@ pub struct Config {
     /// admin page).
     pub remember_days: HashMap<String, RememberDays>,
     pub bypass: Vec<BypassRule>,
+    /// Forward a GET or HEAD that carries a body; off by default, since an
+    /// app that ignores such a body may read it as a second request.
+    pub allow_get_body: bool,
     /// Consecutive wrong codes before a person is locked.
     pub max_failures: u32,
     /// Route prefix of mfa-gate's own pages, e.g. `/_mfa`; no trailing slash.

@@ -35,6 +35,9 @@ pub(super) struct RawConfig {
     pub bypass: Vec<String>,
     #[serde(default = "defaults::max_failures")]
     pub max_failures: u32,
+    /// Forward GET and HEAD requests that carry a body (refused by default).
+    #[serde(default)]
+    pub allow_get_body: bool,
     #[serde(default = "defaults::prefix")]
     pub prefix: String,
     #[serde(default)]
@@ -134,6 +137,12 @@ pub(super) struct RawIdentity {
     pub whoami_client_rate: Option<u32>,
     #[serde(default)]
     pub whoami_client_burst: Option<u32>,
+    /// Identity headers removed from requests of peers outside
+    /// `trusted_proxies`, in either source. `None`: the default list
+    /// (`config::DEFAULT_STRIPPED_HEADERS`). The configured `headers` are
+    /// removed too, always.
+    #[serde(default)]
+    pub strip_headers: Option<Vec<String>>,
     /// The `headers` source: which request header holds what.
     #[serde(default)]
     pub headers: Option<RawHeaders>,

@@ -19,20 +19,13 @@ const MAX_ROLES: usize = 64;
 #[derive(Debug)]
 pub struct HeadersReader {
     config: HeadersConfig,
-    /// Every header read, stripped from untrusted peers' requests.
-    names: Vec<HeaderName>,
 }
 
 impl HeadersReader {
     pub fn new(config: &HeadersConfig) -> HeadersReader {
         HeadersReader {
-            names: config.names().cloned().collect(),
             config: config.clone(),
         }
-    }
-
-    pub fn names(&self) -> &[HeaderName] {
-        &self.names
     }
 
     /// The per-session value the SSO front sends in `headers.session`.

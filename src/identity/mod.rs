@@ -25,7 +25,7 @@ pub use whoami::{Asked, WhoamiClient};
 
 use crate::config::{IdentitySource, SessionCookies};
 use crate::domain::Identity;
-use http::{HeaderMap, HeaderName, HeaderValue};
+use http::{HeaderMap, HeaderValue};
 use std::net::IpAddr;
 use std::sync::Arc;
 
@@ -120,14 +120,6 @@ impl Identities {
         match (self, other) {
             (Identities::Whoami(a), Identities::Whoami(b)) => Arc::ptr_eq(a, b),
             _ => false,
-        }
-    }
-
-    /// Headers that only trusted proxies may send (stripped from others).
-    pub fn claim_headers(&self) -> &[HeaderName] {
-        match self {
-            Identities::Whoami(_) => &[],
-            Identities::Headers(h) => h.names(),
         }
     }
 
@@ -229,7 +221,7 @@ mod tests {
     use crate::domain::AccountClass;
 
     fn sso() -> Identities {
-        let h = |n: &str| HeaderName::from_bytes(n.as_bytes()).unwrap();
+        let h = |n: &str| http::HeaderName::from_bytes(n.as_bytes()).unwrap();
         Identities::Headers(Box::new(HeadersReader::new(&HeadersConfig {
             session_cookie: Some(SessionCookies::one("_oauth2_proxy")),
             session_header: Some(h("x-auth-session")),
@@ -274,7 +266,6 @@ mod tests {
         let unbound = map(&[("x-auth-user", "a@acme")]);
         assert!(who(&src, &unbound, true, None).await.starts_with("error"));
         assert_eq!(who(&src, &map(&[]), true, Some("c")).await, "anonymous");
-        assert_eq!(src.claim_headers().len(), 2);
     }
 
     #[test]

@@ -23,6 +23,9 @@ pub enum Verdict {
 pub enum Refused {
     /// A header value no browser sends (431).
     HeaderTooLarge,
+    /// A GET or HEAD with a body (400): the app might read that body as a
+    /// request of its own (see `allow_get_body`).
+    BodyOnRead,
     /// The app's session cookie does not read one way only (400).
     Session(Refusal),
 }
@@ -31,7 +34,7 @@ impl Refused {
     pub fn status(self) -> u16 {
         match self {
             Refused::HeaderTooLarge => 431,
-            Refused::Session(_) => 400,
+            Refused::BodyOnRead | Refused::Session(_) => 400,
         }
     }
 
@@ -39,18 +42,23 @@ impl Refused {
     pub fn error(self) -> &'static str {
         match self {
             Refused::HeaderTooLarge => "header_too_large",
+            Refused::BodyOnRead => "body_not_allowed",
             Refused::Session(_) => "ambiguous_session",
         }
     }
 }
 
-/// Classify a request. A session cookie that does not read one way only is
+/// Classify a request. A GET or HEAD with a body is refused everywhere,
+/// bypass paths included (unless `allow_get_body`). A session cookie that does not read one way only is
 /// refused everywhere but on bypass paths, so that the app's login can
 /// replace a stale or odd cookie (a bypass path is forwarded unjudged
 /// anyway).
 pub fn classify(head: &RequestHead, config: &Config) -> Verdict {
     if head.oversized {
         return Verdict::Refuse(Refused::HeaderTooLarge);
+    }
+    if head.body_on_read {
+        return Verdict::Refuse(Refused::BodyOnRead);
     }
     let session_refused = match head.cookies.session {
         SessionReading::Refused(r) => Some(Verdict::Refuse(Refused::Session(r))),

@@ -11,6 +11,17 @@ fn config() -> Config {
 
 /// Read a request of `method` for `target` with these `Cookie` headers.
 fn read(config: &Config, method: &str, target: &str, cookies: &[&str]) -> RequestHead {
+    read_framed(config, method, target, cookies, false)
+}
+
+/// [`read`], with a body after the head when `body`.
+fn read_framed(
+    config: &Config,
+    method: &str,
+    target: &str,
+    cookies: &[&str],
+    body: bool,
+) -> RequestHead {
     let mut request = http::Request::builder()
         .method(method)
         .uri(target)
@@ -21,7 +32,7 @@ fn read(config: &Config, method: &str, target: &str, cookies: &[&str]) -> Reques
         request = request.header("cookie", *c);
     }
     let (parts, ()) = request.body(()).unwrap().into_parts();
-    RequestHead::read(&parts, target.as_bytes(), config, false)
+    RequestHead::read(&parts, target.as_bytes(), body, config, false)
 }
 
 const TWO_SESSIONS: &[&str] = &["app_session=alice", "app_session=mallory"];
@@ -34,7 +45,7 @@ fn a_read_of_a_bypass_path_is_forwarded_without_reading_cookies() {
     assert_eq!(head.cookies.session, SessionReading::Absent);
     assert_eq!(head.accept_language, None);
     assert_eq!(classify(&head, &config), Verdict::Forward);
-    let head = read(&config, "HEAD", "/static", TWO_SESSIONS);
+    let head = read(&config, "HEAD", "/static/", TWO_SESSIONS);
     assert_eq!(classify(&head, &config), Verdict::Forward);
 }
 
@@ -86,6 +97,61 @@ fn refusals_have_their_status_and_error() {
         (session.status(), session.error()),
         (400, "ambiguous_session")
     );
+    let body = Refused::BodyOnRead;
+    assert_eq!((body.status(), body.error()), (400, "body_not_allowed"));
+}
+
+/// Issue 28: a protected path that walks into a bypass path is judged like
+/// the protected path it may be to the app, in every spelling.
+#[test]
+fn a_protected_path_walking_into_a_bypass_path_is_judged() {
+    let config = config();
+    for target in [
+        "/admin/users/../../static/x",
+        "/admin/../static/x",
+        "/admin/users/..//..//static/x",
+        "/admin/users/%2e%2e/%2e%2e/static/x",
+        "/admin/./../static/x",
+        "//static/x",
+        "/static/./x",
+    ] {
+        for method in ["GET", "HEAD", "POST"] {
+            let head = read(&config, method, target, &["app_session=alice"]);
+            assert!(!head.bypass, "{method} {target}");
+            assert_eq!(head.app_session(), Some("alice"), "{method} {target}");
+            assert_eq!(
+                classify(&head, &config),
+                Verdict::Identify,
+                "{method} {target}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_read_with_a_body_is_refused_unless_allowed() {
+    let config = config();
+    for (method, target) in [
+        ("GET", "/static/app.css"),
+        ("HEAD", "/static/app.css"),
+        ("GET", "/app"),
+        ("GET", "/_mfa/challenge"),
+    ] {
+        let head = read_framed(&config, method, target, &[], true);
+        assert_eq!(
+            classify(&head, &config),
+            Verdict::Refuse(Refused::BodyOnRead),
+            "{method} {target}"
+        );
+    }
+    // A form post has a body, as it should; a GET without one passes.
+    let head = read_framed(&config, "POST", "/static/login", &[], true);
+    assert_eq!(classify(&head, &config), Verdict::Forward);
+    let head = read_framed(&config, "GET", "/static/app.css", &[], false);
+    assert_eq!(classify(&head, &config), Verdict::Forward);
+    let allowed = minimal_config_with("bypass:\n  - /static/*\nallow_get_body: true\n");
+    let head = read_framed(&allowed, "GET", "/static/app.css", &[], true);
+    assert_eq!(classify(&head, &allowed), Verdict::Forward);
 }
 
 #[test]

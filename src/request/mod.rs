@@ -73,6 +73,9 @@ pub struct RequestHead {
     /// unjudged. Decided here once, because a read of such a path is read
     /// no further (see [`RequestHead::read`]).
     pub bypass: bool,
+    /// A GET or HEAD that carries a body, where `allow_get_body` is off:
+    /// an app that does not read it could run it as a second request.
+    pub body_on_read: bool,
 }
 
 /// The request's host as the app will read it: the one `Host` header
@@ -89,10 +92,18 @@ pub fn host<'a>(headers: &'a http::HeaderMap, uri: &'a http::Uri) -> Option<&'a 
 
 impl RequestHead {
     /// Read a request: `raw_target` is the request target exactly as the
-    /// app will receive it; `trusted` whether the peer is a trusted proxy
-    /// (only then do its `X-Forwarded-Host` count). A read (GET, HEAD) of a
-    /// bypass path is read no further than its method, path and size.
-    pub fn read(parts: &Parts, raw_target: &[u8], config: &Config, trusted: bool) -> RequestHead {
+    /// app will receive it; `body` whether a body follows the head (as the
+    /// proxy's HTTP reader framed it); `trusted` whether the peer is a
+    /// trusted proxy (only then do its `X-Forwarded-Host` count). A read
+    /// (GET, HEAD) of a bypass path is read no further than its method,
+    /// path, size and body.
+    pub fn read(
+        parts: &Parts,
+        raw_target: &[u8],
+        body: bool,
+        config: &Config,
+        trusted: bool,
+    ) -> RequestHead {
         let target = std::str::from_utf8(raw_target)
             .ok()
             .filter(|t| t.starts_with('/'));
@@ -109,7 +120,8 @@ impl RequestHead {
         let bypass = paths::strip_prefix(&path, &config.prefix).is_none()
             && paths::is_bypassed(&path, &config.bypass);
         let oversized = headers::oversized(parts);
-        if bypass && method.is_read() && !oversized {
+        let body_on_read = body && method.is_read() && !config.allow_get_body;
+        if bypass && method.is_read() && !oversized && !body_on_read {
             // Forwarded unjudged, and a read cannot log anyone in or out:
             // nothing else of it is read (its cookies, language, origin),
             // which is most of what a pass-through would spend here.
@@ -125,6 +137,7 @@ impl RequestHead {
                 accept_language: None,
                 same_origin: false,
                 bypass,
+                body_on_read,
             };
         }
         let names = cookies::CookieNames {
@@ -149,6 +162,7 @@ impl RequestHead {
                 .map(str::to_owned),
             same_origin: headers::same_origin(parts, trusted),
             bypass,
+            body_on_read,
         }
     }
 

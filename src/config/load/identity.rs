@@ -4,7 +4,9 @@
 //! settings, so a half-edited file cannot silently mean something else.
 
 use super::super::raw::{RawIdentity, RawSource, defaults};
-use super::super::{HeadersConfig, IdentitySource, SessionCookies, WhoamiConfig};
+use super::super::{
+    DEFAULT_STRIPPED_HEADERS, HeadersConfig, IdentitySource, SessionCookies, WhoamiConfig,
+};
 use super::checks::{at_least_one, cookie_name, non_blank, positive, whoami_path};
 use super::{ConfigError, Doc};
 use http::HeaderName;
@@ -21,6 +23,40 @@ impl Doc<'_> {
                 .headers(id, has_trusted_proxies)
                 .map(IdentitySource::Headers),
         }
+    }
+
+    /// `identity.strip_headers` (else the default list) and the source's
+    /// own identity headers, each once.
+    pub(super) fn stripped_headers(
+        &self,
+        listed: Option<Vec<String>>,
+        source: &IdentitySource,
+    ) -> Result<Vec<HeaderName>, ConfigError> {
+        let mut names = Vec::new();
+        match listed {
+            None => names.extend(
+                DEFAULT_STRIPPED_HEADERS
+                    .iter()
+                    .map(|n| HeaderName::from_static(n)),
+            ),
+            Some(listed) => {
+                for (i, name) in listed.iter().enumerate() {
+                    names.push(
+                        self.check(&format!("identity.strip_headers[{i}]"), header_name(name))?,
+                    );
+                }
+            }
+        }
+        if let IdentitySource::Headers(h) = source {
+            names.extend(h.names().cloned());
+        }
+        let mut unique: Vec<HeaderName> = Vec::with_capacity(names.len());
+        for name in names {
+            if !unique.contains(&name) {
+                unique.push(name);
+            }
+        }
+        Ok(unique)
     }
 
     fn whoami(&self, id: RawIdentity) -> Result<WhoamiConfig, ConfigError> {
