@@ -22,21 +22,25 @@ done
 # Debian's browser and its WebDriver for tests/it/browser/, and a Japanese
 # font so that the Japanese pages render as text, not boxes. The runtimes of
 # the differential tests' apps (tests/differential/: Werkzeug, Django, node,
-# PHP, Go); nginx and curl for scripts/cluster-demo.sh --check
-# (tests/it/replicas.rs); npm only when no npm came with node.
+# PHP, Go; Flask on gunicorn and waitress for the path tests); nginx and
+# curl for scripts/cluster-demo.sh --check (tests/it/replicas.rs); npm only
+# when no npm came with node.
 EXTRA_PACKAGES=(chromium chromium-driver fonts-ipafont-gothic python3-aiosmtpd
-  python3-werkzeug python3-django nodejs php-cli golang-go nginx curl)
+  python3-werkzeug python3-django python3-flask python3-gunicorn python3-waitress
+  nodejs php-cli golang-go nginx curl)
 command -v npm >/dev/null 2>&1 || EXTRA_PACKAGES+=(npm)
 source scripts/ensure-deps.sh
 
-# The differential tests' node app parses cookies with the npm `cookie`
-# package (Express's parser), installed under target/, not in the repository.
+# The differential tests' node apps: the npm `cookie` package (Express's
+# cookie parser) and Express itself (the path tests' prefix mounts and
+# catch-all), installed together under target/, not in the repository.
 DIFF_DIR="${CARGO_TARGET_DIR:-target}/differential"
-if [ ! -f "$DIFF_DIR/node_modules/cookie/package.json" ]; then
-  echo "== npm install cookie (differential tests)"
+if [ ! -f "$DIFF_DIR/node_modules/cookie/package.json" ] \
+  || [ ! -f "$DIFF_DIR/node_modules/express/package.json" ]; then
+  echo "== npm install cookie express (differential tests)"
   mkdir -p "$DIFF_DIR"
   npm install --prefix "$DIFF_DIR" --no-save --no-package-lock --no-audit --no-fund \
-    cookie@0.7.2 >/dev/null
+    cookie@0.7.2 express@4.21.2 >/dev/null
 fi
 
 # The real apps of tests/it/apps/ (docs/recipes/), unmodified: MediaWiki

@@ -23,6 +23,17 @@ pub const ALL: &[&str] = &[
     "rust-utf8",
 ];
 
+/// The apps of the path tests (`paths.rs`): real servers that do not
+/// resolve dot segments, with catch-all routes (`path_app.py`,
+/// `path_app.js`); and node routing on the WHATWG URL parser, which does.
+pub const PATHS: &[&str] = &[
+    "flask-gunicorn",
+    "flask-waitress",
+    "flask-werkzeug",
+    "express",
+    "node-url",
+];
+
 const PYTHON: &str = "/usr/bin/python3";
 
 fn fixtures() -> PathBuf {
@@ -93,6 +104,15 @@ impl App {
                 c
             }
             "go" => command(&go_app().display().to_string(), &[&p]),
+            "flask-gunicorn" | "flask-waitress" | "flask-werkzeug" => {
+                command(PYTHON, &["path_app.py", &name["flask-".len()..], &p])
+            }
+            "express" | "node-url" => {
+                let style = if name == "express" { "express" } else { "url" };
+                let mut c = command("node", &["path_app.js", style, &p]);
+                c.env("NODE_PATH", node_path());
+                c
+            }
             other => panic!("no differential app named {other}"),
         };
         let file = std::fs::File::create(&log).expect("app log");
@@ -137,8 +157,9 @@ impl App {
     }
 }
 
-const RUN_TEST_SH: &str = "\nThe differential tests need Python (Werkzeug, Django), node with the npm `cookie` \
-     package, PHP and Go: run `bash scripts/test.sh`, which installs them.";
+const RUN_TEST_SH: &str = "\nThe differential tests need Python (Werkzeug, Django, Flask, gunicorn, waitress), \
+     node with the npm `cookie` and `express` packages, PHP and Go: run `bash scripts/test.sh`, \
+     which installs them.";
 
 fn command(program: &str, args: &[&str]) -> Command {
     let mut c = Command::new(program);
@@ -188,6 +209,47 @@ pub fn versions() -> Vec<(&'static str, String)> {
         ("go", format!("{go} net/http")),
         ("rust-jar", format!("{rust} CookieJar")),
         ("rust-utf8", format!("{rust} split_parse, as src/demo.rs")),
+    ]
+}
+
+/// Each path app's server and version; panics when a runtime is missing.
+pub fn path_versions() -> Vec<(&'static str, String)> {
+    let py = |module: &str| {
+        let code = format!("import importlib.metadata as m; print(m.version('{module}'))");
+        probe(
+            &format!("Python's {module} ({PYTHON})"),
+            Command::new(PYTHON).args(["-c", &code]),
+        )
+    };
+    let flask = py("flask");
+    let node = probe(
+        "node with the npm express package",
+        Command::new("node")
+            .args([
+                "-p",
+                "process.version + ' express ' + require('express/package.json').version",
+            ])
+            .env("NODE_PATH", node_path()),
+    );
+    let node_alone = probe("node", Command::new("node").args(["-p", "process.version"]));
+    vec![
+        (
+            "flask-gunicorn",
+            format!("Flask {flask} on gunicorn {}", py("gunicorn")),
+        ),
+        (
+            "flask-waitress",
+            format!("Flask {flask} on waitress {}", py("waitress")),
+        ),
+        (
+            "flask-werkzeug",
+            format!("Flask {flask} on Werkzeug {}", py("werkzeug")),
+        ),
+        ("express", format!("node {node}")),
+        (
+            "node-url",
+            format!("node {node_alone} http, WHATWG URL routing"),
+        ),
     ]
 }
 

@@ -8,12 +8,16 @@
 //! `Cookie` headers (`corpus.rs`) and header-name variants go through every
 //! gateway as raw bytes (`wire.rs`), and every answer is held to one rule
 //! (`check.rs`): whatever an app reads, the gateway read the same or refused.
-//! SECURITY.md ("Parser differentials") describes the suite.
+//! SECURITY.md ("Parser differentials") describes the suite. `paths.rs`
+//! does the same for request targets, against servers that do not resolve
+//! dot segments (SECURITY.md, "Paths").
 
 mod apps;
 mod check;
 mod corpus;
 mod headers;
+mod path_corpus;
+mod paths;
 mod rust_app;
 mod wire;
 
@@ -71,21 +75,33 @@ struct Fleet {
 }
 
 impl Fleet {
-    /// Fails (never skips) when a runtime is missing.
+    /// The cookie and header apps ([`apps::ALL`]), each behind a gateway
+    /// that learns identities from `source`. Fails (never skips) when a
+    /// runtime is missing.
     async fn start(source: Source) -> Fleet {
-        let versions = apps::versions();
+        Fleet::of(apps::ALL, apps::versions(), move |port, upstream| {
+            gateway_config(port, upstream, source)
+        })
+        .await
+    }
+
+    /// `names`, each behind a gateway configured by `config(port, upstream)`.
+    async fn of(
+        names: &'static [&'static str],
+        versions: Vec<(&'static str, String)>,
+        config: impl Fn(u16, &str) -> ConfigBuilder + Clone + Send + 'static,
+    ) -> Fleet {
         let tmp = tempfile::tempdir().expect("tempdir");
         let logs = tmp.path().to_path_buf();
-        let starting: Vec<_> = apps::ALL
+        let starting: Vec<_> = names
             .iter()
             .map(|name| {
                 let logs = logs.clone();
+                let config = config.clone();
                 tokio::spawn(async move {
                     let app = App::start(name, &logs).await;
                     let dir = logs.join(format!("gateway-{name}"));
-                    let gateway = gateway_config(free_ports(), &app.upstream(), source)
-                        .serve_in(&dir)
-                        .await;
+                    let gateway = config(free_ports(), &app.upstream()).serve_in(&dir).await;
                     (app, gateway)
                 })
             })

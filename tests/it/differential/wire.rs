@@ -35,18 +35,39 @@ impl Reply {
 /// `GET path` to `127.0.0.1:port` with `Accept: application/json` and the
 /// given extra header lines (name, raw value), in order.
 pub async fn get(port: u16, path: &str, extra: &[(&[u8], &[u8])]) -> Result<Reply, String> {
-    let mut req = format!(
-        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAccept: application/json\r\n\
-         Connection: close\r\n"
-    )
-    .into_bytes();
+    send(port, "GET", path.as_bytes(), extra, b"").await
+}
+
+/// `method target` to `127.0.0.1:port`, the target written byte for byte,
+/// with `Accept: application/json`, the extra header lines in order, and
+/// `body` (with its `Content-Length`) when not empty.
+pub async fn send(
+    port: u16,
+    method: &str,
+    target: &[u8],
+    extra: &[(&[u8], &[u8])],
+    body: &[u8],
+) -> Result<Reply, String> {
+    let mut req = format!("{method} ").into_bytes();
+    req.extend_from_slice(target);
+    req.extend_from_slice(
+        format!(
+            " HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAccept: application/json\r\n\
+             Connection: close\r\n"
+        )
+        .as_bytes(),
+    );
     for (name, value) in extra {
         req.extend_from_slice(name);
         req.extend_from_slice(b": ");
         req.extend_from_slice(value);
         req.extend_from_slice(b"\r\n");
     }
+    if !body.is_empty() {
+        req.extend_from_slice(format!("Content-Length: {}\r\n", body.len()).as_bytes());
+    }
     req.extend_from_slice(b"\r\n");
+    req.extend_from_slice(body);
     let exchange = async {
         let mut sock = TcpStream::connect(("127.0.0.1", port)).await?;
         sock.write_all(&req).await?;

@@ -145,3 +145,81 @@ async fn identity_headers_from_an_untrusted_peer_are_stripped() {
         Some("/_mfa/enroll?return_to=%2Fprivate")
     );
 }
+
+/// The identity headers of every common SSO front and web server, from a
+/// peer outside `trusted_proxies`, never reach the app, whatever the
+/// identity source: an app that trusts `Remote-User` or
+/// `X-Forwarded-User` would take them as a login (issue 28). Underscore
+/// spellings (`Remote_User`, which CGI-style apps read as the same
+/// variable) are stripped too. From a trusted peer they pass as sent.
+#[tokio::test]
+async fn sso_identity_headers_of_any_front_are_stripped_in_every_source() {
+    let spoofs: &[(&str, &str)] = &[
+        ("X-Forwarded-User", "ceo"),
+        ("X-Forwarded-Preferred-Username", "ceo"),
+        ("X-Forwarded-Email", "ceo@acme.example"),
+        ("X-Auth-Request-User", "ceo"),
+        ("X-Auth-Request-Email", "ceo@acme.example"),
+        ("Remote-User", "ceo"),
+        ("X-Remote-User", "ceo"),
+        ("Remote_User", "ceo"),
+        ("X-Webauth-User", "ceo"),
+        ("X-Goog-Authenticated-User-Email", "ceo@acme.example"),
+    ];
+    let send = |gw: &Gateway| {
+        let mut request = reqwest::Client::new()
+            .get(gw.url("/private"))
+            .header("accept", "application/json");
+        for (name, value) in spoofs {
+            request = request.header(*name, *value);
+        }
+        request.send()
+    };
+    let app = fake_app().await;
+    // The whoami source (the default), no trusted proxies; and the headers
+    // source whose front is somewhere else.
+    let whoami = config(&app).serve().await;
+    let (sso, _sso_app) = headers_gateway("192.0.2.1/32").await;
+    for gw in [&whoami, &sso] {
+        let r = Resp::read(send(gw).await.unwrap()).await;
+        assert_eq!((r.status, r.came_from_app()), (200, true), "{}", r.body);
+        let forwarded = r.body.to_ascii_lowercase();
+        assert!(
+            !forwarded.contains("ceo"),
+            "an identity header reached the app:\n{forwarded}"
+        );
+    }
+    // From a trusted peer (here the whoami gateway trusts the test), the
+    // headers are the front's business and pass.
+    let trusting = config(&app).trusted_proxies("127.0.0.1/32").serve().await;
+    let r = Resp::read(send(&trusting).await.unwrap()).await;
+    assert_eq!((r.status, r.came_from_app()), (200, true), "{}", r.body);
+    let seen = Seen::of(&r.body);
+    assert_eq!(seen.one("remote-user").as_deref(), Some("ceo"));
+    assert_eq!(seen.one("x-forwarded-user").as_deref(), Some("ceo"));
+    assert_still_serving(&whoami).await;
+}
+
+/// `identity.strip_headers` replaces the default list; the configured
+/// identity headers are stripped all the same.
+#[tokio::test]
+async fn the_stripped_list_is_configurable() {
+    let app = fake_app().await;
+    let gw = config(&app)
+        .identity_line("strip_headers: [X-Corp-User]")
+        .serve()
+        .await;
+    let r = reqwest::Client::new()
+        .get(gw.url("/private"))
+        .header("accept", "application/json")
+        .header("x-corp-user", "ceo")
+        .header("remote-user", "someone")
+        .send()
+        .await
+        .unwrap();
+    let r = Resp::read(r).await;
+    assert_eq!((r.status, r.came_from_app()), (200, true), "{}", r.body);
+    let seen = Seen::of(&r.body);
+    assert_eq!(seen.one("x-corp-user"), None, "{}", r.body);
+    assert_eq!(seen.one("remote-user").as_deref(), Some("someone"));
+}
