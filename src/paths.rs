@@ -109,7 +109,7 @@ fn needs_no_escape(b: u8) -> bool {
 /// servers that fold Unicode (NFKC) read them as `/` and `.`/`..`.
 fn folds_to_a_separator(decoded: &str) -> bool {
     const DOTS: [char; 4] = ['\u{FF0E}', '\u{FE52}', '\u{2024}', '\u{2025}'];
-    const SLASHES: [char; 4] = ['\u{FF0F}', '\u{FF3C}', '\u{2215}', '\u{29F8}'];
+    const SLASHES: [char; 5] = ['\u{FF0F}', '\u{FF3C}', '\u{FE68}', '\u{2215}', '\u{29F8}'];
     decoded.contains(SLASHES)
         || decoded.split('/').any(|segment| {
             !segment.is_empty() && segment.chars().all(|c| c == '.' || DOTS.contains(&c))
@@ -130,6 +130,21 @@ pub fn is_bypassed(path: &NormalPath, rules: &[BypassRule]) -> bool {
             path.starts_with(p.as_str()) && path.as_bytes().get(p.len()) == Some(&b'/')
         }
     })
+}
+
+/// Whether a bypass path's `query` keeps it a bypass: no query, or one
+/// whose every parameter is one of `allowed` (`bypass_query`). A front
+/// controller may route on the query (Drupal's `?q=admin/people`,
+/// WordPress's `?p=123&preview=true` under `/wp-content/`), so any other
+/// parameter, a `;` (an old separator some parsers still split on) or a
+/// name that is not `allowed` once decoded makes the path judged.
+pub fn query_keeps_bypass(query: Option<&str>, allowed: &[String]) -> bool {
+    let Some(query) = query else {
+        return true;
+    };
+    !query.contains(';')
+        && form_urlencoded::parse(query.as_bytes())
+            .all(|(name, _)| allowed.iter().any(|a| *a == name))
 }
 
 /// The page path below our prefix (`/_mfa/enroll` → `/enroll`), if this

@@ -7,7 +7,12 @@
 //! - `X-Forwarded-For` gets the peer appended (kept from trusted proxies,
 //!   replaced otherwise); `X-Forwarded-Proto` and `X-Forwarded-Host` are
 //!   kept from trusted proxies, else set from this connection and its Host.
-//!   `Forwarded` and `X-Real-Ip` from untrusted peers are removed.
+//!   `Forwarded`, `X-Real-Ip` and every other `X-Forwarded-*` (with
+//!   `Front-End-Https` and `X-Original-Host`) from untrusted peers are
+//!   removed, as are the identity headers of SSO fronts
+//!   (`identity.strip_headers`); headers that move the path an app routes
+//!   on (`X-Original-Url`, `X-Rewrite-Url`, …) are removed from everyone
+//!   (`request::headers::is_unwanted`, at arrival).
 //! - mfa-gate's own cookies (the gateway cookie, `mfa_lang` and
 //!   `mfa_remember`) are removed
 //!   and the remaining cookies joined into one `Cookie` header (HTTP/2
@@ -95,17 +100,12 @@ impl Forwarding {
         let tls = session.digest().is_some_and(|d| d.ssl_digest.is_some());
         let req = session.req_header_mut();
         let claims = &gate.config.stripped_headers;
-        // One walk over the names sent: an identity header from an
-        // untrusted peer, and from anyone `X_Mfa_Status`,
-        // `X_Forwarded_For`, `X_Auth_User`… (the guarded headers
-        // themselves to a CGI-style app) are never passed on. Removed only
-        // where present: a removal walks pingora's case map too.
+        // One walk over the names sent (see `headers::is_unwanted`); each
+        // removed only where present: a removal walks pingora's case map.
         let unwanted: Vec<http::HeaderName> = req
             .headers
             .keys()
-            .filter(|n| {
-                (!trusted && claims.contains(n)) || crate::request::headers::is_disguised(n, claims)
-            })
+            .filter(|n| crate::request::headers::is_unwanted(n, claims, trusted))
             .cloned()
             .collect();
         for name in &unwanted {

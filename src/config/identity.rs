@@ -14,13 +14,15 @@ use std::time::Duration;
 pub use super::mapping::{AnonymousWhen, FieldMap, FieldRule, ValueMap};
 
 /// Identity headers that SSO fronts, auth proxies and web servers set for
-/// the app behind them: oauth2-proxy, Authelia, authentik, Apache and
-/// nginx (`REMOTE_USER`), Kubernetes' auth proxy, Grafana, Azure App
+/// the app behind them: oauth2-proxy, Authelia, authentik, Keycloak
+/// Gatekeeper, Pomerium, Vouch, Kong, Tailscale, Apache and nginx
+/// (`REMOTE_USER`), Kubernetes' auth proxy, Grafana and Gitea, Azure App
 /// Service, Google IAP, Cloudflare Access, AWS ALB. An app that trusts one
 /// of them would take a client's own copy as a login, so a request from a
 /// peer outside `trusted_proxies` never carries them to the app, whatever
 /// the identity source (`identity.strip_headers` replaces this list; the
-/// configured identity headers are stripped as well).
+/// configured identity headers are stripped as well). An entry ending in
+/// `*` is a prefix.
 pub const DEFAULT_STRIPPED_HEADERS: &[&str] = &[
     "x-forwarded-user",
     "x-forwarded-email",
@@ -32,6 +34,13 @@ pub const DEFAULT_STRIPPED_HEADERS: &[&str] = &[
     "x-auth-request-preferred-username",
     "x-auth-request-groups",
     "x-auth-request-access-token",
+    "x-auth-username",
+    "x-auth-email",
+    "x-auth-userid",
+    "x-auth-subject",
+    "x-auth-roles",
+    "x-auth-groups",
+    "x-auth-token",
     "remote-user",
     "remote-email",
     "remote-name",
@@ -39,14 +48,30 @@ pub const DEFAULT_STRIPPED_HEADERS: &[&str] = &[
     "x-remote-user",
     "x-remote-email",
     "x-remote-group",
+    "x-remote-extra-*",
     "x-authentik-username",
     "x-authentik-email",
+    "x-authentik-name",
     "x-authentik-groups",
     "x-authentik-uid",
+    "x-authentik-jwt",
+    "x-pomerium-claim-*",
+    "x-pomerium-jwt-assertion",
+    "x-vouch-user",
+    "x-consumer-username",
+    "x-consumer-custom-id",
+    "x-authenticated-userid",
+    "x-userinfo",
+    "tailscale-user-login",
+    "tailscale-user-name",
     "x-webauth-user",
+    "x-webauth-email",
+    "x-user",
+    "x-email",
     "x-ms-client-principal",
     "x-ms-client-principal-name",
     "x-ms-client-principal-id",
+    "x-ms-token-*",
     "x-goog-authenticated-user-email",
     "x-goog-authenticated-user-id",
     "cf-access-authenticated-user-email",
@@ -54,6 +79,24 @@ pub const DEFAULT_STRIPPED_HEADERS: &[&str] = &[
     "x-amzn-oidc-data",
     "x-amzn-oidc-accesstoken",
 ];
+
+/// The identity headers removed from untrusted peers' requests: names,
+/// and name prefixes (`x-pomerium-claim-`). Matched on the name as a
+/// CGI-style app reads it too (`request::headers::is_disguised`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct StrippedHeaders {
+    pub names: Vec<HeaderName>,
+    /// Lower case, without the `*`.
+    pub prefixes: Vec<String>,
+}
+
+impl StrippedHeaders {
+    /// Whether `name` (lower case, as `http` keeps it) is one of them.
+    pub fn covers(&self, name: &str) -> bool {
+        self.names.iter().any(|n| n.as_str() == name)
+            || self.prefixes.iter().any(|p| name.starts_with(p.as_str()))
+    }
+}
 
 /// Where identities come from (docs/design.md §3).
 #[derive(Clone, Debug, PartialEq, Eq)]

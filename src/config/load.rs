@@ -232,6 +232,7 @@ impl Doc<'_> {
         let cookie = self.cookie(raw.cookie, &identity)?;
         let sections::Pins(companies, remember_days) = self.companies(raw.companies)?;
         let bypass = self.bypass(&raw.bypass)?;
+        let bypass_query = self.bypass_query(raw.bypass_query)?;
         let max_failures = self.max_failures(raw.max_failures)?;
         self.check("prefix", route_prefix(&raw.prefix))?;
         let ui = self.ui(raw.ui.default_locale, app_name, raw.ui.logo)?;
@@ -262,6 +263,7 @@ impl Doc<'_> {
             companies,
             remember_days,
             bypass,
+            bypass_query,
             allow_get_body: raw.allow_get_body,
             max_failures,
             prefix: raw.prefix,

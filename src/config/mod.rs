@@ -18,7 +18,7 @@ mod raw_notify;
 
 pub use identity::{
     AnonymousWhen, CookieName, DEFAULT_STRIPPED_HEADERS, FieldMap, FieldRule, HeadersConfig,
-    IdentitySource, SessionCookies, ValueMap, WhoamiConfig, WhoamiMethod,
+    IdentitySource, SessionCookies, StrippedHeaders, ValueMap, WhoamiConfig, WhoamiMethod,
 };
 #[cfg(test)]
 pub(crate) use load::minimal_config_with;
@@ -51,7 +51,7 @@ pub struct Config {
     /// Identity headers removed from the requests of every other peer:
     /// `identity.strip_headers` (or the default list) and the identity
     /// source's own headers.
-    pub stripped_headers: Vec<http::HeaderName>,
+    pub stripped_headers: StrippedHeaders,
     /// The optional HTTPS listener.
     pub tls: Option<TlsConfig>,
     pub log: LogConfig,
@@ -67,6 +67,10 @@ pub struct Config {
     /// admin page).
     pub remember_days: HashMap<String, RememberDays>,
     pub bypass: Vec<BypassRule>,
+    /// The query parameters a bypass path may carry: a request whose query
+    /// names any other is judged, since a front controller (PHP's
+    /// `index.php?q=…`, WordPress's `?p=`) may route on the query.
+    pub bypass_query: Vec<String>,
     /// Forward a GET or HEAD that carries a body; off by default, since an
     /// app that ignores such a body may read it as a second request.
     pub allow_get_body: bool,

@@ -35,6 +35,10 @@ pub(super) struct RawConfig {
     pub bypass: Vec<String>,
     #[serde(default = "defaults::max_failures")]
     pub max_failures: u32,
+    /// Query parameters a bypass path may carry (any other query makes
+    /// the path judged like any other).
+    #[serde(default)]
+    pub bypass_query: Vec<String>,
     /// Forward GET and HEAD requests that carry a body (refused by default).
     #[serde(default)]
     pub allow_get_body: bool,

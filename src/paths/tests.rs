@@ -77,6 +77,7 @@ fn a_target_not_in_normal_form_is_ambiguous() {
         // Unicode that folds to a separator or a dot segment.
         "/admin/%ef%bc%8e%ef%bc%8e/static/x",
         "/admin%ef%bc%8fstatic",
+        "/static/%EF%B9%A8..%EF%B9%A8admin",
         "/admin/%e2%80%a5/static/x",
         "/a%c2%85b",
         // Not an absolute path.
@@ -192,4 +193,32 @@ fn return_to_of_2048_bytes_is_kept_and_2049_is_not() {
     assert_eq!(safe_return_to(&at_limit, "/_mfa"), at_limit);
     let over = format!("{at_limit}a");
     assert_eq!(safe_return_to(&over, "/_mfa"), "/");
+}
+
+#[test]
+fn a_query_keeps_a_bypass_only_with_allowed_parameters() {
+    let allowed = vec!["v".to_owned(), "ver".to_owned()];
+    for query in [
+        None,
+        Some(""),
+        Some("v=3"),
+        Some("v=3&ver=1.2"),
+        Some("v"),
+        Some("%76=1"),
+    ] {
+        assert!(query_keeps_bypass(query, &allowed), "{query:?}");
+    }
+    for query in [
+        Some("q=admin/people"),
+        Some("v=1&q=admin"),
+        Some("p=123&preview=true"),
+        Some("v=1;q=admin"),
+        Some("%71=admin"),
+        Some("v[]=1"),
+        Some("V=1"),
+    ] {
+        assert!(!query_keeps_bypass(query, &allowed), "{query:?}");
+    }
+    assert!(!query_keeps_bypass(Some("v=1"), &[]));
+    assert!(query_keeps_bypass(None, &[]));
 }

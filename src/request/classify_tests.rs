@@ -6,7 +6,7 @@ use super::*;
 use crate::config::minimal_config_with;
 
 fn config() -> Config {
-    minimal_config_with("bypass:\n  - /static/*\n")
+    minimal_config_with("bypass:\n  - /static/*\nbypass_query: [v]\n")
 }
 
 /// Read a request of `method` for `target` with these `Cookie` headers.
@@ -125,6 +125,28 @@ fn a_protected_path_walking_into_a_bypass_path_is_judged() {
                 "{method} {target}"
             );
         }
+    }
+}
+
+/// A bypass path whose query a front controller could route on is judged.
+#[test]
+fn a_bypass_path_with_a_foreign_query_is_judged() {
+    let config = config();
+    let head = read(
+        &config,
+        "GET",
+        "/static/app.css?v=3",
+        &["app_session=alice"],
+    );
+    assert_eq!(classify(&head, &config), Verdict::Forward);
+    for target in [
+        "/static/missing?q=admin/people",
+        "/static/app.css?v=3&q=admin",
+        "/static/x?v=1;q=admin",
+    ] {
+        let head = read(&config, "GET", target, &["app_session=alice"]);
+        assert!(!head.bypass, "{target}");
+        assert_eq!(classify(&head, &config), Verdict::Identify, "{target}");
     }
 }
 

@@ -6,6 +6,7 @@
 //! values, same-origin POSTs). No I/O.
 
 use super::MAX_HEADER_VALUE;
+use crate::config::StrippedHeaders;
 use http::HeaderName;
 use http::header::{ACCEPT, ORIGIN};
 use http::request::Parts;
@@ -37,7 +38,7 @@ pub fn app_reading(name: &str) -> String {
 /// `X-Mfa-*` header, a forwarding header, or one of `claims` (the
 /// identity headers of an SSO front), while its name is not that
 /// header's own spelling.
-pub fn is_disguised(name: &HeaderName, claims: &[HeaderName]) -> bool {
+pub fn is_disguised(name: &HeaderName, claims: &StrippedHeaders) -> bool {
     let raw = name.as_str();
     if !raw.contains('_') {
         return false;
@@ -47,7 +48,45 @@ pub fn is_disguised(name: &HeaderName, claims: &[HeaderName]) -> bool {
         || GUARDED
             .iter()
             .any(|g| reading == *g || (g.ends_with('-') && reading.starts_with(g)))
-        || claims.iter().any(|c| c.as_str() == reading)
+        || claims.covers(&reading)
+        || REWRITES_TARGET.contains(&reading.as_str())
+}
+
+/// Headers through which some frameworks take the request's path from a
+/// proxy instead of the request line: Yii2 (`X-Rewrite-Url`), Zend
+/// Framework 1, Magento 1 and old Symfony (`X-Original-Url`), IIS's URL
+/// Rewrite (`X-Original-Url`), Traefik's and nginx's forward auth
+/// (`X-Forwarded-Uri`, `X-Original-Uri`). mfa-gate judged the request
+/// line, so the app must route on it: these never reach the app, from any
+/// peer.
+const REWRITES_TARGET: [&str; 5] = [
+    "x-original-url",
+    "x-rewrite-url",
+    "x-original-uri",
+    "x-forwarded-uri",
+    "x-forwarded-path",
+];
+
+/// Whether the app must not receive a client's header `name` (as
+/// received, lower case): one that moves the path the app routes on
+/// (from anyone), or from a peer that is not `trusted`, an identity claim
+/// (`claims`) or a forwarding header mfa-gate does not set itself
+/// (`X-Forwarded-Prefix`, `-Port`, `-Ssl`, `-Server`, `Front-End-Https`,
+/// `X-Original-Host`; `X-Forwarded-For`, `-Proto` and `-Host` are
+/// replaced later).
+pub fn is_unwanted(name: &HeaderName, claims: &StrippedHeaders, trusted: bool) -> bool {
+    let n = name.as_str();
+    if REWRITES_TARGET.contains(&n) || is_disguised(name, claims) {
+        return true;
+    }
+    !trusted
+        && (claims.covers(n)
+            || matches!(n, "front-end-https" | "x-original-host")
+            || (n.starts_with("x-forwarded-")
+                && !matches!(
+                    n,
+                    "x-forwarded-for" | "x-forwarded-proto" | "x-forwarded-host"
+                )))
 }
 
 /// The value of a header as text, if present and readable.
@@ -140,9 +179,16 @@ mod tests {
         b.body(()).unwrap().into_parts().0
     }
 
+    fn claims() -> StrippedHeaders {
+        StrippedHeaders {
+            names: vec![HeaderName::from_static("x-auth-user")],
+            prefixes: vec!["x-pomerium-claim-".into()],
+        }
+    }
+
     #[test]
     fn underscore_spellings_of_guarded_headers_are_disguised() {
-        let claims = [HeaderName::from_static("x-auth-user")];
+        let claims = claims();
         let h = |n: &str| HeaderName::from_bytes(n.as_bytes()).unwrap();
         for name in [
             "x_mfa_status",
@@ -153,6 +199,8 @@ mod tests {
             "x_auth_user",
             "x-auth_user",
             "x_request_id",
+            "x_pomerium_claim_email",
+            "x_original_url",
         ] {
             assert!(is_disguised(&h(name), &claims), "{name}");
         }
@@ -163,6 +211,43 @@ mod tests {
             "user_agent_extra",
         ] {
             assert!(!is_disguised(&h(name), &claims), "{name}");
+        }
+    }
+
+    #[test]
+    fn what_a_client_may_not_send_the_app() {
+        let claims = claims();
+        let h = |n: &str| HeaderName::from_bytes(n.as_bytes()).unwrap();
+        // From anyone: what moves the path the app routes on.
+        for name in [
+            "x-original-url",
+            "x-rewrite-url",
+            "x-forwarded-uri",
+            "x_original_url",
+        ] {
+            assert!(is_unwanted(&h(name), &claims, true), "{name}");
+        }
+        // From an untrusted peer only: claims and forwarding headers.
+        for name in [
+            "x-auth-user",
+            "x-pomerium-claim-email",
+            "x-forwarded-prefix",
+            "x-forwarded-port",
+            "front-end-https",
+            "x-original-host",
+        ] {
+            assert!(is_unwanted(&h(name), &claims, false), "{name}");
+            assert!(!is_unwanted(&h(name), &claims, true), "{name}");
+        }
+        // Replaced later, or nobody's business.
+        for name in [
+            "x-forwarded-for",
+            "x-forwarded-proto",
+            "x-forwarded-host",
+            "accept",
+            "x-pomerium",
+        ] {
+            assert!(!is_unwanted(&h(name), &claims, false), "{name}");
         }
     }
 

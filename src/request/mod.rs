@@ -118,7 +118,8 @@ impl RequestHead {
         };
         let method = Method::parse(parts.method.as_str());
         let bypass = paths::strip_prefix(&path, &config.prefix).is_none()
-            && paths::is_bypassed(&path, &config.bypass);
+            && paths::is_bypassed(&path, &config.bypass)
+            && paths::query_keeps_bypass(query, &config.bypass_query);
         let oversized = headers::oversized(parts);
         let body_on_read = body && method.is_read() && !config.allow_get_body;
         if bypass && method.is_read() && !oversized && !body_on_read {

@@ -5,7 +5,8 @@
 
 use super::super::raw::{RawIdentity, RawSource, defaults};
 use super::super::{
-    DEFAULT_STRIPPED_HEADERS, HeadersConfig, IdentitySource, SessionCookies, WhoamiConfig,
+    DEFAULT_STRIPPED_HEADERS, HeadersConfig, IdentitySource, SessionCookies, StrippedHeaders,
+    WhoamiConfig,
 };
 use super::checks::{at_least_one, cookie_name, non_blank, positive, whoami_path};
 use super::{ConfigError, Doc};
@@ -26,37 +27,44 @@ impl Doc<'_> {
     }
 
     /// `identity.strip_headers` (else the default list) and the source's
-    /// own identity headers, each once.
+    /// own identity headers, each once. `NAME*` is a prefix.
     pub(super) fn stripped_headers(
         &self,
         listed: Option<Vec<String>>,
         source: &IdentitySource,
-    ) -> Result<Vec<HeaderName>, ConfigError> {
-        let mut names = Vec::new();
-        match listed {
-            None => names.extend(
-                DEFAULT_STRIPPED_HEADERS
-                    .iter()
-                    .map(|n| HeaderName::from_static(n)),
-            ),
-            Some(listed) => {
-                for (i, name) in listed.iter().enumerate() {
-                    names.push(
-                        self.check(&format!("identity.strip_headers[{i}]"), header_name(name))?,
-                    );
+    ) -> Result<StrippedHeaders, ConfigError> {
+        let mut out = StrippedHeaders::default();
+        let entries: Vec<(String, String)> = match listed {
+            None => DEFAULT_STRIPPED_HEADERS
+                .iter()
+                .map(|n| ("identity.strip_headers".to_owned(), (*n).to_owned()))
+                .collect(),
+            Some(listed) => listed
+                .into_iter()
+                .enumerate()
+                .map(|(i, n)| (format!("identity.strip_headers[{i}]"), n))
+                .collect(),
+        };
+        for (field, entry) in entries {
+            match entry.strip_suffix('*') {
+                Some(prefix) => {
+                    let prefix = self.check(&field, header_name(prefix))?;
+                    out.prefixes.push(prefix.as_str().to_owned());
                 }
+                None => out.names.push(self.check(&field, header_name(&entry))?),
             }
         }
         if let IdentitySource::Headers(h) = source {
-            names.extend(h.names().cloned());
+            out.names.extend(h.names().cloned());
         }
-        let mut unique: Vec<HeaderName> = Vec::with_capacity(names.len());
-        for name in names {
+        let mut unique: Vec<HeaderName> = Vec::with_capacity(out.names.len());
+        for name in out.names {
             if !unique.contains(&name) {
                 unique.push(name);
             }
         }
-        Ok(unique)
+        out.names = unique;
+        Ok(out)
     }
 
     fn whoami(&self, id: RawIdentity) -> Result<WhoamiConfig, ConfigError> {

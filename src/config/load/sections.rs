@@ -214,6 +214,23 @@ impl Doc<'_> {
         Ok(bypass)
     }
 
+    /// Plain parameter names: what a form-decoded query name can equal.
+    pub(super) fn bypass_query(&self, raw: Vec<String>) -> Result<Vec<String>, ConfigError> {
+        for (i, name) in raw.iter().enumerate() {
+            let plain = !name.is_empty()
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+            if !plain {
+                return Err(self.error(
+                    &format!("bypass_query[{i}]"),
+                    format!("\"{name}\" is not a plain parameter name (letters, digits, -_.)"),
+                ));
+            }
+        }
+        Ok(raw)
+    }
+
     pub(super) fn max_failures(&self, raw: u32) -> Result<u32, ConfigError> {
         if !(1..=1000).contains(&raw) {
             return Err(self.error(

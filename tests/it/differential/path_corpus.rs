@@ -3,8 +3,9 @@
 //! as a named case, and a generated corpus of their kin: dot segments raw
 //! and encoded in every case, empty segments, encoded and raw separators,
 //! `;` parameters, backslashes, overlong and fullwidth UTF-8, double
-//! encoding, escapes of unreserved characters; in both directions (into a
-//! bypass path and out of one), as GET, HEAD and POST.
+//! encoding, escapes of unreserved characters, queries that are not
+//! allowed on a bypass path; in both directions (into a bypass path and
+//! out of one), as GET, HEAD and POST.
 
 /// What the gateway must do with a case for an unenrolled user of a
 /// required company.
@@ -163,6 +164,18 @@ pub fn corpus() -> Vec<PathCase> {
         "/admin/users",
     ] {
         cases.push(not_served("spelling", "GET", target.to_owned()));
+    }
+    // Queries a front controller could route on (Drupal's `?q=`): only
+    // `v` is allowed on a bypass path (`bypass_query: [v]`).
+    for target in [
+        "/static/missing?q=admin/people",
+        "/static/app.css?v=3&q=admin",
+        "/static/x?v=1;q=admin",
+        "/static/x?%71=admin",
+        "/login?next=/admin",
+        "/login?q=admin/people",
+    ] {
+        cases.push(not_served("query", "GET", target.to_owned()));
     }
     // A fragment is dropped by the gateway's HTTP reader: the app is sent
     // the path before it, whatever follows.

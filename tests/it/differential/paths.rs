@@ -5,7 +5,8 @@
 //! `/admin/../static/x` is the catch-all admin route), Express (prefix
 //! mounts and a `*` catch-all), and node `http` routed on the WHATWG URL
 //! parser (which does resolve them). Behind each, a gateway with the bypass
-//! paths `/static/*` and `/login`. An unenrolled user of a required
+//! paths `/static/*` and `/login` (with the query parameter `v` only).
+//! An unenrolled user of a required
 //! company sends every target of `path_corpus`. The rule: only a bypass
 //! path in normal form reaches the app, and there its public route; every
 //! other target is judged (401 `enrollment_required`) or refused before the
@@ -28,10 +29,11 @@ fn config(port: u16, upstream: &str) -> ConfigBuilder {
     ConfigBuilder::new(port, upstream)
         .upstream_timeouts(Some(("1s", "10s")))
         .whoami("app_sid", "/whoami")
-        .whoami_timing(Some("2s"), Some("30s"))
+        .whoami_timing(Some("10s"), Some("30s"))
         .identity_line("whoami_client_rate: 100000")
         .identity_line("whoami_client_burst: 100000")
         .bypass(&["/static/*", "/login"])
+        .extra("bypass_query: [v]\n")
         .company("free", "optional")
         .company("strict", "required")
         .grace_period("1s")
