@@ -28,7 +28,7 @@ fn config(app: &FakeApp) -> ConfigBuilder {
 async fn whoami_naming_another_account_does_not_inherit_the_verified_state() {
     let app = fake_app().await;
     let gw = config(&app)
-        .whoami_timing(Some("500ms"), Some("100ms"))
+        .whoami_timing(Some("5s"), Some("100ms"))
         .serve()
         .await;
     app.set_session("s-alice", Whoami::person("alice", "acme"));
@@ -165,6 +165,11 @@ async fn sso_identity_headers_of_any_front_are_stripped_in_every_source() {
         ("Remote_User", "ceo"),
         ("X-Webauth-User", "ceo"),
         ("X-Goog-Authenticated-User-Email", "ceo@acme.example"),
+        ("X-Pomerium-Claim-Email", "ceo@acme.example"),
+        ("X-Auth-Username", "ceo"),
+        // Not identities, but what some apps route or build URLs on.
+        ("X-Forwarded-Prefix", "/ceo"),
+        ("X-Original-Host", "ceo.example"),
     ];
     let send = |gw: &Gateway| {
         let mut request = reqwest::Client::new()
@@ -197,7 +202,34 @@ async fn sso_identity_headers_of_any_front_are_stripped_in_every_source() {
     let seen = Seen::of(&r.body);
     assert_eq!(seen.one("remote-user").as_deref(), Some("ceo"));
     assert_eq!(seen.one("x-forwarded-user").as_deref(), Some("ceo"));
+    assert_eq!(seen.one("x-forwarded-prefix").as_deref(), Some("/ceo"));
     assert_still_serving(&whoami).await;
+}
+
+/// Headers through which frameworks take the path from a proxy
+/// (`X-Original-Url`: Zend, Magento, IIS; `X-Rewrite-Url`: Yii2) never
+/// reach the app, from any peer: the gateway judged the request line, and
+/// `GET /static/x` with `X-Rewrite-Url: /admin` would be an admin page.
+#[tokio::test]
+async fn headers_that_move_the_routed_path_never_reach_the_app() {
+    let app = fake_app().await;
+    for trusted in ["192.0.2.1/32", "127.0.0.1/32"] {
+        let gw = config(&app).trusted_proxies(trusted).serve().await;
+        let r = reqwest::Client::new()
+            .get(gw.url("/private"))
+            .header("accept", "application/json")
+            .header("x-original-url", "/admin/users")
+            .header("X-Rewrite-Url", "/admin/users")
+            .header("x-original-uri", "/admin/users")
+            .header("x-forwarded-uri", "/admin/users")
+            .header("x_original_url", "/admin/users")
+            .send()
+            .await
+            .unwrap();
+        let r = Resp::read(r).await;
+        assert_eq!((r.status, r.came_from_app()), (200, true), "{}", r.body);
+        assert!(!r.body.contains("/admin/users"), "{trusted}: {}", r.body);
+    }
 }
 
 /// `identity.strip_headers` replaces the default list; the configured
