@@ -93,6 +93,10 @@ pub struct Tally {
     /// Set just before the kill: requests started later are not "cut".
     pub killing: AtomicBool,
     pub enrollments: AtomicUsize,
+    /// Enrollments started and not yet answered (or cut): the slowest
+    /// operation (Argon2id over ten backup codes), which a kill timed by
+    /// the count of answered operations would otherwise cut every time.
+    pub enrolling: AtomicUsize,
     pub backup_accepted: AtomicUsize,
     pub totp_accepted: AtomicUsize,
     /// Replays (same step, earlier step, used backup code) refused while
@@ -107,6 +111,22 @@ pub struct Tally {
     pub locks_checked: AtomicUsize,
     pub resets: AtomicUsize,
     pub violations: std::sync::Mutex<Vec<String>>,
+}
+
+/// Counts one in `counter` while it lives.
+pub struct Pending<'a>(&'a AtomicUsize);
+
+impl<'a> Pending<'a> {
+    pub fn new(counter: &'a AtomicUsize) -> Pending<'a> {
+        counter.fetch_add(1, Ordering::SeqCst);
+        Pending(counter)
+    }
+}
+
+impl Drop for Pending<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 impl Tally {

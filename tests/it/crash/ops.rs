@@ -4,7 +4,7 @@
 //! unlock and reset. Each operation updates the model from its answers only;
 //! a request without an answer leaves its effect in doubt.
 
-use super::model::{Known, Model, Session, Tally, accepted};
+use super::model::{Known, Model, Pending, Session, Tally, accepted};
 use super::{FAILURE_BUDGET, MAX_FAILURES, SKEW};
 use crate::harness::{DEMO_SUPPORT_TOKEN, backup_codes_of, codes};
 use rand::rngs::StdRng;
@@ -75,6 +75,7 @@ pub async fn worker(
 /// Enroll: returns `false` when the gateway died (the outcome is in doubt).
 async fn enroll(s: &mut Session, m: &mut Model, tally: &Tally) -> bool {
     tally.op();
+    let _pending = Pending::new(&tally.enrolling);
     let Some(page) = s.get("/_mfa/enroll").await else {
         return false;
     };
