@@ -166,7 +166,9 @@ impl CachedStore {
         }
     }
 
-    fn is_live(&self) -> bool {
+    /// Whether entries are served from memory (the invalidations reach
+    /// this cache) or every read goes to the engine.
+    pub(super) fn is_live(&self) -> bool {
         self.live.load(Ordering::SeqCst)
     }
 

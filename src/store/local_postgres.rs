@@ -43,14 +43,10 @@ impl LocalPostgres {
                 .unwrap_or(0)
         ));
         std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .map_err(|e| format!("no free port: {e}"))?
-            .port();
-        let cluster = LocalPostgres {
+        let mut cluster = LocalPostgres {
             dir,
             bin,
-            port,
+            port: free_port()?,
             as_postgres,
         };
         if as_postgres {
@@ -62,25 +58,45 @@ impl LocalPostgres {
             .args(["-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-sync"])
             .arg("-D")
             .arg(&data))?;
-        let mut options = format!(
-            "-c listen_addresses=127.0.0.1 -p {port} -k {} -c fsync=off -c full_page_writes=off",
-            cluster.dir.display()
-        );
-        if let Some((cert, key)) = tls {
-            options.push_str(&cluster.tls_options(cert, key)?);
+        let tls_options = match tls {
+            Some((cert, key)) => cluster.tls_options(cert, key)?,
+            None => String::new(),
+        };
+        // A port found free can be taken before the server binds it (port
+        // 0 hands out ports that outgoing connections use too): then the
+        // server says so in its log, and another port is tried.
+        for attempt in 1.. {
+            let options = format!(
+                "-c listen_addresses=127.0.0.1 -p {} -k {} -c fsync=off -c full_page_writes=off{tls_options}",
+                cluster.port,
+                cluster.dir.display()
+            );
+            let log = cluster.dir.join("server.log");
+            let started = run(cluster
+                .tool("pg_ctl")
+                .arg("-D")
+                .arg(&data)
+                .args(["-w", "-t", "60", "-o", &options, "-l"])
+                .arg(&log)
+                .arg("start"));
+            let taken = || {
+                std::fs::read_to_string(&log)
+                    .is_ok_and(|l| l.contains("could not bind") || l.contains("already in use"))
+            };
+            match started {
+                Ok(()) => break,
+                Err(_) if attempt < 5 && taken() => {
+                    let _ = std::fs::remove_file(&log);
+                    cluster.port = free_port()?;
+                }
+                Err(e) => return Err(e),
+            }
         }
-        run(cluster
-            .tool("pg_ctl")
-            .arg("-D")
-            .arg(&data)
-            .args(["-w", "-t", "60", "-o", &options, "-l"])
-            .arg(cluster.dir.join("server.log"))
-            .arg("start"))?;
         run(cluster.tool("createdb").args([
             "-h",
             "127.0.0.1",
             "-p",
-            &port.to_string(),
+            &cluster.port.to_string(),
             "-U",
             "postgres",
             "mfa_gate",
@@ -172,6 +188,14 @@ impl Drop for LocalPostgres {
 }
 
 /// The newest `/usr/lib/postgresql/<version>/bin` that has `initdb`.
+/// A loopback port free right now.
+fn free_port() -> Result<u16, String> {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .map_err(|e| format!("no free port: {e}"))
+}
+
 fn server_bin() -> Result<PathBuf, String> {
     let root = Path::new("/usr/lib/postgresql");
     let mut versions: Vec<(u32, PathBuf)> = std::fs::read_dir(root)

@@ -84,6 +84,11 @@ impl SledStore {
     /// issue #1234) or by a process that just exited is waited for, up to
     /// `LOCK_WAIT`, before giving up.
     pub fn open(path: &Path) -> Result<SledStore, StoreError> {
+        SledStore::open_waiting(path, LOCK_WAIT)
+    }
+
+    /// [`SledStore::open`], waiting up to `wait` for the directory lock.
+    fn open_waiting(path: &Path, wait: Duration) -> Result<SledStore, StoreError> {
         // sled's page cache defaults to 1 GiB; a request needs the person
         // state only (CachedStore keeps it), so a small page cache keeps the
         // resident size bounded with a million enrolled persons or 100 000
@@ -94,7 +99,7 @@ impl SledStore {
             path: path.display().to_string(),
             detail: describe_open_error(&e),
         };
-        let give_up_at = Instant::now() + LOCK_WAIT;
+        let give_up_at = Instant::now() + wait;
         let db = loop {
             match sled::Config::new()
                 .path(path)
@@ -657,7 +662,9 @@ mod tests {
     }
 
     /// A lock released while the open waits (a store dropped a moment
-    /// ago, or a gateway just exiting) is waited for, within `LOCK_WAIT`.
+    /// ago, or a gateway just exiting) is waited for. The wait here is 20
+    /// times the release's delay, so that a loaded machine, slow to run
+    /// the releasing thread or sled's own, cannot make it give up.
     #[test]
     fn a_lock_released_within_the_wait_is_waited_for() {
         let dir = tempfile::tempdir().unwrap();
@@ -667,7 +674,7 @@ mod tests {
             drop(first);
         });
         let started = Instant::now();
-        let second = SledStore::open(dir.path());
+        let second = SledStore::open_waiting(dir.path(), LOCK_WAIT * 5);
         release.join().unwrap();
         assert!(
             second.is_ok(),
@@ -852,8 +859,9 @@ mod tests {
         }
         {
             // Behind the store's back, as a damaged disk would. The dropped
-            // store's lock goes a few ms later (see `SledStore::open`).
-            let give_up_at = Instant::now() + LOCK_WAIT;
+            // store's lock goes a few ms later (see `SledStore::open`);
+            // a loaded machine may take much longer.
+            let give_up_at = Instant::now() + LOCK_WAIT * 20;
             let db = loop {
                 match sled::open(dir.path()) {
                     Err(e) if is_lock_error(&e) && Instant::now() < give_up_at => {

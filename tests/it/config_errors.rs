@@ -63,7 +63,7 @@ fn errors_name_file_line_and_field() {
     let cfg = tmp.path().join("mfa-gate.yaml");
     let text = std::fs::read_to_string(&cfg)
         .unwrap()
-        .replace("connect_timeout: 500ms", "connect_timeout: 5 sec");
+        .replace("connect_timeout: 5s", "connect_timeout: 5 sec");
     std::fs::write(&cfg, text).unwrap();
     let (ok, _, stderr) = check_config(&cfg);
     assert!(!ok);

@@ -15,9 +15,10 @@ async fn fake_app(mode: &str) -> FakeApp {
     let app = match mode {
         "garbage" => app.whoami_default(Whoami::raw(200, b"{not json".to_vec())),
         "huge" => app.whoami_default(Whoami::raw(200, vec![b' '; 10 * 1024 * 1024])),
+        // 20 times the whoami timeout the test sets for it (500 ms).
         "slow" => app
             .whoami_default(Whoami::json(&person()))
-            .whoami_delay(Duration::from_secs(3)),
+            .whoami_delay(Duration::from_secs(10)),
         "error" => app.whoami_default(Whoami::raw(500, b"oops".to_vec())),
         // A WAF or rate limiter in front of whoami.
         "forbidden" => app.whoami_default(Whoami::raw(403, b"blocked".to_vec())),
@@ -85,7 +86,13 @@ async fn confused_whoami_answers_fail_closed() {
         "forbidden",
     ] {
         let app = fake_app(mode).await;
-        let gw = config(free_ports(), &app.address).serve().await;
+        // The slow whoami is answered after 10 s; the gateway must give up
+        // first (a timeout is the point here, so a short one).
+        let timeout = if mode == "slow" { "500ms" } else { "5s" };
+        let gw = config(free_ports(), &app.address)
+            .whoami_timing(Some(timeout), Some("1s"))
+            .serve()
+            .await;
         check_fails_closed(&gw).await;
         // An anonymous request still reaches the app.
         let mut anon = Browser::new(gw.url(""));

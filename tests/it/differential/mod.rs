@@ -50,7 +50,7 @@ fn gateway_config(port: u16, upstream: &str, source: Source) -> ConfigBuilder {
     let config = match source {
         Source::Whoami => config
             .whoami("app_sid", "/whoami")
-            .whoami_timing(Some("2s"), Some("30s"))
+            .whoami_timing(Some("10s"), Some("30s"))
             .identity_line("whoami_client_rate: 100000")
             .identity_line("whoami_client_burst: 100000"),
         // The SSO front is a documentation address: the test client

@@ -84,12 +84,15 @@ impl ConfigBuilder {
         ConfigBuilder {
             port,
             upstream: upstream.to_owned(),
-            timeouts: Some(("500ms".into(), "2s".into())),
+            // Generous: the fake app runs inside the (busy) test process,
+            // and a loaded 2-core machine must not turn a slow answer into
+            // a 503. Tests of timeouts set their own.
+            timeouts: Some(("5s".into(), "20s".into())),
             trusted_proxies: None,
             identity: Identity::Whoami {
                 cookie: "demo_session".into(),
                 path: "/api/me".into(),
-                timeout: Some("500ms".into()),
+                timeout: Some("5s".into()),
                 cache_ttl: Some("1s".into()),
             },
             identity_extra: String::new(),

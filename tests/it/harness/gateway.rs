@@ -21,24 +21,49 @@ const LOG_FILTER: &str = "info";
 /// Ports handed out in this test process, so parallel tests never share.
 static TAKEN: Mutex<Vec<u16>> = Mutex::new(Vec::new());
 
-/// A port `p` such that `p`, `p+1` and `p+2` are free right now.
+/// Where listening ports are taken from: below the kernel's ephemeral
+/// range (`ip_local_port_range`), which outgoing connections never use. A
+/// port bound and released there stays free until the process we start
+/// binds it; a port from the ephemeral range (what binding port 0 gives)
+/// can be taken meanwhile by any connection the tests open, and was (issue
+/// 29: pingora found its port taken for 30 s). `None` when the range
+/// leaves no room below it: then port 0 it is.
+fn listening_range() -> Option<(u16, u16)> {
+    let text = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range").ok()?;
+    let low: u16 = text.split_whitespace().next()?.parse().ok()?;
+    (low > 12_000).then_some((10_000, low - 3))
+}
+
+/// A port `p` such that `p`, `p+1` and `p+2` are free right now, and were
+/// handed to no other test of this process.
 pub fn free_ports() -> u16 {
     let mut taken = TAKEN.lock().unwrap_or_else(|e| e.into_inner());
-    for _ in 0..200 {
-        let l = TcpListener::bind("127.0.0.1:0").unwrap();
-        let p = l.local_addr().unwrap().port();
+    // A different walk per process (and per call), so that two test
+    // processes rarely try the same ports; a bind tells for sure.
+    let seed = std::process::id() as u64 * 7_919 + taken.len() as u64 * 3;
+    for attempt in 0..2_000u64 {
+        let p = match listening_range() {
+            Some((low, high)) => low + ((seed + attempt * 3) % u64::from(high - low)) as u16,
+            None => {
+                let l = TcpListener::bind("127.0.0.1:0").unwrap();
+                l.local_addr().unwrap().port()
+            }
+        };
         if p > 65500 || (0..3).any(|i| taken.contains(&(p + i))) {
             continue;
         }
-        let others: Vec<_> = (1..3)
+        let all: Vec<_> = (0..3)
             .map(|i| TcpListener::bind(("127.0.0.1", p + i)))
             .collect();
-        if others.iter().all(Result::is_ok) {
+        if all.iter().all(Result::is_ok) {
             taken.extend([p, p + 1, p + 2]);
             return p;
         }
     }
-    panic!("no three consecutive free ports");
+    panic!(
+        "no three consecutive free ports (taken by this process: {})",
+        taken.len()
+    );
 }
 
 /// A running `mfa-gate` process; killed when dropped.

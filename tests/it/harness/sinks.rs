@@ -11,19 +11,31 @@ use std::time::{Duration, Instant};
 /// `python3` earlier on PATH, e.g. pyenv's, may not).
 const DEBIAN_PYTHON: &str = "/usr/bin/python3";
 
-/// A loopback port nobody listens on now.
+/// A loopback port nobody listens on now, from the harness's own range
+/// (see `free_ports`: never one an outgoing connection can take).
 pub fn free_port() -> u16 {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    l.local_addr().unwrap().port()
+    super::free_ports()
 }
 
-async fn until<T>(what: &str, timeout: Duration, mut probe: impl FnMut() -> Option<T>) -> T {
-    let deadline = Instant::now() + timeout;
+/// Polls `probe` until it gives a value, for at most `timeout`; past it,
+/// fails saying what was awaited, what had arrived (`what` is asked then)
+/// and how long it waited.
+async fn until<T>(
+    what: impl Fn() -> String,
+    timeout: Duration,
+    mut probe: impl FnMut() -> Option<T>,
+) -> T {
+    let started = Instant::now();
     loop {
         if let Some(v) = probe() {
             return v;
         }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        assert!(
+            started.elapsed() < timeout,
+            "timed out after {:?} waiting for {}",
+            started.elapsed(),
+            what()
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
@@ -47,9 +59,11 @@ impl SmtpSink {
             .stderr(Stdio::null())
             .spawn()
             .expect("python3 -m aiosmtpd (install python3-aiosmtpd)");
-        until("aiosmtpd", Duration::from_secs(15), || {
-            std::net::TcpStream::connect(("127.0.0.1", port)).ok()
-        })
+        until(
+            || format!("aiosmtpd on port {port}"),
+            Duration::from_secs(30),
+            || std::net::TcpStream::connect(("127.0.0.1", port)).ok(),
+        )
         .await;
         SmtpSink { child, port, dir }
     }
@@ -70,7 +84,8 @@ impl SmtpSink {
 
     /// Wait until exactly `n` messages arrived (and no more, briefly).
     pub async fn wait_for(&self, n: usize) -> Vec<String> {
-        until(&format!("{n} emails"), Duration::from_secs(30), || {
+        let what = || format!("{n} emails ({} arrived)", self.messages().len());
+        until(what, Duration::from_secs(30), || {
             (self.messages().len() >= n).then_some(())
         })
         .await;
@@ -152,7 +167,14 @@ impl WebhookSink {
     }
 
     pub async fn wait_delivered(&self, n: usize) -> Vec<serde_json::Value> {
-        until(&format!("{n} webhooks"), Duration::from_secs(30), || {
+        let what = || {
+            format!(
+                "{n} webhooks ({} delivered, {} received)",
+                self.delivered().len(),
+                self.received().len()
+            )
+        };
+        until(what, Duration::from_secs(30), || {
             (self.delivered().len() >= n).then_some(())
         })
         .await;

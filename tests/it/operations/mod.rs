@@ -27,7 +27,7 @@ pub const TOKEN: &str = "operations-test-support-token";
 pub fn config(port: u16, upstream: &str) -> ConfigBuilder {
     ConfigBuilder::new(port, upstream)
         .session_cookie("app_session")
-        .whoami_timing(Some("1s"), Some("60s"))
+        .whoami_timing(Some("5s"), Some("60s"))
         .totp_issuer("mfa-gate demo")
         .grace_period("1s")
         .admin(TOKEN)
