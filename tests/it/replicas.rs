@@ -40,7 +40,11 @@ async fn settled(b: &mut Browser, path: &str, wanted: impl Fn(&Resp) -> bool) ->
             return r;
         }
         if start.elapsed() > PROPAGATION {
-            println!("not seen in {:?} (the last answer: {})", start.elapsed(), r.status);
+            println!(
+                "not seen in {:?} (the last answer: {})",
+                start.elapsed(),
+                r.status
+            );
             return r;
         }
         tokio::time::sleep(Duration::from_millis(5)).await;
