@@ -1,7 +1,7 @@
 //! The app's rule applied to one request: who is this session (identity),
-//! what does the store say about the person, is this app session verified
-//! (the gateway cookie, else a remembered browser), and so what does
-//! `decision` say. The proxy asks it
+//! what does the store say about the person, where does this app session's
+//! trust come from ([`Trust`]: the gateway cookie, with the time of its
+//! proof, else a remembered browser), and so what does `decision` say. The proxy asks it
 //! for app paths, and the pages ask it for every route that is not open —
 //! one judgement for both, so our pages cannot drift from the app's rule.
 //! No pingora; I/O only through the identity source and the store.
@@ -22,9 +22,39 @@ pub struct Judged<'a> {
     pub session_value: &'a str,
     /// What the app's rule says: `Ok(())` passes.
     pub decision: Result<(), Denial>,
-    /// The gateway cookie (or a remembered browser) proves the second
-    /// step in this session.
-    pub verified: bool,
+    /// Where this session's second step comes from, and how old it is.
+    pub trust: Trust,
+}
+
+/// Where a session's trust comes from (DESIGN §9): a second step proven
+/// in this app session (a code, a backup code or a passkey, which the
+/// gateway cookie records with its time), or a remembered browser, which
+/// skips the challenge but never counts as a proof.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Trust {
+    /// Nothing: the challenge is owed (if the person is enrolled).
+    None,
+    /// Proven in this app session at `at` (Unix seconds).
+    Proven { at: i64 },
+    /// A remembered browser vouches for the session.
+    Remembered,
+}
+
+impl Trust {
+    /// Whether the second step counts as passed for the app's rule.
+    pub fn passed(self) -> bool {
+        self != Trust::None
+    }
+
+    /// Whether a factor was proven in this session within `within_secs`
+    /// of `now`: what changing a person's factors asks ("step-up"). A
+    /// remembered browser never is.
+    pub fn fresh(self, now: i64, within_secs: i64) -> bool {
+        match self {
+            Trust::Proven { at } => at <= now && now - at <= within_secs,
+            Trust::None | Trust::Remembered => false,
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -65,25 +95,25 @@ pub async fn judge<'a>(
     // The hot path: person state and policy come from memory
     // (CachedStore); the verification costs two MACs, or none when memoized.
     let state = gate.store.person_state(&identity.person_key())?;
-    let mut verified = is_verified(
+    let mut trust = match proven_at(
         gate,
         &identity,
         session_value,
         cookies.gateway,
         state.enrollment_id,
         now,
-    );
+    ) {
+        Some(at) => Trust::Proven { at },
+        None => Trust::None,
+    };
     // Only a session that would be challenged asks whether its browser is
     // remembered (one SHA-256 and one store read); verified requests and
     // locked persons never do.
-    if let (false, false, Some(enrollment_id), Some(cookie)) = (
-        verified,
-        state.locked,
-        state.enrollment_id,
-        cookies.remember,
-    ) {
-        verified =
-            crate::remember::vouch(gate, &identity, session_value, cookie, enrollment_id, now)?;
+    if let (Trust::None, false, Some(enrollment_id), Some(cookie)) =
+        (trust, state.locked, state.enrollment_id, cookies.remember)
+        && crate::remember::vouch(gate, &identity, session_value, cookie, enrollment_id, now)?
+    {
+        trust = Trust::Remembered;
     }
     let facts = Facts {
         class: identity.class,
@@ -91,42 +121,40 @@ pub async fn judge<'a>(
         enrolled: state.enrollment_id.is_some(),
         passkey: state.passkey,
         locked: state.locked,
-        verified,
+        verified: trust.passed(),
     };
     Ok(Some(Judged {
         decision: decision::decide(&facts),
         identity,
         session_value,
-        verified,
+        trust,
     }))
 }
 
-/// Whether the app session whose cookie value is `app_value` has passed the
+/// When the app session whose cookie value is `app_value` passed the
 /// challenge for the person's current enrollment (`enrollment_id`), as the
-/// presented gateway cookie says. Costs two MACs (none when the memo
-/// already vouches for this cookie); no I/O.
-fn is_verified(
+/// presented gateway cookie says; `None` when it did not (or too long
+/// ago). Costs two MACs (none when the memo already vouches for this
+/// cookie); no I/O.
+fn proven_at(
     gate: &Gate,
     identity: &Identity,
     app_value: &str,
     gateway_cookie: Option<&str>,
     enrollment_id: Option<u64>,
     now: i64,
-) -> bool {
-    let (Some(enrollment_id), Some(cookie)) = (enrollment_id, gateway_cookie) else {
-        return false;
-    };
+) -> Option<i64> {
+    let (enrollment_id, cookie) = (enrollment_id?, gateway_cookie?);
     let max_age = gate.config.cookie.max_age.as_secs() as i64;
+    let counts = |id: u64, at: i64| id == enrollment_id && session::is_fresh(at, now, max_age);
     if let Some(v) = gate.verified.vouch(app_value, identity, cookie) {
-        return v.enrollment_id == enrollment_id && session::is_fresh(v.verified_at, now, max_age);
+        return counts(v.enrollment_id, v.verified_at).then_some(v.verified_at);
     }
     let app = AppSession::bind(&gate.keys, app_value);
-    let Some(v) = session::decode_cookie(&gate.keys, cookie, app, &identity.person_key()) else {
-        return false;
-    };
+    let v = session::decode_cookie(&gate.keys, cookie, app, &identity.person_key())?;
     // Remember what the MAC proved (the cookie belongs to this session and
     // person); the enrollment and the age are checked on every request.
     gate.verified
         .remember(app_value, identity, cookie, v.enrollment_id, v.verified_at);
-    v.enrollment_id == enrollment_id && session::is_fresh(v.verified_at, now, max_age)
+    counts(v.enrollment_id, v.verified_at).then_some(v.verified_at)
 }

@@ -244,6 +244,7 @@ fn init_logging(log_json: bool, config: Option<&Config>) {
 fn run(command: Command, log_json: bool) -> anyhow::Result<()> {
     match command {
         Command::Serve { config } => {
+            server::private_files();
             let config = config::load_file(&config)?;
             init_logging(log_json, Some(&config));
             server::run(config, None)?;
@@ -283,6 +284,7 @@ fn run(command: Command, log_json: bool) -> anyhow::Result<()> {
             postgres,
             app,
         } => {
+            server::private_files();
             let mut config = demo_config(port, &data)?;
             if postgres {
                 config.store = demo_postgres()?;

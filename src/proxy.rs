@@ -247,7 +247,7 @@ impl GateProxy {
         ctx.fwd.identified(&judged.identity);
         let denial = match judged.decision {
             Ok(()) => {
-                ctx.fwd.passed(judged.verified);
+                ctx.fwd.passed(judged.trust.passed());
                 return Step::Forward(Outcome::Pass);
             }
             Err(denial) => denial,
@@ -445,7 +445,8 @@ fn session_ctx(
         identity: judged.identity,
         gateway_cookie: head.cookies.gateway.clone(),
         remember_cookie: head.cookies.remember.clone(),
-        verified: judged.verified,
+        verified: judged.trust.passed(),
+        trust: judged.trust,
     }
 }
 

@@ -3,7 +3,10 @@
 //! days their company allows (off unless it does). The browser gets its own
 //! random, opaque cookie (`mfa_remember`); the store keeps only its SHA-256
 //! (`BrowserId`), under the person, with the enrollment it was granted
-//! under and times and a label for the settings page.
+//! under, the factor that earned it (where passkeys are required, only a
+//! passkey's trust counts), times and a label for the settings page. It
+//! is never a proof for changing the person's factors (step-up), and a
+//! lock ends it.
 //!
 //! The check (`vouch`) runs only for a session that is enrolled, not
 //! locked and not verified by the gateway cookie, and only while the
@@ -157,7 +160,11 @@ pub fn vouch(
     let Some(browser) = gate.store.remembered_browser(&key, &id)? else {
         return Ok(false);
     };
-    if !browser.vouches(enrollment_id, allowed, now) {
+    // The company's policy now: raised to passkeys only, a browser whose
+    // trust a code earned no longer vouches, from the next request on.
+    let passkey_required =
+        crate::decision::needs_passkey(identity.class, gate.enforcement(&identity.company)?);
+    if !browser.vouches(enrollment_id, allowed, now) || !browser.earned_fits(passkey_required) {
         return Ok(false);
     }
     if gate.remembered.first(session_value, id) {
@@ -171,14 +178,22 @@ pub fn vouch(
     Ok(true)
 }
 
-/// Remember this browser for the person of `identity`, under the
-/// enrollment `enrollment_id`, for the company's `days`. A cookie the
+/// What a remembered browser's trust was earned with: a pass under the
+/// enrollment `enrollment_id` with the factor `by`.
+#[derive(Clone, Copy, Debug)]
+pub struct Earned {
+    pub enrollment_id: u64,
+    pub by: crate::domain::Factor,
+}
+
+/// Remember this browser for the person of `identity`, for what it
+/// `earned`, for the company's `days`. A cookie the
 /// browser already had (`previous`) is forgotten. Returns the
 /// `Set-Cookie` value.
 pub fn grant(
     gate: &Gate,
     identity: &Identity,
-    enrollment_id: u64,
+    earned: Earned,
     days: RememberDays,
     user_agent: Option<&str>,
     previous: Option<&str>,
@@ -190,11 +205,12 @@ pub fn grant(
     }
     let (cookie, id) = new_cookie(&mut rand::rng());
     let browser = RememberedBrowser {
-        enrollment_id,
+        enrollment_id: earned.enrollment_id,
         account: identity.account.clone(),
         created_at: now,
         last_used_at: now,
         label: label(user_agent),
+        earned_by: Some(earned.by),
     };
     gate.store.remember_browser(&key, &id, &browser)?;
     let all = gate.store.remembered_browsers(&key)?;

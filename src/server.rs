@@ -184,10 +184,43 @@ fn add_admin(
     tracing::info!(admin_listen = %addr, "admin listener (support API, reload, /metrics)");
 }
 
+/// Everything the gateway writes (the store and its outbox, the demo's
+/// keys and mail folder) holds audit trails, addresses and IPs: readable by
+/// the gateway's own user only, whatever the umask it was started with
+/// (directories 0700, files 0600). Called first thing by `serve` and
+/// `demo`, before any thread starts.
+pub fn private_files() {
+    // SAFETY: umask sets this process's file-creation mask and cannot fail.
+    unsafe {
+        libc::umask(0o077);
+    }
+}
+
+/// A warning when an existing store directory can be read by other users
+/// (made before `private_files`, or by hand): it is not changed, since
+/// the operator may share it on purpose, but it is said.
+fn warn_if_readable_by_others(config: &Config) {
+    use std::os::unix::fs::PermissionsExt;
+    let StoreConfig::Sled { path } = &config.store else {
+        return;
+    };
+    if let Ok(meta) = std::fs::metadata(path) {
+        let mode = meta.permissions().mode() & 0o777;
+        if mode & 0o077 != 0 {
+            tracing::warn!(
+                path = %path.display(),
+                mode = format!("{mode:o}"),
+                "the store directory can be read by other users (it holds audit trails, addresses and IPs): chmod 700 it"
+            );
+        }
+    }
+}
+
 /// Open the store, build the gateway and run until a signal stops the
 /// process; flush the store after the graceful shutdown and exit.
 pub fn run(config: Config, extra: Option<Extra>) -> Result<(), StartError> {
     preflight(&config)?;
+    warn_if_readable_by_others(&config);
     let certs = match &config.tls {
         Some(tls) => Some(Arc::new(CertStore::new(crate::tls::load_pair(
             &tls.cert, &tls.key,

@@ -234,6 +234,7 @@ impl Doc<'_> {
         let bypass = self.bypass(&raw.bypass)?;
         let bypass_query = self.bypass_query(raw.bypass_query)?;
         let max_failures = self.max_failures(raw.max_failures)?;
+        let step_up = self.step_up(raw.step_up_minutes)?;
         self.check("prefix", route_prefix(&raw.prefix))?;
         let ui = self.ui(raw.ui.default_locale, app_name, raw.ui.logo)?;
         let server = self.server(raw.server)?;
@@ -266,6 +267,7 @@ impl Doc<'_> {
             bypass_query,
             allow_get_body: raw.allow_get_body,
             max_failures,
+            step_up,
             prefix: raw.prefix,
             ui,
             server,

@@ -74,6 +74,10 @@ pub struct Config {
     /// Forward a GET or HEAD that carries a body; off by default, since an
     /// app that ignores such a body may read it as a second request.
     pub allow_get_body: bool,
+    /// How recent a second step proven in this app session (a code or a
+    /// passkey; never a remembered browser) must be to change the person's
+    /// factors: add a passkey, forget remembered browsers (DESIGN §9).
+    pub step_up: std::time::Duration,
     /// Consecutive wrong codes before a person is locked.
     pub max_failures: u32,
     /// Route prefix of mfa-gate's own pages, e.g. `/_mfa`; no trailing slash.

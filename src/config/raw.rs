@@ -35,6 +35,10 @@ pub(super) struct RawConfig {
     pub bypass: Vec<String>,
     #[serde(default = "defaults::max_failures")]
     pub max_failures: u32,
+    /// How recent a proven second step must be to change a person's
+    /// factors (step-up), in minutes.
+    #[serde(default = "defaults::step_up_minutes")]
+    pub step_up_minutes: u32,
     /// Query parameters a bypass path may carry (any other query makes
     /// the path judged like any other).
     #[serde(default)]
@@ -380,6 +384,10 @@ impl Default for RawAudit {
 /// Defaults of fields whose section has required fields too.
 pub(super) mod defaults {
     use std::time::Duration;
+
+    pub fn step_up_minutes() -> u32 {
+        10
+    }
 
     pub fn max_failures() -> u32 {
         10

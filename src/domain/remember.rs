@@ -99,6 +99,9 @@ pub struct RememberedBrowser {
     /// "Chrome on Windows", from the User-Agent: shown to the person,
     /// never used for a decision.
     pub label: String,
+    /// The factor whose pass earned the trust; `None` for browsers
+    /// remembered before it was recorded (they count as code-earned).
+    pub earned_by: Option<super::Factor>,
 }
 
 impl RememberedBrowser {
@@ -110,6 +113,13 @@ impl RememberedBrowser {
             && self.enrollment_id == enrollment_id
             && now >= self.created_at
             && now - self.created_at < allowed.seconds()
+    }
+
+    /// Whether the factor that earned this trust is one the person may
+    /// still use: where a passkey is required, only a passkey's trust
+    /// counts (a browser remembered through a phished code does not).
+    pub fn earned_fits(&self, passkey_required: bool) -> bool {
+        !passkey_required || self.earned_by == Some(super::Factor::Passkey)
     }
 }
 
@@ -148,6 +158,7 @@ mod tests {
             created_at: 1000,
             last_used_at: 1000,
             label: "Firefox on Linux".into(),
+            earned_by: Some(crate::domain::Factor::Totp),
         };
         let thirty = RememberDays::parse("30").unwrap();
         let seven = RememberDays::parse("7").unwrap();
@@ -158,5 +169,31 @@ mod tests {
         assert!(!b.vouches(7, thirty, 1000 + 30 * day), "time ran out");
         assert!(b.vouches(7, thirty, 1000 + 30 * day - 1));
         assert!(!b.vouches(7, thirty, 999), "from the future");
+    }
+
+    #[test]
+    fn where_a_passkey_is_required_only_a_passkeys_trust_fits() {
+        use crate::domain::Factor;
+        let earned = |by| RememberedBrowser {
+            enrollment_id: 7,
+            account: "a".into(),
+            created_at: 1000,
+            last_used_at: 1000,
+            label: "x".into(),
+            earned_by: by,
+        };
+        for by in [
+            None,
+            Some(Factor::Totp),
+            Some(Factor::BackupCode),
+            Some(Factor::Passkey),
+        ] {
+            assert!(earned(by).earned_fits(false), "{by:?}");
+            assert_eq!(
+                earned(by).earned_fits(true),
+                by == Some(Factor::Passkey),
+                "{by:?}"
+            );
+        }
     }
 }

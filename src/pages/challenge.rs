@@ -4,7 +4,10 @@
 //! current enrollment, and returns the user to where they were going —
 //! by way of `/signed-in` when a backup code was used or few are left,
 //! which says how many remain. A person with a passkey is offered it
-//! first; where their company requires one, it is the only way.
+//! first; where their company requires one, it is the only way. A session
+//! that passes already comes here for a step-up only (`?step_up=1`, sent
+//! by `common::step_up` before a change of factors): the same proof, its
+//! own heading, nothing remembered, and a fresh gateway cookie.
 
 use super::common::{gateway_cookie, passkey_challenge, person_record, redirect_to, require_csrf};
 use super::error::PageError;
@@ -34,7 +37,11 @@ pub fn show(
     if !record.is_enrolled() {
         return Ok(redirect_to(gate, Route::Enroll, &return_to));
     }
-    if sess.verified {
+    // A session that passes already comes here only for a step-up (a
+    // proof for changing its factors), and only while it has none fresh.
+    let step_up = req.query_param("step_up").as_deref() == Some("1");
+    let within = gate.config.step_up.as_secs() as i64;
+    if sess.verified && (!step_up || sess.trust.fresh(req.now, within)) {
         return Ok(Reply::redirect(&return_to));
     }
     let backup = req.query_param("method").as_deref() == Some("backup");
@@ -56,9 +63,14 @@ fn render(
     // Passkeys only: the other way is a backup code.
     let totp = record.enrollment.is_some();
     let backup = backup || !totp;
+    // A passing session is here for a step-up (see `show`).
+    let step_up = sess.verified;
     let mut q = form_urlencoded::Serializer::new(String::new());
     if !backup {
         q.append_pair("method", "backup");
+    }
+    if step_up {
+        q.append_pair("step_up", "1");
     }
     if return_to != "/" {
         q.append_pair("return_to", &return_to);
@@ -73,13 +85,16 @@ fn render(
     let csrf = session::csrf_token(&gate.keys, sess.app, req.now);
     let status = if error.is_some() { 422 } else { 200 };
     // A store failure here only hides the checkbox: the page still works.
+    // A step-up remembers nothing: it proves, for a change, now.
     let remember_days = gate
         .remember_days(&sess.identity.company)
         .ok()
-        .and_then(|d| d.days());
+        .and_then(|d| d.days())
+        .filter(|_| !step_up);
     let remember_checked = req.form.get("remember") == Some("yes");
     let passkey = passkey_form(gate, req, frame, sess, record, &csrf, remember_days);
     let view = ChallengeView {
+        step_up,
         backup,
         remember_days,
         remember_checked,
@@ -179,7 +194,11 @@ pub async fn verify(
         Outcome::Passed => {
             let next = after_pass(gate, &return_to, proof.is_backup(), backup_left);
             let response = passed(gate, req, sess, &record, &next);
-            match remember_this_browser(gate, req, sess, &record)? {
+            if sess.verified {
+                // A step-up: a fresh proof, nothing remembered.
+                return Ok(response);
+            }
+            match remember_this_browser(gate, req, sess, &record, proof.factor())? {
                 Some(cookie) => response.with_header("Set-Cookie", cookie),
                 None => response,
             }
@@ -251,6 +270,7 @@ fn remember_this_browser(
     req: &PageRequest,
     sess: &SessionCtx,
     record: &PersonRecord,
+    earned_by: crate::domain::Factor,
 ) -> Result<Option<String>, PageError> {
     let days = gate.remember_days(&sess.identity.company)?;
     let enrollment = record.second_step_id();
@@ -264,7 +284,10 @@ fn remember_this_browser(
     let cookie = crate::remember::grant(
         gate,
         &sess.identity,
-        enrollment_id,
+        crate::remember::Earned {
+            enrollment_id,
+            by: earned_by,
+        },
         days,
         req.user_agent.as_deref(),
         sess.remember_cookie.as_deref(),

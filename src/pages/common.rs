@@ -1,8 +1,9 @@
 //! What several page handlers need and no one handler owns: the CSRF check
 //! of our forms, the gateway cookie a passed second step sets, the one
 //! place a sealed TOTP secret is opened, reading the person's record, and
-//! the way to another of our pages keeping `return_to`, and a passkey
-//! challenge for a page (the challenge and the settings page carry one).
+//! the way to another of our pages keeping `return_to`, the step-up that
+//! changing a person's factors asks for, and a passkey challenge for a
+//! page (the challenge and the settings page carry one).
 
 use super::error::PageError;
 use super::passkey_views::PasskeyForm;
@@ -59,6 +60,28 @@ pub fn person_record(gate: &Gate, sess: &SessionCtx) -> Result<PersonRecord, Pag
 pub fn redirect_to(gate: &Gate, route: Route, return_to: &str) -> Reply {
     let href = route.href(&gate.config.prefix);
     Reply::redirect(&paths::with_return_to(&href, return_to))
+}
+
+/// Changing a person's factors asks for a second step proven in this app
+/// session within `step_up_minutes` (DESIGN §9; a remembered browser or
+/// an older proof never counts): `None` when there is one, else the way
+/// to the challenge in its step-up form, which comes back to `back` (one
+/// of our returnable pages) once passed. A form is never replayed: the
+/// person comes back to the page and sends it again, with its token.
+pub fn step_up(gate: &Gate, req: &PageRequest, sess: &SessionCtx, back: &str) -> Option<Reply> {
+    let within = gate.config.step_up.as_secs() as i64;
+    if sess.trust.fresh(req.now, within) {
+        return None;
+    }
+    let prefix = &gate.config.prefix;
+    let mut q = form_urlencoded::Serializer::new(String::new());
+    q.append_pair("step_up", "1");
+    let back = paths::safe_return_to(back, prefix);
+    if back != "/" {
+        q.append_pair("return_to", &back);
+    }
+    let href = format!("{}?{}", Route::Challenge.href(prefix), q.finish());
+    Some(Reply::redirect(&href))
 }
 
 /// A started passkey challenge for a page: the options for the browser

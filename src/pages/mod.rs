@@ -49,8 +49,11 @@ pub struct SessionCtx {
     pub gateway_cookie: Option<String>,
     /// Value of the remembered-browser cookie, if the browser sent one.
     pub remember_cookie: Option<String>,
-    /// The gateway cookie proves the second step in this app session.
+    /// The second step counts as passed in this app session (the gateway
+    /// cookie, or a remembered browser).
     pub verified: bool,
+    /// Where that comes from, and how old a proof is (step-up).
+    pub trust: crate::guard::Trust,
     /// Where the request came from, for notifications only.
     pub whence: crate::domain::Whence,
 }

@@ -1,5 +1,6 @@
 //! `/passkeys`: register a passkey or security key. Reached by a verified
-//! session (adding another second step), or by one the rule sends to
+//! session (adding another second step, after a step-up: a proof in this
+//! session within `step_up_minutes`), or by one the rule sends to
 //! enrollment (a first second step, or the passkey its company requires);
 //! never by a session that still owes the challenge (`Access::Enrolling`).
 //! The page starts a registration ceremony sealed into its form; the post
@@ -7,7 +8,7 @@
 //! person in one atomic update. A first second step also gets backup codes,
 //! shown once, and the gateway cookie, as enrollment with the app does.
 
-use super::common::{gateway_cookie, person_record, require_csrf};
+use super::common::{gateway_cookie, person_record, require_csrf, step_up};
 use super::error::PageError;
 use super::i18n::t;
 use super::passkey_views::{self, PasskeyAddView, PasskeyForm};
@@ -38,7 +39,28 @@ pub fn show(
     if record.is_locked() {
         return Ok(super::locked(frame));
     }
+    if let Some(first) = proof_first(gate, req, sess, &record) {
+        return Ok(first);
+    }
     render(gate, passkeys, req, frame, sess, &record, None)
+}
+
+/// Another second step for an enrolled person asks for a fresh proof in
+/// this session (a step-up): never a remembered browser, never an old one,
+/// so that a stolen remembered-browser cookie cannot add a key that
+/// outlives it. A first second step needs none (there is nothing to prove).
+fn proof_first(
+    gate: &Gate,
+    req: &PageRequest,
+    sess: &SessionCtx,
+    record: &PersonRecord,
+) -> Option<Reply> {
+    if !record.is_enrolled() {
+        return None;
+    }
+    let prefix = &gate.config.prefix;
+    let here = crate::paths::with_return_to(&Route::Passkeys.href(prefix), &req.return_to(prefix));
+    step_up(gate, req, sess, &here)
 }
 
 /// The form, with a fresh ceremony; `error` (then 422) after a refusal.
@@ -115,6 +137,9 @@ pub async fn register(
     let record = person_record(gate, sess)?;
     if record.is_locked() {
         return Ok(super::locked(frame));
+    }
+    if let Some(first) = proof_first(gate, req, sess, &record) {
+        return Ok(first);
     }
     let (passkey, codes) = match added(gate, passkeys, req, sess, &record).await? {
         Ok(added) => added,

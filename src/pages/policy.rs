@@ -89,16 +89,8 @@ pub fn save(
     let before = gate.enforcement(company)?;
     gate.store.set_company_policy(company, wanted)?;
     if before != wanted {
-        let change = format!("{} -> {}", before.as_str(), wanted.as_str());
-        let mut event = AuditEvent::by_user(&sess.identity, AuditKind::PolicyChanged, req.now)
-            .with_note(change);
-        // About the company, not about the administrator's person.
-        event.person = None;
-        audit::record(gate.store.as_ref(), event);
-        let change = crate::notify::Change::by_user(&sess.identity, &sess.whence);
-        let (store, notify) = (gate.store.as_ref(), gate.config.notify.as_ref());
-        let note = format!("{} → {}", before.as_str(), wanted.as_str());
-        crate::notify::enqueue(store, notify, NoticeKind::PolicyChanged, &change, &note);
+        let (from, to) = (before.as_str(), wanted.as_str());
+        changed(gate, req, sess, format!("{from} -> {to}"), format!("{from} → {to}"));
     }
     let saved = t(frame.locale, "policy.saved");
     render(gate, req, frame, sess, Some(saved), 200)
@@ -122,16 +114,22 @@ fn save_remember(
     let before = gate.remember_days(company)?;
     gate.store.set_company_remember(company, wanted)?;
     if before != wanted {
-        let change = format!(
-            "remember browsers: {} -> {}",
-            before.as_string(),
-            wanted.as_string()
-        );
-        let mut event = AuditEvent::by_user(&sess.identity, AuditKind::PolicyChanged, req.now)
-            .with_note(change);
-        event.person = None;
-        audit::record(gate.store.as_ref(), event);
+        let (from, to) = (before.as_string(), wanted.as_string());
+        let audit_note = format!("remember browsers: {from} -> {to}");
+        changed(gate, req, sess, audit_note, format!("remember browsers: {from} → {to}"));
     }
     let saved = t(frame.locale, "policy.saved");
     render(gate, req, frame, sess, Some(saved), 200)
+}
+
+/// A company security setting changed: audited (about the company, not the
+/// administrator's person) and told (`policy_changed`), whichever it was.
+fn changed(gate: &Gate, req: &PageRequest, sess: &SessionCtx, audit_note: String, told: String) {
+    let mut event =
+        AuditEvent::by_user(&sess.identity, AuditKind::PolicyChanged, req.now).with_note(audit_note);
+    event.person = None;
+    audit::record(gate.store.as_ref(), event);
+    let change = crate::notify::Change::by_user(&sess.identity, &sess.whence);
+    let (store, notify) = (gate.store.as_ref(), gate.config.notify.as_ref());
+    crate::notify::enqueue(store, notify, NoticeKind::PolicyChanged, &change, &told);
 }

@@ -2,12 +2,13 @@
 //! see whether it is on, since when, how many backup codes remain and which
 //! linked accounts share it; enroll; regenerate backup codes or turn 2FA off
 //! (each after a current code, and off only where nobody requires it); see
-//! and forget remembered browsers (no code needed: it only takes trust away).
+//! and forget remembered browsers (after a step-up: a proof in this session
+//! within `step_up_minutes`, never the remembered browser's own word).
 //! Changes apply to the person, i.e. to every linked account at once.
 //! A current second step is a code from the app, or a passkey (whose list
 //! and forms live in `settings_passkeys.rs`).
 
-use super::common::{person_record, require_csrf};
+use super::common::{person_record, require_csrf, step_up};
 use super::error::PageError;
 use super::i18n::t;
 use super::route::Route;
@@ -174,11 +175,17 @@ pub async fn change(
     if record.is_locked() {
         return Ok(super::locked(frame));
     }
-    // Forgetting trust needs no code: it can only make things stricter.
-    match req.form.get("action") {
-        Some("forget_browser") => return forget_browsers(gate, req, sess, false),
-        Some("forget_browsers") => return forget_browsers(gate, req, sess, true),
-        _ => {}
+    // Managing remembered browsers asks for a recent proof in this
+    // session (a step-up), never a remembered browser's own word.
+    if let Some(all) = match req.form.get("action") {
+        Some("forget_browser") => Some(false),
+        Some("forget_browsers") => Some(true),
+        _ => None,
+    } {
+        if let Some(first) = step_up(gate, req, sess, &settings_href(gate)) {
+            return Ok(first);
+        }
+        return forget_browsers(gate, req, sess, all);
     }
     if !record.is_enrolled() {
         return Ok(Reply::redirect(&settings_href(gate)));

@@ -117,7 +117,7 @@ impl Proof {
         matches!(self, Proof::Passkey(_))
     }
 
-    fn factor(&self) -> Factor {
+    pub fn factor(&self) -> Factor {
         match self {
             Proof::Totp(_) => Factor::Totp,
             Proof::Backup(_) => Factor::BackupCode,
@@ -193,11 +193,24 @@ pub async fn verify_and_apply(
                 backup_left,
             };
             audit_outcome(gate, sess, outcome, &how, now);
+            if outcome == Outcome::LockedNow {
+                end_remembered_trust(gate, sess, &key, now);
+            }
         }
         recorded = Some(result);
     })?;
     let recorded = recorded.ok_or(StoreError::Engine("the writes did not run".into()))?;
     Ok(recorded?.0)
+}
+
+/// A lock ends the trust of every remembered browser of the person (DESIGN
+/// §9): an unlock lifts the lock, not the suspicion that a browser's
+/// cookie was stolen, so none vouches again. Made durable with the lock.
+fn end_remembered_trust(gate: &Gate, sess: &SessionCtx, key: &PersonKey, now: i64) {
+    let by = crate::remember::ForgetBy::User(&sess.identity);
+    if let Err(e) = crate::remember::forget(gate.store.as_ref(), key, None, by, "lock", now) {
+        tracing::error!(error = %e, "a lock could not forget the remembered browsers");
+    }
 }
 
 /// One submission, as the atomic update needs it.

@@ -171,6 +171,8 @@ pub fn backup_codes(frame: &Frame, v: &BackupCodesView) -> Markup {
 }
 
 pub struct ChallengeView<'a> {
+    /// A step-up before a change of factors (its own heading).
+    pub step_up: bool,
     pub backup: bool,
     /// The company lets a browser be remembered for this many days.
     pub remember_days: Option<u16>,
@@ -192,10 +194,15 @@ pub struct ChallengeView<'a> {
 pub fn challenge(frame: &Frame, v: &ChallengeView) -> Markup {
     let l = frame.locale;
     let error = v.error.as_deref();
+    let title = match v.step_up {
+        true => "step_up.title",
+        false => "challenge.title",
+    };
     layout(
         frame,
-        t(l, "challenge.title"),
+        t(l, title),
         html! {
+            @if v.step_up { p { (t(l, "step_up.body")) } }
             @if let Some(passkey) = &v.passkey {
                 (passkey)
                 @if v.codes { h2.or data-webauthn-only hidden { (t(l, "passkey.or_code")) } }

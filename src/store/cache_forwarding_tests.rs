@@ -85,6 +85,7 @@ fn browsers_seen_accounts_and_audit_are_forwarded() {
         created_at: 100,
         last_used_at: 100,
         label: "Firefox on Linux".into(),
+        earned_by: Some(crate::domain::Factor::Passkey),
     };
     store.remember_browser(&bob(), &id, &browser).unwrap();
     store.touch_remembered_browser(&bob(), &id, 200).unwrap();

@@ -341,6 +341,7 @@ fn browser(created_at: i64) -> RememberedBrowser {
         created_at,
         last_used_at: created_at,
         label: "Firefox on Linux".into(),
+        earned_by: Some(crate::domain::Factor::Passkey),
     }
 }
 

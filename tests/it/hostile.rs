@@ -31,6 +31,7 @@ mod http;
 mod identity;
 mod pages;
 mod redirects;
+mod step_up;
 mod takeover;
 
 use crate::harness::{Browser, Gateway};

@@ -582,3 +582,33 @@ async fn a_dead_letter_is_listed_and_retried_by_support_and_notify_test_sends_on
         "{mails:#?}"
     );
 }
+
+/// Turning "remember this browser" on or off is a company security setting
+/// like the policy, and is told like it: `policy_changed`, to the webhook
+/// and the company's administrators (issue 30 §7).
+#[tokio::test]
+async fn the_remembered_browser_setting_is_told_like_the_policy() {
+    let app = FakeApp::builder().start().await;
+    app.set_session("s-boss", staff("boss", "admin", &["admin"]));
+    let smtp = SmtpSink::start(free_port()).await;
+    let hook = WebhookSink::start(SECRET).await;
+    let dir = tempfile::tempdir().unwrap();
+    let gw = serve(&config(free_ports(), &app, smtp.port, &hook.url), dir.path()).await;
+    let mut boss = browser(&gw, "s-boss");
+    for days in ["7", "off"] {
+        let page = boss.get("/_mfa/admin/security").await;
+        assert_eq!(page.status, 200, "{}", page.body);
+        let csrf = page.input_value("csrf").unwrap();
+        let r = boss
+            .post_form("/_mfa/admin/security", &[("csrf", &csrf), ("remember_days", days)])
+            .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+    }
+    let events = events_exactly(&hook, 2).await;
+    assert_eq!(events, ["policy_changed", "policy_changed"]);
+    let mails = smtp.wait_for(2).await;
+    assert!(
+        mails.iter().all(|m| m.contains("boss@acme.example")),
+        "{mails:#?}"
+    );
+}

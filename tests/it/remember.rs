@@ -6,7 +6,10 @@
 //! person is locked, the browser was forgotten, or the cookie is another
 //! person's or was changed.
 
-use crate::harness::{Browser, DEMO_SUPPORT_TOKEN, Enrolled, Gateway, JIRO, codes, enroll, fail};
+use crate::harness::passkeys::{Passkey, challenge_answer, post, register};
+use crate::harness::{
+    Browser, DEMO_SUPPORT_TOKEN, Enrolled, Gateway, JIRO, codes, enroll, fail, set_company_policy,
+};
 use mfa_gate::domain::PersonKey;
 use mfa_gate::store::{SledStore, Store};
 use std::path::Path;
@@ -50,6 +53,23 @@ async fn pass(b: &mut Browser, code: &str, remember: bool) -> crate::harness::Re
     let r = b.post_form("/_mfa/challenge", &fields).await;
     assert_eq!(r.status, 303, "{}", r.body);
     r
+}
+
+/// Pass the step-up that changes to the factors ask for, with the backup
+/// code `code`, on the way back to the settings page.
+async fn step_up(b: &mut Browser, code: &str) {
+    let page = b
+        .get("/_mfa/challenge?step_up=1&return_to=%2F_mfa%2Fsettings")
+        .await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let csrf = page.input_value("csrf").unwrap();
+    let fields = [
+        ("csrf", csrf.as_str()),
+        ("backup_code", code),
+        ("return_to", "/_mfa/settings"),
+    ];
+    let r = b.post_form("/_mfa/challenge", &fields).await;
+    assert_eq!(r.status, 303, "{}", r.body);
 }
 
 /// Log `b` out and into the app again: a new app session.
@@ -368,6 +388,94 @@ async fn a_lock_beats_a_remembered_browser() {
     assert_eq!(r.status, 423, "locked beats everything");
     new_session(&mut b, JIRO).await;
     assert_eq!(b.get("/").await.status, 423);
+    // The lock ended the browser's trust, and an unlock does not bring it
+    // back: the (maybe stolen) cookie must pass the challenge again.
+    assert_eq!(gw.account_status(JIRO).await["remembered_browsers"], 0);
+    let unlock = gw.support(&["unlock", JIRO]).await;
+    assert_eq!(unlock.code, 0, "{unlock:?}");
+    new_session(&mut b, JIRO).await;
+    assert!(
+        !skips_the_code(&mut b).await,
+        "remembered again after an unlock"
+    );
+    let trail = audit_kinds(&gw, JIRO).await;
+    assert!(
+        trail
+            .iter()
+            .any(|(k, a, d)| k == "browsers_forgotten" && a == JIRO && d == "lock: 1"),
+        "{trail:?}"
+    );
+}
+
+/// A session let in by a remembered browser (a password and a stolen
+/// cookie) cannot add a passkey, which would outlive the cookie, nor
+/// forget the person's browsers: both ask for a step-up, which only a
+/// code or a passkey passes (issue 30 §1).
+#[tokio::test]
+async fn a_remembered_browser_is_no_proof_for_changing_factors() {
+    let gw = Gateway::demo().await;
+    allow(&gw, "30").await;
+    let (mut b, enrolled) = remembered(&gw, JIRO).await;
+    let r = b.get("/_mfa/passkeys").await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let step_up = r.location().unwrap().to_owned();
+    assert_eq!(
+        step_up,
+        "/_mfa/challenge?step_up=1&return_to=%2F_mfa%2Fpasskeys"
+    );
+    let settings = b.get("/_mfa/settings").await;
+    assert_eq!(settings.status, 200, "viewing needs no step-up");
+    let csrf = settings.input_value("csrf").unwrap();
+    let r = b
+        .post_form(
+            "/_mfa/passkeys",
+            &[("csrf", &csrf), ("name", "mine"), ("passkey_answer", "{}")],
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.location()),
+        (303, Some(step_up.as_str())),
+        "{}",
+        r.body
+    );
+    let r = b
+        .post_form(
+            "/_mfa/settings",
+            &[("csrf", &csrf), ("action", "forget_browsers")],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert!(
+        r.location()
+            .unwrap()
+            .starts_with("/_mfa/challenge?step_up=1"),
+        "{r:?}"
+    );
+    let status = gw.account_status(JIRO).await;
+    assert_eq!(
+        (
+            status["passkeys"].as_u64(),
+            status["remembered_browsers"].as_u64()
+        ),
+        (Some(0), Some(1))
+    );
+    // The step-up page asks the remembered session for a code; a backup
+    // code passes it, and the page is then served.
+    let page = b.get(&step_up).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let csrf = page.input_value("csrf").unwrap();
+    let r = b
+        .post_form(
+            "/_mfa/challenge",
+            &[
+                ("csrf", csrf.as_str()),
+                ("backup_code", enrolled.backup_codes[1].as_str()),
+                ("return_to", "/_mfa/passkeys"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(b.get("/_mfa/passkeys").await.status, 200);
 }
 
 #[tokio::test]
@@ -384,7 +492,10 @@ async fn a_forgotten_browser_asks_again_and_forget_all_forgets_every_one() {
     new_session(&mut second, JIRO).await;
     assert!(skips_the_code(&mut second).await);
 
-    // Forget the first one from the second browser's settings page.
+    // Forget the first one from the second browser's settings page, after
+    // a step-up: the second browser's own word is no proof for managing
+    // remembered browsers.
+    step_up(&mut second, &enrolled.backup_codes[2]).await;
     let page = second.get("/_mfa/settings").await;
     let csrf = page.input_value("csrf").unwrap();
     let ids: Vec<String> = page
@@ -455,4 +566,45 @@ async fn a_cookie_replayed_for_another_person_or_changed_is_refused() {
     // The genuine cookie still works for jiro.
     let mut genuine = with_cookie(&gw, &cookie, JIRO).await;
     assert!(skips_the_code(&mut genuine).await);
+}
+
+/// A remembered browser records the factor that earned it (issue 30 §2):
+/// where the company comes to require passkeys, a browser remembered
+/// through a code (a phished one, say) asks again from the next request
+/// on, and only a passkey's trust skips the challenge.
+#[tokio::test]
+async fn where_passkeys_are_required_only_a_passkeys_trust_skips_the_code() {
+    let gw = Gateway::demo().await;
+    allow(&gw, "30").await;
+    let mut b = gw.browser();
+    b.login(JIRO).await;
+    let enrolled = enroll(&mut b).await;
+    let mut key = Passkey::new(&gw);
+    let r = register(&mut b, &mut key, "YubiKey", "%2F").await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    new_session(&mut b, JIRO).await;
+    pass(&mut b, &enrolled.backup_codes[0], true).await;
+    new_session(&mut b, JIRO).await;
+    assert!(
+        skips_the_code(&mut b).await,
+        "a code's trust, while codes count"
+    );
+
+    let mut admin = gw.browser();
+    admin.login(ADMIN).await;
+    set_company_policy(&mut admin, "required_passkey").await;
+    new_session(&mut b, JIRO).await;
+    assert!(
+        !skips_the_code(&mut b).await,
+        "a code's trust no longer counts"
+    );
+
+    let page = b.get("/_mfa/challenge").await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let mut fields = challenge_answer(&page, &mut key).expect("the authenticator answers");
+    fields.push(("remember".into(), "yes".into()));
+    let r = post(&mut b, "/_mfa/challenge", &fields).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    new_session(&mut b, JIRO).await;
+    assert!(skips_the_code(&mut b).await, "a passkey's trust counts");
 }

@@ -231,6 +231,16 @@ impl Doc<'_> {
         Ok(raw)
     }
 
+    pub(super) fn step_up(&self, minutes: u32) -> Result<std::time::Duration, ConfigError> {
+        if !(1..=1440).contains(&minutes) {
+            return Err(self.error(
+                "step_up_minutes",
+                format!("{minutes} is out of range (allowed: 1 to 1440)"),
+            ));
+        }
+        Ok(std::time::Duration::from_secs(u64::from(minutes) * 60))
+    }
+
     pub(super) fn max_failures(&self, raw: u32) -> Result<u32, ConfigError> {
         if !(1..=1000).contains(&raw) {
             return Err(self.error(

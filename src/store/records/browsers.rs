@@ -7,29 +7,39 @@ use crate::domain::{RememberDays, RememberedBrowser};
 use crate::store::StoreError;
 use serde::{Deserialize, Serialize};
 
+/// Written as V2 (with the factor that earned the trust) when it is
+/// known, else as V1, so a record read from V1 is written back unchanged.
 pub fn encode_browser(b: &RememberedBrowser) -> Result<Vec<u8>, StoreError> {
-    encode(
-        "remembered browser",
-        &StoredBrowser::V1(BrowserV1 {
-            enrollment_id: b.enrollment_id,
-            account: b.account.clone(),
-            created_at: b.created_at,
-            last_used_at: b.last_used_at,
-            label: b.label.clone(),
+    let v1 = BrowserV1 {
+        enrollment_id: b.enrollment_id,
+        account: b.account.clone(),
+        created_at: b.created_at,
+        last_used_at: b.last_used_at,
+        label: b.label.clone(),
+    };
+    let stored = match b.earned_by {
+        Some(earned_by) => StoredBrowser::V2(BrowserV2 {
+            browser: v1,
+            earned_by,
         }),
-    )
+        None => StoredBrowser::V1(v1),
+    };
+    encode("remembered browser", &stored)
 }
 
 pub fn decode_browser(bytes: &[u8]) -> Result<RememberedBrowser, StoreError> {
-    match decode::<StoredBrowser>("remembered browser", bytes)? {
-        StoredBrowser::V1(v) => Ok(RememberedBrowser {
-            enrollment_id: v.enrollment_id,
-            account: v.account,
-            created_at: v.created_at,
-            last_used_at: v.last_used_at,
-            label: v.label,
-        }),
-    }
+    let (v, earned_by) = match decode::<StoredBrowser>("remembered browser", bytes)? {
+        StoredBrowser::V1(v) => (v, None),
+        StoredBrowser::V2(v) => (v.browser, Some(v.earned_by)),
+    };
+    Ok(RememberedBrowser {
+        enrollment_id: v.enrollment_id,
+        account: v.account,
+        created_at: v.created_at,
+        last_used_at: v.last_used_at,
+        label: v.label,
+        earned_by,
+    })
 }
 
 pub fn encode_remember_days(days: RememberDays) -> Result<Vec<u8>, StoreError> {
@@ -54,6 +64,17 @@ pub fn decode_remember_days(bytes: &[u8]) -> Result<RememberDays, StoreError> {
 enum StoredBrowser {
     #[serde(rename = "1")]
     V1(BrowserV1),
+    /// V1 and the factor that earned the trust (issue 30).
+    #[serde(rename = "2")]
+    V2(BrowserV2),
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BrowserV2 {
+    #[serde(flatten)]
+    browser: BrowserV1,
+    earned_by: crate::domain::Factor,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -92,10 +113,18 @@ mod tests {
             created_at: 100,
             last_used_at: 200,
             label: "Firefox on Linux".into(),
+            earned_by: None,
         };
         let json = r#"{"v":"1","enrollment_id":7,"account":"bob","created_at":100,"last_used_at":200,"label":"Firefox on Linux"}"#;
         assert_eq!(encode_browser(&b).unwrap(), json.as_bytes());
         assert_eq!(decode_browser(json.as_bytes()).unwrap(), b);
+        let b2 = RememberedBrowser {
+            earned_by: Some(crate::domain::Factor::Passkey),
+            ..b.clone()
+        };
+        let json = r#"{"v":"2","enrollment_id":7,"account":"bob","created_at":100,"last_used_at":200,"label":"Firefox on Linux","earned_by":"passkey"}"#;
+        assert_eq!(encode_browser(&b2).unwrap(), json.as_bytes());
+        assert_eq!(decode_browser(json.as_bytes()).unwrap(), b2);
         assert!(matches!(
             decode_browser(b"{}"),
             Err(StoreError::Corrupt {

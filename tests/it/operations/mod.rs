@@ -7,6 +7,7 @@
 
 mod backup;
 mod cli;
+mod files;
 mod forwarding;
 mod keys;
 mod logs;
