@@ -90,7 +90,13 @@ pub fn save(
     gate.store.set_company_policy(company, wanted)?;
     if before != wanted {
         let (from, to) = (before.as_str(), wanted.as_str());
-        changed(gate, req, sess, format!("{from} -> {to}"), format!("{from} → {to}"));
+        changed(
+            gate,
+            req,
+            sess,
+            format!("{from} -> {to}"),
+            format!("{from} → {to}"),
+        );
     }
     let saved = t(frame.locale, "policy.saved");
     render(gate, req, frame, sess, Some(saved), 200)
@@ -116,7 +122,13 @@ fn save_remember(
     if before != wanted {
         let (from, to) = (before.as_string(), wanted.as_string());
         let audit_note = format!("remember browsers: {from} -> {to}");
-        changed(gate, req, sess, audit_note, format!("remember browsers: {from} → {to}"));
+        changed(
+            gate,
+            req,
+            sess,
+            audit_note,
+            format!("remember browsers: {from} → {to}"),
+        );
     }
     let saved = t(frame.locale, "policy.saved");
     render(gate, req, frame, sess, Some(saved), 200)
@@ -125,8 +137,8 @@ fn save_remember(
 /// A company security setting changed: audited (about the company, not the
 /// administrator's person) and told (`policy_changed`), whichever it was.
 fn changed(gate: &Gate, req: &PageRequest, sess: &SessionCtx, audit_note: String, told: String) {
-    let mut event =
-        AuditEvent::by_user(&sess.identity, AuditKind::PolicyChanged, req.now).with_note(audit_note);
+    let mut event = AuditEvent::by_user(&sess.identity, AuditKind::PolicyChanged, req.now)
+        .with_note(audit_note);
     event.person = None;
     audit::record(gate.store.as_ref(), event);
     let change = crate::notify::Change::by_user(&sess.identity, &sess.whence);

@@ -593,14 +593,21 @@ async fn the_remembered_browser_setting_is_told_like_the_policy() {
     let smtp = SmtpSink::start(free_port()).await;
     let hook = WebhookSink::start(SECRET).await;
     let dir = tempfile::tempdir().unwrap();
-    let gw = serve(&config(free_ports(), &app, smtp.port, &hook.url), dir.path()).await;
+    let gw = serve(
+        &config(free_ports(), &app, smtp.port, &hook.url),
+        dir.path(),
+    )
+    .await;
     let mut boss = browser(&gw, "s-boss");
     for days in ["7", "off"] {
         let page = boss.get("/_mfa/admin/security").await;
         assert_eq!(page.status, 200, "{}", page.body);
         let csrf = page.input_value("csrf").unwrap();
         let r = boss
-            .post_form("/_mfa/admin/security", &[("csrf", &csrf), ("remember_days", days)])
+            .post_form(
+                "/_mfa/admin/security",
+                &[("csrf", &csrf), ("remember_days", days)],
+            )
             .await;
         assert_eq!(r.status, 200, "{}", r.body);
     }

@@ -8,7 +8,8 @@
 
 use crate::harness::passkeys::{Passkey, challenge_answer, post, register};
 use crate::harness::{
-    Browser, DEMO_SUPPORT_TOKEN, Enrolled, Gateway, JIRO, codes, enroll, fail, set_company_policy,
+    Browser, DEMO_SUPPORT_TOKEN, Enrolled, Gateway, JIRO, changes_ask_for_a_step_up, codes, enroll,
+    fail, set_company_policy,
 };
 use mfa_gate::domain::PersonKey;
 use mfa_gate::store::{SledStore, Store};
@@ -423,34 +424,7 @@ async fn a_remembered_browser_is_no_proof_for_changing_factors() {
         step_up,
         "/_mfa/challenge?step_up=1&return_to=%2F_mfa%2Fpasskeys"
     );
-    let settings = b.get("/_mfa/settings").await;
-    assert_eq!(settings.status, 200, "viewing needs no step-up");
-    let csrf = settings.input_value("csrf").unwrap();
-    let r = b
-        .post_form(
-            "/_mfa/passkeys",
-            &[("csrf", &csrf), ("name", "mine"), ("passkey_answer", "{}")],
-        )
-        .await;
-    assert_eq!(
-        (r.status, r.location()),
-        (303, Some(step_up.as_str())),
-        "{}",
-        r.body
-    );
-    let r = b
-        .post_form(
-            "/_mfa/settings",
-            &[("csrf", &csrf), ("action", "forget_browsers")],
-        )
-        .await;
-    assert_eq!(r.status, 303, "{}", r.body);
-    assert!(
-        r.location()
-            .unwrap()
-            .starts_with("/_mfa/challenge?step_up=1"),
-        "{r:?}"
-    );
+    changes_ask_for_a_step_up(&mut b).await;
     let status = gw.account_status(JIRO).await;
     assert_eq!(
         (

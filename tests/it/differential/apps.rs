@@ -181,14 +181,17 @@ fn probe(what: &str, cmd: &mut Command) -> String {
 }
 
 /// Each framework and its version; panics when a runtime is missing.
+/// The version of Python module `module` as Debian's interpreter sees it;
+/// panics when it is missing.
+fn py(module: &str) -> String {
+    let code = format!("import importlib.metadata as m; print(m.version('{module}'))");
+    probe(
+        &format!("Python's {module} ({PYTHON})"),
+        Command::new(PYTHON).args(["-c", &code]),
+    )
+}
+
 pub fn versions() -> Vec<(&'static str, String)> {
-    let py = |module: &str| {
-        let code = format!("import importlib.metadata as m; print(m.version('{module}'))");
-        probe(
-            &format!("Python's {module} ({PYTHON})"),
-            Command::new(PYTHON).args(["-c", &code]),
-        )
-    };
     let node = probe(
         "node with the npm cookie package",
         Command::new("node")
@@ -214,13 +217,6 @@ pub fn versions() -> Vec<(&'static str, String)> {
 
 /// Each path app's server and version; panics when a runtime is missing.
 pub fn path_versions() -> Vec<(&'static str, String)> {
-    let py = |module: &str| {
-        let code = format!("import importlib.metadata as m; print(m.version('{module}'))");
-        probe(
-            &format!("Python's {module} ({PYTHON})"),
-            Command::new(PYTHON).args(["-c", &code]),
-        )
-    };
     let flask = py("flask");
     let node = probe(
         "node with the npm express package",

@@ -181,3 +181,29 @@ impl Browser {
         panic!("no code near now passed the challenge");
     }
 }
+
+/// The changes of factors a session without a fresh proof may not make
+/// (adding a passkey, forgetting remembered browsers): each form, sent
+/// with a valid token, is answered 303 to the step-up page (the challenge
+/// with `step_up=1`) and changes nothing. The settings page itself is
+/// served: viewing needs no step-up.
+pub async fn changes_ask_for_a_step_up(b: &mut Browser) {
+    let settings = b.get("/_mfa/settings").await;
+    assert_eq!(settings.status, 200, "viewing needs no step-up");
+    let csrf = settings.input_value("csrf").unwrap();
+    let forms: [(&str, &[(&str, &str)]); 2] = [
+        (
+            "/_mfa/passkeys",
+            &[("name", "mine"), ("passkey_answer", "{}")],
+        ),
+        ("/_mfa/settings", &[("action", "forget_browsers")]),
+    ];
+    for (path, fields) in forms {
+        let mut all = vec![("csrf", csrf.as_str())];
+        all.extend_from_slice(fields);
+        let r = b.post_form(path, &all).await;
+        assert_eq!(r.status, 303, "{path}: {}", r.body);
+        let to = r.location().unwrap_or_default();
+        assert!(to.starts_with("/_mfa/challenge?step_up=1"), "{path}: {to}");
+    }
+}

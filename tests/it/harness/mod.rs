@@ -37,7 +37,7 @@ pub use browser::{Browser, Resp};
 pub use config::ConfigBuilder;
 pub use fake_app::{FakeApp, Login, Pages, Seen, Whoami};
 pub use flows::{
-    Enrolled, JIRO, TARO, backup_codes_of, enroll, enrolled_and_challenged, fail,
-    set_company_policy, submit_code,
+    Enrolled, JIRO, TARO, backup_codes_of, changes_ask_for_a_step_up, enroll,
+    enrolled_and_challenged, fail, set_company_policy, submit_code,
 };
 pub use gateway::{BIN, DEMO_SUPPORT_TOKEN, Gateway, free_ports, log_tail, run_cli};

@@ -8,7 +8,7 @@
 
 use super::{HMAC_KEY, demo_with_known_key, enrollment_id_of, mint_gateway_cookie, unix_now};
 use crate::harness::passkeys::{Passkey, register};
-use crate::harness::{TARO, codes, enroll};
+use crate::harness::{TARO, changes_ask_for_a_step_up, codes, enroll};
 
 const TARO_KEY: &str = "6:globex/taro@globex.example";
 const STEP_UP: &str = "/_mfa/challenge?step_up=1&return_to=%2F_mfa%2Fpasskeys";
@@ -31,36 +31,10 @@ async fn an_old_verification_is_no_proof_for_adding_a_passkey() {
     );
     let r = b.get("/_mfa/passkeys?return_to=%2F").await;
     assert_eq!((r.status, r.location()), (303, Some(STEP_UP)), "{}", r.body);
-    // A form posted anyway adds nothing, and is not replayed later.
-    let csrf = b.get("/_mfa/settings").await.input_value("csrf").unwrap();
-    let r = b
-        .post_form(
-            "/_mfa/passkeys",
-            &[("csrf", &csrf), ("name", "mine"), ("passkey_answer", "{}")],
-        )
-        .await;
-    assert_eq!(r.status, 303, "{}", r.body);
-    assert!(
-        r.location()
-            .unwrap()
-            .starts_with("/_mfa/challenge?step_up=1"),
-        "{r:?}"
-    );
+    // Forms posted anyway (adding a key, forgetting browsers) change
+    // nothing, and are not replayed later.
+    changes_ask_for_a_step_up(&mut b).await;
     assert_eq!(gw.account_status(TARO).await["passkeys"], 0);
-    // Forgetting remembered browsers asks for it too.
-    let r = b
-        .post_form(
-            "/_mfa/settings",
-            &[("csrf", &csrf), ("action", "forget_browsers")],
-        )
-        .await;
-    assert_eq!(r.status, 303, "{}", r.body);
-    assert!(
-        r.location()
-            .unwrap()
-            .starts_with("/_mfa/challenge?step_up=1"),
-        "{r:?}"
-    );
 
     // The step-up page: the challenge with its own heading, no "remember".
     let page = b.get(STEP_UP).await;
