@@ -8,7 +8,7 @@
 use crate::harness::sinks::{SmtpSink, WebhookSink, free_port};
 use crate::harness::{
     Browser, ConfigBuilder, DEMO_SUPPORT_TOKEN, FakeApp, Gateway, Whoami, codes, enroll,
-    free_ports, submit_code,
+    free_ports, save_company_setting, submit_code,
 };
 use std::time::{Duration, Instant};
 
@@ -600,16 +600,7 @@ async fn the_remembered_browser_setting_is_told_like_the_policy() {
     .await;
     let mut boss = browser(&gw, "s-boss");
     for days in ["7", "off"] {
-        let page = boss.get("/_mfa/admin/security").await;
-        assert_eq!(page.status, 200, "{}", page.body);
-        let csrf = page.input_value("csrf").unwrap();
-        let r = boss
-            .post_form(
-                "/_mfa/admin/security",
-                &[("csrf", &csrf), ("remember_days", days)],
-            )
-            .await;
-        assert_eq!(r.status, 200, "{}", r.body);
+        save_company_setting(&mut boss, "remember_days", days).await;
     }
     let events = events_exactly(&hook, 2).await;
     assert_eq!(events, ["policy_changed", "policy_changed"]);

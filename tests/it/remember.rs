@@ -9,7 +9,7 @@
 use crate::harness::passkeys::{Passkey, challenge_answer, post, register};
 use crate::harness::{
     Browser, DEMO_SUPPORT_TOKEN, Enrolled, Gateway, JIRO, changes_ask_for_a_step_up, codes, enroll,
-    fail, set_company_policy,
+    fail, save_company_setting, set_company_policy,
 };
 use mfa_gate::domain::PersonKey;
 use mfa_gate::store::{SledStore, Store};
@@ -22,22 +22,7 @@ const ADMIN: &str = "hanako.admin@acme.example";
 async fn allow(gw: &Gateway, days: &str) {
     let mut admin = gw.browser();
     admin.login(ADMIN).await;
-    let page = admin.get("/_mfa/admin/security").await;
-    assert_eq!(page.status, 200, "{}", page.body);
-    let csrf = page.input_value("csrf").unwrap();
-    let r = admin
-        .post_form(
-            "/_mfa/admin/security",
-            &[("csrf", &csrf), ("remember_days", days)],
-        )
-        .await;
-    assert_eq!(r.status, 200, "{}", r.body);
-    assert!(
-        r.body
-            .contains(&format!(r#"name="remember_days" value="{days}" checked"#)),
-        "{}",
-        r.body
-    );
+    save_company_setting(&mut admin, "remember_days", days).await;
 }
 
 /// Pass the challenge of `b` (a new app session) with the backup code

@@ -116,19 +116,23 @@ pub async fn submit_code(b: &mut Browser, csrf: &str, code: &str) -> Resp {
 /// past the second step where its company requires it), asserting the
 /// confirmation.
 pub async fn set_company_policy(admin: &mut Browser, value: &str) {
+    save_company_setting(admin, "enforcement", value).await;
+}
+
+/// The company administrator `admin` saves `field` = `value` on the policy
+/// page (`enforcement`, `remember_days`); asserts it was saved and shows.
+pub async fn save_company_setting(admin: &mut Browser, field: &str, value: &str) {
     let page = admin.get("/_mfa/admin/security").await;
     assert_eq!(page.status, 200, "{}", page.body);
     let csrf = page.input_value("csrf").unwrap();
     let r = admin
-        .post_form(
-            "/_mfa/admin/security",
-            &[("csrf", &csrf), ("enforcement", value)],
-        )
+        .post_form("/_mfa/admin/security", &[("csrf", &csrf), (field, value)])
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
     assert!(r.body.contains("Saved"), "{}", r.body);
     assert!(
-        r.body.contains(&format!(r#"value="{value}" checked"#)),
+        r.body
+            .contains(&format!(r#"name="{field}" value="{value}" checked"#)),
         "{}",
         r.body
     );

@@ -38,6 +38,6 @@ pub use config::ConfigBuilder;
 pub use fake_app::{FakeApp, Login, Pages, Seen, Whoami};
 pub use flows::{
     Enrolled, JIRO, TARO, backup_codes_of, changes_ask_for_a_step_up, enroll,
-    enrolled_and_challenged, fail, set_company_policy, submit_code,
+    enrolled_and_challenged, fail, save_company_setting, set_company_policy, submit_code,
 };
 pub use gateway::{BIN, DEMO_SUPPORT_TOKEN, Gateway, free_ports, log_tail, run_cli};
