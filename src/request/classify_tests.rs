@@ -189,7 +189,7 @@ fn a_bypass_path_the_app_may_read_otherwise_is_no_bypass() {
     assert!(!head.bypass);
     assert_eq!(head.app_session(), Some("alice"));
     assert_eq!(classify(&head, &config), Verdict::Identify);
-    // Encoded separators normalize before the bypass rule is matched.
+    // An encoded separator: not in normal form, so no bypass.
     let head = read(&config, "GET", "/static/..%2Fapp", &["app_session=alice"]);
     assert_eq!(classify(&head, &config), Verdict::Identify);
 }

@@ -50,7 +50,8 @@ impl Method {
 #[derive(Debug)]
 pub struct RequestHead {
     pub method: Method,
-    /// The path the app will act on (see `paths::normalize`).
+    /// The decoded path when the target is in normal form, else ambiguous
+    /// (see `paths::normalize`).
     pub path: NormalPath,
     /// The request target as sent (`/path?query`), for `return_to`; `/`
     /// when it is not an origin-form UTF-8 target.
