@@ -51,7 +51,11 @@ impl Trust {
     /// remembered browser never is.
     pub fn fresh(self, now: i64, within_secs: i64) -> bool {
         match self {
-            Trust::Proven { at } => at <= now && now - at <= within_secs,
+            // As `session::is_fresh`: a few minutes ahead is another
+            // replica's clock, not a forgery (the MAC says who made it).
+            Trust::Proven { at } => {
+                at <= now + session::FUTURE_SLACK_SECS && now.saturating_sub(at) <= within_secs
+            }
             Trust::None | Trust::Remembered => false,
         }
     }

@@ -242,9 +242,11 @@ fn init_logging(log_json: bool, config: Option<&Config>) {
 }
 
 fn run(command: Command, log_json: bool) -> anyhow::Result<()> {
+    // Whatever a command writes (the store, a restore, keys, the demo's
+    // mail) is this user's alone, before any thread starts.
+    server::private_files();
     match command {
         Command::Serve { config } => {
-            server::private_files();
             let config = config::load_file(&config)?;
             init_logging(log_json, Some(&config));
             server::run(config, None)?;
@@ -284,7 +286,6 @@ fn run(command: Command, log_json: bool) -> anyhow::Result<()> {
             postgres,
             app,
         } => {
-            server::private_files();
             let mut config = demo_config(port, &data)?;
             if postgres {
                 config.store = demo_postgres()?;

@@ -187,8 +187,8 @@ fn add_admin(
 /// Everything the gateway writes (the store and its outbox, the demo's
 /// keys and mail folder) holds audit trails, addresses and IPs: readable by
 /// the gateway's own user only, whatever the umask it was started with
-/// (directories 0700, files 0600). Called first thing by `serve` and
-/// `demo`, before any thread starts.
+/// (directories 0700, files 0600). Called first thing by every command
+/// (`main.rs`), before any thread starts: `serve`, `demo`, a restore, keys.
 pub fn private_files() {
     // SAFETY: umask sets this process's file-creation mask and cannot fail.
     unsafe {

@@ -22,7 +22,7 @@ const PAYLOAD_LEN: usize = 1 + 4 + 8 + 8;
 /// CSRF tokens live as long as a page may reasonably stay open.
 pub const CSRF_MAX_AGE_SECS: i64 = 12 * 3600;
 /// Tolerated clock difference between replicas.
-const FUTURE_SLACK_SECS: i64 = 300;
+pub const FUTURE_SLACK_SECS: i64 = 300;
 
 /// Binding of our state to one app session: a keyed hash of the app's
 /// session cookie value (the value itself is never stored or logged),

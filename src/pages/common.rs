@@ -68,9 +68,17 @@ pub fn redirect_to(gate: &Gate, route: Route, return_to: &str) -> Reply {
 /// to the challenge in its step-up form, which comes back to `back` (one
 /// of our returnable pages) once passed. A form is never replayed: the
 /// person comes back to the page and sends it again, with its token.
-pub fn step_up(gate: &Gate, req: &PageRequest, sess: &SessionCtx, back: &str) -> Option<Reply> {
+pub fn step_up(
+    gate: &Gate,
+    req: &PageRequest,
+    sess: &SessionCtx,
+    record: &PersonRecord,
+    back: &str,
+) -> Option<Reply> {
     let within = gate.config.step_up.as_secs() as i64;
-    if sess.trust.fresh(req.now, within) {
+    // A person with no second step has nothing to prove it with: what it
+    // may change is what its password already reaches.
+    if !record.is_enrolled() || sess.trust.fresh(req.now, within) {
         return None;
     }
     let prefix = &gate.config.prefix;

@@ -55,12 +55,9 @@ fn proof_first(
     sess: &SessionCtx,
     record: &PersonRecord,
 ) -> Option<Reply> {
-    if !record.is_enrolled() {
-        return None;
-    }
     let prefix = &gate.config.prefix;
     let here = crate::paths::with_return_to(&Route::Passkeys.href(prefix), &req.return_to(prefix));
-    step_up(gate, req, sess, &here)
+    step_up(gate, req, sess, record, &here)
 }
 
 /// The form, with a fresh ceremony; `error` (then 422) after a refusal.

@@ -9,9 +9,10 @@
 //! The same page holds the remembered-browser setting (off, 7 or 30 days;
 //! pinnable on its own) and the rollout numbers (`rollout.rs`).
 
-use super::common::require_csrf;
+use super::common::{person_record, require_csrf, step_up};
 use super::error::PageError;
 use super::i18n::t;
+use super::route::Route;
 use super::views::{self, Frame, PolicyView};
 use super::{PageRequest, Reply, SessionCtx};
 use crate::audit;
@@ -71,6 +72,14 @@ pub fn save(
 ) -> Result<Reply, PageError> {
     require_manager(sess)?;
     require_csrf(gate, req, sess)?;
+    // A company setting decides everyone's factors and trust: a stolen
+    // remembered-browser cookie must not lengthen its own life or let
+    // code-earned trust back in (a step-up, as for a person's factors).
+    let record = person_record(gate, sess)?;
+    let here = Route::Policy.href(&gate.config.prefix);
+    if let Some(first) = step_up(gate, req, sess, &record, &here) {
+        return Ok(first);
+    }
     let company = &sess.identity.company;
     if let Some(days) = req.form.get("remember_days") {
         return save_remember(gate, req, frame, sess, days);

@@ -175,17 +175,20 @@ pub async fn change(
     if record.is_locked() {
         return Ok(super::locked(frame));
     }
-    // Managing remembered browsers asks for a recent proof in this
-    // session (a step-up), never a remembered browser's own word.
-    if let Some(all) = match req.form.get("action") {
-        Some("forget_browser") => Some(false),
-        Some("forget_browsers") => Some(true),
-        _ => None,
-    } {
-        if let Some(first) = step_up(gate, req, sess, &settings_href(gate)) {
-            return Ok(first);
-        }
-        return forget_browsers(gate, req, sess, all);
+    // Managing remembered browsers and naming keys ask for a recent proof
+    // in this session (a step-up), never a remembered browser's own word.
+    let action = req.form.get("action");
+    if matches!(
+        action,
+        Some("forget_browser" | "forget_browsers" | "rename_passkey")
+    ) && let Some(first) = step_up(gate, req, sess, &record, &settings_href(gate))
+    {
+        return Ok(first);
+    }
+    match action {
+        Some("forget_browser") => return forget_browsers(gate, req, sess, false),
+        Some("forget_browsers") => return forget_browsers(gate, req, sess, true),
+        _ => {}
     }
     if !record.is_enrolled() {
         return Ok(Reply::redirect(&settings_href(gate)));

@@ -84,8 +84,10 @@ pub fn read_proof(
 }
 
 /// Whether codes are refused for this person: their company accepts only a
-/// passkey of its staff, and they have one. (Without one, a code is how
-/// they prove themselves before registering it.)
+/// passkey of its staff, the *person* is staff (this account, or a linked
+/// one: a candidate account must not be the way around it), and they have
+/// a passkey. (Without one, a code is how they prove themselves before
+/// registering it.)
 pub fn codes_refused(
     gate: &Gate,
     sess: &SessionCtx,
@@ -95,7 +97,8 @@ pub fn codes_refused(
         return Ok(false);
     }
     let policy = gate.enforcement(&sess.identity.company)?;
-    Ok(needs_passkey(sess.identity.class, policy))
+    Ok(needs_passkey(sess.identity.class, policy)
+        || (policy.passkey_only() && record.staff_account))
 }
 
 impl Proof {

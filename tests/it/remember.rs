@@ -567,3 +567,33 @@ async fn where_passkeys_are_required_only_a_passkeys_trust_skips_the_code() {
     new_session(&mut b, JIRO).await;
     assert!(skips_the_code(&mut b).await, "a passkey's trust counts");
 }
+
+/// A company setting decides everyone's trust: an administrator let in by
+/// a remembered browser (a password and a stolen cookie) cannot lengthen
+/// that trust, or let code-earned trust back in, without a step-up.
+#[tokio::test]
+async fn a_remembered_administrator_changes_no_company_setting_without_a_step_up() {
+    let gw = Gateway::demo().await;
+    allow(&gw, "30").await;
+    let (mut admin, _) = remembered(&gw, ADMIN).await;
+    let page = admin.get("/_mfa/admin/security").await;
+    assert_eq!(page.status, 200, "viewing needs no step-up: {}", page.body);
+    let csrf = page.input_value("csrf").unwrap();
+    for field in [("remember_days", "7"), ("enforcement", "required")] {
+        let r = admin
+            .post_form("/_mfa/admin/security", &[("csrf", &csrf), field])
+            .await;
+        assert_eq!(r.status, 303, "{field:?}: {}", r.body);
+        assert_eq!(
+            r.location(),
+            Some("/_mfa/challenge?step_up=1&return_to=%2F_mfa%2Fadmin%2Fsecurity")
+        );
+    }
+    let page = admin.get("/_mfa/admin/security").await;
+    assert!(
+        page.body
+            .contains(r#"name="remember_days" value="30" checked"#),
+        "{}",
+        page.body
+    );
+}

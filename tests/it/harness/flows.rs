@@ -187,20 +187,26 @@ impl Browser {
 }
 
 /// The changes of factors a session without a fresh proof may not make
-/// (adding a passkey, forgetting remembered browsers): each form, sent
-/// with a valid token, is answered 303 to the step-up page (the challenge
-/// with `step_up=1`) and changes nothing. The settings page itself is
-/// served: viewing needs no step-up.
+/// (adding a passkey, forgetting remembered browsers, renaming a key):
+/// each form, sent with a valid token, is answered 303 to the step-up page
+/// (the challenge with `step_up=1`) and changes nothing. The settings page
+/// itself is served: viewing needs no step-up.
 pub async fn changes_ask_for_a_step_up(b: &mut Browser) {
     let settings = b.get("/_mfa/settings").await;
     assert_eq!(settings.status, 200, "viewing needs no step-up");
     let csrf = settings.input_value("csrf").unwrap();
-    let forms: [(&str, &[(&str, &str)]); 2] = [
+    let rename = [
+        ("action", "rename_passkey"),
+        ("passkey", "1"),
+        ("name", "old, unused"),
+    ];
+    let forms: [(&str, &[(&str, &str)]); 3] = [
         (
             "/_mfa/passkeys",
             &[("name", "mine"), ("passkey_answer", "{}")],
         ),
         ("/_mfa/settings", &[("action", "forget_browsers")]),
+        ("/_mfa/settings", &rename),
     ];
     for (path, fields) in forms {
         let mut all = vec![("csrf", csrf.as_str())];
