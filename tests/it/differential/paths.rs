@@ -108,15 +108,27 @@ async fn no_target_walks_a_locked_out_user_into_a_protected_route() {
                 if !body.is_empty() {
                     lines.push((b"Content-Type", b"application/x-www-form-urlencoded"));
                 }
-                let reply = wire::send(port, case.method, &case.target, &lines, body).await;
-                (a, c, reply)
+                // A 502 is the gateway's upstream connection failing under
+                // it (seen: waitress closing a pooled keep-alive connection
+                // while a POST was written to it): a transport race of the
+                // fixture, not a reading of the target. Sent again, at most
+                // twice; the answer that counts is still held to the rule.
+                let mut reply = wire::send(port, case.method, &case.target, &lines, body).await;
+                let mut again = 0;
+                while again < 2 && matches!(&reply, Ok(r) if r.status == 502) {
+                    again += 1;
+                    reply = wire::send(port, case.method, &case.target, &lines, body).await;
+                }
+                (a, c, reply, again)
             });
         }
     }
     let mut violations = Vec::new();
     let mut reached = vec![0usize; fleet.pairs.len()];
+    let mut resent = 0;
     while let Some(done) = tasks.join_next().await {
-        let (a, c, reply) = done.expect("request task");
+        let (a, c, reply, again) = done.expect("request task");
+        resent += again;
         let app = fleet.pairs[a].0.name;
         let case = &corpus[c];
         let reply = reply.unwrap_or_else(|e| panic!("[{app}] {}: {e}", case.describe()));
@@ -141,6 +153,7 @@ async fn no_target_walks_a_locked_out_user_into_a_protected_route() {
         }
     }
     violations.sort();
+    println!("  requests sent again after a 502 (upstream connection lost): {resent}");
     for (a, (app, _)) in fleet.pairs.iter().enumerate() {
         println!(
             "  {}: {} of {} targets reached the app",
