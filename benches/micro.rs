@@ -46,7 +46,7 @@ fn bench_cookie(c: &mut Criterion) {
     let keys = Keys::new([1; 32], [2; 32]);
     let person = PersonKey::new("acme", "hanako");
     let app = AppSession::bind(&keys, "app-session-cookie-value-0123456789abcdef");
-    let cookie = session::issue_cookie(&keys, app, &person, 42, NOW as i64);
+    let cookie = session::issue_cookie(&keys, app, &person, session::Bound::new(42, 0), NOW as i64);
     c.bench_function("gateway_cookie_verify", |b| {
         b.iter(|| {
             let app = AppSession::bind(
@@ -58,7 +58,7 @@ fn bench_cookie(c: &mut Criterion) {
                 black_box(&cookie),
                 app,
                 &person,
-                42,
+                session::Bound::new(42, 0),
                 NOW as i64,
                 43_200,
             )

@@ -239,6 +239,11 @@ pub struct PersonRecord {
     pub passkeys: Vec<Passkey>,
     /// Passkey ceremonies already accepted and not yet expired.
     pub used_ceremonies: Vec<UsedCeremony>,
+    /// The person's trust epoch, which every gateway cookie names: a
+    /// cookie of an earlier epoch no longer counts. A lock moves it on (an
+    /// unlock does not bring back what a thief may hold), and so does a
+    /// restore (the trust of backup time is not trust now). 0 at first.
+    pub trust_epoch: u32,
 }
 
 /// An account the gateway has seen (its identity resolved), for the

@@ -99,14 +99,7 @@ pub async fn judge<'a>(
     // The hot path: person state and policy come from memory
     // (CachedStore); the verification costs two MACs, or none when memoized.
     let state = gate.store.person_state(&identity.person_key())?;
-    let mut trust = match proven_at(
-        gate,
-        &identity,
-        session_value,
-        cookies.gateway,
-        state.enrollment_id,
-        now,
-    ) {
+    let mut trust = match proven_at(gate, &identity, session_value, cookies.gateway, &state, now) {
         Some(at) => Trust::Proven { at },
         None => Trust::None,
     };
@@ -136,29 +129,32 @@ pub async fn judge<'a>(
 }
 
 /// When the app session whose cookie value is `app_value` passed the
-/// challenge for the person's current enrollment (`enrollment_id`), as the
-/// presented gateway cookie says; `None` when it did not (or too long
-/// ago). Costs two MACs (none when the memo already vouches for this
+/// challenge for the person's current second step (`state`), as the
+/// presented gateway cookie says; `None` when it did not, too long ago, or
+/// under an earlier trust epoch (before a lock or a restore). Costs two MACs (none when the memo already vouches for this
 /// cookie); no I/O.
 fn proven_at(
     gate: &Gate,
     identity: &Identity,
     app_value: &str,
     gateway_cookie: Option<&str>,
-    enrollment_id: Option<u64>,
+    state: &crate::store::PersonState,
     now: i64,
 ) -> Option<i64> {
-    let (enrollment_id, cookie) = (enrollment_id?, gateway_cookie?);
+    let (enrollment_id, cookie) = (state.enrollment_id?, gateway_cookie?);
     let max_age = gate.config.cookie.max_age.as_secs() as i64;
-    let counts = |id: u64, at: i64| id == enrollment_id && session::is_fresh(at, now, max_age);
+    let bound = session::Bound::new(enrollment_id, state.trust_epoch);
+    let counts = |v: session::Verified| {
+        (v.bound == bound && session::is_fresh(v.verified_at, now, max_age))
+            .then_some(v.verified_at)
+    };
     if let Some(v) = gate.verified.vouch(app_value, identity, cookie) {
-        return counts(v.enrollment_id, v.verified_at).then_some(v.verified_at);
+        return counts(v);
     }
     let app = AppSession::bind(&gate.keys, app_value);
     let v = session::decode_cookie(&gate.keys, cookie, app, &identity.person_key())?;
     // Remember what the MAC proved (the cookie belongs to this session and
     // person); the enrollment and the age are checked on every request.
-    gate.verified
-        .remember(app_value, identity, cookie, v.enrollment_id, v.verified_at);
-    counts(v.enrollment_id, v.verified_at).then_some(v.verified_at)
+    gate.verified.remember(app_value, identity, cookie, v);
+    counts(v)
 }

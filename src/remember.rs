@@ -1,8 +1,10 @@
 //! "Remember this browser" (issue 16 §1): after a passed challenge, a
 //! person may let this browser skip the code in new app sessions for the
 //! days their company allows (off unless it does). The browser gets its own
-//! random, opaque cookie (`mfa_remember`); the store keeps only its SHA-256
-//! (`BrowserId`), under the person, with the enrollment it was granted
+//! random, opaque cookie (`mfa_remember`); the store keeps only an HMAC of
+//! it under the HMAC key ring (`BrowserId`), so that a writer of the store
+//! or of a backup, who has no key, cannot make a cookie that names a
+//! record. The record is kept under the person, with the enrollment it was granted
 //! under, the factor that earned it (where passkeys are required, only a
 //! passkey's trust counts), times and a label for the settings page. It
 //! is never a proof for changing the person's factors (step-up), and a
@@ -10,19 +12,21 @@
 //!
 //! The check (`vouch`) runs only for a session that is enrolled, not
 //! locked and not verified by the gateway cookie, and only while the
-//! company allows remembering: one SHA-256 of the cookie and one store
-//! read, on every such request, so that forgetting, a lowered setting, a
+//! company allows remembering: one HMAC of the cookie and one store read
+//! (one per key of the ring while a rotation is under way; a browser found
+//! under an older key is moved to the key in use), on every such request, so that forgetting, a lowered setting, a
 //! reset or a re-enrollment applies to the very next request. The app's
 //! own login is still needed: the trust skips the second step only.
 //! Verified requests never come here.
 
 use crate::audit;
+use crate::domain::PersonKey;
 use crate::domain::{AuditEvent, AuditKind, BrowserId, Identity, RememberDays, RememberedBrowser};
 use crate::gate::Gate;
-use crate::store::StoreError;
+use crate::keys::Keys;
+use crate::store::{Store, StoreError};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use sha2::{Digest, Sha256};
 use std::hash::BuildHasher;
 
 /// Name of the remembered-browser cookie.
@@ -33,22 +37,61 @@ const MAX_PER_PERSON: usize = 20;
 const COOKIE_BYTES: usize = 32;
 const COOKIE_LEN: usize = 43;
 
-/// The store's name for a cookie value, if it has the shape of ours.
-pub fn browser_id(cookie: &str) -> Option<BrowserId> {
-    let ours = cookie.len() == COOKIE_LEN
+/// Domain of the MAC that names a remembered browser in the store.
+const ID_DOMAIN: &str = "remembered browser id";
+
+/// Whether a cookie value has the shape of ours (anything else is never
+/// looked up).
+fn ours(cookie: &str) -> bool {
+    cookie.len() == COOKIE_LEN
         && cookie
             .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-    ours.then(|| BrowserId(Sha256::digest(cookie.as_bytes()).into()))
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
-/// A new cookie value and its id.
-pub fn new_cookie(rng: &mut impl rand::RngCore) -> (String, BrowserId) {
+/// The store's names for a cookie value of our shape: its HMAC under each
+/// key of the ring, the key in use first (empty for any other value).
+pub fn browser_ids(keys: &Keys, cookie: &str) -> Vec<BrowserId> {
+    if !ours(cookie) {
+        return Vec::new();
+    }
+    (0..keys.hmac_count())
+        .filter_map(|i| keys.mac_at(i, ID_DOMAIN, &[cookie.as_bytes()]))
+        .map(BrowserId)
+        .collect()
+}
+
+/// A new cookie value and its id under the key in use.
+pub fn new_cookie(keys: &Keys, rng: &mut impl rand::RngCore) -> (String, BrowserId) {
     let mut bytes = [0u8; COOKIE_BYTES];
     rng.fill_bytes(&mut bytes);
     let cookie = URL_SAFE_NO_PAD.encode(bytes);
-    let id = BrowserId(Sha256::digest(cookie.as_bytes()).into());
+    let id = BrowserId(keys.mac(ID_DOMAIN, &[cookie.as_bytes()]));
     (cookie, id)
+}
+
+/// The person's browser remembered under this cookie, and its id, moved
+/// to the key in use when it was found under an older one (so it outlives
+/// the older key's removal from the ring).
+fn find(
+    store: &dyn Store,
+    keys: &Keys,
+    key: &PersonKey,
+    cookie: &str,
+) -> Result<Option<(BrowserId, RememberedBrowser)>, StoreError> {
+    let ids = browser_ids(keys, cookie);
+    for (index, id) in ids.iter().enumerate() {
+        let Some(browser) = store.remembered_browser(key, id)? else {
+            continue;
+        };
+        if index == 0 {
+            return Ok(Some((*id, browser)));
+        }
+        store.remember_browser(key, &ids[0], &browser)?;
+        store.forget_browsers(key, Some(id))?;
+        return Ok(Some((ids[0], browser)));
+    }
+    Ok(None)
 }
 
 /// `Set-Cookie` for a remembered browser, kept for `days`.
@@ -153,11 +196,8 @@ pub fn vouch(
     if allowed.days().is_none() {
         return Ok(false);
     }
-    let Some(id) = browser_id(cookie) else {
-        return Ok(false);
-    };
     let key = identity.person_key();
-    let Some(browser) = gate.store.remembered_browser(&key, &id)? else {
+    let Some((id, browser)) = find(gate.store.as_ref(), &gate.keys, &key, cookie)? else {
         return Ok(false);
     };
     // The company's policy now: raised to passkeys only, a browser whose
@@ -200,10 +240,10 @@ pub fn grant(
     now: i64,
 ) -> Result<String, StoreError> {
     let key = identity.person_key();
-    if let Some(old) = previous.and_then(browser_id) {
+    for old in previous.map_or_else(Vec::new, |p| browser_ids(&gate.keys, p)) {
         gate.store.forget_browsers(&key, Some(&old))?;
     }
-    let (cookie, id) = new_cookie(&mut rand::rng());
+    let (cookie, id) = new_cookie(&gate.keys, &mut rand::rng());
     let browser = RememberedBrowser {
         enrollment_id: earned.enrollment_id,
         account: identity.account.clone(),
@@ -283,19 +323,73 @@ mod tests {
     use super::*;
 
     #[test]
-    fn only_cookies_of_our_shape_are_hashed() {
-        let (cookie, id) = new_cookie(&mut rand::rng());
+    fn only_cookies_of_our_shape_are_named_and_only_under_a_key() {
+        let keys = Keys::from_rings(&[[7; 32], [8; 32]], &[[9; 32]]);
+        let (cookie, id) = new_cookie(&keys, &mut rand::rng());
         assert_eq!(cookie.len(), COOKIE_LEN);
-        assert_eq!(browser_id(&cookie), Some(id));
-        let (other, other_id) = new_cookie(&mut rand::rng());
+        let ids = browser_ids(&keys, &cookie);
+        assert_eq!(ids.len(), 2, "one per key");
+        assert_eq!(ids[0], id, "the key in use first");
+        assert_ne!(ids[1], id);
+        // Not the plain SHA-256 a writer of the store could compute.
+        use sha2::{Digest, Sha256};
+        let plain: [u8; 32] = Sha256::digest(cookie.as_bytes()).into();
+        assert!(!ids.contains(&BrowserId(plain)));
+        // Another ring names the same cookie otherwise.
+        let other_ring = Keys::from_rings(&[[1; 32]], &[[9; 32]]);
+        assert!(!browser_ids(&other_ring, &cookie).contains(&id));
+        let (other, other_id) = new_cookie(&keys, &mut rand::rng());
         assert_ne!(id, other_id);
         assert_ne!(cookie, other);
-        assert_eq!(browser_id(&cookie[1..]), None, "too short");
-        assert_eq!(browser_id(&format!("{}=", &cookie[1..])), None);
+        assert!(browser_ids(&keys, &cookie[1..]).is_empty(), "too short");
+        assert!(browser_ids(&keys, &format!("{}=", &cookie[1..])).is_empty());
         let mut changed = cookie.clone().into_bytes();
         changed[0] = if changed[0] == b'A' { b'B' } else { b'A' };
         let changed = String::from_utf8(changed).unwrap();
-        assert_ne!(browser_id(&changed), Some(id), "a changed byte");
+        assert!(
+            !browser_ids(&keys, &changed).contains(&id),
+            "a changed byte"
+        );
+    }
+
+    /// A key rotation keeps a remembered browser: found under the older
+    /// key, it moves to the key in use, and so outlives the older key's
+    /// removal from the ring. Without any key of its ring it is nobody.
+    #[test]
+    fn a_rotation_keeps_a_browser_and_moves_it_to_the_key_in_use() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = crate::store::SledStore::open(dir.path()).unwrap();
+        let person = PersonKey::new("acme", "hanako");
+        let (old, new) = ([1; 32], [2; 32]);
+        let before = Keys::from_rings(&[old], &[[9; 32]]);
+        let (cookie, id) = new_cookie(&before, &mut rand::rng());
+        let browser = RememberedBrowser {
+            enrollment_id: 7,
+            account: "hanako@acme".into(),
+            created_at: 1,
+            last_used_at: 1,
+            label: "Firefox".into(),
+            earned_by: None,
+        };
+        store.remember_browser(&person, &id, &browser).unwrap();
+
+        let rotated = Keys::from_rings(&[new, old], &[[9; 32]]);
+        let (found, b) = find(&store, &rotated, &person, &cookie).unwrap().unwrap();
+        assert_eq!(b, browser);
+        assert_eq!(
+            found,
+            browser_ids(&rotated, &cookie)[0],
+            "moved to the new key"
+        );
+        assert!(store.remembered_browser(&person, &id).unwrap().is_none());
+        assert_eq!(store.remembered_browsers(&person).unwrap().len(), 1);
+
+        let only_new = Keys::from_rings(&[new], &[[9; 32]]);
+        assert!(find(&store, &only_new, &person, &cookie).unwrap().is_some());
+        let other = Keys::from_rings(&[[3; 32]], &[[9; 32]]);
+        assert!(find(&store, &other, &person, &cookie).unwrap().is_none());
+        let jiro = PersonKey::new("acme", "jiro");
+        assert!(find(&store, &only_new, &jiro, &cookie).unwrap().is_none());
     }
 
     #[test]

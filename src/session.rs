@@ -16,9 +16,13 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 /// The cookie format before key ids: version, enrollment id, time.
 const COOKIE_VERSION_UNKEYED: u8 = 1;
 const PAYLOAD_LEN_UNKEYED: usize = 1 + 8 + 8;
-/// Version, HMAC key id, enrollment id, time.
-const COOKIE_VERSION: u8 = 2;
-const PAYLOAD_LEN: usize = 1 + 4 + 8 + 8;
+/// Version, HMAC key id, enrollment id, time (before trust epochs: read
+/// as epoch 0).
+const COOKIE_VERSION_NO_EPOCH: u8 = 2;
+const PAYLOAD_LEN_NO_EPOCH: usize = 1 + 4 + 8 + 8;
+/// Version, HMAC key id, enrollment id, trust epoch, time.
+const COOKIE_VERSION: u8 = 3;
+const PAYLOAD_LEN: usize = 1 + 4 + 8 + 4 + 8;
 /// CSRF tokens live as long as a page may reasonably stay open.
 pub const CSRF_MAX_AGE_SECS: i64 = 12 * 3600;
 /// Tolerated clock difference between replicas.
@@ -68,10 +72,26 @@ impl std::fmt::Debug for AppSession {
     }
 }
 
+/// What a gateway cookie is bound to besides the app session and the
+/// person: the person's second step (`PersonRecord::second_step_id`; a
+/// reset or re-enrollment changes it) and trust epoch
+/// (`PersonRecord::trust_epoch`; a lock or a restore moves it on).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Bound {
+    pub second_step: u64,
+    pub epoch: u32,
+}
+
+impl Bound {
+    pub fn new(second_step: u64, epoch: u32) -> Bound {
+        Bound { second_step, epoch }
+    }
+}
+
 /// What a valid gateway cookie says.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Verified {
-    pub enrollment_id: u64,
+    pub bound: Bound,
     pub verified_at: i64,
 }
 
@@ -81,14 +101,15 @@ pub fn issue_cookie(
     keys: &Keys,
     session: AppSession,
     person: &PersonKey,
-    enrollment_id: u64,
+    bound: Bound,
     now: i64,
 ) -> String {
     let mut payload = [0u8; PAYLOAD_LEN];
     payload[0] = COOKIE_VERSION;
     payload[1..5].copy_from_slice(&keys.hmac_id().bytes());
-    payload[5..13].copy_from_slice(&enrollment_id.to_be_bytes());
-    payload[13..21].copy_from_slice(&now.to_be_bytes());
+    payload[5..13].copy_from_slice(&bound.second_step.to_be_bytes());
+    payload[13..17].copy_from_slice(&bound.epoch.to_be_bytes());
+    payload[17..25].copy_from_slice(&now.to_be_bytes());
     let tag = keys.mac(
         "gateway-cookie",
         &[&payload, session.as_bytes(), person.as_str().as_bytes()],
@@ -100,21 +121,21 @@ pub fn issue_cookie(
     )
 }
 
-/// Check a gateway cookie against the current app session, person and
-/// enrollment. Anything malformed, forged, from another app session, from
-/// before a reset or re-enrollment, or older than `max_age` is `false`.
+/// Check a gateway cookie against the current app session, person,
+/// second step and trust epoch. Anything malformed, forged, from another
+/// app session, from before a reset, re-enrollment, lock or restore, or
+/// older than `max_age` is `false`.
 pub fn cookie_is_valid(
     keys: &Keys,
     value: &str,
     session: AppSession,
     person: &PersonKey,
-    enrollment_id: u64,
+    bound: Bound,
     now: i64,
     max_age_secs: i64,
 ) -> bool {
-    decode_cookie(keys, value, session, person).is_some_and(|v| {
-        v.enrollment_id == enrollment_id && is_fresh(v.verified_at, now, max_age_secs)
-    })
+    decode_cookie(keys, value, session, person)
+        .is_some_and(|v| v.bound == bound && is_fresh(v.verified_at, now, max_age_secs))
 }
 
 /// Whether a verification made at `verified_at` still counts at `now`.
@@ -146,26 +167,33 @@ pub fn decode_cookie(
             )
         })
     };
-    let fields = match (payload.first(), payload.len()) {
+    let keyed = |payload: &[u8]| {
+        let id = KeyId::from_bytes(payload[1..5].try_into().ok()?);
+        authentic(keys.hmac_index(id)?).then_some(())
+    };
+    // (enrollment id, epoch, time), each format's own fields.
+    let (fields, epoch) = match (payload.first(), payload.len()) {
         (Some(&COOKIE_VERSION), PAYLOAD_LEN) => {
-            let id = KeyId::from_bytes(payload[1..5].try_into().ok()?);
-            if !authentic(keys.hmac_index(id)?) {
-                return None;
-            }
-            &payload[5..]
+            keyed(&payload)?;
+            let epoch = u32::from_be_bytes(payload[13..17].try_into().ok()?);
+            ([&payload[5..13], &payload[17..25]], epoch)
+        }
+        (Some(&COOKIE_VERSION_NO_EPOCH), PAYLOAD_LEN_NO_EPOCH) => {
+            keyed(&payload)?;
+            ([&payload[5..13], &payload[13..21]], 0)
         }
         (Some(&COOKIE_VERSION_UNKEYED), PAYLOAD_LEN_UNKEYED) => {
             if !(0..keys.hmac_count()).any(authentic) {
                 return None;
             }
-            &payload[1..]
+            ([&payload[1..9], &payload[9..17]], 0)
         }
         _ => return None,
     };
-    let enrollment_id = u64::from_be_bytes(fields[0..8].try_into().ok()?);
-    let verified_at = i64::from_be_bytes(fields[8..16].try_into().ok()?);
+    let second_step = u64::from_be_bytes(fields[0].try_into().ok()?);
+    let verified_at = i64::from_be_bytes(fields[1].try_into().ok()?);
     Some(Verified {
-        enrollment_id,
+        bound: Bound::new(second_step, epoch),
         verified_at,
     })
 }
@@ -222,33 +250,57 @@ mod tests {
         let k = keys();
         let s = AppSession::bind(&k, "app-cookie-1");
         let p = PersonKey::new("acme", "hanako");
-        let c = issue_cookie(&k, s, &p, 42, NOW);
-        assert!(cookie_is_valid(&k, &c, s, &p, 42, NOW + 10, DAY));
+        let c = issue_cookie(&k, s, &p, Bound::new(42, 0), NOW);
+        assert!(cookie_is_valid(
+            &k,
+            &c,
+            s,
+            &p,
+            Bound::new(42, 0),
+            NOW + 10,
+            DAY
+        ));
         // another app session (logout/login), person, enrollment, or key
         let other = AppSession::bind(&k, "app-cookie-2");
-        assert!(!cookie_is_valid(&k, &c, other, &p, 42, NOW, DAY));
+        assert!(!cookie_is_valid(
+            &k,
+            &c,
+            other,
+            &p,
+            Bound::new(42, 0),
+            NOW,
+            DAY
+        ));
         assert!(!cookie_is_valid(
             &k,
             &c,
             s,
             &PersonKey::new("acme", "jiro"),
-            42,
+            Bound::new(42, 0),
             NOW,
             DAY
         ));
-        assert!(!cookie_is_valid(&k, &c, s, &p, 43, NOW, DAY));
+        assert!(!cookie_is_valid(&k, &c, s, &p, Bound::new(43, 0), NOW, DAY));
         let k2 = Keys::new([9; 32], [2; 32]);
         assert!(!cookie_is_valid(
             &k2,
             &c,
             AppSession::bind(&k2, "app-cookie-1"),
             &p,
-            42,
+            Bound::new(42, 0),
             NOW,
             DAY
         ));
         // expired
-        assert!(!cookie_is_valid(&k, &c, s, &p, 42, NOW + DAY, DAY));
+        assert!(!cookie_is_valid(
+            &k,
+            &c,
+            s,
+            &p,
+            Bound::new(42, 0),
+            NOW + DAY,
+            DAY
+        ));
     }
 
     #[test]
@@ -256,10 +308,10 @@ mod tests {
         let k = keys();
         let s = AppSession::bind(&k, "v");
         let p = PersonKey::new("acme", "hanako");
-        let c = issue_cookie(&k, s, &p, 7, NOW);
+        let c = issue_cookie(&k, s, &p, Bound::new(7, 0), NOW);
         let (payload, tag) = c.split_once('.').unwrap();
         let mut forged = URL_SAFE_NO_PAD.decode(payload).unwrap();
-        forged[16] ^= 1; // move verified_at
+        forged[20] ^= 1; // move verified_at
         let forged = format!("{}.{tag}", URL_SAFE_NO_PAD.encode(forged));
         for bad in [
             forged.as_str(),
@@ -271,7 +323,10 @@ mod tests {
             "\u{0}\u{ff}.x",
             &"A".repeat(5000),
         ] {
-            assert!(!cookie_is_valid(&k, bad, s, &p, 7, NOW, DAY), "{bad:?}");
+            assert!(
+                !cookie_is_valid(&k, bad, s, &p, Bound::new(7, 0), NOW, DAY),
+                "{bad:?}"
+            );
         }
     }
 
@@ -314,11 +369,43 @@ mod tests {
         let k = keys();
         let s = AppSession::bind(&k, "v");
         let p = PersonKey::new("acme", "hanako");
-        let c = issue_cookie(&k, s, &p, 1, NOW);
-        assert!(cookie_is_valid(&k, &c, s, &p, 1, NOW + 59, 60));
-        assert!(!cookie_is_valid(&k, &c, s, &p, 1, NOW + 60, 60));
-        assert!(cookie_is_valid(&k, &c, s, &p, 1, NOW - 300, 60));
-        assert!(!cookie_is_valid(&k, &c, s, &p, 1, NOW - 301, 60));
+        let c = issue_cookie(&k, s, &p, Bound::new(1, 0), NOW);
+        assert!(cookie_is_valid(
+            &k,
+            &c,
+            s,
+            &p,
+            Bound::new(1, 0),
+            NOW + 59,
+            60
+        ));
+        assert!(!cookie_is_valid(
+            &k,
+            &c,
+            s,
+            &p,
+            Bound::new(1, 0),
+            NOW + 60,
+            60
+        ));
+        assert!(cookie_is_valid(
+            &k,
+            &c,
+            s,
+            &p,
+            Bound::new(1, 0),
+            NOW - 300,
+            60
+        ));
+        assert!(!cookie_is_valid(
+            &k,
+            &c,
+            s,
+            &p,
+            Bound::new(1, 0),
+            NOW - 301,
+            60
+        ));
     }
 
     #[test]
@@ -326,19 +413,59 @@ mod tests {
         let k = keys();
         let s = AppSession::bind(&k, "v");
         let p = PersonKey::new("acme", "hanako");
-        let c = issue_cookie(&k, s, &p, 0x0102_0304_0506_0708, NOW);
+        let c = issue_cookie(&k, s, &p, Bound::new(0x0102_0304_0506_0708, 0), NOW);
         assert_eq!(
             c.len(),
-            72,
-            "28 + 1 + 43 characters (format 2, with the key id): {c}"
+            78,
+            "34 + 1 + 43 characters (format 3, with the key id and epoch): {c}"
         );
         assert_eq!(
             decode_cookie(&k, &c, s, &p),
             Some(Verified {
-                enrollment_id: 0x0102_0304_0506_0708,
+                bound: Bound::new(0x0102_0304_0506_0708, 0),
                 verified_at: NOW,
             })
         );
+    }
+
+    /// A cookie names the trust epoch it was made in: after a lock or a
+    /// restore (another epoch) it no longer counts; a cookie made before
+    /// epochs existed (format 2) reads as epoch 0.
+    #[test]
+    fn a_cookie_counts_in_its_own_trust_epoch_only() {
+        let k = keys();
+        let s = AppSession::bind(&k, "v");
+        let p = PersonKey::new("acme", "hanako");
+        let c = issue_cookie(&k, s, &p, Bound::new(5, 1), NOW);
+        assert!(cookie_is_valid(&k, &c, s, &p, Bound::new(5, 1), NOW, DAY));
+        for other in [Bound::new(5, 0), Bound::new(5, 2), Bound::new(6, 1)] {
+            assert!(
+                !cookie_is_valid(&k, &c, s, &p, other, NOW, DAY),
+                "{other:?}"
+            );
+        }
+        // Format 2: version, key id, enrollment id, time; MAC as today.
+        let mut payload = vec![2u8];
+        payload.extend_from_slice(&k.hmac_id().bytes());
+        payload.extend_from_slice(&5u64.to_be_bytes());
+        payload.extend_from_slice(&NOW.to_be_bytes());
+        let tag = k.mac(
+            "gateway-cookie",
+            &[&payload, s.as_bytes(), p.as_str().as_bytes()],
+        );
+        let v2 = format!(
+            "{}.{}",
+            URL_SAFE_NO_PAD.encode(&payload),
+            URL_SAFE_NO_PAD.encode(tag)
+        );
+        assert_eq!(
+            decode_cookie(&k, &v2, s, &p),
+            Some(Verified {
+                bound: Bound::new(5, 0),
+                verified_at: NOW
+            })
+        );
+        assert!(!cookie_is_valid(&k, &v2, s, &p, Bound::new(5, 1), NOW, DAY));
     }
 
     #[test]

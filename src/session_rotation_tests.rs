@@ -55,7 +55,7 @@ fn valid(keys: &Keys, cookie: &str, app_value: &str, enrollment_id: u64) -> bool
         cookie,
         session,
         &person(),
-        enrollment_id,
+        Bound::new(enrollment_id, 0),
         NOW + 60,
         DAY,
     )
@@ -83,7 +83,13 @@ fn cookies_from_before_key_ids_stay_valid_after_the_upgrade_and_a_rotation() {
 #[test]
 fn cookies_name_their_key_and_survive_while_it_is_in_the_ring() {
     let old = single(OLD);
-    let cookie = issue_cookie(&old, AppSession::bind(&old, "app-1"), &person(), 42, NOW);
+    let cookie = issue_cookie(
+        &old,
+        AppSession::bind(&old, "app-1"),
+        &person(),
+        Bound::new(42, 0),
+        NOW,
+    );
     let (payload, _) = cookie.split_once('.').unwrap();
     let payload = URL_SAFE_NO_PAD.decode(payload).unwrap();
     assert_eq!(payload[0], COOKIE_VERSION);
@@ -99,7 +105,7 @@ fn cookies_name_their_key_and_survive_while_it_is_in_the_ring() {
         &rotated,
         AppSession::bind(&rotated, "app-1"),
         &person(),
-        42,
+        Bound::new(42, 0),
         NOW,
     );
     assert!(valid(&single(NEW), &fresh, "app-1", 42));
@@ -119,7 +125,8 @@ fn a_cookie_claiming_another_key_of_the_ring_is_refused() {
         payload[0] = COOKIE_VERSION;
         payload[1..5].copy_from_slice(&KeyId::of_hmac_key(&named).bytes());
         payload[5..13].copy_from_slice(&42u64.to_be_bytes());
-        payload[13..21].copy_from_slice(&NOW.to_be_bytes());
+        // Epoch 0 (bytes 13..17 stay zero), then the time.
+        payload[17..25].copy_from_slice(&NOW.to_be_bytes());
         let tag = signer.mac(
             "gateway-cookie",
             &[&payload, session.as_bytes(), person().as_str().as_bytes()],

@@ -3,10 +3,11 @@
 //! instead of two HMACs. Keyed by a keyed hash of the app session value
 //! (never the value itself); an entry only ever vouches for the exact
 //! cookie string that passed `session::cookie_is_valid` for that app
-//! session and person, and the caller still checks the enrollment id and
-//! the age against the current state on every request.
+//! session and person, and the caller still checks the second step, the
+//! trust epoch and the age against the current state on every request.
 
 use crate::domain::Identity;
+use crate::session::Verified;
 use std::hash::BuildHasher;
 use subtle::ConstantTimeEq;
 
@@ -16,8 +17,7 @@ struct Memo {
     gateway_cookie: Box<str>,
     company: Box<str>,
     person: Box<str>,
-    enrollment_id: u64,
-    verified_at: i64,
+    verified: Verified,
 }
 
 pub struct VerifiedMemo {
@@ -25,12 +25,6 @@ pub struct VerifiedMemo {
     /// values cannot be steered into one slot.
     hasher: std::collections::hash_map::RandomState,
     memo: quick_cache::sync::Cache<u64, Memo>,
-}
-
-/// A gateway cookie as the memo knows it.
-pub struct Vouched {
-    pub enrollment_id: u64,
-    pub verified_at: i64,
 }
 
 impl VerifiedMemo {
@@ -48,19 +42,15 @@ impl VerifiedMemo {
         app_value: &str,
         identity: &Identity,
         gateway_cookie: &str,
-    ) -> Option<Vouched> {
+    ) -> Option<Verified> {
         let m = self.memo.get(&self.hasher.hash_one(app_value))?;
         let same_cookie: bool = m
             .gateway_cookie
             .as_bytes()
             .ct_eq(gateway_cookie.as_bytes())
             .into();
-        (same_cookie && *m.company == identity.company && *m.person == identity.person).then_some(
-            Vouched {
-                enrollment_id: m.enrollment_id,
-                verified_at: m.verified_at,
-            },
-        )
+        (same_cookie && *m.company == identity.company && *m.person == identity.person)
+            .then_some(m.verified)
     }
 
     /// Remember a cookie that a full check just accepted.
@@ -69,15 +59,13 @@ impl VerifiedMemo {
         app_value: &str,
         identity: &Identity,
         gateway_cookie: &str,
-        enrollment_id: u64,
-        verified_at: i64,
+        verified: Verified,
     ) {
         let memo = Memo {
             gateway_cookie: gateway_cookie.into(),
             company: identity.company.as_str().into(),
             person: identity.person.as_str().into(),
-            enrollment_id,
-            verified_at,
+            verified,
         };
         self.memo.insert(self.hasher.hash_one(app_value), memo);
     }
@@ -102,9 +90,13 @@ mod tests {
     #[test]
     fn vouches_only_for_the_same_session_cookie_and_person() {
         let memo = VerifiedMemo::new(16);
-        memo.remember("app-1", &who("hanako"), "cookie-1", 7, 100);
+        let verified = Verified {
+            bound: crate::session::Bound::new(7, 2),
+            verified_at: 100,
+        };
+        memo.remember("app-1", &who("hanako"), "cookie-1", verified);
         let v = memo.vouch("app-1", &who("hanako"), "cookie-1").unwrap();
-        assert_eq!((v.enrollment_id, v.verified_at), (7, 100));
+        assert_eq!(v, verified);
         assert!(
             memo.vouch("app-2", &who("hanako"), "cookie-1").is_none(),
             "other app session"

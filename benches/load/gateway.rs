@@ -209,7 +209,7 @@ pub fn verified_cookie(prefix: &str, i: u64, now: i64) -> String {
         &keys,
         AppSession::bind(&keys, &v),
         &person_key(&v),
-        enrollment_id(i),
+        session::Bound::new(enrollment_id(i), 0),
         now,
     )
 }

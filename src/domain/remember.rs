@@ -1,7 +1,7 @@
 //! The nouns of "remember this browser" (issue 16 §1): how long a company
 //! lets staff skip the code on a remembered browser (`RememberDays`), the
-//! store's name of one remembered browser (`BrowserId`, a SHA-256 of its
-//! cookie) and what the store keeps about it (`RememberedBrowser`). Plain
+//! store's name of one remembered browser (`BrowserId`, an HMAC of its
+//! cookie under the HMAC key ring) and what the store keeps about it (`RememberedBrowser`). Plain
 //! data: no I/O, no clock, no crypto.
 
 use serde::{Deserialize, Serialize};
@@ -55,9 +55,10 @@ impl RememberDays {
     }
 }
 
-/// The store's name of one remembered browser: the SHA-256 of its cookie
-/// value. The cookie itself is never stored, so the store alone cannot
-/// make a browser remembered.
+/// The store's name of one remembered browser: an HMAC of its cookie
+/// value under a key of the HMAC ring (`remember::browser_ids`). The
+/// cookie is never stored, and without the key a writer of the store
+/// cannot name a cookie of their own.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct BrowserId(pub [u8; 32]);
 

@@ -309,8 +309,8 @@ fn passed(
     record: &PersonRecord,
     next: &str,
 ) -> Reply {
-    let enrollment_id = record.second_step_id().unwrap_or(0);
+    let bound = session::Bound::new(record.second_step_id().unwrap_or(0), record.trust_epoch);
     let key = sess.identity.person_key();
-    let cookie = session::issue_cookie(&gate.keys, sess.app, &key, enrollment_id, req.now);
+    let cookie = session::issue_cookie(&gate.keys, sess.app, &key, bound, req.now);
     Reply::redirect(next).with_header("Set-Cookie", gateway_cookie(gate, &cookie))
 }

@@ -158,7 +158,8 @@ pub async fn confirm(
     let event = AuditEvent::by_user(&sess.identity, AuditKind::Enrolled, now);
     audit::record(gate.store.as_ref(), event.with_method(Factor::Totp));
     let key = sess.identity.person_key();
-    let cookie = session::issue_cookie(&gate.keys, sess.app, &key, enrollment.id, now);
+    let bound = session::Bound::new(enrollment.id, record.trust_epoch);
+    let cookie = session::issue_cookie(&gate.keys, sess.app, &key, bound, now);
     let return_to = req.return_to(&gate.config.prefix);
     Ok(
         new_codes::page(gate, sess, frame, &new_codes.codes, &return_to, now, true)

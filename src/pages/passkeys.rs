@@ -170,7 +170,8 @@ pub async fn register(
     audit::record(gate.store.as_ref(), event.with_method(Factor::Passkey));
     // The person had no second step: this key is the one a cookie names.
     let person = sess.identity.person_key();
-    let cookie = session::issue_cookie(&gate.keys, sess.app, &person, passkey.id, req.now);
+    let bound = session::Bound::new(passkey.id, record.trust_epoch);
+    let cookie = session::issue_cookie(&gate.keys, sess.app, &person, bound, req.now);
     Ok(
         new_codes::page(gate, sess, frame, &codes.codes, &return_to, req.now, false)
             .with_header("Set-Cookie", gateway_cookie(gate, &cookie)),

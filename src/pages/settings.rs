@@ -97,7 +97,7 @@ fn render(
     let this_browser = sess
         .remember_cookie
         .as_deref()
-        .and_then(remember::browser_id);
+        .map_or_else(Vec::new, |c| remember::browser_ids(&gate.keys, c));
     let browsers = remember::live(gate, &sess.identity, enrollment_id, req.now)?
         .into_iter()
         .map(|(id, b)| BrowserRow {
@@ -105,7 +105,7 @@ fn render(
             label: b.label,
             created: format_time(b.created_at),
             last_used: format_time(b.last_used_at),
-            this_browser: this_browser == Some(id),
+            this_browser: this_browser.contains(&id),
         })
         .collect();
     let confirm = super::common::passkey_challenge(gate, req, sess, record);
@@ -257,11 +257,11 @@ fn forget_browsers(
     let this_browser = sess
         .remember_cookie
         .as_deref()
-        .and_then(remember::browser_id);
+        .map_or_else(Vec::new, |c| remember::browser_ids(&gate.keys, c));
     let done = format!("{}?done=forgotten", settings_href(gate));
     let response = Reply::redirect(&done);
     Ok(
-        match all || (this_browser.is_some() && this_browser == which) {
+        match all || which.is_some_and(|w| this_browser.contains(&w)) {
             true => response.with_header("Set-Cookie", remember::clear_cookie(gate)),
             false => response,
         },

@@ -169,7 +169,8 @@ pub(super) async fn remove(
     Ok(Removal::Done(match now.second_step_id() {
         Some(next) if record.second_step_id() != Some(next) => {
             let key = sess.identity.person_key();
-            let cookie = session::issue_cookie(&gate.keys, sess.app, &key, next, req.now);
+            let bound = session::Bound::new(next, now.trust_epoch);
+            let cookie = session::issue_cookie(&gate.keys, sess.app, &key, bound, req.now);
             reply.with_header("Set-Cookie", common::gateway_cookie(gate, &cookie))
         }
         _ => reply,

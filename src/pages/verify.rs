@@ -281,6 +281,9 @@ impl Attempt<'_> {
         next.failures = next.failures.saturating_add(1);
         if next.failures >= self.max_failures {
             next.locked_at = Some(self.now);
+            // Every gateway cookie made so far stops counting: an unlock
+            // does not bring back what a thief may hold.
+            next.trust_epoch = next.trust_epoch.wrapping_add(1);
             Outcome::LockedNow
         } else {
             Outcome::Failed

@@ -41,6 +41,9 @@ pub struct PersonState {
     /// A passkey or security key is among the person's second steps.
     pub passkey: bool,
     pub locked: bool,
+    /// The trust epoch a gateway cookie must name
+    /// (`PersonRecord::trust_epoch`).
+    pub trust_epoch: u32,
 }
 
 impl PersonState {
@@ -50,6 +53,7 @@ impl PersonState {
                 enrollment_id: r.second_step_id(),
                 passkey: r.has_passkey(),
                 locked: r.is_locked(),
+                trust_epoch: r.trust_epoch,
             })
             .unwrap_or_default()
     }
@@ -515,6 +519,7 @@ mod tests {
             enrollment_id: Some(1),
             passkey: false,
             locked: true,
+            trust_epoch: 1,
         }
     }
 

@@ -19,10 +19,12 @@ use crate::domain::{
 mod audit;
 mod browsers;
 mod outbox;
+mod person_v4;
 mod seen;
 pub use audit::{decode_audit, encode_audit};
 pub use browsers::{decode_browser, decode_remember_days, encode_browser, encode_remember_days};
 pub use outbox::{decode_contact, decode_delivery, encode_contact, encode_delivery};
+use person_v4::PersonV4;
 pub use seen::{decode_seen, encode_seen};
 
 // ---------------------------------------------------------------------------
@@ -31,10 +33,15 @@ pub use seen::{decode_seen, encode_seen};
 
 /// A record without passkeys is still written as V2, which the release
 /// before passkeys reads: going back to it loses nothing of such a person.
+/// Likewise V3 while no lock or restore has moved `trust_epoch` on (V4).
 pub fn encode_person(record: &PersonRecord) -> Result<Vec<u8>, StoreError> {
-    let stored = match record.passkeys.is_empty() && record.used_ceremonies.is_empty() {
-        true => StoredPerson::V2(PersonV2::from(record)),
-        false => StoredPerson::V3(PersonV3::from(record)),
+    let stored = match (
+        record.passkeys.is_empty() && record.used_ceremonies.is_empty(),
+        record.trust_epoch,
+    ) {
+        (true, 0) => StoredPerson::V2(PersonV2::from(record)),
+        (false, 0) => StoredPerson::V3(PersonV3::from(record)),
+        _ => StoredPerson::V4(PersonV4::from(record)),
     };
     encode("person", &stored)
 }
@@ -44,6 +51,7 @@ pub fn decode_person(bytes: &[u8]) -> Result<PersonRecord, StoreError> {
         StoredPerson::V1(v1) => Ok(v1.into()),
         StoredPerson::V2(v2) => Ok(v2.into()),
         StoredPerson::V3(v3) => Ok(v3.into()),
+        StoredPerson::V4(v4) => Ok(v4.into()),
     }
 }
 
@@ -128,6 +136,9 @@ enum StoredPerson {
     V2(PersonV2),
     #[serde(rename = "3")]
     V3(PersonV3),
+    /// V3 and the trust epoch that gateway cookies must name.
+    #[serde(rename = "4")]
+    V4(PersonV4),
 }
 
 // `deny_unknown_fields`: a field this version does not know means a newer
@@ -268,7 +279,7 @@ impl From<PersonV2> for PersonRecord {
 /// V3: V2 and the person's passkeys, with the ceremonies already used.
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct PersonV3 {
+pub(super) struct PersonV3 {
     enrollment: Option<EnrollmentV1>,
     pending: Vec<PendingEnrollmentV2>,
     backup_codes: Option<BackupCodeSetV1>,
@@ -406,6 +417,7 @@ impl From<PersonV1> for PersonRecord {
             accounts: v.accounts,
             passkeys: Vec::new(),
             used_ceremonies: Vec::new(),
+            trust_epoch: 0,
         }
     }
 }
@@ -560,6 +572,7 @@ mod tests {
             staff_account: true,
             passkeys: Vec::new(),
             used_ceremonies: Vec::new(),
+            trust_epoch: 0,
         }
     }
 

@@ -494,6 +494,7 @@ mod tests {
                 nonce: [6; 16],
                 expires_at: 1_700_000_400,
             }],
+            trust_epoch: 2,
         }
     }
 

@@ -435,6 +435,7 @@ mod tests {
                 last_used_at: None,
             }],
             used_ceremonies: Vec::new(),
+            trust_epoch: 0,
         }
     }
 

@@ -113,13 +113,13 @@ pub fn mint_gateway_cookie(
     )
 }
 
-/// The enrollment id named by a gateway cookie the gateway issued (format
-/// 2 carries the HMAC key id before it; format 1, as minted above, not).
+/// The enrollment id named by a gateway cookie the gateway issued (formats
+/// 2 and 3 carry the HMAC key id before it; format 1, as minted above, not).
 pub fn enrollment_id_of(cookie: &str) -> u64 {
     let payload = URL_SAFE_NO_PAD
         .decode(cookie.split('.').next().unwrap())
         .unwrap();
-    let at = if payload[0] == 2 { 5 } else { 1 };
+    let at = if payload[0] >= 2 { 5 } else { 1 };
     u64::from_be_bytes(payload[at..at + 8].try_into().unwrap())
 }
 

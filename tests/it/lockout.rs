@@ -236,3 +236,54 @@ async fn a_lock_survives_sigkill_and_restart() {
         (Some(10), Some(true))
     );
 }
+
+/// A lock ends every verified session of the person, and an unlock does
+/// not bring them back: a gateway cookie a thief holds from before the
+/// lock is worth nothing after support lifts it (issue 30 §3).
+#[tokio::test]
+async fn an_unlock_does_not_bring_back_sessions_verified_before_the_lock() {
+    let gw = Gateway::demo().await;
+    let (mut attacker, csrf, enrolled) = enrolled_and_challenged(&gw, TARO).await;
+    // The victim's (or a thief's) session passed the challenge.
+    let mut verified = gw.browser();
+    verified.login(TARO).await;
+    verified.pass_challenge(&enrolled.secret).await;
+    assert!(verified.get("/").await.came_from_app());
+
+    fail(&mut attacker, &csrf, &enrolled.secret, MAX_FAILURES - 1).await;
+    let wrong = codes::wrong_code(&enrolled.secret);
+    assert_locked_page(&submit_code(&mut attacker, &csrf, &wrong).await);
+    assert_locked_page(&verified.get("/").await);
+    let r = gw
+        .admin(
+            "POST",
+            "/v1/accounts/taro%40globex.example/unlock",
+            Some(DEMO_SUPPORT_TOKEN),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+
+    // Unlocked: the session verified before the lock is challenged again.
+    let r = verified.get("/").await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert!(
+        r.location()
+            .is_some_and(|l| l.starts_with("/_mfa/challenge")),
+        "{:?}",
+        r.location()
+    );
+    // A new proof lets it in again.
+    let csrf = verified
+        .get("/_mfa/challenge")
+        .await
+        .input_value("csrf")
+        .unwrap();
+    let r = verified
+        .post_form(
+            "/_mfa/challenge",
+            &[("csrf", &csrf), ("backup_code", &enrolled.backup_codes[0])],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert!(verified.get("/").await.came_from_app());
+}

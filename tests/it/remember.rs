@@ -464,9 +464,14 @@ async fn a_forgotten_browser_asks_again_and_forget_all_forgets_every_one() {
         .map(|s| s[..64].to_owned())
         .collect();
     assert_eq!(ids.len(), 2, "{}", page.body);
-    let first = mfa_gate::remember::browser_id(&b.cookies["mfa_remember"])
-        .unwrap()
-        .to_hex();
+    // The first browser's own settings page marks it as this browser.
+    let own = b.get("/_mfa/settings").await.body;
+    let marked = own.find("(this browser)").expect("this browser is marked");
+    let first = own[marked..]
+        .split(r#"name="browser" value=""#)
+        .nth(1)
+        .map(|s| s[..64].to_owned())
+        .unwrap();
     assert!(ids.contains(&first), "{ids:?}");
     let r = second
         .post_form(

@@ -90,6 +90,8 @@ pub struct Tally {
     pub in_flight: AtomicUsize,
     /// Requests sent before a kill was decided and never answered.
     pub cut: AtomicUsize,
+    /// Kills that cut at least one request.
+    pub cutting_kills: AtomicUsize,
     /// Set just before the kill: requests started later are not "cut".
     pub killing: AtomicBool,
     pub enrollments: AtomicUsize,
