@@ -48,7 +48,7 @@ pub fn answer(gate: &Gate, method: &str, path: &str, now: i64) -> StoreAnswer {
 }
 
 fn backup(gate: &Gate, now: i64) -> StoreAnswer {
-    match crate::backup::take(gate.store.as_ref(), now) {
+    match crate::backup::take(gate.store.as_ref(), &gate.keys, now) {
         Ok((body, counts)) => {
             tracing::info!(bytes = body.len(), ?counts, "backup taken");
             StoreAnswer {

@@ -1,24 +1,33 @@
 //! Online backup and offline restore of the store. A backup is one text
 //! file: a header line, one line per stored entry (`tree`, key and value in
 //! base64; sealed secrets stay sealed, so the file is useless without the
-//! encryption key), and a trailer line with the count of each tree and a
-//! SHA-256 of everything before it. It is taken through the running
-//! gateway's store (`GET /v1/backup` on the admin listener, `mfa-gate
-//! support backup`): each entry is read atomically while requests go on,
-//! and no invariant spans two entries (a person's codes, steps and backup
-//! codes are one record). `mfa-gate store restore` loads it into a new,
-//! empty directory and verifies the counts and that every person record
-//! reads.
+//! encryption key), and a trailer line with the count of each tree, a
+//! SHA-256 of everything before it (damage in transit) and an HMAC of the
+//! same under the HMAC key ring, naming its key (authenticity: a writer of
+//! the backup without the key cannot add a remembered browser, remove an
+//! enrollment or lift a lock and have it restored). It is taken through
+//! the running gateway's store (`GET /v1/backup` on the admin listener,
+//! `mfa-gate support backup`): each entry is read atomically while
+//! requests go on, and no invariant spans two entries (a person's codes,
+//! steps and backup codes are one record). `mfa-gate store restore` checks
+//! the HMAC under the configuration's keys and loads the backup into a new,
+//! empty directory (`restore.rs`).
 
-use crate::store::{SledStore, Store, StoreError};
+mod restore;
+pub use restore::{Restored, restore};
+
+use crate::keys::{KeyId, Keys};
+use crate::store::{Store, StoreError};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use sha2::{Digest as _, Sha256};
 use std::collections::BTreeMap;
-use std::path::Path;
 
 const MAGIC: &str = "mfa-gate backup";
-const VERSION: u64 = 1;
+/// 2: the trailer carries an HMAC (1 had a checksum only).
+const VERSION: u64 = 2;
+/// Domain of the backup's HMAC (`Keys::mac`).
+const MAC_DOMAIN: &str = "backup";
 
 #[derive(Debug, thiserror::Error)]
 pub enum BackupError {
@@ -33,6 +42,21 @@ pub enum BackupError {
     Format(String),
     #[error("the backup is damaged: its checksum does not match (truncated or changed)")]
     Checksum,
+    #[error(
+        "the backup was taken before backups were signed (format version 1): it cannot be told \
+         from an edited one, so it is not restored; take a new one with `mfa-gate support backup`"
+    )]
+    Unsigned,
+    #[error(
+        "the backup is signed with HMAC key id {0}, which is not among this configuration's \
+         secrets.hmac_key: restore with the configuration (keys) of the gateway that took it"
+    )]
+    UnknownKey(KeyId),
+    #[error(
+        "the backup's signature does not verify under HMAC key id {0}: it was changed after it \
+         was taken, so it is not restored"
+    )]
+    BadSignature(KeyId),
     #[error("{tree}: the backup says {expected} entries, {found} found")]
     Count {
         tree: String,
@@ -57,10 +81,17 @@ struct Header {
 struct Trailer {
     counts: Counts,
     sha256: String,
+    /// The HMAC key id and the HMAC (hex) of everything before the
+    /// trailer; absent in version 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    key_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    hmac: Option<String>,
 }
 
-/// A backup of `store` taken at `now`, and its counts.
-pub fn take(store: &dyn Store, now: i64) -> Result<(Vec<u8>, Counts), BackupError> {
+/// A backup of `store` taken at `now`, signed under the first key of
+/// `keys`' HMAC ring, and its counts.
+pub fn take(store: &dyn Store, keys: &Keys, now: i64) -> Result<(Vec<u8>, Counts), BackupError> {
     let header = Header {
         format: MAGIC.into(),
         version: VERSION,
@@ -81,6 +112,8 @@ pub fn take(store: &dyn Store, now: i64) -> Result<(Vec<u8>, Counts), BackupErro
     let trailer = Trailer {
         counts: counts.clone(),
         sha256: hex(&Sha256::digest(&out)),
+        key_id: Some(keys.hmac_id().to_string()),
+        hmac: Some(hex(&keys.mac(MAC_DOMAIN, &[&out]))),
     };
     out.extend_from_slice(&json_line(&trailer)?);
     Ok((out, counts))
@@ -92,14 +125,37 @@ fn json_line<T: serde::Serialize>(value: &T) -> Result<Vec<u8>, BackupError> {
     Ok(line)
 }
 
-/// A backup file read and verified (checksum, counts).
+/// A backup file read and checked for damage (checksum, counts); whether
+/// it is authentic is [`Backup::authenticate`]'s question, which needs the
+/// keys (the support client that fetches a backup has none).
 pub struct Backup {
     pub created_at: i64,
     pub counts: Counts,
     entries: Vec<(String, Vec<u8>, Vec<u8>)>,
+    /// Everything before the trailer, and what the trailer says signed it.
+    body: Vec<u8>,
+    signature: Option<(String, String)>,
 }
 
-/// Read and verify a backup.
+impl Backup {
+    /// Whether the backup is as the gateway holding `keys`' HMAC ring took
+    /// it: its HMAC verifies (constant time) under the key it names.
+    pub fn authenticate(&self, keys: &Keys) -> Result<(), BackupError> {
+        let Some((key_id, mac)) = &self.signature else {
+            return Err(BackupError::Unsigned);
+        };
+        let bad = || BackupError::Format("the signature line is malformed".into());
+        let id = KeyId::parse(key_id).ok_or_else(bad)?;
+        let mac = unhex(mac).ok_or_else(bad)?;
+        let index = keys.hmac_index(id).ok_or(BackupError::UnknownKey(id))?;
+        match keys.verify_mac_at(index, MAC_DOMAIN, &[&self.body], &mac) {
+            true => Ok(()),
+            false => Err(BackupError::BadSignature(id)),
+        }
+    }
+}
+
+/// Read a backup and check it for damage (not yet for authenticity).
 pub fn read(bytes: &[u8]) -> Result<Backup, BackupError> {
     let format = |m: &str| BackupError::Format(m.to_owned());
     let body_end = bytes
@@ -118,7 +174,7 @@ pub fn read(bytes: &[u8]) -> Result<Backup, BackupError> {
         .next()
         .and_then(|l| serde_json::from_str(l).ok())
         .ok_or_else(|| format("no header line"))?;
-    if header.format != MAGIC || header.version != VERSION {
+    if header.format != MAGIC || !(1..=VERSION).contains(&header.version) {
         return Err(format(&format!(
             "format {:?} version {} (this mfa-gate reads {MAGIC:?} version {VERSION})",
             header.format, header.version
@@ -140,14 +196,21 @@ pub fn read(bytes: &[u8]) -> Result<Backup, BackupError> {
         entries.push((tree.to_owned(), key, value));
     }
     check_counts(&trailer.counts, &counts)?;
+    let signature = match (header.version, trailer.key_id, trailer.hmac) {
+        (1, _, _) => None,
+        (_, Some(id), Some(mac)) => Some((id, mac)),
+        _ => return Err(format("a version 2 backup without its signature")),
+    };
     Ok(Backup {
         created_at: header.created_at,
         counts,
         entries,
+        body: body.to_vec(),
+        signature,
     })
 }
 
-fn check_counts(expected: &Counts, found: &Counts) -> Result<(), BackupError> {
+pub(crate) fn check_counts(expected: &Counts, found: &Counts) -> Result<(), BackupError> {
     for tree in expected.keys().chain(found.keys()) {
         let (e, f) = (
             expected.get(tree).copied().unwrap_or(0),
@@ -164,45 +227,29 @@ fn check_counts(expected: &Counts, found: &Counts) -> Result<(), BackupError> {
     Ok(())
 }
 
-/// Load `backup` into a new store at `to` (absent, or an empty directory),
-/// then verify: the counts of the store as written, and that every person
-/// record decodes. Returns the counts.
-pub fn restore(backup: &Backup, to: &Path) -> Result<Counts, BackupError> {
-    let io = |source| BackupError::Io {
-        path: to.display().to_string(),
-        source,
-    };
-    if to.exists() && std::fs::read_dir(to).map_err(io)?.next().is_some() {
-        return Err(BackupError::NotEmpty(to.display().to_string()));
+/// A backup's age for people: "3 d 4 h", "25 min", "10 s".
+pub fn age(secs: i64) -> String {
+    let secs = secs.max(0);
+    match secs {
+        s if s >= 86_400 => format!("{} d {} h", s / 86_400, s % 86_400 / 3600),
+        s if s >= 3600 => format!("{} h {} min", s / 3600, s % 3600 / 60),
+        s if s >= 60 => format!("{} min", s / 60),
+        s => format!("{s} s"),
     }
-    let store = SledStore::open(to)?;
-    if !store.is_empty() {
-        return Err(BackupError::NotEmpty(to.display().to_string()));
-    }
-    store.import_entries(
-        backup
-            .entries
-            .iter()
-            .map(|(t, k, v)| (t.as_str(), k.as_slice(), v.as_slice())),
-    )?;
-    check_counts(&backup.counts, &store.counts())?;
-    let mut after = None;
-    loop {
-        let keys = store.person_keys(after.as_ref(), 1000)?;
-        let Some(last) = keys.last().cloned() else {
-            break;
-        };
-        for key in &keys {
-            store.person(key)?;
-        }
-        after = Some(last);
-    }
-    store.flush()?;
-    Ok(store.counts())
 }
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn unhex(text: &str) -> Option<Vec<u8>> {
+    if text.len() % 2 != 0 || !text.is_ascii() {
+        return None;
+    }
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).ok())
+        .collect()
 }
 
 #[cfg(test)]

@@ -132,8 +132,13 @@ enum KeysOp {
 #[derive(Subcommand)]
 enum StoreOp {
     /// Restore a backup (`mfa-gate support backup`) into a new directory,
-    /// verifying its checksum and counts.
+    /// verifying its signature (under the configuration's HMAC keys), its
+    /// checksum and counts. Remembered browsers and gateway sessions are
+    /// not restored; what comes back is printed.
     Restore {
+        /// The configuration whose `secrets.hmac_key` signed the backup.
+        #[arg(short, long, value_name = "FILE")]
+        config: PathBuf,
         #[arg(long, value_name = "FILE")]
         from: PathBuf,
         #[arg(long, value_name = "DIR")]
@@ -265,7 +270,7 @@ fn run(command: Command, log_json: bool) -> anyhow::Result<()> {
             host,
         } => identity_check(&config, &cookies, host.as_deref()),
         Command::Keys(op) => keys_command(op),
-        Command::Store(StoreOp::Restore { from, to }) => restore(&from, &to),
+        Command::Store(StoreOp::Restore { config, from, to }) => restore(&config, &from, &to),
         Command::Store(StoreOp::Copy {
             from_sled,
             to_postgres,
@@ -365,15 +370,19 @@ fn identity_check(path: &Path, cookies: &[String], host: Option<&str>) -> anyhow
 }
 
 /// `mfa-gate store restore`.
-fn restore(from: &Path, to: &Path) -> anyhow::Result<()> {
+fn restore(config: &Path, from: &Path, to: &Path) -> anyhow::Result<()> {
+    let config = config::load_file(config)?;
     let bytes = std::fs::read(from).with_context(|| format!("cannot read {}", from.display()))?;
     let backup = mfa_gate::backup::read(&bytes)?;
-    let counts = mfa_gate::backup::restore(&backup, to)?;
+    let now = mfa_gate::clock::unix_now();
+    let restored = mfa_gate::backup::restore(&backup, &config.secrets.keys(), to, now)?;
     println!(
-        "restored into {}: {} (backup taken at {} Unix time)",
+        "restored into {}: {} (backup taken at {} Unix time, {} ago)\n{}",
         to.display(),
-        show_counts(&counts),
-        backup.created_at
+        show_counts(&restored.counts),
+        backup.created_at,
+        mfa_gate::backup::age(now - backup.created_at),
+        restored.describe()
     );
     Ok(())
 }

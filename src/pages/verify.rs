@@ -283,7 +283,7 @@ impl Attempt<'_> {
             next.locked_at = Some(self.now);
             // Every gateway cookie made so far stops counting: an unlock
             // does not bring back what a thief may hold.
-            next.trust_epoch = next.trust_epoch.wrapping_add(1);
+            next.trust_epoch = next.trust_epoch.saturating_add(1);
             Outcome::LockedNow
         } else {
             Outcome::Failed

@@ -75,43 +75,51 @@ async fn backup_taken_while_codes_are_accepted_restores_into_a_working_gateway()
     assert_eq!(refused.code, 4, "{refused:?}");
     gw.kill();
 
-    // Restore into a new directory, beside a configuration with the same keys.
+    // Restore into a new directory, with a configuration of the same keys.
     let restored = tempfile::tempdir().unwrap();
-    let to = restored.path().join("store");
-    let restore = run_cli(
-        &[
-            "store",
-            "restore",
-            "--from",
-            &out_arg,
-            "--to",
-            &to.display().to_string(),
-        ],
-        &[],
-    )
-    .await;
-    assert_eq!(restore.code, 0, "{restore:?}");
-    assert!(restore.stdout.contains("1 persons"), "{}", restore.stdout);
-    let again = run_cli(
-        &[
-            "store",
-            "restore",
-            "--from",
-            &out_arg,
-            "--to",
-            &to.display().to_string(),
-        ],
-        &[],
-    )
-    .await;
-    assert_eq!(again.code, 2, "only into a new directory: {again:?}");
-    assert!(again.stderr.contains("not empty"), "{}", again.stderr);
-
     let port = free_ports();
     let cfg = config(port, &app.address)
         .company("globex", "required")
         .write(restored.path());
+    let to = restored.path().join("store");
+    let restore_args = [
+        "store",
+        "restore",
+        "--config",
+        &cfg.display().to_string(),
+        "--from",
+        &out_arg,
+        "--to",
+        &to.display().to_string(),
+    ]
+    .map(str::to_owned);
+    let restore_args: Vec<&str> = restore_args.iter().map(String::as_str).collect();
+    let restore = run_cli(&restore_args, &[]).await;
+    assert_eq!(restore.code, 0, "{restore:?}");
+    for said in [
+        "1 persons",
+        "1 with a second step",
+        "unused backup codes",
+        "every gateway session",
+    ] {
+        assert!(restore.stdout.contains(said), "{said}: {}", restore.stdout);
+    }
+    let again = run_cli(&restore_args, &[]).await;
+    assert_eq!(again.code, 2, "only into a new directory: {again:?}");
+    assert!(again.stderr.contains("not empty"), "{}", again.stderr);
+
     let gw = Gateway::serve(&cfg, port, restored.path()).await;
+    // The session verified before the backup is trust of then, not now.
+    let mut before = gw.browser();
+    before.cookies = b.cookies.clone();
+    let r = before.get("/x").await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert!(
+        r.location()
+            .is_some_and(|l| l.starts_with("/_mfa/challenge")),
+        "{:?}",
+        r.location()
+    );
     assert_eq!(
         use_backup_code(&gw, "emp-globex-r1", &codes[0]).await,
         422,
