@@ -111,9 +111,9 @@ pub fn take(store: &dyn Store, keys: &Keys, now: i64) -> Result<(Vec<u8>, Counts
     })?;
     let trailer = Trailer {
         counts: counts.clone(),
-        sha256: hex(&Sha256::digest(&out)),
+        sha256: hex::encode(Sha256::digest(&out)),
         key_id: Some(keys.hmac_id().to_string()),
-        hmac: Some(hex(&keys.mac(MAC_DOMAIN, &[&out]))),
+        hmac: Some(hex::encode(keys.mac(MAC_DOMAIN, &[&out]))),
     };
     out.extend_from_slice(&json_line(&trailer)?);
     Ok((out, counts))
@@ -146,7 +146,7 @@ impl Backup {
         };
         let bad = || BackupError::Format("the signature line is malformed".into());
         let id = KeyId::parse(key_id).ok_or_else(bad)?;
-        let mac = unhex(mac).ok_or_else(bad)?;
+        let mac = hex::decode(mac).map_err(|_| bad())?;
         let index = keys.hmac_index(id).ok_or(BackupError::UnknownKey(id))?;
         match keys.verify_mac_at(index, MAC_DOMAIN, &[&self.body], &mac) {
             true => Ok(()),
@@ -165,7 +165,7 @@ pub fn read(bytes: &[u8]) -> Result<Backup, BackupError> {
         .ok_or_else(|| format("no trailer line"))?;
     let (body, trailer) = bytes.split_at(body_end);
     let trailer: Trailer = serde_json::from_slice(trailer).map_err(|_| BackupError::Checksum)?;
-    if hex(&Sha256::digest(body)) != trailer.sha256 {
+    if hex::encode(Sha256::digest(body)) != trailer.sha256 {
         return Err(BackupError::Checksum);
     }
     let text = std::str::from_utf8(body).map_err(|_| format("not text"))?;
@@ -236,20 +236,6 @@ pub fn age(secs: i64) -> String {
         s if s >= 60 => format!("{} min", s / 60),
         s => format!("{s} s"),
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn unhex(text: &str) -> Option<Vec<u8>> {
-    if text.len() % 2 != 0 || !text.is_ascii() {
-        return None;
-    }
-    (0..text.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).ok())
-        .collect()
 }
 
 #[cfg(test)]

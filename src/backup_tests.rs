@@ -173,7 +173,7 @@ fn edited(bytes: &[u8], edit: impl Fn(&str) -> String) -> Vec<u8> {
             .or_default() += 1;
     }
     trailer["counts"] = serde_json::to_value(&counts).unwrap();
-    trailer["sha256"] = hex(&Sha256::digest(body.as_bytes())).into();
+    trailer["sha256"] = hex::encode(Sha256::digest(body.as_bytes())).into();
     format!("{body}{trailer}\n").into_bytes()
 }
 
