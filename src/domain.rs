@@ -10,7 +10,9 @@ mod notice;
 mod passkey;
 mod remember;
 pub use audit::{AuditDetail, AuditEvent, AuditKind, Factor, Purpose};
-pub use notice::{Delivery, DeliveryState, LOW_CODES, Notice, NoticeKind, Target, Whence, changes};
+pub use notice::{
+    Delivery, DeliveryState, LOW_CODES, Notice, NoticeKind, Repeats, Target, Whence, changes,
+};
 pub use passkey::{
     MAX_PASSKEY_NAME, MAX_PASSKEYS, MAX_USED_CEREMONIES, Passkey, UsedCeremony, passkey_name,
 };

@@ -342,14 +342,17 @@ pub enum Delivered {
     Sent,
     Retried,
     Failed,
+    /// An event held to be told with others of its kind (not a delivery).
+    Coalesced,
 }
 
 impl Delivered {
-    const ALL: [Delivered; 4] = [
+    const ALL: [Delivered; 5] = [
         Delivered::Queued,
         Delivered::Sent,
         Delivered::Retried,
         Delivered::Failed,
+        Delivered::Coalesced,
     ];
 
     fn as_str(self) -> &'static str {
@@ -358,17 +361,18 @@ impl Delivered {
             Delivered::Sent => "sent",
             Delivered::Retried => "retried",
             Delivered::Failed => "failed",
+            Delivered::Coalesced => "coalesced",
         }
     }
 }
 
 /// The notification counters (each label resolved once) and the gauge.
-static NOTIFICATIONS: LazyLock<Option<(Vec<IntCounter>, prometheus::IntGauge)>> =
-    LazyLock::new(|| {
+static NOTIFICATIONS: LazyLock<Option<(Vec<IntCounter>, prometheus::IntGauge)>> = LazyLock::new(
+    || {
         let made = (|| {
             let vec = counter_vec(
                 "mfa_gate_notifications_total",
-                "Outbox deliveries: queued, sent, retried, failed (dead-lettered)",
+                "Outbox deliveries: queued, sent, retried, failed (dead-lettered); events coalesced into a later message",
                 "result",
             )?;
             let counters = Delivered::ALL
@@ -386,7 +390,8 @@ static NOTIFICATIONS: LazyLock<Option<(Vec<IntCounter>, prometheus::IntGauge)>> 
             tracing::error!(error = %e, "cannot register notification metrics");
         }
         made.ok()
-    });
+    },
+);
 
 /// Count `n` outbox deliveries that reached `result`.
 pub fn notifications(result: Delivered, n: usize) {
@@ -403,6 +408,23 @@ pub fn notifications(result: Delivered, n: usize) {
 pub fn outbox_pending(n: usize) {
     if let Some((_, gauge)) = NOTIFICATIONS.as_ref() {
         gauge.set(i64::try_from(n).unwrap_or(i64::MAX));
+    }
+}
+
+/// Audit events deleted past `audit.keep_days`.
+static AUDIT_PRUNED: LazyLock<Option<IntCounter>> = LazyLock::new(|| {
+    counter(
+        "mfa_gate_audit_pruned_total",
+        "Audit events deleted because they were older than audit.keep_days",
+    )
+    .inspect_err(|e| tracing::error!(error = %e, "cannot register the audit metric"))
+    .ok()
+});
+
+/// Count `n` audit events pruned.
+pub fn audit_pruned(n: usize) {
+    if let Some(c) = AUDIT_PRUNED.as_ref() {
+        c.inc_by(n as u64);
     }
 }
 

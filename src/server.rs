@@ -365,12 +365,15 @@ fn prune_audit(store: &dyn Store, retention: Duration) {
     let now = crate::clock::unix_now();
     let cut = now.saturating_sub(i64::try_from(retention.as_secs()).unwrap_or(i64::MAX));
     match store.prune_audit(cut) {
-        Ok(0) => {}
-        Ok(n) => tracing::info!(
-            pruned = n,
-            retention_secs = retention.as_secs(),
-            "audit events past retention deleted"
-        ),
+        Ok(0) => crate::metrics::audit_pruned(0),
+        Ok(n) => {
+            crate::metrics::audit_pruned(n);
+            tracing::info!(
+                pruned = n,
+                retention_secs = retention.as_secs(),
+                "audit events past retention deleted"
+            );
+        }
         Err(e) => tracing::error!(error = %e, "could not prune the audit trail"),
     }
 }

@@ -12,6 +12,9 @@ pub struct NotifyConfig {
     pub email: Option<EmailConfig>,
     pub webhooks: Vec<WebhookConfig>,
     pub retry: RetryConfig,
+    /// At most one message per kind and person within this time
+    /// (`notify::coalesce`); zero: no coalescing.
+    pub min_interval: Duration,
 }
 
 #[derive(Clone, Debug)]

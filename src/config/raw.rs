@@ -366,19 +366,14 @@ pub(super) struct RawAdmin {
     pub support_token: RawSecret,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub(super) struct RawAudit {
-    #[serde(deserialize_with = "duration")]
-    pub retention: Duration,
-}
-
-impl Default for RawAudit {
-    fn default() -> Self {
-        Self {
-            retention: Duration::from_secs(365 * 86_400),
-        }
-    }
+    /// Days an audit event is kept (default 400).
+    pub keep_days: Option<u32>,
+    /// The older spelling: a duration (`365d`). One of the two.
+    #[serde(deserialize_with = "optional_duration")]
+    pub retention: Option<Duration>,
 }
 
 /// Defaults of fields whose section has required fields too.

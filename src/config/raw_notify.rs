@@ -16,6 +16,11 @@ pub(super) struct RawNotify {
     pub webhooks: Vec<RawWebhook>,
     #[serde(default)]
     pub retry: RawRetry,
+    /// At most one message per kind and person (per company for a policy
+    /// change) within this time; the events in between are counted and
+    /// told in one message when it has passed. `0s`: every event at once.
+    #[serde(default = "min_interval", deserialize_with = "duration")]
+    pub min_interval: Duration,
 }
 
 #[derive(Debug, Deserialize)]
@@ -78,6 +83,10 @@ impl Default for RawRetry {
             attempts: 12,
         }
     }
+}
+
+fn min_interval() -> Duration {
+    Duration::from_secs(600)
 }
 
 fn starttls() -> String {

@@ -101,6 +101,17 @@ pub struct Notice {
     pub codes_left: Option<usize>,
     /// Words for people (a policy's before and after).
     pub note: String,
+    /// This message stands for several events of its kind
+    /// (`notify.min_interval`): how many, and since when.
+    pub repeats: Option<Repeats>,
+}
+
+/// Events of one kind told in one message: `count` of them, the first at
+/// `since` (Unix seconds), the last at the notice's `at`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Repeats {
+    pub count: u32,
+    pub since: i64,
 }
 
 /// Where one delivery goes.

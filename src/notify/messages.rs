@@ -63,6 +63,12 @@ pub fn words(notice: &Notice, app: &str) -> Words {
         fill(&format!("notify.body.{kind}")),
         fill("notify.when"),
     ];
+    if let Some(r) = notice.repeats {
+        let line = fill("notify.repeats")
+            .replace("{count}", &r.count.to_string())
+            .replace("{since}", &when(r.since));
+        lines.push(line);
+    }
     if let Some(ip) = &notice.whence.ip {
         lines.push(fill("notify.ip").replace("{ip}", ip));
     }
@@ -114,6 +120,7 @@ mod tests {
             },
             codes_left: Some(3),
             note: String::new(),
+            repeats: None,
         }
     }
 
@@ -134,5 +141,23 @@ mod tests {
         let used = words(&notice(NoticeKind::BackupCodeUsed, "en"), "Acme App");
         assert!(used.text().contains('3'));
         assert!(used.html().contains("<p>"));
+    }
+
+    /// A message that tells several events says how many and since when.
+    #[test]
+    fn repeats_are_told_with_their_count_and_first_time() {
+        for lang in ["ja", "en"] {
+            let mut n = notice(NoticeKind::BrowserRemembered, lang);
+            let single = words(&n, "Acme App").text();
+            n.repeats = Some(crate::domain::Repeats {
+                count: 29,
+                since: 1_699_999_000,
+            });
+            let text = words(&n, "Acme App").text();
+            assert!(!single.contains("29"), "{single}");
+            assert!(text.contains("29"), "{lang}: {text}");
+            assert!(text.contains("2023-11-14 21:56 UTC"), "{lang}: {text}");
+            assert!(!text.contains('{'), "{lang}: {text}");
+        }
     }
 }

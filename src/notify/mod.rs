@@ -7,8 +7,10 @@
 //! (`sender.rs`, started by `server.rs`) delivers them: email
 //! (`email.rs`, texts from the catalogs in `messages.rs`) and signed
 //! webhooks (`webhook.rs`). Nothing here runs on a request's critical path
-//! but the queueing.
+//! but the queueing. Repeats of one kind for one person within
+//! `notify.min_interval` are held and told together (`coalesce.rs`).
 
+pub mod coalesce;
 pub mod email;
 mod messages;
 pub mod sender;
@@ -68,11 +70,21 @@ pub fn update_person(
     }
     let addresses = addresses(store, key, change);
     let mut queued = 0;
+    // Each kind is admitted once per call: the closure may run again when
+    // another writer races, and must not count its events twice.
+    let mut admitted: Vec<(NoticeKind, Option<Notice>)> = Vec::new();
     let mut notes = |before: Option<&PersonRecord>, after: Option<&PersonRecord>| {
         let mut out = Vec::new();
         for (kind, codes_left) in changes(before, after, change.by_support) {
-            let mut notice = notice(kind, change, codes_left);
-            out.extend(deliveries(store, config, &mut notice, &addresses));
+            let at = admitted.iter().position(|(k, _)| *k == kind);
+            let at = at.unwrap_or_else(|| {
+                let notice = notice(kind, change, codes_left);
+                admitted.push((kind, admit(config, notice, &addresses)));
+                admitted.len() - 1
+            });
+            if let Some(mut notice) = admitted[at].1.clone() {
+                out.extend(deliveries(store, config, &mut notice, &addresses));
+            }
         }
         queued = out.len();
         out
@@ -107,7 +119,31 @@ pub fn enqueue(
     if kind == NoticeKind::PolicyChanged {
         notice.person = None;
     }
-    let entries = deliveries(store, config, &mut notice, &addresses);
+    if let Some(mut notice) = admit(config, notice, &addresses) {
+        queue(store, config, &mut notice, &addresses);
+    }
+}
+
+/// The notice to queue now, or `None` when it is held for a later message
+/// (`coalesce.rs`, counted as `coalesced`).
+fn admit(config: &NotifyConfig, notice: Notice, addresses: &[(String, String)]) -> Option<Notice> {
+    let interval = config.min_interval.as_secs() as i64;
+    let at = notice.at;
+    let admitted = coalesce::global().admit(notice, addresses, at, interval);
+    if admitted.is_none() {
+        crate::metrics::notifications(crate::metrics::Delivered::Coalesced, 1);
+    }
+    admitted
+}
+
+/// Queue the deliveries of `notice` (outside a person's commit).
+fn queue(
+    store: &dyn Store,
+    config: &NotifyConfig,
+    notice: &mut Notice,
+    addresses: &[(String, String)],
+) {
+    let entries = deliveries(store, config, notice, addresses);
     if entries.is_empty() {
         return;
     }
@@ -116,7 +152,18 @@ pub fn enqueue(
             crate::metrics::notifications(crate::metrics::Delivered::Queued, entries.len());
             wake();
         }
-        Err(e) => tracing::error!(error = %e, kind = kind.as_str(), "could not queue notice"),
+        Err(e) => {
+            tracing::error!(error = %e, kind = notice.kind.as_str(), "could not queue notice");
+        }
+    }
+}
+
+/// Queue the messages that tell held events whose window has passed
+/// (the sender calls it on every look).
+pub fn flush_held(store: &dyn Store, config: &NotifyConfig, now: i64) {
+    let interval = config.min_interval.as_secs() as i64;
+    for (mut notice, addresses) in coalesce::global().due(now, interval) {
+        queue(store, config, &mut notice, &addresses);
     }
 }
 
@@ -131,6 +178,7 @@ fn notice(kind: NoticeKind, change: &Change<'_>, codes_left: Option<usize>) -> N
         whence: change.whence.clone(),
         codes_left,
         note: String::new(),
+        repeats: None,
     }
 }
 

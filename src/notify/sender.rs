@@ -38,7 +38,8 @@ pub async fn run(current: impl Fn() -> Arc<Gate>, stop: impl Future<Output = ()>
     tokio::pin!(stop);
     loop {
         let gate = current();
-        if gate.config.notify.is_some() {
+        if let Some(config) = gate.config.notify.as_ref() {
+            super::flush_held(gate.store.as_ref(), config, crate::clock::unix_now());
             look(&gate, &client).await;
         }
         tokio::select! {

@@ -35,6 +35,10 @@ pub fn body(notice: &Notice) -> Vec<u8> {
         "browser": notice.whence.browser,
         "codes_left": notice.codes_left,
         "note": notice.note,
+        "repeats": notice.repeats.map(|r| serde_json::json!({
+            "count": r.count,
+            "since": crate::support::ops::rfc3339(r.since),
+        })),
     });
     json.to_string().into_bytes()
 }

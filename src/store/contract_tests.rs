@@ -461,6 +461,7 @@ pub(super) fn delivery(id: u64) -> Delivery {
             },
             codes_left: Some(3),
             note: String::new(),
+            repeats: None,
         },
         target: Target::Webhook {
             url: "http://127.0.0.1:1/h".into(),

@@ -17,6 +17,7 @@ mod identity_failures;
 mod lockout;
 mod low_codes;
 mod notify;
+mod notify_bounds;
 mod operations;
 mod passkeys;
 mod policy;

@@ -52,7 +52,7 @@ fn config_waiting(
         .totp_issuer("mfa-gate demo")
         .admin(DEMO_SUPPORT_TOKEN)
         .extra(&format!(
-            "notify:\n  email:\n    smtp: {{ host: 127.0.0.1, port: {smtp_port}, security: none, timeout: {smtp_timeout} }}\n    from: \"Acme <mfa@acme.example>\"\n  webhooks:\n    - url: {hook}\n      secret: {{ file: hook.secret }}\n  retry: {{ first: 200ms, max: 1s, attempts: 30 }}\n"
+            "notify:\n  email:\n    smtp: {{ host: 127.0.0.1, port: {smtp_port}, security: none, timeout: {smtp_timeout} }}\n    from: \"Acme <mfa@acme.example>\"\n  webhooks:\n    - url: {hook}\n      secret: {{ file: hook.secret }}\n  retry: {{ first: 200ms, max: 1s, attempts: 30 }}\n  min_interval: 0s\n"
         ))
 }
 
@@ -518,7 +518,7 @@ async fn a_dead_letter_is_listed_and_retried_by_support_and_notify_test_sends_on
         .totp_issuer("mfa-gate demo")
         .admin(DEMO_SUPPORT_TOKEN)
         .extra(&format!(
-            "notify:\n  email:\n    smtp: {{ host: 127.0.0.1, port: {}, security: none, timeout: 1s }}\n    from: \"Acme <mfa@acme.example>\"\n  webhooks:\n    - url: {}\n      secret: {{ file: hook.secret }}\n  retry: {{ first: 100ms, max: 200ms, attempts: 2 }}\n",
+            "notify:\n  email:\n    smtp: {{ host: 127.0.0.1, port: {}, security: none, timeout: 1s }}\n    from: \"Acme <mfa@acme.example>\"\n  webhooks:\n    - url: {}\n      secret: {{ file: hook.secret }}\n  retry: {{ first: 100ms, max: 200ms, attempts: 2 }}\n  min_interval: 0s\n",
             smtp.port, hook.url
         ));
     let gw = serve(&c, dir.path()).await;

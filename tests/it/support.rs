@@ -454,11 +454,11 @@ async fn audit_events_past_retention_are_deleted_at_start_up() {
         .unwrap()
         .as_secs() as i64;
     {
-        // The demo keeps its store in DATA/store; retention is 365d.
+        // The demo keeps its store in DATA/store; audit.keep_days is 400.
         let store = SledStore::open(&tmp.path().join("store")).unwrap();
         let key = PersonKey::new("globex", TARO);
         store.link_account(TARO, &key).unwrap();
-        for (days_ago, detail) in [(400, "too old"), (366, "just too old"), (300, "kept")] {
+        for (days_ago, detail) in [(450, "too old"), (401, "just too old"), (300, "kept")] {
             store
                 .append_audit(&AuditEvent {
                     at: now - days_ago * 86_400,
@@ -483,4 +483,9 @@ async fn audit_events_past_retention_are_deleted_at_start_up() {
         .collect();
     assert_eq!(details, ["kept"]);
     assert!(gw.log().contains("audit events past retention deleted"));
+    let metrics = gw.admin("GET", "/metrics", None).await.body;
+    assert!(
+        metrics.contains("mfa_gate_audit_pruned_total 2"),
+        "{metrics}"
+    );
 }

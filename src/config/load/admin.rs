@@ -14,6 +14,9 @@ use std::time::Duration;
 /// The shortest audit retention accepted: a trail shorter than a day would
 /// be gone before anyone looked at it.
 const MIN_RETENTION: Duration = Duration::from_secs(86_400);
+/// `audit.keep_days` unless given, and at most (a century).
+const DEFAULT_KEEP_DAYS: u32 = 400;
+const MAX_KEEP_DAYS: u32 = 36_500;
 const MAX_TOKEN_LEN: usize = 512;
 
 impl Doc<'_> {
@@ -42,12 +45,28 @@ impl Doc<'_> {
     }
 
     pub(super) fn audit(&self, raw: RawAudit) -> Result<AuditConfig, ConfigError> {
-        if raw.retention < MIN_RETENTION {
-            return Err(self.error("audit.retention", "must be at least 1d"));
-        }
-        Ok(AuditConfig {
-            retention: raw.retention,
-        })
+        let retention = match (raw.keep_days, raw.retention) {
+            (Some(_), Some(_)) => {
+                return Err(self.error(
+                    "audit.retention",
+                    "give `keep_days` only (`retention` is its older spelling)",
+                ));
+            }
+            (Some(days), None) => {
+                if !(1..=MAX_KEEP_DAYS).contains(&days) {
+                    return Err(
+                        self.error("audit.keep_days", format!("must be 1 to {MAX_KEEP_DAYS}"))
+                    );
+                }
+                Duration::from_secs(u64::from(days) * 86_400)
+            }
+            (None, Some(retention)) if retention < MIN_RETENTION => {
+                return Err(self.error("audit.retention", "must be at least 1d"));
+            }
+            (None, Some(retention)) => retention,
+            (None, None) => Duration::from_secs(u64::from(DEFAULT_KEEP_DAYS) * 86_400),
+        };
+        Ok(AuditConfig { retention })
     }
 
     /// Reads the support token from its variable or file. Messages name the

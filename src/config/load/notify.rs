@@ -10,6 +10,7 @@ use super::super::raw_notify::{RawEmail, RawNotify, RawRetry, RawSmtp, RawWebhoo
 use super::{ConfigError, Doc};
 use crate::domain::NoticeKind;
 use std::path::Path;
+use std::time::Duration;
 
 /// The shortest webhook signing key accepted.
 const MIN_WEBHOOK_SECRET: usize = 16;
@@ -34,10 +35,17 @@ impl Doc<'_> {
             return Err(self.error("notify", "give `email`, `webhooks` or both"));
         }
         let retry = self.retry(raw.retry)?;
+        if raw.min_interval > Duration::from_secs(24 * 3600) {
+            return Err(self.error(
+                "notify.min_interval",
+                "must be at most 1d: a person must hear of an event the same day",
+            ));
+        }
         Ok(Some(NotifyConfig {
             email,
             webhooks,
             retry,
+            min_interval: raw.min_interval,
         }))
     }
 

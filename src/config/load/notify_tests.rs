@@ -66,6 +66,7 @@ fn a_full_section_loads() {
     let notify = config.notify.expect("a notify section");
     assert_eq!(notify.webhooks.len(), 1);
     assert_eq!(notify.retry.attempts, 5);
+    assert_eq!(notify.min_interval.as_secs(), 600, "the default: 10 min");
     assert!(!format!("{notify:?}").contains("hunter2"), "Debug hides it");
 }
 
@@ -120,5 +121,11 @@ fn mistakes_name_their_field_and_line() {
         "notify.retry.attempts",
         14,
         "1 to 100",
+    );
+    refused(
+        "  email: { from: a@b.example, folder: m }\n  min_interval: 2d\n",
+        "notify.min_interval",
+        14,
+        "at most 1d",
     );
 }

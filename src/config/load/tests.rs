@@ -100,7 +100,7 @@ fn example_file_loads() {
     let admin = config.admin.expect("the example has an admin section");
     assert_eq!(admin.listen.to_string(), "127.0.0.1:9090");
     assert!(admin.support_token.verify(SUPPORT_TOKEN));
-    assert_eq!(config.audit.retention, Duration::from_secs(365 * 86_400));
+    assert_eq!(config.audit.retention, Duration::from_secs(400 * 86_400));
 }
 
 #[test]
@@ -213,7 +213,7 @@ fn minimal_file_gets_the_documented_defaults() {
         config.admin.is_none(),
         "no admin section, no admin listener"
     );
-    assert_eq!(config.audit.retention, Duration::from_secs(365 * 86_400));
+    assert_eq!(config.audit.retention, Duration::from_secs(400 * 86_400));
 }
 
 #[test]
@@ -263,6 +263,24 @@ fn admin_section_defaults_to_loopback_and_needs_a_token() {
             .audit
             .retention,
         Duration::from_secs(30 * 86_400)
+    );
+    assert_eq!(
+        load(&format!("{MINIMAL}audit:\n  keep_days: 90\n"))
+            .audit
+            .retention,
+        Duration::from_secs(90 * 86_400)
+    );
+    check_error(
+        &format!("{MINIMAL}audit:\n  keep_days: 0\n"),
+        "audit.keep_days",
+        Some(13),
+        "1 to 36500",
+    );
+    check_error(
+        &format!("{MINIMAL}audit:\n  keep_days: 90\n  retention: 30d\n"),
+        "audit.retention",
+        Some(14),
+        "give `keep_days` only",
     );
 }
 

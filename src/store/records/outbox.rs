@@ -4,7 +4,7 @@
 //! I/O.
 
 use super::{decode, encode};
-use crate::domain::{Delivery, DeliveryState, Notice, NoticeKind, Target, Whence};
+use crate::domain::{Delivery, DeliveryState, Notice, NoticeKind, Repeats, Target, Whence};
 use crate::store::StoreError;
 use serde::{Deserialize, Serialize};
 
@@ -14,30 +14,38 @@ pub fn encode_delivery(d: &Delivery) -> Result<Vec<u8>, StoreError> {
         Target::Webhook { url } => ("webhook", url.clone()),
     };
     let n = &d.notice;
-    encode(
-        "outbox entry",
-        &StoredDelivery::V1(DeliveryV1 {
-            notice: n.id,
-            kind: n.kind.as_str().to_owned(),
-            at: n.at,
-            company: n.company.clone(),
-            person: n.person.clone(),
-            account: n.account.clone(),
-            actor: n.whence.actor.clone(),
-            ip: n.whence.ip.clone(),
-            browser: n.whence.browser.clone(),
-            request_id: n.whence.request_id.clone(),
-            lang: n.whence.lang.clone(),
-            codes_left: n.codes_left,
-            note: n.note.clone(),
-            target: target.to_owned(),
-            to,
-            dead: d.state == DeliveryState::Dead,
-            attempts: d.attempts,
-            next_at_ms: d.next_at_ms,
-            last_error: d.last_error.clone(),
+    let v1 = DeliveryV1 {
+        notice: n.id,
+        kind: n.kind.as_str().to_owned(),
+        at: n.at,
+        company: n.company.clone(),
+        person: n.person.clone(),
+        account: n.account.clone(),
+        actor: n.whence.actor.clone(),
+        ip: n.whence.ip.clone(),
+        browser: n.whence.browser.clone(),
+        request_id: n.whence.request_id.clone(),
+        lang: n.whence.lang.clone(),
+        codes_left: n.codes_left,
+        note: n.note.clone(),
+        target: target.to_owned(),
+        to,
+        dead: d.state == DeliveryState::Dead,
+        attempts: d.attempts,
+        next_at_ms: d.next_at_ms,
+        last_error: d.last_error.clone(),
+    };
+    // V1 unless the notice stands for several events: what earlier
+    // releases read.
+    let stored = match n.repeats {
+        None => StoredDelivery::V1(v1),
+        Some(r) => StoredDelivery::V2(DeliveryV2 {
+            delivery: v1,
+            repeats: r.count,
+            repeats_since: r.since,
         }),
-    )
+    };
+    encode("outbox entry", &stored)
 }
 
 pub fn decode_delivery(bytes: &[u8]) -> Result<Delivery, StoreError> {
@@ -45,8 +53,18 @@ pub fn decode_delivery(bytes: &[u8]) -> Result<Delivery, StoreError> {
         what: "outbox entry",
         detail,
     };
-    match decode::<StoredDelivery>("outbox entry", bytes)? {
-        StoredDelivery::V1(v) => {
+    let (v, repeats) = match decode::<StoredDelivery>("outbox entry", bytes)? {
+        StoredDelivery::V1(v) => (v, None),
+        StoredDelivery::V2(v) => {
+            let repeats = Repeats {
+                count: v.repeats,
+                since: v.repeats_since,
+            };
+            (v.delivery, Some(repeats))
+        }
+    };
+    {
+        {
             let kind = NoticeKind::parse(&v.kind)
                 .ok_or_else(|| corrupt(format!("unknown event {:?}", v.kind)))?;
             let target = match v.target.as_str() {
@@ -71,6 +89,7 @@ pub fn decode_delivery(bytes: &[u8]) -> Result<Delivery, StoreError> {
                     },
                     codes_left: v.codes_left,
                     note: v.note,
+                    repeats,
                 },
                 target,
                 state: if v.dead {
@@ -108,6 +127,17 @@ pub fn decode_contact(bytes: &[u8]) -> Result<(String, String), StoreError> {
 enum StoredDelivery {
     #[serde(rename = "1")]
     V1(DeliveryV1),
+    /// V1 and how many events of its kind the notice stands for.
+    #[serde(rename = "2")]
+    V2(DeliveryV2),
+}
+
+#[derive(Serialize, Deserialize)]
+struct DeliveryV2 {
+    #[serde(flatten)]
+    delivery: DeliveryV1,
+    repeats: u32,
+    repeats_since: i64,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -171,6 +201,7 @@ mod tests {
                 },
                 codes_left: Some(3),
                 note: String::new(),
+                repeats: None,
             },
             target: Target::Webhook {
                 url: "http://127.0.0.1:1/h".into(),
@@ -183,6 +214,22 @@ mod tests {
         let bytes = encode_delivery(&d).unwrap();
         assert!(bytes.starts_with(br#"{"v":"1","notice":7,"kind":"backup_code_used""#));
         assert_eq!(decode_delivery(&bytes).unwrap(), d);
+        // Several events told at once: V2, read back the same.
+        let mut told = d.clone();
+        told.notice.repeats = Some(Repeats {
+            count: 3,
+            since: 1_699_999_000,
+        });
+        let bytes = encode_delivery(&told).unwrap();
+        assert!(
+            bytes.starts_with(br#"{"v":"2","#),
+            "{}",
+            String::from_utf8_lossy(&bytes)
+        );
+        assert!(
+            String::from_utf8_lossy(&bytes).contains(r#""repeats":3,"repeats_since":1699999000"#)
+        );
+        assert_eq!(decode_delivery(&bytes).unwrap(), told);
         let contact = encode_contact("a@x", "en").unwrap();
         assert_eq!(contact, br#"{"v":"1","email":"a@x","lang":"en"}"#);
         assert_eq!(
