@@ -9,6 +9,7 @@
 //! | `POST /v1/accounts/{account}/unlock`    | `support::ops::unlock` |
 //! | `POST /v1/accounts/{account}/reset`     | `support::ops::reset`  |
 //! | `GET  /v1/accounts/{account}/audit`     | `support::ops::audit` (`?limit=N`) |
+//! | `GET  /v1/companies/{company}/audit`    | `support::ops::company_audit` (`?limit=N`): policy changes |
 //! | `GET  /v1/outbox`                       | `support::outbox::list`: notifications waiting or dead-lettered |
 //! | `POST /v1/outbox/retry`                 | `support::outbox::retry`: dead-lettered (or `?id=N`) ones again, now |
 //! | `POST /v1/reload`                       | `reload::Reloader::reload`: re-read the YAML file |
@@ -218,6 +219,7 @@ enum Route {
     Unlock(String),
     Reset(String),
     Audit(String),
+    CompanyAudit(String),
     BadAccount,
     MethodNotAllowed,
     NotFound,
@@ -264,11 +266,9 @@ pub fn handle_noting(
         }
         Route::Reset(account) => ops::reset_noting(store, notify, &account, req.now, max_failures)
             .map(|r| Reply::data(&r)),
-        Route::Audit(account) => {
-            let limit = crate::paths::query_param(req.query, "limit")
-                .and_then(|l| l.parse().ok())
-                .unwrap_or(DEFAULT_AUDIT_LIMIT);
-            ops::audit(store, &account, limit).map(|a| Reply::data(&a))
+        Route::Audit(account) => ops::audit(store, &account, limit(req)).map(|a| Reply::data(&a)),
+        Route::CompanyAudit(company) => {
+            ops::company_audit(store, &company, limit(req)).map(|a| Reply::data(&a))
         }
         Route::BadAccount => return Reply::error(400, "bad_account"),
         Route::MethodNotAllowed => return Reply::error(405, "method_not_allowed"),
@@ -286,6 +286,13 @@ pub fn handle_noting(
     })
 }
 
+/// `?limit=N` of an audit listing.
+fn limit(req: &AdminRequest<'_>) -> usize {
+    crate::paths::query_param(req.query, "limit")
+        .and_then(|l| l.parse().ok())
+        .unwrap_or(DEFAULT_AUDIT_LIMIT)
+}
+
 /// `Authorization: Bearer <token>` matching the configured token. No admin
 /// section (after a reload removed it): nobody is authorized.
 fn authorized(admin: Option<&AdminConfig>, authorization: Option<&str>) -> bool {
@@ -299,6 +306,9 @@ fn authorized(admin: Option<&AdminConfig>, authorization: Option<&str>) -> bool 
 }
 
 fn route(method: &str, path: &str) -> Route {
+    if let Some(rest) = path.strip_prefix("/v1/companies/") {
+        return company_route(method, rest);
+    }
     let Some(rest) = path.strip_prefix("/v1/accounts/") else {
         return Route::NotFound;
     };
@@ -323,6 +333,24 @@ fn route(method: &str, path: &str) -> Route {
         (Some("reset"), "POST") => Route::Reset(account),
         (None | Some("audit" | "unlock" | "reset"), _) => Route::MethodNotAllowed,
         _ => Route::NotFound,
+    }
+}
+
+/// `/v1/companies/{company}/audit`: the company's own audit events.
+fn company_route(method: &str, rest: &str) -> Route {
+    let Some(encoded) = rest.strip_suffix("/audit") else {
+        return Route::NotFound;
+    };
+    let company = match percent_encoding::percent_decode_str(encoded).decode_utf8() {
+        Ok(c) if !c.is_empty() && !c.contains('/') && !c.chars().any(char::is_control) => {
+            c.into_owned()
+        }
+        Ok(c) if c.is_empty() || c.contains('/') => return Route::NotFound,
+        _ => return Route::BadAccount,
+    };
+    match method {
+        "GET" | "HEAD" => Route::CompanyAudit(company),
+        _ => Route::MethodNotAllowed,
     }
 }
 
@@ -387,6 +415,16 @@ mod tests {
         check("GET", "/v1/accounts/%ff", Route::BadAccount);
         check("GET", "/v1/accounts/a%0Ab", Route::BadAccount);
         check("GET", "/v2/accounts/x", Route::NotFound);
+        check(
+            "GET",
+            "/v1/companies/acme/audit",
+            Route::CompanyAudit("acme".into()),
+        );
+        check("POST", "/v1/companies/acme/audit", Route::MethodNotAllowed);
+        check("GET", "/v1/companies/acme", Route::NotFound);
+        check("GET", "/v1/companies//audit", Route::NotFound);
+        check("GET", "/v1/companies/a/b/audit", Route::NotFound);
+        check("GET", "/v1/companies/a%0Ab/audit", Route::BadAccount);
     }
 
     #[test]

@@ -197,9 +197,13 @@ enum SupportOp {
     /// Remove the person's enrollment and backup codes (all linked
     /// accounts), lift any lock; verified sessions end.
     Reset { account: String },
-    /// The person's audit events, newest first.
+    /// The person's audit events, newest first; with `--company NAME`
+    /// instead of an account, the company's own (policy changes).
     Audit {
-        account: String,
+        #[arg(required_unless_present = "company")]
+        account: Option<String>,
+        #[arg(long, value_name = "NAME", conflicts_with = "account")]
+        company: Option<String>,
         /// Most events to list (1 to 1000).
         #[arg(long, default_value_t = 100)]
         limit: usize,
@@ -494,9 +498,22 @@ fn run_support(args: SupportArgs) -> i32 {
                 SupportOp::Reset { account } => {
                     support::run(&target, support::Op::Reset, &account, json)
                 }
-                SupportOp::Audit { account, limit } => {
-                    support::run(&target, support::Op::Audit { limit }, &account, json)
-                }
+                SupportOp::Audit {
+                    account,
+                    company,
+                    limit,
+                } => match (account, company) {
+                    (Some(account), _) => {
+                        support::run(&target, support::Op::Audit { limit }, &account, json)
+                    }
+                    (None, Some(company)) => {
+                        let op = support::Op::CompanyAudit { limit };
+                        support::run(&target, op, &company, json)
+                    }
+                    (None, None) => Err(support::SupportError::Config(
+                        "give an ACCOUNT, or --company NAME".into(),
+                    )),
+                },
                 SupportOp::Backup { out } => {
                     support_store::run(&target, support_store::Op::Backup { out }, json)
                 }

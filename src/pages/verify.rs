@@ -248,7 +248,14 @@ impl Attempt<'_> {
             };
             if rec.is_locked() {
                 outcome = Outcome::Locked;
-                return Update::Keep;
+                // Still noted: the account is indexed below, and support
+                // lists the same linked accounts whichever one it asks.
+                if rec.knows_account(&self.sess.identity) {
+                    return Update::Keep;
+                }
+                let mut next = rec.clone();
+                next.note_account(&self.sess.identity);
+                return Update::Put(next);
             }
             let mut next = rec.clone();
             backup_left = None;
@@ -278,6 +285,8 @@ impl Attempt<'_> {
     }
 
     fn fail(&self, next: &mut PersonRecord) -> Outcome {
+        // Noted like a pass: the account is indexed whatever the outcome.
+        next.note_account(&self.sess.identity);
         next.failures = next.failures.saturating_add(1);
         if next.failures >= self.max_failures {
             next.locked_at = Some(self.now);

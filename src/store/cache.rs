@@ -469,6 +469,10 @@ impl Store for CachedStore {
         self.inner.audit_for(key, limit)
     }
 
+    fn audit_of_company(&self, company: &str, limit: usize) -> Result<Vec<AuditEvent>, StoreError> {
+        self.inner.audit_of_company(company, limit)
+    }
+
     fn prune_audit(&self, before: i64) -> Result<usize, StoreError> {
         off_worker(|| self.inner.prune_audit(before))
     }

@@ -33,8 +33,16 @@ const AUDIT_COMPANY_PREFIX: &[u8] = b"\x01company:";
 pub fn audit_prefix(event: &AuditEvent) -> Vec<u8> {
     match &event.person {
         Some(key) => person_prefix(key),
-        None => [AUDIT_COMPANY_PREFIX, event.company.as_bytes(), &[0]].concat(),
+        None => company_audit_prefix(&event.company),
     }
+}
+
+/// The range of a company's own audit events (about no person: a policy
+/// change). A company name never holds a 0 byte (the configuration and
+/// whoami refuse control characters), so one company's range is not
+/// another's.
+pub fn company_audit_prefix(company: &str) -> Vec<u8> {
+    [AUDIT_COMPANY_PREFIX, company.as_bytes(), &[0]].concat()
 }
 
 /// The range of a company's entries in `seen`: keys are

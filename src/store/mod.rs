@@ -188,6 +188,10 @@ pub trait Store: Send + Sync {
     /// The person's audit events, newest first, at most `limit`.
     fn audit_for(&self, key: &PersonKey, limit: usize) -> Result<Vec<AuditEvent>, StoreError>;
 
+    /// The company's own audit events (policy changes: about no person),
+    /// newest first, at most `limit`.
+    fn audit_of_company(&self, company: &str, limit: usize) -> Result<Vec<AuditEvent>, StoreError>;
+
     /// Delete the audit events (of every person and company) that happened
     /// before `before` (Unix seconds); returns how many went. Durable before
     /// return. An event that does not decode is kept (and not counted):

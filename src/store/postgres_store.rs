@@ -438,6 +438,14 @@ impl Store for PostgresStore {
         })
     }
 
+    fn audit_of_company(&self, company: &str, limit: usize) -> Result<Vec<AuditEvent>, StoreError> {
+        let prefix = layout::company_audit_prefix(company);
+        self.with(|c| {
+            let newest_first = trees::scan(c, "audit", &prefix, true)?;
+            layout::events_in(&prefix, newest_first.into_iter().map(Ok), limit)
+        })
+    }
+
     fn prune_audit(&self, before: i64) -> Result<usize, StoreError> {
         self.with(|c| trees::prune_audit(c, before))
     }

@@ -37,7 +37,7 @@ use std::time::{Duration, Instant};
 use sled::{Db, Tree};
 
 use super::group_commit::GroupCommit;
-use super::layout::{audit_prefix, events_in, person_prefix};
+use super::layout::{audit_prefix, company_audit_prefix, events_in, person_prefix};
 use super::one_flush;
 use super::records;
 
@@ -349,6 +349,12 @@ impl Store for SledStore {
 
     fn audit_for(&self, key: &PersonKey, limit: usize) -> Result<Vec<AuditEvent>, StoreError> {
         let prefix = person_prefix(key);
+        let newest_first = self.audit.scan_prefix(&prefix).rev();
+        events_in(&prefix, newest_first.map(|e| e.map_err(engine)), limit)
+    }
+
+    fn audit_of_company(&self, company: &str, limit: usize) -> Result<Vec<AuditEvent>, StoreError> {
+        let prefix = company_audit_prefix(company);
         let newest_first = self.audit.scan_prefix(&prefix).rev();
         events_in(&prefix, newest_first.map(|e| e.map_err(engine)), limit)
     }

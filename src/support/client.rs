@@ -9,7 +9,7 @@
 //! `MFA_GATE_ADMIN_URL` / `MFA_GATE_SUPPORT_TOKEN`. Every failure is one
 //! line and its own exit code (`SupportError::exit_code`).
 
-use super::ops::{AccountStatus, ActionResult, AuditList};
+use super::ops::{AccountStatus, ActionResult, AuditEntry, AuditList, CompanyAudit};
 use crate::config;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use std::fmt::Write as _;
@@ -36,7 +36,13 @@ pub enum Op {
     Status,
     Unlock,
     Reset,
-    Audit { limit: usize },
+    Audit {
+        limit: usize,
+    },
+    /// A company's own audit events: the "account" is the company.
+    CompanyAudit {
+        limit: usize,
+    },
 }
 
 /// Where to send requests, and with what token.
@@ -176,6 +182,9 @@ pub fn run(target: &Target, op: Op, account: &str, json: bool) -> Result<String,
         Op::Status => show_status(&serde_json::from_str(&body).map_err(unreadable)?),
         Op::Unlock | Op::Reset => show_action(&serde_json::from_str(&body).map_err(unreadable)?),
         Op::Audit { .. } => show_audit(&serde_json::from_str(&body).map_err(unreadable)?),
+        Op::CompanyAudit { .. } => {
+            show_company_audit(&serde_json::from_str(&body).map_err(unreadable)?)
+        }
     })
 }
 
@@ -186,8 +195,12 @@ async fn call(target: &Target, op: Op, account: &str) -> Result<String, SupportE
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .map_err(|e| SupportError::Config(format!("cannot set up the HTTP client: {e}")))?;
+    let collection = match op {
+        Op::CompanyAudit { .. } => "companies",
+        _ => "accounts",
+    };
     let base = format!(
-        "{}/v1/accounts/{}",
+        "{}/v1/{collection}/{}",
         target.url,
         utf8_percent_encode(account, SEGMENT)
     );
@@ -195,7 +208,9 @@ async fn call(target: &Target, op: Op, account: &str) -> Result<String, SupportE
         Op::Status => client.get(base),
         Op::Unlock => client.post(format!("{base}/unlock")),
         Op::Reset => client.post(format!("{base}/reset")),
-        Op::Audit { limit } => client.get(format!("{base}/audit?limit={limit}")),
+        Op::Audit { limit } | Op::CompanyAudit { limit } => {
+            client.get(format!("{base}/audit?limit={limit}"))
+        }
     };
     let unreachable = |e: reqwest::Error| SupportError::Unreachable {
         url: target.url.clone(),
@@ -303,8 +318,19 @@ fn show_audit(a: &AuditList) -> String {
     if a.events.is_empty() {
         return format!("no audit events for {} (person {})\n", a.account, a.person);
     }
+    show_events(&a.events)
+}
+
+fn show_company_audit(a: &CompanyAudit) -> String {
+    if a.events.is_empty() {
+        return format!("no company audit events for {}\n", a.company);
+    }
+    show_events(&a.events)
+}
+
+fn show_events(events: &[AuditEntry]) -> String {
     let mut out = String::new();
-    for e in &a.events {
+    for e in events {
         let kind = serde_json::to_value(e.kind)
             .ok()
             .and_then(|v| v.as_str().map(str::to_owned))

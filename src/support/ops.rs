@@ -82,6 +82,15 @@ pub struct AuditList {
     pub events: Vec<AuditEntry>,
 }
 
+/// A company's own audit events (its policy and remembered-browser
+/// setting changes), which are about no person.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CompanyAudit {
+    pub company: String,
+    /// Newest first.
+    pub events: Vec<AuditEntry>,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditEntry {
     /// RFC 3339, UTC.
@@ -259,18 +268,41 @@ pub fn audit(store: &dyn Store, account: &str, limit: usize) -> Result<AuditList
     let events = store
         .audit_for(&key, limit)?
         .into_iter()
-        .map(|e| AuditEntry {
-            at: rfc3339(e.at),
-            kind: e.kind,
-            actor: e.actor,
-            detail: e.detail.to_string(),
-        })
+        .map(entry)
         .collect();
     Ok(AuditList {
         account: account.to_owned(),
         person: split_key(&key).1,
         events,
     })
+}
+
+/// The company's own audit events, newest first, at most `limit` (clamped
+/// like `audit`). A company without any has an empty list.
+pub fn company_audit(
+    store: &dyn Store,
+    company: &str,
+    limit: usize,
+) -> Result<CompanyAudit, OpsError> {
+    let limit = limit.clamp(1, MAX_AUDIT_LIMIT);
+    let events = store
+        .audit_of_company(company, limit)?
+        .into_iter()
+        .map(entry)
+        .collect();
+    Ok(CompanyAudit {
+        company: company.to_owned(),
+        events,
+    })
+}
+
+fn entry(e: AuditEvent) -> AuditEntry {
+    AuditEntry {
+        at: rfc3339(e.at),
+        kind: e.kind,
+        actor: e.actor,
+        detail: e.detail.to_string(),
+    }
 }
 
 /// Unix seconds as RFC 3339 in UTC (`2025-01-31T09:00:00Z`).

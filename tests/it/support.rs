@@ -489,3 +489,58 @@ async fn audit_events_past_retention_are_deleted_at_start_up() {
         "{metrics}"
     );
 }
+
+/// `support status` lists the same linked accounts whichever of them it
+/// is asked about, also when one of them only ever failed a code (issue
+/// 30 §7): every account that meets the challenge is noted on the person.
+#[tokio::test]
+async fn status_lists_the_same_linked_accounts_whichever_is_asked() {
+    let gw = Gateway::demo().await;
+    let mut hanako = gw.browser();
+    hanako.login("hanako@acme.example").await;
+    let enrolled = enroll(&mut hanako).await;
+    // The admin account of the same person only fails.
+    let mut admin = gw.browser();
+    admin.login("hanako.admin@acme.example").await;
+    let csrf = admin
+        .get("/_mfa/challenge")
+        .await
+        .input_value("csrf")
+        .unwrap();
+    let wrong = codes::wrong_code(&enrolled.secret);
+    assert_eq!(submit_code(&mut admin, &csrf, &wrong).await.status, 422);
+    let both = serde_json::json!(["hanako@acme.example", "hanako.admin@acme.example"]);
+    for asked in ["hanako@acme.example", "hanako.admin@acme.example"] {
+        let v = gw.account_status(asked).await;
+        assert_eq!(v["linked_accounts"], both, "asked {asked}: {v}");
+    }
+}
+
+/// A company's own audit events (its settings, changed on the policy
+/// page) are read with `support audit --company NAME` and the API
+/// (issue 30 §7); another company's are not among them.
+#[tokio::test]
+async fn support_audit_company_lists_the_company_settings_changes() {
+    let gw = Gateway::demo().await;
+    let mut admin = gw.browser();
+    admin.login("hanako.admin@acme.example").await;
+    crate::harness::save_company_setting(&mut admin, "remember_days", "30").await;
+
+    let text = gw.support(&["audit", "--company", "acme"]).await;
+    assert_eq!(text.code, 0, "{text:?}");
+    assert!(text.stdout.contains("policy_changed"), "{}", text.stdout);
+    assert!(
+        text.stdout.contains("hanako.admin@acme.example"),
+        "{}",
+        text.stdout
+    );
+    let json = gw.support(&["--json", "audit", "--company", "acme"]).await;
+    let v: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(v["company"], "acme");
+    assert_eq!(v["events"].as_array().map(Vec::len), Some(1), "{v}");
+    let other = gw.support(&["audit", "--company", "globex"]).await;
+    assert_eq!(other.code, 0, "{other:?}");
+    assert_eq!(other.stdout, "no company audit events for globex\n");
+    let neither = gw.support(&["audit"]).await;
+    assert_eq!(neither.code, 2, "{neither:?}");
+}
