@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Mutation testing of the security core (SECURITY.md, "Mutation testing"):
 # cargo-mutants changes one thing at a time in decision, verified, session,
-# paths, totp, backup_codes, keys, store/, passkey/ and request/ (a `<` becomes `<=`, a function
+# paths, totp, backup_codes, keys, store/, passkey/, request/, and the
+# trust of a session (guard: step-up and the cookie's proof; remember: the
+# remembered browser's vouch) (a `<` becomes `<=`, a function
 # returns a default, ...) and runs the tests; a mutant no test notices
 # "survives". Every survivor must be killed by a new test or listed in
 # mutants-equivalent.txt with a one-line reason; the script exits 1 when a
@@ -35,6 +37,7 @@ CORE=(
   src/store/records/browsers.rs src/store/records/outbox.rs src/store/records/seen.rs
   src/passkey/credential.rs src/passkey/ceremony.rs src/domain/passkey.rs
   src/request/mod.rs src/request/classify.rs
+  src/guard.rs src/remember.rs src/domain/remember.rs
 )
 EQUIVALENT=mutants-equivalent.txt
 JOBS=1

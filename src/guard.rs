@@ -158,3 +158,7 @@ fn proven_at(
     gate.verified.remember(app_value, identity, cookie, v);
     counts(v)
 }
+
+#[cfg(test)]
+#[path = "guard_tests.rs"]
+mod tests;

@@ -46,6 +46,8 @@ pub mod server;
 pub mod session;
 pub mod store;
 pub mod support;
+#[cfg(test)]
+mod test_gate;
 pub mod tls;
 pub mod totp;
 pub mod upstream;

@@ -429,3 +429,7 @@ mod tests {
         assert!(seen.first("s1", b));
     }
 }
+
+#[cfg(test)]
+#[path = "remember_tests.rs"]
+mod vouch_tests;

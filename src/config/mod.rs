@@ -20,9 +20,9 @@ pub use identity::{
     AnonymousWhen, CookieName, DEFAULT_STRIPPED_HEADERS, FieldMap, FieldRule, HeadersConfig,
     IdentitySource, SessionCookies, StrippedHeaders, ValueMap, WhoamiConfig, WhoamiMethod,
 };
-#[cfg(test)]
-pub(crate) use load::minimal_config_with;
 pub use load::{ConfigError, load_admin_file, load_file, load_str};
+#[cfg(test)]
+pub(crate) use load::{load_str_with_env, minimal_config_with};
 pub use mapping::pointer_of;
 pub use notify::{
     EmailConfig, EmailTransport, NotifyConfig, RetryConfig, Secret, SmtpConfig, SmtpSecurity,
