@@ -30,7 +30,7 @@ use crate::metrics;
 use crate::reload::Reloader;
 use crate::reply::{Answer, Reply, ReplyServer};
 use crate::store::Store;
-use crate::support::ops::{self, DEFAULT_AUDIT_LIMIT, OpsError};
+use crate::support::ops::{self, DEFAULT_AUDIT_LIMIT, MAX_AUDIT_LIMIT, OpsError};
 use arc_swap::ArcSwap;
 use async_trait::async_trait;
 use pingora::protocols::http::ServerSession;
@@ -266,10 +266,14 @@ pub fn handle_noting(
         }
         Route::Reset(account) => ops::reset_noting(store, notify, &account, req.now, max_failures)
             .map(|r| Reply::data(&r)),
-        Route::Audit(account) => ops::audit(store, &account, limit(req)).map(|a| Reply::data(&a)),
-        Route::CompanyAudit(company) => {
-            ops::company_audit(store, &company, limit(req)).map(|a| Reply::data(&a))
-        }
+        Route::Audit(account) => match limit(req) {
+            Ok(limit) => ops::audit(store, &account, limit).map(|a| Reply::data(&a)),
+            Err(bad) => return bad,
+        },
+        Route::CompanyAudit(company) => match limit(req) {
+            Ok(limit) => ops::company_audit(store, &company, limit).map(|a| Reply::data(&a)),
+            Err(bad) => return bad,
+        },
         Route::BadAccount => return Reply::error(400, "bad_account"),
         Route::MethodNotAllowed => return Reply::error(405, "method_not_allowed"),
         Route::NotFound => return Reply::error(404, "not_found"),
@@ -286,11 +290,19 @@ pub fn handle_noting(
     })
 }
 
-/// `?limit=N` of an audit listing.
-fn limit(req: &AdminRequest<'_>) -> usize {
-    crate::paths::query_param(req.query, "limit")
-        .and_then(|l| l.parse().ok())
-        .unwrap_or(DEFAULT_AUDIT_LIMIT)
+/// `?limit=N` of an audit listing (the default when absent); anything but
+/// a number from 1 to `MAX_AUDIT_LIMIT` is a 400 that says the range.
+fn limit(req: &AdminRequest<'_>) -> Result<usize, Reply> {
+    let Some(given) = crate::paths::query_param(req.query, "limit") else {
+        return Ok(DEFAULT_AUDIT_LIMIT);
+    };
+    match given.parse::<usize>() {
+        Ok(n) if (1..=MAX_AUDIT_LIMIT).contains(&n) => Ok(n),
+        _ => Err(Reply::json(
+            400,
+            json!({ "error": "bad_limit", "allowed": format!("1 to {MAX_AUDIT_LIMIT}") }),
+        )),
+    }
 }
 
 /// `Authorization: Bearer <token>` matching the configured token. No admin
@@ -425,6 +437,31 @@ mod tests {
         check("GET", "/v1/companies//audit", Route::NotFound);
         check("GET", "/v1/companies/a/b/audit", Route::NotFound);
         check("GET", "/v1/companies/a%0Ab/audit", Route::BadAccount);
+    }
+
+    #[test]
+    fn an_audit_limit_outside_its_range_is_refused_with_the_range() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SledStore::open(dir.path()).unwrap();
+        let bearer = format!("Bearer {TOKEN}");
+        let ask = |path, query| {
+            let req = AdminRequest {
+                query: Some(query),
+                ..request("GET", path, Some(&bearer))
+            };
+            handle(&store, Some(&admin()), 10, &req)
+        };
+        for path in ["/v1/accounts/x/audit", "/v1/companies/acme/audit"] {
+            for bad in ["limit=abc", "limit=-1", "limit=0", "limit=1001", "limit="] {
+                let reply = ask(path, bad);
+                assert_eq!(reply.status, 400, "{path}?{bad}");
+                let body = String::from_utf8_lossy(&reply.body).into_owned();
+                assert!(body.contains("1 to 1000"), "{body}");
+            }
+        }
+        assert_eq!(ask("/v1/accounts/x/audit", "limit=1000").status, 404);
+        assert_eq!(ask("/v1/companies/acme/audit", "limit=1").status, 200);
+        assert_eq!(ask("/v1/companies/acme/audit", "other=1").status, 200);
     }
 
     #[test]

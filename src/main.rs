@@ -205,7 +205,8 @@ enum SupportOp {
         #[arg(long, value_name = "NAME", conflicts_with = "account")]
         company: Option<String>,
         /// Most events to list (1 to 1000).
-        #[arg(long, default_value_t = 100)]
+        #[arg(long, default_value_t = 100,
+              value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1000))]
         limit: usize,
     },
     /// Write a backup of the running gateway's store to FILE (mode 0600).

@@ -30,7 +30,7 @@ use std::net::IpAddr;
 use std::sync::Arc;
 
 /// Longest accepted value of one identity field.
-const MAX_FIELD: usize = 320;
+pub const MAX_FIELD: usize = 320;
 
 /// The answer about one app session.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -11,6 +11,7 @@ use pingora::http::ResponseHeader;
 use pingora::protocols::http::ServerSession;
 use pingora::server::ShutdownWatch;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 
 /// Write `reply` as the response to the session's request.
 ///
@@ -57,6 +58,18 @@ pub trait Answer: Send + Sync + 'static {
     async fn answer(&self, session: &mut ServerSession) -> Reply;
 }
 
+/// Log a request that could not be read: at debug level, and at most one
+/// line a second, so that a scanner cannot fill the log. Through `log`, as
+/// pingora's own apps do, so the logging bridge withholds the raw head
+/// pingora quotes in this error.
+fn unreadable(e: &pingora::Error) {
+    static LAST: AtomicI64 = AtomicI64::new(0);
+    let now = crate::clock::unix_now();
+    if LAST.swap(now, Ordering::Relaxed) != now {
+        log::debug!("HTTP server fails to read from downstream: {e}");
+    }
+}
+
 /// A pingora HTTP app running an [`Answer`]: one request per call, written
 /// with [`write`], the connection kept alive when it can be.
 pub struct ReplyServer<A>(pub A);
@@ -75,10 +88,14 @@ impl<A: Answer> HttpServerApp for ReplyServer<A> {
         match session.read_request().await {
             Ok(true) => {}
             Ok(false) => return None,
-            // Through `log`, as pingora's own apps do, so the logging
-            // bridge withholds the raw head pingora quotes in this error.
             Err(e) => {
-                log::error!("HTTP server fails to read from downstream: {e}");
+                // A head no parser accepts is answered, as the gateway's
+                // own listener answers it; a broken connection is not.
+                if matches!(e.etype, pingora::ErrorType::InvalidHTTPHeader) {
+                    let _ = session.respond_error(400).await;
+                }
+                unreadable(&e);
+                session.shutdown().await;
                 return None;
             }
         }

@@ -166,6 +166,7 @@ fn url_of(listen: SocketAddr) -> String {
 
 /// Run one operation; returns what to print on success.
 pub fn run(target: &Target, op: Op, account: &str, json: bool) -> Result<String, SupportError> {
+    check_name(op, account)?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -186,6 +187,32 @@ pub fn run(target: &Target, op: Op, account: &str, json: bool) -> Result<String,
             show_company_audit(&serde_json::from_str(&body).map_err(unreadable)?)
         }
     })
+}
+
+/// An account (or company) that no gateway could know is bad input, said
+/// before anything is sent: empty, longer than the identity source keeps,
+/// or holding a control character.
+fn check_name(op: Op, name: &str) -> Result<(), SupportError> {
+    let what = match op {
+        Op::CompanyAudit { .. } => "company",
+        _ => "account",
+    };
+    let max = crate::identity::MAX_FIELD;
+    if name.trim().is_empty() {
+        return Err(SupportError::Config(format!("the {what} is empty")));
+    }
+    if name.len() > max {
+        return Err(SupportError::Config(format!(
+            "the {what} is {} bytes long; no {what} is longer than {max}",
+            name.len()
+        )));
+    }
+    if name.chars().any(char::is_control) {
+        return Err(SupportError::Config(format!(
+            "the {what} holds a control character"
+        )));
+    }
+    Ok(())
 }
 
 async fn call(target: &Target, op: Op, account: &str) -> Result<String, SupportError> {

@@ -544,3 +544,61 @@ async fn support_audit_company_lists_the_company_settings_changes() {
     let neither = gw.support(&["audit"]).await;
     assert_eq!(neither.code, 2, "{neither:?}");
 }
+
+/// Bad input to the support CLI and the admin API is a clear refusal
+/// (issue 31 §4): an empty or overlong account and a limit out of range
+/// exit 2 before anything is sent, the API answers `?limit=0` with 400 and
+/// the range, and a head no parser accepts gets a 400, not a dropped
+/// connection, logged at debug level only.
+#[tokio::test]
+async fn bad_support_input_is_refused_as_bad_input() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let gw = Gateway::demo().await;
+    let long = "a".repeat(100_000);
+    for args in [
+        vec!["status", ""],
+        vec!["status", "   "],
+        vec!["status", long.as_str()],
+        vec!["audit", "--limit", "0", TARO],
+        vec!["audit", "--limit", "abc", TARO],
+        vec!["audit", "--company", ""],
+    ] {
+        let run = gw.support(&args).await;
+        assert_eq!(run.code, 2, "{args:.2?}: {run:?}");
+        assert!(!run.stderr.is_empty(), "{args:.2?}: says why");
+    }
+    let r = gw
+        .admin(
+            "GET",
+            "/v1/accounts/taro%40globex.example/audit?limit=0",
+            Some(DEMO_SUPPORT_TOKEN),
+        )
+        .await;
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert!(r.body.contains("1 to 1000"), "{}", r.body);
+
+    let admin_port: u16 = gw
+        .admin_url("")
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.trim_end_matches('/').parse().ok())
+        .unwrap();
+    for _ in 0..3 {
+        let mut sock = tokio::net::TcpStream::connect(("127.0.0.1", admin_port))
+            .await
+            .unwrap();
+        sock.write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\nBad Name: v\r\n\r\n")
+            .await
+            .unwrap();
+        let mut answer = Vec::new();
+        let read = sock.read_to_end(&mut answer);
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(10), read).await;
+        let head = String::from_utf8_lossy(&answer[..answer.len().min(12)]).into_owned();
+        assert_eq!(head, "HTTP/1.1 400", "{}", String::from_utf8_lossy(&answer));
+    }
+    assert!(
+        !gw.log().contains("ERROR"),
+        "no error lines for bad requests:\n{}",
+        gw.log()
+    );
+}

@@ -141,12 +141,17 @@ impl Gateway {
 
     /// `mfa-gate serve -c FILE` whose config listens on `port`.
     pub async fn serve(config: &Path, port: u16, data: &Path) -> Gateway {
+        Gateway::serve_logging(config, port, data, LOG_FILTER).await
+    }
+
+    /// [`Gateway::serve`] with `MFA_GATE_LOG` set to `filter`.
+    pub async fn serve_logging(config: &Path, port: u16, data: &Path, filter: &str) -> Gateway {
         let args = vec![
             "serve".to_string(),
             "-c".into(),
             config.display().to_string(),
         ];
-        let mut g = Gateway::spawn(args, port, data, LOG_FILTER);
+        let mut g = Gateway::spawn(args, port, data, filter);
         let health = g.url("/_mfa/healthz");
         g.wait_ready(&health).await;
         g

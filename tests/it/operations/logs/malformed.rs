@@ -112,7 +112,9 @@ async fn malformed_requests_leave_no_header_value_and_no_long_line_in_the_log() 
     let tmp = tempfile::tempdir().unwrap();
     let port = free_ports();
     let cfg = config(port, &app.address).write(tmp.path());
-    let gw = Gateway::serve(&cfg, port, tmp.path()).await;
+    // At debug level: the admin listener reports unreadable requests there
+    // (at most one line a second), and they must hold no secret either.
+    let gw = Gateway::serve_logging(&cfg, port, tmp.path(), "debug").await;
     let admin = port + 2;
     assert_eq!(gw.admin("GET", "/metrics", None).await.status, 200);
 
@@ -134,8 +136,7 @@ async fn malformed_requests_leave_no_header_value_and_no_long_line_in_the_log() 
     }
 
     // The long path is logged (capped) by both listeners; the admin
-    // listener's unparsable requests are logged without their head, and
-    // the overlong path (pingora: "invalid uri /ppp…") capped.
+    // listener's unparsable requests are logged (debug) without their head.
     let long_prefix = format!("/{}", "p".repeat(100));
     wait_for_log(&gw, "access line of the long path", |log| {
         log.lines()
@@ -178,9 +179,6 @@ async fn malformed_requests_leave_no_header_value_and_no_long_line_in_the_log() 
         log.lines()
             .find(|l| l.contains("mfa_gate::admin") && l.contains(&long_prefix)),
     );
-    capped(
-        "pingora's line of the overlong path",
-        log.lines()
-            .find(|l| l.contains("invalid uri") && l.contains(&long_prefix)),
-    );
+    // pingora's line of the overlong path, when the admin listener's
+    // rate limit let it through, is capped like every line (above).
 }
