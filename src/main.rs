@@ -225,7 +225,19 @@ enum SupportOp {
 
 #[derive(Subcommand, Clone, Copy)]
 enum OutboxCmd {
-    List,
+    /// One page of the deliveries waiting (or, with `--dead`, of the dead
+    /// letters), oldest first, with both queues' sizes.
+    List {
+        #[arg(long)]
+        dead: bool,
+        /// The page after this entry id (as the last page said).
+        #[arg(long, value_name = "ID")]
+        after: Option<u64>,
+        /// Entries per page (1 to 1000).
+        #[arg(long, default_value_t = 100,
+              value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1000))]
+        limit: usize,
+    },
     Retry {
         #[arg(long)]
         id: Option<u64>,
@@ -521,8 +533,9 @@ fn run_support(args: SupportArgs) -> i32 {
                 SupportOp::RotateEncryption => {
                     support_store::run(&target, support_store::Op::RotateEncryption, json)
                 }
-                SupportOp::Outbox(OutboxCmd::List) => {
-                    outbox::run_client(&target, outbox::ClientOp::List, json)
+                SupportOp::Outbox(OutboxCmd::List { dead, after, limit }) => {
+                    let op = outbox::ClientOp::List { dead, after, limit };
+                    outbox::run_client(&target, op, json)
                 }
                 SupportOp::Outbox(OutboxCmd::Retry { id }) => {
                     outbox::run_client(&target, outbox::ClientOp::Retry { id }, json)

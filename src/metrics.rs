@@ -367,31 +367,44 @@ impl Delivered {
 }
 
 /// The notification counters (each label resolved once) and the gauge.
-static NOTIFICATIONS: LazyLock<Option<(Vec<IntCounter>, prometheus::IntGauge)>> = LazyLock::new(
-    || {
-        let made = (|| {
-            let vec = counter_vec(
-                "mfa_gate_notifications_total",
-                "Outbox deliveries: queued, sent, retried, failed (dead-lettered); events coalesced into a later message",
-                "result",
-            )?;
-            let counters = Delivered::ALL
-                .iter()
-                .map(|d| vec.with_label_values(&[d.as_str()]))
-                .collect();
-            let gauge = prometheus::IntGauge::new(
+type OutboxGauges = [prometheus::IntGauge; 3];
+static NOTIFICATIONS: LazyLock<Option<(Vec<IntCounter>, OutboxGauges)>> = LazyLock::new(|| {
+    let made = (|| {
+        let vec = counter_vec(
+            "mfa_gate_notifications_total",
+            "Outbox deliveries: queued, sent, retried, failed (dead-lettered); events coalesced into a later message",
+            "result",
+        )?;
+        let counters = Delivered::ALL
+            .iter()
+            .map(|d| vec.with_label_values(&[d.as_str()]))
+            .collect();
+        let gauge = |name: &str, help: &str| {
+            let g = prometheus::IntGauge::new(name, help)?;
+            prometheus::register(Box::new(g.clone()))?;
+            Ok::<_, prometheus::Error>(g)
+        };
+        let gauges = [
+            gauge(
                 "mfa_gate_outbox_pending",
-                "Outbox deliveries waiting to be sent",
-            )?;
-            prometheus::register(Box::new(gauge.clone()))?;
-            Ok::<_, prometheus::Error>((counters, gauge))
-        })();
-        if let Err(e) = &made {
-            tracing::error!(error = %e, "cannot register notification metrics");
-        }
-        made.ok()
-    },
-);
+                "Outbox deliveries waiting to be sent (or retried), all of them",
+            )?,
+            gauge(
+                "mfa_gate_outbox_dead",
+                "Dead letters: deliveries past their last attempt, until retried",
+            )?,
+            gauge(
+                "mfa_gate_outbox_oldest_pending_seconds",
+                "Age of the oldest waiting delivery's event (0 when none waits)",
+            )?,
+        ];
+        Ok::<_, prometheus::Error>((counters, gauges))
+    })();
+    if let Err(e) = &made {
+        tracing::error!(error = %e, "cannot register notification metrics");
+    }
+    made.ok()
+});
 
 /// Count `n` outbox deliveries that reached `result`.
 pub fn notifications(result: Delivered, n: usize) {
@@ -404,10 +417,13 @@ pub fn notifications(result: Delivered, n: usize) {
     }
 }
 
-/// The outbox entries waiting, as the sender last saw them.
-pub fn outbox_pending(n: usize) {
-    if let Some((_, gauge)) = NOTIFICATIONS.as_ref() {
-        gauge.set(i64::try_from(n).unwrap_or(i64::MAX));
+/// The outbox as the sender last walked it: deliveries waiting, dead
+/// letters, and the oldest waiting one's age in seconds.
+pub fn outbox(pending: usize, dead: usize, oldest_age: Option<i64>) {
+    if let Some((_, [p, d, o])) = NOTIFICATIONS.as_ref() {
+        p.set(i64::try_from(pending).unwrap_or(i64::MAX));
+        d.set(i64::try_from(dead).unwrap_or(i64::MAX));
+        o.set(oldest_age.unwrap_or(0));
     }
 }
 

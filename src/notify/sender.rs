@@ -1,26 +1,31 @@
-//! The background sender: reads the outbox, delivers what is due (email
-//! and webhooks side by side, so a hanging SMTP server does not hold the
-//! webhooks back), removes what was delivered, and reschedules a failure
-//! with exponential backoff (`retry.first`, doubled, at most `retry.max`)
-//! until `retry.attempts`, after which the entry is dead-lettered: kept,
-//! counted as `failed`, and listed by `mfa-gate support outbox` until
-//! retried. It never runs on a request: requests only queue. After a
-//! crash it finds the outbox as committed, so a notice is delivered at
-//! least once.
+//! The background sender: walks the delivery queue (the whole of it, page
+//! by page, so that no entry waits behind others that are not due),
+//! delivers up to a batch of what is due (email and webhooks side by side,
+//! so a hanging SMTP server does not hold the webhooks back), removes what
+//! was delivered, and reschedules a failure with exponential backoff
+//! (`retry.first`, doubled, at most `retry.max`) until `retry.attempts`,
+//! after which the entry moves to the dead letters: out of the queue, so
+//! no number of them holds a new delivery back, counted as `failed`, and
+//! listed by `mfa-gate support outbox` until retried. It never runs on a
+//! request: requests only queue. After a crash it finds the outbox as
+//! committed, so a notice is delivered at least once.
 
 use super::{email, webhook};
 use crate::config::{NotifyConfig, RetryConfig};
 use crate::domain::{Delivery, DeliveryState, Target};
 use crate::gate::Gate;
 use crate::metrics::{self, Delivered};
+use crate::store::{Queue, Store, StoreError};
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
 /// How often the outbox is read when nobody wakes the sender.
 const LOOK_EVERY: Duration = Duration::from_secs(1);
-/// Entries read per look.
+/// Due entries delivered per look at most.
 const BATCH: usize = 500;
+/// Entries read per page of the walk.
+const PAGE: usize = 500;
 
 /// Run until `stop` resolves, on the gateway `current()` gives (it may be
 /// reloaded meanwhile).
@@ -50,29 +55,63 @@ pub async fn run(current: impl Fn() -> Arc<Gate>, stop: impl Future<Output = ()>
     }
 }
 
-/// One pass over the outbox: deliver every pending entry that is due.
+/// What one walk over the delivery queue found.
+#[derive(Default)]
+struct Walk {
+    /// Entries due now, oldest first, at most `BATCH`.
+    due: Vec<(u64, Delivery)>,
+    /// Entries in the queue, and when the oldest one's event happened.
+    pending: usize,
+    oldest_at: Option<i64>,
+}
+
+/// Walk the whole delivery queue, page by page. Entries dead-lettered in
+/// the queue by a release before the dead-letter queue are moved there.
+fn walk(store: &dyn Store, now_ms: i64) -> Result<Walk, StoreError> {
+    let mut found = Walk::default();
+    let mut after = None;
+    loop {
+        let page = store.outbox(Queue::Pending, after, PAGE)?;
+        let Some((last, _)) = page.last() else {
+            return Ok(found);
+        };
+        after = Some(*last);
+        for (id, d) in page {
+            if d.state == DeliveryState::Dead {
+                store.bury(id, &d)?;
+                continue;
+            }
+            found.pending += 1;
+            let at = d.notice.at;
+            found.oldest_at = Some(found.oldest_at.map_or(at, |o: i64| o.min(at)));
+            if d.next_at_ms <= now_ms && found.due.len() < BATCH {
+                found.due.push((id, d));
+            }
+        }
+    }
+}
+
+/// One pass over the outbox: deliver what is due (a batch at most), and
+/// report the queues' sizes and the oldest pending entry's age.
 async fn look(gate: &Gate, client: &reqwest::Client) {
     let Some(config) = gate.config.notify.as_ref() else {
         return;
     };
-    let entries = match gate.store.outbox(BATCH) {
-        Ok(entries) => entries,
+    let now_ms = now_ms();
+    let store = gate.store.as_ref();
+    let walk = match walk(store, now_ms).and_then(|w| Ok((w, store.outbox_count(Queue::Dead)?))) {
+        Ok(found) => found,
         Err(e) => {
             tracing::error!(error = %e, "cannot read the outbox");
             return;
         }
     };
-    let pending = entries
+    let (walk, dead) = walk;
+    let oldest_age = walk.oldest_at.map(|at| (now_ms / 1000 - at).max(0));
+    metrics::outbox(walk.pending, dead, oldest_age);
+    let (mails, hooks): (Vec<_>, Vec<_>) = walk
+        .due
         .iter()
-        .filter(|(_, d)| d.state == DeliveryState::Pending)
-        .count();
-    metrics::outbox_pending(pending);
-    let now_ms = now_ms();
-    let due =
-        |(_, d): &&(u64, Delivery)| d.state == DeliveryState::Pending && d.next_at_ms <= now_ms;
-    let (mails, hooks): (Vec<_>, Vec<_>) = entries
-        .iter()
-        .filter(due)
         .partition(|(_, d)| matches!(d.target, Target::Email { .. }));
     let app = gate.config.ui.app_name.as_str();
     tokio::join!(
@@ -158,14 +197,15 @@ fn settle(
                 metrics::notifications(Delivered::Failed, 1);
                 tracing::error!(notice = delivery.notice.id, kind, channel, attempts = next.attempts, %error,
                     "notification dead-lettered (see `mfa-gate support outbox`)");
+                gate.store.bury(id, &next)
             } else {
                 let wait = backoff(retry, next.attempts);
                 next.next_at_ms = now_ms().saturating_add(wait.as_millis() as i64);
                 metrics::notifications(Delivered::Retried, 1);
                 tracing::warn!(notice = delivery.notice.id, kind, channel, attempts = next.attempts, %error,
                     retry_in_ms = wait.as_millis() as u64, "notification not delivered; will retry");
+                gate.store.enqueue(&[(id, next)])
             }
-            gate.store.enqueue(&[(id, next)])
         }
     };
     if let Err(e) = written {

@@ -22,7 +22,7 @@
 //! read goes to the engine, and nothing stale is served silently.
 
 use super::off_worker::off_worker;
-use super::{ExportSink, NotesFn, Store, StoreError, Update};
+use super::{ExportSink, NotesFn, Queue, Store, StoreError, Update};
 use crate::domain::{
     AuditEvent, BrowserId, Delivery, Enforcement, PersonKey, PersonRecord, RememberDays,
     RememberedBrowser, SeenAccount,
@@ -325,8 +325,25 @@ impl Store for CachedStore {
         off_worker(|| self.inner.enqueue(entries))
     }
 
-    fn outbox(&self, limit: usize) -> Result<Vec<(u64, Delivery)>, StoreError> {
-        self.inner.outbox(limit)
+    fn outbox(
+        &self,
+        queue: Queue,
+        after: Option<u64>,
+        limit: usize,
+    ) -> Result<Vec<(u64, Delivery)>, StoreError> {
+        self.inner.outbox(queue, after, limit)
+    }
+
+    fn outbox_count(&self, queue: Queue) -> Result<usize, StoreError> {
+        self.inner.outbox_count(queue)
+    }
+
+    fn bury(&self, id: u64, delivery: &Delivery) -> Result<(), StoreError> {
+        off_worker(|| self.inner.bury(id, delivery))
+    }
+
+    fn revive(&self, entries: &[(u64, Delivery)]) -> Result<(), StoreError> {
+        off_worker(|| self.inner.revive(entries))
     }
 
     fn remove_delivery(&self, id: u64) -> Result<(), StoreError> {

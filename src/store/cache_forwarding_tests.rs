@@ -5,6 +5,7 @@
 use super::tests::{enrolled, open};
 use super::*;
 use crate::domain::{AccountClass, AuditKind};
+use crate::store::Queue;
 use crate::store::contract_tests::delivery;
 
 fn bob() -> PersonKey {
@@ -56,10 +57,21 @@ fn outbox_and_contacts_are_forwarded() {
     assert!(ids[0] < ids[1] && ids[1] < ids[2], "{ids:?}");
     let second = ids[1];
     store.enqueue(&[(second, delivery(second))]).unwrap();
-    assert_eq!(inner.outbox(10).unwrap(), vec![(second, delivery(second))]);
-    assert_eq!(store.outbox(10).unwrap(), vec![(second, delivery(second))]);
+    assert_eq!(
+        inner.outbox(Queue::Pending, None, 10).unwrap(),
+        vec![(second, delivery(second))]
+    );
+    assert_eq!(
+        store.outbox(Queue::Pending, None, 10).unwrap(),
+        vec![(second, delivery(second))]
+    );
+    store.bury(second, &delivery(second)).unwrap();
+    assert!(inner.outbox(Queue::Pending, None, 10).unwrap().is_empty());
+    assert_eq!(store.outbox_count(Queue::Dead).unwrap(), 1);
+    store.revive(&[(second, delivery(second))]).unwrap();
+    assert_eq!(inner.outbox_count(Queue::Pending).unwrap(), 1);
     store.remove_delivery(second).unwrap();
-    assert!(inner.outbox(10).unwrap().is_empty());
+    assert!(inner.outbox(Queue::Pending, None, 10).unwrap().is_empty());
     store
         .note_contact(&bob(), "bob@acme", "bob@example.com", "ja")
         .unwrap();

@@ -482,14 +482,37 @@ fn outbox_and_noting(store: &dyn Store) {
         .unwrap();
     let ids = |store: &dyn Store| -> Vec<u64> {
         store
-            .outbox(10)
+            .outbox(Queue::Pending, None, 10)
             .unwrap()
             .into_iter()
             .map(|(id, _)| id)
             .collect()
     };
     assert_eq!(ids(store), vec![first, second], "oldest first");
-    assert_eq!(store.outbox(1).unwrap(), vec![(first, delivery(first))]);
+    let page = |queue, after, limit| store.outbox(queue, after, limit).unwrap();
+    assert_eq!(
+        page(Queue::Pending, None, 1),
+        vec![(first, delivery(first))]
+    );
+    assert_eq!(
+        page(Queue::Pending, Some(first), 5),
+        vec![(second, delivery(second))],
+        "the page after an id"
+    );
+    assert!(page(Queue::Pending, Some(second), 5).is_empty());
+
+    // A dead letter leaves the queue in one commit, and comes back.
+    let mut dead = delivery(first);
+    dead.state = DeliveryState::Dead;
+    dead.attempts = 12;
+    store.bury(first, &dead).unwrap();
+    assert_eq!(ids(store), vec![second]);
+    assert_eq!(page(Queue::Dead, None, 10), vec![(first, dead.clone())]);
+    assert_eq!(store.outbox_count(Queue::Dead).unwrap(), 1);
+    assert_eq!(store.outbox_count(Queue::Pending).unwrap(), 1);
+    store.revive(&[(first, delivery(first))]).unwrap();
+    assert_eq!(ids(store), vec![first, second]);
+    assert_eq!(store.outbox_count(Queue::Dead).unwrap(), 0);
     store.remove_delivery(first).unwrap();
     assert_eq!(ids(store), vec![second]);
 
@@ -541,7 +564,10 @@ fn notes_may_ask_for_ids(store: &dyn Store) {
             });
         }
     });
-    assert_eq!(store.outbox(100).unwrap().len(), threads);
+    assert_eq!(
+        store.outbox(Queue::Pending, None, 100).unwrap().len(),
+        threads
+    );
 }
 
 fn contacts(store: &dyn Store) {

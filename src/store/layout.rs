@@ -9,8 +9,16 @@ use super::{StoreError, records};
 use crate::domain::{AuditEvent, BrowserId, PersonKey, RememberedBrowser, SeenAccount};
 
 /// Every tree, in the order `export` walks them.
-pub const TREES: [&str; 9] = [
-    "persons", "accounts", "policies", "audit", "browsers", "remember", "seen", "outbox",
+pub const TREES: [&str; 10] = [
+    "persons",
+    "accounts",
+    "policies",
+    "audit",
+    "browsers",
+    "remember",
+    "seen",
+    "outbox",
+    "dead_letters",
     "contacts",
 ];
 

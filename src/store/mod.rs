@@ -57,6 +57,25 @@ pub type NotesFn<'a> =
 /// readable.
 pub type PersonRead = Result<Option<PersonRecord>, StoreError>;
 
+/// The two queues of the outbox: deliveries waiting (or waiting for a
+/// retry), and dead letters, which left the queue after their last attempt
+/// so that no number of them can hold back a new delivery.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Queue {
+    Pending,
+    Dead,
+}
+
+impl Queue {
+    /// The tree (or PostgreSQL `tree`) that holds it.
+    pub fn tree(self) -> &'static str {
+        match self {
+            Queue::Pending => "outbox",
+            Queue::Dead => "dead_letters",
+        }
+    }
+}
+
 /// What an update function wants done with the person's record. Lives only
 /// for one call, so its size does not matter.
 #[allow(clippy::large_enum_variant)]
@@ -218,15 +237,34 @@ pub trait Store: Send + Sync {
     /// A fresh id, unique and increasing also across restarts.
     fn next_id(&self) -> Result<u64, StoreError>;
 
-    /// Put outbox entries (new, or changed by the sender); durable before
-    /// return.
+    /// Put outbox entries (new, or changed by the sender) in the delivery
+    /// queue; durable before return.
     fn enqueue(&self, entries: &[(u64, Delivery)]) -> Result<(), StoreError>;
 
-    /// The first `limit` outbox entries, oldest first.
-    fn outbox(&self, limit: usize) -> Result<Vec<(u64, Delivery)>, StoreError>;
+    /// Up to `limit` entries of `queue` after the id `after` (from the
+    /// start when `None`), oldest first: one page of a walk.
+    fn outbox(
+        &self,
+        queue: Queue,
+        after: Option<u64>,
+        limit: usize,
+    ) -> Result<Vec<(u64, Delivery)>, StoreError>;
 
-    /// Remove a delivered entry; durable before return.
+    /// How many entries `queue` holds, exactly.
+    fn outbox_count(&self, queue: Queue) -> Result<usize, StoreError>;
+
+    /// Remove a delivered entry from the delivery queue; durable before
+    /// return.
     fn remove_delivery(&self, id: u64) -> Result<(), StoreError>;
+
+    /// Move an entry out of the delivery queue into the dead letters, as
+    /// `delivery` (one commit; durable before return).
+    fn bury(&self, id: u64, delivery: &Delivery) -> Result<(), StoreError>;
+
+    /// Move dead letters back into the delivery queue, as given (one
+    /// commit; durable before return); an id that is not a dead letter is
+    /// put in the queue all the same.
+    fn revive(&self, entries: &[(u64, Delivery)]) -> Result<(), StoreError>;
 
     /// Remember the address and message language of a person's account.
     /// Not flushed on its own (the next security write flushes it).

@@ -33,7 +33,7 @@ use tokio_postgres_rustls::MakeRustlsConnect;
 
 use super::layout::{self, TREES};
 use super::off_worker::off_worker;
-use super::{ExportSink, NotesFn, Store, StoreError, Update, records};
+use super::{ExportSink, NotesFn, Queue, Store, StoreError, Update, records};
 use crate::domain::{
     AuditEvent, BrowserId, Delivery, Enforcement, PersonKey, PersonRecord, RememberDays,
     RememberedBrowser, SeenAccount,
@@ -268,6 +268,29 @@ fn describe(url: &str) -> String {
     format!("postgresql://{host}:{port}/{db}")
 }
 
+impl PostgresStore {
+    /// Move `entries` out of the queue `from` into the other one, as
+    /// given, in one transaction.
+    fn move_deliveries(&self, from: Queue, entries: &[(u64, Delivery)]) -> Result<(), StoreError> {
+        let to = match from {
+            Queue::Pending => Queue::Dead,
+            Queue::Dead => Queue::Pending,
+        };
+        let mut rows = Vec::new();
+        for (id, delivery) in entries {
+            rows.push((id.to_be_bytes(), records::encode_delivery(delivery)?));
+        }
+        self.with(|c| {
+            let mut tx = c.transaction()?;
+            for (id, bytes) in &rows {
+                trees::delete(&mut tx, from.tree(), id)?;
+                trees::put(&mut tx, to.tree(), id, bytes)?;
+            }
+            Ok(tx.commit()?)
+        })
+    }
+}
+
 impl Store for PostgresStore {
     fn person(&self, key: &PersonKey) -> Result<Option<PersonRecord>, StoreError> {
         self.with(|c| {
@@ -488,12 +511,33 @@ impl Store for PostgresStore {
         })
     }
 
-    fn outbox(&self, limit: usize) -> Result<Vec<(u64, Delivery)>, StoreError> {
-        self.with(|c| layout::deliveries_in(trees::first(c, "outbox", limit)?.into_iter().map(Ok)))
+    fn outbox(
+        &self,
+        queue: Queue,
+        after: Option<u64>,
+        limit: usize,
+    ) -> Result<Vec<(u64, Delivery)>, StoreError> {
+        let after = after.map(u64::to_be_bytes);
+        self.with(|c| {
+            let page = trees::after(c, queue.tree(), after.as_ref().map(|a| &a[..]), limit)?;
+            layout::deliveries_in(page.into_iter().map(Ok))
+        })
+    }
+
+    fn outbox_count(&self, queue: Queue) -> Result<usize, StoreError> {
+        self.with(|c| trees::count(c, queue.tree()))
     }
 
     fn remove_delivery(&self, id: u64) -> Result<(), StoreError> {
         self.with(|c| trees::delete(c, "outbox", &id.to_be_bytes()).map(drop))
+    }
+
+    fn bury(&self, id: u64, delivery: &Delivery) -> Result<(), StoreError> {
+        self.move_deliveries(Queue::Pending, &[(id, delivery.clone())])
+    }
+
+    fn revive(&self, entries: &[(u64, Delivery)]) -> Result<(), StoreError> {
+        self.move_deliveries(Queue::Dead, entries)
     }
 
     fn note_contact(

@@ -1,6 +1,8 @@
 //! The sled side of notifications: the `outbox` tree (key: the delivery's
 //! id as big-endian `u64`, so key order is queue order; value: one
-//! delivery, `records/outbox.rs`) and the `contacts` tree (key: person key
+//! delivery, `records/outbox.rs`), the `dead_letters` tree (the same, for
+//! deliveries past their last attempt, moved there in one transaction)
+//! and the `contacts` tree (key: person key
 //! bytes `++ 0x00 ++` account; value: the account's address and language).
 //!
 //! `swap_noting` is the person compare-and-swap of `walk.rs` done as one
@@ -13,8 +15,9 @@ use super::layout::{contacts_in, deliveries_in, person_prefix};
 use super::records;
 use super::sled_store::{Change, Decided, SledStore, engine};
 use crate::domain::{Delivery, PersonKey, PersonRecord};
-use crate::store::{NotesFn, StoreError, Update};
+use crate::store::{NotesFn, Queue, StoreError, Update};
 use sled::transaction::{ConflictableTransactionError, TransactionError, Transactional};
+use std::ops::Bound::{Excluded, Unbounded};
 
 impl SledStore {
     pub(super) fn swap_noting(
@@ -68,8 +71,55 @@ impl SledStore {
         self.flush_db()
     }
 
-    pub(super) fn deliveries(&self, limit: usize) -> Result<Vec<(u64, Delivery)>, StoreError> {
-        deliveries_in(self.outbox.iter().take(limit).map(|e| e.map_err(engine)))
+    pub(super) fn queue(&self, queue: Queue) -> &sled::Tree {
+        match queue {
+            Queue::Pending => &self.outbox,
+            Queue::Dead => &self.dead_letters,
+        }
+    }
+
+    pub(super) fn deliveries(
+        &self,
+        queue: Queue,
+        after: Option<u64>,
+        limit: usize,
+    ) -> Result<Vec<(u64, Delivery)>, StoreError> {
+        let tree = self.queue(queue);
+        let entries = match after {
+            Some(after) => tree.range((Excluded(after.to_be_bytes()), Unbounded)),
+            None => tree.range::<[u8; 8], _>(..),
+        };
+        deliveries_in(entries.take(limit).map(|e| e.map_err(engine)))
+    }
+
+    /// Move `entries` out of `from` into the other queue, as given, in one
+    /// transaction; then flush.
+    pub(super) fn move_deliveries(
+        &self,
+        from: Queue,
+        entries: &[(u64, Delivery)],
+    ) -> Result<(), StoreError> {
+        let mut encoded = Vec::new();
+        for (id, delivery) in entries {
+            encoded.push((id.to_be_bytes(), records::encode_delivery(delivery)?));
+        }
+        let (source, target) = match from {
+            Queue::Pending => (&self.outbox, &self.dead_letters),
+            Queue::Dead => (&self.dead_letters, &self.outbox),
+        };
+        let result: Result<(), TransactionError<()>> =
+            (source, target).transaction(|(source, target)| {
+                for (id, bytes) in &encoded {
+                    source.remove(id.as_slice())?;
+                    target.insert(id.as_slice(), bytes.as_slice())?;
+                }
+                Ok(())
+            });
+        result.map_err(|e| match e {
+            TransactionError::Abort(()) => StoreError::Engine("outbox move aborted".into()),
+            TransactionError::Storage(e) => engine(e),
+        })?;
+        self.flush_db()
     }
 
     pub(super) fn drop_delivery(&self, id: u64) -> Result<(), StoreError> {

@@ -43,7 +43,7 @@ use super::records;
 
 mod dump;
 mod walk;
-use super::{ExportSink, NotesFn, Store, StoreError, Update};
+use super::{ExportSink, NotesFn, Queue, Store, StoreError, Update};
 use crate::domain::{
     AuditEvent, BrowserId, Delivery, Enforcement, PersonKey, PersonRecord, RememberDays,
     RememberedBrowser, SeenAccount,
@@ -66,6 +66,8 @@ pub struct SledStore {
     /// Notifications waiting to be sent, and the addresses they go to
     /// (`sled_outbox.rs`).
     pub(super) outbox: Tree,
+    /// Dead letters: deliveries out of `outbox` after their last attempt.
+    pub(super) dead_letters: Tree,
     pub(super) contacts: Tree,
     /// Concurrent writers share flushes (`group_commit.rs`).
     commit: GroupCommit,
@@ -122,6 +124,7 @@ impl SledStore {
             remember: db.open_tree("remember").map_err(open_error)?,
             seen: db.open_tree("seen").map_err(open_error)?,
             outbox: db.open_tree("outbox").map_err(open_error)?,
+            dead_letters: db.open_tree("dead_letters").map_err(open_error)?,
             contacts: db.open_tree("contacts").map_err(open_error)?,
             commit: GroupCommit::default(),
             #[cfg(test)]
@@ -407,12 +410,29 @@ impl Store for SledStore {
         self.put_deliveries(entries)
     }
 
-    fn outbox(&self, limit: usize) -> Result<Vec<(u64, Delivery)>, StoreError> {
-        self.deliveries(limit)
+    fn outbox(
+        &self,
+        queue: Queue,
+        after: Option<u64>,
+        limit: usize,
+    ) -> Result<Vec<(u64, Delivery)>, StoreError> {
+        self.deliveries(queue, after, limit)
+    }
+
+    fn outbox_count(&self, queue: Queue) -> Result<usize, StoreError> {
+        Ok(self.queue(queue).len())
     }
 
     fn remove_delivery(&self, id: u64) -> Result<(), StoreError> {
         self.drop_delivery(id)
+    }
+
+    fn bury(&self, id: u64, delivery: &Delivery) -> Result<(), StoreError> {
+        self.move_deliveries(Queue::Pending, &[(id, delivery.clone())])
+    }
+
+    fn revive(&self, entries: &[(u64, Delivery)]) -> Result<(), StoreError> {
+        self.move_deliveries(Queue::Dead, entries)
     }
 
     fn note_contact(

@@ -1,22 +1,29 @@
-//! The outbox as support sees it (`GET /v1/outbox`, `POST
-//! /v1/outbox/retry[?id=N]` on the admin listener; `mfa-gate support
-//! outbox list|retry`): which notifications wait or were dead-lettered,
-//! with their attempts and last error, and sending dead ones again.
-//! Entries show the event, the account and the target, never a secret.
+//! The outbox as support sees it (`GET /v1/outbox[?queue=dead&after=ID&
+//! limit=N]`, `POST /v1/outbox/retry[?id=N]` on the admin listener;
+//! `mfa-gate support outbox list|retry`): which notifications wait or were
+//! dead-lettered, a page at a time, with their attempts and last error,
+//! and sending dead ones again. Entries show the event, the account and
+//! the target, never a secret.
 
 use crate::domain::{Delivery, DeliveryState, Target};
 use crate::reply::Reply;
-use crate::store::{Store, StoreError};
+use crate::store::{Queue, Store, StoreError};
 use serde::{Deserialize, Serialize};
 
-/// Entries listed at most.
-const LIST_LIMIT: usize = 1000;
+/// Entries per page unless `limit` says, and at most.
+const PAGE: usize = 100;
+const MAX_PAGE: usize = 1000;
 
 #[derive(Debug, Serialize, Deserialize)]
 pub struct OutboxList {
+    /// The whole queues' sizes, exactly.
     pub pending: usize,
     pub dead: usize,
+    /// The queue listed: `pending` or `dead`.
+    pub queue: String,
     pub entries: Vec<OutboxItem>,
+    /// Ask again with `after=` this for the next page; absent on the last.
+    pub next_after: Option<u64>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -41,7 +48,10 @@ pub struct RetryResult {
 /// The admin routes of the outbox; `None` for any other path.
 pub fn answer(store: &dyn Store, method: &str, path: &str, query: Option<&str>) -> Option<Reply> {
     let result = match (method, path) {
-        ("GET", "/v1/outbox") => list(store).map(|l| Reply::data(&l)),
+        ("GET", "/v1/outbox") => match page_of(query) {
+            Ok((queue, after, limit)) => list(store, queue, after, limit).map(|l| Reply::data(&l)),
+            Err(bad) => return Some(bad),
+        },
         ("POST", "/v1/outbox/retry") => {
             let id = crate::paths::query_param(query, "id").map(|i| i.parse::<u64>());
             match id {
@@ -62,42 +72,102 @@ pub fn answer(store: &dyn Store, method: &str, path: &str, query: Option<&str>) 
     }))
 }
 
-pub fn list(store: &dyn Store) -> Result<OutboxList, StoreError> {
-    let entries = store.outbox(LIST_LIMIT)?;
-    let dead = entries
-        .iter()
-        .filter(|(_, d)| d.state == DeliveryState::Dead)
-        .count();
+/// `queue`, `after` and `limit` of a listing; a 400 naming what is wrong.
+fn page_of(query: Option<&str>) -> Result<(Queue, Option<u64>, usize), Reply> {
+    let param = |name| crate::paths::query_param(query, name);
+    let bad = |what: &str| {
+        Reply::json(
+            400,
+            serde_json::json!({ "error": "bad_query", "detail": what }),
+        )
+    };
+    let queue = match param("queue").as_deref() {
+        None | Some("pending") => Queue::Pending,
+        Some("dead") => Queue::Dead,
+        Some(_) => return Err(bad("queue is pending or dead")),
+    };
+    let after = match param("after") {
+        None => None,
+        Some(a) => Some(a.parse().map_err(|_| bad("after is an entry id"))?),
+    };
+    let limit = match param("limit") {
+        None => PAGE,
+        Some(l) => match l.parse::<usize>() {
+            Ok(n) if (1..=MAX_PAGE).contains(&n) => n,
+            _ => return Err(bad("limit is 1 to 1000")),
+        },
+    };
+    Ok((queue, after, limit))
+}
+
+/// One page of `queue` after the id `after`, and both queues' sizes.
+pub fn list(
+    store: &dyn Store,
+    queue: Queue,
+    after: Option<u64>,
+    limit: usize,
+) -> Result<OutboxList, StoreError> {
+    let mut entries = store.outbox(queue, after, limit + 1)?;
+    let more = entries.len() > limit;
+    entries.truncate(limit);
     Ok(OutboxList {
-        pending: entries.len() - dead,
-        dead,
+        pending: store.outbox_count(Queue::Pending)?,
+        dead: store.outbox_count(Queue::Dead)?,
+        queue: match queue {
+            Queue::Pending => "pending".into(),
+            Queue::Dead => "dead".into(),
+        },
+        next_after: entries.last().map(|(id, _)| *id).filter(|_| more),
         entries: entries.into_iter().map(item).collect(),
     })
 }
 
-/// Make dead-lettered entries (or the one `id`, dead or waiting) due now
-/// with a fresh count of attempts; returns how many.
+/// Make every dead letter (or the one `id`, dead or waiting) due now in
+/// the delivery queue, with a fresh count of attempts; returns how many.
 pub fn retry(store: &dyn Store, id: Option<u64>) -> Result<usize, StoreError> {
     let now_ms = crate::clock::unix_now_ms();
-    let chosen: Vec<(u64, Delivery)> = store
-        .outbox(LIST_LIMIT)?
-        .into_iter()
-        .filter(|(i, d)| match id {
-            Some(id) => *i == id,
-            None => d.state == DeliveryState::Dead,
-        })
-        .map(|(i, mut d)| {
-            d.state = DeliveryState::Pending;
-            d.attempts = 0;
-            d.next_at_ms = now_ms;
-            (i, d)
-        })
-        .collect();
-    if !chosen.is_empty() {
-        store.enqueue(&chosen)?;
+    let fresh = |(i, mut d): (u64, Delivery)| {
+        d.state = DeliveryState::Pending;
+        d.attempts = 0;
+        d.next_at_ms = now_ms;
+        (i, d)
+    };
+    let one = |queue| -> Result<Option<(u64, Delivery)>, StoreError> {
+        let Some(id) = id else { return Ok(None) };
+        let after = id.checked_sub(1);
+        Ok(store
+            .outbox(queue, after, 1)?
+            .into_iter()
+            .find(|(i, _)| *i == id))
+    };
+    let retried = match id {
+        Some(_) => match (one(Queue::Dead)?, one(Queue::Pending)?) {
+            (Some(dead), _) => {
+                store.revive(&[fresh(dead)])?;
+                1
+            }
+            (None, Some(waiting)) => {
+                store.enqueue(&[fresh(waiting)])?;
+                1
+            }
+            (None, None) => 0,
+        },
+        None => {
+            let mut n = 0;
+            loop {
+                let page = store.outbox(Queue::Dead, None, MAX_PAGE)?;
+                if page.is_empty() {
+                    break n;
+                }
+                n += page.len();
+                store.revive(&page.into_iter().map(fresh).collect::<Vec<_>>())?;
+            }
+        }
+    };
+    if retried > 0 {
         crate::notify::wake();
     }
-    Ok(chosen.len())
+    Ok(retried)
 }
 
 fn item((id, d): (u64, Delivery)) -> OutboxItem {
@@ -123,8 +193,14 @@ fn item((id, d): (u64, Delivery)) -> OutboxItem {
 /// `mfa-gate support outbox list|retry`: what to ask the admin listener.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ClientOp {
-    List,
-    Retry { id: Option<u64> },
+    List {
+        dead: bool,
+        after: Option<u64>,
+        limit: usize,
+    },
+    Retry {
+        id: Option<u64>,
+    },
 }
 
 /// Run one outbox command against the running gateway; returns what to
@@ -136,7 +212,14 @@ pub fn run_client(
 ) -> Result<String, super::client::SupportError> {
     use super::client::SupportError;
     let url = match op {
-        ClientOp::List => format!("{}/v1/outbox", target.url),
+        ClientOp::List { dead, after, limit } => {
+            let queue = if dead { "dead" } else { "pending" };
+            let after = after.map(|a| format!("&after={a}")).unwrap_or_default();
+            format!(
+                "{}/v1/outbox?queue={queue}&limit={limit}{after}",
+                target.url
+            )
+        }
         ClientOp::Retry { id: None } => format!("{}/v1/outbox/retry", target.url),
         ClientOp::Retry { id: Some(id) } => format!("{}/v1/outbox/retry?id={id}", target.url),
     };
@@ -152,7 +235,7 @@ pub fn run_client(
             .build()
             .map_err(|e| config(format!("cannot set up the HTTP client: {e}")))?;
         let request = match op {
-            ClientOp::List => client.get(&url),
+            ClientOp::List { .. } => client.get(&url),
             ClientOp::Retry { .. } => client.post(&url),
         };
         let unreachable = |e: reqwest::Error| SupportError::Unreachable {
@@ -184,13 +267,19 @@ pub fn run_client(
         detail: format!("unreadable answer ({e})"),
     };
     Ok(match op {
-        ClientOp::List => {
+        ClientOp::List { dead, limit, .. } => {
             let list: OutboxList = serde_json::from_str(&body).map_err(unreadable)?;
             let mut out = format!("{} pending, {} dead\n", list.pending, list.dead);
             for e in list.entries {
                 out.push_str(&format!(
                     "{} {} {} {} {} attempts={} {}\n",
                     e.id, e.state, e.event, e.account, e.target, e.attempts, e.last_error
+                ));
+            }
+            if let Some(next) = list.next_after {
+                let dead = if dead { " --dead" } else { "" };
+                out.push_str(&format!(
+                    "more: mfa-gate support outbox list{dead} --limit {limit} --after {next}\n"
                 ));
             }
             out

@@ -527,7 +527,7 @@ async fn a_dead_letter_is_listed_and_retried_by_support_and_notify_test_sends_on
     smtp.wait_for(1).await;
 
     let list = || async {
-        let r = gw.support(&["--json", "outbox", "list"]).await;
+        let r = gw.support(&["--json", "outbox", "list", "--dead"]).await;
         assert_eq!(r.code, 0, "{r:?}");
         serde_json::from_str::<serde_json::Value>(r.stdout.trim()).unwrap()
     };
@@ -609,4 +609,126 @@ async fn the_remembered_browser_setting_is_told_like_the_policy() {
         mails.iter().all(|m| m.contains("boss@acme.example")),
         "{mails:#?}"
     );
+}
+
+/// No number of dead letters holds a new notification back (issue 31 §1):
+/// a store that an older release left with 1,000 dead-lettered entries
+/// ahead of 100 waiting ones (all in one queue) delivers the 100 as soon as
+/// the gateway runs, moves the 1,000 to the dead letters, reports both
+/// queues exactly, and lists the dead a page at a time.
+#[tokio::test]
+async fn a_thousand_dead_letters_hold_back_no_new_notification() {
+    use mfa_gate::domain::{Delivery, DeliveryState, Notice, NoticeKind, Target, Whence};
+    use mfa_gate::store::Store as _;
+    const DEAD: u64 = 1000;
+    const NEW: u64 = 100;
+    let app = app().await;
+    let hook = WebhookSink::start(SECRET).await;
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let store = mfa_gate::store::SledStore::open(&dir.path().join("store")).unwrap();
+        let delivery = |id: u64, dead: bool| Delivery {
+            notice: Notice {
+                id,
+                kind: NoticeKind::Locked,
+                at: 1_700_000_000,
+                company: "acme".into(),
+                person: Some("ann".into()),
+                account: "ann@acme.example".into(),
+                whence: Whence {
+                    actor: "ann@acme.example".into(),
+                    ip: None,
+                    browser: None,
+                    request_id: None,
+                    lang: "en".into(),
+                },
+                codes_left: None,
+                note: String::new(),
+                repeats: None,
+            },
+            target: Target::Webhook {
+                url: hook.url.clone(),
+            },
+            state: if dead {
+                DeliveryState::Dead
+            } else {
+                DeliveryState::Pending
+            },
+            attempts: if dead { 12 } else { 0 },
+            next_at_ms: 0,
+            last_error: if dead {
+                "HTTP 503".into()
+            } else {
+                String::new()
+            },
+        };
+        let entries: Vec<_> = (1..=DEAD + NEW)
+            .map(|id| (id, delivery(id, id <= DEAD)))
+            .collect();
+        store.enqueue(&entries).unwrap();
+        store.flush().unwrap();
+    }
+    let c = config(free_ports(), &app, free_port(), &hook.url);
+    let gw = serve(&c, dir.path()).await;
+
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while hook.delivered().len() < NEW as usize {
+        assert!(
+            Instant::now() < deadline,
+            "{} of {NEW} delivered",
+            hook.delivered().len()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let mut ids: Vec<u64> = hook
+        .delivered()
+        .iter()
+        .map(|d| d["body"]["id"].as_str().unwrap().parse().unwrap())
+        .collect();
+    ids.sort_unstable();
+    assert_eq!(
+        ids,
+        (DEAD + 1..=DEAD + NEW).collect::<Vec<_>>(),
+        "each once"
+    );
+
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let m = gw.admin("GET", "/metrics", None).await.body;
+        if m.contains("mfa_gate_outbox_pending 0")
+            && m.contains(&format!("mfa_gate_outbox_dead {DEAD}"))
+            && m.contains("mfa_gate_outbox_oldest_pending_seconds 0")
+        {
+            break;
+        }
+        assert!(Instant::now() < deadline, "{m}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // The dead letters, a page at a time.
+    let mut after: Option<u64> = None;
+    let mut seen = 0;
+    loop {
+        let path = match after {
+            Some(a) => format!("/v1/outbox?queue=dead&limit=300&after={a}"),
+            None => "/v1/outbox?queue=dead&limit=300".to_owned(),
+        };
+        let page = gw
+            .admin("GET", &path, Some(DEMO_SUPPORT_TOKEN))
+            .await
+            .json();
+        assert_eq!(
+            (page["pending"].as_u64(), page["dead"].as_u64()),
+            (Some(0), Some(DEAD))
+        );
+        seen += page["entries"].as_array().unwrap().len();
+        match page["next_after"].as_u64() {
+            Some(next) => after = Some(next),
+            None => break,
+        }
+    }
+    assert_eq!(seen, DEAD as usize);
+    let bad = gw
+        .admin("GET", "/v1/outbox?limit=0", Some(DEMO_SUPPORT_TOKEN))
+        .await;
+    assert_eq!(bad.status, 400, "{}", bad.body);
 }

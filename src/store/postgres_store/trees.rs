@@ -70,14 +70,30 @@ pub fn scan(
     Ok(rows.into_iter().map(|r| (r.get(0), r.get(1))).collect())
 }
 
-/// The first `limit` entries of `tree`, in key order.
-pub fn first(c: &mut impl GenericClient, tree: &str, limit: usize) -> Result<Entries, StoreError> {
+/// The entries of `tree` after the key `after` (from the start when
+/// `None`), at most `limit`, in key order.
+pub fn after(
+    c: &mut impl GenericClient,
+    tree: &str,
+    after: Option<&[u8]>,
+    limit: usize,
+) -> Result<Entries, StoreError> {
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);
     let rows = c.query(
-        "SELECT key, value FROM mfa_gate_entries WHERE tree = $1 ORDER BY key LIMIT $2",
-        &[&tree, &limit],
+        "SELECT key, value FROM mfa_gate_entries
+         WHERE tree = $1 AND ($2::bytea IS NULL OR key > $2) ORDER BY key LIMIT $3",
+        &[&tree, &after, &limit],
     )?;
     Ok(rows.into_iter().map(|r| (r.get(0), r.get(1))).collect())
+}
+
+/// How many entries `tree` holds.
+pub fn count(c: &mut impl GenericClient, tree: &str) -> Result<usize, StoreError> {
+    let row = c.query_one(
+        "SELECT count(*) FROM mfa_gate_entries WHERE tree = $1",
+        &[&tree],
+    )?;
+    Ok(usize::try_from(row.get::<_, i64>(0)).unwrap_or(0))
 }
 
 /// The keys of `tree` after `after` (all when `None`), at most `limit`.
@@ -185,7 +201,7 @@ pub fn import(
     let mut tx = c.transaction()?;
     let mut highest = 0u64;
     for (tree, key, value) in entries {
-        if matches!(*tree, "audit" | "outbox") && key.len() >= 8 {
+        if matches!(*tree, "audit" | "outbox" | "dead_letters") && key.len() >= 8 {
             let id: [u8; 8] = key[key.len() - 8..].try_into().expect("8 bytes");
             highest = highest.max(u64::from_be_bytes(id));
         }

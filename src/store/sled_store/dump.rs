@@ -23,6 +23,7 @@ impl SledStore {
             "remember" => Some(&self.remember),
             "seen" => Some(&self.seen),
             "outbox" => Some(&self.outbox),
+            "dead_letters" => Some(&self.dead_letters),
             "contacts" => Some(&self.contacts),
             _ => None,
         }
