@@ -415,7 +415,8 @@ fn copy_store(from: &Path, url: String, tls: mfa_gate::store::DatabaseTls) -> an
     let options = PostgresOptions {
         url,
         pool_size: 2,
-        connect_timeout: std::time::Duration::from_secs(10),
+        timeout: std::time::Duration::from_secs(10),
+        max_staleness: std::time::Duration::from_secs(2),
         tls,
     };
     let pg = PostgresStore::open(&options)?;
@@ -599,7 +600,10 @@ fn demo_postgres() -> anyhow::Result<config::StoreConfig> {
         mfa_gate::store::PostgresOptions {
             url,
             pool_size: 10,
-            connect_timeout: std::time::Duration::from_secs(5),
+            // A loaded laptop (or CI box) gets more room than the default;
+            // the staleness bound is the default's.
+            timeout: std::time::Duration::from_secs(3),
+            max_staleness: std::time::Duration::from_secs(2),
             // The demo's database is a private cluster on loopback.
             tls: mfa_gate::store::DatabaseTls::Disable,
         },

@@ -448,6 +448,8 @@ pub fn audit_pruned(n: usize) {
 struct StoreMetrics {
     notifications: IntCounter,
     resyncs: IntCounter,
+    refused: IntCounter,
+    lease_lost: IntCounter,
     query_seconds: Histogram,
     busy: prometheus::IntGauge,
     idle: prometheus::IntGauge,
@@ -480,6 +482,14 @@ static STORE: LazyLock<Option<StoreMetrics>> = LazyLock::new(|| {
                 "mfa_gate_store_resyncs_total",
                 "Times the cache was emptied because the store's LISTEN connection was (re)established",
             )?,
+            refused: counter(
+                "mfa_gate_store_refused_total",
+                "PostgreSQL store calls refused at once (fail closed) because the database had not proven itself within store.max_staleness",
+            )?,
+            lease_lost: counter(
+                "mfa_gate_store_lease_lost_total",
+                "Times the listener could not prove the database within store.max_staleness (cache off, calls refused until it can)",
+            )?,
             query_seconds: histogram(
                 "mfa_gate_store_query_duration_seconds",
                 "Time of PostgreSQL store calls, the wait for a connection included",
@@ -501,6 +511,20 @@ static STORE: LazyLock<Option<StoreMetrics>> = LazyLock::new(|| {
 pub fn store_notifications(n: usize) {
     if let Some(m) = STORE.as_ref() {
         m.notifications.inc_by(n as u64);
+    }
+}
+
+/// Count one store call refused for want of a lease.
+pub fn store_refused() {
+    if let Some(m) = STORE.as_ref() {
+        m.refused.inc();
+    }
+}
+
+/// Count one lease the listener lost.
+pub fn store_lease_lost() {
+    if let Some(m) = STORE.as_ref() {
+        m.lease_lost.inc();
     }
 }
 

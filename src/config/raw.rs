@@ -240,6 +240,10 @@ pub(super) struct RawStore {
     pub pool_size: Option<u32>,
     #[serde(default, deserialize_with = "optional_duration")]
     pub connect_timeout: Option<Duration>,
+    #[serde(default, deserialize_with = "optional_duration")]
+    pub timeout: Option<Duration>,
+    #[serde(default, deserialize_with = "optional_duration")]
+    pub max_staleness: Option<Duration>,
     pub tls: Option<RawDatabaseTls>,
     /// A PEM file of the CA that signed the database's certificate.
     pub ca_file: Option<PathBuf>,

@@ -115,6 +115,9 @@ pub struct CachedStore {
     remember: RwLock<HashMap<String, Option<RememberDays>>>,
     /// Whether entries may be served and kept (see the module doc).
     live: AtomicBool,
+    /// On PostgreSQL, the listener's lease: entries are served only while
+    /// it holds (`postgres_store/lease.rs`).
+    lease: std::sync::OnceLock<Arc<super::postgres_store::Lease>>,
 }
 
 impl CachedStore {
@@ -132,6 +135,7 @@ impl CachedStore {
             policies_writing: Mutex::new(()),
             remember: RwLock::new(HashMap::new()),
             live: AtomicBool::new(true),
+            lease: std::sync::OnceLock::new(),
         }
     }
 
@@ -173,7 +177,12 @@ impl CachedStore {
     /// Whether entries are served from memory (the invalidations reach
     /// this cache) or every read goes to the engine.
     pub(super) fn is_live(&self) -> bool {
-        self.live.load(Ordering::SeqCst)
+        self.live.load(Ordering::SeqCst) && self.lease.get().is_none_or(|l| l.holds())
+    }
+
+    /// Serve entries only while `lease` holds (a replica's listener).
+    pub(super) fn follow(&self, lease: Arc<super::postgres_store::Lease>) {
+        let _ = self.lease.set(lease);
     }
 
     /// A person's place in the cache: its key hashed under two random keys
@@ -484,6 +493,10 @@ impl Store for CachedStore {
 
     fn audit_for(&self, key: &PersonKey, limit: usize) -> Result<Vec<AuditEvent>, StoreError> {
         self.inner.audit_for(key, limit)
+    }
+
+    fn ping(&self) -> Result<(), StoreError> {
+        self.inner.ping()
     }
 
     fn audit_of_company(&self, company: &str, limit: usize) -> Result<Vec<AuditEvent>, StoreError> {

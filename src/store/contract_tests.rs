@@ -71,7 +71,8 @@ pub(super) fn options(url: &str) -> PostgresOptions {
     PostgresOptions {
         url: url.into(),
         pool_size: 8,
-        connect_timeout: std::time::Duration::from_secs(5),
+        timeout: std::time::Duration::from_secs(5),
+        max_staleness: std::time::Duration::from_secs(2),
         tls: DatabaseTls::Disable,
     }
 }
@@ -647,7 +648,7 @@ fn an_unreachable_database_is_named_without_its_password() {
         .unwrap()
         .port();
     let mut o = options(&format!("postgresql://gate:s3cret-pw@127.0.0.1:{port}/mfa"));
-    o.connect_timeout = std::time::Duration::from_millis(300);
+    o.timeout = std::time::Duration::from_millis(300);
     let Err(error) = PostgresStore::open(&o) else {
         panic!("nothing listens on {port}");
     };
@@ -705,14 +706,14 @@ fn tls_to_the_database_is_encrypted_and_checked() {
 
     let mut o = options(&cluster.url());
     o.tls = DatabaseTls::Require;
-    o.connect_timeout = std::time::Duration::from_secs(2);
+    o.timeout = std::time::Duration::from_secs(2);
     let refused = PostgresStore::open(&o).map(drop).unwrap_err().to_string();
     assert!(refused.to_lowercase().contains("certificate"), "{refused}");
 
     let clear = LocalPostgres::start().unwrap();
     let mut o = options(&clear.url());
     o.tls = DatabaseTls::Require;
-    o.connect_timeout = std::time::Duration::from_secs(2);
+    o.timeout = std::time::Duration::from_secs(2);
     let refused = PostgresStore::open(&o).map(drop).unwrap_err().to_string();
     assert!(
         refused.contains("TLS") || refused.contains("SSL"),

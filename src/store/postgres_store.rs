@@ -39,19 +39,28 @@ use crate::domain::{
     RememberedBrowser, SeenAccount,
 };
 
+mod lease;
 mod tls;
+pub use lease::Lease;
 pub use tls::DatabaseTls;
 
 type Pool = r2d2::Pool<PostgresConnectionManager<MakeRustlsConnect>>;
 type Conn = r2d2::PooledConnection<PostgresConnectionManager<MakeRustlsConnect>>;
 
 /// How to reach the database (`store.url`, `store.pool_size`,
-/// `store.connect_timeout`). Hand-written `Debug`: the URL holds a password.
+/// `store.timeout`, `store.max_staleness`). Hand-written `Debug`: the URL
+/// holds a password.
 #[derive(Clone, PartialEq, Eq)]
 pub struct PostgresOptions {
     pub url: String,
     pub pool_size: u32,
-    pub connect_timeout: Duration,
+    /// Connecting, and one statement, at most (`store.timeout`; the server
+    /// enforces it on statements and lock waits, TCP on unacknowledged
+    /// data).
+    pub timeout: Duration,
+    /// How long a replica may go without proof that the database and the
+    /// other replicas' writes reach it (`lease.rs`).
+    pub max_staleness: Duration,
     /// TLS to the database (`store.tls`).
     pub tls: DatabaseTls,
 }
@@ -69,7 +78,8 @@ impl std::fmt::Debug for PostgresOptions {
         f.debug_struct("PostgresOptions")
             .field("url", &"<redacted>")
             .field("pool_size", &self.pool_size)
-            .field("connect_timeout", &self.connect_timeout)
+            .field("timeout", &self.timeout)
+            .field("max_staleness", &self.max_staleness)
             .field("tls", &self.tls)
             .finish()
     }
@@ -80,6 +90,10 @@ pub struct PostgresStore {
     /// How to connect (the LISTEN connection is not pooled).
     config: postgres::Config,
     tls: MakeRustlsConnect,
+    /// Connecting and each proof of the listener, at most.
+    timeout: Duration,
+    /// Whether calls may go ahead: the listener's proof (`lease.rs`).
+    lease: std::sync::Arc<Lease>,
     pool: Pool,
     /// For calls made while this thread already holds a connection of
     /// `pool`: the callbacks of a person's change ask for outbox ids
@@ -156,10 +170,22 @@ impl PostgresStore {
             detail,
         };
         let mut config = parse_url(&options.url).map_err(open_error)?;
-        config.connect_timeout(options.connect_timeout);
-        // Durable before the answer, whatever the server's default; and a
-        // row lock that is not granted within 10 s is an error, not a hang.
-        config.options("-c synchronous_commit=on -c lock_timeout=10s");
+        let timeout = options.timeout;
+        config.connect_timeout(timeout);
+        // A real blackhole (nothing acknowledged) ends the connection
+        // instead of holding a call until TCP gives up, minutes later.
+        config.tcp_user_timeout(timeout + options.max_staleness);
+        config.keepalives(true);
+        config.keepalives_idle(Duration::from_secs(1));
+        config.keepalives_interval(Duration::from_secs(1));
+        config.keepalives_retries(3);
+        // Durable before the answer, whatever the server's default; a
+        // statement or a row lock that takes longer than `timeout` is an
+        // error, not a hang.
+        let ms = timeout.as_millis();
+        config.options(&format!(
+            "-c synchronous_commit=on -c lock_timeout={ms}ms -c statement_timeout={ms}ms"
+        ));
         config.application_name("mfa-gate");
         let tls = options.tls.apply(&mut config).map_err(open_error)?;
         // One connection first, outside the pools: its error says exactly
@@ -173,7 +199,7 @@ impl PostgresStore {
             r2d2::Pool::builder()
                 .max_size(options.pool_size)
                 .min_idle(Some(min_idle))
-                .connection_timeout(options.connect_timeout)
+                .connection_timeout(timeout)
                 .error_handler(Box::new(r2d2::NopErrorHandler))
                 .build(PostgresConnectionManager::new(config.clone(), tls.clone()))
                 .map_err(|e| open_error(e.to_string()))
@@ -181,6 +207,8 @@ impl PostgresStore {
         let store = PostgresStore {
             config: config.clone(),
             tls: tls.clone(),
+            timeout,
+            lease: std::sync::Arc::new(Lease::new(options.max_staleness)),
             pool: pool(1)?,
             nested: pool(0)?,
         };
@@ -200,6 +228,13 @@ impl PostgresStore {
         if HOLDING.get() {
             return op(&mut *Self::conn(&self.nested)?);
         }
+        if !self.lease.holds() {
+            crate::metrics::store_refused();
+            return Err(StoreError::Engine(
+                "PostgreSQL has not proven itself within store.max_staleness: failing closed"
+                    .into(),
+            ));
+        }
         off_worker(|| {
             let start = std::time::Instant::now();
             let result = {
@@ -217,7 +252,17 @@ impl PostgresStore {
     /// Keep `cache` in step with the other replicas' writes, on a thread
     /// of its own, until the cache is dropped (`listen.rs`).
     pub fn listen(&self, cache: std::sync::Weak<super::CachedStore>) {
-        listen::spawn(self.config.clone(), self.tls.clone(), cache);
+        self.lease.enforce();
+        if let Some(live) = cache.upgrade() {
+            live.follow(self.lease.clone());
+        }
+        let listener = listen::Listener {
+            config: self.config.clone(),
+            tls: self.tls.clone(),
+            timeout: self.timeout,
+            lease: self.lease.clone(),
+        };
+        listen::spawn(listener, cache);
     }
 
     /// Write a company's setting (`policies`, `remember`) and tell the
@@ -335,6 +380,21 @@ impl Store for PostgresStore {
             }
             Ok(written)
         })
+    }
+
+    /// With a listener, its lease is the answer (it proves the database
+    /// every `max_staleness / 4`): a health check never waits on a frozen
+    /// connection. Without one, a query.
+    fn ping(&self) -> Result<(), StoreError> {
+        if !self.lease.enforced() {
+            return self.with(|c| Ok(c.simple_query("SELECT 1").map(drop)?));
+        }
+        match self.lease.holds() {
+            true => Ok(()),
+            false => Err(StoreError::Engine(
+                "PostgreSQL has not proven itself within store.max_staleness".into(),
+            )),
+        }
     }
 
     fn person_of_account(&self, account: &str) -> Result<Option<PersonKey>, StoreError> {

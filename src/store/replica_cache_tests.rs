@@ -141,14 +141,60 @@ fn writes_reach_the_other_replicas_cache_and_a_lost_listener_turns_it_off() {
         );
         std::thread::sleep(Duration::from_millis(5));
     }
-    // (both listeners were cut: A's cache is off too)
+    // Until its listener proves the database again, B fails closed (no
+    // stale state, no wait on a connection); both listeners were cut, so
+    // A does too. Listening again, each cache is emptied and on, and
+    // changes arrive.
+    until_listening(&cluster, 2);
+    let start = Instant::now();
+    while a.cache.ping().is_err() || b.cache.ping().is_err() {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "leases never renewed"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
     set_failures(&*a.cache, 3);
     assert!(
         b.cache.person_state(&bob()).unwrap().locked,
-        "B served a stale state while its listener was down"
+        "B served a stale state after its listener was cut"
     );
-    // Listening again, the cache is on and changes still arrive.
-    until_listening(&cluster, 2);
     set_failures(&*a.cache, 4);
     until_seen(&*b.cache, false);
+}
+
+/// While the lease does not hold, a replica refuses at once: a call costs
+/// no connection and no wait (issue 31 §2, §3).
+#[test]
+fn without_a_lease_calls_fail_closed_at_once() {
+    let cluster = LocalPostgres::start().expect("a private PostgreSQL cluster");
+    let b = replica(&cluster.url());
+    until_listening(&cluster, 1);
+    let start = Instant::now();
+    while b.cache.ping().is_err() {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "lease never held"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    assert!(b.cache.person_state(&bob()).is_ok());
+    cluster.stop(true).unwrap();
+    let start = Instant::now();
+    while b.cache.ping().is_ok() {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "the lease outlived the database"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let lost = start.elapsed();
+    let refused = Instant::now();
+    assert!(b.cache.person(&bob()).is_err(), "fail closed");
+    let took = refused.elapsed();
+    println!("database stopped: lease lost after {lost:?}, a call refused in {took:?}");
+    assert!(
+        took < Duration::from_millis(100),
+        "refused at once: {took:?}"
+    );
 }

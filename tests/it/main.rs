@@ -10,6 +10,7 @@ mod crash;
 mod differential;
 mod enforcement;
 mod enrollment;
+mod faults;
 mod harness;
 mod hostile;
 mod identity_bounds;

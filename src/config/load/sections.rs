@@ -32,8 +32,15 @@ use crate::store::DatabaseTls;
 /// Connections a gateway keeps to PostgreSQL, unless `store.pool_size`.
 const DEFAULT_POOL_SIZE: u32 = 10;
 const MAX_POOL_SIZE: u32 = 1000;
-/// How long connecting may take, unless `store.connect_timeout`.
-const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// Connecting and one statement at most, unless `store.timeout` (or its
+/// older spelling `store.connect_timeout`).
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(1);
+/// How long a replica may go without proof of the database, unless
+/// `store.max_staleness`.
+const DEFAULT_MAX_STALENESS: Duration = Duration::from_secs(2);
+/// Both are between these.
+const SHORTEST: Duration = Duration::from_millis(100);
+const LONGEST: Duration = Duration::from_secs(60);
 
 impl Doc<'_> {
     pub(super) fn upstream(&self, up: RawUpstream) -> Result<Upstream, ConfigError> {
@@ -65,6 +72,8 @@ impl Doc<'_> {
                     (raw.url.is_some(), "store.url"),
                     (raw.pool_size.is_some(), "store.pool_size"),
                     (raw.connect_timeout.is_some(), "store.connect_timeout"),
+                    (raw.timeout.is_some(), "store.timeout"),
+                    (raw.max_staleness.is_some(), "store.max_staleness"),
                     (raw.tls.is_some(), "store.tls"),
                     (raw.ca_file.is_some(), "store.ca_file"),
                 ] {
@@ -107,9 +116,22 @@ impl Doc<'_> {
                         format!("{pool_size} is out of range (1 to {MAX_POOL_SIZE})"),
                     ));
                 }
-                let connect_timeout = raw.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT);
-                if connect_timeout.is_zero() {
-                    return Err(self.error("store.connect_timeout", "must be more than 0s"));
+                let (timeout, field) = match (raw.timeout, raw.connect_timeout) {
+                    (Some(_), Some(_)) => {
+                        return Err(self.error(
+                            "store.connect_timeout",
+                            "give `timeout` only (`connect_timeout` is its older spelling)",
+                        ));
+                    }
+                    (Some(t), None) => (t, "store.timeout"),
+                    (None, Some(t)) => (t, "store.connect_timeout"),
+                    (None, None) => (DEFAULT_TIMEOUT, "store.timeout"),
+                };
+                let max_staleness = raw.max_staleness.unwrap_or(DEFAULT_MAX_STALENESS);
+                for (value, field) in [(timeout, field), (max_staleness, "store.max_staleness")] {
+                    if !(SHORTEST..=LONGEST).contains(&value) {
+                        return Err(self.error(field, "must be 100ms to 60s"));
+                    }
                 }
                 let tls = match (raw.tls.unwrap_or(RawDatabaseTls::Require), raw.ca_file) {
                     (RawDatabaseTls::Disable, Some(_)) => {
@@ -131,7 +153,8 @@ impl Doc<'_> {
                 Ok(StoreConfig::Postgres(crate::store::PostgresOptions {
                     url,
                     pool_size,
-                    connect_timeout,
+                    timeout,
+                    max_staleness,
                     tls,
                 }))
             }

@@ -978,7 +978,8 @@ fn postgres_store_section() {
     };
     assert_eq!(options.url, PG_URL, "trimmed");
     assert_eq!(options.pool_size, 10);
-    assert_eq!(options.connect_timeout, std::time::Duration::from_secs(5));
+    assert_eq!(options.timeout, std::time::Duration::from_secs(1));
+    assert_eq!(options.max_staleness, std::time::Duration::from_secs(2));
     assert_eq!(
         options.tls,
         crate::store::DatabaseTls::Require,
@@ -996,8 +997,22 @@ fn postgres_store_section() {
         panic!("postgres expected");
     };
     assert_eq!(
-        (options.pool_size, options.connect_timeout),
-        (3, std::time::Duration::from_millis(250))
+        (options.pool_size, options.timeout),
+        (3, std::time::Duration::from_millis(250)),
+        "connect_timeout: the older spelling of timeout"
+    );
+    let tuned = load(&postgres(
+        "  backend: postgres\n  url: { env: TEST_PG_URL }\n  timeout: 2s\n  max_staleness: 5s\n",
+    ));
+    let StoreConfig::Postgres(options) = &tuned.store else {
+        panic!("postgres expected");
+    };
+    assert_eq!(
+        (options.timeout, options.max_staleness),
+        (
+            std::time::Duration::from_secs(2),
+            std::time::Duration::from_secs(5)
+        )
     );
 
     let cases: &[(&str, &str, &str)] = &[
@@ -1031,6 +1046,26 @@ fn postgres_store_section() {
             "  path: x\n  pool_size: 4\n",
             "store.pool_size",
             "only used",
+        ),
+        (
+            "  path: x\n  max_staleness: 2s\n",
+            "store.max_staleness",
+            "only used",
+        ),
+        (
+            "  backend: postgres\n  url: { env: TEST_PG_URL }\n  timeout: 10ms\n",
+            "store.timeout",
+            "100ms to 60s",
+        ),
+        (
+            "  backend: postgres\n  url: { env: TEST_PG_URL }\n  max_staleness: 2m\n",
+            "store.max_staleness",
+            "100ms to 60s",
+        ),
+        (
+            "  backend: postgres\n  url: { env: TEST_PG_URL }\n  timeout: 1s\n  connect_timeout: 1s\n",
+            "store.connect_timeout",
+            "give `timeout` only",
         ),
         (
             "  backend: postgres\n  url: { env: TEST_PG_URL }\n  tls: disable\n  ca_file: ca.pem\n",

@@ -5,30 +5,40 @@
 //! cannot); PostgreSQL delivers it at commit to every listening session,
 //! the writer's own included.
 //!
-//! Each replica's listener thread applies them to its `CachedStore`. When
-//! its connection drops, the cache is turned off (every read goes to the
-//! database) until the listener is connected and listening again; then the
-//! cache is emptied (whatever changed meanwhile is forgotten) and turned
-//! back on. A heartbeat every few seconds finds a connection that died
-//! without a word. The thread ends when the cache is dropped.
+//! Each replica's listener thread applies them to its `CachedStore`, and
+//! keeps the replica's lease (`lease.rs`): every `max_staleness / 4` it
+//! proves that its connection answers (a heartbeat with its own timeout),
+//! which renews the lease. A connection that fails, or a proof that does
+//! not come back in time (a frozen database, a blackholed network), ends
+//! the lease at once: the cache is off and calls fail closed. The thread
+//! connects again (within `store.timeout` each try), empties the cache
+//! (whatever changed meanwhile is forgotten) and renews the lease once it
+//! listens. The thread ends when the cache is dropped.
 
-use std::sync::Weak;
+use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use postgres::{Client, GenericClient};
 use tokio_postgres_rustls::MakeRustlsConnect;
 
+use super::Lease;
 use crate::domain::PersonKey;
 use crate::store::{CachedStore, StoreError, records};
 
 const CHANNEL: &str = "mfa_gate";
 /// The listener's name in `pg_stat_activity`.
 pub const APPLICATION_NAME: &str = "mfa-gate-listen";
-/// How long the listener waits for a notification before it checks that
-/// its connection is alive (and that the cache still exists).
-const HEARTBEAT: Duration = Duration::from_secs(2);
 /// Between two attempts to connect again.
-const RETRY: Duration = Duration::from_millis(500);
+const RETRY: Duration = Duration::from_millis(250);
+
+/// What the listener thread needs: how to connect, how long a proof may
+/// take, and the lease it keeps.
+pub struct Listener {
+    pub config: postgres::Config,
+    pub tls: MakeRustlsConnect,
+    pub timeout: Duration,
+    pub lease: Arc<Lease>,
+}
 
 pub fn notify_person(tx: &mut impl GenericClient, key: &PersonKey) -> Result<(), StoreError> {
     notify(tx, 'p', key.as_str().as_bytes())
@@ -45,29 +55,36 @@ fn notify(tx: &mut impl GenericClient, kind: char, bytes: &[u8]) -> Result<(), S
 }
 
 /// Start the listener thread of `cache`.
-pub fn spawn(config: postgres::Config, tls: MakeRustlsConnect, cache: Weak<CachedStore>) {
+pub fn spawn(listener: Listener, cache: Weak<CachedStore>) {
     // Off until the listener is listening.
     if let Some(live) = cache.upgrade() {
         live.resync(false);
     }
     let spawned = std::thread::Builder::new()
         .name("mfa-gate-listen".into())
-        .spawn(move || run(&config, &tls, &cache));
+        .spawn(move || run(&listener, &cache));
     if let Err(e) = spawned {
-        // The cache stays off: every read goes to the database.
-        tracing::error!(error = %e, "cannot start the store's listener thread; cache off");
+        // The lease is never proven: calls fail closed, as they must
+        // without a way to hear of the other replicas' writes.
+        tracing::error!(error = %e, "cannot start the store's listener thread; failing closed");
     }
 }
 
-fn run(config: &postgres::Config, tls: &MakeRustlsConnect, cache: &Weak<CachedStore>) {
+fn now_ms() -> i64 {
+    crate::clock::unix_now_ms()
+}
+
+fn run(listener: &Listener, cache: &Weak<CachedStore>) {
     let mut connected_once = false;
     // One warning an outage, not one every retry.
     let mut said_down = false;
     loop {
-        match listen(config, tls) {
+        let started = now_ms();
+        match listen(listener) {
             Ok(mut client) => {
                 let Some(live) = cache.upgrade() else { return };
                 live.resync(true);
+                listener.lease.renew(started);
                 drop(live);
                 crate::metrics::store_resync();
                 if connected_once {
@@ -75,16 +92,19 @@ fn run(config: &postgres::Config, tls: &MakeRustlsConnect, cache: &Weak<CachedSt
                 }
                 connected_once = true;
                 said_down = false;
-                let error = serve(&mut client, cache);
+                let error = serve(&mut client, listener, cache);
+                listener.lease.end();
+                crate::metrics::store_lease_lost();
                 let Some(live) = cache.upgrade() else { return };
                 live.resync(false);
-                tracing::warn!(error = %error, "store listener lost its connection; cache off, every read goes to the database");
+                tracing::warn!(error = %error, "store listener lost the database; cache off, calls fail closed until it is back");
             }
             Err(e) => {
+                listener.lease.end();
                 let Some(live) = cache.upgrade() else { return };
                 live.resync(false);
                 if !said_down {
-                    tracing::warn!(error = %e, "store listener cannot connect; cache off until it can");
+                    tracing::warn!(error = %e, "store listener cannot connect; calls fail closed until it can");
                     said_down = true;
                 }
             }
@@ -93,22 +113,27 @@ fn run(config: &postgres::Config, tls: &MakeRustlsConnect, cache: &Weak<CachedSt
     }
 }
 
-fn listen(config: &postgres::Config, tls: &MakeRustlsConnect) -> Result<Client, postgres::Error> {
-    let mut config = config.clone();
+fn listen(listener: &Listener) -> Result<Client, postgres::Error> {
+    let mut config = listener.config.clone();
     config.application_name(APPLICATION_NAME);
-    let mut client = config.connect(tls.clone())?;
+    let mut client = config.connect(listener.tls.clone())?;
     client.batch_execute(&format!("LISTEN {CHANNEL}"))?;
     Ok(client)
 }
 
-/// Apply notifications until the connection fails (returns why) or the
-/// cache is gone.
-fn serve(client: &mut Client, cache: &Weak<CachedStore>) -> String {
+/// Apply notifications and prove the connection every heartbeat, until
+/// it fails or a proof does not come back within `timeout` (returns why),
+/// or the cache is gone.
+fn serve(client: &mut Client, listener: &Listener, cache: &Weak<CachedStore>) -> String {
     use postgres::fallible_iterator::FallibleIterator;
+    let heartbeat = listener.lease.heartbeat();
+    let every = i64::try_from(heartbeat.as_millis()).unwrap_or(i64::MAX);
     loop {
+        // A steady stream of notifications must not put the proof off.
+        let prove_at = now_ms().saturating_add(every);
         {
             let mut notifications = client.notifications();
-            let mut arrived = notifications.timeout_iter(HEARTBEAT);
+            let mut arrived = notifications.timeout_iter(heartbeat);
             loop {
                 match arrived.next() {
                     Ok(Some(n)) => {
@@ -117,8 +142,11 @@ fn serve(client: &mut Client, cache: &Weak<CachedStore>) -> String {
                         };
                         apply(&live, n.payload());
                         crate::metrics::store_notifications(1);
+                        if now_ms() >= prove_at {
+                            break;
+                        }
                     }
-                    // Quiet for a heartbeat: check the connection below.
+                    // Quiet for a heartbeat: prove the connection below.
                     Ok(None) => break,
                     Err(e) => return e.to_string(),
                 }
@@ -127,9 +155,17 @@ fn serve(client: &mut Client, cache: &Weak<CachedStore>) -> String {
         if cache.strong_count() == 0 {
             return "the cache is gone".into();
         }
-        if let Err(e) = client.simple_query("SELECT 1") {
-            return e.to_string();
+        // Notifications committed before the proof started arrive before
+        // its answer: a proof started at `started` renews the lease from
+        // then.
+        let started = now_ms();
+        if let Err(e) = client.is_valid(listener.timeout) {
+            return format!(
+                "no answer to a heartbeat within {:?}: {e}",
+                listener.timeout
+            );
         }
+        listener.lease.renew(started);
     }
 }
 

@@ -21,7 +21,9 @@
 //! - `flows.rs` — what a person does through the demo: [`enroll`],
 //!   [`enrolled_and_challenged`], [`submit_code`], [`fail`];
 //! - `passkeys.rs` — [`passkeys::Passkey`]: a software authenticator
-//!   answering our pages' WebAuthn options, and the passkey flows.
+//!   answering our pages' WebAuthn options, and the passkey flows;
+//! - `relay.rs` — [`relay::Relay`]: a TCP relay that can freeze (a frozen
+//!   database or a blackholed network, as a gateway sees it).
 
 mod browser;
 pub mod codes;
@@ -31,6 +33,7 @@ mod flows;
 mod gateway;
 pub mod passkeys;
 pub mod race;
+pub mod relay;
 pub mod sinks;
 
 pub use browser::{Browser, Resp};
