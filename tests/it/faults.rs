@@ -170,3 +170,145 @@ async fn a_stopped_database_fails_closed_fast_on_both_replicas() {
         );
     }
 }
+
+/// A support reset and an enrollment's confirmation racing on one person,
+/// in both orders (issue 31 §5): the test holds the person's row lock,
+/// lets the two requests queue behind it in the chosen order (PostgreSQL
+/// grants a row's waiters first come, first served), then lets go. Each
+/// answer must hold, and the end state must be what the later one left:
+/// confirm then reset leaves nobody enrolled and ends the new session's
+/// trust; reset then confirm leaves the pending enrollment gone, so the
+/// confirmation is refused and nobody is enrolled either.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_reset_and_an_enrollment_confirm_race_in_both_orders() {
+    let f = faulty().await;
+    for confirm_first in [true, false] {
+        let mut taro = f.b.browser();
+        taro.login(TARO).await;
+        let page = taro.get("/_mfa/enroll").await;
+        assert_eq!(page.status, 200, "{}", page.body);
+        let secret = crate::harness::codes::secret_from_uri(&page.href_of("otpauth-link").unwrap());
+        let csrf = page.input_value("csrf").unwrap();
+        let code = crate::harness::codes::code(&secret, crate::harness::codes::now_step(), 6);
+
+        let url = f.pg.url();
+        let key = mfa_gate::domain::PersonKey::new("globex", TARO);
+        let (locked_tx, locked_rx) = std::sync::mpsc::channel::<()>();
+        let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
+        let holder = std::thread::spawn(move || {
+            let mut c = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+            let mut tx = c.transaction().unwrap();
+            tx.query(
+                "SELECT 1 FROM mfa_gate_entries WHERE tree = 'persons' AND key = $1 FOR UPDATE",
+                &[&key.as_str().as_bytes()],
+            )
+            .unwrap();
+            locked_tx.send(()).unwrap();
+            release_rx.recv().unwrap();
+            tx.commit().unwrap();
+        });
+        locked_rx.recv().unwrap();
+
+        let confirm = || {
+            let (b, cookies) = (f.b.url(""), taro.cookies.clone());
+            tokio::spawn(confirm_owned(b, cookies, csrf.clone(), code.clone()))
+        };
+        let reset = || tokio::spawn(reset_owned(f.a.admin_url("")));
+        let (confirmed, reset_said) = if confirm_first {
+            let confirmed = confirm();
+            waiting_for_locks(&f.pg, 1).await;
+            let reset_said = reset();
+            waiting_for_locks(&f.pg, 2).await;
+            release_tx.send(()).unwrap();
+            (confirmed.await.unwrap(), reset_said.await.unwrap())
+        } else {
+            let reset_said = reset();
+            waiting_for_locks(&f.pg, 1).await;
+            let confirmed = confirm();
+            waiting_for_locks(&f.pg, 2).await;
+            release_tx.send(()).unwrap();
+            (confirmed.await.unwrap(), reset_said.await.unwrap())
+        };
+        holder.join().unwrap();
+        let (confirm_status, reset_detail) = (confirmed, reset_said);
+        println!("confirm first: {confirm_first}: confirm {confirm_status}, reset {reset_detail}");
+        let status = f.a.account_status(TARO).await;
+        assert_eq!(status["enrolled"], false, "{status}");
+        assert_eq!(status["enrollment_pending"], false, "{status}");
+        if confirm_first {
+            assert_eq!(confirm_status, 200, "the confirmation came first");
+            assert!(
+                reset_detail.contains("enrollment removed"),
+                "{reset_detail}"
+            );
+        } else {
+            assert_ne!(
+                confirm_status, 200,
+                "the pending enrollment was reset first"
+            );
+            assert!(
+                reset_detail.contains("pending enrollment removed"),
+                "{reset_detail}"
+            );
+        }
+        // Whichever order: the session is not verified, it is sent to enroll.
+        let r = taro.get("/").await;
+        assert_eq!(r.location(), Some("/_mfa/enroll"), "{}", r.status);
+    }
+}
+
+/// The confirmation as its own task (it owns what it sends); its status.
+async fn confirm_owned(
+    base: String,
+    cookies: std::collections::BTreeMap<String, String>,
+    csrf: String,
+    code: String,
+) -> u16 {
+    let mut b = Browser::new(base);
+    b.cookies = cookies;
+    b.post_form("/_mfa/enroll", &[("csrf", &csrf), ("code", &code)])
+        .await
+        .status
+}
+
+/// A support reset through the admin API; what it answered.
+async fn reset_owned(admin: String) -> String {
+    let r = reqwest::Client::new()
+        .post(format!("{admin}/v1/accounts/taro%40globex.example/reset"))
+        .bearer_auth(crate::harness::DEMO_SUPPORT_TOKEN)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    let body = r.text().await.unwrap_or_default();
+    assert_eq!(status, 200, "{body}");
+    body
+}
+
+/// Wait until `n` sessions wait for a lock in the database.
+async fn waiting_for_locks(pg: &LocalPostgres, n: i64) {
+    let url = pg.url();
+    let start = Instant::now();
+    loop {
+        let url = url.clone();
+        let waiting: i64 = tokio::task::spawn_blocking(move || {
+            let mut c = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+            c.query_one(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'",
+                &[],
+            )
+            .unwrap()
+            .get(0)
+        })
+        .await
+        .unwrap();
+        if waiting >= n {
+            return;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(2),
+            "{waiting} waiting, not {n}"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
