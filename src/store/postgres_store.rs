@@ -252,6 +252,10 @@ impl PostgresStore {
     /// Keep `cache` in step with the other replicas' writes, on a thread
     /// of its own, until the cache is dropped (`listen.rs`).
     pub fn listen(&self, cache: std::sync::Weak<super::CachedStore>) {
+        // The store answered at start-up (it opened, migrated and read
+        // every person's secrets): calls may go ahead while the listener
+        // connects; its first proof, or none, decides from there.
+        self.lease.renew(crate::clock::unix_now_ms());
         self.lease.enforce();
         if let Some(live) = cache.upgrade() {
             live.follow(self.lease.clone());

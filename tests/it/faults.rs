@@ -20,7 +20,7 @@ struct Faulty {
     b: Gateway,
     relay: Relay,
     pg: LocalPostgres,
-    _data: tempfile::TempDir,
+    data: tempfile::TempDir,
 }
 
 /// Replica A on the database, replica B on it through the relay.
@@ -43,7 +43,7 @@ async fn faulty() -> Faulty {
         b,
         relay,
         pg,
-        _data: data,
+        data,
     }
 }
 
@@ -311,4 +311,105 @@ async fn waiting_for_locks(pg: &LocalPostgres, n: i64) {
         );
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
+}
+
+/// Replica B is killed with SIGKILL while backup codes are used through
+/// it (issue 31 §5): A goes on serving, every code B acknowledged stays
+/// used (A refuses it), every code it did not is either used or still
+/// good, and a restarted B serves again on the same database.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_replica_killed_under_load_loses_nothing_it_acknowledged() {
+    let mut f = faulty().await;
+    let mut first = f.a.browser();
+    first.login(crate::harness::JIRO).await;
+    let enrolled = enroll(&mut first).await;
+    assert!(first.get("/").await.came_from_app());
+
+    // One session per code, all at B's challenge; B is killed once a few
+    // were acknowledged, while the others are on their way.
+    let b_url = f.b.url("");
+    let answered = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let load: Vec<_> = enrolled
+        .backup_codes
+        .iter()
+        .cloned()
+        .enumerate()
+        .map(|(i, code)| {
+            let b_url = b_url.clone();
+            let answered = answered.clone();
+            tokio::spawn(async move {
+                tokio::time::sleep(Duration::from_millis(20 * i as u64)).await;
+                let mut b = Browser::new(b_url);
+                b.try_post_form(
+                    "/login",
+                    &[("email", crate::harness::JIRO), ("password", "demo")],
+                )
+                .await?;
+                let page = b.try_get("/_mfa/challenge?method=backup").await?;
+                let Some(csrf) = page.input_value("csrf") else {
+                    panic!("no form: {} {}", page.status, page.body);
+                };
+                let r = b
+                    .try_post_form(
+                        "/_mfa/challenge",
+                        &[("csrf", &csrf), ("backup_code", &code)],
+                    )
+                    .await?;
+                answered.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                Some((code, r.status))
+            })
+        })
+        .collect();
+    let start = Instant::now();
+    while answered.load(std::sync::atomic::Ordering::SeqCst) < 3 {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "no answers from B"
+        );
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    f.b.kill();
+    let killed = Instant::now();
+    let mut acknowledged = Vec::new();
+    for task in load {
+        if let Some((code, 303)) = task.await.unwrap() {
+            acknowledged.push(code);
+        }
+    }
+    println!(
+        "B killed under load: {} of {} codes acknowledged before the kill",
+        acknowledged.len(),
+        enrolled.backup_codes.len()
+    );
+    assert!(acknowledged.len() >= 3, "the kill came after three answers");
+
+    // A serves on, and refuses every acknowledged code.
+    assert!(first.get("/").await.came_from_app(), "A serves on");
+    for code in &acknowledged {
+        let mut b = f.a.browser();
+        b.login(crate::harness::JIRO).await;
+        let page = b.get("/_mfa/challenge?method=backup").await;
+        let csrf = page.input_value("csrf").unwrap();
+        let r = b
+            .post_form("/_mfa/challenge", &[("csrf", &csrf), ("backup_code", code)])
+            .await;
+        assert_eq!(r.status, 422, "an acknowledged code used again on A");
+    }
+    let status = f.a.account_status(crate::harness::JIRO).await;
+    let left = status["backup_codes_left"].as_u64().unwrap() as usize;
+    assert!(
+        left <= enrolled.backup_codes.len() - acknowledged.len(),
+        "{left} left, {} acknowledged",
+        acknowledged.len()
+    );
+    // B restarts on the same database and serves.
+    let app = format!("127.0.0.1:{}", f.a.port + 1);
+    f.b = Gateway::demo_replica(f.data.path(), &f.pg.url(), Some(&app)).await;
+    let mut again = f.b.browser();
+    again.cookies = first.cookies.clone();
+    assert!(again.get("/").await.came_from_app(), "B serves again");
+    println!(
+        "B restarted and served {:?} after the kill",
+        killed.elapsed()
+    );
 }
