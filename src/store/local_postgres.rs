@@ -156,6 +156,49 @@ impl LocalPostgres {
         std::fs::read_to_string(self.dir.join("server.log")).unwrap_or_default()
     }
 
+    /// Freeze (`SIGSTOP`) or thaw (`SIGCONT`) the server and every one of
+    /// its processes: connections stay open and nothing answers, as a
+    /// frozen host looks from a gateway. Returns how many processes.
+    pub fn signal_all(&self, freeze: bool) -> Result<usize, String> {
+        let pid_file = self.dir.join("data").join("postmaster.pid");
+        let text = std::fs::read_to_string(&pid_file)
+            .map_err(|e| format!("{}: {e}", pid_file.display()))?;
+        let postmaster: i32 = text
+            .lines()
+            .next()
+            .and_then(|l| l.trim().parse().ok())
+            .ok_or("no pid in postmaster.pid")?;
+        // The postmaster and its children (backends, background workers).
+        let mut pids = vec![postmaster];
+        for entry in std::fs::read_dir("/proc")
+            .map_err(|e| e.to_string())?
+            .flatten()
+        {
+            let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else {
+                continue;
+            };
+            let stat = std::fs::read_to_string(entry.path().join("stat")).unwrap_or_default();
+            // `pid (comm) state ppid ...`: the fields after the last ')'.
+            let parent = stat
+                .rsplit_once(')')
+                .and_then(|(_, rest)| rest.split_whitespace().nth(1))
+                .and_then(|p| p.parse::<i32>().ok());
+            if parent == Some(postmaster) {
+                pids.push(pid);
+            }
+        }
+        let signal = if freeze { "-STOP" } else { "-CONT" };
+        let status = Command::new("kill")
+            .arg(signal)
+            .args(pids.iter().map(i32::to_string))
+            .status()
+            .map_err(|e| e.to_string())?;
+        match status.success() {
+            true => Ok(pids.len()),
+            false => Err(format!("kill {signal} failed")),
+        }
+    }
+
     /// Stop the server, as a crash would (`immediate`) or cleanly.
     pub fn stop(&self, immediate: bool) -> Result<(), String> {
         let mode = if immediate { "immediate" } else { "fast" };
