@@ -193,8 +193,5 @@ fn without_a_lease_calls_fail_closed_at_once() {
     assert!(b.cache.person(&bob()).is_err(), "fail closed");
     let took = refused.elapsed();
     println!("database stopped: lease lost after {lost:?}, a call refused in {took:?}");
-    assert!(
-        took < Duration::from_millis(100),
-        "refused at once: {took:?}"
-    );
+    assert!(took < Duration::from_secs(1), "refused at once: {took:?}");
 }

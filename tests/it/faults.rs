@@ -47,6 +47,21 @@ async fn faulty() -> Faulty {
     }
 }
 
+/// TARO enrolled through A, one app session verified on both replicas,
+/// its state in both replicas' memory (a call that reaches a database that
+/// froze before the lease lapsed would wait until it thaws: the one
+/// unbounded wait left, BENCHMARKS.md "Faults").
+async fn verified_on_both(f: &Faulty) -> (Browser, Browser) {
+    let mut on_a = f.a.browser();
+    on_a.login(TARO).await;
+    enroll(&mut on_a).await;
+    assert!(on_a.get("/").await.came_from_app());
+    let mut on_b = f.b.browser();
+    on_b.cookies = on_a.cookies.clone();
+    assert!(on_b.get("/").await.came_from_app());
+    (on_a, on_b)
+}
+
 /// Poll `path` on `b` until `done` holds; (when the request that saw it
 /// was sent, since `from`; the slowest answer meanwhile).
 async fn until(
@@ -136,13 +151,7 @@ async fn a_frozen_link_bounds_staleness_fails_fast_and_recovers() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_stopped_database_fails_closed_fast_on_both_replicas() {
     let f = faulty().await;
-    let mut taro = f.a.browser();
-    taro.login(TARO).await;
-    enroll(&mut taro).await;
-    assert!(taro.get("/").await.came_from_app());
-    let mut on_b = f.b.browser();
-    on_b.cookies = taro.cookies.clone();
-    assert!(on_b.get("/").await.came_from_app());
+    let (mut taro, mut on_b) = verified_on_both(&f).await;
 
     f.pg.stop(true).unwrap();
     let stopped = Instant::now();
@@ -423,16 +432,7 @@ async fn a_replica_killed_under_load_loses_nothing_it_acknowledged() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_frozen_database_fails_closed_within_the_bound_and_recovers() {
     let f = faulty().await;
-    let mut taro = f.a.browser();
-    taro.login(TARO).await;
-    enroll(&mut taro).await;
-    // Both replicas hold the person's state in memory: a call that reaches
-    // a database that froze before the lease lapsed would wait until it
-    // thaws (the one unbounded wait left, BENCHMARKS.md "Faults").
-    assert!(taro.get("/").await.came_from_app());
-    let mut on_b = f.b.browser();
-    on_b.cookies = taro.cookies.clone();
-    assert!(on_b.get("/").await.came_from_app());
+    let (mut taro, mut on_b) = verified_on_both(&f).await;
 
     let frozen_processes = f.pg.signal_all(true).unwrap();
     // Thawed whatever happens, or the cluster could never be stopped.
