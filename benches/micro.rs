@@ -6,13 +6,13 @@
 //! that reports the gateway's cost per request.
 
 use criterion::{Criterion, black_box, criterion_group, criterion_main};
+use mfa_gate::access::decision::{Facts, decide};
+use mfa_gate::access::session::{self, AppSession};
 use mfa_gate::config::{FieldMap, SessionCookies, WhoamiConfig, WhoamiMethod};
-use mfa_gate::decision::{Facts, decide};
 use mfa_gate::domain::{AccountClass, Enforcement, Identity, PersonKey};
+use mfa_gate::factors::{backup_codes, totp};
 use mfa_gate::identity::{Lookup, WhoamiClient};
 use mfa_gate::keys::Keys;
-use mfa_gate::session::{self, AppSession};
-use mfa_gate::{backup_codes, totp};
 use std::sync::Arc;
 use std::time::Duration;
 

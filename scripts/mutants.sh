@@ -10,7 +10,7 @@
 # survivor is neither. Not part of CI (like scripts/loadbench.sh).
 #
 #   bash scripts/mutants.sh                      # every core file, unit tests, -j 1
-#   bash scripts/mutants.sh -f src/decision.rs   # one file (repeatable)
+#   bash scripts/mutants.sh -f src/access/decision.rs   # one file (repeatable)
 #   bash scripts/mutants.sh --full               # with the whole test suite
 #   bash scripts/mutants.sh --list               # the mutants, without running them
 #   bash scripts/mutants.sh --help
@@ -29,15 +29,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 CORE=(
-  src/decision.rs src/verified.rs src/session.rs src/paths.rs src/totp.rs
-  src/backup_codes.rs src/keys.rs src/store/mod.rs src/store/records.rs
+  src/access/decision.rs src/access/verified.rs src/access/session.rs src/request/paths.rs src/factors/totp.rs
+  src/factors/backup_codes.rs src/keys/mod.rs src/store/mod.rs src/store/records.rs
   src/store/sled_store.rs src/store/cache.rs src/store/group_commit.rs
-  src/store/off_worker.rs src/store/one_flush.rs src/store/layout.rs src/store/sled_outbox.rs
-  src/store/sled_remember.rs src/store/sled_seen.rs src/store/records/audit.rs
+  src/store/off_worker.rs src/store/one_flush.rs src/store/layout.rs src/store/sled_store/outbox.rs
+  src/store/sled_store/remember.rs src/store/sled_store/seen.rs src/store/records/audit.rs
   src/store/records/browsers.rs src/store/records/outbox.rs src/store/records/seen.rs
-  src/passkey/credential.rs src/passkey/ceremony.rs src/domain/passkey.rs
+  src/factors/passkey/credential.rs src/factors/passkey/ceremony.rs src/domain/passkey.rs
   src/request/mod.rs src/request/classify.rs
-  src/guard.rs src/remember.rs src/domain/remember.rs
+  src/access/guard.rs src/access/remember.rs src/domain/remember.rs
 )
 EQUIVALENT=mutants-equivalent.txt
 JOBS=1

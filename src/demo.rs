@@ -21,7 +21,8 @@ use rand::Rng;
 use rand::distr::Alphanumeric;
 use serde_json::{Value, json};
 
-use crate::reply::{self, Answer, Reply, ReplyServer};
+use crate::edge::write::{Answer, ReplyServer};
+use crate::reply::Reply;
 
 /// One account of the demo app.
 #[derive(Debug, PartialEq, Eq)]
@@ -240,7 +241,7 @@ impl Answer for DemoApp {
         let content_type = header.headers.get(CONTENT_TYPE).cloned();
         let body = match route.body_limit() {
             None => Vec::new(),
-            Some(limit) => match reply::read_body(session, limit).await {
+            Some(limit) => match crate::edge::body::read_body(session, limit).await {
                 Ok(body) => body,
                 Err(e) => {
                     let status = StatusCode::from_u16(e.status());

@@ -12,43 +12,24 @@
 //! admin API swap the [`gate::Gate`]), [`metrics`], [`logging`], and
 //! [`server`] (start-up and shutdown).
 
+pub mod access;
 pub mod admin;
-pub mod admin_store;
-pub mod audit;
-pub mod backup;
-pub mod backup_codes;
+pub mod cli;
 pub mod clock;
 pub mod config;
-pub mod decision;
+#[cfg(feature = "demo")]
 pub mod demo;
 pub mod domain;
-pub mod gate;
-pub mod guard;
-pub mod hash_pool;
+pub mod edge;
+pub mod factors;
 pub mod identity;
 pub mod keys;
 mod layering;
-pub mod logging;
-pub mod metrics;
+pub mod maintenance;
 pub mod notify;
+pub mod observe;
 pub mod pages;
-pub mod passkey;
-pub mod paths;
-pub mod proxy;
-pub mod reload;
-pub mod remember;
 pub mod reply;
 pub mod request;
-pub mod request_id;
-pub mod rollout;
-pub mod rotate;
 pub mod server;
-pub mod session;
 pub mod store;
-pub mod support;
-#[cfg(test)]
-mod test_gate;
-pub mod tls;
-pub mod totp;
-pub mod upstream;
-pub mod verified;

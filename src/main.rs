@@ -6,11 +6,12 @@
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use mfa_gate::admin::outbox;
+use mfa_gate::cli::store as support_store;
+use mfa_gate::cli::support;
 use mfa_gate::config::{self, Config, LogFormat};
-use mfa_gate::support::client as support;
-use mfa_gate::support::outbox;
-use mfa_gate::support::store as support_store;
-use mfa_gate::{demo, logging, server};
+use mfa_gate::observe::logging;
+use mfa_gate::{demo, server};
 use std::path::{Path, PathBuf};
 
 /// mimalloc instead of glibc's malloc: fewer instructions per request and a
@@ -124,7 +125,7 @@ enum KeysOp {
         #[arg(short, long, value_name = "FILE")]
         config: PathBuf,
         /// Persons per batch (one flush each).
-        #[arg(long, default_value_t = mfa_gate::rotate::DEFAULT_BATCH)]
+        #[arg(long, default_value_t = mfa_gate::maintenance::rotate::DEFAULT_BATCH)]
         batch: usize,
     },
 }
@@ -390,15 +391,16 @@ fn identity_check(path: &Path, cookies: &[String], host: Option<&str>) -> anyhow
 fn restore(config: &Path, from: &Path, to: &Path) -> anyhow::Result<()> {
     let config = config::load_file(config)?;
     let bytes = std::fs::read(from).with_context(|| format!("cannot read {}", from.display()))?;
-    let backup = mfa_gate::backup::read(&bytes)?;
+    let backup = mfa_gate::maintenance::backup::read(&bytes)?;
     let now = mfa_gate::clock::unix_now();
-    let restored = mfa_gate::backup::restore(&backup, &config.secrets.keys(), to, now)?;
+    let restored =
+        mfa_gate::maintenance::backup::restore(&backup, &config.secrets.keys(), to, now)?;
     println!(
         "restored into {}: {} (backup taken at {} Unix time, {} ago)\n{}",
         to.display(),
         show_counts(&restored.counts),
         backup.created_at,
-        mfa_gate::backup::age(now - backup.created_at),
+        mfa_gate::maintenance::backup::age(now - backup.created_at),
         restored.describe()
     );
     Ok(())
@@ -447,10 +449,15 @@ fn keys_command(op: KeysOp) -> anyhow::Result<()> {
                 .context("stop the gateway first, or use `mfa-gate support rotate-encryption`")?;
             let keys = config.secrets.keys();
             let ids = keys.encryption_ids();
-            let done = mfa_gate::rotate::reseal_all(store.as_ref(), &keys, batch, &mut |p| {
-                println!("batch {}: {p}", p.batches);
-                std::ops::ControlFlow::Continue(())
-            })?;
+            let done = mfa_gate::maintenance::rotate::reseal_all(
+                store.as_ref(),
+                &keys,
+                batch,
+                &mut |p| {
+                    println!("batch {}: {p}", p.batches);
+                    std::ops::ControlFlow::Continue(())
+                },
+            )?;
             println!("done: {done}");
             if let [first, older @ ..] = ids.as_slice()
                 && !older.is_empty()
@@ -466,7 +473,7 @@ fn keys_command(op: KeysOp) -> anyhow::Result<()> {
     }
 }
 
-fn show_counts(counts: &mfa_gate::backup::Counts) -> String {
+fn show_counts(counts: &mfa_gate::maintenance::backup::Counts) -> String {
     let parts: Vec<String> = counts.iter().map(|(t, n)| format!("{n} {t}")).collect();
     if parts.is_empty() {
         "empty".into()

@@ -8,12 +8,12 @@
 //! One of the places (with `proxy.rs`, `admin.rs`, `tls.rs`, `upstream.rs`)
 //! that knows pingora.
 
+use crate::access::gate::Gate;
 use crate::config::{Config, StoreConfig};
-use crate::gate::Gate;
-use crate::proxy::GateProxy;
-use crate::reload::Reloader;
+use crate::edge::proxy::GateProxy;
+use crate::edge::reload::Reloader;
+use crate::edge::tls::CertStore;
 use crate::store::{CachedStore, PostgresStore, SledStore, Store};
-use crate::tls::CertStore;
 use arc_swap::ArcSwap;
 use async_trait::async_trait;
 use pingora::server::configuration::ServerConf;
@@ -30,7 +30,7 @@ pub enum StartError {
     #[error("cannot set up the identity client: {0}")]
     Identity(#[from] crate::identity::IdentityError),
     #[error("field `tls`: {0}")]
-    Tls(#[from] crate::tls::TlsError),
+    Tls(#[from] crate::edge::tls::TlsError),
     #[error("cannot set up the HTTPS listener: {0}")]
     Listener(String),
     #[error("store.path {}: {message}", path.display())]
@@ -44,7 +44,7 @@ pub enum StartError {
     Keys {
         /// `StoreConfig::describe`.
         store: String,
-        source: crate::rotate::RotateError,
+        source: crate::maintenance::rotate::RotateError,
     },
 }
 
@@ -57,7 +57,7 @@ pub enum StoredKeys {
     /// this configuration's keys are checked when it is loaded there.
     Locked,
     /// Every stored secret opens with the configured keys.
-    Checked(crate::rotate::Progress),
+    Checked(crate::maintenance::rotate::Progress),
 }
 
 /// `check-config`'s look at the store: opens it (unless a running gateway
@@ -88,10 +88,15 @@ pub fn check_stored_keys(config: &Config) -> Result<StoredKeys, StartError> {
 
 /// Refuse keys that cannot open every stored secret (a missing older key),
 /// before serving anyone rather than at a user's challenge.
-fn check_keys(store: &dyn Store, config: &Config) -> Result<crate::rotate::Progress, StartError> {
-    crate::rotate::check_all(store, &config.secrets.keys()).map_err(|source| StartError::Keys {
-        store: config.store.describe(),
-        source,
+fn check_keys(
+    store: &dyn Store,
+    config: &Config,
+) -> Result<crate::maintenance::rotate::Progress, StartError> {
+    crate::maintenance::rotate::check_all(store, &config.secrets.keys()).map_err(|source| {
+        StartError::Keys {
+            store: config.store.describe(),
+            source,
+        }
     })
 }
 
@@ -222,7 +227,7 @@ pub fn run(config: Config, extra: Option<Extra>) -> Result<(), StartError> {
     preflight(&config)?;
     warn_if_readable_by_others(&config);
     let certs = match &config.tls {
-        Some(tls) => Some(Arc::new(CertStore::new(crate::tls::load_pair(
+        Some(tls) => Some(Arc::new(CertStore::new(crate::edge::tls::load_pair(
             &tls.cert, &tls.key,
         )?))),
         None => None,
@@ -243,7 +248,7 @@ pub fn run(config: Config, extra: Option<Extra>) -> Result<(), StartError> {
         postgres.listen(Arc::downgrade(&cache));
     }
     let store: Arc<dyn Store> = cache;
-    crate::metrics::init();
+    crate::observe::metrics::init();
     prune_audit(store.as_ref(), config.audit.retention);
     let listen = config.listen.to_string();
     let tls = config.tls.clone();
@@ -263,7 +268,7 @@ pub fn run(config: Config, extra: Option<Extra>) -> Result<(), StartError> {
     );
     proxy.add_tcp(&listen);
     if let (Some(tls), Some(certs)) = (&tls, certs) {
-        let settings = crate::tls::settings(certs, tls.http2)
+        let settings = crate::edge::tls::settings(certs, tls.http2)
             .map_err(|e| StartError::Listener(e.to_string()))?;
         proxy.add_tls_with_settings(&tls.listen.to_string(), None, settings);
         tracing::info!(tls_listen = %tls.listen, http2 = tls.http2, "HTTPS listener");
@@ -365,9 +370,9 @@ fn prune_audit(store: &dyn Store, retention: Duration) {
     let now = crate::clock::unix_now();
     let cut = now.saturating_sub(i64::try_from(retention.as_secs()).unwrap_or(i64::MAX));
     match store.prune_audit(cut) {
-        Ok(0) => crate::metrics::audit_pruned(0),
+        Ok(0) => crate::observe::metrics::audit_pruned(0),
         Ok(n) => {
-            crate::metrics::audit_pruned(n);
+            crate::observe::metrics::audit_pruned(n);
             tracing::info!(
                 pruned = n,
                 retention_secs = retention.as_secs(),

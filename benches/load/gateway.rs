@@ -13,11 +13,11 @@
 use crate::nginx::{APP_COOKIE, COMPANY};
 use crate::procs::Proc;
 use anyhow::{Context, Result};
+use mfa_gate::access::session::{self, AppSession};
 use mfa_gate::domain::{Enrollment, PersonKey, PersonRecord};
+use mfa_gate::factors::totp::TotpSecret;
 use mfa_gate::keys::Keys;
-use mfa_gate::session::{self, AppSession};
 use mfa_gate::store::{SledStore, Store};
-use mfa_gate::totp::TotpSecret;
 use sha2::{Digest, Sha256};
 use std::net::SocketAddr;
 use std::ops::Range;

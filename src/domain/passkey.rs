@@ -3,7 +3,7 @@
 //! the WebAuthn library serialises it (a public key, its id and its sign
 //! counter: nothing secret), and the ceremonies already used, so that a
 //! page's challenge is accepted at most once. Plain data, like the rest of
-//! `domain`; `crate::passkey` does the WebAuthn work.
+//! `domain`; `crate::factors::passkey` does the WebAuthn work.
 
 use serde::{Deserialize, Serialize};
 

@@ -251,5 +251,4 @@ fn kind(v: &Value) -> &'static str {
 }
 
 #[cfg(test)]
-#[path = "mapping_tests.rs"]
 mod tests;

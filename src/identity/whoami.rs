@@ -14,7 +14,7 @@ use super::bounds::{Answer, Call, ClientBudget, Finish, InFlight};
 use super::mapping::{is_anonymous, map_identity};
 use super::{IdentityError, Lookup};
 use crate::config::{WhoamiConfig, WhoamiMethod};
-use crate::metrics;
+use crate::observe::metrics;
 use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};

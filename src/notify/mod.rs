@@ -91,7 +91,7 @@ pub fn update_person(
     };
     let record = store.update_person_noting(key, f, &mut notes)?;
     if queued > 0 {
-        crate::metrics::notifications(crate::metrics::Delivered::Queued, queued);
+        crate::observe::metrics::notifications(crate::observe::metrics::Delivered::Queued, queued);
         // Not before the entries are durable (`Store::with_one_flush`).
         crate::store::after_flush(wake);
     }
@@ -131,7 +131,7 @@ fn admit(config: &NotifyConfig, notice: Notice, addresses: &[(String, String)]) 
     let at = notice.at;
     let admitted = coalesce::global().admit(notice, addresses, at, interval);
     if admitted.is_none() {
-        crate::metrics::notifications(crate::metrics::Delivered::Coalesced, 1);
+        crate::observe::metrics::notifications(crate::observe::metrics::Delivered::Coalesced, 1);
     }
     admitted
 }
@@ -149,7 +149,10 @@ fn queue(
     }
     match store.enqueue(&entries) {
         Ok(()) => {
-            crate::metrics::notifications(crate::metrics::Delivered::Queued, entries.len());
+            crate::observe::metrics::notifications(
+                crate::observe::metrics::Delivered::Queued,
+                entries.len(),
+            );
             wake();
         }
         Err(e) => {

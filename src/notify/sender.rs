@@ -11,10 +11,10 @@
 //! committed, so a notice is delivered at least once.
 
 use super::{email, webhook};
+use crate::access::gate::Gate;
 use crate::config::{NotifyConfig, RetryConfig};
 use crate::domain::{Delivery, DeliveryState, Target};
-use crate::gate::Gate;
-use crate::metrics::{self, Delivered};
+use crate::observe::metrics::{self, Delivered};
 use crate::store::{Queue, Store, StoreError};
 use std::future::Future;
 use std::sync::Arc;

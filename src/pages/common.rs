@@ -6,15 +6,15 @@
 //! page (the challenge and the settings page carry one).
 
 use super::error::PageError;
-use super::passkey_views::PasskeyForm;
-use super::route::Route;
+use super::views::passkeys::PasskeyForm;
 use super::{PageRequest, Reply, SessionCtx};
+use crate::access::gate::Gate;
+use crate::access::session;
 use crate::domain::{PersonKey, PersonRecord};
-use crate::gate::Gate;
-use crate::passkey::{Ceremony, Kind};
-use crate::paths;
-use crate::session;
-use crate::totp::TotpSecret;
+use crate::factors::passkey::{Ceremony, Kind};
+use crate::factors::totp::TotpSecret;
+use crate::request::paths;
+use crate::request::route::Route;
 
 /// The form's CSRF token is valid for this app session now, or `Csrf`.
 pub fn require_csrf(gate: &Gate, req: &PageRequest, sess: &SessionCtx) -> Result<(), PageError> {

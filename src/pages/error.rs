@@ -6,7 +6,7 @@
 
 use super::views::Frame;
 use super::{Reply, failure, message};
-use crate::hash_pool::Busy;
+use crate::factors::hash_pool::Busy;
 use crate::store::StoreError;
 
 #[derive(Debug, thiserror::Error)]

@@ -9,34 +9,22 @@
 //! turns into the user's page in one place (`error.rs`); helpers shared by
 //! handlers live in `common.rs`.
 
-mod assets;
-mod challenge;
 mod common;
-mod enroll;
 mod error;
 pub mod form;
-pub mod i18n;
-mod new_codes;
-mod panels;
-mod passkey_views;
-mod passkeys;
-mod policy;
-pub mod route;
-mod settings;
-mod settings_passkeys;
-mod verify;
+mod handlers;
 pub mod views;
 
+use crate::access::decision::Denial;
+use crate::access::gate::Gate;
+use crate::access::session::AppSession;
 use crate::config::Locale;
-use crate::decision::Denial;
 use crate::domain::Identity;
-use crate::gate::Gate;
-use crate::paths;
 pub use crate::request::Method;
-use crate::session::AppSession;
+use crate::request::paths;
+pub use crate::request::route::{Access, Admission, Route, Standing};
 pub use error::PageError;
 pub use form::{Form, FormError};
-pub use route::{Access, Admission, Route, Standing};
 use std::sync::Arc;
 use views::Frame;
 
@@ -53,7 +41,7 @@ pub struct SessionCtx {
     /// cookie, or a remembered browser).
     pub verified: bool,
     /// Where that comes from, and how old a proof is (step-up).
-    pub trust: crate::guard::Trust,
+    pub trust: crate::access::guard::Trust,
     /// Where the request came from, for notifications only.
     pub whence: crate::domain::Whence,
 }
@@ -135,7 +123,7 @@ fn admit(req: &PageRequest, standing: Standing) -> Admission {
     if !req.route.allows(req.method) {
         return Admission::Serve;
     }
-    route::admit(req.route.access(), standing)
+    crate::request::route::admit(req.route.access(), standing)
 }
 
 async fn dispatch(gate: &Gate, req: &PageRequest, frame: &Frame<'_>) -> Reply {
@@ -144,22 +132,26 @@ async fn dispatch(gate: &Gate, req: &PageRequest, frame: &Frame<'_>) -> Reply {
     let handled = match (&req.route, sess) {
         _ if !req.route.allows(req.method) => Ok(not_found(frame)),
         (Route::Health, _) => Ok(health(gate)),
-        (Route::Asset(path), _) => Ok(assets::serve(path)),
+        (Route::Asset(path), _) => Ok(views::assets::serve(path)),
         (Route::NotFound, _) => Ok(not_found(frame)),
         // `admit` let only logged-in sessions through to these.
         (_, None) => Ok(failure(frame, 401)),
-        (Route::Enroll, Some(s)) if post => enroll::confirm(gate, req, frame, s).await,
-        (Route::Enroll, Some(s)) => enroll::show(gate, req, frame, s),
-        (Route::BackupCodesDownload, Some(s)) => new_codes::download(gate, req, frame, s),
-        (Route::Challenge, Some(s)) if post => challenge::verify(gate, req, frame, s).await,
-        (Route::Challenge, Some(s)) => challenge::show(gate, req, frame, s),
-        (Route::SignedIn, Some(s)) => challenge::signed_in(gate, req, frame, s),
-        (Route::Settings, Some(s)) if post => settings::change(gate, req, frame, s).await,
-        (Route::Settings, Some(s)) => settings::show(gate, req, frame, s),
-        (Route::Policy, Some(s)) if post => policy::save(gate, req, frame, s),
-        (Route::Policy, Some(s)) => policy::show(gate, req, frame, s),
-        (Route::Passkeys, Some(s)) if post => passkeys::register(gate, req, frame, s).await,
-        (Route::Passkeys, Some(s)) => passkeys::show(gate, req, frame, s),
+        (Route::Enroll, Some(s)) if post => handlers::enroll::confirm(gate, req, frame, s).await,
+        (Route::Enroll, Some(s)) => handlers::enroll::show(gate, req, frame, s),
+        (Route::BackupCodesDownload, Some(s)) => handlers::new_codes::download(gate, req, frame, s),
+        (Route::Challenge, Some(s)) if post => {
+            handlers::challenge::verify(gate, req, frame, s).await
+        }
+        (Route::Challenge, Some(s)) => handlers::challenge::show(gate, req, frame, s),
+        (Route::SignedIn, Some(s)) => handlers::challenge::signed_in(gate, req, frame, s),
+        (Route::Settings, Some(s)) if post => handlers::settings::change(gate, req, frame, s).await,
+        (Route::Settings, Some(s)) => handlers::settings::show(gate, req, frame, s),
+        (Route::Policy, Some(s)) if post => handlers::policy::save(gate, req, frame, s),
+        (Route::Policy, Some(s)) => handlers::policy::show(gate, req, frame, s),
+        (Route::Passkeys, Some(s)) if post => {
+            handlers::passkeys::register(gate, req, frame, s).await
+        }
+        (Route::Passkeys, Some(s)) => handlers::passkeys::show(gate, req, frame, s),
     };
     handled.unwrap_or_else(|e| e.respond(frame))
 }
@@ -176,7 +168,7 @@ fn lang_cookie(gate: &Gate, l: Locale) -> String {
     };
     format!(
         "{}={}; Path={}; Max-Age=31536000; SameSite=Lax{secure}",
-        i18n::LANG_COOKIE,
+        views::i18n::LANG_COOKIE,
         l.as_str(),
         gate.config.prefix
     )

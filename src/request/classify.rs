@@ -5,8 +5,8 @@
 
 use super::{RequestHead, SessionReading, cookies::Refusal};
 use crate::config::Config;
-use crate::pages::Route;
-use crate::paths;
+use crate::request::paths;
+use crate::request::route::Route;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Verdict {
@@ -74,5 +74,4 @@ pub fn classify(head: &RequestHead, config: &Config) -> Verdict {
 }
 
 #[cfg(test)]
-#[path = "classify_tests.rs"]
 mod tests;

@@ -284,7 +284,6 @@ fn plain_value(value: &[u8]) -> Option<&str> {
 }
 
 #[cfg(test)]
-#[path = "cookies_session_tests.rs"]
 mod session_tests;
 
 #[cfg(test)]

@@ -25,7 +25,7 @@ const GUARDED: [&str; 4] = [
     "x-forwarded-",
     "forwarded",
     "x-real-ip",
-    crate::request_id::HEADER,
+    crate::request::request_id::HEADER,
 ];
 
 /// The name as a CGI-style app reads it: lower case, `_` as `-`.

@@ -9,13 +9,16 @@
 mod classify;
 pub mod cookies;
 pub mod headers;
+pub mod paths;
+pub mod request_id;
+pub mod route;
 
 pub use classify::{Verdict, classify};
 pub use cookies::{Refusal, RequestCookies, SessionReading};
 
 use crate::config::Config;
-use crate::paths::{self, NormalPath};
 use http::request::Parts;
+use paths::NormalPath;
 
 /// Largest header value (and sum of `Cookie` headers) we pass on. Browsers
 /// keep a cookie under 4 KiB and common servers refuse an 8 KiB header
@@ -146,8 +149,8 @@ impl RequestHead {
             session: config.identity.session_cookies(),
             host: host(&parts.headers, &parts.uri),
             gateway: &config.cookie.name,
-            lang: crate::pages::i18n::LANG_COOKIE,
-            remember: crate::remember::COOKIE,
+            lang: crate::pages::views::i18n::LANG_COOKIE,
+            remember: crate::access::remember::COOKIE,
         };
         let cookie_values = parts.headers.get_all(http::header::COOKIE);
         let wants_html = headers::wants_html(parts);

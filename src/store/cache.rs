@@ -513,7 +513,6 @@ impl Store for CachedStore {
 }
 
 #[cfg(test)]
-#[path = "cache_forwarding_tests.rs"]
 mod forwarding_tests;
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 //! in front), so sled's compare-and-swap retries and PostgreSQL's row locks
 //! both run under contention.
 
+use crate::store::testing::LocalPostgres;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Barrier, Mutex};
 

@@ -104,7 +104,9 @@ fn entries(store: &dyn Store) -> Result<BTreeMap<String, Tree>, StoreError> {
 mod tests {
     use super::*;
     use crate::domain::{Enforcement, PersonKey, PersonRecord};
-    use crate::store::{LocalPostgres, Update, contract_tests::options};
+    use crate::store::Update;
+    use crate::store::contract_tests::options;
+    use crate::store::testing::LocalPostgres;
 
     /// A copy holds every entry, ids go on past the copied ones, a second
     /// copy is the same, and a database with other entries is refused.

@@ -10,23 +10,18 @@ mod contract_tests;
 pub mod copy;
 mod group_commit;
 mod layout;
-mod local_postgres;
 mod off_worker;
 mod one_flush;
 pub use one_flush::after_flush;
-#[cfg(test)]
-mod one_flush_tests;
 mod postgres_store;
 mod records;
 #[cfg(test)]
 mod replica_cache_tests;
-mod sled_outbox;
-mod sled_remember;
-mod sled_seen;
 mod sled_store;
 
 pub use cache::{CachedStore, PersonState};
-pub use local_postgres::LocalPostgres;
+#[cfg(any(test, feature = "test-support"))]
+pub mod testing;
 pub use postgres_store::{DatabaseTls, PostgresOptions, PostgresStore, postgres_url};
 pub use sled_store::SledStore;
 

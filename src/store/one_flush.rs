@@ -72,3 +72,6 @@ impl Drop for Hold {
 pub fn held(store: usize) -> bool {
     HELD.get() == store
 }
+
+#[cfg(test)]
+mod tests;

@@ -229,7 +229,7 @@ impl PostgresStore {
             return op(&mut *Self::conn(&self.nested)?);
         }
         if !self.lease.holds() {
-            crate::metrics::store_refused();
+            crate::observe::metrics::store_refused();
             return Err(StoreError::Engine(
                 "PostgreSQL has not proven itself within store.max_staleness: failing closed"
                     .into(),
@@ -244,7 +244,11 @@ impl PostgresStore {
             };
             // (with this call's connection back in the pool)
             let state = self.pool.state();
-            crate::metrics::store_call(start.elapsed(), state.connections, state.idle_connections);
+            crate::observe::metrics::store_call(
+                start.elapsed(),
+                state.connections,
+                state.idle_connections,
+            );
             result
         })
     }

@@ -3,6 +3,7 @@
 //! and while a listener's connection is down its cache is off, so no
 //! stale state is served. Prints the propagation delays it measured.
 
+use crate::store::testing::LocalPostgres;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 

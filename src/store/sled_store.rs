@@ -31,6 +31,10 @@
 //! Audit retention (`prune_audit`) walks the whole `audit` tree, since its
 //! keys are ordered by person, not time; it runs at start-up and hourly.
 
+mod outbox;
+mod remember;
+mod seen;
+
 use std::path::Path;
 use std::time::{Duration, Instant};
 

@@ -6,7 +6,7 @@
 
 use crate::harness::relay::Relay;
 use crate::harness::{Browser, Gateway, TARO, enroll};
-use mfa_gate::store::LocalPostgres;
+use mfa_gate::store::testing::LocalPostgres;
 use std::time::{Duration, Instant};
 
 /// The demo's `store.max_staleness` and `store.timeout` (`demo --postgres`).

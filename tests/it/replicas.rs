@@ -17,7 +17,7 @@ use crate::harness::{
     Gateway, JIRO, TARO, codes, enroll, enrolled_and_challenged, fail, set_company_policy,
     submit_code,
 };
-use mfa_gate::store::LocalPostgres;
+use mfa_gate::store::testing::LocalPostgres;
 use std::time::{Duration, Instant};
 
 const MAX_FAILURES: u64 = 10;

@@ -96,7 +96,10 @@ pub(super) fn whoami_path(path: String) -> Result<String, String> {
     }
     // The app must read the path we ask exactly as we wrote it.
     let path_part = path.split_once('?').map_or(path.as_str(), |(p, _)| p);
-    if crate::paths::normalize(path_part).as_clear().is_none() {
+    if crate::request::paths::normalize(path_part)
+        .as_clear()
+        .is_none()
+    {
         return Err(format!(
             "\"{path}\" is not a path in normal form (no //, /./, /../, \\, ; or needless %-escapes)"
         ));

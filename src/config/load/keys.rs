@@ -79,5 +79,4 @@ impl Doc<'_> {
 }
 
 #[cfg(test)]
-#[path = "keys_tests.rs"]
 mod tests;

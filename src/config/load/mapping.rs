@@ -242,5 +242,4 @@ fn valid_escapes(pointer: &str) -> bool {
 }
 
 #[cfg(test)]
-#[path = "mapping_tests.rs"]
 mod tests;

@@ -205,5 +205,4 @@ fn url_of(text: &str) -> Result<(), String> {
 }
 
 #[cfg(test)]
-#[path = "notify_tests.rs"]
 mod tests;

@@ -52,7 +52,7 @@ impl Doc<'_> {
             let field = format!("webauthn.origins[{i}]");
             let origin = url::Url::parse(text)
                 .map_err(|e| self.error(&field, format!("`{text}` is not a URL: {e}")))?;
-            self.check(&field, crate::passkey::check_origin(&origin))?;
+            self.check(&field, crate::factors::passkey::check_origin(&origin))?;
             origins.push(origin);
         }
         let config = WebauthnConfig {
@@ -62,7 +62,7 @@ impl Doc<'_> {
         };
         self.check(
             "webauthn",
-            crate::passkey::Passkeys::new(&config).map(|_| ()),
+            crate::factors::passkey::Passkeys::new(&config).map(|_| ()),
         )?;
         Ok(Some(config))
     }

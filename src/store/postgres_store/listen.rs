@@ -86,7 +86,7 @@ fn run(listener: &Listener, cache: &Weak<CachedStore>) {
                 live.resync(true);
                 listener.lease.renew(started);
                 drop(live);
-                crate::metrics::store_resync();
+                crate::observe::metrics::store_resync();
                 if connected_once {
                     tracing::info!("store listener connected again; cache back on");
                 }
@@ -94,7 +94,7 @@ fn run(listener: &Listener, cache: &Weak<CachedStore>) {
                 said_down = false;
                 let error = serve(&mut client, listener, cache);
                 listener.lease.end();
-                crate::metrics::store_lease_lost();
+                crate::observe::metrics::store_lease_lost();
                 let Some(live) = cache.upgrade() else { return };
                 live.resync(false);
                 tracing::warn!(error = %error, "store listener lost the database; cache off, calls fail closed until it is back");
@@ -141,7 +141,7 @@ fn serve(client: &mut Client, listener: &Listener, cache: &Weak<CachedStore>) ->
                             return "the cache is gone".into();
                         };
                         apply(&live, n.payload());
-                        crate::metrics::store_notifications(1);
+                        crate::observe::metrics::store_notifications(1);
                         if now_ms() >= prove_at {
                             break;
                         }

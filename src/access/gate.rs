@@ -1,0 +1,107 @@
+//! Everything a running gateway holds, built once from a `Config` at start
+//! and again on each reload (`Gate::reloaded`): the keys, the store, the
+//! identity source. The proxy holds it behind an `ArcSwap`, so a request
+//! sees one whole `Gate` from start to end and a reload swaps it in one
+//! step. The proxy and the page handlers borrow it; it knows neither
+//! pingora nor sled.
+
+use crate::config::Config;
+use crate::domain::Enforcement;
+use crate::identity::{Identities, IdentityError};
+use crate::keys::Keys;
+use crate::store::Store;
+use std::sync::Arc;
+
+/// Verified sessions remembered in `headers` mode (whoami mode sizes the
+/// memo like its identity cache).
+const MEMO_SESSIONS: usize = 100_000;
+
+pub struct Gate {
+    pub config: Config,
+    pub keys: Keys,
+    pub store: Arc<dyn Store>,
+    pub identity: Identities,
+    /// Gateway cookies already verified (saves two MACs per request).
+    pub verified: crate::access::verified::VerifiedMemo,
+    /// App sessions that already used a remembered browser (audited once).
+    pub remembered: crate::access::remember::FirstUses,
+    /// Accounts already noted as seen today (the rollout view's index).
+    pub seen: crate::access::rollout::SeenMemo,
+    /// The WebAuthn relying party; `None` when passkeys are not configured.
+    pub passkeys: Option<crate::factors::passkey::Passkeys>,
+}
+
+impl Gate {
+    pub fn new(config: Config, store: Arc<dyn Store>) -> Result<Gate, IdentityError> {
+        Gate::build(config, store, None)
+    }
+
+    /// The gateway for a reloaded `config`: the same store (its path needs
+    /// a restart), and the same identity source — cache included — when
+    /// the identity settings and the upstream did not change.
+    pub fn reloaded(&self, config: Config) -> Result<Gate, IdentityError> {
+        Gate::build(config, self.store.clone(), Some(&self.identity))
+    }
+
+    fn build(
+        config: Config,
+        store: Arc<dyn Store>,
+        previous: Option<&Identities>,
+    ) -> Result<Gate, IdentityError> {
+        let keys = config.secrets.keys();
+        let scheme = if config.upstream.tls { "https" } else { "http" };
+        let base = format!("{scheme}://{}", config.upstream.address);
+        let identity = Identities::new(&config.identity, &base, previous)?;
+        let sessions = match &config.identity {
+            crate::config::IdentitySource::Whoami(w) => w.cache_size,
+            crate::config::IdentitySource::Headers(_) => MEMO_SESSIONS,
+        };
+        let verified = crate::access::verified::VerifiedMemo::new(sessions);
+        let remembered = crate::access::remember::FirstUses::new(sessions);
+        let seen = crate::access::rollout::SeenMemo::new(sessions);
+        // Checked when the config was loaded: an error here is a bug.
+        let passkeys = config.webauthn.as_ref().and_then(|w| {
+            crate::factors::passkey::Passkeys::new(w)
+                .inspect_err(|e| tracing::error!(error = %e, "passkeys are off"))
+                .ok()
+        });
+        Ok(Gate {
+            config,
+            keys,
+            store,
+            identity,
+            verified,
+            remembered,
+            seen,
+            passkeys,
+        })
+    }
+
+    /// The policy in force for a company: pinned in YAML, else stored by
+    /// the admin page, else the default (optional).
+    pub fn enforcement(&self, company: &str) -> Result<Enforcement, crate::store::StoreError> {
+        let policy = match self.config.companies.get(company) {
+            Some(p) => *p,
+            None => self.store.company_policy(company)?.unwrap_or_default(),
+        };
+        // A stored "passkey only" after passkeys were taken out of the
+        // config: nobody could register one, so staff would be stuck at
+        // enrollment. 2FA stays required, with any second step.
+        Ok(match (policy, &self.passkeys) {
+            (Enforcement::RequiredPasskey, None) => Enforcement::Required,
+            (policy, _) => policy,
+        })
+    }
+
+    /// How long a company lets its staff skip the code on a remembered
+    /// browser: pinned in YAML, else stored by the admin page, else off.
+    pub fn remember_days(
+        &self,
+        company: &str,
+    ) -> Result<crate::domain::RememberDays, crate::store::StoreError> {
+        if let Some(d) = self.config.remember_days.get(company) {
+            return Ok(*d);
+        }
+        Ok(self.store.company_remember(company)?.unwrap_or_default())
+    }
+}

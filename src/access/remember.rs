@@ -1,0 +1,436 @@
+//! "Remember this browser" (issue 16 §1): after a passed challenge, a
+//! person may let this browser skip the code in new app sessions for the
+//! days their company allows (off unless it does). The browser gets its own
+//! random, opaque cookie (`mfa_remember`); the store keeps only an HMAC of
+//! it under the HMAC key ring (`BrowserId`), so that a writer of the store
+//! or of a backup, who has no key, cannot make a cookie that names a
+//! record. The record is kept under the person, with the enrollment it was granted
+//! under, the factor that earned it (where passkeys are required, only a
+//! passkey's trust counts), times and a label for the settings page. It
+//! is never a proof for changing the person's factors (step-up), and a
+//! lock ends it.
+//!
+//! The check (`vouch`) runs only for a session that is enrolled, not
+//! locked and not verified by the gateway cookie, and only while the
+//! company allows remembering: one HMAC of the cookie and one store read
+//! (one per key of the ring while a rotation is under way; a browser found
+//! under an older key is moved to the key in use), on every such request, so that forgetting, a lowered setting, a
+//! reset or a re-enrollment applies to the very next request. The app's
+//! own login is still needed: the trust skips the second step only.
+//! Verified requests never come here.
+
+use crate::access::audit;
+use crate::access::gate::Gate;
+use crate::domain::PersonKey;
+use crate::domain::{AuditEvent, AuditKind, BrowserId, Identity, RememberDays, RememberedBrowser};
+use crate::keys::Keys;
+use crate::store::{Store, StoreError};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use std::hash::BuildHasher;
+
+/// Name of the remembered-browser cookie.
+pub const COOKIE: &str = "mfa_remember";
+/// Most browsers remembered per person; a new one beyond drops the oldest.
+const MAX_PER_PERSON: usize = 20;
+/// Random bytes in a cookie (base64url: 43 characters).
+const COOKIE_BYTES: usize = 32;
+const COOKIE_LEN: usize = 43;
+
+/// Domain of the MAC that names a remembered browser in the store.
+const ID_DOMAIN: &str = "remembered browser id";
+
+/// Whether a cookie value has the shape of ours (anything else is never
+/// looked up).
+fn ours(cookie: &str) -> bool {
+    cookie.len() == COOKIE_LEN
+        && cookie
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// The store's names for a cookie value of our shape: its HMAC under each
+/// key of the ring, the key in use first (empty for any other value).
+pub fn browser_ids(keys: &Keys, cookie: &str) -> Vec<BrowserId> {
+    if !ours(cookie) {
+        return Vec::new();
+    }
+    (0..keys.hmac_count())
+        .filter_map(|i| keys.mac_at(i, ID_DOMAIN, &[cookie.as_bytes()]))
+        .map(BrowserId)
+        .collect()
+}
+
+/// A new cookie value and its id under the key in use.
+pub fn new_cookie(keys: &Keys, rng: &mut impl rand::RngCore) -> (String, BrowserId) {
+    let mut bytes = [0u8; COOKIE_BYTES];
+    rng.fill_bytes(&mut bytes);
+    let cookie = URL_SAFE_NO_PAD.encode(bytes);
+    let id = BrowserId(keys.mac(ID_DOMAIN, &[cookie.as_bytes()]));
+    (cookie, id)
+}
+
+/// The person's browser remembered under this cookie, and its id, moved
+/// to the key in use when it was found under an older one (so it outlives
+/// the older key's removal from the ring).
+fn find(
+    store: &dyn Store,
+    keys: &Keys,
+    key: &PersonKey,
+    cookie: &str,
+) -> Result<Option<(BrowserId, RememberedBrowser)>, StoreError> {
+    let ids = browser_ids(keys, cookie);
+    for (index, id) in ids.iter().enumerate() {
+        let Some(browser) = store.remembered_browser(key, id)? else {
+            continue;
+        };
+        if index == 0 {
+            return Ok(Some((*id, browser)));
+        }
+        store.remember_browser(key, &ids[0], &browser)?;
+        store.forget_browsers(key, Some(id))?;
+        return Ok(Some((ids[0], browser)));
+    }
+    Ok(None)
+}
+
+/// `Set-Cookie` for a remembered browser, kept for `days`.
+pub fn set_cookie(gate: &Gate, value: &str, days: RememberDays) -> String {
+    let secure = if gate.config.cookie.secure {
+        "; Secure"
+    } else {
+        ""
+    };
+    format!(
+        "{COOKIE}={value}; Path=/; Max-Age={}; HttpOnly; SameSite=Lax{secure}",
+        days.seconds()
+    )
+}
+
+/// `Set-Cookie` that removes the cookie from this browser.
+pub fn clear_cookie(gate: &Gate) -> String {
+    let secure = if gate.config.cookie.secure {
+        "; Secure"
+    } else {
+        ""
+    };
+    format!("{COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax{secure}")
+}
+
+/// A label for people ("Firefox · Linux") from a User-Agent: shown on
+/// the settings page, never used for a decision.
+pub fn label(user_agent: Option<&str>) -> String {
+    let ua = user_agent.unwrap_or("");
+    let browser = [
+        ("Edg/", "Edge"),
+        ("OPR/", "Opera"),
+        ("Firefox/", "Firefox"),
+        ("FxiOS/", "Firefox"),
+        ("CriOS/", "Chrome"),
+        ("Chrome/", "Chrome"),
+        ("Safari/", "Safari"),
+    ]
+    .into_iter()
+    .find(|(needle, _)| ua.contains(needle))
+    .map_or("Browser", |(_, name)| name);
+    let system = [
+        ("iPhone", "iPhone"),
+        ("iPad", "iPad"),
+        ("Android", "Android"),
+        ("Windows", "Windows"),
+        ("Macintosh", "macOS"),
+        ("CrOS", "ChromeOS"),
+        ("Linux", "Linux"),
+    ]
+    .into_iter()
+    .find(|(needle, _)| ua.contains(needle))
+    .map(|(_, name)| name);
+    match system {
+        Some(system) => format!("{browser} · {system}"),
+        None => browser.to_owned(),
+    }
+}
+
+/// App sessions that already skipped the code on a remembered browser, so
+/// that "used" is audited (and the last-used time written) once per new
+/// app session, not on every request. Never consulted for a decision.
+pub struct FirstUses {
+    hasher: std::collections::hash_map::RandomState,
+    seen: quick_cache::sync::Cache<u64, BrowserId>,
+}
+
+impl FirstUses {
+    pub fn new(capacity: usize) -> FirstUses {
+        FirstUses {
+            hasher: Default::default(),
+            seen: quick_cache::sync::Cache::new(capacity.max(1)),
+        }
+    }
+
+    /// Whether this is the first use of `id` by the app session
+    /// `session_value` (and note it).
+    fn first(&self, session_value: &str, id: BrowserId) -> bool {
+        let key = self.hasher.hash_one(session_value);
+        if self.seen.get(&key) == Some(id) {
+            return false;
+        }
+        self.seen.insert(key, id);
+        true
+    }
+}
+
+/// Whether the remembered-browser `cookie` lets this app session of
+/// `identity` (enrolled under `enrollment_id`, not locked, not verified)
+/// skip the code at `now`. Read on every such request: the company's
+/// setting now, the browser under this very person, its enrollment and
+/// its age.
+pub fn vouch(
+    gate: &Gate,
+    identity: &Identity,
+    session_value: &str,
+    cookie: &str,
+    enrollment_id: u64,
+    now: i64,
+) -> Result<bool, StoreError> {
+    let allowed = gate.remember_days(&identity.company)?;
+    if allowed.days().is_none() {
+        return Ok(false);
+    }
+    let key = identity.person_key();
+    let Some((id, browser)) = find(gate.store.as_ref(), &gate.keys, &key, cookie)? else {
+        return Ok(false);
+    };
+    // The company's policy now: raised to passkeys only, a browser whose
+    // trust a code earned no longer vouches, from the next request on.
+    let passkey_required = crate::access::decision::needs_passkey(
+        identity.class,
+        gate.enforcement(&identity.company)?,
+    );
+    if !browser.vouches(enrollment_id, allowed, now) || !browser.earned_fits(passkey_required) {
+        return Ok(false);
+    }
+    if gate.remembered.first(session_value, id) {
+        if let Err(e) = gate.store.touch_remembered_browser(&key, &id, now) {
+            tracing::warn!(error = %e, "could not note a remembered browser's use");
+        }
+        let event = AuditEvent::by_user(identity, AuditKind::RememberedBrowserUsed, now)
+            .with_note(browser.label);
+        audit::record(gate.store.as_ref(), event);
+    }
+    Ok(true)
+}
+
+/// What a remembered browser's trust was earned with: a pass under the
+/// enrollment `enrollment_id` with the factor `by`.
+#[derive(Clone, Copy, Debug)]
+pub struct Earned {
+    pub enrollment_id: u64,
+    pub by: crate::domain::Factor,
+}
+
+/// Remember this browser for the person of `identity`, for what it
+/// `earned`, for the company's `days`. A cookie the
+/// browser already had (`previous`) is forgotten. Returns the
+/// `Set-Cookie` value.
+pub fn grant(
+    gate: &Gate,
+    identity: &Identity,
+    earned: Earned,
+    days: RememberDays,
+    user_agent: Option<&str>,
+    previous: Option<&str>,
+    now: i64,
+) -> Result<String, StoreError> {
+    let key = identity.person_key();
+    for old in previous.map_or_else(Vec::new, |p| browser_ids(&gate.keys, p)) {
+        gate.store.forget_browsers(&key, Some(&old))?;
+    }
+    let (cookie, id) = new_cookie(&gate.keys, &mut rand::rng());
+    let browser = RememberedBrowser {
+        enrollment_id: earned.enrollment_id,
+        account: identity.account.clone(),
+        created_at: now,
+        last_used_at: now,
+        label: label(user_agent),
+        earned_by: Some(earned.by),
+    };
+    gate.store.remember_browser(&key, &id, &browser)?;
+    let all = gate.store.remembered_browsers(&key)?;
+    for (old, _) in all.iter().take(all.len().saturating_sub(MAX_PER_PERSON)) {
+        gate.store.forget_browsers(&key, Some(old))?;
+    }
+    let note = format!("{}; {} days", browser.label, days.days().unwrap_or(0));
+    let event = AuditEvent::by_user(identity, AuditKind::BrowserRemembered, now).with_note(note);
+    audit::record(gate.store.as_ref(), event);
+    Ok(set_cookie(gate, &cookie, days))
+}
+
+/// The person's remembered browsers that still count (current enrollment,
+/// within the company's current days); the others are removed on the way.
+pub fn live(
+    gate: &Gate,
+    identity: &Identity,
+    enrollment_id: Option<u64>,
+    now: i64,
+) -> Result<Vec<(BrowserId, RememberedBrowser)>, StoreError> {
+    let key = identity.person_key();
+    let allowed = gate.remember_days(&identity.company)?;
+    let (live, dead): (Vec<_>, Vec<_>) = gate
+        .store
+        .remembered_browsers(&key)?
+        .into_iter()
+        .partition(|(_, b)| enrollment_id.is_some_and(|e| b.vouches(e, allowed, now)));
+    // A lowered setting may rise again: only browsers that can never
+    // count again (another enrollment) go.
+    for (id, b) in &dead {
+        if Some(b.enrollment_id) != enrollment_id {
+            gate.store.forget_browsers(&key, Some(id))?;
+        }
+    }
+    Ok(live)
+}
+
+/// Who forgets remembered browsers, for the audit trail.
+pub enum ForgetBy<'a> {
+    /// The person, from the settings page (or by turning 2FA off).
+    User(&'a Identity),
+    /// Support, by a reset.
+    Support { company: &'a str },
+}
+
+/// Forget the person's remembered browser `which`, or all (`None`);
+/// audited when any went, with `why` as the note.
+pub fn forget(
+    gate_store: &dyn crate::store::Store,
+    key: &crate::domain::PersonKey,
+    which: Option<&BrowserId>,
+    by: ForgetBy<'_>,
+    why: &str,
+    now: i64,
+) -> Result<usize, StoreError> {
+    let gone = gate_store.forget_browsers(key, which)?;
+    if gone > 0 {
+        let kind = AuditKind::BrowsersForgotten;
+        let event = match by {
+            ForgetBy::User(identity) => AuditEvent::by_user(identity, kind, now),
+            ForgetBy::Support { company } => AuditEvent::by_support(key, company, kind, now),
+        };
+        audit::record(gate_store, event.with_note(format!("{why}: {gone}")));
+    }
+    Ok(gone)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_cookies_of_our_shape_are_named_and_only_under_a_key() {
+        let keys = Keys::from_rings(&[[7; 32], [8; 32]], &[[9; 32]]);
+        let (cookie, id) = new_cookie(&keys, &mut rand::rng());
+        assert_eq!(cookie.len(), COOKIE_LEN);
+        let ids = browser_ids(&keys, &cookie);
+        assert_eq!(ids.len(), 2, "one per key");
+        assert_eq!(ids[0], id, "the key in use first");
+        assert_ne!(ids[1], id);
+        // Not the plain SHA-256 a writer of the store could compute.
+        use sha2::{Digest, Sha256};
+        let plain: [u8; 32] = Sha256::digest(cookie.as_bytes()).into();
+        assert!(!ids.contains(&BrowserId(plain)));
+        // Another ring names the same cookie otherwise.
+        let other_ring = Keys::from_rings(&[[1; 32]], &[[9; 32]]);
+        assert!(!browser_ids(&other_ring, &cookie).contains(&id));
+        let (other, other_id) = new_cookie(&keys, &mut rand::rng());
+        assert_ne!(id, other_id);
+        assert_ne!(cookie, other);
+        assert!(browser_ids(&keys, &cookie[1..]).is_empty(), "too short");
+        assert!(browser_ids(&keys, &format!("{}=", &cookie[1..])).is_empty());
+        let mut changed = cookie.clone().into_bytes();
+        changed[0] = if changed[0] == b'A' { b'B' } else { b'A' };
+        let changed = String::from_utf8(changed).unwrap();
+        assert!(
+            !browser_ids(&keys, &changed).contains(&id),
+            "a changed byte"
+        );
+    }
+
+    /// A key rotation keeps a remembered browser: found under the older
+    /// key, it moves to the key in use, and so outlives the older key's
+    /// removal from the ring. Without any key of its ring it is nobody.
+    #[test]
+    fn a_rotation_keeps_a_browser_and_moves_it_to_the_key_in_use() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = crate::store::SledStore::open(dir.path()).unwrap();
+        let person = PersonKey::new("acme", "hanako");
+        let (old, new) = ([1; 32], [2; 32]);
+        let before = Keys::from_rings(&[old], &[[9; 32]]);
+        let (cookie, id) = new_cookie(&before, &mut rand::rng());
+        let browser = RememberedBrowser {
+            enrollment_id: 7,
+            account: "hanako@acme".into(),
+            created_at: 1,
+            last_used_at: 1,
+            label: "Firefox".into(),
+            earned_by: None,
+        };
+        store.remember_browser(&person, &id, &browser).unwrap();
+
+        let rotated = Keys::from_rings(&[new, old], &[[9; 32]]);
+        let (found, b) = find(&store, &rotated, &person, &cookie).unwrap().unwrap();
+        assert_eq!(b, browser);
+        assert_eq!(
+            found,
+            browser_ids(&rotated, &cookie)[0],
+            "moved to the new key"
+        );
+        assert!(store.remembered_browser(&person, &id).unwrap().is_none());
+        assert_eq!(store.remembered_browsers(&person).unwrap().len(), 1);
+
+        let only_new = Keys::from_rings(&[new], &[[9; 32]]);
+        assert!(find(&store, &only_new, &person, &cookie).unwrap().is_some());
+        let other = Keys::from_rings(&[[3; 32]], &[[9; 32]]);
+        assert!(find(&store, &other, &person, &cookie).unwrap().is_none());
+        let jiro = PersonKey::new("acme", "jiro");
+        assert!(find(&store, &only_new, &jiro, &cookie).unwrap().is_none());
+    }
+
+    #[test]
+    fn labels_name_the_browser_and_system() {
+        let cases = [
+            (
+                "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36 Edg/126.0",
+                "Edge · Windows",
+            ),
+            (
+                "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0",
+                "Firefox · Linux",
+            ),
+            (
+                "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1",
+                "Safari · iPhone",
+            ),
+            (
+                "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36",
+                "Chrome · macOS",
+            ),
+            ("curl/8.0", "Browser"),
+        ];
+        for (ua, expected) in cases {
+            assert_eq!(label(Some(ua)), expected, "{ua}");
+        }
+        assert_eq!(label(None), "Browser");
+    }
+
+    #[test]
+    fn first_use_is_per_app_session_and_browser() {
+        let seen = FirstUses::new(16);
+        let (a, b) = (BrowserId([1; 32]), BrowserId([2; 32]));
+        assert!(seen.first("s1", a));
+        assert!(!seen.first("s1", a));
+        assert!(seen.first("s2", a));
+        assert!(seen.first("s1", b));
+    }
+}
+
+#[cfg(test)]
+mod vouch_tests;

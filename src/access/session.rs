@@ -1,0 +1,484 @@
+//! mfa-gate's own state in the browser: the gateway cookie that says "this
+//! app session passed the second step", and the CSRF tokens of our forms.
+//! Both are HMACs under the configured key and are bound to the app session
+//! (a hash of the app's session cookie value), so a new login, a logout or a
+//! stolen gateway cookie alone gets nothing. Both name the HMAC key that
+//! made them (its key id), so after a rotation an older key of the ring
+//! still verifies them until they expire; cookies and tokens made before
+//! key ids existed are still read, under each key of the ring. No I/O;
+//! `now` comes in.
+
+use crate::domain::PersonKey;
+use crate::keys::{KeyId, Keys, MAX_RING};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+/// The cookie format before key ids: version, enrollment id, time.
+const COOKIE_VERSION_UNKEYED: u8 = 1;
+const PAYLOAD_LEN_UNKEYED: usize = 1 + 8 + 8;
+/// Version, HMAC key id, enrollment id, time (before trust epochs: read
+/// as epoch 0).
+const COOKIE_VERSION_NO_EPOCH: u8 = 2;
+const PAYLOAD_LEN_NO_EPOCH: usize = 1 + 4 + 8 + 8;
+/// Version, HMAC key id, enrollment id, trust epoch, time.
+const COOKIE_VERSION: u8 = 3;
+const PAYLOAD_LEN: usize = 1 + 4 + 8 + 4 + 8;
+/// CSRF tokens live as long as a page may reasonably stay open.
+pub const CSRF_MAX_AGE_SECS: i64 = 12 * 3600;
+/// Tolerated clock difference between replicas.
+pub const FUTURE_SLACK_SECS: i64 = 300;
+
+/// Binding of our state to one app session: a keyed hash of the app's
+/// session cookie value (the value itself is never stored or logged),
+/// under each HMAC key of the ring (the first one is *the* binding; the
+/// others check cookies and tokens made under older keys).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct AppSession {
+    hashes: [[u8; 16]; MAX_RING],
+    count: usize,
+}
+
+impl AppSession {
+    pub fn bind(keys: &Keys, app_cookie_value: &str) -> AppSession {
+        let mut hashes = [[0u8; 16]; MAX_RING];
+        let count = keys.hmac_count().min(MAX_RING);
+        for (index, hash) in hashes.iter_mut().enumerate().take(count) {
+            if let Some(mac) = keys.mac_at(index, "app-session", &[app_cookie_value.as_bytes()]) {
+                hash.copy_from_slice(&mac[..16]);
+            }
+        }
+        AppSession { hashes, count }
+    }
+
+    /// The binding under the first HMAC key.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.hashes[0]
+    }
+
+    /// The hash itself, to store with state that belongs to this session.
+    pub fn id(&self) -> [u8; 16] {
+        self.hashes[0]
+    }
+
+    /// The binding under the `index`th key of the ring.
+    fn under(&self, index: usize) -> Option<&[u8]> {
+        (index < self.count).then(|| &self.hashes[index][..])
+    }
+}
+
+impl std::fmt::Debug for AppSession {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AppSession(<hash>)")
+    }
+}
+
+/// What a gateway cookie is bound to besides the app session and the
+/// person: the person's second step (`PersonRecord::second_step_id`; a
+/// reset or re-enrollment changes it) and trust epoch
+/// (`PersonRecord::trust_epoch`; a lock or a restore moves it on).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Bound {
+    pub second_step: u64,
+    pub epoch: u32,
+}
+
+impl Bound {
+    pub fn new(second_step: u64, epoch: u32) -> Bound {
+        Bound { second_step, epoch }
+    }
+}
+
+/// What a valid gateway cookie says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Verified {
+    pub bound: Bound,
+    pub verified_at: i64,
+}
+
+/// The gateway cookie value for a session that just passed the challenge,
+/// made under the first HMAC key and naming it.
+pub fn issue_cookie(
+    keys: &Keys,
+    session: AppSession,
+    person: &PersonKey,
+    bound: Bound,
+    now: i64,
+) -> String {
+    let mut payload = [0u8; PAYLOAD_LEN];
+    payload[0] = COOKIE_VERSION;
+    payload[1..5].copy_from_slice(&keys.hmac_id().bytes());
+    payload[5..13].copy_from_slice(&bound.second_step.to_be_bytes());
+    payload[13..17].copy_from_slice(&bound.epoch.to_be_bytes());
+    payload[17..25].copy_from_slice(&now.to_be_bytes());
+    let tag = keys.mac(
+        "gateway-cookie",
+        &[&payload, session.as_bytes(), person.as_str().as_bytes()],
+    );
+    format!(
+        "{}.{}",
+        URL_SAFE_NO_PAD.encode(payload),
+        URL_SAFE_NO_PAD.encode(tag)
+    )
+}
+
+/// Check a gateway cookie against the current app session, person,
+/// second step and trust epoch. Anything malformed, forged, from another
+/// app session, from before a reset, re-enrollment, lock or restore, or
+/// older than `max_age` is `false`.
+pub fn cookie_is_valid(
+    keys: &Keys,
+    value: &str,
+    session: AppSession,
+    person: &PersonKey,
+    bound: Bound,
+    now: i64,
+    max_age_secs: i64,
+) -> bool {
+    decode_cookie(keys, value, session, person)
+        .is_some_and(|v| v.bound == bound && is_fresh(v.verified_at, now, max_age_secs))
+}
+
+/// Whether a verification made at `verified_at` still counts at `now`.
+pub fn is_fresh(verified_at: i64, now: i64, max_age_secs: i64) -> bool {
+    verified_at <= now + FUTURE_SLACK_SECS && now - verified_at < max_age_secs
+}
+
+/// Decode and authenticate a gateway cookie (no freshness checks): under
+/// the key it names, or, made before key ids, under each key of the ring.
+pub fn decode_cookie(
+    keys: &Keys,
+    value: &str,
+    session: AppSession,
+    person: &PersonKey,
+) -> Option<Verified> {
+    if value.len() > 128 {
+        return None;
+    }
+    let (payload_b64, tag_b64) = value.split_once('.')?;
+    let payload = URL_SAFE_NO_PAD.decode(payload_b64).ok()?;
+    let tag = URL_SAFE_NO_PAD.decode(tag_b64).ok()?;
+    let authentic = |index: usize| {
+        session.under(index).is_some_and(|bound| {
+            keys.verify_mac_at(
+                index,
+                "gateway-cookie",
+                &[&payload, bound, person.as_str().as_bytes()],
+                &tag,
+            )
+        })
+    };
+    let keyed = |payload: &[u8]| {
+        let id = KeyId::from_bytes(payload[1..5].try_into().ok()?);
+        authentic(keys.hmac_index(id)?).then_some(())
+    };
+    // (enrollment id, epoch, time), each format's own fields.
+    let (fields, epoch) = match (payload.first(), payload.len()) {
+        (Some(&COOKIE_VERSION), PAYLOAD_LEN) => {
+            keyed(&payload)?;
+            let epoch = u32::from_be_bytes(payload[13..17].try_into().ok()?);
+            ([&payload[5..13], &payload[17..25]], epoch)
+        }
+        (Some(&COOKIE_VERSION_NO_EPOCH), PAYLOAD_LEN_NO_EPOCH) => {
+            keyed(&payload)?;
+            ([&payload[5..13], &payload[13..21]], 0)
+        }
+        (Some(&COOKIE_VERSION_UNKEYED), PAYLOAD_LEN_UNKEYED) => {
+            if !(0..keys.hmac_count()).any(authentic) {
+                return None;
+            }
+            ([&payload[1..9], &payload[9..17]], 0)
+        }
+        _ => return None,
+    };
+    let second_step = u64::from_be_bytes(fields[0].try_into().ok()?);
+    let verified_at = i64::from_be_bytes(fields[1].try_into().ok()?);
+    Some(Verified {
+        bound: Bound::new(second_step, epoch),
+        verified_at,
+    })
+}
+
+/// A CSRF token for forms of this app session: `issued_at.key_id.mac`.
+pub fn csrf_token(keys: &Keys, session: AppSession, now: i64) -> String {
+    let ts = now.to_string();
+    let tag = keys.mac("csrf", &[session.as_bytes(), ts.as_bytes()]);
+    format!("{ts}.{}.{}", keys.hmac_id(), URL_SAFE_NO_PAD.encode(tag))
+}
+
+/// Whether `token` is a CSRF token of this app session, young enough: made
+/// under the key it names, or (`issued_at.mac`, before key ids) under any
+/// key of the ring.
+pub fn csrf_is_valid(keys: &Keys, token: &str, session: AppSession, now: i64) -> bool {
+    let Some((ts, rest)) = token.split_once('.') else {
+        return false;
+    };
+    let Ok(issued) = ts.parse::<i64>() else {
+        return false;
+    };
+    let (indexes, tag_b64) = match rest.split_once('.') {
+        Some((id, tag)) => match KeyId::parse(id).and_then(|id| keys.hmac_index(id)) {
+            Some(index) => (index..index + 1, tag),
+            None => return false,
+        },
+        None => (0..keys.hmac_count(), rest),
+    };
+    let Ok(tag) = URL_SAFE_NO_PAD.decode(tag_b64) else {
+        return false;
+    };
+    issued <= now + FUTURE_SLACK_SECS
+        && now - issued < CSRF_MAX_AGE_SECS
+        && indexes.into_iter().any(|index| {
+            session.under(index).is_some_and(|bound| {
+                keys.verify_mac_at(index, "csrf", &[bound, ts.as_bytes()], &tag)
+            })
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keys() -> Keys {
+        Keys::new([1; 32], [2; 32])
+    }
+
+    const NOW: i64 = 1_700_000_000;
+    const DAY: i64 = 86_400;
+
+    #[test]
+    fn cookie_round_trip_and_binding() {
+        let k = keys();
+        let s = AppSession::bind(&k, "app-cookie-1");
+        let p = PersonKey::new("acme", "hanako");
+        let c = issue_cookie(&k, s, &p, Bound::new(42, 0), NOW);
+        assert!(cookie_is_valid(
+            &k,
+            &c,
+            s,
+            &p,
+            Bound::new(42, 0),
+            NOW + 10,
+            DAY
+        ));
+        // another app session (logout/login), person, enrollment, or key
+        let other = AppSession::bind(&k, "app-cookie-2");
+        assert!(!cookie_is_valid(
+            &k,
+            &c,
+            other,
+            &p,
+            Bound::new(42, 0),
+            NOW,
+            DAY
+        ));
+        assert!(!cookie_is_valid(
+            &k,
+            &c,
+            s,
+            &PersonKey::new("acme", "jiro"),
+            Bound::new(42, 0),
+            NOW,
+            DAY
+        ));
+        assert!(!cookie_is_valid(&k, &c, s, &p, Bound::new(43, 0), NOW, DAY));
+        let k2 = Keys::new([9; 32], [2; 32]);
+        assert!(!cookie_is_valid(
+            &k2,
+            &c,
+            AppSession::bind(&k2, "app-cookie-1"),
+            &p,
+            Bound::new(42, 0),
+            NOW,
+            DAY
+        ));
+        // expired
+        assert!(!cookie_is_valid(
+            &k,
+            &c,
+            s,
+            &p,
+            Bound::new(42, 0),
+            NOW + DAY,
+            DAY
+        ));
+    }
+
+    #[test]
+    fn forged_and_truncated_cookies_are_refused() {
+        let k = keys();
+        let s = AppSession::bind(&k, "v");
+        let p = PersonKey::new("acme", "hanako");
+        let c = issue_cookie(&k, s, &p, Bound::new(7, 0), NOW);
+        let (payload, tag) = c.split_once('.').unwrap();
+        let mut forged = URL_SAFE_NO_PAD.decode(payload).unwrap();
+        forged[20] ^= 1; // move verified_at
+        let forged = format!("{}.{tag}", URL_SAFE_NO_PAD.encode(forged));
+        for bad in [
+            forged.as_str(),
+            &c[..c.len() - 2],
+            payload,
+            "",
+            ".",
+            "garbage.garbage",
+            "\u{0}\u{ff}.x",
+            &"A".repeat(5000),
+        ] {
+            assert!(
+                !cookie_is_valid(&k, bad, s, &p, Bound::new(7, 0), NOW, DAY),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn csrf_tokens_are_bound_and_expire() {
+        let k = keys();
+        let s = AppSession::bind(&k, "v");
+        let t = csrf_token(&k, s, NOW);
+        assert!(csrf_is_valid(&k, &t, s, NOW + 60));
+        assert!(!csrf_is_valid(&k, &t, AppSession::bind(&k, "w"), NOW));
+        assert!(!csrf_is_valid(&k, &t, s, NOW + CSRF_MAX_AGE_SECS));
+        assert!(!csrf_is_valid(&k, &t, s, NOW - 2 * FUTURE_SLACK_SECS));
+        let forged = format!("{}{}", NOW + 1, &t[t.find('.').unwrap()..]);
+        assert!(!csrf_is_valid(&k, &forged, s, NOW));
+        assert!(!csrf_is_valid(&k, "", s, NOW));
+    }
+
+    /// The boundaries written out as numbers, not through the constants
+    /// (a changed constant must fail here): CSRF tokens live 12 h, and a
+    /// token or cookie from up to 300 s in the future is accepted.
+    #[test]
+    fn csrf_age_and_future_slack_boundaries() {
+        let k = keys();
+        let s = AppSession::bind(&k, "v");
+        let t = csrf_token(&k, s, NOW);
+        assert!(csrf_is_valid(&k, &t, s, NOW + 43_199));
+        assert!(!csrf_is_valid(&k, &t, s, NOW + 43_200));
+        assert!(csrf_is_valid(&k, &t, s, NOW - 300));
+        assert!(!csrf_is_valid(&k, &t, s, NOW - 301));
+        assert!(csrf_is_valid(&k, &t, s, NOW));
+    }
+
+    #[test]
+    fn freshness_boundaries() {
+        assert!(is_fresh(NOW, NOW, 60));
+        assert!(is_fresh(NOW, NOW + 59, 60));
+        assert!(!is_fresh(NOW, NOW + 60, 60));
+        assert!(is_fresh(NOW, NOW - 300, 60), "300 s ahead: slack");
+        assert!(!is_fresh(NOW, NOW - 301, 60), "301 s ahead: refused");
+        let k = keys();
+        let s = AppSession::bind(&k, "v");
+        let p = PersonKey::new("acme", "hanako");
+        let c = issue_cookie(&k, s, &p, Bound::new(1, 0), NOW);
+        assert!(cookie_is_valid(
+            &k,
+            &c,
+            s,
+            &p,
+            Bound::new(1, 0),
+            NOW + 59,
+            60
+        ));
+        assert!(!cookie_is_valid(
+            &k,
+            &c,
+            s,
+            &p,
+            Bound::new(1, 0),
+            NOW + 60,
+            60
+        ));
+        assert!(cookie_is_valid(
+            &k,
+            &c,
+            s,
+            &p,
+            Bound::new(1, 0),
+            NOW - 300,
+            60
+        ));
+        assert!(!cookie_is_valid(
+            &k,
+            &c,
+            s,
+            &p,
+            Bound::new(1, 0),
+            NOW - 301,
+            60
+        ));
+    }
+
+    #[test]
+    fn a_decoded_cookie_says_what_was_issued() {
+        let k = keys();
+        let s = AppSession::bind(&k, "v");
+        let p = PersonKey::new("acme", "hanako");
+        let c = issue_cookie(&k, s, &p, Bound::new(0x0102_0304_0506_0708, 0), NOW);
+        assert_eq!(
+            c.len(),
+            78,
+            "34 + 1 + 43 characters (format 3, with the key id and epoch): {c}"
+        );
+        assert_eq!(
+            decode_cookie(&k, &c, s, &p),
+            Some(Verified {
+                bound: Bound::new(0x0102_0304_0506_0708, 0),
+                verified_at: NOW,
+            })
+        );
+    }
+
+    /// A cookie names the trust epoch it was made in: after a lock or a
+    /// restore (another epoch) it no longer counts; a cookie made before
+    /// epochs existed (format 2) reads as epoch 0.
+    #[test]
+    fn a_cookie_counts_in_its_own_trust_epoch_only() {
+        let k = keys();
+        let s = AppSession::bind(&k, "v");
+        let p = PersonKey::new("acme", "hanako");
+        let c = issue_cookie(&k, s, &p, Bound::new(5, 1), NOW);
+        assert!(cookie_is_valid(&k, &c, s, &p, Bound::new(5, 1), NOW, DAY));
+        for other in [Bound::new(5, 0), Bound::new(5, 2), Bound::new(6, 1)] {
+            assert!(
+                !cookie_is_valid(&k, &c, s, &p, other, NOW, DAY),
+                "{other:?}"
+            );
+        }
+        // Format 2: version, key id, enrollment id, time; MAC as today.
+        let mut payload = vec![2u8];
+        payload.extend_from_slice(&k.hmac_id().bytes());
+        payload.extend_from_slice(&5u64.to_be_bytes());
+        payload.extend_from_slice(&NOW.to_be_bytes());
+        let tag = k.mac(
+            "gateway-cookie",
+            &[&payload, s.as_bytes(), p.as_str().as_bytes()],
+        );
+        let v2 = format!(
+            "{}.{}",
+            URL_SAFE_NO_PAD.encode(&payload),
+            URL_SAFE_NO_PAD.encode(tag)
+        );
+        assert_eq!(
+            decode_cookie(&k, &v2, s, &p),
+            Some(Verified {
+                bound: Bound::new(5, 0),
+                verified_at: NOW
+            })
+        );
+        assert!(!cookie_is_valid(&k, &v2, s, &p, Bound::new(5, 1), NOW, DAY));
+    }
+
+    #[test]
+    fn an_app_session_id_is_its_hash_and_debug_hides_it() {
+        let k = keys();
+        let a = AppSession::bind(&k, "v");
+        let b = AppSession::bind(&k, "w");
+        assert_eq!(a.id()[..], *a.as_bytes());
+        assert_eq!(a.id()[..], k.mac("app-session", &[b"v"])[..16]);
+        assert_ne!(a.id(), b.id());
+        assert_eq!(format!("{a:?}"), "AppSession(<hash>)");
+    }
+}
+
+#[cfg(test)]
+mod rotation_tests;

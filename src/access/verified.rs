@@ -1,0 +1,117 @@
+//! A memo of gateway cookies already verified, so a verified session's
+//! every later request costs a lookup and a constant-time comparison
+//! instead of two HMACs. Keyed by a keyed hash of the app session value
+//! (never the value itself); an entry only ever vouches for the exact
+//! cookie string that passed `session::cookie_is_valid` for that app
+//! session and person, and the caller still checks the second step, the
+//! trust epoch and the age against the current state on every request.
+
+use crate::access::session::Verified;
+use crate::domain::Identity;
+use std::hash::BuildHasher;
+use subtle::ConstantTimeEq;
+
+/// What one full verification established.
+#[derive(Clone)]
+struct Memo {
+    gateway_cookie: Box<str>,
+    company: Box<str>,
+    person: Box<str>,
+    verified: Verified,
+}
+
+pub struct VerifiedMemo {
+    /// Randomly keyed per process: SipHash, so other people's session
+    /// values cannot be steered into one slot.
+    hasher: std::collections::hash_map::RandomState,
+    memo: quick_cache::sync::Cache<u64, Memo>,
+}
+
+impl VerifiedMemo {
+    pub fn new(capacity: usize) -> VerifiedMemo {
+        VerifiedMemo {
+            hasher: Default::default(),
+            memo: quick_cache::sync::Cache::new(capacity.max(1)),
+        }
+    }
+
+    /// What an earlier full check said of `gateway_cookie` for this app
+    /// session and identity, if it is the very same cookie.
+    pub fn vouch(
+        &self,
+        app_value: &str,
+        identity: &Identity,
+        gateway_cookie: &str,
+    ) -> Option<Verified> {
+        let m = self.memo.get(&self.hasher.hash_one(app_value))?;
+        let same_cookie: bool = m
+            .gateway_cookie
+            .as_bytes()
+            .ct_eq(gateway_cookie.as_bytes())
+            .into();
+        (same_cookie && *m.company == identity.company && *m.person == identity.person)
+            .then_some(m.verified)
+    }
+
+    /// Remember a cookie that a full check just accepted.
+    pub fn remember(
+        &self,
+        app_value: &str,
+        identity: &Identity,
+        gateway_cookie: &str,
+        verified: Verified,
+    ) {
+        let memo = Memo {
+            gateway_cookie: gateway_cookie.into(),
+            company: identity.company.as_str().into(),
+            person: identity.person.as_str().into(),
+            verified,
+        };
+        self.memo.insert(self.hasher.hash_one(app_value), memo);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::AccountClass;
+
+    fn who(person: &str) -> Identity {
+        Identity {
+            account: format!("{person}@acme.example"),
+            company: "acme".into(),
+            class: AccountClass::Employee,
+            roles: vec![],
+            person: person.into(),
+            email: None,
+        }
+    }
+
+    #[test]
+    fn vouches_only_for_the_same_session_cookie_and_person() {
+        let memo = VerifiedMemo::new(16);
+        let verified = Verified {
+            bound: crate::access::session::Bound::new(7, 2),
+            verified_at: 100,
+        };
+        memo.remember("app-1", &who("hanako"), "cookie-1", verified);
+        let v = memo.vouch("app-1", &who("hanako"), "cookie-1").unwrap();
+        assert_eq!(v, verified);
+        assert!(
+            memo.vouch("app-2", &who("hanako"), "cookie-1").is_none(),
+            "other app session"
+        );
+        assert!(
+            memo.vouch("app-1", &who("hanako"), "cookie-2").is_none(),
+            "other cookie"
+        );
+        assert!(
+            memo.vouch("app-1", &who("hanako"), "cookie-").is_none(),
+            "truncated cookie"
+        );
+        assert!(
+            memo.vouch("app-1", &who("jiro"), "cookie-1").is_none(),
+            "other person"
+        );
+    }
+}

@@ -1,0 +1,292 @@
+//! The outbox as support sees it (`GET /v1/outbox[?queue=dead&after=ID&
+//! limit=N]`, `POST /v1/outbox/retry[?id=N]` on the admin listener;
+//! `mfa-gate support outbox list|retry`): which notifications wait or were
+//! dead-lettered, a page at a time, with their attempts and last error,
+//! and sending dead ones again. Entries show the event, the account and
+//! the target, never a secret.
+
+use crate::domain::{Delivery, DeliveryState, Target};
+use crate::reply::Reply;
+use crate::store::{Queue, Store, StoreError};
+use serde::{Deserialize, Serialize};
+
+/// Entries per page unless `limit` says, and at most.
+const PAGE: usize = 100;
+const MAX_PAGE: usize = 1000;
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct OutboxList {
+    /// The whole queues' sizes, exactly.
+    pub pending: usize,
+    pub dead: usize,
+    /// The queue listed: `pending` or `dead`.
+    pub queue: String,
+    pub entries: Vec<OutboxItem>,
+    /// Ask again with `after=` this for the next page; absent on the last.
+    pub next_after: Option<u64>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct OutboxItem {
+    pub id: u64,
+    pub notice: u64,
+    pub event: String,
+    pub account: String,
+    pub at: String,
+    /// `email:ADDRESS` or `webhook:URL`.
+    pub target: String,
+    pub state: String,
+    pub attempts: u32,
+    pub last_error: String,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct RetryResult {
+    pub retried: usize,
+}
+
+/// The admin routes of the outbox; `None` for any other path.
+pub fn answer(store: &dyn Store, method: &str, path: &str, query: Option<&str>) -> Option<Reply> {
+    let result = match (method, path) {
+        ("GET", "/v1/outbox") => match page_of(query) {
+            Ok((queue, after, limit)) => list(store, queue, after, limit).map(|l| Reply::data(&l)),
+            Err(bad) => return Some(bad),
+        },
+        ("POST", "/v1/outbox/retry") => {
+            let id = crate::request::paths::query_param(query, "id").map(|i| i.parse::<u64>());
+            match id {
+                Some(Err(_)) => return Some(Reply::error(400, "bad_id")),
+                Some(Ok(id)) => retry(store, Some(id)),
+                None => retry(store, None),
+            }
+            .map(|retried| Reply::data(&RetryResult { retried }))
+        }
+        (_, "/v1/outbox" | "/v1/outbox/retry") => {
+            return Some(Reply::error(405, "method_not_allowed"));
+        }
+        _ => return None,
+    };
+    Some(result.unwrap_or_else(|e| {
+        tracing::error!(error = %e, "outbox operation failed");
+        Reply::error(503, "store_unavailable")
+    }))
+}
+
+/// `queue`, `after` and `limit` of a listing; a 400 naming what is wrong.
+fn page_of(query: Option<&str>) -> Result<(Queue, Option<u64>, usize), Reply> {
+    let param = |name| crate::request::paths::query_param(query, name);
+    let bad = |what: &str| {
+        Reply::json(
+            400,
+            serde_json::json!({ "error": "bad_query", "detail": what }),
+        )
+    };
+    let queue = match param("queue").as_deref() {
+        None | Some("pending") => Queue::Pending,
+        Some("dead") => Queue::Dead,
+        Some(_) => return Err(bad("queue is pending or dead")),
+    };
+    let after = match param("after") {
+        None => None,
+        Some(a) => Some(a.parse().map_err(|_| bad("after is an entry id"))?),
+    };
+    let limit = match param("limit") {
+        None => PAGE,
+        Some(l) => match l.parse::<usize>() {
+            Ok(n) if (1..=MAX_PAGE).contains(&n) => n,
+            _ => return Err(bad("limit is 1 to 1000")),
+        },
+    };
+    Ok((queue, after, limit))
+}
+
+/// One page of `queue` after the id `after`, and both queues' sizes.
+pub fn list(
+    store: &dyn Store,
+    queue: Queue,
+    after: Option<u64>,
+    limit: usize,
+) -> Result<OutboxList, StoreError> {
+    let mut entries = store.outbox(queue, after, limit + 1)?;
+    let more = entries.len() > limit;
+    entries.truncate(limit);
+    Ok(OutboxList {
+        pending: store.outbox_count(Queue::Pending)?,
+        dead: store.outbox_count(Queue::Dead)?,
+        queue: match queue {
+            Queue::Pending => "pending".into(),
+            Queue::Dead => "dead".into(),
+        },
+        next_after: entries.last().map(|(id, _)| *id).filter(|_| more),
+        entries: entries.into_iter().map(item).collect(),
+    })
+}
+
+/// Make every dead letter (or the one `id`, dead or waiting) due now in
+/// the delivery queue, with a fresh count of attempts; returns how many.
+pub fn retry(store: &dyn Store, id: Option<u64>) -> Result<usize, StoreError> {
+    let now_ms = crate::clock::unix_now_ms();
+    let fresh = |(i, mut d): (u64, Delivery)| {
+        d.state = DeliveryState::Pending;
+        d.attempts = 0;
+        d.next_at_ms = now_ms;
+        (i, d)
+    };
+    let one = |queue| -> Result<Option<(u64, Delivery)>, StoreError> {
+        let Some(id) = id else { return Ok(None) };
+        let after = id.checked_sub(1);
+        Ok(store
+            .outbox(queue, after, 1)?
+            .into_iter()
+            .find(|(i, _)| *i == id))
+    };
+    let retried = match id {
+        Some(_) => match (one(Queue::Dead)?, one(Queue::Pending)?) {
+            (Some(dead), _) => {
+                store.revive(&[fresh(dead)])?;
+                1
+            }
+            (None, Some(waiting)) => {
+                store.enqueue(&[fresh(waiting)])?;
+                1
+            }
+            (None, None) => 0,
+        },
+        None => {
+            let mut n = 0;
+            loop {
+                let page = store.outbox(Queue::Dead, None, MAX_PAGE)?;
+                if page.is_empty() {
+                    break n;
+                }
+                n += page.len();
+                store.revive(&page.into_iter().map(fresh).collect::<Vec<_>>())?;
+            }
+        }
+    };
+    if retried > 0 {
+        crate::notify::wake();
+    }
+    Ok(retried)
+}
+
+fn item((id, d): (u64, Delivery)) -> OutboxItem {
+    OutboxItem {
+        id,
+        notice: d.notice.id,
+        event: d.notice.kind.as_str().to_owned(),
+        account: d.notice.account,
+        at: crate::admin::accounts::rfc3339(d.notice.at),
+        target: match d.target {
+            Target::Email { to } => format!("email:{to}"),
+            Target::Webhook { url } => format!("webhook:{url}"),
+        },
+        state: match d.state {
+            DeliveryState::Pending => "pending".into(),
+            DeliveryState::Dead => "dead".into(),
+        },
+        attempts: d.attempts,
+        last_error: d.last_error,
+    }
+}
+
+/// `mfa-gate support outbox list|retry`: what to ask the admin listener.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ClientOp {
+    List {
+        dead: bool,
+        after: Option<u64>,
+        limit: usize,
+    },
+    Retry {
+        id: Option<u64>,
+    },
+}
+
+/// Run one outbox command against the running gateway; returns what to
+/// print.
+pub fn run_client(
+    target: &crate::cli::support::Target,
+    op: ClientOp,
+    json: bool,
+) -> Result<String, crate::cli::support::SupportError> {
+    use crate::cli::support::SupportError;
+    let url = match op {
+        ClientOp::List { dead, after, limit } => {
+            let queue = if dead { "dead" } else { "pending" };
+            let after = after.map(|a| format!("&after={a}")).unwrap_or_default();
+            format!(
+                "{}/v1/outbox?queue={queue}&limit={limit}{after}",
+                target.url
+            )
+        }
+        ClientOp::Retry { id: None } => format!("{}/v1/outbox/retry", target.url),
+        ClientOp::Retry { id: Some(id) } => format!("{}/v1/outbox/retry?id={id}", target.url),
+    };
+    let config = |e: String| SupportError::Config(e);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| config(format!("cannot start the HTTP client: {e}")))?;
+    let (status, body) = runtime.block_on(async {
+        let client = reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(30))
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| config(format!("cannot set up the HTTP client: {e}")))?;
+        let request = match op {
+            ClientOp::List { .. } => client.get(&url),
+            ClientOp::Retry { .. } => client.post(&url),
+        };
+        let unreachable = |e: reqwest::Error| SupportError::Unreachable {
+            url: target.url.clone(),
+            detail: e.to_string(),
+        };
+        let response = request
+            .bearer_auth(target.token())
+            .send()
+            .await
+            .map_err(unreachable)?;
+        let status = response.status().as_u16();
+        let body = response.text().await.map_err(unreachable)?;
+        Ok::<_, SupportError>((status, body))
+    })?;
+    match status {
+        200 => {}
+        401 => return Err(SupportError::Unauthorized),
+        _ => {
+            let detail = body.chars().take(200).collect();
+            return Err(SupportError::Gateway { status, detail });
+        }
+    }
+    if json {
+        return Ok(format!("{body}\n"));
+    }
+    let unreadable = |e: serde_json::Error| SupportError::Gateway {
+        status,
+        detail: format!("unreadable answer ({e})"),
+    };
+    Ok(match op {
+        ClientOp::List { dead, limit, .. } => {
+            let list: OutboxList = serde_json::from_str(&body).map_err(unreadable)?;
+            let mut out = format!("{} pending, {} dead\n", list.pending, list.dead);
+            for e in list.entries {
+                out.push_str(&format!(
+                    "{} {} {} {} {} attempts={} {}\n",
+                    e.id, e.state, e.event, e.account, e.target, e.attempts, e.last_error
+                ));
+            }
+            if let Some(next) = list.next_after {
+                let dead = if dead { " --dead" } else { "" };
+                out.push_str(&format!(
+                    "more: mfa-gate support outbox list{dead} --limit {limit} --after {next}\n"
+                ));
+            }
+            out
+        }
+        ClientOp::Retry { .. } => {
+            let r: RetryResult = serde_json::from_str(&body).map_err(unreadable)?;
+            format!("{} notification(s) queued again\n", r.retried)
+        }
+    })
+}

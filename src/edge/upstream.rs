@@ -1,0 +1,419 @@
+//! Upstream request hygiene: what the app receives, and what it can rely
+//! on. At arrival (`Forwarding::arrive`, first thing in `request_filter`)
+//! the peer is classified (a trusted proxy or not), identity headers from
+//! untrusted peers are stripped before anything reads them, and the request
+//! id is settled. Before forwarding (`prepare`, in `upstream_request_filter`):
+//!
+//! - `X-Forwarded-For` gets the peer appended (kept from trusted proxies,
+//!   replaced otherwise); `X-Forwarded-Proto` and `X-Forwarded-Host` are
+//!   kept from trusted proxies, else set from this connection and its Host.
+//!   `Forwarded`, `X-Real-Ip` and every other `X-Forwarded-*` (with
+//!   `Front-End-Https` and `X-Original-Host`) from untrusted peers are
+//!   removed, as are the identity headers of SSO fronts
+//!   (`identity.strip_headers`); headers that move the path an app routes
+//!   on (`X-Original-Url`, `X-Rewrite-Url`, …) are removed from everyone
+//!   (`request::headers::is_unwanted`, at arrival).
+//! - mfa-gate's own cookies (the gateway cookie, `mfa_lang` and
+//!   `mfa_remember`) are removed
+//!   and the remaining cookies joined into one `Cookie` header (HTTP/2
+//!   clients send several).
+//! - every client-sent `X-Mfa-*` header is removed, and mfa-gate sets
+//!   `X-Mfa-Status` (`verified`, `not-enrolled`, `not-required`) and, for a
+//!   known user, `X-Mfa-Account` (percent-encoded when not plain ASCII).
+//! - `X-Request-Id` carries the request id.
+//!
+//! One of the few files (with `proxy.rs`, `server.rs`, `tls.rs`) that knows
+//! pingora's request types.
+
+use crate::access::gate::Gate;
+use crate::domain::Identity;
+use crate::request::headers::{X_FORWARDED_FOR, X_FORWARDED_HOST};
+use crate::request::request_id;
+use http::{HeaderName, HeaderValue};
+use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
+use pingora::http::RequestHeader;
+use pingora::proxy::Session;
+use std::net::IpAddr;
+use std::sync::Arc;
+
+/// Percent-encoded in `X-Mfa-Account`: controls, non-ASCII (always), `%`.
+const ACCOUNT_ESCAPES: &AsciiSet = &CONTROLS.add(b'%');
+
+/// What mfa-gate tells the app about the second step of this request.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum MfaStatus {
+    /// Not checked: a bypass path, or no logged-in session.
+    #[default]
+    NotRequired,
+    /// A known user who is not enrolled, and not required to be.
+    NotEnrolled,
+    /// A known user who passed the second step in this session.
+    Verified,
+}
+
+impl MfaStatus {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            MfaStatus::NotRequired => "not-required",
+            MfaStatus::NotEnrolled => "not-enrolled",
+            MfaStatus::Verified => "verified",
+        }
+    }
+}
+
+/// Per-request facts for the upstream request (held in the proxy's CTX).
+#[derive(Debug)]
+pub struct Forwarding {
+    /// Kept as the header value: cloned (a reference count) into the
+    /// request and the response, never copied.
+    request_id: HeaderValue,
+    pub client_ip: Option<IpAddr>,
+    trusted: bool,
+    tls: bool,
+    status: MfaStatus,
+    account: Option<Arc<Identity>>,
+}
+
+impl Default for Forwarding {
+    fn default() -> Forwarding {
+        Forwarding {
+            request_id: HeaderValue::from_static(""),
+            client_ip: None,
+            trusted: false,
+            tls: false,
+            status: MfaStatus::default(),
+            account: None,
+        }
+    }
+}
+
+impl Forwarding {
+    /// Classify the peer, strip identity headers it may not send, settle
+    /// the request id (also written into the request, so the app and our
+    /// own pages see the same one).
+    pub fn arrive(session: &mut Session, gate: &Gate) -> Forwarding {
+        let client_ip = session
+            .client_addr()
+            .and_then(|a| a.as_inet())
+            .map(|a| a.ip().to_canonical());
+        let trusted = client_ip.is_some_and(|ip| gate.config.trusted_proxies.contains(ip));
+        let tls = session.digest().is_some_and(|d| d.ssl_digest.is_some());
+        let req = session.req_header_mut();
+        let claims = &gate.config.stripped_headers;
+        // One walk over the names sent (see `headers::is_unwanted`); each
+        // removed only where present: a removal walks pingora's case map.
+        let unwanted: Vec<http::HeaderName> = req
+            .headers
+            .keys()
+            .filter(|n| crate::request::headers::is_unwanted(n, claims, trusted))
+            .cloned()
+            .collect();
+        for name in &unwanted {
+            req.remove_header(name);
+        }
+        let incoming = req.headers.get_all(&request_id::NAME);
+        let single = incoming.iter().nth(1).is_none();
+        let request_id = request_id::accept_or_make(incoming.iter().next());
+        // A single sane incoming id stays as it is; anything else is
+        // replaced (every copy of the header).
+        if !(single && req.headers.get(&request_id::NAME) == Some(&request_id))
+            && let Err(e) = req.insert_header(request_id::HEADER, request_id.clone())
+        {
+            tracing::warn!(error = %e, "cannot set the request id");
+        }
+        Forwarding {
+            request_id,
+            client_ip,
+            trusted,
+            tls,
+            ..Forwarding::default()
+        }
+    }
+
+    /// The request id (sane incoming ids and made ones are ASCII).
+    pub fn request_id(&self) -> &str {
+        self.request_id.to_str().unwrap_or_default()
+    }
+
+    /// The request id as the header value, for a response.
+    pub fn request_id_value(&self) -> HeaderValue {
+        self.request_id.clone()
+    }
+
+    /// Whether the peer is one of `trusted_proxies`.
+    pub fn trusted(&self) -> bool {
+        self.trusted
+    }
+
+    /// The request belongs to `identity` (for `X-Mfa-Account` and the log).
+    pub fn identified(&mut self, identity: &Arc<Identity>) {
+        self.account = Some(identity.clone());
+    }
+
+    pub fn account(&self) -> Option<&str> {
+        self.account.as_deref().map(|i| i.account.as_str())
+    }
+
+    /// A known user passes: verified in this session, or not enrolled.
+    pub fn passed(&mut self, verified: bool) {
+        self.status = if verified {
+            MfaStatus::Verified
+        } else {
+            MfaStatus::NotEnrolled
+        };
+    }
+
+    /// Rewrite the request the app receives (see the module doc).
+    pub fn prepare(&self, req: &mut RequestHeader, gate: &Gate) -> pingora::Result<()> {
+        let own: [&str; 3] = [
+            &gate.config.cookie.name,
+            crate::pages::views::i18n::LANG_COOKIE,
+            crate::access::remember::COOKIE,
+        ];
+        if let Some(cookies) = app_cookies(req, &own) {
+            req.remove_header(&http::header::COOKIE);
+            if !cookies.is_empty() {
+                req.insert_header(http::header::COOKIE, cookies)?;
+            }
+        }
+        let ours: Vec<http::HeaderName> = req
+            .headers
+            .keys()
+            .filter(|n| n.as_str().starts_with("x-mfa-"))
+            .cloned()
+            .collect();
+        for name in &ours {
+            req.remove_header(name);
+        }
+        req.insert_header(
+            "x-mfa-status",
+            HeaderValue::from_static(self.status.as_str()),
+        )?;
+        if let (MfaStatus::Verified | MfaStatus::NotEnrolled, Some(account)) =
+            (self.status, self.account())
+        {
+            // Borrowed, no copy, when nothing needs escaping (the usual case).
+            let encoded: std::borrow::Cow<str> =
+                utf8_percent_encode(account, ACCOUNT_ESCAPES).into();
+            req.insert_header("x-mfa-account", encoded.as_ref())?;
+        }
+        // `X-Request-Id` is already in: `arrive` wrote it into the request
+        // this one is copied from.
+        self.forwarded(req)
+    }
+
+    /// Remove a header only where present: pingora's removal also walks its
+    /// case-preserving name map, which every request would pay for.
+    fn strip(req: &mut RequestHeader, name: &HeaderName) {
+        if req.headers.contains_key(name) {
+            req.remove_header(name);
+        }
+    }
+
+    fn forwarded(&self, req: &mut RequestHeader) -> pingora::Result<()> {
+        let earlier = if self.trusted {
+            req.headers
+                .get(&X_FORWARDED_FOR)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        } else {
+            Self::strip(req, &http::header::FORWARDED);
+            Self::strip(req, &X_REAL_IP);
+            None
+        };
+        match (earlier, self.client_ip) {
+            (Some(list), Some(ip)) => {
+                req.insert_header("x-forwarded-for", format!("{list}, {ip}"))?
+            }
+            (None, Some(ip)) => req.insert_header("x-forwarded-for", ip_value(ip))?,
+            (Some(_), None) => {}
+            (None, None) => Self::strip(req, &X_FORWARDED_FOR),
+        }
+        if !(self.trusted && req.headers.contains_key(&X_FORWARDED_PROTO)) {
+            // Static values: no copy, no check.
+            let proto = if self.tls { HTTPS } else { HTTP };
+            req.insert_header("x-forwarded-proto", proto)?;
+        }
+        if !(self.trusted && req.headers.contains_key(&X_FORWARDED_HOST)) {
+            // The Host value itself (a reference count), when it is text.
+            let host = match req.headers.get(http::header::HOST) {
+                Some(v) if v.to_str().is_ok() => Some(v.clone()),
+                _ => req
+                    .uri
+                    .authority()
+                    .and_then(|a| HeaderValue::from_str(a.as_str()).ok()),
+            };
+            match host {
+                Some(host) => req.insert_header("x-forwarded-host", host)?,
+                None => Self::strip(req, &X_FORWARDED_HOST),
+            }
+        }
+        Ok(())
+    }
+}
+
+const HTTP: HeaderValue = HeaderValue::from_static("http");
+const X_FORWARDED_PROTO: HeaderName = HeaderName::from_static("x-forwarded-proto");
+const X_REAL_IP: HeaderName = HeaderName::from_static("x-real-ip");
+const HTTPS: HeaderValue = HeaderValue::from_static("https");
+
+thread_local! {
+    /// The last client address written into `X-Forwarded-For` on this
+    /// worker thread, as a header value: a keep-alive connection (or a
+    /// busy client) sends many requests from one address, and a clone is a
+    /// reference count where formatting the address is a `String` and a copy.
+    static LAST_IP: std::cell::RefCell<Option<(IpAddr, HeaderValue)>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// `ip` as a header value (the text of the address).
+fn ip_value(ip: IpAddr) -> HeaderValue {
+    LAST_IP.with(|last| {
+        let mut last = last.borrow_mut();
+        if let Some((cached, value)) = last.as_ref()
+            && *cached == ip
+        {
+            return value.clone();
+        }
+        // An address's text is always a valid header value.
+        let value = HeaderValue::from_str(&ip.to_string())
+            .unwrap_or_else(|_| HeaderValue::from_static("unknown"));
+        *last = Some((ip, value.clone()));
+        value
+    })
+}
+
+/// The address of the client behind a chain of trusted proxies: walking
+/// `X-Forwarded-For` from the right (what the nearest proxy added), the
+/// first address that is not a trusted proxy. For what people are told
+/// (a notification's "from which address"), never for a decision.
+pub fn origin_ip(
+    peer: IpAddr,
+    forwarded_for: Option<&str>,
+    trusted: impl Fn(IpAddr) -> bool,
+) -> IpAddr {
+    if !trusted(peer) {
+        return peer;
+    }
+    let mut origin = peer;
+    for hop in forwarded_for.unwrap_or("").rsplit(',') {
+        let Ok(ip) = hop.trim().parse::<IpAddr>() else {
+            break;
+        };
+        origin = ip.to_canonical();
+        if !trusted(origin) {
+            break;
+        }
+    }
+    origin
+}
+
+/// The request's cookies without mfa-gate's own, joined with `; ` into one
+/// header value — or `None` when the cookie headers can go to the app as
+/// they are (one header, none of ours: the common case costs no copy).
+/// Works on bytes, so a cookie value that is not ASCII reaches the app
+/// untouched rather than taking the whole header with it.
+fn cookie_pieces(v: &http::HeaderValue) -> impl Iterator<Item = &[u8]> {
+    v.as_bytes()
+        .split(|b| *b == b';')
+        .map(<[u8]>::trim_ascii)
+        .filter(|p| !p.is_empty())
+}
+
+fn app_cookies(req: &RequestHeader, own: &[&str]) -> Option<Vec<u8>> {
+    let values = req.headers.get_all(http::header::COOKIE);
+    let is_own = |piece: &[u8]| {
+        let name = piece
+            .split(|b| *b == b'=')
+            .next()
+            .unwrap_or(piece)
+            .trim_ascii();
+        own.iter().any(|o| o.as_bytes() == name)
+    };
+    let count = values.iter().count();
+    if count == 0 || (count == 1 && !values.iter().any(|v| cookie_pieces(v).any(is_own))) {
+        return None;
+    }
+    let mut out = Vec::new();
+    for value in values {
+        for piece in cookie_pieces(value).filter(|p| !is_own(p)) {
+            if !out.is_empty() {
+                out.extend_from_slice(b"; ");
+            }
+            out.extend_from_slice(piece);
+        }
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod origin_tests {
+    use super::origin_ip;
+    use std::net::IpAddr;
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn the_origin_is_the_first_untrusted_hop_from_the_right() {
+        let trusted = |a: IpAddr| a == ip("10.0.0.1") || a == ip("10.0.0.2");
+        let xff = Some("6.6.6.6, 203.0.113.9, 10.0.0.2");
+        // A trusted peer: the chain is walked past trusted hops only.
+        assert_eq!(origin_ip(ip("10.0.0.1"), xff, trusted), ip("203.0.113.9"));
+        // An untrusted peer's header is not believed.
+        assert_eq!(
+            origin_ip(ip("198.51.100.7"), xff, trusted),
+            ip("198.51.100.7")
+        );
+        // Garbage ends the walk at the last good hop.
+        let bad = Some("nonsense, 10.0.0.2");
+        assert_eq!(origin_ip(ip("10.0.0.1"), bad, trusted), ip("10.0.0.2"));
+        assert_eq!(origin_ip(ip("10.0.0.1"), None, trusted), ip("10.0.0.1"));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(cookies: &[&str]) -> RequestHeader {
+        let mut req = RequestHeader::build("GET", b"/", None).unwrap();
+        for c in cookies {
+            req.append_header("cookie", *c).unwrap();
+        }
+        req
+    }
+
+    #[test]
+    fn own_cookies_are_removed_and_the_rest_joined() {
+        let own = ["mfa_gate", "mfa_lang"];
+        let check = |cookies: &[&str], expected: Option<&str>| {
+            assert_eq!(
+                app_cookies(&request(cookies), &own)
+                    .map(|v| String::from_utf8(v).unwrap())
+                    .as_deref(),
+                expected,
+                "{cookies:?}"
+            );
+        };
+        check(&[], None);
+        check(&["a=1; b=2"], None);
+        check(&["a=1; mfa_gate=x.y; b=2"], Some("a=1; b=2"));
+        check(&["a=caf\u{e9}; mfa_lang=en"], Some("a=caf\u{e9}"));
+        check(&["a=1", "mfa_lang=en", "b=2; c"], Some("a=1; b=2; c"));
+        check(&["mfa_gate=v", " mfa_lang=ja "], Some(""));
+        check(&["mfa_gate_other=1;;x=y=z"], None);
+        check(
+            &["mfa_gate_other=1;;x=y=z", "mfa_gate=1"],
+            Some("mfa_gate_other=1; x=y=z"),
+        );
+    }
+
+    #[test]
+    fn statuses_have_their_wire_names() {
+        assert_eq!(MfaStatus::default().as_str(), "not-required");
+        assert_eq!(MfaStatus::NotEnrolled.as_str(), "not-enrolled");
+        assert_eq!(MfaStatus::Verified.as_str(), "verified");
+    }
+}

@@ -1,0 +1,318 @@
+//! `/challenge`: the second step for an enrolled person, with a TOTP code or
+//! a single-use backup code (checked and recorded atomically by `verify`).
+//! Success sets the gateway cookie, bound to this app session and to the
+//! current enrollment, and returns the user to where they were going —
+//! by way of `/signed-in` when a backup code was used or few are left,
+//! which says how many remain. A person with a passkey is offered it
+//! first; where their company requires one, it is the only way. A session
+//! that passes already comes here for a step-up only (`?step_up=1`, sent
+//! by `common::step_up` before a change of factors): the same proof, its
+//! own heading, nothing remembered, and a fresh gateway cookie.
+
+use crate::access::gate::Gate;
+use crate::access::session;
+use crate::domain::NoticeKind;
+use crate::domain::{PersonRecord, Purpose};
+use crate::pages::common::{
+    gateway_cookie, passkey_challenge, person_record, redirect_to, require_csrf,
+};
+use crate::pages::error::PageError;
+use crate::pages::handlers::verify::{self, Outcome, Proof, Submitted, verify_and_apply};
+use crate::pages::views::i18n::t;
+use crate::pages::views::passkeys;
+use crate::pages::views::{self, ChallengeView, Frame, LOW_BACKUP_CODES, SignedInView};
+use crate::pages::{PageRequest, Reply, SessionCtx};
+use crate::request::route::Route;
+use maud::html;
+
+pub fn show(
+    gate: &Gate,
+    req: &PageRequest,
+    frame: &Frame<'_>,
+    sess: &SessionCtx,
+) -> Result<Reply, PageError> {
+    let return_to = req.return_to(&gate.config.prefix);
+    let record = person_record(gate, sess)?;
+    if record.is_locked() {
+        return Ok(crate::pages::locked(frame));
+    }
+    if !record.is_enrolled() {
+        return Ok(redirect_to(gate, Route::Enroll, &return_to));
+    }
+    // A session that passes already comes here only for a step-up (a
+    // proof for changing its factors), and only while it has none fresh.
+    let step_up = req.query_param("step_up").as_deref() == Some("1");
+    let within = gate.config.step_up.as_secs() as i64;
+    if sess.verified && (!step_up || sess.trust.fresh(req.now, within)) {
+        return Ok(Reply::redirect(&return_to));
+    }
+    let backup = req.query_param("method").as_deref() == Some("backup");
+    render(gate, req, frame, sess, &record, backup, None)
+}
+
+/// The form (`backup`: the backup-code field), with `error` (then 422).
+fn render(
+    gate: &Gate,
+    req: &PageRequest,
+    frame: &Frame,
+    sess: &SessionCtx,
+    record: &PersonRecord,
+    backup: bool,
+    error: Option<&str>,
+) -> Result<Reply, PageError> {
+    let prefix = &gate.config.prefix;
+    let return_to = req.return_to(prefix);
+    // Passkeys only: the other way is a backup code.
+    let totp = record.enrollment.is_some();
+    let backup = backup || !totp;
+    // A passing session is here for a step-up (see `show`).
+    let step_up = sess.verified;
+    let mut q = form_urlencoded::Serializer::new(String::new());
+    if !backup {
+        q.append_pair("method", "backup");
+    }
+    if step_up {
+        q.append_pair("step_up", "1");
+    }
+    if return_to != "/" {
+        q.append_pair("return_to", &return_to);
+    }
+    let q = q.finish();
+    let here = Route::Challenge.href(prefix);
+    let switch_href = if q.is_empty() {
+        here
+    } else {
+        format!("{here}?{q}")
+    };
+    let csrf = session::csrf_token(&gate.keys, sess.app, req.now);
+    let status = if error.is_some() { 422 } else { 200 };
+    // A store failure here only hides the checkbox: the page still works.
+    // A step-up remembers nothing: it proves, for a change, now.
+    let remember_days = gate
+        .remember_days(&sess.identity.company)
+        .ok()
+        .and_then(|d| d.days())
+        .filter(|_| !step_up);
+    let remember_checked = req.form.get("remember") == Some("yes");
+    let passkey = passkey_form(gate, req, frame, sess, record, &csrf, remember_days);
+    let view = ChallengeView {
+        step_up,
+        backup,
+        remember_days,
+        remember_checked,
+        csrf: &csrf,
+        return_to: &return_to,
+        error: error.map(|key| t(frame.locale, key).to_owned()),
+        switch_href,
+        codes: !(passkey.is_some() && verify::codes_refused(gate, sess, record)?),
+        totp,
+        passkey,
+    };
+    let reply = Reply::html(status, views::challenge(frame, &view));
+    Ok(match view.passkey.is_some() {
+        true => reply.with_script(),
+        false => reply,
+    })
+}
+
+/// The passkey form with a fresh challenge, when the person has a passkey
+/// and passkeys are configured.
+fn passkey_form(
+    gate: &Gate,
+    req: &PageRequest,
+    frame: &Frame,
+    sess: &SessionCtx,
+    record: &PersonRecord,
+    csrf: &str,
+    remember_days: Option<u16>,
+) -> Option<maud::Markup> {
+    let started = passkey_challenge(gate, req, sess, record)?;
+    let l = frame.locale;
+    let remember = html! {
+        @if let Some(days) = remember_days {
+            div.choice {
+                input type="checkbox" id="passkey-remember" name="remember" value="yes";
+                label.inline for="passkey-remember" {
+                    (crate::pages::views::i18n::tf(l, "challenge.remember", &[("n", &days.to_string())]))
+                }
+            }
+        }
+    };
+    let return_to = req.return_to(&gate.config.prefix);
+    Some(passkeys::challenge_form(
+        frame,
+        &started.form(),
+        csrf,
+        &return_to,
+        remember,
+    ))
+}
+
+pub async fn verify(
+    gate: &Gate,
+    req: &PageRequest,
+    frame: &Frame<'_>,
+    sess: &SessionCtx,
+) -> Result<Reply, PageError> {
+    require_csrf(gate, req, sess)?;
+    let return_to = req.return_to(&gate.config.prefix);
+    let record = person_record(gate, sess)?;
+    if !record.is_enrolled() {
+        return Ok(redirect_to(gate, Route::Enroll, &return_to));
+    }
+    if record.is_locked() {
+        return Ok(crate::pages::locked(frame));
+    }
+    let proof = match verify::read_proof(gate, sess, &record, &req.form, req.now) {
+        Submitted::Proof(proof) => proof,
+        Submitted::Nothing => {
+            return render(
+                gate,
+                req,
+                frame,
+                sess,
+                &record,
+                false,
+                Some("error.wrong_code"),
+            );
+        }
+        Submitted::Stale => {
+            let error = Some("error.passkey_expired");
+            return render(gate, req, frame, sess, &record, false, error);
+        }
+    };
+    if !proof.is_passkey() && verify::codes_refused(gate, sess, &record)? {
+        let error = Some("error.passkey_only");
+        return render(gate, req, frame, sess, &record, false, error);
+    }
+    let purpose = Purpose::Challenge;
+    let mut backup_left = None;
+    let mut count = |rec: &mut PersonRecord| {
+        backup_left = rec.backup_codes.as_ref().map(|s| s.remaining());
+    };
+    let outcome =
+        verify_and_apply(gate, sess, &record, &proof, req.now, purpose, &mut count).await?;
+    Ok(match outcome {
+        Outcome::Passed => {
+            let next = after_pass(gate, &return_to, proof.is_backup(), backup_left);
+            let response = passed(gate, req, sess, &record, &next);
+            if sess.verified {
+                // A step-up: a fresh proof, nothing remembered.
+                return Ok(response);
+            }
+            match remember_this_browser(gate, req, sess, &record, proof.factor())? {
+                Some(cookie) => response.with_header("Set-Cookie", cookie),
+                None => response,
+            }
+        }
+        Outcome::Failed => {
+            let error = match &proof {
+                Proof::Backup(_) => "error.wrong_backup",
+                Proof::Totp(_) => "error.wrong_code",
+                Proof::Passkey(_) => "error.passkey_failed",
+            };
+            render(
+                gate,
+                req,
+                frame,
+                sess,
+                &record,
+                proof.is_backup(),
+                Some(error),
+            )?
+        }
+        Outcome::LockedNow | Outcome::Locked => crate::pages::locked(frame),
+        Outcome::NotEnrolled => redirect_to(gate, Route::Enroll, &return_to),
+    })
+}
+
+/// Where a passed challenge goes: straight back to `return_to`, unless a
+/// backup code was used or few are left — then first to the page that
+/// says how many remain (`/signed-in`), which continues to `return_to`.
+fn after_pass(gate: &Gate, return_to: &str, used_backup: bool, left: Option<usize>) -> String {
+    let low = left.is_some_and(|n| n <= LOW_BACKUP_CODES);
+    if !used_backup && !low {
+        return return_to.to_owned();
+    }
+    let mut q = form_urlencoded::Serializer::new(String::new());
+    if used_backup {
+        q.append_pair("via", "backup");
+    }
+    if return_to != "/" {
+        q.append_pair("return_to", return_to);
+    }
+    let here = Route::SignedIn.href(&gate.config.prefix);
+    match q.finish() {
+        q if q.is_empty() => here,
+        q => format!("{here}?{q}"),
+    }
+}
+
+/// `GET /signed-in`: after a passed challenge, how many backup codes are
+/// left (and a warning when few or none are), then on to `return_to`.
+pub fn signed_in(
+    gate: &Gate,
+    req: &PageRequest,
+    frame: &Frame<'_>,
+    sess: &SessionCtx,
+) -> Result<Reply, PageError> {
+    let record = person_record(gate, sess)?;
+    let view = SignedInView {
+        used_backup: req.query_param("via").as_deref() == Some("backup"),
+        backup_left: record.backup_codes.as_ref().map_or(0, |s| s.remaining()),
+        return_to: &req.return_to(&gate.config.prefix),
+    };
+    Ok(Reply::html(200, views::signed_in(frame, &view)))
+}
+
+/// The box "don't ask again on this browser" was ticked and the company
+/// allows it: remember this browser (its `Set-Cookie`).
+fn remember_this_browser(
+    gate: &Gate,
+    req: &PageRequest,
+    sess: &SessionCtx,
+    record: &PersonRecord,
+    earned_by: crate::domain::Factor,
+) -> Result<Option<String>, PageError> {
+    let days = gate.remember_days(&sess.identity.company)?;
+    let enrollment = record.second_step_id();
+    let (true, Some(_), Some(enrollment_id)) = (
+        req.form.get("remember") == Some("yes"),
+        days.days(),
+        enrollment,
+    ) else {
+        return Ok(None);
+    };
+    let cookie = crate::access::remember::grant(
+        gate,
+        &sess.identity,
+        crate::access::remember::Earned {
+            enrollment_id,
+            by: earned_by,
+        },
+        days,
+        req.user_agent.as_deref(),
+        sess.remember_cookie.as_deref(),
+        req.now,
+    )?;
+    // After the browser's own write: not in its commit (see notify/mod.rs).
+    let change = crate::notify::Change::by_user(&sess.identity, &sess.whence);
+    let (store, notify) = (gate.store.as_ref(), gate.config.notify.as_ref());
+    crate::notify::enqueue(store, notify, NoticeKind::BrowserRemembered, &change, "");
+    Ok(Some(cookie))
+}
+
+/// Back to `next`, with the gateway cookie for the enrollment the
+/// proof was checked against.
+fn passed(
+    gate: &Gate,
+    req: &PageRequest,
+    sess: &SessionCtx,
+    record: &PersonRecord,
+    next: &str,
+) -> Reply {
+    let bound = session::Bound::new(record.second_step_id().unwrap_or(0), record.trust_epoch);
+    let key = sess.identity.person_key();
+    let cookie = session::issue_cookie(&gate.keys, sess.app, &key, bound, req.now);
+    Reply::redirect(next).with_header("Set-Cookie", gateway_cookie(gate, &cookie))
+}

@@ -1,0 +1,125 @@
+//! A new set of backup codes, as enrollment and the settings page hand it
+//! out: generated through the process's hash pool (ten Argon2id hashes),
+//! shown once, and downloadable as a text file for a short time
+//! (`POST /backup-codes.txt`). The server keeps no plaintext code: the
+//! download form carries the codes sealed to this app session.
+
+use crate::access::gate::Gate;
+use crate::access::session;
+use crate::domain::PersonRecord;
+use crate::factors::backup_codes;
+use crate::pages::common::require_csrf;
+use crate::pages::error::PageError;
+use crate::pages::views::{self, BackupCodesView, Frame};
+use crate::pages::{PageRequest, Reply, SessionCtx};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+/// How long the download button of new backup codes works.
+const DOWNLOAD_TTL_SECS: i64 = 30 * 60;
+
+/// The next generation of backup codes for the person. `Busy` when the
+/// hash pool is full (the page answers 503 with `Retry-After`).
+pub async fn generate(
+    record: &PersonRecord,
+    now: i64,
+) -> Result<backup_codes::NewCodes, PageError> {
+    let generation = record.backup_codes.as_ref().map_or(0, |s| s.generation) + 1;
+    let codes = crate::factors::hash_pool::run(move || {
+        backup_codes::generate(&mut rand::rng(), generation, now)
+    })
+    .await?;
+    Ok(codes)
+}
+
+/// The page that shows freshly generated codes once, with the download.
+pub fn page(
+    gate: &Gate,
+    sess: &SessionCtx,
+    frame: &Frame,
+    codes: &[String],
+    return_to: &str,
+    now: i64,
+    offer_passkey: bool,
+) -> Reply {
+    let payload = serde_json::json!({
+        "codes": codes,
+        "account": sess.identity.account,
+        "exp": now + DOWNLOAD_TTL_SECS,
+    });
+    let sealed = gate.keys.seal(
+        &download_aad(sess),
+        payload.to_string().as_bytes(),
+        &mut rand::rng(),
+    );
+    let token = URL_SAFE_NO_PAD.encode(sealed);
+    let csrf = session::csrf_token(&gate.keys, sess.app, now);
+    // Where the codes end a first enrollment with the app, a passkey is
+    // offered too (it comes back here, to `return_to`, when added).
+    let passkey_href = (offer_passkey && gate.passkeys.is_some()).then(|| {
+        let passkeys = crate::request::route::Route::Passkeys.href(&gate.config.prefix);
+        crate::request::paths::with_return_to(&passkeys, return_to)
+    });
+    let view = BackupCodesView {
+        codes,
+        download_token: &token,
+        csrf: &csrf,
+        return_to,
+        passkey_href,
+    };
+    Reply::html(200, views::backup_codes(frame, &view))
+}
+
+fn download_aad(sess: &SessionCtx) -> Vec<u8> {
+    let mut aad = b"backup-download:".to_vec();
+    aad.extend_from_slice(sess.app.as_bytes());
+    aad
+}
+
+/// `POST /backup-codes.txt`: the codes just shown, as a text file.
+pub fn download(
+    gate: &Gate,
+    req: &PageRequest,
+    frame: &Frame<'_>,
+    sess: &SessionCtx,
+) -> Result<Reply, PageError> {
+    require_csrf(gate, req, sess)?;
+    let payload = req
+        .form
+        .get("codes")
+        .and_then(|t| URL_SAFE_NO_PAD.decode(t).ok())
+        .and_then(|sealed| gate.keys.open(&download_aad(sess), &sealed))
+        .and_then(|plain| serde_json::from_slice::<serde_json::Value>(&plain).ok())
+        .ok_or(PageError::BadForm("codes"))?;
+    let exp = payload["exp"].as_i64().unwrap_or(0);
+    let codes: Vec<String> = payload["codes"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|c| c.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
+    if req.now > exp || codes.is_empty() {
+        return Ok(crate::pages::message(
+            frame,
+            410,
+            "csrf.title",
+            &["csrf.body"],
+            None,
+        ));
+    }
+    let text =
+        backup_codes::download_text(&gate.config.totp.issuer, &sess.identity.account, &codes);
+    Ok(Reply {
+        status: 200,
+        headers: vec![
+            ("Content-Type", "text/plain; charset=utf-8".into()),
+            (
+                "Content-Disposition",
+                "attachment; filename=\"backup-codes.txt\"".into(),
+            ),
+        ],
+        body: text.into_bytes(),
+    })
+}

@@ -1,0 +1,156 @@
+//! `/admin/security`: a company administrator chooses whether 2FA is
+//! optional for everyone, required for employee and admin accounts, or
+//! required with a passkey or security key only (offered where passkeys
+//! are configured).
+//! Only admin-class accounts with the `admin` role (alone or with
+//! `stress_check_officer`) of that company may see or change it; a policy
+//! pinned in the YAML is shown read-only. The proxy reads the policy on
+//! every request, so a change reaches live sessions on their next click.
+//! The same page holds the remembered-browser setting (off, 7 or 30 days;
+//! pinnable on its own) and the rollout numbers (`rollout.rs`).
+
+use crate::access::audit;
+use crate::access::gate::Gate;
+use crate::access::session;
+use crate::domain::NoticeKind;
+use crate::domain::{AuditEvent, AuditKind, Enforcement, RememberDays};
+use crate::pages::common::{person_record, require_csrf, step_up};
+use crate::pages::error::PageError;
+use crate::pages::views::i18n::t;
+use crate::pages::views::{self, Frame, PolicyView};
+use crate::pages::{PageRequest, Reply, SessionCtx};
+use crate::request::route::Route;
+
+/// Only accounts that may manage their company's policy get further.
+fn require_manager(sess: &SessionCtx) -> Result<(), PageError> {
+    match sess.identity.may_manage_policy() {
+        true => Ok(()),
+        false => Err(PageError::Forbidden),
+    }
+}
+
+pub fn show(
+    gate: &Gate,
+    req: &PageRequest,
+    frame: &Frame<'_>,
+    sess: &SessionCtx,
+) -> Result<Reply, PageError> {
+    require_manager(sess)?;
+    render(gate, req, frame, sess, None, 200)
+}
+
+fn render(
+    gate: &Gate,
+    req: &PageRequest,
+    frame: &Frame<'_>,
+    sess: &SessionCtx,
+    notice: Option<&str>,
+    status: u16,
+) -> Result<Reply, PageError> {
+    let company = &sess.identity.company;
+    let current = gate.enforcement(company)?;
+    let csrf = session::csrf_token(&gate.keys, sess.app, req.now);
+    let view = PolicyView {
+        company,
+        current: current.as_str(),
+        pinned: gate.config.companies.contains_key(company),
+        remember: gate.remember_days(company)?.as_string(),
+        remember_pinned: gate.config.remember_days.contains_key(company),
+        csrf: &csrf,
+        notice,
+        rollout: crate::access::rollout::numbers(gate, company, current, req.now)?,
+        passkeys: gate.passkeys.is_some(),
+    };
+    Ok(Reply::html(status, views::policy(frame, &view)))
+}
+
+pub fn save(
+    gate: &Gate,
+    req: &PageRequest,
+    frame: &Frame<'_>,
+    sess: &SessionCtx,
+) -> Result<Reply, PageError> {
+    require_manager(sess)?;
+    require_csrf(gate, req, sess)?;
+    // A company setting decides everyone's factors and trust: a stolen
+    // remembered-browser cookie must not lengthen its own life or let
+    // code-earned trust back in (a step-up, as for a person's factors).
+    let record = person_record(gate, sess)?;
+    let here = Route::Policy.href(&gate.config.prefix);
+    if let Some(first) = step_up(gate, req, sess, &record, &here) {
+        return Ok(first);
+    }
+    let company = &sess.identity.company;
+    if let Some(days) = req.form.get("remember_days") {
+        return save_remember(gate, req, frame, sess, days);
+    }
+    if gate.config.companies.contains_key(company) {
+        let pinned = t(frame.locale, "policy.refused_pinned");
+        return render(gate, req, frame, sess, Some(pinned), 409);
+    }
+    let wanted = req
+        .form
+        .get("enforcement")
+        .and_then(Enforcement::parse)
+        // Nobody could register the passkey it requires.
+        .filter(|e| !e.passkey_only() || gate.passkeys.is_some())
+        .ok_or(PageError::BadForm("enforcement"))?;
+    let before = gate.enforcement(company)?;
+    gate.store.set_company_policy(company, wanted)?;
+    if before != wanted {
+        let (from, to) = (before.as_str(), wanted.as_str());
+        changed(
+            gate,
+            req,
+            sess,
+            format!("{from} -> {to}"),
+            format!("{from} → {to}"),
+        );
+    }
+    let saved = t(frame.locale, "policy.saved");
+    render(gate, req, frame, sess, Some(saved), 200)
+}
+
+/// The remembered-browser setting: off, or one of the short list of days.
+/// Lowering it applies to every remembered browser at its next request.
+fn save_remember(
+    gate: &Gate,
+    req: &PageRequest,
+    frame: &Frame<'_>,
+    sess: &SessionCtx,
+    wanted: &str,
+) -> Result<Reply, PageError> {
+    let company = &sess.identity.company;
+    if gate.config.remember_days.contains_key(company) {
+        let pinned = t(frame.locale, "policy.refused_pinned");
+        return render(gate, req, frame, sess, Some(pinned), 409);
+    }
+    let wanted = RememberDays::parse(wanted).ok_or(PageError::BadForm("remember_days"))?;
+    let before = gate.remember_days(company)?;
+    gate.store.set_company_remember(company, wanted)?;
+    if before != wanted {
+        let (from, to) = (before.as_string(), wanted.as_string());
+        let audit_note = format!("remember browsers: {from} -> {to}");
+        changed(
+            gate,
+            req,
+            sess,
+            audit_note,
+            format!("remember browsers: {from} → {to}"),
+        );
+    }
+    let saved = t(frame.locale, "policy.saved");
+    render(gate, req, frame, sess, Some(saved), 200)
+}
+
+/// A company security setting changed: audited (about the company, not the
+/// administrator's person) and told (`policy_changed`), whichever it was.
+fn changed(gate: &Gate, req: &PageRequest, sess: &SessionCtx, audit_note: String, told: String) {
+    let mut event = AuditEvent::by_user(&sess.identity, AuditKind::PolicyChanged, req.now)
+        .with_note(audit_note);
+    event.person = None;
+    audit::record(gate.store.as_ref(), event);
+    let change = crate::notify::Change::by_user(&sess.identity, &sess.whence);
+    let (store, notify) = (gate.store.as_ref(), gate.config.notify.as_ref());
+    crate::notify::enqueue(store, notify, NoticeKind::PolicyChanged, &change, &told);
+}
