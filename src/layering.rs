@@ -62,6 +62,7 @@ mod tests {
             let relative = file.strip_prefix(&src).unwrap_or(&file);
             let name = relative.to_string_lossy().replace('\\', "/");
             if GLUE.contains(&name.as_str())
+                || name.starts_with("demo/")
                 || name.starts_with("observe/logging")
                 || name.starts_with("reply/")
             {

@@ -72,46 +72,4 @@ impl VerifiedMemo {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::domain::AccountClass;
-
-    fn who(person: &str) -> Identity {
-        Identity {
-            account: format!("{person}@acme.example"),
-            company: "acme".into(),
-            class: AccountClass::Employee,
-            roles: vec![],
-            person: person.into(),
-            email: None,
-        }
-    }
-
-    #[test]
-    fn vouches_only_for_the_same_session_cookie_and_person() {
-        let memo = VerifiedMemo::new(16);
-        let verified = Verified {
-            bound: crate::access::session::Bound::new(7, 2),
-            verified_at: 100,
-        };
-        memo.remember("app-1", &who("hanako"), "cookie-1", verified);
-        let v = memo.vouch("app-1", &who("hanako"), "cookie-1").unwrap();
-        assert_eq!(v, verified);
-        assert!(
-            memo.vouch("app-2", &who("hanako"), "cookie-1").is_none(),
-            "other app session"
-        );
-        assert!(
-            memo.vouch("app-1", &who("hanako"), "cookie-2").is_none(),
-            "other cookie"
-        );
-        assert!(
-            memo.vouch("app-1", &who("hanako"), "cookie-").is_none(),
-            "truncated cookie"
-        );
-        assert!(
-            memo.vouch("app-1", &who("jiro"), "cookie-1").is_none(),
-            "other person"
-        );
-    }
-}
+mod tests;

@@ -1,0 +1,127 @@
+//! Unit tests of `request::cookies`.
+
+use super::*;
+
+static APP_SID: std::sync::LazyLock<SessionCookies> =
+    std::sync::LazyLock::new(|| SessionCookies::one("app_sid"));
+
+fn names() -> CookieNames<'static> {
+    CookieNames {
+        session: Some(&APP_SID),
+        host: None,
+        gateway: "mfa_gate",
+        lang: "mfa_lang",
+        remember: "mfa_remember",
+    }
+}
+
+#[track_caller]
+fn check(headers: &[&str], expected: SessionReading) {
+    let got = read(headers.iter().map(|h| h.as_bytes()), &names());
+    assert_eq!(got.session, expected, "{headers:?}");
+}
+
+fn clear(v: &str) -> SessionReading {
+    SessionReading::Clear(v.into())
+}
+
+const DISGUISED: SessionReading = SessionReading::Refused(Refusal::Disguised);
+const DUPLICATE: SessionReading = SessionReading::Refused(Refusal::Duplicate);
+const UNREADABLE: SessionReading = SessionReading::Refused(Refusal::Unreadable);
+
+#[test]
+fn plain_session_cookies_are_read() {
+    check(&[], SessionReading::Absent);
+    check(&["a=1; b=2"], SessionReading::Absent);
+    check(&["app_sid=tok"], clear("tok"));
+    check(&["a=1;app_sid=tok ;b=café"], clear("tok"));
+    check(&["app_sid=\"tok\""], clear("\"tok\""));
+    check(&["app_sid=tok; app_sid=tok"], clear("tok"));
+    check(&["x=1", "app_sid=tok"], clear("tok"));
+    // Names that merely contain the session name are other cookies.
+    check(&["app_sid_legacy=x; my_app_sid=y"], SessionReading::Absent);
+}
+
+#[test]
+fn two_values_are_refused_in_any_arrangement() {
+    check(&["app_sid=a; app_sid=b"], DUPLICATE);
+    check(&["app_sid=a", "app_sid=b"], DUPLICATE);
+    check(&["x=1", "app_sid=a", "y=2; app_sid=b"], DUPLICATE);
+}
+
+#[test]
+fn names_a_framework_could_read_as_the_session_are_refused() {
+    for disguise in [
+        "\u{a0}app_sid",
+        "app_sid\u{3000}",
+        "\u{feff}app_sid",
+        "\u{200b}app_sid",
+        "\u{b}app_sid",
+        "\u{1c}app_sid",
+        "\"app_sid\"",
+        "$app_sid",
+        "APP_SID",
+        "App_Sid",
+        "app%5Fsid",
+        "%61pp_sid",
+        "app%255Fsid",
+        "app.sid",
+        "app sid",
+        "app[sid",
+        "app+sid",
+        "app-sid",
+    ] {
+        check(&[&format!("{disguise}=tok")], DISGUISED);
+        check(&["app_sid=tok", &format!("{disguise}=tok")], DISGUISED);
+    }
+    check(&["a=b, app_sid=tok"], DISGUISED);
+    check(&["a=b,app_sid=tok; app_sid=tok"], DISGUISED);
+}
+
+#[test]
+fn values_that_read_differently_are_refused() {
+    for value in [
+        "tok\u{a0}",
+        "to k",
+        "tok,x",
+        "tok\\x",
+        "\"tok",
+        "tok\u{b}",
+        "t\"o\"k",
+    ] {
+        check(&[&format!("app_sid={value}")], UNREADABLE);
+    }
+    // Non-UTF-8 bytes in the value.
+    let raw: &[u8] = b"app_sid=tok\xff";
+    let got = read([raw].into_iter(), &names());
+    assert_eq!(got.session, UNREADABLE);
+    // An empty value is no session, but still not a plain one.
+    check(&["app_sid="], UNREADABLE);
+}
+
+#[test]
+fn non_ascii_elsewhere_does_not_hide_the_session() {
+    let raw: &[u8] = b"x=\xff; app_sid=tok; y=\xc3\xa9";
+    let got = read([raw].into_iter(), &names());
+    assert_eq!(got.session, clear("tok"));
+}
+
+#[test]
+fn our_own_cookies_are_read_by_exact_name() {
+    let got = read(
+        ["MFA_GATE=no; mfa_gate=a.b; mfa_gate=c.d; mfa_lang=en".as_bytes()].into_iter(),
+        &names(),
+    );
+    assert_eq!(got.gateway.as_deref(), Some("a.b"));
+    assert_eq!(got.lang.as_deref(), Some("en"));
+}
+
+#[test]
+fn without_a_session_cookie_nothing_is_refused() {
+    let names = CookieNames {
+        session: None,
+        ..names()
+    };
+    let got = read(["app_sid=a; app_sid=b".as_bytes()].into_iter(), &names);
+    assert_eq!(got.session, SessionReading::Absent);
+}
