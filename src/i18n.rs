@@ -7,11 +7,11 @@ use crate::config::Locale;
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-const EN: &str = include_str!("../../../pages/i18n/en.json");
-const JA: &str = include_str!("../../../pages/i18n/ja.json");
+const EN: &str = include_str!("../pages/i18n/en.json");
+const JA: &str = include_str!("../pages/i18n/ja.json");
 
 /// Name of the cookie remembering the language switch.
-pub const LANG_COOKIE: &str = "mfa_lang";
+pub use crate::request::cookies::LANG_COOKIE;
 
 type Catalog = HashMap<String, String>;
 

@@ -22,6 +22,7 @@ pub mod demo;
 pub mod domain;
 pub mod edge;
 pub mod factors;
+pub mod i18n;
 pub mod identity;
 pub mod keys;
 mod layering;

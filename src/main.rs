@@ -6,7 +6,7 @@
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use mfa_gate::admin::outbox;
+use mfa_gate::cli::outbox;
 use mfa_gate::cli::store as support_store;
 use mfa_gate::cli::support;
 use mfa_gate::config::{self, Config, LogFormat};

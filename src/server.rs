@@ -9,7 +9,7 @@
 //! that knows pingora.
 
 use crate::access::gate::Gate;
-use crate::config::{Config, StoreConfig};
+use crate::config::{Config, StoreConfig, TlsConfig};
 use crate::edge::proxy::GateProxy;
 use crate::edge::reload::Reloader;
 use crate::edge::tls::CertStore;
@@ -226,28 +226,8 @@ fn warn_if_readable_by_others(config: &Config) {
 pub fn run(config: Config, extra: Option<Extra>) -> Result<(), StartError> {
     preflight(&config)?;
     warn_if_readable_by_others(&config);
-    let certs = match &config.tls {
-        Some(tls) => Some(Arc::new(CertStore::new(crate::edge::tls::load_pair(
-            &tls.cert, &tls.key,
-        )?))),
-        None => None,
-    };
-    let Opened { engine, shared } = open_engine(&config.store)?;
-    let stored = check_keys(engine.as_ref(), &config)?;
-    tracing::info!(
-        persons = stored.persons,
-        sealed_secrets = stored.secrets,
-        under_first_key = stored.current,
-        "stored secrets open with the configured keys"
-    );
-    // Every reader and writer in this process goes through the cache,
-    // which keeps the per-request person state in memory (store/cache.rs);
-    // on PostgreSQL, other replicas' writes reach it as invalidations.
-    let cache = Arc::new(CachedStore::new(engine));
-    if let Some(postgres) = shared {
-        postgres.listen(Arc::downgrade(&cache));
-    }
-    let store: Arc<dyn Store> = cache;
+    let certs = load_certs(&config)?;
+    let store = open_checked_store(&config)?;
     crate::observe::metrics::init();
     prune_audit(store.as_ref(), config.audit.retention);
     let listen = config.listen.to_string();
@@ -261,19 +241,7 @@ pub fn run(config: Config, extra: Option<Extra>) -> Result<(), StartError> {
 
     let mut server = Server::new_with_opt_and_conf(None, conf);
     server.bootstrap();
-    let mut proxy = pingora::proxy::http_proxy_service_with_name(
-        &server.configuration,
-        GateProxy::new(gate.clone()),
-        "mfa-gate",
-    );
-    proxy.add_tcp(&listen);
-    if let (Some(tls), Some(certs)) = (&tls, certs) {
-        let settings = crate::edge::tls::settings(certs, tls.http2)
-            .map_err(|e| StartError::Listener(e.to_string()))?;
-        proxy.add_tls_with_settings(&tls.listen.to_string(), None, settings);
-        tracing::info!(tls_listen = %tls.listen, http2 = tls.http2, "HTTPS listener");
-    }
-    server.add_service(proxy);
+    add_gateway(&mut server, &gate, &listen, tls.as_ref(), certs)?;
     add_admin(&mut server, admin_listen, &gate, reloader);
     server.add_service(background_service(
         "notifications",
@@ -295,6 +263,63 @@ pub fn run(config: Config, extra: Option<Extra>) -> Result<(), StartError> {
         Err(e) => tracing::error!(error = %e, "could not flush the store at shutdown"),
     }
     std::process::exit(0)
+}
+
+/// The HTTPS listener's certificate and key, when the config has a `tls`
+/// section.
+fn load_certs(config: &Config) -> Result<Option<Arc<CertStore>>, StartError> {
+    Ok(match &config.tls {
+        Some(tls) => Some(Arc::new(CertStore::new(crate::edge::tls::load_pair(
+            &tls.cert, &tls.key,
+        )?))),
+        None => None,
+    })
+}
+
+/// Open the configured engine, refuse keys that cannot open its secrets,
+/// and put it behind the cache.
+fn open_checked_store(config: &Config) -> Result<Arc<dyn Store>, StartError> {
+    let Opened { engine, shared } = open_engine(&config.store)?;
+    let stored = check_keys(engine.as_ref(), config)?;
+    tracing::info!(
+        persons = stored.persons,
+        sealed_secrets = stored.secrets,
+        under_first_key = stored.current,
+        "stored secrets open with the configured keys"
+    );
+    // Every reader and writer in this process goes through the cache,
+    // which keeps the per-request person state in memory (store/cache.rs);
+    // on PostgreSQL, other replicas' writes reach it as invalidations.
+    let cache = Arc::new(CachedStore::new(engine));
+    if let Some(postgres) = shared {
+        postgres.listen(Arc::downgrade(&cache));
+    }
+    Ok(cache)
+}
+
+/// The gateway itself: the proxy on `listen` (plain HTTP), and on the
+/// `tls` section's listener (HTTPS) when there is one.
+fn add_gateway(
+    server: &mut Server,
+    gate: &Arc<ArcSwap<Gate>>,
+    listen: &str,
+    tls: Option<&TlsConfig>,
+    certs: Option<Arc<CertStore>>,
+) -> Result<(), StartError> {
+    let mut proxy = pingora::proxy::http_proxy_service_with_name(
+        &server.configuration,
+        GateProxy::new(gate.clone()),
+        "mfa-gate",
+    );
+    proxy.add_tcp(listen);
+    if let (Some(tls), Some(certs)) = (tls, certs) {
+        let settings = crate::edge::tls::settings(certs, tls.http2)
+            .map_err(|e| StartError::Listener(e.to_string()))?;
+        proxy.add_tls_with_settings(&tls.listen.to_string(), None, settings);
+        tracing::info!(tls_listen = %tls.listen, http2 = tls.http2, "HTTPS listener");
+    }
+    server.add_service(proxy);
+    Ok(())
 }
 
 /// Reload on SIGHUP. The handler is installed here, before pingora starts,

@@ -60,5 +60,16 @@ pub fn needs_passkey(class: AccountClass, enforcement: Enforcement) -> bool {
     enforcement.passkey_only() && is_required(class, enforcement)
 }
 
+/// An app request denied by the rule is counted by its denial.
+impl From<Denial> for crate::observe::metrics::Outcome {
+    fn from(denial: Denial) -> crate::observe::metrics::Outcome {
+        match denial {
+            Denial::Enroll => crate::observe::metrics::Outcome::Enroll,
+            Denial::Challenge => crate::observe::metrics::Outcome::Challenge,
+            Denial::Locked => crate::observe::metrics::Outcome::Locked,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests;

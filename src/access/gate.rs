@@ -24,9 +24,9 @@ pub struct Gate {
     /// Gateway cookies already verified (saves two MACs per request).
     pub verified: crate::access::verified::VerifiedMemo,
     /// App sessions that already used a remembered browser (audited once).
-    pub remembered: crate::access::remember::FirstUses,
+    pub remembered: crate::access::memo::FirstUses,
     /// Accounts already noted as seen today (the rollout view's index).
-    pub seen: crate::access::rollout::SeenMemo,
+    pub seen: crate::access::memo::SeenMemo,
     /// The WebAuthn relying party; `None` when passkeys are not configured.
     pub passkeys: Option<crate::factors::passkey::Passkeys>,
 }
@@ -57,8 +57,8 @@ impl Gate {
             crate::config::IdentitySource::Headers(_) => MEMO_SESSIONS,
         };
         let verified = crate::access::verified::VerifiedMemo::new(sessions);
-        let remembered = crate::access::remember::FirstUses::new(sessions);
-        let seen = crate::access::rollout::SeenMemo::new(sessions);
+        let remembered = crate::access::memo::FirstUses::new(sessions);
+        let seen = crate::access::memo::SeenMemo::new(sessions);
         // Checked when the config was loaded: an error here is a bug.
         let passkeys = config.webauthn.as_ref().and_then(|w| {
             crate::factors::passkey::Passkeys::new(w)

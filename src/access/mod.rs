@@ -9,6 +9,7 @@ pub mod audit;
 pub mod decision;
 pub mod gate;
 pub mod guard;
+pub mod memo;
 pub mod remember;
 pub mod rollout;
 pub mod session;

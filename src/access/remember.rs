@@ -27,10 +27,9 @@ use crate::keys::Keys;
 use crate::store::{Store, StoreError};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use std::hash::BuildHasher;
 
 /// Name of the remembered-browser cookie.
-pub const COOKIE: &str = "mfa_remember";
+pub const COOKIE: &str = crate::request::cookies::REMEMBER_COOKIE;
 /// Most browsers remembered per person; a new one beyond drops the oldest.
 const MAX_PER_PERSON: usize = 20;
 /// Random bytes in a cookie (base64url: 43 characters).
@@ -148,34 +147,6 @@ pub fn label(user_agent: Option<&str>) -> String {
     match system {
         Some(system) => format!("{browser} · {system}"),
         None => browser.to_owned(),
-    }
-}
-
-/// App sessions that already skipped the code on a remembered browser, so
-/// that "used" is audited (and the last-used time written) once per new
-/// app session, not on every request. Never consulted for a decision.
-pub struct FirstUses {
-    hasher: std::collections::hash_map::RandomState,
-    seen: quick_cache::sync::Cache<u64, BrowserId>,
-}
-
-impl FirstUses {
-    pub fn new(capacity: usize) -> FirstUses {
-        FirstUses {
-            hasher: Default::default(),
-            seen: quick_cache::sync::Cache::new(capacity.max(1)),
-        }
-    }
-
-    /// Whether this is the first use of `id` by the app session
-    /// `session_value` (and note it).
-    fn first(&self, session_value: &str, id: BrowserId) -> bool {
-        let key = self.hasher.hash_one(session_value);
-        if self.seen.get(&key) == Some(id) {
-            return false;
-        }
-        self.seen.insert(key, id);
-        true
     }
 }
 

@@ -15,40 +15,12 @@ use crate::access::decision::is_required;
 use crate::access::gate::Gate;
 use crate::domain::{AccountClass, Enforcement, Identity, PersonKey, SeenAccount};
 use crate::store::StoreError;
-use std::hash::BuildHasher;
 
 const DAY: i64 = 86_400;
 /// Accounts seen this long ago or more recently count.
 pub const WINDOW_DAYS: i64 = 30;
 /// Most accounts listed as not enrolled (the counts stay exact).
 pub const MAX_LISTED: usize = 500;
-
-/// Accounts already noted today (by day number), so the store is written
-/// at most once per account and day.
-pub struct SeenMemo {
-    hasher: std::collections::hash_map::RandomState,
-    days: quick_cache::sync::Cache<u64, i64>,
-}
-
-impl SeenMemo {
-    pub fn new(capacity: usize) -> SeenMemo {
-        SeenMemo {
-            hasher: Default::default(),
-            days: quick_cache::sync::Cache::new(capacity.max(1)),
-        }
-    }
-
-    /// Whether `identity` still needs noting on `day` (and note that it
-    /// is being noted).
-    fn first_today(&self, identity: &Identity, day: i64) -> bool {
-        let key = self.hasher.hash_one((&identity.company, &identity.account));
-        if self.days.get(&key) == Some(day) {
-            return false;
-        }
-        self.days.insert(key, day);
-        true
-    }
-}
 
 /// Note that `identity` was just resolved at `now` (see the module doc). A
 /// store failure is logged: the index is a display aid, never a decision.

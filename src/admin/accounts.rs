@@ -11,12 +11,11 @@
 //! with actor `support`. Time comes in as `now`; no clock is read here.
 
 use crate::access::audit;
+pub use crate::clock::rfc3339;
 use crate::config::NotifyConfig;
 use crate::domain::{AuditEvent, AuditKind, PersonKey, PersonRecord, Whence};
 use crate::store::{Store, StoreError, Update};
 use serde::{Deserialize, Serialize};
-use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
 /// The actor named in audit events of support operations.
 pub const ACTOR: &str = "support";
@@ -303,14 +302,6 @@ fn entry(e: AuditEvent) -> AuditEntry {
         actor: e.actor,
         detail: e.detail.to_string(),
     }
-}
-
-/// Unix seconds as RFC 3339 in UTC (`2025-01-31T09:00:00Z`).
-pub fn rfc3339(unix: i64) -> String {
-    OffsetDateTime::from_unix_timestamp(unix)
-        .ok()
-        .and_then(|t| t.format(&Rfc3339).ok())
-        .unwrap_or_else(|| format!("@{unix}"))
 }
 
 fn person_of(store: &dyn Store, account: &str) -> Result<PersonKey, OpsError> {

@@ -3,5 +3,6 @@
 //! ([`support`]), `support backup|rotate-encryption` ([`store`]) and
 //! `support outbox` (`outbox`). The server halves are in `crate::admin`.
 
+pub mod outbox;
 pub mod store;
 pub mod support;

@@ -158,7 +158,7 @@ pub struct CookieName {
 impl CookieName {
     pub fn new(name: impl Into<String>) -> CookieName {
         let name = name.into();
-        let skeleton = crate::request::cookies::skeleton(&name);
+        let skeleton = skeleton(&name);
         CookieName { name, skeleton }
     }
 }
@@ -286,4 +286,27 @@ impl HeadersConfig {
         .into_iter()
         .flatten()
     }
+}
+
+/// What is left of a cookie name after every reading some framework
+/// applies: percent-decoding (repeated, and `+` as space), then only the
+/// letters and digits, lower-cased. Whitespace of any kind, quotes, `$`,
+/// `.`, `_`, `[`, `-` and invisible characters all vanish, so two names that
+/// any framework could confuse have the same skeleton.
+pub fn skeleton(name: &str) -> String {
+    let mut decoded = name.replace('+', " ");
+    for _ in 0..3 {
+        let next = percent_encoding::percent_decode_str(&decoded)
+            .decode_utf8_lossy()
+            .into_owned();
+        if next == decoded {
+            break;
+        }
+        decoded = next;
+    }
+    decoded
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
 }

@@ -6,19 +6,17 @@
 //! TLS, logs) in `operations.rs`.
 
 mod identity;
-mod key_ring;
 mod load;
 mod mapping;
 mod notify;
 mod operations;
 mod raw;
-mod raw_company;
-mod raw_identity;
-mod raw_notify;
+mod store;
 
 pub use identity::{
     AnonymousWhen, CookieName, DEFAULT_STRIPPED_HEADERS, FieldMap, FieldRule, HeadersConfig,
     IdentitySource, SessionCookies, StrippedHeaders, ValueMap, WhoamiConfig, WhoamiMethod,
+    skeleton,
 };
 pub use load::{ConfigError, load_admin_file, load_file, load_str};
 #[cfg(test)]
@@ -29,6 +27,7 @@ pub use notify::{
     WebhookConfig,
 };
 pub use operations::{LogConfig, LogFormat, TlsConfig, TrustedProxies};
+pub use store::{DatabaseTls, PostgresOptions, parse_url, postgres_url};
 
 use crate::domain::{Enforcement, RememberDays};
 use std::collections::HashMap;
@@ -120,7 +119,7 @@ pub enum StoreConfig {
     /// The embedded store (the default): one directory, one process.
     Sled { path: PathBuf },
     /// A PostgreSQL database shared by several gateways.
-    Postgres(crate::store::PostgresOptions),
+    Postgres(PostgresOptions),
 }
 
 impl StoreConfig {

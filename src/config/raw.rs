@@ -5,9 +5,14 @@
 //! everywhere. Checks across fields, ranges and secrets belong to `load.rs`,
 //! which turns these types into the validated `Config`.
 
-pub(super) use super::raw_company::RawCompany;
-pub(super) use super::raw_identity::{RawAnonymousWhen, RawFieldRule, RawFields, RawMethod};
+pub(in crate::config) mod company;
+pub(in crate::config) mod identity;
+pub(in crate::config) mod key_ring;
+pub(in crate::config) mod notify;
+
 use crate::domain::AccountClass;
+pub(super) use company::RawCompany;
+pub(super) use identity::{RawAnonymousWhen, RawFieldRule, RawFields, RawMethod};
 use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use std::collections::BTreeMap;
@@ -59,7 +64,7 @@ pub(super) struct RawConfig {
     pub audit: RawAudit,
     /// Absent: nobody is notified.
     #[serde(default)]
-    pub notify: Option<super::raw_notify::RawNotify>,
+    pub notify: Option<notify::RawNotify>,
     /// CIDR blocks (or single addresses) of the SSO front / load balancer.
     #[serde(default)]
     pub trusted_proxies: Vec<String>,
@@ -270,8 +275,8 @@ pub(super) enum RawBackend {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawSecrets {
-    pub hmac_key: super::key_ring::RawKeyRing,
-    pub encryption_key: super::key_ring::RawKeyRing,
+    pub hmac_key: key_ring::RawKeyRing,
+    pub encryption_key: key_ring::RawKeyRing,
 }
 
 /// Where a key is read from: exactly one of an environment variable or a

@@ -167,20 +167,28 @@ pub fn changes(
     after: Option<&PersonRecord>,
     by_support: bool,
 ) -> Vec<(NoticeKind, Option<usize>)> {
-    let enrollment = |r: Option<&PersonRecord>| r.and_then(|r| r.enrollment.as_ref().map(|e| e.id));
-    let enrolled = |r: Option<&PersonRecord>| r.is_some_and(PersonRecord::is_enrolled);
-    let passkeys = |r: Option<&PersonRecord>| -> Vec<u64> {
-        r.map(|r| r.passkeys.iter().map(|p| p.id).collect())
-            .unwrap_or_default()
-    };
-    let locked = |r: Option<&PersonRecord>| r.is_some_and(PersonRecord::is_locked);
-    let codes = |r: Option<&PersonRecord>| {
-        r.and_then(|r| r.backup_codes.as_ref())
-            .map(|s| (s.generation, s.remaining()))
-    };
     let mut out = Vec::new();
-    let (was, is) = (enrolled(before), enrolled(after));
-    match (was, is) {
+    second_step_changes(before, after, by_support, &mut out);
+    let still_enrolled = enrolled(before) && enrolled(after);
+    if still_enrolled {
+        passkey_changes(before, after, &mut out);
+    }
+    if still_enrolled && enrollment(before) == enrollment(after) {
+        code_changes(before, after, &mut out);
+    }
+    lock_changes(before, after, &mut out);
+    out
+}
+
+/// 2FA turned on, off (by the person or a support reset), or the
+/// authenticator app set up anew.
+fn second_step_changes(
+    before: Option<&PersonRecord>,
+    after: Option<&PersonRecord>,
+    by_support: bool,
+    out: &mut Vec<(NoticeKind, Option<usize>)>,
+) {
+    match (enrolled(before), enrolled(after)) {
         (false, true) => out.push((NoticeKind::Enabled, None)),
         (true, false) if by_support => out.push((NoticeKind::Reset, None)),
         (true, false) => out.push((NoticeKind::Disabled, None)),
@@ -191,29 +199,50 @@ pub fn changes(
         },
         (false, false) => {}
     }
-    if was && is {
-        let (old, new) = (passkeys(before), passkeys(after));
-        if new.iter().any(|id| !old.contains(id)) {
-            out.push((NoticeKind::PasskeyAdded, None));
-        }
-        if old.iter().any(|id| !new.contains(id)) {
-            out.push((NoticeKind::PasskeyRemoved, None));
-        }
+}
+
+/// A passkey added or removed (of a person enrolled before and after).
+fn passkey_changes(
+    before: Option<&PersonRecord>,
+    after: Option<&PersonRecord>,
+    out: &mut Vec<(NoticeKind, Option<usize>)>,
+) {
+    let (old, new) = (passkey_ids(before), passkey_ids(after));
+    if new.iter().any(|id| !old.contains(id)) {
+        out.push((NoticeKind::PasskeyAdded, None));
     }
-    if was && is && enrollment(before) == enrollment(after) {
-        match (codes(before), codes(after)) {
-            (Some((g0, _)), Some((g1, _))) if g0 != g1 => {
-                out.push((NoticeKind::CodesRegenerated, None));
-            }
-            (Some((_, left0)), Some((_, left1))) if left1 < left0 => {
-                out.push((NoticeKind::BackupCodeUsed, Some(left1)));
-                if left0 > LOW_CODES && left1 <= LOW_CODES {
-                    out.push((NoticeKind::CodesLow, Some(left1)));
-                }
-            }
-            _ => {}
-        }
+    if old.iter().any(|id| !new.contains(id)) {
+        out.push((NoticeKind::PasskeyRemoved, None));
     }
+}
+
+/// Backup codes regenerated, or one used (and then perhaps few left), on
+/// the same enrollment.
+fn code_changes(
+    before: Option<&PersonRecord>,
+    after: Option<&PersonRecord>,
+    out: &mut Vec<(NoticeKind, Option<usize>)>,
+) {
+    match (codes(before), codes(after)) {
+        (Some((g0, _)), Some((g1, _))) if g0 != g1 => {
+            out.push((NoticeKind::CodesRegenerated, None));
+        }
+        (Some((_, left0)), Some((_, left1))) if left1 < left0 => {
+            out.push((NoticeKind::BackupCodeUsed, Some(left1)));
+            if left0 > LOW_CODES && left1 <= LOW_CODES {
+                out.push((NoticeKind::CodesLow, Some(left1)));
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Locked, or unlocked other than by a reset (already in `out`).
+fn lock_changes(
+    before: Option<&PersonRecord>,
+    after: Option<&PersonRecord>,
+    out: &mut Vec<(NoticeKind, Option<usize>)>,
+) {
     match (locked(before), locked(after)) {
         (false, true) => out.push((NoticeKind::Locked, None)),
         // A reset also ends a lock: the reset says it all.
@@ -222,7 +251,29 @@ pub fn changes(
         }
         _ => {}
     }
-    out
+}
+
+fn enrollment(r: Option<&PersonRecord>) -> Option<u64> {
+    r.and_then(|r| r.enrollment.as_ref().map(|e| e.id))
+}
+
+fn enrolled(r: Option<&PersonRecord>) -> bool {
+    r.is_some_and(PersonRecord::is_enrolled)
+}
+
+fn passkey_ids(r: Option<&PersonRecord>) -> Vec<u64> {
+    r.map(|r| r.passkeys.iter().map(|p| p.id).collect())
+        .unwrap_or_default()
+}
+
+fn locked(r: Option<&PersonRecord>) -> bool {
+    r.is_some_and(PersonRecord::is_locked)
+}
+
+/// The backup codes' generation and how many are left.
+fn codes(r: Option<&PersonRecord>) -> Option<(u32, usize)> {
+    r.and_then(|r| r.backup_codes.as_ref())
+        .map(|s| (s.generation, s.remaining()))
 }
 
 #[cfg(test)]

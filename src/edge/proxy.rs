@@ -12,8 +12,10 @@ use crate::edge::upstream::Forwarding;
 use crate::identity::IdentityError;
 use crate::observe::logging;
 use crate::observe::metrics::Outcome;
-use crate::pages::{self, Form, Method, PageRequest, SessionCtx};
+use crate::pages::{self, Form, PageRequest, SessionCtx};
 use crate::reply::{self, Reply};
+use crate::request::Method;
+use crate::request::route::Access;
 use crate::request::route::{Route, Standing};
 use crate::request::{RequestHead, Verdict, classify};
 use arc_swap::ArcSwap;
@@ -91,13 +93,7 @@ impl ProxyHttp for GateProxy {
         ctx.gate = Some(gate.clone());
         // First: strip headers a client may not send, under any spelling.
         ctx.fwd = Forwarding::arrive(session, &gate);
-        // As pingora frames it (a length, chunks, an open HTTP/2 stream),
-        // or announced by any `Transfer-Encoding` at all.
-        let body = !session.is_body_empty()
-            || session
-                .req_header()
-                .headers
-                .contains_key(http::header::TRANSFER_ENCODING);
+        let body = has_body(session);
         let req = session.req_header();
         let head = RequestHead::read(req, req.raw_path(), body, &gate.config, ctx.fwd.trusted());
         let now = crate::clock::unix_now();
@@ -127,22 +123,7 @@ impl ProxyHttp for GateProxy {
             }
             Verdict::Identify => self.guard_app(session, &gate, &head, ctx, now).await,
         };
-        match step {
-            Step::Forward(outcome) => {
-                ctx.outcome = outcome;
-                Ok(false)
-            }
-            Step::Answer(outcome, response) => {
-                ctx.outcome = outcome;
-                let csp = match response.wants_script() {
-                    true => reply::PAGE_CSP_WITH_SCRIPT,
-                    false => reply::PAGE_CSP,
-                };
-                let extra = page_headers(ctx.fwd.request_id(), csp);
-                crate::edge::write::write(session, response, &extra).await?;
-                Ok(true)
-            }
-        }
+        take_step(session, ctx, step).await
     }
 
     async fn upstream_peer(
@@ -284,7 +265,7 @@ impl GateProxy {
             Err(status) => return pages::failure(&bare_frame(gate, locale, now), status),
         };
         let (sess, standing) = match route.access() {
-            pages::Access::Open => (None, Standing::Anonymous),
+            Access::Open => (None, Standing::Anonymous),
             _ => match standing(session, gate, head, &ctx.fwd, now).await {
                 Ok(judged) => judged,
                 Err(refusal) => return refusal,
@@ -307,6 +288,43 @@ impl GateProxy {
             now,
         };
         pages::handle(gate, req, standing).await
+    }
+}
+
+/// Whether the request has a body: as pingora frames it (a length,
+/// chunks, an open HTTP/2 stream), or announced by any
+/// `Transfer-Encoding` at all.
+fn has_body(session: &mut Session) -> bool {
+    !session.is_body_empty()
+        || session
+            .req_header()
+            .headers
+            .contains_key(http::header::TRANSFER_ENCODING)
+}
+
+/// Carry out `request_filter`'s step: note its outcome, then let the
+/// request go on to the app (`false`) or write our answer with the page
+/// headers (`true`: the request is done).
+async fn take_step(
+    session: &mut Session,
+    ctx: &mut RequestCtx,
+    step: Step,
+) -> pingora::Result<bool> {
+    match step {
+        Step::Forward(outcome) => {
+            ctx.outcome = outcome;
+            Ok(false)
+        }
+        Step::Answer(outcome, response) => {
+            ctx.outcome = outcome;
+            let csp = match response.wants_script() {
+                true => reply::PAGE_CSP_WITH_SCRIPT,
+                false => reply::PAGE_CSP,
+            };
+            let extra = page_headers(ctx.fwd.request_id(), csp);
+            crate::edge::write::write(session, response, &extra).await?;
+            Ok(true)
+        }
     }
 }
 
@@ -385,7 +403,7 @@ fn forget_session(req: &RequestHeader, gate: &Gate) {
         session: gate.config.identity.session_cookies(),
         host: crate::request::host(&req.headers, &req.uri),
         gateway: &gate.config.cookie.name,
-        lang: pages::views::i18n::LANG_COOKIE,
+        lang: crate::i18n::LANG_COOKIE,
         remember: crate::access::remember::COOKIE,
     };
     let values = req.headers.get_all(http::header::COOKIE);
@@ -460,7 +478,7 @@ fn locale(gate: &Gate, head: &RequestHead) -> crate::config::Locale {
     let lang = head
         .query_param("lang")
         .or_else(|| head.cookies.lang.clone());
-    pages::views::i18n::choose(
+    crate::i18n::choose(
         lang.as_deref(),
         head.accept_language.as_deref(),
         gate.config.ui.default_locale,

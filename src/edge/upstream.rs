@@ -167,7 +167,7 @@ impl Forwarding {
     pub fn prepare(&self, req: &mut RequestHeader, gate: &Gate) -> pingora::Result<()> {
         let own: [&str; 3] = [
             &gate.config.cookie.name,
-            crate::pages::views::i18n::LANG_COOKIE,
+            crate::i18n::LANG_COOKIE,
             crate::access::remember::COOKIE,
         ];
         if let Some(cookies) = app_cookies(req, &own) {

@@ -1,4 +1,4 @@
-//! Unit tests of `pages::views::i18n`.
+//! Unit tests of `i18n`.
 
 use super::*;
 

@@ -73,8 +73,8 @@ fn session_value(
         session: Some(&whoami.session),
         host,
         gateway: &config.cookie.name,
-        lang: crate::pages::views::i18n::LANG_COOKIE,
-        remember: crate::access::remember::COOKIE,
+        lang: crate::request::cookies::LANG_COOKIE,
+        remember: crate::request::cookies::REMEMBER_COOKIE,
     };
     match read([header.as_bytes()].into_iter(), &names).session {
         SessionReading::Clear(value) => Ok(value),

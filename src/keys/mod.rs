@@ -10,6 +10,7 @@
 //! *domain* string so a tag made for one purpose is never accepted for
 //! another. No I/O, no clock: randomness (nonces) is passed in.
 
+pub mod certificate;
 mod generate;
 mod id;
 #[cfg(test)]

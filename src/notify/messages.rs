@@ -6,7 +6,7 @@
 
 use crate::config::Locale;
 use crate::domain::{Notice, NoticeKind};
-use crate::pages::views::i18n::t;
+use crate::i18n::t;
 
 /// A message ready to send: subject, plain text, and its lines for HTML.
 pub struct Words {

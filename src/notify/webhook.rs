@@ -25,7 +25,7 @@ pub fn body(notice: &Notice) -> Vec<u8> {
     let json = serde_json::json!({
         "id": notice.id.to_string(),
         "event": notice.kind.as_str(),
-        "time": crate::admin::accounts::rfc3339(notice.at),
+        "time": crate::clock::rfc3339(notice.at),
         "company": notice.company,
         "person": notice.person,
         "account": notice.account,
@@ -37,7 +37,7 @@ pub fn body(notice: &Notice) -> Vec<u8> {
         "note": notice.note,
         "repeats": notice.repeats.map(|r| serde_json::json!({
             "count": r.count,
-            "since": crate::admin::accounts::rfc3339(r.since),
+            "since": crate::clock::rfc3339(r.since),
         })),
     });
     json.to_string().into_bytes()

@@ -84,17 +84,6 @@ impl Outcome {
     }
 }
 
-/// An app request denied by the rule is counted by its denial.
-impl From<crate::access::decision::Denial> for Outcome {
-    fn from(denial: crate::access::decision::Denial) -> Outcome {
-        match denial {
-            crate::access::decision::Denial::Enroll => Outcome::Enroll,
-            crate::access::decision::Denial::Challenge => Outcome::Challenge,
-            crate::access::decision::Denial::Locked => Outcome::Locked,
-        }
-    }
-}
-
 struct Metrics {
     requests: Vec<IntCounter>,
     request_seconds: Histogram,

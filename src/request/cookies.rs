@@ -20,7 +20,12 @@
 //! a second name that matches it: with `username-`, a request carrying
 //! `username-a` and `username-b` could be read as either session.
 
-use crate::config::{CookieName, SessionCookies};
+use crate::config::{CookieName, SessionCookies, skeleton};
+
+/// Name of the language cookie (`?lang=` sets it; the pages read it).
+pub const LANG_COOKIE: &str = "mfa_lang";
+/// Name of the remembered-browser cookie (`access::remember`).
+pub const REMEMBER_COOKIE: &str = "mfa_remember";
 
 /// How the app's session cookie reads in this request.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
@@ -243,29 +248,6 @@ fn looks_like(piece: &[u8], wanted: &str, prefix: bool) -> bool {
             skeleton == wanted
         }
     })
-}
-
-/// What is left of a cookie name after every reading some framework
-/// applies: percent-decoding (repeated, and `+` as space), then only the
-/// letters and digits, lower-cased. Whitespace of any kind, quotes, `$`,
-/// `.`, `_`, `[`, `-` and invisible characters all vanish, so two names that
-/// any framework could confuse have the same skeleton.
-pub(crate) fn skeleton(name: &str) -> String {
-    let mut decoded = name.replace('+', " ");
-    for _ in 0..3 {
-        let next = percent_encoding::percent_decode_str(&decoded)
-            .decode_utf8_lossy()
-            .into_owned();
-        if next == decoded {
-            break;
-        }
-        decoded = next;
-    }
-    decoded
-        .chars()
-        .filter(|c| c.is_alphanumeric())
-        .flat_map(char::to_lowercase)
-        .collect()
 }
 
 /// A cookie value as RFC 6265 allows it (`cookie-octet`s, optionally in

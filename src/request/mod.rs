@@ -149,8 +149,8 @@ impl RequestHead {
             session: config.identity.session_cookies(),
             host: host(&parts.headers, &parts.uri),
             gateway: &config.cookie.name,
-            lang: crate::pages::views::i18n::LANG_COOKIE,
-            remember: crate::access::remember::COOKIE,
+            lang: crate::request::cookies::LANG_COOKIE,
+            remember: crate::request::cookies::REMEMBER_COOKIE,
         };
         let cookie_values = parts.headers.get_all(http::header::COOKIE);
         let wants_html = headers::wants_html(parts);

@@ -41,29 +41,11 @@ use crate::domain::{
 
 mod lease;
 mod tls;
+pub use crate::config::{DatabaseTls, PostgresOptions, parse_url, postgres_url};
 pub use lease::Lease;
-pub use tls::DatabaseTls;
 
 type Pool = r2d2::Pool<PostgresConnectionManager<MakeRustlsConnect>>;
 type Conn = r2d2::PooledConnection<PostgresConnectionManager<MakeRustlsConnect>>;
-
-/// How to reach the database (`store.url`, `store.pool_size`,
-/// `store.timeout`, `store.max_staleness`). Hand-written `Debug`: the URL
-/// holds a password.
-#[derive(Clone, PartialEq, Eq)]
-pub struct PostgresOptions {
-    pub url: String,
-    pub pool_size: u32,
-    /// Connecting, and one statement, at most (`store.timeout`; the server
-    /// enforces it on statements and lock waits, TCP on unacknowledged
-    /// data).
-    pub timeout: Duration,
-    /// How long a replica may go without proof that the database and the
-    /// other replicas' writes reach it (`lease.rs`).
-    pub max_staleness: Duration,
-    /// TLS to the database (`store.tls`).
-    pub tls: DatabaseTls,
-}
 
 impl PostgresOptions {
     /// `postgresql://host:port/dbname`, for messages: never the user or
@@ -145,18 +127,6 @@ fn full_error(e: &dyn std::error::Error) -> String {
         source = cause.source();
     }
     text
-}
-
-/// Check a URL without connecting: the error names what is wrong, never
-/// the URL (it may hold a password).
-pub fn parse_url(url: &str) -> Result<postgres::Config, String> {
-    url.parse::<postgres::Config>()
-        .map_err(|e| format!("is not a PostgreSQL connection URL ({e})"))
-}
-
-/// `parse_url` for the configuration's checks.
-pub fn postgres_url(url: &str) -> Result<(), String> {
-    parse_url(url).map(drop)
 }
 
 impl PostgresStore {

@@ -1,6 +1,7 @@
 //! Unit tests of `access::remember`.
 
 use super::*;
+use crate::access::memo::FirstUses;
 
 #[test]
 fn only_cookies_of_our_shape_are_named_and_only_under_a_key() {

@@ -4,8 +4,8 @@
 //! more than `keys::MAX_RING` keys, a key twice, and one key in both rings.
 
 use super::super::Secrets;
-use super::super::key_ring::RawKeyRing;
 use super::super::raw::RawSecrets;
+use super::super::raw::key_ring::RawKeyRing;
 use super::checks::decode_key;
 use super::{ConfigError, Doc};
 use crate::keys::MAX_RING;

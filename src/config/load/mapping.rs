@@ -3,8 +3,8 @@
 //! field a JSON pointer, a constant or a value map whose results are valid
 //! for the field (a class must be candidate, employee or admin).
 
+use super::super::raw::identity::RawRule;
 use super::super::raw::{RawAnonymousWhen, RawFieldRule, RawFields, RawMethod};
-use super::super::raw_identity::RawRule;
 use super::super::{
     AnonymousWhen, CookieName, FieldMap, FieldRule, SessionCookies, ValueMap, WhoamiMethod,
     pointer_of,

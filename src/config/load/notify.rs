@@ -6,7 +6,7 @@ use super::super::notify::{
     EmailConfig, EmailTransport, NotifyConfig, RetryConfig, Secret, SmtpConfig, SmtpSecurity,
     WebhookConfig,
 };
-use super::super::raw_notify::{RawEmail, RawNotify, RawRetry, RawSmtp, RawWebhook};
+use super::super::raw::notify::{RawEmail, RawNotify, RawRetry, RawSmtp, RawWebhook};
 use super::{ConfigError, Doc};
 use crate::domain::NoticeKind;
 use std::path::Path;

@@ -5,7 +5,7 @@
 use super::super::raw::{RawLog, RawLogFormat, RawTls};
 use super::super::{LogConfig, LogFormat, TlsConfig, TrustedProxies};
 use super::{ConfigError, Doc, resolve};
-use crate::edge::tls::TlsError;
+use crate::keys::certificate::TlsError;
 use std::net::{IpAddr, SocketAddr};
 use std::path::Path;
 
@@ -39,7 +39,7 @@ impl Doc<'_> {
             key: resolve(base, &raw.key),
             http2: raw.http2,
         };
-        match crate::edge::tls::load_pair(&config.cert, &config.key) {
+        match crate::keys::certificate::load_pair(&config.cert, &config.key) {
             Ok(_) => Ok(Some(config)),
             Err(TlsError::Cert(m)) => Err(self.error("tls.cert", m)),
             Err(TlsError::Key(m)) => Err(self.error("tls.key", m)),

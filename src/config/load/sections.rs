@@ -27,7 +27,7 @@ pub(super) struct Pins(
 use std::path::Path;
 use std::time::Duration;
 
-use crate::store::DatabaseTls;
+use crate::config::DatabaseTls;
 
 /// Connections a gateway keeps to PostgreSQL, unless `store.pool_size`.
 const DEFAULT_POOL_SIZE: u32 = 10;
@@ -107,7 +107,7 @@ impl Doc<'_> {
                 };
                 let url = self.secret_with("store.url", url, base, env, |text| {
                     let text = text.trim();
-                    crate::store::postgres_url(text).map(|()| text.to_owned())
+                    crate::config::postgres_url(text).map(|()| text.to_owned())
                 })?;
                 let pool_size = raw.pool_size.unwrap_or(DEFAULT_POOL_SIZE);
                 if !(1..=MAX_POOL_SIZE).contains(&pool_size) {
@@ -150,7 +150,7 @@ impl Doc<'_> {
                         DatabaseTls::RequireWithCa(path)
                     }
                 };
-                Ok(StoreConfig::Postgres(crate::store::PostgresOptions {
+                Ok(StoreConfig::Postgres(crate::config::PostgresOptions {
                     url,
                     pool_size,
                     timeout,

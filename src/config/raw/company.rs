@@ -13,7 +13,7 @@ use std::fmt;
 /// remember_days: 30 }`, each key optional. A setting not pinned here is
 /// the administrator's to choose on the policy page.
 #[derive(Debug, Default)]
-pub(super) struct RawCompany {
+pub(in crate::config) struct RawCompany {
     pub enforcement: Option<Enforcement>,
     pub remember_days: Option<RememberDays>,
 }

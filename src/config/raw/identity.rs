@@ -14,7 +14,7 @@ use std::fmt;
 /// own name.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]
-pub(super) struct RawFields {
+pub(in crate::config) struct RawFields {
     pub account: RawFieldRule,
     pub company: RawFieldRule,
     pub class: RawFieldRule,
@@ -40,7 +40,7 @@ impl Default for RawFields {
 /// A field's rule as written: a string (a top-level field name, or a JSON
 /// pointer when it starts with `/`) or a mapping.
 #[derive(Debug)]
-pub(super) enum RawFieldRule {
+pub(in crate::config) enum RawFieldRule {
     Name(String),
     Rule(RawRule),
 }
@@ -49,7 +49,7 @@ pub(super) enum RawFieldRule {
 /// together is checked in `load/mapping.rs`.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(super) struct RawRule {
+pub(in crate::config) struct RawRule {
     pub value: Option<String>,
     pub from: Option<String>,
     #[serde(default, deserialize_with = "map_of_text")]
@@ -89,21 +89,21 @@ impl<'de> Deserialize<'de> for RawFieldRule {
 fn map_of_text<'de, D: Deserializer<'de>>(
     deserializer: D,
 ) -> Result<Option<Vec<(String, String)>>, D::Error> {
-    let map: BTreeMap<String, String> = super::raw::unique_map(deserializer)?;
+    let map: BTreeMap<String, String> = super::unique_map(deserializer)?;
     Ok(Some(map.into_iter().collect()))
 }
 
 /// `anonymous_when: { present: POINTER }` or `{ absent: POINTER }`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(super) struct RawAnonymousWhen {
+pub(in crate::config) struct RawAnonymousWhen {
     pub present: Option<String>,
     pub absent: Option<String>,
 }
 
 /// `whoami_method`.
 #[derive(Debug, Deserialize, PartialEq, Eq)]
-pub(super) enum RawMethod {
+pub(in crate::config) enum RawMethod {
     #[serde(rename = "GET", alias = "get")]
     Get,
     #[serde(rename = "POST", alias = "post")]

@@ -3,14 +3,14 @@
 //! or a list of them, first in use: `[{ env: NEW }, { env: OLD }]`. Only
 //! the shape lives here; `load/keys.rs` reads and checks the keys.
 
-use super::raw::RawSecret;
+use super::RawSecret;
 use serde::Deserialize;
 use serde::de::value::{MapAccessDeserializer, SeqAccessDeserializer};
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use std::fmt;
 
 #[derive(Debug)]
-pub(super) enum RawKeyRing {
+pub(in crate::config) enum RawKeyRing {
     /// One key, written as a mapping (field paths stay `secrets.hmac_key.env`).
     One(RawSecret),
     /// A list of keys, first in use (paths `secrets.hmac_key[1].env`).

@@ -2,14 +2,14 @@
 //! the demo) and signed webhooks, and the outbox's retry schedule. Checks
 //! across fields and the secrets belong to `load/notify.rs`.
 
-use super::raw::{RawSecret, duration};
+use super::{RawSecret, duration};
 use serde::Deserialize;
 use std::path::PathBuf;
 use std::time::Duration;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(super) struct RawNotify {
+pub(in crate::config) struct RawNotify {
     #[serde(default)]
     pub email: Option<RawEmail>,
     #[serde(default)]
@@ -25,7 +25,7 @@ pub(super) struct RawNotify {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(super) struct RawEmail {
+pub(in crate::config) struct RawEmail {
     #[serde(default)]
     pub smtp: Option<RawSmtp>,
     /// Instead of SMTP: write each message as a `.eml` file here (demo).
@@ -38,7 +38,7 @@ pub(super) struct RawEmail {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(super) struct RawSmtp {
+pub(in crate::config) struct RawSmtp {
     pub host: String,
     #[serde(default)]
     pub port: Option<u16>,
@@ -55,7 +55,7 @@ pub(super) struct RawSmtp {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(super) struct RawWebhook {
+pub(in crate::config) struct RawWebhook {
     pub url: String,
     pub secret: RawSecret,
     /// Event names; empty or absent: every event.
@@ -67,7 +67,7 @@ pub(super) struct RawWebhook {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]
-pub(super) struct RawRetry {
+pub(in crate::config) struct RawRetry {
     #[serde(deserialize_with = "duration")]
     pub first: Duration,
     #[serde(deserialize_with = "duration")]

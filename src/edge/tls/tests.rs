@@ -1,5 +1,6 @@
 //! Unit tests of `edge::tls`.
 
+use std::path::Path;
 use super::*;
 
 fn pair(dir: &Path, name: &str) -> (std::path::PathBuf, std::path::PathBuf) {

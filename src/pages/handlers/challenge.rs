@@ -13,12 +13,12 @@ use crate::access::gate::Gate;
 use crate::access::session;
 use crate::domain::NoticeKind;
 use crate::domain::{PersonRecord, Purpose};
+use crate::i18n::t;
 use crate::pages::common::{
     gateway_cookie, passkey_challenge, person_record, redirect_to, require_csrf,
 };
 use crate::pages::error::PageError;
 use crate::pages::handlers::verify::{self, Outcome, Proof, Submitted, verify_and_apply};
-use crate::pages::views::i18n::t;
 use crate::pages::views::passkeys;
 use crate::pages::views::{self, ChallengeView, Frame, LOW_BACKUP_CODES, SignedInView};
 use crate::pages::{PageRequest, Reply, SessionCtx};
@@ -67,32 +67,10 @@ fn render(
     let backup = backup || !totp;
     // A passing session is here for a step-up (see `show`).
     let step_up = sess.verified;
-    let mut q = form_urlencoded::Serializer::new(String::new());
-    if !backup {
-        q.append_pair("method", "backup");
-    }
-    if step_up {
-        q.append_pair("step_up", "1");
-    }
-    if return_to != "/" {
-        q.append_pair("return_to", &return_to);
-    }
-    let q = q.finish();
-    let here = Route::Challenge.href(prefix);
-    let switch_href = if q.is_empty() {
-        here
-    } else {
-        format!("{here}?{q}")
-    };
+    let switch_href = switch_href(prefix, &return_to, backup, step_up);
     let csrf = session::csrf_token(&gate.keys, sess.app, req.now);
     let status = if error.is_some() { 422 } else { 200 };
-    // A store failure here only hides the checkbox: the page still works.
-    // A step-up remembers nothing: it proves, for a change, now.
-    let remember_days = gate
-        .remember_days(&sess.identity.company)
-        .ok()
-        .and_then(|d| d.days())
-        .filter(|_| !step_up);
+    let remember_days = remember_days(gate, sess, step_up);
     let remember_checked = req.form.get("remember") == Some("yes");
     let passkey = passkey_form(gate, req, frame, sess, record, &csrf, remember_days);
     let view = ChallengeView {
@@ -115,6 +93,40 @@ fn render(
     })
 }
 
+/// The link to the other kind of code (`backup`: the form shows the
+/// backup-code field, so the link leads back to the app's code), keeping
+/// the step-up and `return_to`.
+fn switch_href(prefix: &str, return_to: &str, backup: bool, step_up: bool) -> String {
+    let mut q = form_urlencoded::Serializer::new(String::new());
+    if !backup {
+        q.append_pair("method", "backup");
+    }
+    if step_up {
+        q.append_pair("step_up", "1");
+    }
+    if return_to != "/" {
+        q.append_pair("return_to", return_to);
+    }
+    let q = q.finish();
+    let here = Route::Challenge.href(prefix);
+    if q.is_empty() {
+        here
+    } else {
+        format!("{here}?{q}")
+    }
+}
+
+/// For how many days the box "don't ask again on this browser" offers to
+/// remember it; `None` hides the box. A store failure here only hides the
+/// checkbox: the page still works. A step-up remembers nothing: it
+/// proves, for a change, now.
+fn remember_days(gate: &Gate, sess: &SessionCtx, step_up: bool) -> Option<u16> {
+    gate.remember_days(&sess.identity.company)
+        .ok()
+        .and_then(|d| d.days())
+        .filter(|_| !step_up)
+}
+
 /// The passkey form with a fresh challenge, when the person has a passkey
 /// and passkeys are configured.
 fn passkey_form(
@@ -133,7 +145,7 @@ fn passkey_form(
             div.choice {
                 input type="checkbox" id="passkey-remember" name="remember" value="yes";
                 label.inline for="passkey-remember" {
-                    (crate::pages::views::i18n::tf(l, "challenge.remember", &[("n", &days.to_string())]))
+                    (crate::i18n::tf(l, "challenge.remember", &[("n", &days.to_string())]))
                 }
             }
         }
@@ -166,15 +178,8 @@ pub async fn verify(
     let proof = match verify::read_proof(gate, sess, &record, &req.form, req.now) {
         Submitted::Proof(proof) => proof,
         Submitted::Nothing => {
-            return render(
-                gate,
-                req,
-                frame,
-                sess,
-                &record,
-                false,
-                Some("error.wrong_code"),
-            );
+            let error = Some("error.wrong_code");
+            return render(gate, req, frame, sess, &record, false, error);
         }
         Submitted::Stale => {
             let error = Some("error.passkey_expired");
@@ -195,35 +200,46 @@ pub async fn verify(
     Ok(match outcome {
         Outcome::Passed => {
             let next = after_pass(gate, &return_to, proof.is_backup(), backup_left);
-            let response = passed(gate, req, sess, &record, &next);
-            if sess.verified {
-                // A step-up: a fresh proof, nothing remembered.
-                return Ok(response);
-            }
-            match remember_this_browser(gate, req, sess, &record, proof.factor())? {
-                Some(cookie) => response.with_header("Set-Cookie", cookie),
-                None => response,
-            }
+            admit(gate, req, sess, &record, &proof, &next)?
         }
         Outcome::Failed => {
-            let error = match &proof {
-                Proof::Backup(_) => "error.wrong_backup",
-                Proof::Totp(_) => "error.wrong_code",
-                Proof::Passkey(_) => "error.passkey_failed",
-            };
-            render(
-                gate,
-                req,
-                frame,
-                sess,
-                &record,
-                proof.is_backup(),
-                Some(error),
-            )?
+            let error = Some(wrong_proof(&proof));
+            render(gate, req, frame, sess, &record, proof.is_backup(), error)?
         }
         Outcome::LockedNow | Outcome::Locked => crate::pages::locked(frame),
         Outcome::NotEnrolled => redirect_to(gate, Route::Enroll, &return_to),
     })
+}
+
+/// After a passed `proof`: on to `next` with the gateway cookie, and this
+/// browser remembered when the person asked (never on a step-up).
+fn admit(
+    gate: &Gate,
+    req: &PageRequest,
+    sess: &SessionCtx,
+    record: &PersonRecord,
+    proof: &Proof,
+    next: &str,
+) -> Result<Reply, PageError> {
+    let response = passed(gate, req, sess, record, next);
+    if sess.verified {
+        // A step-up: a fresh proof, nothing remembered.
+        return Ok(response);
+    }
+    let remembered = remember_this_browser(gate, req, sess, record, proof.factor())?;
+    Ok(match remembered {
+        Some(cookie) => response.with_header("Set-Cookie", cookie),
+        None => response,
+    })
+}
+
+/// The message for a `proof` that did not pass, by its kind.
+fn wrong_proof(proof: &Proof) -> &'static str {
+    match proof {
+        Proof::Backup(_) => "error.wrong_backup",
+        Proof::Totp(_) => "error.wrong_code",
+        Proof::Passkey(_) => "error.passkey_failed",
+    }
 }
 
 /// Where a passed challenge goes: straight back to `return_to`, unless a

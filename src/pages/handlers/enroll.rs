@@ -13,10 +13,10 @@ use crate::domain::{
     AuditEvent, AuditKind, BackupCodeSet, Enrollment, Factor, PendingEnrollment, PersonRecord,
 };
 use crate::factors::totp::{self, TotpSecret};
+use crate::i18n::t;
 use crate::pages::common::{gateway_cookie, open_secret, person_record, require_csrf};
 use crate::pages::error::PageError;
 use crate::pages::handlers::new_codes;
-use crate::pages::views::i18n::t;
 use crate::pages::views::{self, EnrollView, Frame};
 use crate::pages::{PageRequest, Reply, SessionCtx, message};
 use crate::request::route::Route;

@@ -9,5 +9,6 @@ pub(in crate::pages) mod new_codes;
 pub(in crate::pages) mod passkeys;
 pub(in crate::pages) mod policy;
 pub(in crate::pages) mod settings;
+pub(in crate::pages) mod settings_common;
 pub(in crate::pages) mod settings_passkeys;
 pub(in crate::pages) mod verify;

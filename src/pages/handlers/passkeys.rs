@@ -17,12 +17,13 @@ use crate::domain::{
 };
 use crate::factors::backup_codes::NewCodes;
 use crate::factors::passkey::{Ceremony, Kind, Passkeys, is_registered, new_passkey};
+use crate::i18n::t;
+use crate::pages::answers::not_found;
 use crate::pages::common::{gateway_cookie, person_record, require_csrf, step_up};
 use crate::pages::error::PageError;
 use crate::pages::handlers::new_codes;
-use crate::pages::views::i18n::t;
 use crate::pages::views::passkeys::{self, PasskeyAddView, PasskeyForm};
-use crate::pages::{PageRequest, Reply, SessionCtx, not_found};
+use crate::pages::{PageRequest, Reply, SessionCtx};
 use crate::request::route::Route;
 use crate::store::Update;
 use webauthn_rs::prelude::{SecurityKey, SecurityKeyRegistration};

@@ -14,12 +14,13 @@ use crate::access::gate::Gate;
 use crate::access::remember;
 use crate::access::session;
 use crate::domain::{AuditEvent, AuditKind, BrowserId, PersonRecord, Purpose};
+use crate::i18n::t;
 use crate::pages::common::{person_record, require_csrf, step_up};
 use crate::pages::error::PageError;
 use crate::pages::handlers::new_codes;
+use crate::pages::handlers::settings_common::{format_time, required_of_person};
 use crate::pages::handlers::settings_passkeys::{self as passkeys, Removal};
 use crate::pages::handlers::verify::{self, Outcome, Proof, Submitted, verify_and_apply};
-use crate::pages::views::i18n::t;
 use crate::pages::views::{self, BrowserRow, Frame, SettingsView};
 use crate::pages::{PageRequest, Reply, SessionCtx};
 use crate::request::route::Route;
@@ -71,6 +72,8 @@ struct Errors {
     passkey: Option<String>,
 }
 
+/// The settings page of `record`, with `notice` on top and `errors` next
+/// to their forms, answered with `status`.
 #[allow(clippy::too_many_arguments)]
 fn render(
     gate: &Gate,
@@ -87,28 +90,9 @@ fn render(
     }
     let policy = gate.enforcement(&sess.identity.company)?;
     let csrf = session::csrf_token(&gate.keys, sess.app, req.now);
-    let linked = record
-        .accounts
-        .iter()
-        .filter(|a| **a != sess.identity.account)
-        .cloned()
-        .collect();
+    let linked = linked_accounts(sess, record);
     let prefix = &gate.config.prefix;
-    let enrollment_id = record.second_step_id();
-    let this_browser = sess
-        .remember_cookie
-        .as_deref()
-        .map_or_else(Vec::new, |c| remember::browser_ids(&gate.keys, c));
-    let browsers = remember::live(gate, &sess.identity, enrollment_id, req.now)?
-        .into_iter()
-        .map(|(id, b)| BrowserRow {
-            id: id.to_hex(),
-            label: b.label,
-            created: format_time(b.created_at),
-            last_used: format_time(b.last_used_at),
-            this_browser: this_browser.contains(&id),
-        })
-        .collect();
+    let browsers = browser_rows(gate, req, sess, record)?;
     let confirm = crate::pages::common::passkey_challenge(gate, req, sess, record);
     let codes = record.enrollment.is_some() && !verify::codes_refused(gate, sess, record)?;
     let panel = passkeys::panel(
@@ -148,21 +132,54 @@ fn render(
     })
 }
 
+/// The person's other accounts, which share this second step.
+fn linked_accounts(sess: &SessionCtx, record: &PersonRecord) -> Vec<String> {
+    record
+        .accounts
+        .iter()
+        .filter(|a| **a != sess.identity.account)
+        .cloned()
+        .collect()
+}
+
+/// The person's remembered browsers that still count, as the page lists
+/// them (this very browser marked).
+fn browser_rows(
+    gate: &Gate,
+    req: &PageRequest,
+    sess: &SessionCtx,
+    record: &PersonRecord,
+) -> Result<Vec<BrowserRow>, StoreError> {
+    let enrollment_id = record.second_step_id();
+    let this_browser = this_browser(gate, sess);
+    let live = remember::live(gate, &sess.identity, enrollment_id, req.now)?;
+    let rows = live
+        .into_iter()
+        .map(|(id, b)| BrowserRow {
+            id: id.to_hex(),
+            label: b.label,
+            created: format_time(b.created_at),
+            last_used: format_time(b.last_used_at),
+            this_browser: this_browser.contains(&id),
+        })
+        .collect();
+    Ok(rows)
+}
+
+/// The store's names for the browser this request comes from, by its
+/// remember cookie (none without one).
+fn this_browser(gate: &Gate, sess: &SessionCtx) -> Vec<BrowserId> {
+    sess.remember_cookie
+        .as_deref()
+        .map_or_else(Vec::new, |c| remember::browser_ids(&gate.keys, c))
+}
+
 /// When the person's second step was first set up: the app's enrollment
 /// or their first passkey.
 fn enrolled_at(record: &PersonRecord) -> Option<i64> {
     let app = record.enrollment.as_ref().map(|e| e.enrolled_at);
     let key = record.passkeys.iter().map(|p| p.added_at).min();
     app.into_iter().chain(key).min()
-}
-
-/// `YYYY-MM-DD HH:MM UTC`.
-pub fn format_time(unix: i64) -> String {
-    let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] UTC");
-    time::OffsetDateTime::from_unix_timestamp(unix)
-        .ok()
-        .and_then(|t| t.format(&format).ok())
-        .unwrap_or_default()
 }
 
 pub async fn change(
@@ -217,17 +234,26 @@ pub async fn change(
         SettingsAction::Disable => disable(gate, req, frame, sess, &record, &proof).await,
         SettingsAction::Regenerate => regenerate(gate, req, frame, sess, &record, &proof).await,
         SettingsAction::RemovePasskey => {
-            match passkeys::remove(gate, req, sess, &record, &proof).await? {
-                Removal::Done(reply) => Ok(reply),
-                Removal::Required => {
-                    refused(gate, req, frame, sess, action, "settings.disable_required")
-                }
-                Removal::Failed(outcome) => {
-                    after_failure(gate, req, frame, sess, outcome, action, &proof)
-                }
-            }
+            remove_passkey(gate, req, frame, sess, &record, &proof).await
         }
         SettingsAction::RenamePasskey => Err(PageError::BadForm("action")),
+    }
+}
+
+/// "Remove" a passkey after `proof`, and the page that says how it went.
+async fn remove_passkey(
+    gate: &Gate,
+    req: &PageRequest,
+    frame: &Frame<'_>,
+    sess: &SessionCtx,
+    record: &PersonRecord,
+    proof: &Proof,
+) -> Result<Reply, PageError> {
+    let action = SettingsAction::RemovePasskey;
+    match passkeys::remove(gate, req, sess, record, proof).await? {
+        Removal::Done(reply) => Ok(reply),
+        Removal::Required => refused(gate, req, frame, sess, action, "settings.disable_required"),
+        Removal::Failed(outcome) => after_failure(gate, req, frame, sess, outcome, action, proof),
     }
 }
 
@@ -255,10 +281,7 @@ fn forget_browsers(
         false => "one, from settings",
     };
     remember::forget(gate.store.as_ref(), &key, which.as_ref(), by, why, req.now)?;
-    let this_browser = sess
-        .remember_cookie
-        .as_deref()
-        .map_or_else(Vec::new, |c| remember::browser_ids(&gate.keys, c));
+    let this_browser = this_browser(gate, sess);
     let done = format!("{}?done=forgotten", settings_href(gate));
     let response = Reply::redirect(&done);
     Ok(
@@ -292,19 +315,6 @@ impl SettingsAction {
             _ => None,
         }
     }
-}
-
-/// Whether 2FA is required of the *person*: the strictest rule among the
-/// person's linked accounts (all in one company), so that a candidate
-/// account cannot turn off what the same human's employee account must have.
-pub(in crate::pages) fn required_of_person(
-    gate: &Gate,
-    sess: &SessionCtx,
-    record: &PersonRecord,
-) -> Result<bool, StoreError> {
-    let policy = gate.enforcement(&sess.identity.company)?;
-    Ok(is_required(sess.identity.class, policy)
-        || (policy.requires_second_step() && record.staff_account))
 }
 
 async fn disable(

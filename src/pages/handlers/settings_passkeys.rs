@@ -8,11 +8,11 @@ use crate::access::audit;
 use crate::access::gate::Gate;
 use crate::access::session;
 use crate::domain::{AuditEvent, AuditKind, PersonRecord, Purpose, passkey_name};
+use crate::i18n::t;
 use crate::pages::error::PageError;
-use crate::pages::handlers::settings::{format_time, required_of_person};
+use crate::pages::handlers::settings_common::{format_time, required_of_person};
 use crate::pages::handlers::verify::{Outcome, Proof, verify_and_apply};
 use crate::pages::views::Frame;
-use crate::pages::views::i18n::t;
 use crate::pages::views::passkeys::{self, PasskeyForm, PasskeyPanel, PasskeyRow};
 use crate::pages::{PageRequest, Reply, SessionCtx, common};
 use crate::request::route::Route;
@@ -164,19 +164,30 @@ pub(in crate::pages) async fn remove(
         .with_note(format!("\"{name}\""));
     audit::record(gate.store.as_ref(), event);
     let reply = done(gate, "passkey_removed");
-    // The session proved itself just now: when the key removed was the one
-    // its cookie is bound to (the oldest of a passkey-only person), it gets
-    // a cookie for the next one rather than a challenge.
+    Ok(Removal::Done(rebound(gate, req, sess, record, reply)?))
+}
+
+/// `reply` after a removal from `before`. The session proved itself just
+/// now: when the key removed was the one its cookie is bound to (the
+/// oldest of a passkey-only person), it gets a cookie for the next one
+/// rather than a challenge.
+fn rebound(
+    gate: &Gate,
+    req: &PageRequest,
+    sess: &SessionCtx,
+    before: &PersonRecord,
+    reply: Reply,
+) -> Result<Reply, PageError> {
     let now = common::person_record(gate, sess)?;
-    Ok(Removal::Done(match now.second_step_id() {
-        Some(next) if record.second_step_id() != Some(next) => {
+    Ok(match now.second_step_id() {
+        Some(next) if before.second_step_id() != Some(next) => {
             let key = sess.identity.person_key();
             let bound = session::Bound::new(next, now.trust_epoch);
             let cookie = session::issue_cookie(&gate.keys, sess.app, &key, bound, req.now);
             reply.with_header("Set-Cookie", common::gateway_cookie(gate, &cookie))
         }
         _ => reply,
-    }))
+    })
 }
 
 /// The message of a `done=` notice of this panel.

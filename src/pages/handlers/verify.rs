@@ -334,6 +334,8 @@ fn audit_outcome(gate: &Gate, sess: &SessionCtx, outcome: Outcome, how: &How, no
     }
 }
 
+/// The `Check` of `proof`, with its expensive part done now, before the
+/// atomic update: a backup code's hash, the TOTP secret opened.
 async fn prepare_check(
     gate: &Gate,
     key: &PersonKey,
@@ -342,58 +344,70 @@ async fn prepare_check(
     now: i64,
 ) -> Result<Check, PageError> {
     Ok(match proof {
-        Proof::Backup(attempt) => {
-            let matched = match (&record.backup_codes, backup_codes::normalize(attempt)) {
-                (Some(set), Some(_)) => {
-                    let set = set.clone();
-                    let attempt = attempt.clone();
-                    let generation = set.generation;
-                    crate::factors::hash_pool::run(move || backup_codes::find(&set, &attempt))
-                        .await?
-                        .map(|i| (generation, i))
-                }
-                _ => None,
-            };
-            Box::new(move |rec: &PersonRecord| {
-                let (generation, i) = matched?;
-                let set = rec.backup_codes.as_ref()?;
-                (set.generation == generation && set.used.get(i) == Some(&false))
-                    .then_some(Change::UseBackupCode(i))
-            })
-        }
+        Proof::Backup(attempt) => backup_check(record, attempt).await?,
         // Passkeys only: a code is wrong (and counts), whatever it is.
         Proof::Totp(_) if record.enrollment.is_none() => Box::new(|_: &PersonRecord| None),
-        Proof::Totp(code) => {
-            let sealed = record
-                .enrollment
-                .as_ref()
-                .map_or(&[][..], |e| &e.sealed_secret[..]);
-            let secret = open_secret(gate, key, sealed)?;
-            let code = code.clone();
-            let skew = gate.config.totp.skew;
-            Box::new(move |rec: &PersonRecord| {
-                totp::verify(&secret, &code, now as u64, skew, rec.last_step)
-                    .map(Change::AcceptStep)
-            })
+        Proof::Totp(code) => totp_check(gate, key, record, code, now)?,
+        Proof::Passkey(answer) => passkey_check(answer, now),
+    })
+}
+
+/// A backup code: found in the set (by its Argon2id hash, on the hash
+/// pool), then accepted when that set is still the one and the code unused.
+async fn backup_check(record: &PersonRecord, attempt: &str) -> Result<Check, PageError> {
+    let matched = match (&record.backup_codes, backup_codes::normalize(attempt)) {
+        (Some(set), Some(_)) => {
+            let set = set.clone();
+            let attempt = attempt.to_owned();
+            let generation = set.generation;
+            crate::factors::hash_pool::run(move || backup_codes::find(&set, &attempt))
+                .await?
+                .map(|i| (generation, i))
         }
-        Proof::Passkey(answer) => {
-            let result = answer.result.as_ref().ok().cloned();
-            let used = UsedCeremony {
-                nonce: answer.nonce,
-                expires_at: answer.expires_at,
-            };
-            Box::new(move |rec: &PersonRecord| {
-                let result = result.as_ref()?;
-                let mut after = rec.clone();
-                match accept_assertion(&mut after, result, used, now) {
-                    Assertion::Accepted => {
-                        Some(Change::UsePasskey(after.passkeys, after.used_ceremonies))
-                    }
-                    Assertion::Unknown | Assertion::CounterRegressed | Assertion::CeremonyUsed => {
-                        None
-                    }
-                }
-            })
+        _ => None,
+    };
+    Ok(Box::new(move |rec: &PersonRecord| {
+        let (generation, i) = matched?;
+        let set = rec.backup_codes.as_ref()?;
+        (set.generation == generation && set.used.get(i) == Some(&false))
+            .then_some(Change::UseBackupCode(i))
+    }))
+}
+
+/// A code from the app, against the opened secret and the last step used.
+fn totp_check(
+    gate: &Gate,
+    key: &PersonKey,
+    record: &PersonRecord,
+    code: &str,
+    now: i64,
+) -> Result<Check, PageError> {
+    let sealed = record
+        .enrollment
+        .as_ref()
+        .map_or(&[][..], |e| &e.sealed_secret[..]);
+    let secret = open_secret(gate, key, sealed)?;
+    let code = code.to_owned();
+    let skew = gate.config.totp.skew;
+    Ok(Box::new(move |rec: &PersonRecord| {
+        totp::verify(&secret, &code, now as u64, skew, rec.last_step).map(Change::AcceptStep)
+    }))
+}
+
+/// A passkey's answer, as the library judged it, accepted when its key is
+/// still the person's, its counter moved and its ceremony is unused.
+fn passkey_check(answer: &PasskeyAnswer, now: i64) -> Check {
+    let result = answer.result.as_ref().ok().cloned();
+    let used = UsedCeremony {
+        nonce: answer.nonce,
+        expires_at: answer.expires_at,
+    };
+    Box::new(move |rec: &PersonRecord| {
+        let result = result.as_ref()?;
+        let mut after = rec.clone();
+        match accept_assertion(&mut after, result, used, now) {
+            Assertion::Accepted => Some(Change::UsePasskey(after.passkeys, after.used_ceremonies)),
+            Assertion::Unknown | Assertion::CounterRegressed | Assertion::CeremonyUsed => None,
         }
     })
 }

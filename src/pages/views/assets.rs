@@ -2,7 +2,7 @@
 //! binary is self-contained. Served with a long cache lifetime: the names
 //! change when their content does.
 
-use crate::pages::Reply;
+use crate::reply::Reply;
 
 const STYLE: &str = include_str!("../../../pages/style.css");
 /// The passkey pages' one script (see the file's header).

@@ -4,13 +4,13 @@
 //! string, so user input is never echoed raw.
 
 pub(in crate::pages) mod assets;
-pub mod i18n;
+
 pub(in crate::pages) mod panels;
 pub(in crate::pages) mod passkeys;
 
 use crate::config::Locale;
+use crate::i18n::{t, tf};
 use crate::request::route::Route;
-use i18n::{t, tf};
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 pub use panels::{BrowserRow, LOW_BACKUP_CODES, SignedInView, signed_in};
 use panels::{codes_warning, remember_setting, remembered_browsers, rollout};

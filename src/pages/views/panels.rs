@@ -5,7 +5,7 @@
 //! rollout view of the policy page. Like `views.rs`: they render what they
 //! are given, nothing more.
 
-use crate::pages::views::i18n::{t, tf};
+use crate::i18n::{t, tf};
 use crate::pages::views::{Frame, PolicyView, SettingsView, hidden, layout};
 use crate::request::route::Route;
 use maud::{Markup, html};

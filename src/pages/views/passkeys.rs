@@ -6,7 +6,7 @@
 //! without script (or a browser without WebAuthn) offers codes only.
 
 use crate::config::Locale;
-use crate::pages::views::i18n::{t, tf};
+use crate::i18n::{t, tf};
 use crate::pages::views::{Frame, hidden, layout};
 use crate::request::route::Route;
 use maud::{Markup, html};

@@ -6,22 +6,12 @@
 //! Unix socket or a private network (the demos, the tests). A `sslmode` in
 //! the URL is overridden by this setting.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use postgres::config::SslMode;
 use tokio_postgres_rustls::MakeRustlsConnect;
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub enum DatabaseTls {
-    /// Encrypted, the certificate checked against the system's roots or
-    /// the given CA file (PEM).
-    #[default]
-    Require,
-    RequireWithCa(PathBuf),
-    /// In the clear.
-    Disable,
-}
+use crate::config::DatabaseTls;
 
 impl DatabaseTls {
     /// Set the URL's TLS mode from this setting and make the connector.

@@ -34,48 +34,55 @@ impl LocalPostgres {
     fn start_with(tls: Option<(&str, &str)>) -> Result<LocalPostgres, String> {
         let bin = server_bin()?;
         let as_postgres = is_root();
-        let dir = std::env::temp_dir().join(format!(
-            "mfa-gate-pg-{}-{}",
-            std::process::id(),
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_nanos())
-                .unwrap_or(0)
-        ));
-        std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        let dir = fresh_dir()?;
         let mut cluster = LocalPostgres {
             dir,
             bin,
             port: free_port()?,
             as_postgres,
         };
-        if as_postgres {
-            run(Command::new("chown").arg("postgres:").arg(&cluster.dir))?;
-        }
-        let data = cluster.dir.join("data");
-        run(cluster
-            .tool("initdb")
-            .args(["-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-sync"])
-            .arg("-D")
-            .arg(&data))?;
+        let data = cluster.init()?;
         let tls_options = match tls {
             Some((cert, key)) => cluster.tls_options(cert, key)?,
             None => String::new(),
         };
-        // A port found free can be taken before the server binds it (port
-        // 0 hands out ports that outgoing connections use too): then the
-        // server says so in its log, and another port is tried.
+        cluster.start_server(&data, &tls_options)?;
+        cluster.create_database("mfa_gate")?;
+        Ok(cluster)
+    }
+
+    /// `initdb` a data directory into the cluster's directory (owned by
+    /// `postgres` when this process is root); its path.
+    fn init(&self) -> Result<PathBuf, String> {
+        if self.as_postgres {
+            run(Command::new("chown").arg("postgres:").arg(&self.dir))?;
+        }
+        let data = self.dir.join("data");
+        run(self
+            .tool("initdb")
+            .args(["-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-sync"])
+            .arg("-D")
+            .arg(&data))?;
+        Ok(data)
+    }
+
+    /// `pg_ctl start` the server on `data`, on loopback at the cluster's
+    /// port, with `tls_options` added to its options. A port found free
+    /// can be taken before the server binds it (port 0 hands out ports
+    /// that outgoing connections use too): then the server says so in its
+    /// log, and another port is tried.
+    fn start_server(&mut self, data: &Path, tls_options: &str) -> Result<(), String> {
         for attempt in 1.. {
             let options = format!(
                 "-c listen_addresses=127.0.0.1 -p {} -k {} -c fsync=off -c full_page_writes=off{tls_options}",
-                cluster.port,
-                cluster.dir.display()
+                self.port,
+                self.dir.display()
             );
-            let log = cluster.dir.join("server.log");
-            let started = run(cluster
+            let log = self.dir.join("server.log");
+            let started = run(self
                 .tool("pg_ctl")
                 .arg("-D")
-                .arg(&data)
+                .arg(data)
                 .args(["-w", "-t", "60", "-o", &options, "-l"])
                 .arg(&log)
                 .arg("start"));
@@ -87,21 +94,12 @@ impl LocalPostgres {
                 Ok(()) => break,
                 Err(_) if attempt < 5 && taken() => {
                     let _ = std::fs::remove_file(&log);
-                    cluster.port = free_port()?;
+                    self.port = free_port()?;
                 }
                 Err(e) => return Err(e),
             }
         }
-        run(cluster.tool("createdb").args([
-            "-h",
-            "127.0.0.1",
-            "-p",
-            &cluster.port.to_string(),
-            "-U",
-            "postgres",
-            "mfa_gate",
-        ]))?;
-        Ok(cluster)
+        Ok(())
     }
 
     /// The server's certificate and key written beside the data, and the
@@ -230,7 +228,21 @@ impl Drop for LocalPostgres {
     }
 }
 
-/// The newest `/usr/lib/postgresql/<version>/bin` that has `initdb`.
+/// A new directory under the system's temporary one, named after this
+/// process and the time, for one cluster.
+fn fresh_dir() -> Result<PathBuf, String> {
+    let dir = std::env::temp_dir().join(format!(
+        "mfa-gate-pg-{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0)
+    ));
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    Ok(dir)
+}
+
 /// A loopback port free right now.
 fn free_port() -> Result<u16, String> {
     TcpListener::bind("127.0.0.1:0")
@@ -239,6 +251,7 @@ fn free_port() -> Result<u16, String> {
         .map_err(|e| format!("no free port: {e}"))
 }
 
+/// The newest `/usr/lib/postgresql/<version>/bin` that has `initdb`.
 fn server_bin() -> Result<PathBuf, String> {
     let root = Path::new("/usr/lib/postgresql");
     let mut versions: Vec<(u32, PathBuf)> = std::fs::read_dir(root)

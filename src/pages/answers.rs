@@ -1,0 +1,142 @@
+//! The answers several routes and the proxy share: the page frame (language
+//! switch, app name), a message page, the denial of an app request
+//! (redirect or JSON), the locked and failure pages, the language cookie
+//! and the health check.
+
+use crate::access::decision::Denial;
+use crate::access::gate::Gate;
+use crate::config::Locale;
+use crate::pages::PageRequest;
+use crate::pages::views::{self, Frame};
+use crate::reply::Reply;
+use crate::request::paths;
+use crate::request::route::Route;
+
+pub(in crate::pages) fn not_found(frame: &Frame) -> Reply {
+    message(frame, 404, "not_found.title", &["not_found.body"], None)
+}
+
+pub fn frame<'a>(gate: &'a Gate, req: &PageRequest) -> Frame<'a> {
+    let other = match req.locale {
+        Locale::Ja => Locale::En,
+        Locale::En => Locale::Ja,
+    };
+    let mut q = form_urlencoded::Serializer::new(String::new());
+    q.append_pair("lang", other.as_str());
+    for name in ["method", "via"] {
+        if let Some(v) = req.query_param(name) {
+            q.append_pair(name, &v);
+        }
+    }
+    let return_to = req.return_to(&gate.config.prefix);
+    if return_to != "/" {
+        q.append_pair("return_to", &return_to);
+    }
+    Frame {
+        locale: req.locale,
+        app_name: &gate.config.ui.app_name,
+        logo: gate.config.ui.logo.as_deref(),
+        prefix: &gate.config.prefix,
+        switch_href: format!("{}?{}", req.route.href(&gate.config.prefix), q.finish()),
+    }
+}
+
+/// The language-switch link for a page rendered in place of the app path
+/// `path`.
+pub fn switch_href_for(gate: &Gate, path: &str, locale: Locale) -> String {
+    let other = match locale {
+        Locale::Ja => Locale::En,
+        Locale::En => Locale::Ja,
+    };
+    let path = paths::safe_return_to(path, &gate.config.prefix);
+    format!("{path}?lang={}", other.as_str())
+}
+
+pub fn message(
+    frame: &Frame,
+    status: u16,
+    title_key: &str,
+    body_keys: &[&str],
+    link: Option<&str>,
+) -> Reply {
+    Reply::html(status, views::message(frame, title_key, body_keys, link))
+}
+
+/// The answer to an app request that may not pass yet. Navigations get a
+/// 303 to our page with a sanitized `return_to`; anything else (XHR, API,
+/// POST) gets a JSON 401 (423 when locked) naming where to go.
+pub fn deny(
+    gate: &Gate,
+    denial: Denial,
+    request_target: &str,
+    is_navigation: bool,
+    frame: &Frame,
+) -> Reply {
+    let (error, page) = match denial {
+        Denial::Enroll => ("enrollment_required", Route::Enroll),
+        Denial::Challenge => ("mfa_required", Route::Challenge),
+        Denial::Locked if is_navigation => return locked(frame),
+        Denial::Locked => return Reply::json(423, serde_json::json!({"error": "locked"})),
+    };
+    let prefix = &gate.config.prefix;
+    let return_to = paths::safe_return_to(request_target, prefix);
+    let location = paths::with_return_to(&page.href(prefix), &return_to);
+    if is_navigation {
+        Reply::redirect(&location)
+    } else {
+        Reply::json(
+            401,
+            serde_json::json!({"error": error, "location": location}),
+        )
+    }
+}
+
+/// The locked page (423): only support can lift the lock.
+pub fn locked(frame: &Frame) -> Reply {
+    message(
+        frame,
+        423,
+        "locked.title",
+        &["locked.body", "locked.support"],
+        None,
+    )
+}
+
+/// A failure answer with a page for browsers, used by the proxy.
+pub fn failure(frame: &Frame, status: u16) -> Reply {
+    let (title, body) = match status {
+        400 => ("bad_request.title", "bad_request.body"),
+        403 => ("csrf.title", "csrf.body"),
+        // 431: header values far too large (refused by the proxy).
+        413 | 431 => ("too_large.title", "too_large.body"),
+        _ => ("unavailable.title", "unavailable.body"),
+    };
+    message(frame, status, title, &[body], None)
+}
+
+pub(in crate::pages) fn lang_cookie(gate: &Gate, l: Locale) -> String {
+    let secure = if gate.config.cookie.secure {
+        "; Secure"
+    } else {
+        ""
+    };
+    format!(
+        "{}={}; Path={}; Max-Age=31536000; SameSite=Lax{secure}",
+        crate::i18n::LANG_COOKIE,
+        l.as_str(),
+        gate.config.prefix
+    )
+}
+
+pub(in crate::pages) fn health(gate: &Gate) -> Reply {
+    // A read that reaches the engine (the database, for replicas) proves
+    // the store answers; a failure is not "alive", and a load balancer
+    // drains this replica.
+    match gate.store.ping() {
+        Ok(_) => Reply::json(200, serde_json::json!({"status": "ok"})),
+        Err(e) => {
+            tracing::error!(error = %e, "health check: store unavailable");
+            Reply::json(503, serde_json::json!({"status": "store_unavailable"}))
+        }
+    }
+}
