@@ -32,5 +32,5 @@ impl SledStore {
     }
 }
 
-// Tested by the store contract (store/contract_tests.rs), on sled and on
+// Tested by the store contract (store/contract_tests/), on sled and on
 // PostgreSQL alike.
