@@ -1,7 +1,7 @@
 //! Unit tests of `edge::tls`.
 
-use std::path::Path;
 use super::*;
+use std::path::Path;
 
 fn pair(dir: &Path, name: &str) -> (std::path::PathBuf, std::path::PathBuf) {
     let made = rcgen::generate_simple_self_signed(vec!["localhost".into()]).unwrap();
