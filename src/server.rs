@@ -181,7 +181,7 @@ fn add_admin(
             "the admin listener is not on loopback: keep it on a private network"
         );
     }
-    server.add_service(crate::admin::service(
+    server.add_service(crate::edge::admin_listener::service(
         gate.clone(),
         Some(reloader),
         &addr.to_string(),

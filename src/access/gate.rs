@@ -105,3 +105,18 @@ impl Gate {
         Ok(self.store.company_remember(company)?.unwrap_or_default())
     }
 }
+
+/// The notification sender reads the running gateway's store and settings.
+impl crate::notify::sender::Sending for Gate {
+    fn store(&self) -> &dyn Store {
+        self.store.as_ref()
+    }
+
+    fn notify(&self) -> Option<&crate::config::NotifyConfig> {
+        self.config.notify.as_ref()
+    }
+
+    fn app_name(&self) -> &str {
+        &self.config.ui.app_name
+    }
+}

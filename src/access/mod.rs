@@ -5,6 +5,7 @@
 //! today ([`rollout`]) and the audit trail ([`audit`]). Below the pages and
 //! the admin API; above identity, factors and the store.
 
+pub mod admit;
 pub mod audit;
 pub mod decision;
 pub mod gate;

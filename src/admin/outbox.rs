@@ -5,14 +5,11 @@
 //! and sending dead ones again. Entries show the event, the account and
 //! the target, never a secret.
 
+use crate::admin::route::{MAX_PAGE, OutboxOp};
 use crate::domain::{Delivery, DeliveryState, Target};
 use crate::reply::Reply;
 use crate::store::{Queue, Store, StoreError};
 use serde::{Deserialize, Serialize};
-
-/// Entries per page unless `limit` says, and at most.
-const PAGE: usize = 100;
-const MAX_PAGE: usize = 1000;
 
 #[derive(Debug, Serialize, Deserialize)]
 pub struct OutboxList {
@@ -45,59 +42,22 @@ pub struct RetryResult {
     pub retried: usize,
 }
 
-/// The admin routes of the outbox; `None` for any other path.
-pub fn answer(store: &dyn Store, method: &str, path: &str, query: Option<&str>) -> Option<Reply> {
-    let result = match (method, path) {
-        ("GET", "/v1/outbox") => match page_of(query) {
-            Ok((queue, after, limit)) => list(store, queue, after, limit).map(|l| Reply::data(&l)),
-            Err(bad) => return Some(bad),
-        },
-        ("POST", "/v1/outbox/retry") => {
-            let id = crate::request::paths::query_param(query, "id").map(|i| i.parse::<u64>());
-            match id {
-                Some(Err(_)) => return Some(Reply::error(400, "bad_id")),
-                Some(Ok(id)) => retry(store, Some(id)),
-                None => retry(store, None),
-            }
-            .map(|retried| Reply::data(&RetryResult { retried }))
+/// Answer an outbox route (the token already checked).
+pub fn answer(store: &dyn Store, op: OutboxOp) -> Reply {
+    let result = match op {
+        OutboxOp::List {
+            queue,
+            after,
+            limit,
+        } => list(store, queue, after, limit).map(|l| Reply::data(&l)),
+        OutboxOp::Retry { id } => {
+            retry(store, id).map(|retried| Reply::data(&RetryResult { retried }))
         }
-        (_, "/v1/outbox" | "/v1/outbox/retry") => {
-            return Some(Reply::error(405, "method_not_allowed"));
-        }
-        _ => return None,
     };
-    Some(result.unwrap_or_else(|e| {
+    result.unwrap_or_else(|e| {
         tracing::error!(error = %e, "outbox operation failed");
         Reply::error(503, "store_unavailable")
-    }))
-}
-
-/// `queue`, `after` and `limit` of a listing; a 400 naming what is wrong.
-fn page_of(query: Option<&str>) -> Result<(Queue, Option<u64>, usize), Reply> {
-    let param = |name| crate::request::paths::query_param(query, name);
-    let bad = |what: &str| {
-        Reply::json(
-            400,
-            serde_json::json!({ "error": "bad_query", "detail": what }),
-        )
-    };
-    let queue = match param("queue").as_deref() {
-        None | Some("pending") => Queue::Pending,
-        Some("dead") => Queue::Dead,
-        Some(_) => return Err(bad("queue is pending or dead")),
-    };
-    let after = match param("after") {
-        None => None,
-        Some(a) => Some(a.parse().map_err(|_| bad("after is an entry id"))?),
-    };
-    let limit = match param("limit") {
-        None => PAGE,
-        Some(l) => match l.parse::<usize>() {
-            Ok(n) if (1..=MAX_PAGE).contains(&n) => n,
-            _ => return Err(bad("limit is 1 to 1000")),
-        },
-    };
-    Ok((queue, after, limit))
+    })
 }
 
 /// One page of `queue` after the id `after`, and both queues' sizes.

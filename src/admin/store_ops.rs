@@ -4,67 +4,37 @@
 //! /v1/keys/rotate-encryption` re-seals every stored secret under the
 //! first encryption key of the configuration in force (`rotate.rs`), while
 //! the gateway serves. Blocking (whole-store walks): the admin listener
-//! runs these off its async workers. The token is checked before.
+//! runs these off its async workers. The token is checked before. Answers
+//! are `Reply` values, like every other route's.
 
 use crate::access::gate::Gate;
+use crate::admin::route::StoreOp;
+use crate::reply::Reply;
 use serde_json::json;
 use std::ops::ControlFlow;
 
-pub const BACKUP_PATH: &str = "/v1/backup";
-pub const ROTATE_PATH: &str = "/v1/keys/rotate-encryption";
-
-/// An answer, for `admin.rs` to send.
-pub struct StoreAnswer {
-    pub status: u16,
-    pub content_type: &'static str,
-    pub body: Vec<u8>,
-}
-
-impl StoreAnswer {
-    fn json(status: u16, value: serde_json::Value) -> StoreAnswer {
-        StoreAnswer {
-            status,
-            content_type: "application/json",
-            body: value.to_string().into_bytes(),
-        }
+/// Run a whole-store operation (the token already checked; blocking).
+pub fn answer(gate: &Gate, op: StoreOp, now: i64) -> Reply {
+    match op {
+        StoreOp::Backup => backup(gate, now),
+        StoreOp::RotateEncryption => rotate(gate),
     }
 }
 
-/// Whether `path` is one of these routes.
-pub fn is_store_route(path: &str) -> bool {
-    path == BACKUP_PATH || path == ROTATE_PATH
-}
-
-/// Run the route at `path` for `method` (the token already checked).
-pub fn answer(gate: &Gate, method: &str, path: &str, now: i64) -> StoreAnswer {
-    match (path, method) {
-        (BACKUP_PATH, "GET") => backup(gate, now),
-        (ROTATE_PATH, "POST") => rotate(gate),
-        (BACKUP_PATH | ROTATE_PATH, _) => {
-            StoreAnswer::json(405, json!({ "error": "method_not_allowed" }))
-        }
-        _ => StoreAnswer::json(404, json!({ "error": "not_found" })),
-    }
-}
-
-fn backup(gate: &Gate, now: i64) -> StoreAnswer {
+fn backup(gate: &Gate, now: i64) -> Reply {
     match crate::maintenance::backup::take(gate.store.as_ref(), &gate.keys, now) {
         Ok((body, counts)) => {
             tracing::info!(bytes = body.len(), ?counts, "backup taken");
-            StoreAnswer {
-                status: 200,
-                content_type: "application/octet-stream",
-                body,
-            }
+            Reply::typed(200, "application/octet-stream", body)
         }
         Err(e) => {
             tracing::error!(error = %e, "backup failed");
-            StoreAnswer::json(503, json!({ "error": "store_unavailable" }))
+            Reply::json(503, json!({ "error": "store_unavailable" }))
         }
     }
 }
 
-fn rotate(gate: &Gate) -> StoreAnswer {
+fn rotate(gate: &Gate) -> Reply {
     let keys = &gate.keys;
     let key_id = keys
         .encryption_ids()
@@ -88,7 +58,7 @@ fn rotate(gate: &Gate) -> StoreAnswer {
     match result {
         Ok(p) => {
             tracing::info!(%p, key_id, "stored secrets re-sealed under the first encryption key");
-            StoreAnswer::json(
+            Reply::json(
                 200,
                 json!({
                     "status": "done",
@@ -102,7 +72,7 @@ fn rotate(gate: &Gate) -> StoreAnswer {
         }
         Err(e) => {
             tracing::error!(error = %e, "re-sealing stopped");
-            StoreAnswer::json(
+            Reply::json(
                 422,
                 json!({ "error": "rotation_stopped", "message": e.to_string() }),
             )

@@ -12,6 +12,7 @@ mod notify;
 mod operations;
 mod raw;
 mod store;
+mod webauthn;
 
 pub use identity::{
     AnonymousWhen, CookieName, DEFAULT_STRIPPED_HEADERS, FieldMap, FieldRule, HeadersConfig,
@@ -28,6 +29,7 @@ pub use notify::{
 };
 pub use operations::{LogConfig, LogFormat, TlsConfig, TrustedProxies};
 pub use store::{DatabaseTls, PostgresOptions, parse_url, postgres_url};
+pub use webauthn::{WebauthnConfig, check_origin};
 
 use crate::domain::{Enforcement, RememberDays};
 use std::collections::HashMap;
@@ -91,15 +93,6 @@ pub struct Config {
     pub notify: Option<NotifyConfig>,
     /// Passkeys and security keys; `None`: not offered.
     pub webauthn: Option<WebauthnConfig>,
-}
-
-/// The WebAuthn relying party (`webauthn` section): credentials are bound
-/// to `rp_id`, and answers are accepted from `origins` only.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct WebauthnConfig {
-    pub rp_id: String,
-    pub rp_name: String,
-    pub origins: Vec<url::Url>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

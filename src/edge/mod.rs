@@ -4,6 +4,7 @@
 //! body read under a limit ([`body`]) and a [`crate::reply::Reply`] put on
 //! the wire ([`write`]).
 
+pub mod admin_listener;
 pub mod body;
 pub mod proxy;
 pub mod reload;

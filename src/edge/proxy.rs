@@ -5,6 +5,7 @@
 //! and forwards or denies. Every path that cannot make a decision answers
 //! an error: nothing is forwarded by default.
 
+use crate::access::admit::Standing;
 use crate::access::gate::Gate;
 use crate::access::guard::{self, GuardError, Judged};
 use crate::access::session::AppSession;
@@ -16,7 +17,7 @@ use crate::pages::{self, Form, PageRequest, SessionCtx};
 use crate::reply::{self, Reply};
 use crate::request::Method;
 use crate::request::route::Access;
-use crate::request::route::{Route, Standing};
+use crate::request::route::Route;
 use crate::request::{RequestHead, Verdict, classify};
 use arc_swap::ArcSwap;
 use async_trait::async_trait;

@@ -15,6 +15,7 @@
 //! the store path, threads, the grace period, logging.
 
 use crate::access::gate::Gate;
+use crate::admin::Reloaded;
 use crate::config::{Config, ConfigError};
 use crate::edge::tls::{CertStore, TlsError};
 use crate::identity::IdentityError;
@@ -44,15 +45,6 @@ pub enum ReloadError {
     Tls(#[from] TlsError),
     #[error("stored secrets: {0}")]
     Keys(#[from] crate::maintenance::rotate::RotateError),
-}
-
-/// What a successful reload did.
-#[derive(Debug, serde::Serialize)]
-pub struct Reloaded {
-    /// Changed settings that take effect only after a restart.
-    pub restart_needed: Vec<&'static str>,
-    /// Whether the whoami cache was kept.
-    pub identity_cache_kept: bool,
 }
 
 pub struct Reloader {
@@ -148,4 +140,10 @@ pub fn restart_needed(old: &Config, new: &Config) -> Vec<&'static str> {
         .zip(changed)
         .filter_map(|(name, changed)| changed.then_some(*name))
         .collect()
+}
+
+impl crate::admin::Reload for Reloader {
+    fn reload(&self, trigger: &'static str) -> Result<Reloaded, String> {
+        self.reload_logged(trigger).map_err(|e| e.to_string())
+    }
 }

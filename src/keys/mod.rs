@@ -10,9 +10,12 @@
 //! *domain* string so a tag made for one purpose is never accepted for
 //! another. No I/O, no clock: randomness (nonces) is passed in.
 
+mod app_session;
 pub mod certificate;
 mod generate;
 mod id;
+
+pub use app_session::AppSession;
 #[cfg(test)]
 mod tests;
 

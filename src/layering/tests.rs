@@ -31,45 +31,12 @@ const ROOMS: &[(&str, u8)] = &[
     ("domain", 0),
 ];
 
-/// Upward imports still to be paid off (issue 32), each with what moves
-/// it down. The rooms test skips these and fails once one is gone, so
-/// the list only shrinks.
-const DEBTS: &[(&str, &str, &str)] = &[
-    (
-        "admin/mod.rs",
-        "edge::",
-        "AdminRoute parsed from a plain request; the listener moves to edge/",
-    ),
-    (
-        "config/load/webauthn.rs",
-        "factors::passkey",
-        "the relying-party check moves into config",
-    ),
-    (
-        "factors/passkey/ceremony.rs",
-        "access::session",
-        "AppSession moves to keys/",
-    ),
-    (
-        "notify/sender.rs",
-        "access::gate",
-        "the sender takes store and notify config, not Gate",
-    ),
-    (
-        "request/route.rs",
-        "access::decision",
-        "admit and Standing move to access/admit.rs",
-    ),
-];
-
 /// Files (relative to `src/`) and rooms that may speak pingora.
 fn is_glue(name: &str) -> bool {
     name.starts_with("edge/")
         || name.starts_with("demo")
         || name.starts_with("layering")
         || name.starts_with("observe/logging")
-        // Debt (issue 32): the admin listener's pingora half moves to edge/.
-        || name == "admin/mod.rs"
         || matches!(name, "main.rs" | "server.rs" | "observe/metrics.rs")
 }
 
@@ -401,7 +368,6 @@ fn imports_flow_down_the_rooms() {
     let sources = sources();
     let tree = Tree::new(&sources);
     let mut offenders = Vec::new();
-    let mut owed = BTreeSet::new();
     for source in sources.iter().filter(|s| !s.is_test && s.name != "lib.rs") {
         let from = room(&source.name);
         let Some(from_rank) = rank(from) else {
@@ -410,14 +376,6 @@ fn imports_flow_down_the_rooms() {
         };
         for (n, target) in uses(source, &tree) {
             let to = target[0].as_str();
-            let path = target.join("::");
-            let debt = DEBTS
-                .iter()
-                .find(|(f, t, _)| *f == source.name && path.starts_with(t));
-            if let Some((file, _, _)) = debt {
-                owed.insert(*file);
-                continue;
-            }
             match rank(to) {
                 Some(to_rank) if to == from || to_rank <= from_rank => {}
                 _ => offenders.push(format!(
@@ -427,11 +385,6 @@ fn imports_flow_down_the_rooms() {
                 )),
             }
         }
-    }
-    for (file, _, what) in DEBTS.iter().filter(|(f, _, _)| !owed.contains(f)) {
-        offenders.push(format!(
-            "src/{file}: paid off ({what}): remove it from DEBTS"
-        ));
     }
     assert!(
         offenders.is_empty(),

@@ -11,7 +11,6 @@
 //! committed, so a notice is delivered at least once.
 
 use super::{email, webhook};
-use crate::access::gate::Gate;
 use crate::config::{NotifyConfig, RetryConfig};
 use crate::domain::{Delivery, DeliveryState, Target};
 use crate::observe::metrics::{self, Delivered};
@@ -27,9 +26,18 @@ const BATCH: usize = 500;
 /// Entries read per page of the walk.
 const PAGE: usize = 500;
 
+/// What the sender needs of the running gateway: its store, its `notify`
+/// settings and the app's name (for the email's words). Taken afresh on
+/// every look, so a reload applies at once.
+pub trait Sending: Send + Sync {
+    fn store(&self) -> &dyn Store;
+    fn notify(&self) -> Option<&NotifyConfig>;
+    fn app_name(&self) -> &str;
+}
+
 /// Run until `stop` resolves, on the gateway `current()` gives (it may be
 /// reloaded meanwhile).
-pub async fn run(current: impl Fn() -> Arc<Gate>, stop: impl Future<Output = ()>) {
+pub async fn run<S: Sending>(current: impl Fn() -> Arc<S>, stop: impl Future<Output = ()>) {
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build();
@@ -43,9 +51,9 @@ pub async fn run(current: impl Fn() -> Arc<Gate>, stop: impl Future<Output = ()>
     tokio::pin!(stop);
     loop {
         let gate = current();
-        if let Some(config) = gate.config.notify.as_ref() {
-            super::flush_held(gate.store.as_ref(), config, crate::clock::unix_now());
-            look(&gate, &client).await;
+        if let Some(config) = gate.notify() {
+            super::flush_held(gate.store(), config, crate::clock::unix_now());
+            look(gate.store(), config, gate.app_name(), &client).await;
         }
         tokio::select! {
             _ = tokio::time::sleep(LOOK_EVERY) => {}
@@ -93,12 +101,8 @@ fn walk(store: &dyn Store, now_ms: i64) -> Result<Walk, StoreError> {
 
 /// One pass over the outbox: deliver what is due (a batch at most), and
 /// report the queues' sizes and the oldest pending entry's age.
-async fn look(gate: &Gate, client: &reqwest::Client) {
-    let Some(config) = gate.config.notify.as_ref() else {
-        return;
-    };
+async fn look(store: &dyn Store, config: &NotifyConfig, app: &str, client: &reqwest::Client) {
     let now_ms = now_ms();
-    let store = gate.store.as_ref();
     let walk = match walk(store, now_ms).and_then(|w| Ok((w, store.outbox_count(Queue::Dead)?))) {
         Ok(found) => found,
         Err(e) => {
@@ -113,16 +117,15 @@ async fn look(gate: &Gate, client: &reqwest::Client) {
         .due
         .iter()
         .partition(|(_, d)| matches!(d.target, Target::Email { .. }));
-    let app = gate.config.ui.app_name.as_str();
     tokio::join!(
-        each(gate, config, &mails, |d| deliver_mail(config, d, app)),
-        each(gate, config, &hooks, |d| deliver_hook(config, client, d)),
+        each(store, config, &mails, |d| deliver_mail(config, d, app)),
+        each(store, config, &hooks, |d| deliver_hook(config, client, d)),
     );
 }
 
 /// Deliver `entries` one after the other, recording each outcome.
 async fn each<'a, F, Fut>(
-    gate: &Gate,
+    store: &dyn Store,
     config: &NotifyConfig,
     entries: &[&'a (u64, Delivery)],
     deliver: F,
@@ -132,7 +135,7 @@ async fn each<'a, F, Fut>(
 {
     for (id, delivery) in entries.iter().copied() {
         let outcome = deliver(delivery).await;
-        settle(gate, &config.retry, *id, delivery, outcome);
+        settle(store, &config.retry, *id, delivery, outcome);
     }
 }
 
@@ -166,7 +169,7 @@ async fn deliver_hook(
 
 /// Remove a delivered entry; reschedule or dead-letter a failed one.
 fn settle(
-    gate: &Gate,
+    store: &dyn Store,
     retry: &RetryConfig,
     id: u64,
     delivery: &Delivery,
@@ -186,7 +189,7 @@ fn settle(
                 channel,
                 "notification sent"
             );
-            gate.store.remove_delivery(id)
+            store.remove_delivery(id)
         }
         Err(error) => {
             let mut next = delivery.clone();
@@ -197,14 +200,14 @@ fn settle(
                 metrics::notifications(Delivered::Failed, 1);
                 tracing::error!(notice = delivery.notice.id, kind, channel, attempts = next.attempts, %error,
                     "notification dead-lettered (see `mfa-gate support outbox`)");
-                gate.store.bury(id, &next)
+                store.bury(id, &next)
             } else {
                 let wait = backoff(retry, next.attempts);
                 next.next_at_ms = now_ms().saturating_add(wait.as_millis() as i64);
                 metrics::notifications(Delivered::Retried, 1);
                 tracing::warn!(notice = delivery.notice.id, kind, channel, attempts = next.attempts, %error,
                     retry_in_ms = wait.as_millis() as u64, "notification not delivered; will retry");
-                gate.store.enqueue(&[(id, next)])
+                store.enqueue(&[(id, next)])
             }
         }
     };

@@ -2,6 +2,7 @@
 //! route's handler (`dispatch`); a handler's `PageError` becomes the
 //! user's page here, in one place.
 
+use crate::access::admit::{Admission, Standing};
 use crate::access::gate::Gate;
 use crate::config::Locale;
 use crate::pages::PageRequest;
@@ -10,7 +11,7 @@ use crate::pages::handlers;
 use crate::pages::views::{self, Frame};
 use crate::reply::Reply;
 use crate::request::Method;
-use crate::request::route::{Admission, Route, Standing};
+use crate::request::route::Route;
 
 /// Answer a request for one of our pages, whose session stands as
 /// `standing`: the access rule first, then the route's handler.
@@ -39,7 +40,7 @@ fn admit(req: &PageRequest, standing: Standing) -> Admission {
     if !req.route.allows(req.method) {
         return Admission::Serve;
     }
-    crate::request::route::admit(req.route.access(), standing)
+    crate::access::admit::admit(req.route.access(), standing)
 }
 
 async fn dispatch(gate: &Gate, req: &PageRequest, frame: &Frame<'_>) -> Reply {

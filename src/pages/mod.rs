@@ -4,7 +4,7 @@
 //! the proxy: route, identity, app-session binding, form) and return a
 //! `Reply`; they know nothing of pingora, so they are tested without
 //! a proxy. `now` comes in with the request. Which session may reach which
-//! route is decided once, in `route::admit`, before any handler runs. A
+//! route is decided once, in `access::admit`, before any handler runs. A
 //! handler that cannot give its page returns a `PageError`, which `handle`
 //! turns into the user's page in one place (`error.rs`); helpers shared by
 //! handlers live in `common.rs`.

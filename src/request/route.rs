@@ -9,7 +9,6 @@
 //! password alone never reaches the policy page, the settings or a codes
 //! download. [`admit`] is that rule, pure and table-tested.
 
-use crate::access::decision::Denial;
 use crate::request::Method;
 
 /// A page of ours, by the path below the prefix.
@@ -110,40 +109,6 @@ impl Route {
             Route::Health | Route::Asset(_) | Route::NotFound => method.is_read(),
             _ => method.is_read() || method == Method::Post,
         }
-    }
-}
-
-/// Where a session stands, as far as our routes care.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Standing {
-    /// No logged-in session, or no session needed to be read.
-    Anonymous,
-    /// A logged-in session that the app's rule lets through.
-    Passed,
-    /// A logged-in session that the app's rule stops.
-    Denied(Denial),
-}
-
-/// What happens to a request for a route.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Admission {
-    Serve,
-    /// A logged-in session is needed: the "please log in" page.
-    LogInFirst,
-    /// The app's rule stops it: enrollment, challenge or locked page.
-    Deny(Denial),
-}
-
-/// The access rule for our own routes.
-pub fn admit(access: Access, standing: Standing) -> Admission {
-    match (access, standing) {
-        (Access::Open, _) => Admission::Serve,
-        (_, Standing::Anonymous) => Admission::LogInFirst,
-        (Access::Identified, Standing::Denied(Denial::Locked)) => Admission::Deny(Denial::Locked),
-        (Access::Identified, _) => Admission::Serve,
-        (Access::Verified | Access::Enrolling, Standing::Passed) => Admission::Serve,
-        (Access::Enrolling, Standing::Denied(Denial::Enroll)) => Admission::Serve,
-        (Access::Verified | Access::Enrolling, Standing::Denied(denial)) => Admission::Deny(denial),
     }
 }
 

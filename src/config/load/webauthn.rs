@@ -8,6 +8,7 @@ use super::super::raw::RawWebauthn;
 use super::{ConfigError, Doc};
 use crate::domain::Enforcement;
 use std::collections::HashMap;
+use std::time::Duration;
 
 impl Doc<'_> {
     pub(super) fn webauthn(
@@ -52,7 +53,7 @@ impl Doc<'_> {
             let field = format!("webauthn.origins[{i}]");
             let origin = url::Url::parse(text)
                 .map_err(|e| self.error(&field, format!("`{text}` is not a URL: {e}")))?;
-            self.check(&field, crate::factors::passkey::check_origin(&origin))?;
+            self.check(&field, crate::config::check_origin(&origin))?;
             origins.push(origin);
         }
         let config = WebauthnConfig {
@@ -62,7 +63,7 @@ impl Doc<'_> {
         };
         self.check(
             "webauthn",
-            crate::factors::passkey::Passkeys::new(&config).map(|_| ()),
+            config.relying_party(Duration::from_secs(60)).map(drop),
         )?;
         Ok(Some(config))
     }

@@ -6,8 +6,8 @@
 //! before it expires; the nonce lets the person's record refuse a second
 //! use (`PersonRecord::ceremony_used`).
 
-use crate::access::session::AppSession;
 use crate::domain::PersonKey;
+use crate::keys::AppSession;
 use crate::keys::Keys;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;

@@ -19,13 +19,13 @@ pub use ceremony::{CEREMONY_TTL_SECS, Ceremony, Kind};
 pub use credential::{Assertion, accept_assertion, apply_assertion, is_registered, new_passkey};
 
 use crate::config::WebauthnConfig;
+pub use crate::config::check_origin;
 use crate::domain::{self, PersonKey};
 use crate::keys::Keys;
 use std::time::Duration;
 use webauthn_rs::prelude::{
     AuthenticationResult, CredentialID, PublicKeyCredential, RegisterPublicKeyCredential,
-    SecurityKey, SecurityKeyAuthentication, SecurityKeyRegistration, Url, Uuid, Webauthn,
-    WebauthnBuilder,
+    SecurityKey, SecurityKeyAuthentication, SecurityKeyRegistration, Uuid, Webauthn,
 };
 
 /// The relying party, built from the `webauthn` section.
@@ -51,24 +51,8 @@ pub enum Refusal {
 impl Passkeys {
     /// The relying party of `config`; an error names what is wrong.
     pub fn new(config: &WebauthnConfig) -> Result<Passkeys, String> {
-        let (first, more) = config
-            .origins
-            .split_first()
-            .ok_or("at least one origin is needed")?;
-        let mut builder = WebauthnBuilder::new(&config.rp_id, first).map_err(|_| {
-            format!(
-                "the origin {first} is not on the relying-party id {} (nor below it)",
-                config.rp_id
-            )
-        })?;
-        for origin in more {
-            builder = builder.append_allowed_origin(origin);
-        }
-        let webauthn = builder
-            .rp_name(&config.rp_name)
-            .timeout(Duration::from_secs(CEREMONY_TTL_SECS as u64))
-            .build()
-            .map_err(|e| format!("the relying party is not valid: {e}"))?;
+        let timeout = Duration::from_secs(CEREMONY_TTL_SECS as u64);
+        let webauthn = config.relying_party(timeout)?;
         Ok(Passkeys { webauthn })
     }
 
@@ -200,32 +184,6 @@ fn user_handle(keys: &Keys, person: &PersonKey) -> Uuid {
     let mut bytes = [0u8; 16];
     bytes.copy_from_slice(&mac[..16]);
     Uuid::from_bytes(bytes)
-}
-
-/// Whether `origin` may be one of the configured origins: `https`, or
-/// `http` on `localhost` (browsers allow WebAuthn there only), and an
-/// origin only (no path, query or credentials).
-pub fn check_origin(origin: &Url) -> Result<(), String> {
-    let local = origin
-        .host_str()
-        .is_some_and(|h| h == "localhost" || h.ends_with(".localhost"));
-    if origin.scheme() != "https" && !(origin.scheme() == "http" && local) {
-        return Err(format!(
-            "{origin} is not https: browsers offer passkeys on https origins (and http://localhost) only"
-        ));
-    }
-    if origin.domain().is_none() {
-        return Err(format!(
-            "{origin} has no domain name: a relying party cannot be an IP address"
-        ));
-    }
-    let bare = origin.path() == "/" && origin.query().is_none() && origin.fragment().is_none();
-    if !bare || !origin.username().is_empty() || origin.password().is_some() {
-        return Err(format!(
-            "{origin} is not an origin: give scheme, host and port only"
-        ));
-    }
-    Ok(())
 }
 
 #[cfg(test)]

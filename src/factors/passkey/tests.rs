@@ -3,8 +3,9 @@
 //! made by a real authenticator implementation, not by this crate.
 
 use super::*;
-use crate::access::session::AppSession;
 use crate::domain::{PersonRecord, passkey_name};
+use crate::keys::AppSession;
+use url::Url;
 use webauthn_authenticator_rs::WebauthnAuthenticator;
 use webauthn_authenticator_rs::softtoken::SoftToken;
 
