@@ -1,18 +1,17 @@
 //! The `mfa-gate` command: `serve`, `check-config`, `demo`, `support`,
-//! `identity-check`, `healthcheck`. Parses the command line, loads the configuration, starts
-//! logging (format from the file's `log` section unless `--log-json`) and
-//! hands off to `server::run` (or, for `support`, to the client in
-//! `support/client.rs`). The only place that uses `anyhow`.
+//! `keys`, `store`, `identity-check`, `notify-test`, `healthcheck`. Parses
+//! the command line, starts logging (format from the configuration's `log`
+//! section unless `--log-json`) and hands off to `server::run` or to the
+//! command's half in `mfa_gate::cli`. With `cli/`, the only place that uses
+//! `anyhow`.
 
-use anyhow::Context;
 use clap::{Parser, Subcommand};
-use mfa_gate::cli::outbox;
 use mfa_gate::cli::store as support_store;
-use mfa_gate::cli::support;
+use mfa_gate::cli::{checks, demo, keys, offline_store, outbox, support};
 use mfa_gate::config::{self, Config, LogFormat};
 use mfa_gate::observe::logging;
-use mfa_gate::{demo, server};
-use std::path::{Path, PathBuf};
+use mfa_gate::server;
+use std::path::PathBuf;
 
 /// mimalloc instead of glibc's malloc: fewer instructions per request and a
 /// resident size that follows the live data (BENCHMARKS.md, "Allocator").
@@ -275,225 +274,60 @@ fn run(command: Command, log_json: bool) -> anyhow::Result<()> {
             server::run(config, None)?;
             Ok(())
         }
-        Command::CheckConfig { config } => check_config(&config),
+        Command::CheckConfig { config } => checks::check_config(&config),
         Command::Support(args) => {
             init_logging(log_json, None);
             std::process::exit(run_support(args));
         }
-        Command::NotifyTest { config, to } => std::process::exit(notify_test(&config, &to)),
-        Command::Healthcheck { url } => std::process::exit(healthcheck(&url)),
+        Command::NotifyTest { config, to } => std::process::exit(checks::notify_test(&config, &to)),
+        Command::Healthcheck { url } => std::process::exit(checks::healthcheck(&url)),
         Command::IdentityCheck {
             config,
             cookies,
             host,
-        } => identity_check(&config, &cookies, host.as_deref()),
-        Command::Keys(op) => keys_command(op),
-        Command::Store(StoreOp::Restore { config, from, to }) => restore(&config, &from, &to),
+        } => std::process::exit(checks::identity_check(&config, &cookies, host.as_deref())?),
+        Command::Keys(KeysOp::Generate) => {
+            keys::generate();
+            Ok(())
+        }
+        Command::Keys(KeysOp::RotateEncryption { config, batch }) => {
+            keys::rotate_encryption(&config, batch)
+        }
+        Command::Store(StoreOp::Restore { config, from, to }) => {
+            offline_store::restore(&config, &from, &to)
+        }
         Command::Store(StoreOp::Copy {
             from_sled,
             to_postgres,
             no_tls,
             ca_file,
-        }) => {
-            use mfa_gate::store::DatabaseTls;
-            let tls = match (no_tls, ca_file) {
-                (true, _) => DatabaseTls::Disable,
-                (false, Some(ca)) => DatabaseTls::RequireWithCa(ca),
-                (false, None) => DatabaseTls::Require,
-            };
-            copy_store(&from_sled, to_postgres, tls)
-        }
+        }) => offline_store::copy_store(&from_sled, to_postgres, no_tls, ca_file),
         Command::Demo {
             port,
             data,
             postgres,
             app,
-        } => {
-            let mut config = demo_config(port, &data)?;
-            if postgres {
-                config.store = demo_postgres()?;
-            }
-            init_logging(log_json, Some(&config));
-            println!("{}", demo_banner(port, &data));
-            let extra: Option<server::Extra> = match app {
-                Some(addr) => {
-                    config.upstream.address = addr;
-                    None
-                }
-                None => {
-                    let app_addr = config.upstream.address.clone();
-                    Some(Box::new(move |server| {
-                        server.add_service(demo::service(&app_addr));
-                    }))
-                }
-            };
-            server::run(config, extra)?;
-            Ok(())
-        }
+        } => run_demo(port, &data, postgres, app, log_json),
     }
 }
 
-/// `mfa-gate check-config`: the file loads, the listeners and the store
-/// would open, and the keys open every stored secret.
-fn check_config(path: &Path) -> anyhow::Result<()> {
-    let loaded = config::load_file(path)?;
-    server::preflight(&loaded)?;
-    let stored = server::check_stored_keys(&loaded)?;
-    println!(
-        "{}: OK (listen {}, https {}, upstream {}, identity {}, {} trusted proxies, {} pinned companies, {} bypass rules, admin listener {})",
-        path.display(),
-        loaded.listen,
-        loaded
-            .tls
-            .as_ref()
-            .map_or_else(|| "none".to_owned(), |t| t.listen.to_string()),
-        loaded.upstream.address,
-        match loaded.identity {
-            config::IdentitySource::Whoami(_) => "whoami",
-            config::IdentitySource::Headers(_) => "headers",
-        },
-        loaded.trusted_proxies.len(),
-        loaded.companies.len(),
-        loaded.bypass.len(),
-        loaded
-            .admin
-            .as_ref()
-            .map_or_else(|| "none".to_owned(), |a| a.listen.to_string())
-    );
-    println!("store: {}", loaded.store.describe());
-    match &loaded.webauthn {
-        Some(w) => {
-            let origins: Vec<&str> = w.origins.iter().map(|o| o.as_str()).collect();
-            println!(
-                "passkeys: relying party {} ({})",
-                w.rp_id,
-                origins.join(", ")
-            );
-        }
-        None => println!("passkeys: off (no webauthn section)"),
+/// `mfa-gate demo`: the gateway, and unless `--app`, the sample app.
+fn run_demo(
+    port: u16,
+    data: &std::path::Path,
+    postgres: bool,
+    app: Option<String>,
+    log_json: bool,
+) -> anyhow::Result<()> {
+    let mut config = demo::demo_config(port, data)?;
+    if postgres {
+        config.store = demo::demo_postgres()?;
     }
-    println!("stored secrets: {}", show_stored(&stored));
+    init_logging(log_json, Some(&config));
+    println!("{}", demo::demo_banner(port, data));
+    let extra = demo::demo_app(&mut config, app);
+    server::run(config, extra)?;
     Ok(())
-}
-
-/// `mfa-gate identity-check`: exits 0 with an identity, 1 without.
-fn identity_check(path: &Path, cookies: &[String], host: Option<&str>) -> anyhow::Result<()> {
-    let config = config::load_file(path)?;
-    let report = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?
-        .block_on(mfa_gate::identity::check::check(&config, cookies, host));
-    print!("{}", report.text);
-    std::process::exit(if report.known { 0 } else { 1 });
-}
-
-/// `mfa-gate store restore`.
-fn restore(config: &Path, from: &Path, to: &Path) -> anyhow::Result<()> {
-    let config = config::load_file(config)?;
-    let bytes = std::fs::read(from).with_context(|| format!("cannot read {}", from.display()))?;
-    let backup = mfa_gate::maintenance::backup::read(&bytes)?;
-    let now = mfa_gate::clock::unix_now();
-    let restored =
-        mfa_gate::maintenance::backup::restore(&backup, &config.secrets.keys(), to, now)?;
-    println!(
-        "restored into {}: {} (backup taken at {} Unix time, {} ago)\n{}",
-        to.display(),
-        show_counts(&restored.counts),
-        backup.created_at,
-        mfa_gate::maintenance::backup::age(now - backup.created_at),
-        restored.describe()
-    );
-    Ok(())
-}
-
-/// `mfa-gate store copy`.
-fn copy_store(from: &Path, url: String, tls: mfa_gate::store::DatabaseTls) -> anyhow::Result<()> {
-    use mfa_gate::store::{PostgresOptions, PostgresStore, SledStore};
-    if !from.join("conf").exists() {
-        anyhow::bail!("no sled store at {}", from.display());
-    }
-    let sled = SledStore::open(from).context("stop the gateway that uses it first")?;
-    mfa_gate::store::postgres_url(&url).map_err(|m| anyhow::anyhow!("--to-postgres {m}"))?;
-    let options = PostgresOptions {
-        url,
-        pool_size: 2,
-        timeout: std::time::Duration::from_secs(10),
-        max_staleness: std::time::Duration::from_secs(2),
-        tls,
-    };
-    let pg = PostgresStore::open(&options)?;
-    let copied = mfa_gate::store::copy::sled_to_postgres(&sled, &pg)?;
-    println!(
-        "copied {copied} from {} to {}; verified: both hold the same entries",
-        from.display(),
-        options.describe()
-    );
-    Ok(())
-}
-
-/// `mfa-gate keys …`.
-fn keys_command(op: KeysOp) -> anyhow::Result<()> {
-    match op {
-        KeysOp::Generate => {
-            print!("{}", mfa_gate::keys::generate_keys_text(&mut rand::rng()));
-            Ok(())
-        }
-        KeysOp::RotateEncryption { config, batch } => {
-            let config = config::load_file(&config)?;
-            if let Some(path) = config.store.sled_path()
-                && !path.join("conf").exists()
-            {
-                anyhow::bail!("no store at {}: nothing to re-seal", path.display());
-            }
-            let store = mfa_gate::server::open_store(&config.store)
-                .context("stop the gateway first, or use `mfa-gate support rotate-encryption`")?;
-            let keys = config.secrets.keys();
-            let ids = keys.encryption_ids();
-            let done = mfa_gate::maintenance::rotate::reseal_all(
-                store.as_ref(),
-                &keys,
-                batch,
-                &mut |p| {
-                    println!("batch {}: {p}", p.batches);
-                    std::ops::ControlFlow::Continue(())
-                },
-            )?;
-            println!("done: {done}");
-            if let [first, older @ ..] = ids.as_slice()
-                && !older.is_empty()
-            {
-                let older: Vec<String> = older.iter().map(|id| id.to_string()).collect();
-                println!(
-                    "every stored secret is sealed under key id {first}; the older encryption keys ({}) can now be removed from secrets.encryption_key",
-                    older.join(", ")
-                );
-            }
-            Ok(())
-        }
-    }
-}
-
-fn show_counts(counts: &mfa_gate::maintenance::backup::Counts) -> String {
-    let parts: Vec<String> = counts.iter().map(|(t, n)| format!("{n} {t}")).collect();
-    if parts.is_empty() {
-        "empty".into()
-    } else {
-        parts.join(", ")
-    }
-}
-
-fn show_stored(stored: &server::StoredKeys) -> String {
-    match stored {
-        server::StoredKeys::NoStore => "no store yet".into(),
-        server::StoredKeys::Locked => {
-            "not checked: a running gateway holds the store (its reload and restart check them)"
-                .into()
-        }
-        server::StoredKeys::Checked(p) => format!(
-            "{} sealed secrets of {} persons open with the configured keys ({} under the first)",
-            p.secrets, p.persons, p.current
-        ),
-    }
 }
 
 /// `mfa-gate support …`: prints the answer, or one line on stderr; returns
@@ -507,49 +341,8 @@ fn run_support(args: SupportArgs) -> i32 {
         json,
         op,
     } = args;
-    let result =
-        support::resolve_target(config.as_deref(), admin_url, token, &env).and_then(|target| {
-            match op {
-                SupportOp::Status { account } => {
-                    support::run(&target, support::Op::Status, &account, json)
-                }
-                SupportOp::Unlock { account } => {
-                    support::run(&target, support::Op::Unlock, &account, json)
-                }
-                SupportOp::Reset { account } => {
-                    support::run(&target, support::Op::Reset, &account, json)
-                }
-                SupportOp::Audit {
-                    account,
-                    company,
-                    limit,
-                } => match (account, company) {
-                    (Some(account), _) => {
-                        support::run(&target, support::Op::Audit { limit }, &account, json)
-                    }
-                    (None, Some(company)) => {
-                        let op = support::Op::CompanyAudit { limit };
-                        support::run(&target, op, &company, json)
-                    }
-                    (None, None) => Err(support::SupportError::Config(
-                        "give an ACCOUNT, or --company NAME".into(),
-                    )),
-                },
-                SupportOp::Backup { out } => {
-                    support_store::run(&target, support_store::Op::Backup { out }, json)
-                }
-                SupportOp::RotateEncryption => {
-                    support_store::run(&target, support_store::Op::RotateEncryption, json)
-                }
-                SupportOp::Outbox(OutboxCmd::List { dead, after, limit }) => {
-                    let op = outbox::ClientOp::List { dead, after, limit };
-                    outbox::run_client(&target, op, json)
-                }
-                SupportOp::Outbox(OutboxCmd::Retry { id }) => {
-                    outbox::run_client(&target, outbox::ClientOp::Retry { id }, json)
-                }
-            }
-        });
+    let result = support::resolve_target(config.as_deref(), admin_url, token, &env)
+        .and_then(|target| support_call(&target, op, json));
     match result {
         Ok(out) => {
             print!("{out}");
@@ -562,179 +355,44 @@ fn run_support(args: SupportArgs) -> i32 {
     }
 }
 
-/// The demo's well-known support token (loopback only; see config/demo.yaml).
-const DEMO_SUPPORT_TOKEN: &str = "demo-support-token";
-
-const DEMO_YAML: &str = include_str!("../config/demo.yaml");
-
-/// The demo's configuration: `config/demo.yaml` (embedded), with its keys
-/// generated into the data directory on first run (and the support token
-/// written there), and the ports moved: app PORT+1, admin listener PORT+2.
-fn demo_config(port: u16, data: &Path) -> anyhow::Result<Config> {
-    let app_port = port.checked_add(1).context("--port is too high")?;
-    let admin_port = port.checked_add(2).context("--port is too high")?;
-    std::fs::create_dir_all(data).with_context(|| format!("cannot create {}", data.display()))?;
-    for name in ["hmac.key", "encryption.key"] {
-        let path = data.join(name);
-        if !path.exists() {
-            write_key(&path)?;
-        }
-    }
-    let token = data.join("support.token");
-    if !token.exists() {
-        write_secret_file(&token, DEMO_SUPPORT_TOKEN)?;
-    }
-    let source = data.join("demo.yaml");
-    let mut config = config::load_str(DEMO_YAML, &source)?;
-    config.listen = ([127, 0, 0, 1], port).into();
-    config.upstream.address = format!("127.0.0.1:{app_port}");
-    config.upstream.sni = "127.0.0.1".into();
-    if let Some(admin) = config.admin.as_mut() {
-        admin.listen = ([127, 0, 0, 1], admin_port).into();
-    }
-    if let Some(webauthn) = config.webauthn.as_mut() {
-        webauthn.origins = vec![format!("http://localhost:{port}").parse()?];
-    }
-    Ok(config)
-}
-
-/// `demo --postgres`: the store in the database at $MFA_GATE_DATABASE_URL.
-fn demo_postgres() -> anyhow::Result<config::StoreConfig> {
-    const VAR: &str = "MFA_GATE_DATABASE_URL";
-    let url = std::env::var(VAR).with_context(|| format!("--postgres needs {VAR}"))?;
-    mfa_gate::store::postgres_url(&url).map_err(|m| anyhow::anyhow!("{VAR} {m}"))?;
-    Ok(config::StoreConfig::Postgres(
-        mfa_gate::store::PostgresOptions {
-            url,
-            pool_size: 10,
-            // A loaded laptop (or CI box) gets more room than the default;
-            // the staleness bound is the default's.
-            timeout: std::time::Duration::from_secs(3),
-            max_staleness: std::time::Duration::from_secs(2),
-            // The demo's database is a private cluster on loopback.
-            tls: mfa_gate::store::DatabaseTls::Disable,
+/// One support operation against the gateway at `target`.
+fn support_call(
+    target: &support::Target,
+    op: SupportOp,
+    json: bool,
+) -> Result<String, support::SupportError> {
+    match op {
+        SupportOp::Status { account } => support::run(target, support::Op::Status, &account, json),
+        SupportOp::Unlock { account } => support::run(target, support::Op::Unlock, &account, json),
+        SupportOp::Reset { account } => support::run(target, support::Op::Reset, &account, json),
+        SupportOp::Audit {
+            account,
+            company,
+            limit,
+        } => match (account, company) {
+            (Some(account), _) => {
+                support::run(target, support::Op::Audit { limit }, &account, json)
+            }
+            (None, Some(company)) => {
+                let op = support::Op::CompanyAudit { limit };
+                support::run(target, op, &company, json)
+            }
+            (None, None) => Err(support::SupportError::Config(
+                "give an ACCOUNT, or --company NAME".into(),
+            )),
         },
-    ))
-}
-
-fn write_key(path: &Path) -> anyhow::Result<()> {
-    use rand::RngCore;
-    let mut key = [0u8; 32];
-    rand::rng().fill_bytes(&mut key);
-    let hex: String = key.iter().map(|b| format!("{b:02x}")).collect();
-    write_secret_file(path, &hex)
-}
-
-/// A new file readable by its owner only, holding `text` and a newline.
-fn write_secret_file(path: &Path, text: &str) -> anyhow::Result<()> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    writeln!(f, "{text}")?;
-    Ok(())
-}
-
-fn demo_banner(port: u16, data: &Path) -> String {
-    let admin = u32::from(port) + 2;
-    let mut s = format!(
-        "mfa-gate demo\n  app behind the gateway: http://127.0.0.1:{port}/login\n  demo app directly:      http://127.0.0.1:{}/\n  admin listener:         http://127.0.0.1:{admin}/metrics (support token: {DEMO_SUPPORT_TOKEN})\n  support, for example:   MFA_GATE_ADMIN_URL=http://127.0.0.1:{admin} MFA_GATE_SUPPORT_TOKEN={DEMO_SUPPORT_TOKEN} mfa-gate support status taro@globex.example\n  data (keys, store):     {}\n  emails it would send:   {}/emails/ (one .eml file each)\n  password for every account: {}\n  accounts:\n",
-        port + 1,
-        data.display(),
-        data.display(),
-        demo::DEMO_PASSWORD
-    );
-    for a in demo::DEMO_ACCOUNTS {
-        s.push_str(&format!(
-            "    {:<28} {:<9} {:<7} {}\n",
-            a.email,
-            a.class,
-            a.company,
-            a.roles.join("+")
-        ));
-    }
-    s.push_str("  globex requires 2FA (pinned in config/demo.yaml); acme is optional.\n");
-    s.push_str(&format!(
-        "  passkeys: open http://localhost:{port}/login (browsers refuse them on 127.0.0.1)\n"
-    ));
-    s
-}
-
-/// `mfa-gate healthcheck URL`: 0 on a 2xx answer, 1 otherwise (the
-/// reason on stderr).
-fn healthcheck(url: &str) -> i32 {
-    let check = async {
-        let client = reqwest::Client::builder()
-            .timeout(std::time::Duration::from_secs(3))
-            .redirect(reqwest::redirect::Policy::none())
-            .build()?;
-        client.get(url).send().await
-    };
-    let answer = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| e.to_string())
-        .and_then(|rt| rt.block_on(check).map_err(|e| e.to_string()));
-    match answer {
-        Ok(r) if r.status().is_success() => 0,
-        Ok(r) => {
-            eprintln!("mfa-gate healthcheck: {url} answered {}", r.status());
-            1
+        SupportOp::Backup { out } => {
+            support_store::run(target, support_store::Op::Backup { out }, json)
         }
-        Err(e) => {
-            eprintln!("mfa-gate healthcheck: {url}: {e}");
-            1
+        SupportOp::RotateEncryption => {
+            support_store::run(target, support_store::Op::RotateEncryption, json)
         }
-    }
-}
-
-/// `mfa-gate notify-test`: one test email through the configured transport.
-fn notify_test(path: &std::path::Path, to: &str) -> i32 {
-    let config = match config::load_file(path) {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("mfa-gate notify-test: {e}");
-            return 2;
+        SupportOp::Outbox(OutboxCmd::List { dead, after, limit }) => {
+            let op = outbox::ClientOp::List { dead, after, limit };
+            outbox::run_client(target, op, json)
         }
-    };
-    let Some(email) = config.notify.as_ref().and_then(|n| n.email.as_ref()) else {
-        eprintln!(
-            "mfa-gate notify-test: {}: no `notify.email` section",
-            path.display()
-        );
-        return 2;
-    };
-    let app = &config.ui.app_name;
-    let message = match mfa_gate::notify::email::test_message(email, to, app) {
-        Ok(m) => m,
-        Err(e) => {
-            eprintln!("mfa-gate notify-test: {e}");
-            return 2;
-        }
-    };
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("mfa-gate notify-test: {e}");
-            return 1;
-        }
-    };
-    let name = format!("test-{}", mfa_gate::clock::unix_now());
-    match runtime.block_on(mfa_gate::notify::email::deliver(email, message, &name)) {
-        Ok(()) => {
-            println!("test message sent to {to}");
-            0
-        }
-        Err(e) => {
-            eprintln!("mfa-gate notify-test: not sent: {e}");
-            1
+        SupportOp::Outbox(OutboxCmd::Retry { id }) => {
+            outbox::run_client(target, outbox::ClientOp::Retry { id }, json)
         }
     }
 }
