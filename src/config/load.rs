@@ -5,9 +5,10 @@
 //! field, and the line when it can be found; none echoes key material.
 //! The first error found is reported.
 
-use super::raw::{RawConfig, RawSecret};
-use super::{AdminConfig, Config};
+use super::raw::{RawConfig, RawIdentity, RawSecret, RawTls};
+use super::{AdminConfig, Config, IdentitySource, StrippedHeaders, TlsConfig};
 use std::fmt::Write as _;
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 mod admin;
@@ -216,15 +217,14 @@ impl Doc<'_> {
     /// (the first error found is the one reported).
     fn validate(
         &self,
-        mut raw: RawConfig,
+        raw: RawConfig,
         env: &dyn Fn(&str) -> Option<String>,
     ) -> Result<Config, ConfigError> {
         let base = self.source.parent().unwrap_or(Path::new(""));
         let upstream = self.upstream(raw.upstream)?;
         let trusted_proxies = self.trusted_proxies(&raw.trusted_proxies)?;
-        let strip = raw.identity.strip_headers.take();
-        let identity = self.identity(raw.identity, !trusted_proxies.is_empty())?;
-        let stripped_headers = self.stripped_headers(strip, &identity)?;
+        let (identity, stripped_headers) =
+            self.identity_and_stripped(raw.identity, !trusted_proxies.is_empty())?;
         let store = self.store(raw.store, base, env)?;
         let secrets = self.secrets(&raw.secrets, base, env)?;
         let app_name = self.check("ui.app_name", non_blank(raw.ui.app_name))?;
@@ -241,11 +241,7 @@ impl Doc<'_> {
         let admin = self.admin(raw.admin, raw.listen, base, env)?;
         let audit = self.audit(raw.audit)?;
         let notify = self.notify(raw.notify, base, env)?;
-        let mut taken = vec![("listen", raw.listen)];
-        if let Some(a) = &admin {
-            taken.push(("admin.listen", a.listen));
-        }
-        let tls = self.tls(raw.tls, &taken, base)?;
+        let tls = self.tls_beside(raw.tls, raw.listen, admin.as_ref(), base)?;
         let log = self.log(raw.log)?;
         let webauthn = self.webauthn(raw.webauthn, &ui.app_name, &companies)?;
         Ok(Config {
@@ -276,6 +272,35 @@ impl Doc<'_> {
             notify,
             webauthn,
         })
+    }
+
+    /// The `identity` section, then its `strip_headers` list, which is
+    /// checked against the identity source it protects.
+    fn identity_and_stripped(
+        &self,
+        mut raw: RawIdentity,
+        has_trusted_proxies: bool,
+    ) -> Result<(IdentitySource, StrippedHeaders), ConfigError> {
+        let strip = raw.strip_headers.take();
+        let identity = self.identity(raw, has_trusted_proxies)?;
+        let stripped_headers = self.stripped_headers(strip, &identity)?;
+        Ok((identity, stripped_headers))
+    }
+
+    /// The `tls` section, whose listener must not take an address already
+    /// taken: `listen`, and `admin.listen` when there is an admin listener.
+    fn tls_beside(
+        &self,
+        raw: Option<RawTls>,
+        listen: SocketAddr,
+        admin: Option<&AdminConfig>,
+        base: &Path,
+    ) -> Result<Option<TlsConfig>, ConfigError> {
+        let mut taken = vec![("listen", listen)];
+        if let Some(a) = admin {
+            taken.push(("admin.listen", a.listen));
+        }
+        self.tls(raw, &taken, base)
     }
 
     /// Reads a secret from `{ env: VAR }` or `{ file: PATH }` and parses it

@@ -90,7 +90,8 @@ struct Metrics {
     upstream_errors: IntCounter,
     /// passed, failed.
     challenges: [IntCounter; 2],
-    /// passed/totp, passed/backup_code, failed/totp, failed/backup_code.
+    /// passed/totp, passed/backup_code, passed/passkey, then the same
+    /// failed.
     by_method: [IntCounter; 6],
     enrollments: IntCounter,
     lockouts: IntCounter,
@@ -166,40 +167,62 @@ fn code_check_counters() -> Result<CodeCheckCounters, prometheus::Error> {
     ))
 }
 
-fn register() -> Result<Metrics, prometheus::Error> {
-    let requests = counter_vec(
+/// The buckets of both latency histograms, in seconds.
+const LATENCY_BUCKETS: [f64; 14] = [
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
+
+/// A counter family with one label, registered, and its counters for
+/// `values`, each resolved once, in that order.
+fn labelled<const N: usize>(
+    name: &str,
+    help: &str,
+    label: &str,
+    values: [&str; N],
+) -> Result<[IntCounter; N], prometheus::Error> {
+    let vec = counter_vec(name, help, label)?;
+    Ok(values.map(|value| vec.with_label_values(&[value])))
+}
+
+/// `mfa_gate_requests_total` by decision, in the order of `Outcome::ALL`
+/// (which `request_done` indexes).
+fn request_counters() -> Result<Vec<IntCounter>, prometheus::Error> {
+    let requests = labelled(
         "mfa_gate_requests_total",
         "Requests by decision (pass, bypass, anonymous, challenge, enroll, locked, error, page, refused)",
         "decision",
+        Outcome::ALL.map(Outcome::as_str),
     )?;
+    Ok(requests.into())
+}
+
+fn register() -> Result<Metrics, prometheus::Error> {
+    let requests = request_counters()?;
     let (challenges, by_method) = code_check_counters()?;
-    let support = counter_vec(
+    let [unlocks, resets] = labelled(
         "mfa_gate_support_actions_total",
         "Support operations that changed an account, by action",
         "action",
+        ["unlock", "reset"],
     )?;
-    let cache = counter_vec(
+    let [cache_hits, cache_misses] = labelled(
         "mfa_gate_identity_cache_total",
         "whoami cache lookups by result (hit, miss)",
         "result",
+        ["hit", "miss"],
     )?;
-    let reloads = counter_vec(
+    let [reloads_ok, reloads_rejected] = labelled(
         "mfa_gate_config_reloads_total",
         "Configuration reloads by result (ok, rejected)",
         "result",
+        ["ok", "rejected"],
     )?;
-    let latency = [
-        0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
-    ];
     Ok(Metrics {
-        requests: Outcome::ALL
-            .iter()
-            .map(|o| requests.with_label_values(&[o.as_str()]))
-            .collect(),
+        requests,
         request_seconds: histogram(
             "mfa_gate_request_duration_seconds",
             "Time from request to response end, as seen by the gateway",
-            &latency,
+            &LATENCY_BUCKETS,
         )?,
         upstream_errors: counter(
             "mfa_gate_upstream_errors_total",
@@ -216,17 +239,17 @@ fn register() -> Result<Metrics, prometheus::Error> {
             "mfa_gate_remembered_browser_skips_total",
             "New app sessions that skipped the code on a remembered browser",
         )?,
-        unlocks: support.with_label_values(&["unlock"]),
-        resets: support.with_label_values(&["reset"]),
-        cache_hits: cache.with_label_values(&["hit"]),
-        cache_misses: cache.with_label_values(&["miss"]),
+        unlocks,
+        resets,
+        cache_hits,
+        cache_misses,
         whoami_seconds: histogram(
             "mfa_gate_whoami_duration_seconds",
             "Time of whoami calls to the app (cache misses)",
-            &latency,
+            &LATENCY_BUCKETS,
         )?,
-        reloads_ok: reloads.with_label_values(&["ok"]),
-        reloads_rejected: reloads.with_label_values(&["rejected"]),
+        reloads_ok,
+        reloads_rejected,
     })
 }
 

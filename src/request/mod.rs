@@ -108,18 +108,7 @@ impl RequestHead {
         config: &Config,
         trusted: bool,
     ) -> RequestHead {
-        let target = std::str::from_utf8(raw_target)
-            .ok()
-            .filter(|t| t.starts_with('/'));
-        let (path, query) = match target {
-            Some(t) => {
-                let (path, query) = t.split_once('?').map_or((t, None), |(p, q)| (p, Some(q)));
-                (paths::normalize(path), query)
-            }
-            // Absolute-form, asterisk-form or not UTF-8: the app may read
-            // another path than the one we would match. No bypass, no page.
-            None => (NormalPath::Ambiguous, None),
-        };
+        let (target, path, query) = split_target(raw_target);
         let method = Method::parse(parts.method.as_str());
         let bypass = paths::strip_prefix(&path, &config.prefix).is_none()
             && paths::is_bypassed(&path, &config.bypass)
@@ -127,31 +116,8 @@ impl RequestHead {
         let oversized = headers::oversized(parts);
         let body_on_read = body && method.is_read() && !config.allow_get_body;
         if bypass && method.is_read() && !oversized && !body_on_read {
-            // Forwarded unjudged, and a read cannot log anyone in or out:
-            // nothing else of it is read (its cookies, language, origin),
-            // which is most of what a pass-through would spend here.
-            return RequestHead {
-                method,
-                path,
-                target: String::new(),
-                query: None,
-                cookies: RequestCookies::default(),
-                navigation: false,
-                wants_html: false,
-                oversized,
-                accept_language: None,
-                same_origin: false,
-                bypass,
-                body_on_read,
-            };
+            return RequestHead::bypass_read(method, path);
         }
-        let names = cookies::CookieNames {
-            session: config.identity.session_cookies(),
-            host: host(&parts.headers, &parts.uri),
-            gateway: &config.cookie.name,
-            lang: crate::request::cookies::LANG_COOKIE,
-            remember: crate::request::cookies::REMEMBER_COOKIE,
-        };
         let cookie_values = parts.headers.get_all(http::header::COOKIE);
         let wants_html = headers::wants_html(parts);
         RequestHead {
@@ -159,7 +125,10 @@ impl RequestHead {
             path,
             target: target.unwrap_or("/").to_owned(),
             query: query.map(str::to_owned),
-            cookies: cookies::read(cookie_values.iter().map(|v| v.as_bytes()), &names),
+            cookies: cookies::read(
+                cookie_values.iter().map(|v| v.as_bytes()),
+                &cookie_names(parts, config),
+            ),
             navigation: method.is_read() && wants_html,
             wants_html,
             oversized,
@@ -168,6 +137,27 @@ impl RequestHead {
             same_origin: headers::same_origin(parts, trusted),
             bypass,
             body_on_read,
+        }
+    }
+
+    /// A read (GET, HEAD) of a bypass path, without a body and not
+    /// oversized. It is forwarded unjudged, and a read cannot log anyone in
+    /// or out: nothing else of it is read (its cookies, language, origin),
+    /// which is most of what a pass-through would spend here.
+    fn bypass_read(method: Method, path: NormalPath) -> RequestHead {
+        RequestHead {
+            method,
+            path,
+            target: String::new(),
+            query: None,
+            cookies: RequestCookies::default(),
+            navigation: false,
+            wants_html: false,
+            oversized: false,
+            accept_language: None,
+            same_origin: false,
+            bypass: true,
+            body_on_read: false,
         }
     }
 
@@ -182,5 +172,35 @@ impl RequestHead {
             SessionReading::Clear(v) => Some(v),
             _ => None,
         }
+    }
+}
+
+/// The request target when it is origin-form UTF-8 (`/path?query`), with
+/// its path normalized and its query; `(None, Ambiguous, None)` otherwise.
+fn split_target(raw_target: &[u8]) -> (Option<&str>, NormalPath, Option<&str>) {
+    let target = std::str::from_utf8(raw_target)
+        .ok()
+        .filter(|t| t.starts_with('/'));
+    match target {
+        Some(t) => {
+            let (path, query) = t.split_once('?').map_or((t, None), |(p, q)| (p, Some(q)));
+            (target, paths::normalize(path), query)
+        }
+        // Absolute-form, asterisk-form or not UTF-8: the app may read
+        // another path than the one we would match. No bypass, no page.
+        None => (None, NormalPath::Ambiguous, None),
+    }
+}
+
+/// The cookies a request's `Cookie` headers are read for: the app's
+/// session cookie (bound to the request's host), ours, and the language
+/// and remembered-browser cookies.
+fn cookie_names<'a>(parts: &'a Parts, config: &'a Config) -> cookies::CookieNames<'a> {
+    cookies::CookieNames {
+        session: config.identity.session_cookies(),
+        host: host(&parts.headers, &parts.uri),
+        gateway: &config.cookie.name,
+        lang: crate::request::cookies::LANG_COOKIE,
+        remember: crate::request::cookies::REMEMBER_COOKIE,
     }
 }

@@ -1,11 +1,12 @@
 //! The checks of the core sections, one method per section, in the order
 //! `validate` calls them (the first error found is the one reported):
 //! `upstream`, `store`, `secrets`, `totp`, `cookie`, `companies`, `bypass`,
-//! `max_failures`, `ui`, `server`.
+//! `max_failures`, `ui`, `server`. `store` hands each backend to a private
+//! method of its own, and PostgreSQL's settings to one method each.
 
 use super::super::raw::{
-    RawBackend, RawCompany, RawCookie, RawDatabaseTls, RawLocale, RawServer, RawStore, RawTotp,
-    RawUpstream,
+    RawBackend, RawCompany, RawCookie, RawDatabaseTls, RawLocale, RawSecret, RawServer, RawStore,
+    RawTotp, RawUpstream,
 };
 use super::super::{
     BypassRule, CookieConfig, IdentitySource, Locale, ServerConfig, StoreConfig, TotpConfig,
@@ -24,7 +25,7 @@ pub(super) struct Pins(
     pub HashMap<String, Enforcement>,
     pub HashMap<String, RememberDays>,
 );
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::config::DatabaseTls;
@@ -60,6 +61,7 @@ impl Doc<'_> {
         })
     }
 
+    /// The `store` section: a sled directory, or a PostgreSQL database.
     pub(super) fn store(
         &self,
         raw: RawStore,
@@ -67,98 +69,151 @@ impl Doc<'_> {
         env: &dyn Fn(&str) -> Option<String>,
     ) -> Result<StoreConfig, ConfigError> {
         match raw.backend {
-            RawBackend::Sled => {
-                for (given, field) in [
-                    (raw.url.is_some(), "store.url"),
-                    (raw.pool_size.is_some(), "store.pool_size"),
-                    (raw.connect_timeout.is_some(), "store.connect_timeout"),
-                    (raw.timeout.is_some(), "store.timeout"),
-                    (raw.max_staleness.is_some(), "store.max_staleness"),
-                    (raw.tls.is_some(), "store.tls"),
-                    (raw.ca_file.is_some(), "store.ca_file"),
-                ] {
-                    if given {
-                        return Err(self.error(field, "is only used with `backend: postgres`"));
-                    }
-                }
-                let path = raw.path.unwrap_or_default();
-                if path.as_os_str().is_empty() {
-                    return Err(self.error(
-                        "store.path",
-                        "is required (the store's directory), unless `backend: postgres`",
-                    ));
-                }
-                Ok(StoreConfig::Sled {
-                    path: resolve(base, &path),
-                })
-            }
-            RawBackend::Postgres => {
-                if raw.path.is_some() {
-                    return Err(self.error(
-                        "store.path",
-                        "is not used with `backend: postgres` (the database is `store.url`); remove it",
-                    ));
-                }
-                let Some(url) = &raw.url else {
-                    return Err(self.error(
-                        "store.url",
-                        "is required with `backend: postgres`, e.g. `url: { env: MFA_GATE_DATABASE_URL }`",
-                    ));
-                };
-                let url = self.secret_with("store.url", url, base, env, |text| {
-                    let text = text.trim();
-                    crate::config::postgres_url(text).map(|()| text.to_owned())
-                })?;
-                let pool_size = raw.pool_size.unwrap_or(DEFAULT_POOL_SIZE);
-                if !(1..=MAX_POOL_SIZE).contains(&pool_size) {
-                    return Err(self.error(
-                        "store.pool_size",
-                        format!("{pool_size} is out of range (1 to {MAX_POOL_SIZE})"),
-                    ));
-                }
-                let (timeout, field) = match (raw.timeout, raw.connect_timeout) {
-                    (Some(_), Some(_)) => {
-                        return Err(self.error(
-                            "store.connect_timeout",
-                            "give `timeout` only (`connect_timeout` is its older spelling)",
-                        ));
-                    }
-                    (Some(t), None) => (t, "store.timeout"),
-                    (None, Some(t)) => (t, "store.connect_timeout"),
-                    (None, None) => (DEFAULT_TIMEOUT, "store.timeout"),
-                };
-                let max_staleness = raw.max_staleness.unwrap_or(DEFAULT_MAX_STALENESS);
-                for (value, field) in [(timeout, field), (max_staleness, "store.max_staleness")] {
-                    if !(SHORTEST..=LONGEST).contains(&value) {
-                        return Err(self.error(field, "must be 100ms to 60s"));
-                    }
-                }
-                let tls = match (raw.tls.unwrap_or(RawDatabaseTls::Require), raw.ca_file) {
-                    (RawDatabaseTls::Disable, Some(_)) => {
-                        return Err(self.error("store.ca_file", "is only used with `tls: require`"));
-                    }
-                    (RawDatabaseTls::Disable, None) => DatabaseTls::Disable,
-                    (RawDatabaseTls::Require, None) => DatabaseTls::Require,
-                    (RawDatabaseTls::Require, Some(file)) => {
-                        let path = resolve(base, &file);
-                        if !path.is_file() {
-                            return Err(self.error(
-                                "store.ca_file",
-                                format!("{} is not a readable file", path.display()),
-                            ));
-                        }
-                        DatabaseTls::RequireWithCa(path)
-                    }
-                };
-                Ok(StoreConfig::Postgres(crate::config::PostgresOptions {
-                    url,
-                    pool_size,
-                    timeout,
-                    max_staleness,
-                    tls,
-                }))
+            RawBackend::Sled => self.sled_store(raw, base),
+            RawBackend::Postgres => self.postgres_store(raw, base, env),
+        }
+    }
+
+    /// `backend: sled`: a directory, and none of PostgreSQL's settings.
+    fn sled_store(&self, raw: RawStore, base: &Path) -> Result<StoreConfig, ConfigError> {
+        for (given, field) in [
+            (raw.url.is_some(), "store.url"),
+            (raw.pool_size.is_some(), "store.pool_size"),
+            (raw.connect_timeout.is_some(), "store.connect_timeout"),
+            (raw.timeout.is_some(), "store.timeout"),
+            (raw.max_staleness.is_some(), "store.max_staleness"),
+            (raw.tls.is_some(), "store.tls"),
+            (raw.ca_file.is_some(), "store.ca_file"),
+        ] {
+            if given {
+                return Err(self.error(field, "is only used with `backend: postgres`"));
             }
         }
+        let path = raw.path.unwrap_or_default();
+        if path.as_os_str().is_empty() {
+            return Err(self.error(
+                "store.path",
+                "is required (the store's directory), unless `backend: postgres`",
+            ));
+        }
+        Ok(StoreConfig::Sled {
+            path: resolve(base, &path),
+        })
+    }
+
+    /// `backend: postgres`: the database's URL (a secret), then the pool,
+    /// the time limits and TLS, in that order.
+    fn postgres_store(
+        &self,
+        raw: RawStore,
+        base: &Path,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<StoreConfig, ConfigError> {
+        if raw.path.is_some() {
+            return Err(self.error(
+                "store.path",
+                "is not used with `backend: postgres` (the database is `store.url`); remove it",
+            ));
+        }
+        let url = self.database_url(raw.url.as_ref(), base, env)?;
+        let pool_size = self.pool_size(raw.pool_size)?;
+        let (timeout, max_staleness) =
+            self.store_time_limits(raw.timeout, raw.connect_timeout, raw.max_staleness)?;
+        let tls = self.database_tls(raw.tls, raw.ca_file, base)?;
+        Ok(StoreConfig::Postgres(crate::config::PostgresOptions {
+            url,
+            pool_size,
+            timeout,
+            max_staleness,
+            tls,
+        }))
+    }
+
+    /// `store.url`, required with PostgreSQL, read from the environment or
+    /// a file and checked to be a PostgreSQL URL.
+    fn database_url(
+        &self,
+        raw: Option<&RawSecret>,
+        base: &Path,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<String, ConfigError> {
+        let Some(url) = raw else {
+            return Err(self.error(
+                "store.url",
+                "is required with `backend: postgres`, e.g. `url: { env: MFA_GATE_DATABASE_URL }`",
+            ));
+        };
+        self.secret_with("store.url", url, base, env, |text| {
+            let text = text.trim();
+            crate::config::postgres_url(text).map(|()| text.to_owned())
+        })
+    }
+
+    /// `store.pool_size`, or its default.
+    fn pool_size(&self, raw: Option<u32>) -> Result<u32, ConfigError> {
+        let pool_size = raw.unwrap_or(DEFAULT_POOL_SIZE);
+        if !(1..=MAX_POOL_SIZE).contains(&pool_size) {
+            return Err(self.error(
+                "store.pool_size",
+                format!("{pool_size} is out of range (1 to {MAX_POOL_SIZE})"),
+            ));
+        }
+        Ok(pool_size)
+    }
+
+    /// `store.timeout` (or its older spelling `store.connect_timeout`, not
+    /// both) and `store.max_staleness`, or their defaults.
+    fn store_time_limits(
+        &self,
+        timeout: Option<Duration>,
+        connect_timeout: Option<Duration>,
+        max_staleness: Option<Duration>,
+    ) -> Result<(Duration, Duration), ConfigError> {
+        let (timeout, field) = match (timeout, connect_timeout) {
+            (Some(_), Some(_)) => {
+                return Err(self.error(
+                    "store.connect_timeout",
+                    "give `timeout` only (`connect_timeout` is its older spelling)",
+                ));
+            }
+            (Some(t), None) => (t, "store.timeout"),
+            (None, Some(t)) => (t, "store.connect_timeout"),
+            (None, None) => (DEFAULT_TIMEOUT, "store.timeout"),
+        };
+        let max_staleness = max_staleness.unwrap_or(DEFAULT_MAX_STALENESS);
+        for (value, field) in [(timeout, field), (max_staleness, "store.max_staleness")] {
+            if !(SHORTEST..=LONGEST).contains(&value) {
+                return Err(self.error(field, "must be 100ms to 60s"));
+            }
+        }
+        Ok((timeout, max_staleness))
+    }
+
+    /// `store.tls` (required unless disabled) and the CA of `store.ca_file`,
+    /// which must be a file.
+    fn database_tls(
+        &self,
+        tls: Option<RawDatabaseTls>,
+        ca_file: Option<PathBuf>,
+        base: &Path,
+    ) -> Result<DatabaseTls, ConfigError> {
+        Ok(match (tls.unwrap_or(RawDatabaseTls::Require), ca_file) {
+            (RawDatabaseTls::Disable, Some(_)) => {
+                return Err(self.error("store.ca_file", "is only used with `tls: require`"));
+            }
+            (RawDatabaseTls::Disable, None) => DatabaseTls::Disable,
+            (RawDatabaseTls::Require, None) => DatabaseTls::Require,
+            (RawDatabaseTls::Require, Some(file)) => {
+                let path = resolve(base, &file);
+                if !path.is_file() {
+                    return Err(self.error(
+                        "store.ca_file",
+                        format!("{} is not a readable file", path.display()),
+                    ));
+                }
+                DatabaseTls::RequireWithCa(path)
+            }
+        })
     }
 
     /// `app_name` is the issuer's default.
