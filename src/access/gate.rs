@@ -5,6 +5,7 @@
 //! step. The proxy and the page handlers borrow it; it knows neither
 //! pingora nor sled.
 
+use crate::access::services::Services;
 use crate::config::Config;
 use crate::domain::Enforcement;
 use crate::identity::{Identities, IdentityError};
@@ -77,32 +78,28 @@ impl Gate {
         })
     }
 
-    /// The policy in force for a company: pinned in YAML, else stored by
-    /// the admin page, else the default (optional).
+    /// The narrow view our pages use: config, store, keys, passkeys.
+    pub fn services(&self) -> Services<'_> {
+        Services {
+            config: &self.config,
+            store: &self.store,
+            keys: &self.keys,
+            passkeys: &self.passkeys,
+        }
+    }
+
+    /// The policy in force for a company (see [`Services::enforcement`]).
     pub fn enforcement(&self, company: &str) -> Result<Enforcement, crate::store::StoreError> {
-        let policy = match self.config.companies.get(company) {
-            Some(p) => *p,
-            None => self.store.company_policy(company)?.unwrap_or_default(),
-        };
-        // A stored "passkey only" after passkeys were taken out of the
-        // config: nobody could register one, so staff would be stuck at
-        // enrollment. 2FA stays required, with any second step.
-        Ok(match (policy, &self.passkeys) {
-            (Enforcement::RequiredPasskey, None) => Enforcement::Required,
-            (policy, _) => policy,
-        })
+        self.services().enforcement(company)
     }
 
     /// How long a company lets its staff skip the code on a remembered
-    /// browser: pinned in YAML, else stored by the admin page, else off.
+    /// browser (see [`Services::remember_days`]).
     pub fn remember_days(
         &self,
         company: &str,
     ) -> Result<crate::domain::RememberDays, crate::store::StoreError> {
-        if let Some(d) = self.config.remember_days.get(company) {
-            return Ok(*d);
-        }
-        Ok(self.store.company_remember(company)?.unwrap_or_default())
+        self.services().remember_days(company)
     }
 }
 

@@ -91,7 +91,7 @@ pub async fn judge<'a>(
         Who::Known(identity, value, fresh) => {
             if fresh {
                 // Written at most once per account and day (`rollout`).
-                crate::access::rollout::note_seen(gate, &identity, now);
+                crate::access::rollout::note_seen(&gate.seen, gate.store.as_ref(), &identity, now);
             }
             (identity, value)
         }
@@ -109,7 +109,8 @@ pub async fn judge<'a>(
     if let (Trust::None, false, Some(enrollment_id), Some(cookie)) =
         (trust, state.locked, state.enrollment_id, cookies.remember)
         && crate::access::remember::vouch(
-            gate,
+            &gate.services(),
+            &gate.remembered,
             &identity,
             session_value,
             cookie,

@@ -20,7 +20,8 @@
 //! Verified requests never come here.
 
 use crate::access::audit;
-use crate::access::gate::Gate;
+use crate::access::memo::FirstUses;
+use crate::access::services::Services;
 use crate::domain::PersonKey;
 use crate::domain::{AuditEvent, AuditKind, BrowserId, Identity, RememberDays, RememberedBrowser};
 use crate::keys::Keys;
@@ -94,8 +95,8 @@ fn find(
 }
 
 /// `Set-Cookie` for a remembered browser, kept for `days`.
-pub fn set_cookie(gate: &Gate, value: &str, days: RememberDays) -> String {
-    let secure = if gate.config.cookie.secure {
+pub fn set_cookie(ctx: &Services<'_>, value: &str, days: RememberDays) -> String {
+    let secure = if ctx.config.cookie.secure {
         "; Secure"
     } else {
         ""
@@ -107,8 +108,8 @@ pub fn set_cookie(gate: &Gate, value: &str, days: RememberDays) -> String {
 }
 
 /// `Set-Cookie` that removes the cookie from this browser.
-pub fn clear_cookie(gate: &Gate) -> String {
-    let secure = if gate.config.cookie.secure {
+pub fn clear_cookie(ctx: &Services<'_>) -> String {
+    let secure = if ctx.config.cookie.secure {
         "; Secure"
     } else {
         ""
@@ -156,37 +157,36 @@ pub fn label(user_agent: Option<&str>) -> String {
 /// setting now, the browser under this very person, its enrollment and
 /// its age.
 pub fn vouch(
-    gate: &Gate,
+    ctx: &Services<'_>,
+    first_uses: &FirstUses,
     identity: &Identity,
     session_value: &str,
     cookie: &str,
     enrollment_id: u64,
     now: i64,
 ) -> Result<bool, StoreError> {
-    let allowed = gate.remember_days(&identity.company)?;
+    let allowed = ctx.remember_days(&identity.company)?;
     if allowed.days().is_none() {
         return Ok(false);
     }
     let key = identity.person_key();
-    let Some((id, browser)) = find(gate.store.as_ref(), &gate.keys, &key, cookie)? else {
+    let Some((id, browser)) = find(ctx.store.as_ref(), ctx.keys, &key, cookie)? else {
         return Ok(false);
     };
     // The company's policy now: raised to passkeys only, a browser whose
     // trust a code earned no longer vouches, from the next request on.
-    let passkey_required = crate::access::decision::needs_passkey(
-        identity.class,
-        gate.enforcement(&identity.company)?,
-    );
+    let passkey_required =
+        crate::access::decision::needs_passkey(identity.class, ctx.enforcement(&identity.company)?);
     if !browser.vouches(enrollment_id, allowed, now) || !browser.earned_fits(passkey_required) {
         return Ok(false);
     }
-    if gate.remembered.first(session_value, id) {
-        if let Err(e) = gate.store.touch_remembered_browser(&key, &id, now) {
+    if first_uses.first(session_value, id) {
+        if let Err(e) = ctx.store.touch_remembered_browser(&key, &id, now) {
             tracing::warn!(error = %e, "could not note a remembered browser's use");
         }
         let event = AuditEvent::by_user(identity, AuditKind::RememberedBrowserUsed, now)
             .with_note(browser.label);
-        audit::record(gate.store.as_ref(), event);
+        audit::record(ctx.store.as_ref(), event);
     }
     Ok(true)
 }
@@ -204,7 +204,7 @@ pub struct Earned {
 /// browser already had (`previous`) is forgotten. Returns the
 /// `Set-Cookie` value.
 pub fn grant(
-    gate: &Gate,
+    ctx: &Services<'_>,
     identity: &Identity,
     earned: Earned,
     days: RememberDays,
@@ -213,10 +213,10 @@ pub fn grant(
     now: i64,
 ) -> Result<String, StoreError> {
     let key = identity.person_key();
-    for old in previous.map_or_else(Vec::new, |p| browser_ids(&gate.keys, p)) {
-        gate.store.forget_browsers(&key, Some(&old))?;
+    for old in previous.map_or_else(Vec::new, |p| browser_ids(ctx.keys, p)) {
+        ctx.store.forget_browsers(&key, Some(&old))?;
     }
-    let (cookie, id) = new_cookie(&gate.keys, &mut rand::rng());
+    let (cookie, id) = new_cookie(ctx.keys, &mut rand::rng());
     let browser = RememberedBrowser {
         enrollment_id: earned.enrollment_id,
         account: identity.account.clone(),
@@ -225,28 +225,28 @@ pub fn grant(
         label: label(user_agent),
         earned_by: Some(earned.by),
     };
-    gate.store.remember_browser(&key, &id, &browser)?;
-    let all = gate.store.remembered_browsers(&key)?;
+    ctx.store.remember_browser(&key, &id, &browser)?;
+    let all = ctx.store.remembered_browsers(&key)?;
     for (old, _) in all.iter().take(all.len().saturating_sub(MAX_PER_PERSON)) {
-        gate.store.forget_browsers(&key, Some(old))?;
+        ctx.store.forget_browsers(&key, Some(old))?;
     }
     let note = format!("{}; {} days", browser.label, days.days().unwrap_or(0));
     let event = AuditEvent::by_user(identity, AuditKind::BrowserRemembered, now).with_note(note);
-    audit::record(gate.store.as_ref(), event);
-    Ok(set_cookie(gate, &cookie, days))
+    audit::record(ctx.store.as_ref(), event);
+    Ok(set_cookie(ctx, &cookie, days))
 }
 
 /// The person's remembered browsers that still count (current enrollment,
 /// within the company's current days); the others are removed on the way.
 pub fn live(
-    gate: &Gate,
+    ctx: &Services<'_>,
     identity: &Identity,
     enrollment_id: Option<u64>,
     now: i64,
 ) -> Result<Vec<(BrowserId, RememberedBrowser)>, StoreError> {
     let key = identity.person_key();
-    let allowed = gate.remember_days(&identity.company)?;
-    let (live, dead): (Vec<_>, Vec<_>) = gate
+    let allowed = ctx.remember_days(&identity.company)?;
+    let (live, dead): (Vec<_>, Vec<_>) = ctx
         .store
         .remembered_browsers(&key)?
         .into_iter()
@@ -255,7 +255,7 @@ pub fn live(
     // count again (another enrollment) go.
     for (id, b) in &dead {
         if Some(b.enrollment_id) != enrollment_id {
-            gate.store.forget_browsers(&key, Some(id))?;
+            ctx.store.forget_browsers(&key, Some(id))?;
         }
     }
     Ok(live)

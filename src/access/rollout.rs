@@ -12,9 +12,10 @@
 //! identity never comes here.
 
 use crate::access::decision::is_required;
-use crate::access::gate::Gate;
+use crate::access::memo::SeenMemo;
+use crate::access::services::Services;
 use crate::domain::{AccountClass, Enforcement, Identity, PersonKey, SeenAccount};
-use crate::store::StoreError;
+use crate::store::{Store, StoreError};
 
 const DAY: i64 = 86_400;
 /// Accounts seen this long ago or more recently count.
@@ -24,8 +25,8 @@ pub const MAX_LISTED: usize = 500;
 
 /// Note that `identity` was just resolved at `now` (see the module doc). A
 /// store failure is logged: the index is a display aid, never a decision.
-pub fn note_seen(gate: &Gate, identity: &Identity, now: i64) {
-    if !gate.seen.first_today(identity, now.div_euclid(DAY)) {
+pub fn note_seen(seen_today: &SeenMemo, store: &dyn Store, identity: &Identity, now: i64) {
+    if !seen_today.first_today(identity, now.div_euclid(DAY)) {
         return;
     }
     let seen = SeenAccount {
@@ -36,7 +37,7 @@ pub fn note_seen(gate: &Gate, identity: &Identity, now: i64) {
         email: identity.email.clone(),
         manages_policy: identity.may_manage_policy(),
     };
-    if let Err(e) = gate.store.note_seen(&identity.company, &seen) {
+    if let Err(e) = store.note_seen(&identity.company, &seen) {
         tracing::warn!(error = %e, "could not note an account as seen");
     }
 }
@@ -63,13 +64,13 @@ pub struct Rollout {
 /// The rollout numbers of `company` at `now`, under the policy `current`.
 /// Reads only that company's index and its persons' state.
 pub fn numbers(
-    gate: &Gate,
+    ctx: &Services<'_>,
     company: &str,
     current: Enforcement,
     now: i64,
 ) -> Result<Rollout, StoreError> {
     let mut out = Rollout::default();
-    let mut seen = gate.store.seen_accounts(company, now - WINDOW_DAYS * DAY)?;
+    let mut seen = ctx.store.seen_accounts(company, now - WINDOW_DAYS * DAY)?;
     seen.sort_by(|a, b| a.account.cmp(&b.account));
     for s in seen {
         let line = match s.class {
@@ -78,7 +79,7 @@ pub fn numbers(
             AccountClass::Candidate => continue,
         };
         line.seen += 1;
-        let state = gate
+        let state = ctx
             .store
             .person_state(&PersonKey::new(company, &s.person))?;
         if state.enrollment_id.is_some() {

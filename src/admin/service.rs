@@ -81,7 +81,8 @@ impl AdminApi {
             },
             AdminRoute::Store(op) => {
                 let gate = gate.clone();
-                blocking(move || store_ops::answer(&gate, op, now), "store operation").await
+                let work = move || store_ops::answer(gate.store.as_ref(), &gate.keys, op, now);
+                blocking(work, "store operation").await
             }
             AdminRoute::Account(op) => {
                 let config = &gate.config;

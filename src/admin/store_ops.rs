@@ -7,22 +7,23 @@
 //! runs these off its async workers. The token is checked before. Answers
 //! are `Reply` values, like every other route's.
 
-use crate::access::gate::Gate;
 use crate::admin::route::StoreOp;
+use crate::keys::Keys;
 use crate::reply::Reply;
+use crate::store::Store;
 use serde_json::json;
 use std::ops::ControlFlow;
 
 /// Run a whole-store operation (the token already checked; blocking).
-pub fn answer(gate: &Gate, op: StoreOp, now: i64) -> Reply {
+pub fn answer(store: &dyn Store, keys: &Keys, op: StoreOp, now: i64) -> Reply {
     match op {
-        StoreOp::Backup => backup(gate, now),
-        StoreOp::RotateEncryption => rotate(gate),
+        StoreOp::Backup => backup(store, keys, now),
+        StoreOp::RotateEncryption => rotate(store, keys),
     }
 }
 
-fn backup(gate: &Gate, now: i64) -> Reply {
-    match crate::maintenance::backup::take(gate.store.as_ref(), &gate.keys, now) {
+fn backup(store: &dyn Store, keys: &Keys, now: i64) -> Reply {
+    match crate::maintenance::backup::take(store, keys, now) {
         Ok((body, counts)) => {
             tracing::info!(bytes = body.len(), ?counts, "backup taken");
             Reply::typed(200, "application/octet-stream", body)
@@ -34,15 +35,14 @@ fn backup(gate: &Gate, now: i64) -> Reply {
     }
 }
 
-fn rotate(gate: &Gate) -> Reply {
-    let keys = &gate.keys;
+fn rotate(store: &dyn Store, keys: &Keys) -> Reply {
     let key_id = keys
         .encryption_ids()
         .first()
         .map(ToString::to_string)
         .unwrap_or_default();
     let result = crate::maintenance::rotate::reseal_all(
-        gate.store.as_ref(),
+        store,
         keys,
         crate::maintenance::rotate::DEFAULT_BATCH,
         &mut |p| {

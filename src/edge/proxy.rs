@@ -243,8 +243,14 @@ impl GateProxy {
         let mut frame = bare_frame(gate, locale, now);
         // A page shown in place of an app path (locked) switches language
         // on that same path.
-        frame.switch_href = pages::switch_href_for(gate, &head.target, locale);
-        let response = pages::deny(gate, denial, &head.target, head.navigation, &frame);
+        frame.switch_href = pages::switch_href_for(&gate.services(), &head.target, locale);
+        let response = pages::deny(
+            &gate.services(),
+            denial,
+            &head.target,
+            head.navigation,
+            &frame,
+        );
         Step::Answer(outcome, response)
     }
 
@@ -288,7 +294,7 @@ impl GateProxy {
                 .map(str::to_owned),
             now,
         };
-        pages::handle(gate, req, standing).await
+        pages::handle(&gate.services(), req, standing).await
     }
 }
 
@@ -394,7 +400,7 @@ fn our_cookies(head: &RequestHead) -> guard::OurCookies<'_> {
 
 /// The frame of a page shown with no route of its own (errors, refusals).
 fn bare_frame(gate: &Gate, locale: crate::config::Locale, now: i64) -> pages::views::Frame<'_> {
-    pages::frame(gate, &PageRequest::bare(locale, now))
+    pages::frame(&gate.services(), &PageRequest::bare(locale, now))
 }
 
 /// Forget the cached identity of the request's app session (read again:

@@ -4,7 +4,7 @@
 //! and the health check.
 
 use crate::access::decision::Denial;
-use crate::access::gate::Gate;
+use crate::access::services::Services;
 use crate::config::Locale;
 use crate::pages::PageRequest;
 use crate::pages::views::{self, Frame};
@@ -16,7 +16,7 @@ pub(in crate::pages) fn not_found(frame: &Frame) -> Reply {
     message(frame, 404, "not_found.title", &["not_found.body"], None)
 }
 
-pub fn frame<'a>(gate: &'a Gate, req: &PageRequest) -> Frame<'a> {
+pub fn frame<'a>(ctx: &Services<'a>, req: &PageRequest) -> Frame<'a> {
     let other = match req.locale {
         Locale::Ja => Locale::En,
         Locale::En => Locale::Ja,
@@ -28,27 +28,27 @@ pub fn frame<'a>(gate: &'a Gate, req: &PageRequest) -> Frame<'a> {
             q.append_pair(name, &v);
         }
     }
-    let return_to = req.return_to(&gate.config.prefix);
+    let return_to = req.return_to(&ctx.config.prefix);
     if return_to != "/" {
         q.append_pair("return_to", &return_to);
     }
     Frame {
         locale: req.locale,
-        app_name: &gate.config.ui.app_name,
-        logo: gate.config.ui.logo.as_deref(),
-        prefix: &gate.config.prefix,
-        switch_href: format!("{}?{}", req.route.href(&gate.config.prefix), q.finish()),
+        app_name: &ctx.config.ui.app_name,
+        logo: ctx.config.ui.logo.as_deref(),
+        prefix: &ctx.config.prefix,
+        switch_href: format!("{}?{}", req.route.href(&ctx.config.prefix), q.finish()),
     }
 }
 
 /// The language-switch link for a page rendered in place of the app path
 /// `path`.
-pub fn switch_href_for(gate: &Gate, path: &str, locale: Locale) -> String {
+pub fn switch_href_for(ctx: &Services<'_>, path: &str, locale: Locale) -> String {
     let other = match locale {
         Locale::Ja => Locale::En,
         Locale::En => Locale::Ja,
     };
-    let path = paths::safe_return_to(path, &gate.config.prefix);
+    let path = paths::safe_return_to(path, &ctx.config.prefix);
     format!("{path}?lang={}", other.as_str())
 }
 
@@ -66,7 +66,7 @@ pub fn message(
 /// 303 to our page with a sanitized `return_to`; anything else (XHR, API,
 /// POST) gets a JSON 401 (423 when locked) naming where to go.
 pub fn deny(
-    gate: &Gate,
+    ctx: &Services<'_>,
     denial: Denial,
     request_target: &str,
     is_navigation: bool,
@@ -78,7 +78,7 @@ pub fn deny(
         Denial::Locked if is_navigation => return locked(frame),
         Denial::Locked => return Reply::json(423, serde_json::json!({"error": "locked"})),
     };
-    let prefix = &gate.config.prefix;
+    let prefix = &ctx.config.prefix;
     let return_to = paths::safe_return_to(request_target, prefix);
     let location = paths::with_return_to(&page.href(prefix), &return_to);
     if is_navigation {
@@ -114,8 +114,8 @@ pub fn failure(frame: &Frame, status: u16) -> Reply {
     message(frame, status, title, &[body], None)
 }
 
-pub(in crate::pages) fn lang_cookie(gate: &Gate, l: Locale) -> String {
-    let secure = if gate.config.cookie.secure {
+pub(in crate::pages) fn lang_cookie(ctx: &Services<'_>, l: Locale) -> String {
+    let secure = if ctx.config.cookie.secure {
         "; Secure"
     } else {
         ""
@@ -124,15 +124,15 @@ pub(in crate::pages) fn lang_cookie(gate: &Gate, l: Locale) -> String {
         "{}={}; Path={}; Max-Age=31536000; SameSite=Lax{secure}",
         crate::i18n::LANG_COOKIE,
         l.as_str(),
-        gate.config.prefix
+        ctx.config.prefix
     )
 }
 
-pub(in crate::pages) fn health(gate: &Gate) -> Reply {
+pub(in crate::pages) fn health(ctx: &Services<'_>) -> Reply {
     // A read that reaches the engine (the database, for replicas) proves
     // the store answers; a failure is not "alive", and a load balancer
     // drains this replica.
-    match gate.store.ping() {
+    match ctx.store.ping() {
         Ok(_) => Reply::json(200, serde_json::json!({"status": "ok"})),
         Err(e) => {
             tracing::error!(error = %e, "health check: store unavailable");

@@ -8,7 +8,7 @@
 use super::error::PageError;
 use super::views::passkeys::PasskeyForm;
 use super::{PageRequest, Reply, SessionCtx};
-use crate::access::gate::Gate;
+use crate::access::services::Services;
 use crate::access::session;
 use crate::domain::{PersonKey, PersonRecord};
 use crate::factors::passkey::{Ceremony, Kind};
@@ -17,11 +17,15 @@ use crate::request::paths;
 use crate::request::route::Route;
 
 /// The form's CSRF token is valid for this app session now, or `Csrf`.
-pub fn require_csrf(gate: &Gate, req: &PageRequest, sess: &SessionCtx) -> Result<(), PageError> {
+pub fn require_csrf(
+    ctx: &Services<'_>,
+    req: &PageRequest,
+    sess: &SessionCtx,
+) -> Result<(), PageError> {
     let valid = req
         .form
         .get("csrf")
-        .is_some_and(|t| session::csrf_is_valid(&gate.keys, t, sess.app, req.now));
+        .is_some_and(|t| session::csrf_is_valid(ctx.keys, t, sess.app, req.now));
     match valid {
         true => Ok(()),
         false => Err(PageError::Csrf),
@@ -29,8 +33,8 @@ pub fn require_csrf(gate: &Gate, req: &PageRequest, sess: &SessionCtx) -> Result
 }
 
 /// Set-Cookie for the gateway cookie after a passed challenge or enrollment.
-pub fn gateway_cookie(gate: &Gate, value: &str) -> String {
-    let c = &gate.config.cookie;
+pub fn gateway_cookie(ctx: &Services<'_>, value: &str) -> String {
+    let c = &ctx.config.cookie;
     let secure = if c.secure { "; Secure" } else { "" };
     format!(
         "{}={value}; Path=/; Max-Age={}; HttpOnly; SameSite=Lax{secure}",
@@ -41,24 +45,28 @@ pub fn gateway_cookie(gate: &Gate, value: &str) -> String {
 
 /// Open a sealed TOTP secret of the person `key`: the secret is sealed to
 /// the person, so a sealed secret copied to another record opens nowhere.
-pub fn open_secret(gate: &Gate, key: &PersonKey, sealed: &[u8]) -> Result<TotpSecret, PageError> {
-    gate.keys
+pub fn open_secret(
+    ctx: &Services<'_>,
+    key: &PersonKey,
+    sealed: &[u8],
+) -> Result<TotpSecret, PageError> {
+    ctx.keys
         .open(key.as_str().as_bytes(), sealed)
         .and_then(|b| TotpSecret::from_bytes(&b))
         .ok_or(PageError::Secret)
 }
 
 /// The record of the session's person (a default one if there is none yet).
-pub fn person_record(gate: &Gate, sess: &SessionCtx) -> Result<PersonRecord, PageError> {
-    Ok(gate
+pub fn person_record(ctx: &Services<'_>, sess: &SessionCtx) -> Result<PersonRecord, PageError> {
+    Ok(ctx
         .store
         .person(&sess.identity.person_key())?
         .unwrap_or_default())
 }
 
 /// A 303 to our page `route`, which returns to `return_to` when done.
-pub fn redirect_to(gate: &Gate, route: Route, return_to: &str) -> Reply {
-    let href = route.href(&gate.config.prefix);
+pub fn redirect_to(ctx: &Services<'_>, route: Route, return_to: &str) -> Reply {
+    let href = route.href(&ctx.config.prefix);
     Reply::redirect(&paths::with_return_to(&href, return_to))
 }
 
@@ -69,19 +77,19 @@ pub fn redirect_to(gate: &Gate, route: Route, return_to: &str) -> Reply {
 /// of our returnable pages) once passed. A form is never replayed: the
 /// person comes back to the page and sends it again, with its token.
 pub fn step_up(
-    gate: &Gate,
+    ctx: &Services<'_>,
     req: &PageRequest,
     sess: &SessionCtx,
     record: &PersonRecord,
     back: &str,
 ) -> Option<Reply> {
-    let within = gate.config.step_up.as_secs() as i64;
+    let within = ctx.config.step_up.as_secs() as i64;
     // A person with no second step has nothing to prove it with: what it
     // may change is what its password already reaches.
     if !record.is_enrolled() || sess.trust.fresh(req.now, within) {
         return None;
     }
-    let prefix = &gate.config.prefix;
+    let prefix = &ctx.config.prefix;
     let mut q = form_urlencoded::Serializer::new(String::new());
     q.append_pair("step_up", "1");
     let back = paths::safe_return_to(back, prefix);
@@ -111,18 +119,18 @@ impl PasskeyChallenge {
 /// A challenge for one of `record`'s passkeys, bound to this app session,
 /// when the person has one and passkeys are configured.
 pub fn passkey_challenge(
-    gate: &Gate,
+    ctx: &Services<'_>,
     req: &PageRequest,
     sess: &SessionCtx,
     record: &PersonRecord,
 ) -> Option<PasskeyChallenge> {
-    let (options, state) = gate
+    let (options, state) = ctx
         .passkeys
         .as_ref()?
         .start_authentication(&record.passkeys)?;
     let key = sess.identity.person_key();
     let ceremony = Ceremony::seal(
-        &gate.keys,
+        ctx.keys,
         Kind::Authenticate,
         &sess.app,
         &key,

@@ -4,6 +4,7 @@
 //! use per app session is audited once.
 
 use super::*;
+use crate::access::gate::Gate;
 use crate::access::test_gate::{employee, gate};
 use crate::domain::{AuditKind, Factor};
 
@@ -33,7 +34,16 @@ fn a_browser_vouches_only_within_the_current_rules() {
     let bob = employee("acme", "bob@acme");
     let cookie = remembered(&gate, &bob, NOW - DAY, Factor::Totp);
     let vouch_at = |who: &Identity, cookie: &str, enrollment: u64, now: i64| {
-        vouch(&gate, who, "app-1", cookie, enrollment, now).unwrap()
+        vouch(
+            &gate.services(),
+            &gate.remembered,
+            who,
+            "app-1",
+            cookie,
+            enrollment,
+            now,
+        )
+        .unwrap()
     };
     assert!(vouch_at(&bob, &cookie, 7, NOW));
     assert!(!vouch_at(&bob, &cookie, 8, NOW), "another enrollment");
@@ -56,7 +66,18 @@ fn a_company_that_does_not_allow_remembering_gets_no_vouch() {
     let (_dir, gate) = gate("companies:\n  acme:\n    remember_days: off\n");
     let bob = employee("acme", "bob@acme");
     let cookie = remembered(&gate, &bob, NOW, Factor::Passkey);
-    assert!(!vouch(&gate, &bob, "app-1", &cookie, 7, NOW).unwrap());
+    assert!(
+        !vouch(
+            &gate.services(),
+            &gate.remembered,
+            &bob,
+            "app-1",
+            &cookie,
+            7,
+            NOW
+        )
+        .unwrap()
+    );
 }
 
 #[test]
@@ -68,8 +89,30 @@ fn where_passkeys_are_required_only_a_passkeys_trust_vouches() {
     let bob = employee("acme", "bob@acme");
     let by_code = remembered(&gate, &bob, NOW, Factor::Totp);
     let by_key = remembered(&gate, &bob, NOW, Factor::Passkey);
-    assert!(!vouch(&gate, &bob, "app-1", &by_code, 7, NOW).unwrap());
-    assert!(vouch(&gate, &bob, "app-2", &by_key, 7, NOW).unwrap());
+    assert!(
+        !vouch(
+            &gate.services(),
+            &gate.remembered,
+            &bob,
+            "app-1",
+            &by_code,
+            7,
+            NOW
+        )
+        .unwrap()
+    );
+    assert!(
+        vouch(
+            &gate.services(),
+            &gate.remembered,
+            &bob,
+            "app-2",
+            &by_key,
+            7,
+            NOW
+        )
+        .unwrap()
+    );
 }
 
 #[test]
@@ -78,9 +121,31 @@ fn the_first_use_per_app_session_is_audited_and_noted_once() {
     let bob = employee("acme", "bob@acme");
     let cookie = remembered(&gate, &bob, NOW - 10, Factor::Totp);
     for _ in 0..3 {
-        assert!(vouch(&gate, &bob, "app-1", &cookie, 7, NOW).unwrap());
+        assert!(
+            vouch(
+                &gate.services(),
+                &gate.remembered,
+                &bob,
+                "app-1",
+                &cookie,
+                7,
+                NOW
+            )
+            .unwrap()
+        );
     }
-    assert!(vouch(&gate, &bob, "app-2", &cookie, 7, NOW + 5).unwrap());
+    assert!(
+        vouch(
+            &gate.services(),
+            &gate.remembered,
+            &bob,
+            "app-2",
+            &cookie,
+            7,
+            NOW + 5
+        )
+        .unwrap()
+    );
     let used: Vec<_> = gate
         .store
         .audit_for(&bob.person_key(), 10)
@@ -98,16 +163,16 @@ fn the_cookie_is_kept_for_the_days_and_cleared_with_the_same_attributes() {
     let (_dir, gate) = gate("");
     let days = RememberDays::from_days(30).unwrap();
     assert_eq!(
-        set_cookie(&gate, "v", days),
+        set_cookie(&gate.services(), "v", days),
         "mfa_remember=v; Path=/; Max-Age=2592000; HttpOnly; SameSite=Lax; Secure"
     );
     assert_eq!(
-        clear_cookie(&gate),
+        clear_cookie(&gate.services()),
         "mfa_remember=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax; Secure"
     );
     let (_dir, plain) = crate::access::test_gate::gate("cookie:\n  secure: false\n");
-    assert!(!set_cookie(&plain, "v", days).contains("Secure"));
-    assert!(!clear_cookie(&plain).contains("Secure"));
+    assert!(!set_cookie(&plain.services(), "v", days).contains("Secure"));
+    assert!(!clear_cookie(&plain.services()).contains("Secure"));
 }
 
 #[test]
@@ -121,7 +186,7 @@ fn grant_stores_what_earned_it_replaces_the_browsers_old_cookie_and_keeps_twenty
     };
     let days = RememberDays::from_days(7).unwrap();
     let header = grant(
-        &gate,
+        &gate.services(),
         &bob,
         earned,
         days,
@@ -141,13 +206,53 @@ fn grant_stores_what_earned_it_replaces_the_browsers_old_cookie_and_keeps_twenty
     assert_eq!(stored[0].0, browser_ids(&gate.keys, &cookie)[0]);
     assert_eq!(stored[0].1.earned_by, Some(Factor::Passkey));
     assert_eq!(stored[0].1.label, "Firefox · Linux");
-    assert!(vouch(&gate, &bob, "s", &cookie, 7, NOW).unwrap());
+    assert!(
+        vouch(
+            &gate.services(),
+            &gate.remembered,
+            &bob,
+            "s",
+            &cookie,
+            7,
+            NOW
+        )
+        .unwrap()
+    );
     // The same browser remembered again: its old cookie is forgotten.
-    grant(&gate, &bob, earned, days, None, Some(&cookie), NOW + 1).unwrap();
+    grant(
+        &gate.services(),
+        &bob,
+        earned,
+        days,
+        None,
+        Some(&cookie),
+        NOW + 1,
+    )
+    .unwrap();
     assert_eq!(gate.store.remembered_browsers(&key).unwrap().len(), 1);
-    assert!(!vouch(&gate, &bob, "s2", &cookie, 7, NOW + 1).unwrap());
+    assert!(
+        !vouch(
+            &gate.services(),
+            &gate.remembered,
+            &bob,
+            "s2",
+            &cookie,
+            7,
+            NOW + 1
+        )
+        .unwrap()
+    );
     for i in 0..25 {
-        grant(&gate, &bob, earned, days, None, None, NOW + 2 + i).unwrap();
+        grant(
+            &gate.services(),
+            &bob,
+            earned,
+            days,
+            None,
+            None,
+            NOW + 2 + i,
+        )
+        .unwrap();
     }
     assert_eq!(gate.store.remembered_browsers(&key).unwrap().len(), 20);
     let audited = gate
@@ -179,7 +284,7 @@ fn live_keeps_what_counts_and_drops_what_never_can_again() {
     gate.store
         .remember_browser(&key, &other, &old_enrollment)
         .unwrap();
-    let live_now = live(&gate, &bob, Some(7), NOW).unwrap();
+    let live_now = live(&gate.services(), &bob, Some(7), NOW).unwrap();
     assert_eq!(live_now.len(), 1);
     assert_eq!(live_now[0].1.created_at, NOW);
     let kept: Vec<(u64, i64)> = gate
@@ -194,7 +299,7 @@ fn live_keeps_what_counts_and_drops_what_never_can_again() {
         kept.contains(&(7, NOW - 30 * DAY)) && kept.contains(&(7, NOW)),
         "another enrollment's browser is gone; an old one may count again: {kept:?}"
     );
-    assert!(live(&gate, &bob, None, NOW).unwrap().is_empty());
+    assert!(live(&gate.services(), &bob, None, NOW).unwrap().is_empty());
 }
 
 #[test]

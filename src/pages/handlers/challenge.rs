@@ -9,7 +9,7 @@
 //! by `common::step_up` before a change of factors): the same proof, its
 //! own heading, nothing remembered, and a fresh gateway cookie.
 
-use crate::access::gate::Gate;
+use crate::access::services::Services;
 use crate::access::session;
 use crate::domain::NoticeKind;
 use crate::domain::{PersonRecord, Purpose};
@@ -26,33 +26,33 @@ use crate::request::route::Route;
 use maud::html;
 
 pub fn show(
-    gate: &Gate,
+    ctx: &Services<'_>,
     req: &PageRequest,
     frame: &Frame<'_>,
     sess: &SessionCtx,
 ) -> Result<Reply, PageError> {
-    let return_to = req.return_to(&gate.config.prefix);
-    let record = person_record(gate, sess)?;
+    let return_to = req.return_to(&ctx.config.prefix);
+    let record = person_record(ctx, sess)?;
     if record.is_locked() {
         return Ok(crate::pages::locked(frame));
     }
     if !record.is_enrolled() {
-        return Ok(redirect_to(gate, Route::Enroll, &return_to));
+        return Ok(redirect_to(ctx, Route::Enroll, &return_to));
     }
     // A session that passes already comes here only for a step-up (a
     // proof for changing its factors), and only while it has none fresh.
     let step_up = req.query_param("step_up").as_deref() == Some("1");
-    let within = gate.config.step_up.as_secs() as i64;
+    let within = ctx.config.step_up.as_secs() as i64;
     if sess.verified && (!step_up || sess.trust.fresh(req.now, within)) {
         return Ok(Reply::redirect(&return_to));
     }
     let backup = req.query_param("method").as_deref() == Some("backup");
-    render(gate, req, frame, sess, &record, backup, None)
+    render(ctx, req, frame, sess, &record, backup, None)
 }
 
 /// The form (`backup`: the backup-code field), with `error` (then 422).
 fn render(
-    gate: &Gate,
+    ctx: &Services<'_>,
     req: &PageRequest,
     frame: &Frame,
     sess: &SessionCtx,
@@ -60,7 +60,7 @@ fn render(
     backup: bool,
     error: Option<&str>,
 ) -> Result<Reply, PageError> {
-    let prefix = &gate.config.prefix;
+    let prefix = &ctx.config.prefix;
     let return_to = req.return_to(prefix);
     // Passkeys only: the other way is a backup code.
     let totp = record.enrollment.is_some();
@@ -68,11 +68,11 @@ fn render(
     // A passing session is here for a step-up (see `show`).
     let step_up = sess.verified;
     let switch_href = switch_href(prefix, &return_to, backup, step_up);
-    let csrf = session::csrf_token(&gate.keys, sess.app, req.now);
+    let csrf = session::csrf_token(ctx.keys, sess.app, req.now);
     let status = if error.is_some() { 422 } else { 200 };
-    let remember_days = remember_days(gate, sess, step_up);
+    let remember_days = remember_days(ctx, sess, step_up);
     let remember_checked = req.form.get("remember") == Some("yes");
-    let passkey = passkey_form(gate, req, frame, sess, record, &csrf, remember_days);
+    let passkey = passkey_form(ctx, req, frame, sess, record, &csrf, remember_days);
     let view = ChallengeView {
         step_up,
         backup,
@@ -82,7 +82,7 @@ fn render(
         return_to: &return_to,
         error: error.map(|key| t(frame.locale, key).to_owned()),
         switch_href,
-        codes: !(passkey.is_some() && verify::codes_refused(gate, sess, record)?),
+        codes: !(passkey.is_some() && verify::codes_refused(ctx, sess, record)?),
         totp,
         passkey,
     };
@@ -120,8 +120,8 @@ fn switch_href(prefix: &str, return_to: &str, backup: bool, step_up: bool) -> St
 /// remember it; `None` hides the box. A store failure here only hides the
 /// checkbox: the page still works. A step-up remembers nothing: it
 /// proves, for a change, now.
-fn remember_days(gate: &Gate, sess: &SessionCtx, step_up: bool) -> Option<u16> {
-    gate.remember_days(&sess.identity.company)
+fn remember_days(ctx: &Services<'_>, sess: &SessionCtx, step_up: bool) -> Option<u16> {
+    ctx.remember_days(&sess.identity.company)
         .ok()
         .and_then(|d| d.days())
         .filter(|_| !step_up)
@@ -130,7 +130,7 @@ fn remember_days(gate: &Gate, sess: &SessionCtx, step_up: bool) -> Option<u16> {
 /// The passkey form with a fresh challenge, when the person has a passkey
 /// and passkeys are configured.
 fn passkey_form(
-    gate: &Gate,
+    ctx: &Services<'_>,
     req: &PageRequest,
     frame: &Frame,
     sess: &SessionCtx,
@@ -138,7 +138,7 @@ fn passkey_form(
     csrf: &str,
     remember_days: Option<u16>,
 ) -> Option<maud::Markup> {
-    let started = passkey_challenge(gate, req, sess, record)?;
+    let started = passkey_challenge(ctx, req, sess, record)?;
     let l = frame.locale;
     let remember = html! {
         @if let Some(days) = remember_days {
@@ -150,7 +150,7 @@ fn passkey_form(
             }
         }
     };
-    let return_to = req.return_to(&gate.config.prefix);
+    let return_to = req.return_to(&ctx.config.prefix);
     Some(passkeys::challenge_form(
         frame,
         &started.form(),
@@ -161,34 +161,34 @@ fn passkey_form(
 }
 
 pub async fn verify(
-    gate: &Gate,
+    ctx: &Services<'_>,
     req: &PageRequest,
     frame: &Frame<'_>,
     sess: &SessionCtx,
 ) -> Result<Reply, PageError> {
-    require_csrf(gate, req, sess)?;
-    let return_to = req.return_to(&gate.config.prefix);
-    let record = person_record(gate, sess)?;
+    require_csrf(ctx, req, sess)?;
+    let return_to = req.return_to(&ctx.config.prefix);
+    let record = person_record(ctx, sess)?;
     if !record.is_enrolled() {
-        return Ok(redirect_to(gate, Route::Enroll, &return_to));
+        return Ok(redirect_to(ctx, Route::Enroll, &return_to));
     }
     if record.is_locked() {
         return Ok(crate::pages::locked(frame));
     }
-    let proof = match verify::read_proof(gate, sess, &record, &req.form, req.now) {
+    let proof = match verify::read_proof(ctx, sess, &record, &req.form, req.now) {
         Submitted::Proof(proof) => proof,
         Submitted::Nothing => {
             let error = Some("error.wrong_code");
-            return render(gate, req, frame, sess, &record, false, error);
+            return render(ctx, req, frame, sess, &record, false, error);
         }
         Submitted::Stale => {
             let error = Some("error.passkey_expired");
-            return render(gate, req, frame, sess, &record, false, error);
+            return render(ctx, req, frame, sess, &record, false, error);
         }
     };
-    if !proof.is_passkey() && verify::codes_refused(gate, sess, &record)? {
+    if !proof.is_passkey() && verify::codes_refused(ctx, sess, &record)? {
         let error = Some("error.passkey_only");
-        return render(gate, req, frame, sess, &record, false, error);
+        return render(ctx, req, frame, sess, &record, false, error);
     }
     let purpose = Purpose::Challenge;
     let mut backup_left = None;
@@ -196,37 +196,37 @@ pub async fn verify(
         backup_left = rec.backup_codes.as_ref().map(|s| s.remaining());
     };
     let outcome =
-        verify_and_apply(gate, sess, &record, &proof, req.now, purpose, &mut count).await?;
+        verify_and_apply(ctx, sess, &record, &proof, req.now, purpose, &mut count).await?;
     Ok(match outcome {
         Outcome::Passed => {
-            let next = after_pass(gate, &return_to, proof.is_backup(), backup_left);
-            admit(gate, req, sess, &record, &proof, &next)?
+            let next = after_pass(ctx, &return_to, proof.is_backup(), backup_left);
+            admit(ctx, req, sess, &record, &proof, &next)?
         }
         Outcome::Failed => {
             let error = Some(wrong_proof(&proof));
-            render(gate, req, frame, sess, &record, proof.is_backup(), error)?
+            render(ctx, req, frame, sess, &record, proof.is_backup(), error)?
         }
         Outcome::LockedNow | Outcome::Locked => crate::pages::locked(frame),
-        Outcome::NotEnrolled => redirect_to(gate, Route::Enroll, &return_to),
+        Outcome::NotEnrolled => redirect_to(ctx, Route::Enroll, &return_to),
     })
 }
 
 /// After a passed `proof`: on to `next` with the gateway cookie, and this
 /// browser remembered when the person asked (never on a step-up).
 fn admit(
-    gate: &Gate,
+    ctx: &Services<'_>,
     req: &PageRequest,
     sess: &SessionCtx,
     record: &PersonRecord,
     proof: &Proof,
     next: &str,
 ) -> Result<Reply, PageError> {
-    let response = passed(gate, req, sess, record, next);
+    let response = passed(ctx, req, sess, record, next);
     if sess.verified {
         // A step-up: a fresh proof, nothing remembered.
         return Ok(response);
     }
-    let remembered = remember_this_browser(gate, req, sess, record, proof.factor())?;
+    let remembered = remember_this_browser(ctx, req, sess, record, proof.factor())?;
     Ok(match remembered {
         Some(cookie) => response.with_header("Set-Cookie", cookie),
         None => response,
@@ -245,7 +245,12 @@ fn wrong_proof(proof: &Proof) -> &'static str {
 /// Where a passed challenge goes: straight back to `return_to`, unless a
 /// backup code was used or few are left — then first to the page that
 /// says how many remain (`/signed-in`), which continues to `return_to`.
-fn after_pass(gate: &Gate, return_to: &str, used_backup: bool, left: Option<usize>) -> String {
+fn after_pass(
+    ctx: &Services<'_>,
+    return_to: &str,
+    used_backup: bool,
+    left: Option<usize>,
+) -> String {
     let low = left.is_some_and(|n| n <= LOW_BACKUP_CODES);
     if !used_backup && !low {
         return return_to.to_owned();
@@ -257,7 +262,7 @@ fn after_pass(gate: &Gate, return_to: &str, used_backup: bool, left: Option<usiz
     if return_to != "/" {
         q.append_pair("return_to", return_to);
     }
-    let here = Route::SignedIn.href(&gate.config.prefix);
+    let here = Route::SignedIn.href(&ctx.config.prefix);
     match q.finish() {
         q if q.is_empty() => here,
         q => format!("{here}?{q}"),
@@ -267,16 +272,16 @@ fn after_pass(gate: &Gate, return_to: &str, used_backup: bool, left: Option<usiz
 /// `GET /signed-in`: after a passed challenge, how many backup codes are
 /// left (and a warning when few or none are), then on to `return_to`.
 pub fn signed_in(
-    gate: &Gate,
+    ctx: &Services<'_>,
     req: &PageRequest,
     frame: &Frame<'_>,
     sess: &SessionCtx,
 ) -> Result<Reply, PageError> {
-    let record = person_record(gate, sess)?;
+    let record = person_record(ctx, sess)?;
     let view = SignedInView {
         used_backup: req.query_param("via").as_deref() == Some("backup"),
         backup_left: record.backup_codes.as_ref().map_or(0, |s| s.remaining()),
-        return_to: &req.return_to(&gate.config.prefix),
+        return_to: &req.return_to(&ctx.config.prefix),
     };
     Ok(Reply::html(200, views::signed_in(frame, &view)))
 }
@@ -284,13 +289,13 @@ pub fn signed_in(
 /// The box "don't ask again on this browser" was ticked and the company
 /// allows it: remember this browser (its `Set-Cookie`).
 fn remember_this_browser(
-    gate: &Gate,
+    ctx: &Services<'_>,
     req: &PageRequest,
     sess: &SessionCtx,
     record: &PersonRecord,
     earned_by: crate::domain::Factor,
 ) -> Result<Option<String>, PageError> {
-    let days = gate.remember_days(&sess.identity.company)?;
+    let days = ctx.remember_days(&sess.identity.company)?;
     let enrollment = record.second_step_id();
     let (true, Some(_), Some(enrollment_id)) = (
         req.form.get("remember") == Some("yes"),
@@ -300,7 +305,7 @@ fn remember_this_browser(
         return Ok(None);
     };
     let cookie = crate::access::remember::grant(
-        gate,
+        ctx,
         &sess.identity,
         crate::access::remember::Earned {
             enrollment_id,
@@ -313,7 +318,7 @@ fn remember_this_browser(
     )?;
     // After the browser's own write: not in its commit (see notify/mod.rs).
     let change = crate::notify::Change::by_user(&sess.identity, &sess.whence);
-    let (store, notify) = (gate.store.as_ref(), gate.config.notify.as_ref());
+    let (store, notify) = (ctx.store.as_ref(), ctx.config.notify.as_ref());
     crate::notify::enqueue(store, notify, NoticeKind::BrowserRemembered, &change, "");
     Ok(Some(cookie))
 }
@@ -321,7 +326,7 @@ fn remember_this_browser(
 /// Back to `next`, with the gateway cookie for the enrollment the
 /// proof was checked against.
 fn passed(
-    gate: &Gate,
+    ctx: &Services<'_>,
     req: &PageRequest,
     sess: &SessionCtx,
     record: &PersonRecord,
@@ -329,6 +334,6 @@ fn passed(
 ) -> Reply {
     let bound = session::Bound::new(record.second_step_id().unwrap_or(0), record.trust_epoch);
     let key = sess.identity.person_key();
-    let cookie = session::issue_cookie(&gate.keys, sess.app, &key, bound, req.now);
-    Reply::redirect(next).with_header("Set-Cookie", gateway_cookie(gate, &cookie))
+    let cookie = session::issue_cookie(ctx.keys, sess.app, &key, bound, req.now);
+    Reply::redirect(next).with_header("Set-Cookie", gateway_cookie(ctx, &cookie))
 }

@@ -7,7 +7,7 @@
 
 use crate::access::audit;
 use crate::access::decision::{is_required, needs_passkey};
-use crate::access::gate::Gate;
+use crate::access::services::Services;
 use crate::access::session;
 use crate::domain::{
     AuditEvent, AuditKind, BackupCodeSet, Enrollment, Factor, PendingEnrollment, PersonRecord,
@@ -27,32 +27,32 @@ use rand::RngCore;
 const PENDING_TTL_SECS: i64 = 30 * 60;
 
 pub fn show(
-    gate: &Gate,
+    ctx: &Services<'_>,
     req: &PageRequest,
     frame: &Frame<'_>,
     sess: &SessionCtx,
 ) -> Result<Reply, PageError> {
-    render_form(gate, req, frame, sess, None, 200)
+    render_form(ctx, req, frame, sess, None, 200)
 }
 
 /// The enrollment form, starting (or reusing) the pending secret.
 fn render_form(
-    gate: &Gate,
+    ctx: &Services<'_>,
     req: &PageRequest,
     frame: &Frame,
     sess: &SessionCtx,
     error: Option<String>,
     status: u16,
 ) -> Result<Reply, PageError> {
-    let return_to = req.return_to(&gate.config.prefix);
-    let policy = gate.enforcement(&sess.identity.company)?;
+    let return_to = req.return_to(&ctx.config.prefix);
+    let policy = ctx.enforcement(&sess.identity.company)?;
     if needs_passkey(sess.identity.class, policy) {
-        let passkeys = Route::Passkeys.href(&gate.config.prefix);
+        let passkeys = Route::Passkeys.href(&ctx.config.prefix);
         return Ok(Reply::redirect(&crate::request::paths::with_return_to(
             &passkeys, &return_to,
         )));
     }
-    let record = start_pending(gate, sess, req.now)?;
+    let record = start_pending(ctx, sess, req.now)?;
     if record.is_locked() {
         return Ok(crate::pages::locked(frame));
     }
@@ -69,15 +69,12 @@ fn render_form(
     let pending = record
         .pending_for(&sess.app.id(), req.now, PENDING_TTL_SECS)
         .ok_or(PageError::Secret)?;
-    let secret = open_secret(gate, &sess.identity.person_key(), &pending.sealed_secret)?;
-    let uri = totp::otpauth_uri(&gate.config.totp.issuer, &sess.identity.account, &secret);
+    let secret = open_secret(ctx, &sess.identity.person_key(), &pending.sealed_secret)?;
+    let uri = totp::otpauth_uri(&ctx.config.totp.issuer, &sess.identity.account, &secret);
     let qr = totp::qr_svg(&uri).unwrap_or_default();
-    let csrf = session::csrf_token(&gate.keys, sess.app, req.now);
-    let passkey_href = gate.passkeys.as_ref().map(|_| {
-        crate::request::paths::with_return_to(
-            &Route::Passkeys.href(&gate.config.prefix),
-            &return_to,
-        )
+    let csrf = session::csrf_token(ctx.keys, sess.app, req.now);
+    let passkey_href = ctx.passkeys.as_ref().map(|_| {
+        crate::request::paths::with_return_to(&Route::Passkeys.href(&ctx.config.prefix), &return_to)
     });
     let view = EnrollView {
         required: is_required(sess.identity.class, policy),
@@ -96,15 +93,19 @@ fn render_form(
 /// Give this app session a pending secret, unless the person is enrolled
 /// or locked, or the session's pending secret is still fresh. The record
 /// as it is afterwards.
-fn start_pending(gate: &Gate, sess: &SessionCtx, now: i64) -> Result<PersonRecord, PageError> {
+fn start_pending(
+    ctx: &Services<'_>,
+    sess: &SessionCtx,
+    now: i64,
+) -> Result<PersonRecord, PageError> {
     let key = sess.identity.person_key();
     let mut rng = rand::rng();
     let fresh = TotpSecret::generate(&mut rng);
-    let sealed = gate
+    let sealed = ctx
         .keys
         .seal(key.as_str().as_bytes(), fresh.as_bytes(), &mut rng);
     let session = sess.app.id();
-    let record = gate.store.update_person(&key, &mut |current| {
+    let record = ctx.store.update_person(&key, &mut |current| {
         let rec = current.cloned().unwrap_or_default();
         if rec.is_enrolled() || rec.is_locked() {
             return Update::Keep;
@@ -127,27 +128,27 @@ fn start_pending(gate: &Gate, sess: &SessionCtx, now: i64) -> Result<PersonRecor
 }
 
 pub async fn confirm(
-    gate: &Gate,
+    ctx: &Services<'_>,
     req: &PageRequest,
     frame: &Frame<'_>,
     sess: &SessionCtx,
 ) -> Result<Reply, PageError> {
-    require_csrf(gate, req, sess)?;
+    require_csrf(ctx, req, sess)?;
     let now = req.now;
-    let record = person_record(gate, sess)?;
+    let record = person_record(ctx, sess)?;
     if record.is_enrolled() {
-        return Ok(conflict(gate, req, frame));
+        return Ok(conflict(ctx, req, frame));
     }
     // Only the secret this very session was shown can be confirmed here.
     let Some(pending) = record.pending_for(&sess.app.id(), now, PENDING_TTL_SECS) else {
         let msg = t(frame.locale, "error.expired_setup").to_owned();
-        return render_form(gate, req, frame, sess, Some(msg), 422);
+        return render_form(ctx, req, frame, sess, Some(msg), 422);
     };
-    let secret = open_secret(gate, &sess.identity.person_key(), &pending.sealed_secret)?;
+    let secret = open_secret(ctx, &sess.identity.person_key(), &pending.sealed_secret)?;
     let code = req.form.get("code").unwrap_or("");
-    let Some(step) = totp::verify(&secret, code, now as u64, gate.config.totp.skew, None) else {
+    let Some(step) = totp::verify(&secret, code, now as u64, ctx.config.totp.skew, None) else {
         let msg = t(frame.locale, "error.enroll_wrong_code").to_owned();
-        return render_form(gate, req, frame, sess, Some(msg), 422);
+        return render_form(ctx, req, frame, sess, Some(msg), 422);
     };
     let new_codes = new_codes::generate(&record, now).await?;
     let enrollment = Enrollment {
@@ -156,18 +157,18 @@ pub async fn confirm(
         enrolled_at: now,
         enrolled_by: sess.identity.account.clone(),
     };
-    if !commit(gate, sess, pending, &enrollment, &new_codes.set, step)? {
-        return Ok(conflict(gate, req, frame));
+    if !commit(ctx, sess, pending, &enrollment, &new_codes.set, step)? {
+        return Ok(conflict(ctx, req, frame));
     }
     let event = AuditEvent::by_user(&sess.identity, AuditKind::Enrolled, now);
-    audit::record(gate.store.as_ref(), event.with_method(Factor::Totp));
+    audit::record(ctx.store.as_ref(), event.with_method(Factor::Totp));
     let key = sess.identity.person_key();
     let bound = session::Bound::new(enrollment.id, record.trust_epoch);
-    let cookie = session::issue_cookie(&gate.keys, sess.app, &key, bound, now);
-    let return_to = req.return_to(&gate.config.prefix);
+    let cookie = session::issue_cookie(ctx.keys, sess.app, &key, bound, now);
+    let return_to = req.return_to(&ctx.config.prefix);
     Ok(
-        new_codes::page(gate, sess, frame, &new_codes.codes, &return_to, now, true)
-            .with_header("Set-Cookie", gateway_cookie(gate, &cookie)),
+        new_codes::page(ctx, sess, frame, &new_codes.codes, &return_to, now, true)
+            .with_header("Set-Cookie", gateway_cookie(ctx, &cookie)),
     )
 }
 
@@ -176,7 +177,7 @@ pub async fn confirm(
 /// request won: the person is enrolled or locked meanwhile, or this
 /// pending secret is gone.
 fn commit(
-    gate: &Gate,
+    ctx: &Services<'_>,
     sess: &SessionCtx,
     pending: &PendingEnrollment,
     enrollment: &Enrollment,
@@ -190,13 +191,13 @@ fn commit(
     // then neither find, unlock nor reset the person (found by the crash
     // test). Indexing a loser of the race below is harmless: the account
     // is that person's either way.
-    if let Err(e) = gate.store.link_account(&sess.identity.account, &key) {
+    if let Err(e) = ctx.store.link_account(&sess.identity.account, &key) {
         tracing::warn!(error = %e, "could not index account");
     }
     let mut won = false;
     let change = crate::notify::Change::by_user(&sess.identity, &sess.whence);
-    let notify = gate.config.notify.as_ref();
-    crate::notify::update_person(gate.store.as_ref(), notify, &key, &change, &mut |current| {
+    let notify = ctx.config.notify.as_ref();
+    crate::notify::update_person(ctx.store.as_ref(), notify, &key, &change, &mut |current| {
         won = false;
         let rec = current.cloned().unwrap_or_default();
         if rec.is_enrolled() || !rec.pending.contains(pending) || rec.is_locked() {
@@ -220,8 +221,8 @@ fn commit(
 }
 
 /// 409: the person got enrolled meanwhile (another tab or account).
-fn conflict(gate: &Gate, req: &PageRequest, frame: &Frame) -> Reply {
-    let return_to = req.return_to(&gate.config.prefix);
+fn conflict(ctx: &Services<'_>, req: &PageRequest, frame: &Frame) -> Reply {
+    let return_to = req.return_to(&ctx.config.prefix);
     message(
         frame,
         409,

@@ -4,7 +4,7 @@
 //! (`POST /backup-codes.txt`). The server keeps no plaintext code: the
 //! download form carries the codes sealed to this app session.
 
-use crate::access::gate::Gate;
+use crate::access::services::Services;
 use crate::access::session;
 use crate::domain::PersonRecord;
 use crate::factors::backup_codes;
@@ -34,7 +34,7 @@ pub async fn generate(
 
 /// The page that shows freshly generated codes once, with the download.
 pub fn page(
-    gate: &Gate,
+    ctx: &Services<'_>,
     sess: &SessionCtx,
     frame: &Frame,
     codes: &[String],
@@ -47,17 +47,17 @@ pub fn page(
         "account": sess.identity.account,
         "exp": now + DOWNLOAD_TTL_SECS,
     });
-    let sealed = gate.keys.seal(
+    let sealed = ctx.keys.seal(
         &download_aad(sess),
         payload.to_string().as_bytes(),
         &mut rand::rng(),
     );
     let token = URL_SAFE_NO_PAD.encode(sealed);
-    let csrf = session::csrf_token(&gate.keys, sess.app, now);
+    let csrf = session::csrf_token(ctx.keys, sess.app, now);
     // Where the codes end a first enrollment with the app, a passkey is
     // offered too (it comes back here, to `return_to`, when added).
-    let passkey_href = (offer_passkey && gate.passkeys.is_some()).then(|| {
-        let passkeys = crate::request::route::Route::Passkeys.href(&gate.config.prefix);
+    let passkey_href = (offer_passkey && ctx.passkeys.is_some()).then(|| {
+        let passkeys = crate::request::route::Route::Passkeys.href(&ctx.config.prefix);
         crate::request::paths::with_return_to(&passkeys, return_to)
     });
     let view = BackupCodesView {
@@ -78,17 +78,17 @@ fn download_aad(sess: &SessionCtx) -> Vec<u8> {
 
 /// `POST /backup-codes.txt`: the codes just shown, as a text file.
 pub fn download(
-    gate: &Gate,
+    ctx: &Services<'_>,
     req: &PageRequest,
     frame: &Frame<'_>,
     sess: &SessionCtx,
 ) -> Result<Reply, PageError> {
-    require_csrf(gate, req, sess)?;
+    require_csrf(ctx, req, sess)?;
     let payload = req
         .form
         .get("codes")
         .and_then(|t| URL_SAFE_NO_PAD.decode(t).ok())
-        .and_then(|sealed| gate.keys.open(&download_aad(sess), &sealed))
+        .and_then(|sealed| ctx.keys.open(&download_aad(sess), &sealed))
         .and_then(|plain| serde_json::from_slice::<serde_json::Value>(&plain).ok())
         .ok_or(PageError::BadForm("codes"))?;
     let exp = payload["exp"].as_i64().unwrap_or(0);
@@ -109,8 +109,7 @@ pub fn download(
             None,
         ));
     }
-    let text =
-        backup_codes::download_text(&gate.config.totp.issuer, &sess.identity.account, &codes);
+    let text = backup_codes::download_text(&ctx.config.totp.issuer, &sess.identity.account, &codes);
     Ok(Reply {
         status: 200,
         headers: vec![

@@ -10,7 +10,7 @@
 
 use crate::access::audit;
 use crate::access::decision::needs_passkey;
-use crate::access::gate::Gate;
+use crate::access::services::Services;
 use crate::access::session;
 use crate::domain::{
     AuditEvent, AuditKind, Factor, MAX_PASSKEYS, Passkey, PersonRecord, passkey_name,
@@ -29,22 +29,22 @@ use crate::store::Update;
 use webauthn_rs::prelude::{SecurityKey, SecurityKeyRegistration};
 
 pub fn show(
-    gate: &Gate,
+    ctx: &Services<'_>,
     req: &PageRequest,
     frame: &crate::pages::views::Frame<'_>,
     sess: &SessionCtx,
 ) -> Result<Reply, PageError> {
-    let Some(passkeys) = gate.passkeys.as_ref() else {
+    let Some(passkeys) = ctx.passkeys.as_ref() else {
         return Ok(not_found(frame));
     };
-    let record = person_record(gate, sess)?;
+    let record = person_record(ctx, sess)?;
     if record.is_locked() {
         return Ok(crate::pages::locked(frame));
     }
-    if let Some(first) = proof_first(gate, req, sess, &record) {
+    if let Some(first) = proof_first(ctx, req, sess, &record) {
         return Ok(first);
     }
-    render(gate, passkeys, req, frame, sess, &record, None)
+    render(ctx, passkeys, req, frame, sess, &record, None)
 }
 
 /// Another second step for an enrolled person asks for a fresh proof in
@@ -52,22 +52,22 @@ pub fn show(
 /// so that a stolen remembered-browser cookie cannot add a key that
 /// outlives it. A first second step needs none (there is nothing to prove).
 fn proof_first(
-    gate: &Gate,
+    ctx: &Services<'_>,
     req: &PageRequest,
     sess: &SessionCtx,
     record: &PersonRecord,
 ) -> Option<Reply> {
-    let prefix = &gate.config.prefix;
+    let prefix = &ctx.config.prefix;
     let here = crate::request::paths::with_return_to(
         &Route::Passkeys.href(prefix),
         &req.return_to(prefix),
     );
-    step_up(gate, req, sess, record, &here)
+    step_up(ctx, req, sess, record, &here)
 }
 
 /// The form, with a fresh ceremony; `error` (then 422) after a refusal.
 fn render(
-    gate: &Gate,
+    ctx: &Services<'_>,
     passkeys: &Passkeys,
     req: &PageRequest,
     frame: &crate::pages::views::Frame<'_>,
@@ -77,17 +77,17 @@ fn render(
 ) -> Result<Reply, PageError> {
     let key = sess.identity.person_key();
     let (options, state) = passkeys
-        .start_registration(&gate.keys, &key, &sess.identity.account, &record.passkeys)
+        .start_registration(ctx.keys, &key, &sess.identity.account, &record.passkeys)
         .map_err(PageError::Passkey)?;
-    let ceremony = Ceremony::seal(&gate.keys, Kind::Register, &sess.app, &key, state, req.now);
-    let csrf = session::csrf_token(&gate.keys, sess.app, req.now);
-    let return_to = req.return_to(&gate.config.prefix);
+    let ceremony = Ceremony::seal(ctx.keys, Kind::Register, &sess.app, &key, state, req.now);
+    let csrf = session::csrf_token(ctx.keys, sess.app, req.now);
+    let return_to = req.return_to(&ctx.config.prefix);
     let required = needs_passkey(
         sess.identity.class,
-        gate.enforcement(&sess.identity.company)?,
+        ctx.enforcement(&sess.identity.company)?,
     );
     let app_href = (!record.is_enrolled() && !required).then(|| {
-        crate::request::paths::with_return_to(&Route::Enroll.href(&gate.config.prefix), &return_to)
+        crate::request::paths::with_return_to(&Route::Enroll.href(&ctx.config.prefix), &return_to)
     });
     let view = PasskeyAddView {
         required,
@@ -127,27 +127,27 @@ impl NotAdded {
 }
 
 pub async fn register(
-    gate: &Gate,
+    ctx: &Services<'_>,
     req: &PageRequest,
     frame: &crate::pages::views::Frame<'_>,
     sess: &SessionCtx,
 ) -> Result<Reply, PageError> {
-    let Some(passkeys) = gate.passkeys.as_ref() else {
+    let Some(passkeys) = ctx.passkeys.as_ref() else {
         return Ok(not_found(frame));
     };
-    require_csrf(gate, req, sess)?;
-    let record = person_record(gate, sess)?;
+    require_csrf(ctx, req, sess)?;
+    let record = person_record(ctx, sess)?;
     if record.is_locked() {
         return Ok(crate::pages::locked(frame));
     }
-    if let Some(first) = proof_first(gate, req, sess, &record) {
+    if let Some(first) = proof_first(ctx, req, sess, &record) {
         return Ok(first);
     }
-    let (passkey, codes) = match added(gate, passkeys, req, sess, &record).await? {
+    let (passkey, codes) = match added(ctx, passkeys, req, sess, &record).await? {
         Ok(added) => added,
         Err(why) => {
             return render(
-                gate,
+                ctx,
                 passkeys,
                 req,
                 frame,
@@ -160,10 +160,10 @@ pub async fn register(
     let event = AuditEvent::by_user(&sess.identity, AuditKind::PasskeyAdded, req.now)
         .with_method(Factor::Passkey)
         .with_note(format!("\"{}\"", passkey.name));
-    audit::record(gate.store.as_ref(), event);
-    let return_to = req.return_to(&gate.config.prefix);
+    audit::record(ctx.store.as_ref(), event);
+    let return_to = req.return_to(&ctx.config.prefix);
     let Some(codes) = codes else {
-        let settings = Route::Settings.href(&gate.config.prefix);
+        let settings = Route::Settings.href(&ctx.config.prefix);
         let next = match return_to == settings {
             true => format!("{settings}?done=passkey_added"),
             false => return_to,
@@ -172,27 +172,27 @@ pub async fn register(
     };
     // A first second step: enrolled now, like enrollment with the app.
     let event = AuditEvent::by_user(&sess.identity, AuditKind::Enrolled, req.now);
-    audit::record(gate.store.as_ref(), event.with_method(Factor::Passkey));
+    audit::record(ctx.store.as_ref(), event.with_method(Factor::Passkey));
     // The person had no second step: this key is the one a cookie names.
     let person = sess.identity.person_key();
     let bound = session::Bound::new(passkey.id, record.trust_epoch);
-    let cookie = session::issue_cookie(&gate.keys, sess.app, &person, bound, req.now);
+    let cookie = session::issue_cookie(ctx.keys, sess.app, &person, bound, req.now);
     Ok(
-        new_codes::page(gate, sess, frame, &codes.codes, &return_to, req.now, false)
-            .with_header("Set-Cookie", gateway_cookie(gate, &cookie)),
+        new_codes::page(ctx, sess, frame, &codes.codes, &return_to, req.now, false)
+            .with_header("Set-Cookie", gateway_cookie(ctx, &cookie)),
     )
 }
 
 /// Check the form and add its key: the key, and for a first second step
 /// the new backup codes; or why not.
 async fn added(
-    gate: &Gate,
+    ctx: &Services<'_>,
     passkeys: &Passkeys,
     req: &PageRequest,
     sess: &SessionCtx,
     record: &PersonRecord,
 ) -> Result<Result<(Passkey, Option<NewCodes>), NotAdded>, PageError> {
-    let (name, key) = match checked(gate, passkeys, req, sess) {
+    let (name, key) = match checked(ctx, passkeys, req, sess) {
         Ok(checked) => checked,
         Err(why) => return Ok(Err(why)),
     };
@@ -203,12 +203,12 @@ async fn added(
     };
     let passkey = new_passkey(&key, name, &sess.identity.account, req.now);
     let set = codes.as_ref().map(|c| c.set.clone());
-    Ok(add(gate, sess, &key, &passkey, set, first)?.map(|()| (passkey, codes)))
+    Ok(add(ctx, sess, &key, &passkey, set, first)?.map(|()| (passkey, codes)))
 }
 
 /// The form's name and the credential its answer registers, checked.
 fn checked(
-    gate: &Gate,
+    ctx: &Services<'_>,
     passkeys: &Passkeys,
     req: &PageRequest,
     sess: &SessionCtx,
@@ -224,7 +224,7 @@ fn checked(
         .get("ceremony")
         .and_then(|token| {
             Ceremony::<SecurityKeyRegistration>::open(
-                &gate.keys,
+                ctx.keys,
                 Kind::Register,
                 &sess.app,
                 &person,
@@ -244,7 +244,7 @@ fn checked(
 /// Add `passkey` to the person in one atomic update (with `codes` for a
 /// first second step), or why not.
 fn add(
-    gate: &Gate,
+    ctx: &Services<'_>,
     sess: &SessionCtx,
     key: &SecurityKey,
     passkey: &Passkey,
@@ -252,14 +252,14 @@ fn add(
     first: bool,
 ) -> Result<Result<(), NotAdded>, PageError> {
     let person = sess.identity.person_key();
-    if let Err(e) = gate.store.link_account(&sess.identity.account, &person) {
+    if let Err(e) = ctx.store.link_account(&sess.identity.account, &person) {
         tracing::warn!(error = %e, "could not index account");
     }
     let mut why = None;
     let change = crate::notify::Change::by_user(&sess.identity, &sess.whence);
-    let notify = gate.config.notify.as_ref();
+    let notify = ctx.config.notify.as_ref();
     crate::notify::update_person(
-        gate.store.as_ref(),
+        ctx.store.as_ref(),
         notify,
         &person,
         &change,

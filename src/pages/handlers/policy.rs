@@ -10,7 +10,7 @@
 //! pinnable on its own) and the rollout numbers (`rollout.rs`).
 
 use crate::access::audit;
-use crate::access::gate::Gate;
+use crate::access::services::Services;
 use crate::access::session;
 use crate::domain::NoticeKind;
 use crate::domain::{AuditEvent, AuditKind, Enforcement, RememberDays};
@@ -30,17 +30,17 @@ fn require_manager(sess: &SessionCtx) -> Result<(), PageError> {
 }
 
 pub fn show(
-    gate: &Gate,
+    ctx: &Services<'_>,
     req: &PageRequest,
     frame: &Frame<'_>,
     sess: &SessionCtx,
 ) -> Result<Reply, PageError> {
     require_manager(sess)?;
-    render(gate, req, frame, sess, None, 200)
+    render(ctx, req, frame, sess, None, 200)
 }
 
 fn render(
-    gate: &Gate,
+    ctx: &Services<'_>,
     req: &PageRequest,
     frame: &Frame<'_>,
     sess: &SessionCtx,
@@ -48,59 +48,59 @@ fn render(
     status: u16,
 ) -> Result<Reply, PageError> {
     let company = &sess.identity.company;
-    let current = gate.enforcement(company)?;
-    let csrf = session::csrf_token(&gate.keys, sess.app, req.now);
+    let current = ctx.enforcement(company)?;
+    let csrf = session::csrf_token(ctx.keys, sess.app, req.now);
     let view = PolicyView {
         company,
         current: current.as_str(),
-        pinned: gate.config.companies.contains_key(company),
-        remember: gate.remember_days(company)?.as_string(),
-        remember_pinned: gate.config.remember_days.contains_key(company),
+        pinned: ctx.config.companies.contains_key(company),
+        remember: ctx.remember_days(company)?.as_string(),
+        remember_pinned: ctx.config.remember_days.contains_key(company),
         csrf: &csrf,
         notice,
-        rollout: crate::access::rollout::numbers(gate, company, current, req.now)?,
-        passkeys: gate.passkeys.is_some(),
+        rollout: crate::access::rollout::numbers(ctx, company, current, req.now)?,
+        passkeys: ctx.passkeys.is_some(),
     };
     Ok(Reply::html(status, views::policy(frame, &view)))
 }
 
 pub fn save(
-    gate: &Gate,
+    ctx: &Services<'_>,
     req: &PageRequest,
     frame: &Frame<'_>,
     sess: &SessionCtx,
 ) -> Result<Reply, PageError> {
     require_manager(sess)?;
-    require_csrf(gate, req, sess)?;
+    require_csrf(ctx, req, sess)?;
     // A company setting decides everyone's factors and trust: a stolen
     // remembered-browser cookie must not lengthen its own life or let
     // code-earned trust back in (a step-up, as for a person's factors).
-    let record = person_record(gate, sess)?;
-    let here = Route::Policy.href(&gate.config.prefix);
-    if let Some(first) = step_up(gate, req, sess, &record, &here) {
+    let record = person_record(ctx, sess)?;
+    let here = Route::Policy.href(&ctx.config.prefix);
+    if let Some(first) = step_up(ctx, req, sess, &record, &here) {
         return Ok(first);
     }
     let company = &sess.identity.company;
     if let Some(days) = req.form.get("remember_days") {
-        return save_remember(gate, req, frame, sess, days);
+        return save_remember(ctx, req, frame, sess, days);
     }
-    if gate.config.companies.contains_key(company) {
+    if ctx.config.companies.contains_key(company) {
         let pinned = t(frame.locale, "policy.refused_pinned");
-        return render(gate, req, frame, sess, Some(pinned), 409);
+        return render(ctx, req, frame, sess, Some(pinned), 409);
     }
     let wanted = req
         .form
         .get("enforcement")
         .and_then(Enforcement::parse)
         // Nobody could register the passkey it requires.
-        .filter(|e| !e.passkey_only() || gate.passkeys.is_some())
+        .filter(|e| !e.passkey_only() || ctx.passkeys.is_some())
         .ok_or(PageError::BadForm("enforcement"))?;
-    let before = gate.enforcement(company)?;
-    gate.store.set_company_policy(company, wanted)?;
+    let before = ctx.enforcement(company)?;
+    ctx.store.set_company_policy(company, wanted)?;
     if before != wanted {
         let (from, to) = (before.as_str(), wanted.as_str());
         changed(
-            gate,
+            ctx,
             req,
             sess,
             format!("{from} -> {to}"),
@@ -108,31 +108,31 @@ pub fn save(
         );
     }
     let saved = t(frame.locale, "policy.saved");
-    render(gate, req, frame, sess, Some(saved), 200)
+    render(ctx, req, frame, sess, Some(saved), 200)
 }
 
 /// The remembered-browser setting: off, or one of the short list of days.
 /// Lowering it applies to every remembered browser at its next request.
 fn save_remember(
-    gate: &Gate,
+    ctx: &Services<'_>,
     req: &PageRequest,
     frame: &Frame<'_>,
     sess: &SessionCtx,
     wanted: &str,
 ) -> Result<Reply, PageError> {
     let company = &sess.identity.company;
-    if gate.config.remember_days.contains_key(company) {
+    if ctx.config.remember_days.contains_key(company) {
         let pinned = t(frame.locale, "policy.refused_pinned");
-        return render(gate, req, frame, sess, Some(pinned), 409);
+        return render(ctx, req, frame, sess, Some(pinned), 409);
     }
     let wanted = RememberDays::parse(wanted).ok_or(PageError::BadForm("remember_days"))?;
-    let before = gate.remember_days(company)?;
-    gate.store.set_company_remember(company, wanted)?;
+    let before = ctx.remember_days(company)?;
+    ctx.store.set_company_remember(company, wanted)?;
     if before != wanted {
         let (from, to) = (before.as_string(), wanted.as_string());
         let audit_note = format!("remember browsers: {from} -> {to}");
         changed(
-            gate,
+            ctx,
             req,
             sess,
             audit_note,
@@ -140,17 +140,23 @@ fn save_remember(
         );
     }
     let saved = t(frame.locale, "policy.saved");
-    render(gate, req, frame, sess, Some(saved), 200)
+    render(ctx, req, frame, sess, Some(saved), 200)
 }
 
 /// A company security setting changed: audited (about the company, not the
 /// administrator's person) and told (`policy_changed`), whichever it was.
-fn changed(gate: &Gate, req: &PageRequest, sess: &SessionCtx, audit_note: String, told: String) {
+fn changed(
+    ctx: &Services<'_>,
+    req: &PageRequest,
+    sess: &SessionCtx,
+    audit_note: String,
+    told: String,
+) {
     let mut event = AuditEvent::by_user(&sess.identity, AuditKind::PolicyChanged, req.now)
         .with_note(audit_note);
     event.person = None;
-    audit::record(gate.store.as_ref(), event);
+    audit::record(ctx.store.as_ref(), event);
     let change = crate::notify::Change::by_user(&sess.identity, &sess.whence);
-    let (store, notify) = (gate.store.as_ref(), gate.config.notify.as_ref());
+    let (store, notify) = (ctx.store.as_ref(), ctx.config.notify.as_ref());
     crate::notify::enqueue(store, notify, NoticeKind::PolicyChanged, &change, &told);
 }

@@ -10,8 +10,8 @@
 
 use crate::access::audit;
 use crate::access::decision::is_required;
-use crate::access::gate::Gate;
 use crate::access::remember;
+use crate::access::services::Services;
 use crate::access::session;
 use crate::domain::{AuditEvent, AuditKind, BrowserId, PersonRecord, Purpose};
 use crate::i18n::t;
@@ -27,12 +27,12 @@ use crate::request::route::Route;
 use crate::store::{StoreError, Update};
 
 pub fn show(
-    gate: &Gate,
+    ctx: &Services<'_>,
     req: &PageRequest,
     frame: &Frame<'_>,
     sess: &SessionCtx,
 ) -> Result<Reply, PageError> {
-    let record = note_account(gate, sess)?;
+    let record = note_account(ctx, sess)?;
     let notice = match req.query_param("done").as_deref() {
         Some("disabled") => Some(t(frame.locale, "settings.disabled_done")),
         Some("forgotten") => Some(t(frame.locale, "remember.forgotten_done")),
@@ -40,15 +40,15 @@ pub fn show(
         None => None,
     };
     let errors = Errors::default();
-    render(gate, req, frame, sess, &record, notice, errors, 200)
+    render(ctx, req, frame, sess, &record, notice, errors, 200)
 }
 
 /// Remember that this account belongs to the person (for the list of
 /// linked accounts and support look-ups); writes only the first time.
-fn note_account(gate: &Gate, sess: &SessionCtx) -> Result<PersonRecord, StoreError> {
+fn note_account(ctx: &Services<'_>, sess: &SessionCtx) -> Result<PersonRecord, StoreError> {
     let key = sess.identity.person_key();
     let account = &sess.identity.account;
-    let record = gate
+    let record = ctx
         .store
         .update_person(&key, &mut |current| match current {
             Some(rec) if !rec.knows_account(&sess.identity) => {
@@ -59,7 +59,7 @@ fn note_account(gate: &Gate, sess: &SessionCtx) -> Result<PersonRecord, StoreErr
             _ => Update::Keep,
         })?;
     if record.is_some() {
-        gate.store.link_account(account, &key)?;
+        ctx.store.link_account(account, &key)?;
     }
     Ok(record.unwrap_or_default())
 }
@@ -76,7 +76,7 @@ struct Errors {
 /// to their forms, answered with `status`.
 #[allow(clippy::too_many_arguments)]
 fn render(
-    gate: &Gate,
+    ctx: &Services<'_>,
     req: &PageRequest,
     frame: &Frame<'_>,
     sess: &SessionCtx,
@@ -88,15 +88,15 @@ fn render(
     if record.is_locked() {
         return Ok(crate::pages::locked(frame));
     }
-    let policy = gate.enforcement(&sess.identity.company)?;
-    let csrf = session::csrf_token(&gate.keys, sess.app, req.now);
+    let policy = ctx.enforcement(&sess.identity.company)?;
+    let csrf = session::csrf_token(ctx.keys, sess.app, req.now);
     let linked = linked_accounts(sess, record);
-    let prefix = &gate.config.prefix;
-    let browsers = browser_rows(gate, req, sess, record)?;
-    let confirm = crate::pages::common::passkey_challenge(gate, req, sess, record);
-    let codes = record.enrollment.is_some() && !verify::codes_refused(gate, sess, record)?;
+    let prefix = &ctx.config.prefix;
+    let browsers = browser_rows(ctx, req, sess, record)?;
+    let confirm = crate::pages::common::passkey_challenge(ctx, req, sess, record);
+    let codes = record.enrollment.is_some() && !verify::codes_refused(ctx, sess, record)?;
     let panel = passkeys::panel(
-        gate,
+        ctx,
         frame,
         record,
         &csrf,
@@ -123,7 +123,7 @@ fn render(
         regenerate_error: errors.regenerate,
         disable_error: errors.disable,
         browsers,
-        remember_days: gate.remember_days(&sess.identity.company)?.days(),
+        remember_days: ctx.remember_days(&sess.identity.company)?.days(),
     };
     let reply = Reply::html(status, views::settings(frame, &view));
     Ok(match confirm.is_some() {
@@ -145,14 +145,14 @@ fn linked_accounts(sess: &SessionCtx, record: &PersonRecord) -> Vec<String> {
 /// The person's remembered browsers that still count, as the page lists
 /// them (this very browser marked).
 fn browser_rows(
-    gate: &Gate,
+    ctx: &Services<'_>,
     req: &PageRequest,
     sess: &SessionCtx,
     record: &PersonRecord,
 ) -> Result<Vec<BrowserRow>, StoreError> {
     let enrollment_id = record.second_step_id();
-    let this_browser = this_browser(gate, sess);
-    let live = remember::live(gate, &sess.identity, enrollment_id, req.now)?;
+    let this_browser = this_browser(ctx, sess);
+    let live = remember::live(ctx, &sess.identity, enrollment_id, req.now)?;
     let rows = live
         .into_iter()
         .map(|(id, b)| BrowserRow {
@@ -168,10 +168,10 @@ fn browser_rows(
 
 /// The store's names for the browser this request comes from, by its
 /// remember cookie (none without one).
-fn this_browser(gate: &Gate, sess: &SessionCtx) -> Vec<BrowserId> {
+fn this_browser(ctx: &Services<'_>, sess: &SessionCtx) -> Vec<BrowserId> {
     sess.remember_cookie
         .as_deref()
-        .map_or_else(Vec::new, |c| remember::browser_ids(&gate.keys, c))
+        .map_or_else(Vec::new, |c| remember::browser_ids(ctx.keys, c))
 }
 
 /// When the person's second step was first set up: the app's enrollment
@@ -183,13 +183,13 @@ fn enrolled_at(record: &PersonRecord) -> Option<i64> {
 }
 
 pub async fn change(
-    gate: &Gate,
+    ctx: &Services<'_>,
     req: &PageRequest,
     frame: &Frame<'_>,
     sess: &SessionCtx,
 ) -> Result<Reply, PageError> {
-    require_csrf(gate, req, sess)?;
-    let record = person_record(gate, sess)?;
+    require_csrf(ctx, req, sess)?;
+    let record = person_record(ctx, sess)?;
     if record.is_locked() {
         return Ok(crate::pages::locked(frame));
     }
@@ -199,42 +199,42 @@ pub async fn change(
     if matches!(
         action,
         Some("forget_browser" | "forget_browsers" | "rename_passkey")
-    ) && let Some(first) = step_up(gate, req, sess, &record, &settings_href(gate))
+    ) && let Some(first) = step_up(ctx, req, sess, &record, &settings_href(ctx))
     {
         return Ok(first);
     }
     match action {
-        Some("forget_browser") => return forget_browsers(gate, req, sess, false),
-        Some("forget_browsers") => return forget_browsers(gate, req, sess, true),
+        Some("forget_browser") => return forget_browsers(ctx, req, sess, false),
+        Some("forget_browsers") => return forget_browsers(ctx, req, sess, true),
         _ => {}
     }
     if !record.is_enrolled() {
-        return Ok(Reply::redirect(&settings_href(gate)));
+        return Ok(Reply::redirect(&settings_href(ctx)));
     }
     let action =
         SettingsAction::parse(req.form.get("action")).ok_or(PageError::BadForm("action"))?;
     if action == SettingsAction::RenamePasskey {
-        return match passkeys::rename(gate, req, sess, &record)? {
+        return match passkeys::rename(ctx, req, sess, &record)? {
             Ok(done) => Ok(done),
-            Err(error) => refused(gate, req, frame, sess, action, error),
+            Err(error) => refused(ctx, req, frame, sess, action, error),
         };
     }
-    let proof = match verify::read_proof(gate, sess, &record, &req.form, req.now) {
+    let proof = match verify::read_proof(ctx, sess, &record, &req.form, req.now) {
         // Backup codes are for getting in, not for changing the settings.
         Submitted::Proof(proof) if !proof.is_backup() => proof,
         Submitted::Stale => {
-            return refused(gate, req, frame, sess, action, "error.passkey_expired");
+            return refused(ctx, req, frame, sess, action, "error.passkey_expired");
         }
-        _ => return refused(gate, req, frame, sess, action, "error.wrong_code"),
+        _ => return refused(ctx, req, frame, sess, action, "error.wrong_code"),
     };
-    if !proof.is_passkey() && verify::codes_refused(gate, sess, &record)? {
-        return refused(gate, req, frame, sess, action, "error.passkey_only");
+    if !proof.is_passkey() && verify::codes_refused(ctx, sess, &record)? {
+        return refused(ctx, req, frame, sess, action, "error.passkey_only");
     }
     match action {
-        SettingsAction::Disable => disable(gate, req, frame, sess, &record, &proof).await,
-        SettingsAction::Regenerate => regenerate(gate, req, frame, sess, &record, &proof).await,
+        SettingsAction::Disable => disable(ctx, req, frame, sess, &record, &proof).await,
+        SettingsAction::Regenerate => regenerate(ctx, req, frame, sess, &record, &proof).await,
         SettingsAction::RemovePasskey => {
-            remove_passkey(gate, req, frame, sess, &record, &proof).await
+            remove_passkey(ctx, req, frame, sess, &record, &proof).await
         }
         SettingsAction::RenamePasskey => Err(PageError::BadForm("action")),
     }
@@ -242,7 +242,7 @@ pub async fn change(
 
 /// "Remove" a passkey after `proof`, and the page that says how it went.
 async fn remove_passkey(
-    gate: &Gate,
+    ctx: &Services<'_>,
     req: &PageRequest,
     frame: &Frame<'_>,
     sess: &SessionCtx,
@@ -250,17 +250,17 @@ async fn remove_passkey(
     proof: &Proof,
 ) -> Result<Reply, PageError> {
     let action = SettingsAction::RemovePasskey;
-    match passkeys::remove(gate, req, sess, record, proof).await? {
+    match passkeys::remove(ctx, req, sess, record, proof).await? {
         Removal::Done(reply) => Ok(reply),
-        Removal::Required => refused(gate, req, frame, sess, action, "settings.disable_required"),
-        Removal::Failed(outcome) => after_failure(gate, req, frame, sess, outcome, action, proof),
+        Removal::Required => refused(ctx, req, frame, sess, action, "settings.disable_required"),
+        Removal::Failed(outcome) => after_failure(ctx, req, frame, sess, outcome, action, proof),
     }
 }
 
 /// "Forget" one remembered browser (the form's `browser`) or all of them.
 /// Forgetting this very browser also removes its cookie.
 fn forget_browsers(
-    gate: &Gate,
+    ctx: &Services<'_>,
     req: &PageRequest,
     sess: &SessionCtx,
     all: bool,
@@ -280,20 +280,20 @@ fn forget_browsers(
         true => "all, from settings",
         false => "one, from settings",
     };
-    remember::forget(gate.store.as_ref(), &key, which.as_ref(), by, why, req.now)?;
-    let this_browser = this_browser(gate, sess);
-    let done = format!("{}?done=forgotten", settings_href(gate));
+    remember::forget(ctx.store.as_ref(), &key, which.as_ref(), by, why, req.now)?;
+    let this_browser = this_browser(ctx, sess);
+    let done = format!("{}?done=forgotten", settings_href(ctx));
     let response = Reply::redirect(&done);
     Ok(
         match all || which.is_some_and(|w| this_browser.contains(&w)) {
-            true => response.with_header("Set-Cookie", remember::clear_cookie(gate)),
+            true => response.with_header("Set-Cookie", remember::clear_cookie(ctx)),
             false => response,
         },
     )
 }
 
-fn settings_href(gate: &Gate) -> String {
-    Route::Settings.href(&gate.config.prefix)
+fn settings_href(ctx: &Services<'_>) -> String {
+    Route::Settings.href(&ctx.config.prefix)
 }
 
 /// What a settings form asks for.
@@ -318,19 +318,19 @@ impl SettingsAction {
 }
 
 async fn disable(
-    gate: &Gate,
+    ctx: &Services<'_>,
     req: &PageRequest,
     frame: &Frame<'_>,
     sess: &SessionCtx,
     record: &PersonRecord,
     proof: &Proof,
 ) -> Result<Reply, PageError> {
-    if required_of_person(gate, sess, record)? {
+    if required_of_person(ctx, sess, record)? {
         let errors = Errors {
             disable: Some(t(frame.locale, "settings.disable_required").to_owned()),
             ..Errors::default()
         };
-        return render(gate, req, frame, sess, record, None, errors, 403);
+        return render(ctx, req, frame, sess, record, None, errors, 403);
     }
     let mut off = |rec: &mut PersonRecord| {
         rec.enrollment = None;
@@ -340,26 +340,18 @@ async fn disable(
         rec.used_ceremonies.clear();
     };
     let now = req.now;
-    match verify_and_apply(gate, sess, record, proof, now, Purpose::Disable, &mut off).await? {
+    match verify_and_apply(ctx, sess, record, proof, now, Purpose::Disable, &mut off).await? {
         Outcome::Passed => {
             let event = AuditEvent::by_user(&sess.identity, AuditKind::Disabled, now);
-            audit::record(gate.store.as_ref(), event.with_note("from settings"));
+            audit::record(ctx.store.as_ref(), event.with_note("from settings"));
             // With 2FA off there is nothing to remember a browser for.
             let key = sess.identity.person_key();
             let by = remember::ForgetBy::User(&sess.identity);
-            remember::forget(gate.store.as_ref(), &key, None, by, "2FA turned off", now)?;
-            let done = format!("{}?done=disabled", settings_href(gate));
-            Ok(Reply::redirect(&done).with_header("Set-Cookie", remember::clear_cookie(gate)))
+            remember::forget(ctx.store.as_ref(), &key, None, by, "2FA turned off", now)?;
+            let done = format!("{}?done=disabled", settings_href(ctx));
+            Ok(Reply::redirect(&done).with_header("Set-Cookie", remember::clear_cookie(ctx)))
         }
-        other => after_failure(
-            gate,
-            req,
-            frame,
-            sess,
-            other,
-            SettingsAction::Disable,
-            proof,
-        ),
+        other => after_failure(ctx, req, frame, sess, other, SettingsAction::Disable, proof),
     }
 }
 
@@ -368,7 +360,7 @@ async fn disable(
 /// session without the authenticator cannot make the gateway hash; the
 /// atomic check-and-record then happens with the new set in hand.
 async fn regenerate(
-    gate: &Gate,
+    ctx: &Services<'_>,
     req: &PageRequest,
     frame: &Frame<'_>,
     sess: &SessionCtx,
@@ -377,11 +369,10 @@ async fn regenerate(
 ) -> Result<Reply, PageError> {
     let now = req.now;
     let purpose = Purpose::RegenerateCodes;
-    if !verify::plausible(gate, sess, record, proof, now) {
-        let outcome =
-            verify_and_apply(gate, sess, record, proof, now, purpose, &mut |_| {}).await?;
+    if !verify::plausible(ctx, sess, record, proof, now) {
+        let outcome = verify_and_apply(ctx, sess, record, proof, now, purpose, &mut |_| {}).await?;
         return after_failure(
-            gate,
+            ctx,
             req,
             frame,
             sess,
@@ -396,13 +387,13 @@ async fn regenerate(
         set.generation = rec.backup_codes.as_ref().map_or(0, |s| s.generation) + 1;
         rec.backup_codes = Some(set);
     };
-    match verify_and_apply(gate, sess, record, proof, now, purpose, &mut replace).await? {
+    match verify_and_apply(ctx, sess, record, proof, now, purpose, &mut replace).await? {
         Outcome::Passed => {
             let event = AuditEvent::by_user(&sess.identity, AuditKind::BackupCodesRegenerated, now);
-            audit::record(gate.store.as_ref(), event.with_note("from settings"));
-            let back = settings_href(gate);
+            audit::record(ctx.store.as_ref(), event.with_note("from settings"));
+            let back = settings_href(ctx);
             Ok(new_codes::page(
-                gate,
+                ctx,
                 sess,
                 frame,
                 &new_codes.codes,
@@ -412,7 +403,7 @@ async fn regenerate(
             ))
         }
         other => after_failure(
-            gate,
+            ctx,
             req,
             frame,
             sess,
@@ -425,14 +416,14 @@ async fn regenerate(
 
 /// The settings page again, with the message `key` next to the form used.
 fn refused(
-    gate: &Gate,
+    ctx: &Services<'_>,
     req: &PageRequest,
     frame: &Frame<'_>,
     sess: &SessionCtx,
     action: SettingsAction,
     key: &str,
 ) -> Result<Reply, PageError> {
-    let record = person_record(gate, sess)?;
+    let record = person_record(ctx, sess)?;
     let msg = Some(t(frame.locale, key).to_owned());
     let errors = match action {
         SettingsAction::Disable => Errors {
@@ -448,12 +439,12 @@ fn refused(
             ..Errors::default()
         },
     };
-    render(gate, req, frame, sess, &record, None, errors, 422)
+    render(ctx, req, frame, sess, &record, None, errors, 422)
 }
 
 /// The page after a proof that did not pass.
 fn after_failure(
-    gate: &Gate,
+    ctx: &Services<'_>,
     req: &PageRequest,
     frame: &Frame<'_>,
     sess: &SessionCtx,
@@ -466,8 +457,8 @@ fn after_failure(
         false => "error.wrong_code",
     };
     match outcome {
-        Outcome::Failed => refused(gate, req, frame, sess, action, wrong),
+        Outcome::Failed => refused(ctx, req, frame, sess, action, wrong),
         Outcome::LockedNow | Outcome::Locked => Ok(crate::pages::locked(frame)),
-        Outcome::NotEnrolled | Outcome::Passed => Ok(Reply::redirect(&settings_href(gate))),
+        Outcome::NotEnrolled | Outcome::Passed => Ok(Reply::redirect(&settings_href(ctx))),
     }
 }

@@ -4,7 +4,7 @@
 //! `settings.rs` uses `settings_passkeys.rs`, never the other way round.
 
 use crate::access::decision::is_required;
-use crate::access::gate::Gate;
+use crate::access::services::Services;
 use crate::domain::PersonRecord;
 use crate::pages::SessionCtx;
 use crate::store::StoreError;
@@ -22,11 +22,11 @@ pub(in crate::pages) fn format_time(unix: i64) -> String {
 /// person's linked accounts (all in one company), so that a candidate
 /// account cannot turn off what the same human's employee account must have.
 pub(in crate::pages) fn required_of_person(
-    gate: &Gate,
+    ctx: &Services<'_>,
     sess: &SessionCtx,
     record: &PersonRecord,
 ) -> Result<bool, StoreError> {
-    let policy = gate.enforcement(&sess.identity.company)?;
+    let policy = ctx.enforcement(&sess.identity.company)?;
     Ok(is_required(sess.identity.class, policy)
         || (policy.requires_second_step() && record.staff_account))
 }

@@ -5,7 +5,7 @@
 //! (where a company requires a passkey, the last passkey stays).
 
 use crate::access::audit;
-use crate::access::gate::Gate;
+use crate::access::services::Services;
 use crate::access::session;
 use crate::domain::{AuditEvent, AuditKind, PersonRecord, Purpose, passkey_name};
 use crate::i18n::t;
@@ -21,7 +21,7 @@ use maud::Markup;
 
 /// The list of keys with their forms; `None` when passkeys are off.
 pub(in crate::pages) fn panel(
-    gate: &Gate,
+    ctx: &Services<'_>,
     frame: &Frame,
     record: &PersonRecord,
     csrf: &str,
@@ -29,7 +29,7 @@ pub(in crate::pages) fn panel(
     codes: bool,
     error: Option<&str>,
 ) -> Option<Markup> {
-    gate.passkeys.as_ref()?;
+    ctx.passkeys.as_ref()?;
     let rows: Vec<PasskeyRow> = record
         .passkeys
         .iter()
@@ -40,7 +40,7 @@ pub(in crate::pages) fn panel(
             used: p.last_used_at.map(format_time),
         })
         .collect();
-    let prefix = &gate.config.prefix;
+    let prefix = &ctx.config.prefix;
     let add_href = crate::request::paths::with_return_to(
         &Route::Passkeys.href(prefix),
         &Route::Settings.href(prefix),
@@ -65,14 +65,14 @@ fn named(req: &PageRequest, record: &PersonRecord) -> Result<u64, PageError> {
         .ok_or(PageError::BadForm("passkey"))
 }
 
-fn done(gate: &Gate, what: &str) -> Reply {
-    let settings = Route::Settings.href(&gate.config.prefix);
+fn done(ctx: &Services<'_>, what: &str) -> Reply {
+    let settings = Route::Settings.href(&ctx.config.prefix);
     Reply::redirect(&format!("{settings}?done={what}"))
 }
 
 /// "Rename": a new name for one key.
 pub(in crate::pages) fn rename(
-    gate: &Gate,
+    ctx: &Services<'_>,
     req: &PageRequest,
     sess: &SessionCtx,
     record: &PersonRecord,
@@ -83,7 +83,7 @@ pub(in crate::pages) fn rename(
     };
     let key = sess.identity.person_key();
     let mut old = String::new();
-    gate.store.update_person(&key, &mut |current| {
+    ctx.store.update_person(&key, &mut |current| {
         let Some(mut next) = current.cloned() else {
             return Update::Keep;
         };
@@ -98,9 +98,9 @@ pub(in crate::pages) fn rename(
     if !old.is_empty() {
         let event = AuditEvent::by_user(&sess.identity, AuditKind::PasskeyRenamed, req.now)
             .with_note(format!("\"{old}\" -> \"{name}\""));
-        audit::record(gate.store.as_ref(), event);
+        audit::record(ctx.store.as_ref(), event);
     }
-    Ok(Ok(done(gate, "passkey_renamed")))
+    Ok(Ok(done(ctx, "passkey_renamed")))
 }
 
 /// How a removal ended.
@@ -118,15 +118,15 @@ pub(in crate::pages) enum Removal {
 /// on the record as it is in the atomic update too, so two tabs removing
 /// one key each cannot together remove the last.
 pub(in crate::pages) async fn remove(
-    gate: &Gate,
+    ctx: &Services<'_>,
     req: &PageRequest,
     sess: &SessionCtx,
     record: &PersonRecord,
     proof: &Proof,
 ) -> Result<Removal, PageError> {
     let id = named(req, record)?;
-    let required = required_of_person(gate, sess, record)?;
-    let passkey_only = gate.enforcement(&sess.identity.company)?.passkey_only();
+    let required = required_of_person(ctx, sess, record)?;
+    let passkey_only = ctx.enforcement(&sess.identity.company)?.passkey_only();
     let forbidden = |rec: &PersonRecord| {
         let passkey_left = rec.passkeys.iter().any(|p| p.id != id);
         let enrolled_after = rec.enrollment.is_some() || passkey_left;
@@ -153,7 +153,7 @@ pub(in crate::pages) async fn remove(
         }
     };
     let purpose = Purpose::RemovePasskey;
-    let outcome = verify_and_apply(gate, sess, record, proof, req.now, purpose, &mut take).await?;
+    let outcome = verify_and_apply(ctx, sess, record, proof, req.now, purpose, &mut take).await?;
     if outcome != Outcome::Passed {
         return Ok(Removal::Failed(outcome));
     }
@@ -162,9 +162,9 @@ pub(in crate::pages) async fn remove(
     }
     let event = AuditEvent::by_user(&sess.identity, AuditKind::PasskeyRemoved, req.now)
         .with_note(format!("\"{name}\""));
-    audit::record(gate.store.as_ref(), event);
-    let reply = done(gate, "passkey_removed");
-    Ok(Removal::Done(rebound(gate, req, sess, record, reply)?))
+    audit::record(ctx.store.as_ref(), event);
+    let reply = done(ctx, "passkey_removed");
+    Ok(Removal::Done(rebound(ctx, req, sess, record, reply)?))
 }
 
 /// `reply` after a removal from `before`. The session proved itself just
@@ -172,19 +172,19 @@ pub(in crate::pages) async fn remove(
 /// oldest of a passkey-only person), it gets a cookie for the next one
 /// rather than a challenge.
 fn rebound(
-    gate: &Gate,
+    ctx: &Services<'_>,
     req: &PageRequest,
     sess: &SessionCtx,
     before: &PersonRecord,
     reply: Reply,
 ) -> Result<Reply, PageError> {
-    let now = common::person_record(gate, sess)?;
+    let now = common::person_record(ctx, sess)?;
     Ok(match now.second_step_id() {
         Some(next) if before.second_step_id() != Some(next) => {
             let key = sess.identity.person_key();
             let bound = session::Bound::new(next, now.trust_epoch);
-            let cookie = session::issue_cookie(&gate.keys, sess.app, &key, bound, req.now);
-            reply.with_header("Set-Cookie", common::gateway_cookie(gate, &cookie))
+            let cookie = session::issue_cookie(ctx.keys, sess.app, &key, bound, req.now);
+            reply.with_header("Set-Cookie", common::gateway_cookie(ctx, &cookie))
         }
         _ => reply,
     })

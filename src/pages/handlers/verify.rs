@@ -10,7 +10,7 @@
 
 use crate::access::audit;
 use crate::access::decision::needs_passkey;
-use crate::access::gate::Gate;
+use crate::access::services::Services;
 use crate::domain::{
     AuditEvent, AuditKind, Factor, Passkey, PersonKey, PersonRecord, Purpose, UsedCeremony,
 };
@@ -53,7 +53,7 @@ pub enum Submitted {
 /// `ceremony` it answers, checked against `record`'s keys) when there is
 /// one, else a code.
 pub fn read_proof(
-    gate: &Gate,
+    ctx: &Services<'_>,
     sess: &SessionCtx,
     record: &PersonRecord,
     form: &Form,
@@ -67,9 +67,9 @@ pub fn read_proof(
     };
     let key = sess.identity.person_key();
     let opened = form.get("ceremony").and_then(|token| {
-        Ceremony::<Challenge>::open(&gate.keys, Kind::Authenticate, &sess.app, &key, token, now)
+        Ceremony::<Challenge>::open(ctx.keys, Kind::Authenticate, &sess.app, &key, token, now)
     });
-    let (Some(passkeys), Some(ceremony)) = (gate.passkeys.as_ref(), opened) else {
+    let (Some(passkeys), Some(ceremony)) = (ctx.passkeys.as_ref(), opened) else {
         return Submitted::Stale;
     };
     let result = passkeys.finish_authentication(answer, &ceremony.state, &record.passkeys);
@@ -89,14 +89,14 @@ pub fn read_proof(
 /// a passkey. (Without one, a code is how they prove themselves before
 /// registering it.)
 pub fn codes_refused(
-    gate: &Gate,
+    ctx: &Services<'_>,
     sess: &SessionCtx,
     record: &PersonRecord,
 ) -> Result<bool, StoreError> {
     if !record.has_passkey() {
         return Ok(false);
     }
-    let policy = gate.enforcement(&sess.identity.company)?;
+    let policy = ctx.enforcement(&sess.identity.company)?;
     Ok(needs_passkey(sess.identity.class, policy)
         || (policy.passkey_only() && record.staff_account))
 }
@@ -155,7 +155,7 @@ pub type Then<'a> = &'a mut (dyn FnMut(&mut PersonRecord) + Send);
 /// the record in the same update. Every outcome is audited with the proof's
 /// factor and its `purpose`.
 pub async fn verify_and_apply(
-    gate: &Gate,
+    ctx: &Services<'_>,
     sess: &SessionCtx,
     record: &PersonRecord,
     proof: &Proof,
@@ -171,23 +171,23 @@ pub async fn verify_and_apply(
     if record.is_locked() {
         return Ok(Outcome::Locked);
     }
-    let check = prepare_check(gate, &key, record, proof, now).await?;
+    let check = prepare_check(ctx, &key, record, proof, now).await?;
     let attempt = Attempt {
         sess,
         enrollment_id,
         now,
-        max_failures: gate.config.max_failures,
+        max_failures: ctx.config.max_failures,
     };
     // The outcome, the account's index and the audit events are made
     // durable together, by one flush, before the answer.
     let mut recorded = None;
-    gate.store.with_one_flush(&mut || {
-        let result = attempt.record(gate, &key, &check, &mut *then);
+    ctx.store.with_one_flush(&mut || {
+        let result = attempt.record(ctx, &key, &check, &mut *then);
         if let Ok((outcome, backup_left)) = result {
             // Index the account whatever the outcome, so support finds a
             // linked account that only ever failed (and got its person
             // locked).
-            if let Err(e) = gate.store.link_account(&sess.identity.account, &key) {
+            if let Err(e) = ctx.store.link_account(&sess.identity.account, &key) {
                 tracing::warn!(error = %e, "could not index account");
             }
             let how = How {
@@ -195,9 +195,9 @@ pub async fn verify_and_apply(
                 purpose,
                 backup_left,
             };
-            audit_outcome(gate, sess, outcome, &how, now);
+            audit_outcome(ctx, sess, outcome, &how, now);
             if outcome == Outcome::LockedNow {
-                end_remembered_trust(gate, sess, &key, now);
+                end_remembered_trust(ctx, sess, &key, now);
             }
         }
         recorded = Some(result);
@@ -209,9 +209,9 @@ pub async fn verify_and_apply(
 /// A lock ends the trust of every remembered browser of the person (DESIGN
 /// §9): an unlock lifts the lock, not the suspicion that a browser's
 /// cookie was stolen, so none vouches again. Made durable with the lock.
-fn end_remembered_trust(gate: &Gate, sess: &SessionCtx, key: &PersonKey, now: i64) {
+fn end_remembered_trust(ctx: &Services<'_>, sess: &SessionCtx, key: &PersonKey, now: i64) {
     let by = crate::access::remember::ForgetBy::User(&sess.identity);
-    if let Err(e) = crate::access::remember::forget(gate.store.as_ref(), key, None, by, "lock", now)
+    if let Err(e) = crate::access::remember::forget(ctx.store.as_ref(), key, None, by, "lock", now)
     {
         tracing::error!(error = %e, "a lock could not forget the remembered browsers");
     }
@@ -231,16 +231,16 @@ impl Attempt<'_> {
     /// cause.
     fn record(
         &self,
-        gate: &Gate,
+        ctx: &Services<'_>,
         key: &PersonKey,
         check: &Check,
         then: Then<'_>,
     ) -> Result<(Outcome, Option<usize>), PageError> {
         let mut outcome = Outcome::Failed;
         let mut backup_left = None;
-        let store = gate.store.as_ref();
+        let store = ctx.store.as_ref();
         let change = crate::notify::Change::by_user(&self.sess.identity, &self.sess.whence);
-        let notify = gate.config.notify.as_ref();
+        let notify = ctx.config.notify.as_ref();
         crate::notify::update_person(store, notify, key, &change, &mut |current| {
             let enrolled = |r: &&PersonRecord| r.second_step_id() == Some(self.enrollment_id);
             let Some(rec) = current.filter(enrolled) else {
@@ -311,8 +311,8 @@ struct How {
 
 /// The audit events of one outcome (none when nothing was checked). A
 /// used backup code says how many are left ("3 left"), never which one.
-fn audit_outcome(gate: &Gate, sess: &SessionCtx, outcome: Outcome, how: &How, now: i64) {
-    let store = gate.store.as_ref();
+fn audit_outcome(ctx: &Services<'_>, sess: &SessionCtx, outcome: Outcome, how: &How, now: i64) {
+    let store = ctx.store.as_ref();
     let event = |kind| {
         AuditEvent::by_user(&sess.identity, kind, now)
             .with_method(how.factor)
@@ -337,7 +337,7 @@ fn audit_outcome(gate: &Gate, sess: &SessionCtx, outcome: Outcome, how: &How, no
 /// The `Check` of `proof`, with its expensive part done now, before the
 /// atomic update: a backup code's hash, the TOTP secret opened.
 async fn prepare_check(
-    gate: &Gate,
+    ctx: &Services<'_>,
     key: &PersonKey,
     record: &PersonRecord,
     proof: &Proof,
@@ -347,7 +347,7 @@ async fn prepare_check(
         Proof::Backup(attempt) => backup_check(record, attempt).await?,
         // Passkeys only: a code is wrong (and counts), whatever it is.
         Proof::Totp(_) if record.enrollment.is_none() => Box::new(|_: &PersonRecord| None),
-        Proof::Totp(code) => totp_check(gate, key, record, code, now)?,
+        Proof::Totp(code) => totp_check(ctx, key, record, code, now)?,
         Proof::Passkey(answer) => passkey_check(answer, now),
     })
 }
@@ -376,7 +376,7 @@ async fn backup_check(record: &PersonRecord, attempt: &str) -> Result<Check, Pag
 
 /// A code from the app, against the opened secret and the last step used.
 fn totp_check(
-    gate: &Gate,
+    ctx: &Services<'_>,
     key: &PersonKey,
     record: &PersonRecord,
     code: &str,
@@ -386,9 +386,9 @@ fn totp_check(
         .enrollment
         .as_ref()
         .map_or(&[][..], |e| &e.sealed_secret[..]);
-    let secret = open_secret(gate, key, sealed)?;
+    let secret = open_secret(ctx, key, sealed)?;
     let code = code.to_owned();
-    let skew = gate.config.totp.skew;
+    let skew = ctx.config.totp.skew;
     Ok(Box::new(move |rec: &PersonRecord| {
         totp::verify(&secret, &code, now as u64, skew, rec.last_step).map(Change::AcceptStep)
     }))
@@ -443,7 +443,7 @@ impl Change {
 /// anything, so that expensive work can wait for a plausible proof. The
 /// atomic check in `verify_and_apply` still decides.
 pub fn plausible(
-    gate: &Gate,
+    ctx: &Services<'_>,
     sess: &SessionCtx,
     record: &PersonRecord,
     proof: &Proof,
@@ -456,12 +456,12 @@ pub fn plausible(
         return false;
     };
     let key = sess.identity.person_key();
-    open_secret(gate, &key, &enrollment.sealed_secret).is_ok_and(|secret| {
+    open_secret(ctx, &key, &enrollment.sealed_secret).is_ok_and(|secret| {
         totp::verify(
             &secret,
             code,
             now as u64,
-            gate.config.totp.skew,
+            ctx.config.totp.skew,
             record.last_step,
         )
         .is_some()
