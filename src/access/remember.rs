@@ -25,6 +25,7 @@ use crate::access::services::Services;
 use crate::domain::PersonKey;
 use crate::domain::{AuditEvent, AuditKind, BrowserId, Identity, RememberDays, RememberedBrowser};
 use crate::keys::Keys;
+use crate::request::set_cookie::SetCookie;
 use crate::store::{Store, StoreError};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -96,25 +97,24 @@ fn find(
 
 /// `Set-Cookie` for a remembered browser, kept for `days`.
 pub fn set_cookie(ctx: &Services<'_>, value: &str, days: RememberDays) -> String {
-    let secure = if ctx.config.cookie.secure {
-        "; Secure"
-    } else {
-        ""
-    };
-    format!(
-        "{COOKIE}={value}; Path=/; Max-Age={}; HttpOnly; SameSite=Lax{secure}",
-        days.seconds()
-    )
+    cookie(ctx, value, u64::try_from(days.seconds()).unwrap_or(0))
 }
 
 /// `Set-Cookie` that removes the cookie from this browser.
 pub fn clear_cookie(ctx: &Services<'_>) -> String {
-    let secure = if ctx.config.cookie.secure {
-        "; Secure"
-    } else {
-        ""
-    };
-    format!("{COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax{secure}")
+    cookie(ctx, "", 0)
+}
+
+fn cookie(ctx: &Services<'_>, value: &str, max_age_secs: u64) -> String {
+    SetCookie {
+        name: COOKIE,
+        value,
+        path: "/",
+        max_age_secs,
+        http_only: true,
+        secure: ctx.config.cookie.secure,
+    }
+    .header()
 }
 
 /// A label for people ("Firefox · Linux") from a User-Agent: shown on

@@ -11,6 +11,7 @@ use crate::pages::views::{self, Frame};
 use crate::reply::Reply;
 use crate::request::paths;
 use crate::request::route::Route;
+use crate::request::set_cookie::SetCookie;
 
 pub(in crate::pages) fn not_found(frame: &Frame) -> Reply {
     message(frame, 404, "not_found.title", &["not_found.body"], None)
@@ -115,17 +116,15 @@ pub fn failure(frame: &Frame, status: u16) -> Reply {
 }
 
 pub(in crate::pages) fn lang_cookie(ctx: &Services<'_>, l: Locale) -> String {
-    let secure = if ctx.config.cookie.secure {
-        "; Secure"
-    } else {
-        ""
-    };
-    format!(
-        "{}={}; Path={}; Max-Age=31536000; SameSite=Lax{secure}",
-        crate::i18n::LANG_COOKIE,
-        l.as_str(),
-        ctx.config.prefix
-    )
+    SetCookie {
+        name: crate::i18n::LANG_COOKIE,
+        value: l.as_str(),
+        path: &ctx.config.prefix,
+        max_age_secs: 31_536_000,
+        http_only: false,
+        secure: ctx.config.cookie.secure,
+    }
+    .header()
 }
 
 pub(in crate::pages) fn health(ctx: &Services<'_>) -> Reply {

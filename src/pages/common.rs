@@ -15,6 +15,7 @@ use crate::factors::passkey::{Ceremony, Kind};
 use crate::factors::totp::TotpSecret;
 use crate::request::paths;
 use crate::request::route::Route;
+use crate::request::set_cookie::SetCookie;
 
 /// The form's CSRF token is valid for this app session now, or `Csrf`.
 pub fn require_csrf(
@@ -35,12 +36,15 @@ pub fn require_csrf(
 /// Set-Cookie for the gateway cookie after a passed challenge or enrollment.
 pub fn gateway_cookie(ctx: &Services<'_>, value: &str) -> String {
     let c = &ctx.config.cookie;
-    let secure = if c.secure { "; Secure" } else { "" };
-    format!(
-        "{}={value}; Path=/; Max-Age={}; HttpOnly; SameSite=Lax{secure}",
-        c.name,
-        c.max_age.as_secs()
-    )
+    SetCookie {
+        name: &c.name,
+        value,
+        path: "/",
+        max_age_secs: c.max_age.as_secs(),
+        http_only: true,
+        secure: c.secure,
+    }
+    .header()
 }
 
 /// Open a sealed TOTP secret of the person `key`: the secret is sealed to
@@ -62,6 +66,18 @@ pub fn person_record(ctx: &Services<'_>, sess: &SessionCtx) -> Result<PersonReco
         .store
         .person(&sess.identity.person_key())?
         .unwrap_or_default())
+}
+
+/// The opening of every form post of ours that changes the person: the
+/// CSRF token checked first (a forged post reads nothing), then the
+/// person's record as it is now.
+pub fn posted_record(
+    ctx: &Services<'_>,
+    req: &PageRequest,
+    sess: &SessionCtx,
+) -> Result<PersonRecord, PageError> {
+    require_csrf(ctx, req, sess)?;
+    person_record(ctx, sess)
 }
 
 /// A 303 to our page `route`, which returns to `return_to` when done.

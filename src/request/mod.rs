@@ -12,6 +12,7 @@ pub mod headers;
 pub mod paths;
 pub mod request_id;
 pub mod route;
+pub mod set_cookie;
 
 pub use classify::{Verdict, classify};
 pub use cookies::{Refusal, RequestCookies, SessionReading};
