@@ -92,7 +92,8 @@ fn sources() -> Vec<Source> {
             }
             let is_test = name.ends_with("_tests.rs")
                 || name.ends_with("/tests.rs")
-                || name.contains("/tests/");
+                || name.contains("/tests/")
+                || name.contains("_tests/");
             Source {
                 code: code_lines(&text),
                 module,
@@ -521,6 +522,89 @@ fn path_around(
         }
     }
     vec![start.clone(), start.clone()]
+}
+
+/// The longest a function may be, from its `fn` line to its closing brace
+/// (views, which are mostly markup, and tests excepted).
+const MAX_FN_LINES: usize = 60;
+
+/// Functions of `text` longer than `MAX_FN_LINES`: (line, name, lines).
+fn long_functions(text: &str) -> Vec<(usize, String, usize)> {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut out = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        if line.trim() == "#[cfg(test)]"
+            && lines.get(i + 1).is_some_and(|l| l.starts_with("mod tests"))
+        {
+            break;
+        }
+        let Some(name) = fn_name(line) else {
+            continue;
+        };
+        let indent = &line[..line.len() - line.trim_start().len()];
+        let Some(open) = (i..lines.len()).find(|&j| {
+            let l = lines[j].trim_end();
+            l.ends_with('{') || l.ends_with(';')
+        }) else {
+            continue;
+        };
+        if lines[open].trim_end().ends_with(';') {
+            continue;
+        }
+        let close = format!("{indent}}}");
+        if let Some(end) = (open..lines.len()).find(|&j| lines[j] == close) {
+            let length = end - i + 1;
+            if length > MAX_FN_LINES {
+                out.push((i + 1, name, length));
+            }
+        }
+    }
+    out
+}
+
+/// The name of the function a line declares, if it declares one.
+fn fn_name(line: &str) -> Option<String> {
+    let mut rest = line.trim_start();
+    if let Some(after) = rest.strip_prefix("pub(") {
+        rest = after.split_once(") ")?.1;
+    }
+    for word in ["pub ", "const ", "async ", "unsafe "] {
+        rest = rest.strip_prefix(word).unwrap_or(rest);
+    }
+    let name: String = rest
+        .strip_prefix("fn ")?
+        .chars()
+        .take_while(|c| is_ident(*c))
+        .collect();
+    (!name.is_empty()).then_some(name)
+}
+
+#[test]
+fn no_function_over_sixty_lines() {
+    let mut offenders = Vec::new();
+    for source in sources() {
+        if source.is_test
+            || source.name.starts_with("pages/views/")
+            || source.name.starts_with("layering")
+        {
+            continue;
+        }
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("src")
+            .join(&source.name);
+        let text = std::fs::read_to_string(path).unwrap_or_default();
+        for (n, name, length) in long_functions(&text) {
+            offenders.push(format!(
+                "src/{}:{n}: {name} has {length} lines",
+                source.name
+            ));
+        }
+    }
+    assert!(
+        offenders.is_empty(),
+        "functions over {MAX_FN_LINES} lines (split them into steps):\n{}",
+        offenders.join("\n")
+    );
 }
 
 #[test]

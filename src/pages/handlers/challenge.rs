@@ -15,7 +15,7 @@ use crate::domain::NoticeKind;
 use crate::domain::{PersonRecord, Purpose};
 use crate::i18n::t;
 use crate::pages::common::{
-    gateway_cookie, passkey_challenge, person_record, redirect_to, require_csrf,
+    gateway_cookie, passkey_challenge, person_record, posted_record, redirect_to,
 };
 use crate::pages::error::PageError;
 use crate::pages::handlers::verify::{self, Outcome, Proof, Submitted, verify_and_apply};
@@ -166,9 +166,8 @@ pub async fn verify(
     frame: &Frame<'_>,
     sess: &SessionCtx,
 ) -> Result<Reply, PageError> {
-    require_csrf(ctx, req, sess)?;
+    let record = posted_record(ctx, req, sess)?;
     let return_to = req.return_to(&ctx.config.prefix);
-    let record = person_record(ctx, sess)?;
     if !record.is_enrolled() {
         return Ok(redirect_to(ctx, Route::Enroll, &return_to));
     }

@@ -14,7 +14,7 @@ use crate::domain::{
 };
 use crate::factors::totp::{self, TotpSecret};
 use crate::i18n::t;
-use crate::pages::common::{gateway_cookie, open_secret, person_record, require_csrf};
+use crate::pages::common::{gateway_cookie, open_secret, posted_record};
 use crate::pages::error::PageError;
 use crate::pages::handlers::new_codes;
 use crate::pages::views::{self, EnrollView, Frame};
@@ -133,9 +133,8 @@ pub async fn confirm(
     frame: &Frame<'_>,
     sess: &SessionCtx,
 ) -> Result<Reply, PageError> {
-    require_csrf(ctx, req, sess)?;
+    let record = posted_record(ctx, req, sess)?;
     let now = req.now;
-    let record = person_record(ctx, sess)?;
     if record.is_enrolled() {
         return Ok(conflict(ctx, req, frame));
     }

@@ -19,7 +19,7 @@ use crate::factors::backup_codes::NewCodes;
 use crate::factors::passkey::{Ceremony, Kind, Passkeys, is_registered, new_passkey};
 use crate::i18n::t;
 use crate::pages::answers::not_found;
-use crate::pages::common::{gateway_cookie, person_record, require_csrf, step_up};
+use crate::pages::common::{gateway_cookie, person_record, posted_record, step_up};
 use crate::pages::error::PageError;
 use crate::pages::handlers::new_codes;
 use crate::pages::views::passkeys::{self, PasskeyAddView, PasskeyForm};
@@ -135,8 +135,7 @@ pub async fn register(
     let Some(passkeys) = ctx.passkeys.as_ref() else {
         return Ok(not_found(frame));
     };
-    require_csrf(ctx, req, sess)?;
-    let record = person_record(ctx, sess)?;
+    let record = posted_record(ctx, req, sess)?;
     if record.is_locked() {
         return Ok(crate::pages::locked(frame));
     }

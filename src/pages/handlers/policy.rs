@@ -15,7 +15,7 @@ use crate::access::session;
 use crate::domain::NoticeKind;
 use crate::domain::{AuditEvent, AuditKind, Enforcement, RememberDays};
 use crate::i18n::t;
-use crate::pages::common::{person_record, require_csrf, step_up};
+use crate::pages::common::{posted_record, step_up};
 use crate::pages::error::PageError;
 use crate::pages::views::{self, Frame, PolicyView};
 use crate::pages::{PageRequest, Reply, SessionCtx};
@@ -71,11 +71,10 @@ pub fn save(
     sess: &SessionCtx,
 ) -> Result<Reply, PageError> {
     require_manager(sess)?;
-    require_csrf(ctx, req, sess)?;
     // A company setting decides everyone's factors and trust: a stolen
     // remembered-browser cookie must not lengthen its own life or let
     // code-earned trust back in (a step-up, as for a person's factors).
-    let record = person_record(ctx, sess)?;
+    let record = posted_record(ctx, req, sess)?;
     let here = Route::Policy.href(&ctx.config.prefix);
     if let Some(first) = step_up(ctx, req, sess, &record, &here) {
         return Ok(first);

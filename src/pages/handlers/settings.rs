@@ -15,7 +15,7 @@ use crate::access::services::Services;
 use crate::access::session;
 use crate::domain::{AuditEvent, AuditKind, BrowserId, PersonRecord, Purpose};
 use crate::i18n::t;
-use crate::pages::common::{person_record, require_csrf, step_up};
+use crate::pages::common::{person_record, posted_record, step_up};
 use crate::pages::error::PageError;
 use crate::pages::handlers::new_codes;
 use crate::pages::handlers::settings_common::{format_time, required_of_person};
@@ -188,8 +188,7 @@ pub async fn change(
     frame: &Frame<'_>,
     sess: &SessionCtx,
 ) -> Result<Reply, PageError> {
-    require_csrf(ctx, req, sess)?;
-    let record = person_record(ctx, sess)?;
+    let record = posted_record(ctx, req, sess)?;
     if record.is_locked() {
         return Ok(crate::pages::locked(frame));
     }
