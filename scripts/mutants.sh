@@ -29,7 +29,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 CORE=(
-  src/access/decision.rs src/access/verified.rs src/access/session.rs src/request/paths.rs src/factors/totp.rs
+  src/access/decision.rs src/access/verified.rs src/access/session.rs src/keys/app_session.rs
+  src/request/paths.rs src/factors/totp.rs
   src/factors/backup_codes.rs src/keys/mod.rs src/store/mod.rs src/store/records.rs
   src/store/sled_store.rs src/store/cache.rs src/store/group_commit.rs
   src/store/off_worker.rs src/store/one_flush.rs src/store/layout.rs src/store/sled_store/outbox.rs
