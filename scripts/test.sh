@@ -75,6 +75,8 @@ echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy"
 cargo clippy --locked --all-targets -- -D warnings
+echo "== cargo check --no-default-features (the product without the demo and its test support)"
+cargo check --locked --no-default-features
 echo "== cargo test"
 # A failing test's message and the logs it prints are what CI shows; a
 # backtrace per panic would push them out of the excerpt.

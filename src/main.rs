@@ -6,8 +6,10 @@
 //! `anyhow`.
 
 use clap::{Parser, Subcommand};
+#[cfg(feature = "demo")]
+use mfa_gate::cli::demo;
 use mfa_gate::cli::store as support_store;
-use mfa_gate::cli::{checks, demo, keys, offline_store, outbox, support};
+use mfa_gate::cli::{checks, keys, offline_store, outbox, support};
 use mfa_gate::config::{self, Config, LogFormat};
 use mfa_gate::observe::logging;
 use mfa_gate::server;
@@ -48,6 +50,7 @@ enum Command {
         config: PathBuf,
     },
     /// Run the bundled demo app behind the gateway on loopback.
+    #[cfg(feature = "demo")]
     Demo {
         /// Gateway port; the demo app listens on PORT+1, the admin listener on PORT+2.
         #[arg(long, default_value_t = 8080)]
@@ -302,6 +305,7 @@ fn run(command: Command, log_json: bool) -> anyhow::Result<()> {
             no_tls,
             ca_file,
         }) => offline_store::copy_store(&from_sled, to_postgres, no_tls, ca_file),
+        #[cfg(feature = "demo")]
         Command::Demo {
             port,
             data,
@@ -312,6 +316,7 @@ fn run(command: Command, log_json: bool) -> anyhow::Result<()> {
 }
 
 /// `mfa-gate demo`: the gateway, and unless `--app`, the sample app.
+#[cfg(feature = "demo")]
 fn run_demo(
     port: u16,
     data: &std::path::Path,
