@@ -27,7 +27,7 @@ done
 # when no npm came with node.
 EXTRA_PACKAGES=(chromium chromium-driver fonts-ipafont-gothic python3-aiosmtpd
   python3-werkzeug python3-django python3-flask python3-gunicorn python3-waitress
-  nodejs php-cli golang-go nginx curl)
+  nodejs php-cli golang-go nginx caddy curl)
 command -v npm >/dev/null 2>&1 || EXTRA_PACKAGES+=(npm)
 source scripts/ensure-deps.sh
 

@@ -6,13 +6,16 @@
 //! `Reply` without knowing pingora; only this module and the services that
 //! call it touch a session.
 
+use std::borrow::Cow;
+
 /// A complete answer: status, headers, body. `Content-Length` and (unless
 /// a header says otherwise) `Cache-Control: no-store` are added by
 /// [`write`]; each service passes its own extra headers there.
 #[derive(Debug)]
 pub struct Reply {
     pub status: u16,
-    pub headers: Vec<(&'static str, String)>,
+    /// Names are ours (static) or, for configured ones, owned.
+    pub headers: Vec<(Cow<'static, str>, String)>,
     pub body: Vec<u8>,
 }
 
@@ -44,7 +47,7 @@ impl Reply {
     pub fn redirect(location: &str) -> Reply {
         Reply {
             status: 303,
-            headers: vec![("Location", location.to_owned())],
+            headers: vec![("Location".into(), location.to_owned())],
             body: Vec::new(),
         }
     }
@@ -62,7 +65,7 @@ impl Reply {
     pub fn typed(status: u16, content_type: &str, body: impl Into<Vec<u8>>) -> Reply {
         Reply {
             status,
-            headers: vec![("Content-Type", content_type.to_owned())],
+            headers: vec![("Content-Type".into(), content_type.to_owned())],
             body: body.into(),
         }
     }
@@ -85,8 +88,8 @@ impl Reply {
     }
 
     /// One more header (appended: several `Set-Cookie` may go out).
-    pub fn with_header(mut self, name: &'static str, value: String) -> Reply {
-        self.headers.push((name, value));
+    pub fn with_header(mut self, name: impl Into<Cow<'static, str>>, value: String) -> Reply {
+        self.headers.push((name.into(), value));
         self
     }
 

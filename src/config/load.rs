@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 
 mod admin;
 mod checks;
+mod forward_auth;
 mod identity;
 mod keys;
 mod locate;
@@ -244,6 +245,7 @@ impl Doc<'_> {
         let tls = self.tls_beside(raw.tls, raw.listen, admin.as_ref(), base)?;
         let log = self.log(raw.log)?;
         let webauthn = self.webauthn(raw.webauthn, &ui.app_name, &companies)?;
+        let forward_auth = self.forward_auth(raw.forward_auth)?;
         Ok(Config {
             source: self.source.to_owned(),
             listen: raw.listen,
@@ -271,6 +273,7 @@ impl Doc<'_> {
             audit,
             notify,
             webauthn,
+            forward_auth,
         })
     }
 

@@ -5,6 +5,7 @@
 //! described in `identity.rs`, the operational sections (trusted proxies,
 //! TLS, logs) in `operations.rs`.
 
+mod forward_auth;
 mod identity;
 mod load;
 mod mapping;
@@ -14,6 +15,7 @@ mod raw;
 mod store;
 mod webauthn;
 
+pub use forward_auth::{ForwardAuthConfig, IdentityField};
 pub use identity::{
     AnonymousWhen, CookieName, DEFAULT_STRIPPED_HEADERS, FieldMap, FieldRule, HeadersConfig,
     IdentitySource, SessionCookies, StrippedHeaders, ValueMap, WhoamiConfig, WhoamiMethod,
@@ -93,6 +95,8 @@ pub struct Config {
     pub notify: Option<NotifyConfig>,
     /// Passkeys and security keys; `None`: not offered.
     pub webauthn: Option<WebauthnConfig>,
+    /// What the forward-auth endpoint tells the front about who passed.
+    pub forward_auth: ForwardAuthConfig,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

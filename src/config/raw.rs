@@ -76,9 +76,22 @@ pub(super) struct RawConfig {
     /// Absent: no passkeys or security keys.
     #[serde(default)]
     pub webauthn: Option<RawWebauthn>,
+    /// The forward-auth endpoint's identity headers; absent: the defaults.
+    #[serde(default)]
+    pub forward_auth: Option<RawForwardAuth>,
 }
 
 /// The WebAuthn relying party: the site users see.
+/// `forward_auth`: which identity headers an allowed answer carries.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawForwardAuth {
+    /// Header name → identity field (`account`, `email`, `company`,
+    /// `class`).
+    #[serde(deserialize_with = "unique_map")]
+    pub identity_headers: BTreeMap<String, String>,
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawWebauthn {

@@ -5,6 +5,8 @@
 //! and forwards or denies. Every path that cannot make a decision answers
 //! an error: nothing is forwarded by default.
 
+mod forward_auth;
+
 use crate::access::admit::Standing;
 use crate::access::gate::Gate;
 use crate::access::guard::{self, GuardError, Judged};
@@ -63,6 +65,8 @@ pub struct RequestCtx {
     /// A form posted to a bypass path (the app's login or logout): the
     /// session's identity is forgotten again once the app has answered.
     login_form: bool,
+    /// A forward-auth ask's headers describing the original request.
+    asked: Option<http::HeaderMap>,
 }
 
 /// What `request_filter` does with a request: forward it, or answer it.
@@ -82,6 +86,7 @@ impl ProxyHttp for GateProxy {
             gate: None,
             fwd: Forwarding::default(),
             login_form: false,
+            asked: None,
         }
     }
 
@@ -92,6 +97,11 @@ impl ProxyHttp for GateProxy {
     ) -> pingora::Result<bool> {
         let gate = self.gate.load_full();
         ctx.gate = Some(gate.clone());
+        // A forward-auth ask's description of the original request, before
+        // the arrival hygiene removes its headers from every request.
+        if session.req_header().uri.path().ends_with("/auth") {
+            ctx.asked = Some(crate::request::forwarded::describing(session.req_header()));
+        }
         // First: strip headers a client may not send, under any spelling.
         ctx.fwd = Forwarding::arrive(session, &gate);
         let body = has_body(session);
@@ -118,6 +128,7 @@ impl ProxyHttp for GateProxy {
                 }
                 Step::Forward(Outcome::Bypass)
             }
+            Verdict::Page(Route::Auth) => self.forward_auth(session, &gate, ctx, now).await,
             Verdict::Page(route) => {
                 let response = self.page(session, &gate, &head, route, ctx, now).await;
                 Step::Answer(Outcome::Page, response)

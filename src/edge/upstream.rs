@@ -39,6 +39,12 @@ use std::sync::Arc;
 /// Percent-encoded in `X-Mfa-Account`: controls, non-ASCII (always), `%`.
 const ACCOUNT_ESCAPES: &AsciiSet = &CONTROLS.add(b'%');
 
+/// Text from an identity as a header value: controls, non-ASCII and `%`
+/// percent-encoded (borrowed, no copy, when nothing needs escaping).
+pub fn header_safe(text: &str) -> std::borrow::Cow<'_, str> {
+    utf8_percent_encode(text, ACCOUNT_ESCAPES).into()
+}
+
 /// What mfa-gate tells the app about the second step of this request.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum MfaStatus {
@@ -163,6 +169,23 @@ impl Forwarding {
         };
     }
 
+    /// `X-Mfa-Status` as the app would receive it.
+    pub fn status(&self) -> &'static str {
+        self.status.as_str()
+    }
+
+    /// `X-Mfa-Account` as the app would receive it: for a known user who
+    /// passes, percent-encoded where needed.
+    pub fn encoded_account(&self) -> Option<std::borrow::Cow<'_, str>> {
+        match (self.status, self.account()) {
+            (MfaStatus::Verified | MfaStatus::NotEnrolled, Some(account)) => {
+                // Borrowed, no copy, when nothing needs escaping (the usual case).
+                Some(header_safe(account))
+            }
+            _ => None,
+        }
+    }
+
     /// Rewrite the request the app receives (see the module doc).
     pub fn prepare(&self, req: &mut RequestHeader, gate: &Gate) -> pingora::Result<()> {
         let own: [&str; 3] = [
@@ -189,12 +212,7 @@ impl Forwarding {
             "x-mfa-status",
             HeaderValue::from_static(self.status.as_str()),
         )?;
-        if let (MfaStatus::Verified | MfaStatus::NotEnrolled, Some(account)) =
-            (self.status, self.account())
-        {
-            // Borrowed, no copy, when nothing needs escaping (the usual case).
-            let encoded: std::borrow::Cow<str> =
-                utf8_percent_encode(account, ACCOUNT_ESCAPES).into();
+        if let Some(encoded) = self.encoded_account() {
             req.insert_header("x-mfa-account", encoded.as_ref())?;
         }
         // `X-Request-Id` is already in: `arrive` wrote it into the request

@@ -10,6 +10,7 @@ use pingora::apps::{HttpPersistentSettings, HttpServerApp, ReusedHttpStream};
 use pingora::http::ResponseHeader;
 use pingora::protocols::http::ServerSession;
 use pingora::server::ShutdownWatch;
+use std::borrow::Cow;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
@@ -29,7 +30,10 @@ pub async fn write(
     let mut cache_control = false;
     for (name, value) in &reply.headers {
         cache_control |= name.eq_ignore_ascii_case("Cache-Control");
-        header.append_header(*name, value.as_str())?;
+        match name {
+            Cow::Borrowed(name) => header.append_header(*name, value.as_str())?,
+            Cow::Owned(name) => header.append_header(name.clone(), value.as_str())?,
+        };
     }
     if !cache_control {
         header.insert_header("Cache-Control", "no-store")?;

@@ -50,7 +50,8 @@ async fn dispatch(ctx: &Services<'_>, req: &PageRequest, frame: &Frame<'_>) -> R
         _ if !req.route.allows(req.method) => Ok(not_found(frame)),
         (Route::Health, _) => Ok(health(ctx)),
         (Route::Asset(path), _) => Ok(views::assets::serve(path)),
-        (Route::NotFound, _) => Ok(not_found(frame)),
+        // Forward auth is answered by the edge, never here.
+        (Route::NotFound | Route::Auth, _) => Ok(not_found(frame)),
         // `admit` let only logged-in sessions through to these.
         (_, None) => Ok(failure(frame, 401)),
         (Route::Enroll, Some(s)) if post => handlers::enroll::confirm(ctx, req, frame, s).await,

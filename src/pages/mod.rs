@@ -13,6 +13,7 @@ mod answers;
 mod common;
 mod error;
 pub mod form;
+pub mod forward_auth;
 mod handle;
 mod handlers;
 mod request;

@@ -8,6 +8,7 @@
 
 mod classify;
 pub mod cookies;
+pub mod forwarded;
 pub mod headers;
 pub mod paths;
 pub mod request_id;

@@ -29,6 +29,9 @@ pub enum Route {
     /// After a passed challenge that used a backup code, or left few of
     /// them: how many are left, then on to `return_to`.
     SignedIn,
+    /// Forward auth: a front (nginx `auth_request`, Traefik, Caddy) asks
+    /// whether the request it describes may pass (`edge/forward_auth.rs`).
+    Auth,
     NotFound,
 }
 
@@ -59,6 +62,7 @@ impl Route {
             "/passkeys" => Route::Passkeys,
             "/backup-codes.txt" => Route::BackupCodesDownload,
             "/signed-in" => Route::SignedIn,
+            "/auth" => Route::Auth,
             r if r.starts_with("/assets/") => Route::Asset(r.to_owned()),
             _ => Route::NotFound,
         }
@@ -76,6 +80,7 @@ impl Route {
             Route::Passkeys => "/passkeys",
             Route::BackupCodesDownload => "/backup-codes.txt",
             Route::SignedIn => "/signed-in",
+            Route::Auth => "/auth",
             Route::NotFound => "",
         }
     }
@@ -87,7 +92,7 @@ impl Route {
 
     pub fn access(&self) -> Access {
         match self {
-            Route::Health | Route::Asset(_) | Route::NotFound => Access::Open,
+            Route::Health | Route::Asset(_) | Route::Auth | Route::NotFound => Access::Open,
             Route::Enroll | Route::Challenge => Access::Identified,
             Route::Passkeys => Access::Enrolling,
             Route::Settings | Route::Policy | Route::BackupCodesDownload | Route::SignedIn => {
@@ -106,6 +111,8 @@ impl Route {
         match self {
             Route::BackupCodesDownload => method == Method::Post,
             Route::SignedIn => method.is_read(),
+            // nginx asks with the original request's method.
+            Route::Auth => true,
             Route::Health | Route::Asset(_) | Route::NotFound => method.is_read(),
             _ => method.is_read() || method == Method::Post,
         }

@@ -11,6 +11,7 @@ mod differential;
 mod enforcement;
 mod enrollment;
 mod faults;
+mod fronts;
 mod harness;
 mod hostile;
 mod identity_bounds;

@@ -113,9 +113,9 @@ pub fn download(
     Ok(Reply {
         status: 200,
         headers: vec![
-            ("Content-Type", "text/plain; charset=utf-8".into()),
+            ("Content-Type".into(), "text/plain; charset=utf-8".into()),
             (
-                "Content-Disposition",
+                "Content-Disposition".into(),
                 "attachment; filename=\"backup-codes.txt\"".into(),
             ),
         ],

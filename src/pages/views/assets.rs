@@ -13,22 +13,25 @@ pub fn serve(route: &str) -> Reply {
         "/assets/webauthn.js" => Reply {
             status: 200,
             headers: vec![
-                ("Content-Type", "text/javascript; charset=utf-8".into()),
-                ("Cache-Control", "public, max-age=3600".into()),
+                (
+                    "Content-Type".into(),
+                    "text/javascript; charset=utf-8".into(),
+                ),
+                ("Cache-Control".into(), "public, max-age=3600".into()),
             ],
             body: WEBAUTHN.as_bytes().to_vec(),
         },
         "/assets/style.css" => Reply {
             status: 200,
             headers: vec![
-                ("Content-Type", "text/css; charset=utf-8".into()),
-                ("Cache-Control", "public, max-age=3600".into()),
+                ("Content-Type".into(), "text/css; charset=utf-8".into()),
+                ("Cache-Control".into(), "public, max-age=3600".into()),
             ],
             body: STYLE.as_bytes().to_vec(),
         },
         _ => Reply {
             status: 404,
-            headers: vec![("Content-Type", "text/plain; charset=utf-8".into())],
+            headers: vec![("Content-Type".into(), "text/plain; charset=utf-8".into())],
             body: b"not found".to_vec(),
         },
     }

@@ -1,0 +1,133 @@
+//! The forward-auth endpoint (`{prefix}/auth`): a front that already runs
+//! in front of the app (nginx `auth_request`, Traefik ForwardAuth, Caddy
+//! `forward_auth`, ingress-nginx `auth-url`) asks about a request it
+//! describes in headers (`request::forwarded`). The request is rebuilt and
+//! then read, classified and judged exactly as the inline proxy does (one
+//! `RequestHead::read`, one `classify`, one `guard::judge`), so both modes
+//! make one decision for one request. Only a trusted front may ask
+//! (`trusted_proxies`): from any other peer the ask is refused. Nothing is
+//! forwarded upstream; the answer is ours (`pages::forward_auth`).
+
+use super::{GateProxy, RequestCtx, Step, our_cookies, present};
+use crate::access::gate::Gate;
+use crate::access::guard::{self, GuardError};
+use crate::config::IdentityField;
+use crate::domain::Identity;
+use crate::edge::upstream::header_safe;
+use crate::identity::IdentityError;
+use crate::observe::logging;
+use crate::observe::metrics::Outcome;
+use crate::pages::forward_auth::{allowed, denied, refused};
+use crate::reply::Reply;
+use crate::request::forwarded::{self, Convention};
+use crate::request::{RequestHead, Verdict, classify};
+use pingora::proxy::Session;
+use std::borrow::Cow;
+
+impl GateProxy {
+    /// Answer a front's ask about the request it describes.
+    pub(super) async fn forward_auth(
+        &self,
+        session: &Session,
+        gate: &Gate,
+        ctx: &mut RequestCtx,
+        now: i64,
+    ) -> Step {
+        if !ctx.fwd.trusted() {
+            tracing::warn!("forward auth asked by a peer outside trusted_proxies: refused");
+            return Step::Answer(Outcome::Refused, refused("untrusted_front"));
+        }
+        let describing = ctx.asked.take().unwrap_or_default();
+        let asked = match forwarded::original(session.req_header(), &describing) {
+            Ok(asked) => asked,
+            Err(e) => return Step::Answer(Outcome::Refused, refused(e.code())),
+        };
+        let head = RequestHead::read(&asked.parts, &asked.raw_target, false, &gate.config, true);
+        match classify(&head, &gate.config) {
+            Verdict::Refuse(refusal) => Step::Answer(Outcome::Refused, refused(refusal.error())),
+            // Our pages are served by us, on the path the front routes here.
+            Verdict::Page(_) => Step::Answer(Outcome::Page, self.pass(ctx, None, gate)),
+            Verdict::Forward => {
+                // A login or logout form may change who the session is.
+                if !head.method.is_read() {
+                    gate.identity
+                        .forget(&present(session, gate, &head, &ctx.fwd));
+                }
+                Step::Answer(Outcome::Bypass, self.pass(ctx, None, gate))
+            }
+            Verdict::Identify => {
+                self.judge_asked(session, gate, &head, ctx, asked.convention, now)
+                    .await
+            }
+        }
+    }
+
+    /// The asked request's session, judged as the inline proxy judges it.
+    async fn judge_asked(
+        &self,
+        session: &Session,
+        gate: &Gate,
+        head: &RequestHead,
+        ctx: &mut RequestCtx,
+        convention: Convention,
+        now: i64,
+    ) -> Step {
+        let presented = present(session, gate, head, &ctx.fwd);
+        let judged = match guard::judge(gate, &presented, our_cookies(head), now).await {
+            Ok(Some(judged)) => judged,
+            Ok(None) => return Step::Answer(Outcome::Anonymous, self.pass(ctx, None, gate)),
+            Err(GuardError::Identity(IdentityError::TooManyLookups)) => {
+                let reply = Reply::error(429, "too_many_lookups");
+                return Step::Answer(Outcome::Refused, reply);
+            }
+            Err(e) => {
+                tracing::warn!(error = %logging::outside(&e), "cannot decide: failing closed");
+                return Step::Answer(Outcome::Error, Reply::error(503, "mfa_unavailable"));
+            }
+        };
+        ctx.fwd.identified(&judged.identity);
+        match judged.decision {
+            Ok(()) => {
+                ctx.fwd.passed(judged.trust.passed());
+                let reply = self.pass(ctx, Some(&judged.identity), gate);
+                Step::Answer(Outcome::Pass, reply)
+            }
+            Err(denial) => {
+                let services = gate.services();
+                let reply = denied(&services, denial, &head.target, head.navigation, convention);
+                Step::Answer(Outcome::from(denial), reply)
+            }
+        }
+    }
+
+    /// 200, with `X-Mfa-Status` (and `X-Mfa-Account`) as the app would
+    /// receive them inline, and the configured identity headers of a
+    /// known user.
+    fn pass(&self, ctx: &RequestCtx, identity: Option<&Identity>, gate: &Gate) -> Reply {
+        let mut headers: Vec<(Cow<'static, str>, String)> =
+            vec![("X-Mfa-Status".into(), ctx.fwd.status().to_owned())];
+        if let Some(account) = ctx.fwd.encoded_account() {
+            headers.push(("X-Mfa-Account".into(), account.into_owned()));
+        }
+        for (name, field) in identity
+            .map(|_| &gate.config.forward_auth.identity_headers[..])
+            .unwrap_or_default()
+        {
+            if let Some(value) = identity.and_then(|i| field_value(i, *field)) {
+                headers.push((Cow::Owned(name.clone()), value));
+            }
+        }
+        allowed(headers)
+    }
+}
+
+/// One identity field as a header value (percent-encoded where needed).
+fn field_value(identity: &Identity, field: IdentityField) -> Option<String> {
+    let text = match field {
+        IdentityField::Account => identity.account.as_str(),
+        IdentityField::Email => identity.email.as_deref()?,
+        IdentityField::Company => identity.company.as_str(),
+        IdentityField::Class => identity.class.as_str(),
+    };
+    Some(header_safe(text).into_owned())
+}
