@@ -233,16 +233,24 @@ pub fn run(config: Config, extra: Option<Extra>) -> Result<(), StartError> {
     let listen = config.listen.to_string();
     let tls = config.tls.clone();
     let admin_listen = config.admin.as_ref().map(|a| a.listen);
+    let metrics_listen = config.metrics.as_ref().map(|m| m.listen);
     let conf = server_conf(&config);
     let gate = Gate::new(config, store.clone())?;
     let gate = Arc::new(ArcSwap::from_pointee(gate));
     let reloader = Arc::new(Reloader::new(gate.clone(), certs.clone()));
     watch_sighup(reloader.clone()).map_err(StartError::Signal)?;
+    reloader.clone().watch_file().map_err(StartError::Signal)?;
 
     let mut server = Server::new_with_opt_and_conf(None, conf);
     server.bootstrap();
     add_gateway(&mut server, &gate, &listen, tls.as_ref(), certs)?;
     add_admin(&mut server, admin_listen, &gate, reloader);
+    if let Some(listen) = metrics_listen {
+        let service =
+            crate::edge::admin_listener::metrics_service(gate.clone(), &listen.to_string());
+        server.add_service(service);
+        tracing::info!(metrics_listen = %listen, "metrics listener (/metrics, /livez, /readyz)");
+    }
     server.add_service(background_service(
         "notifications",
         OutboxSender { gate: gate.clone() },

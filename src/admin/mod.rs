@@ -30,6 +30,7 @@
 
 pub mod accounts;
 pub mod outbox;
+pub mod probes;
 pub mod route;
 mod service;
 pub mod store_ops;

@@ -188,7 +188,7 @@ async fn blocking(work: impl FnOnce() -> Reply + Send + 'static, what: &str) -> 
     })
 }
 
-fn metrics_reply() -> Reply {
+pub(in crate::admin) fn metrics_reply() -> Reply {
     match metrics::render() {
         Ok((content_type, body)) => Reply::typed(200, &content_type, body),
         Err(e) => {

@@ -215,7 +215,9 @@ impl Doc<'_> {
     }
 
     /// The checks of every section, in the order of the file's sections
-    /// (the first error found is the one reported).
+    /// (the first error found is the one reported; `metrics` and
+    /// `forward_auth`, the last, are checked first thing in the literal,
+    /// before its fields move).
     fn validate(
         &self,
         raw: RawConfig,
@@ -245,8 +247,9 @@ impl Doc<'_> {
         let tls = self.tls_beside(raw.tls, raw.listen, admin.as_ref(), base)?;
         let log = self.log(raw.log)?;
         let webauthn = self.webauthn(raw.webauthn, &ui.app_name, &companies)?;
-        let forward_auth = self.forward_auth(raw.forward_auth)?;
         Ok(Config {
+            metrics: self.metrics(raw.metrics, raw.listen, admin.as_ref())?,
+            forward_auth: self.forward_auth(raw.forward_auth)?,
             source: self.source.to_owned(),
             listen: raw.listen,
             upstream,
@@ -273,7 +276,6 @@ impl Doc<'_> {
             audit,
             notify,
             webauthn,
-            forward_auth,
         })
     }
 

@@ -95,6 +95,8 @@ pub struct Config {
     pub notify: Option<NotifyConfig>,
     /// Passkeys and security keys; `None`: not offered.
     pub webauthn: Option<WebauthnConfig>,
+    /// The metrics and probes listener; `None`: none.
+    pub metrics: Option<MetricsConfig>,
     /// What the forward-auth endpoint tells the front about who passed.
     pub forward_auth: ForwardAuthConfig,
 }
@@ -230,6 +232,15 @@ pub struct UiConfig {
 pub struct ServerConfig {
     pub threads: usize,
     pub grace_period: Duration,
+    /// Re-read the configuration file when it changes (a ConfigMap update).
+    pub watch_config: bool,
+}
+
+/// The metrics listener: `/metrics`, `/livez` and `/readyz`, no token, and
+/// nothing else (it cannot reach the support API).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MetricsConfig {
+    pub listen: SocketAddr,
 }
 
 #[derive(Clone, Debug)]

@@ -76,12 +76,24 @@ pub(super) struct RawConfig {
     /// Absent: no passkeys or security keys.
     #[serde(default)]
     pub webauthn: Option<RawWebauthn>,
+    /// The metrics listener (`/metrics`, `/livez`, `/readyz`, no token);
+    /// absent: none (`/metrics` stays on the admin listener).
+    #[serde(default)]
+    pub metrics: Option<RawMetrics>,
     /// The forward-auth endpoint's identity headers; absent: the defaults.
     #[serde(default)]
     pub forward_auth: Option<RawForwardAuth>,
 }
 
 /// The WebAuthn relying party: the site users see.
+/// `metrics`: where the metrics and probes listener listens.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawMetrics {
+    #[serde(deserialize_with = "socket_addr")]
+    pub listen: SocketAddr,
+}
+
 /// `forward_auth`: which identity headers an allowed answer carries.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -368,6 +380,10 @@ pub(super) struct RawServer {
     pub threads: usize,
     #[serde(deserialize_with = "duration")]
     pub grace_period: Duration,
+    /// Re-read the configuration file when its content changes (off by
+    /// default: SIGHUP and `POST /v1/reload` stay the explicit ways; the
+    /// Kubernetes chart turns it on for ConfigMap updates).
+    pub watch_config: bool,
 }
 
 impl Default for RawServer {
@@ -375,6 +391,7 @@ impl Default for RawServer {
         Self {
             threads: 2,
             grace_period: Duration::from_secs(10),
+            watch_config: false,
         }
     }
 }

@@ -1,6 +1,6 @@
-//! The admin listener on the wire: a pingora service that reads each
-//! request's head into a plain `admin::AdminRequest` and writes the
-//! `Reply` the admin API gives (`crate::admin`, which knows no pingora).
+//! The admin and metrics listeners on the wire: pingora services that read
+//! each request's head into plain values and write the `Reply` the admin
+//! API (`crate::admin`, which knows no pingora) or its probes give.
 
 use crate::access::gate::Gate;
 use crate::admin::{AdminApi, AdminRequest, Reload};
@@ -24,6 +24,37 @@ pub fn service(
     let mut service = Service::new("mfa-gate admin".to_owned(), ReplyServer(api));
     service.add_tcp(listen);
     service
+}
+
+/// The metrics listener (`/metrics`, `/livez`, `/readyz`) on `listen`.
+pub fn metrics_service(gate: Arc<ArcSwap<Gate>>, listen: &str) -> Service<ReplyServer<MetricsApp>> {
+    metrics::init();
+    let mut service = Service::new(
+        "mfa-gate metrics".to_owned(),
+        ReplyServer(MetricsApp { gate }),
+    );
+    service.add_tcp(listen);
+    service
+}
+
+/// The metrics listener's app: reads the current store on every request.
+pub struct MetricsApp {
+    gate: Arc<ArcSwap<Gate>>,
+}
+
+#[async_trait]
+impl Answer for MetricsApp {
+    const HEADERS: &'static [(&'static str, &'static str)] = &[];
+
+    async fn answer(&self, session: &mut ServerSession) -> Reply {
+        let header = session.req_header();
+        let (method, path) = (
+            header.method.as_str().to_owned(),
+            header.uri.path().to_owned(),
+        );
+        let store = self.gate.load().store.clone();
+        crate::admin::probes::answer(store, &method, &path).await
+    }
 }
 
 #[async_trait]

@@ -21,6 +21,7 @@ use crate::edge::tls::{CertStore, TlsError};
 use crate::identity::IdentityError;
 use arc_swap::ArcSwap;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 /// Settings read once at start; a reload that changes them warns.
 pub const RESTART_ONLY: [&str; 9] = [
@@ -141,6 +142,46 @@ pub fn restart_needed(old: &Config, new: &Config) -> Vec<&'static str> {
         .filter_map(|(name, changed)| changed.then_some(*name))
         .collect()
 }
+
+/// How often the configuration file is looked at for a change.
+const WATCH_EVERY: Duration = Duration::from_secs(1);
+
+impl Reloader {
+    /// Reload when the configuration file's content changes (a ConfigMap
+    /// update swaps a symlink, an editor replaces the file), while
+    /// `server.watch_config` is on. A thread that reads the file every
+    /// `WATCH_EVERY`; a file that fails its checks is logged and counted
+    /// like any failed reload, and the configuration in force stays.
+    pub fn watch_file(self: Arc<Self>) -> std::io::Result<()> {
+        std::thread::Builder::new()
+            .name("mfa-gate-config-watch".into())
+            .spawn(move || {
+                let mut seen = self.fingerprint();
+                loop {
+                    std::thread::sleep(WATCH_EVERY);
+                    let now = self.fingerprint();
+                    if now != seen && self.gate.load().config.server.watch_config {
+                        seen = now;
+                        // The outcome is logged and counted by reload_logged.
+                        let _ = self.reload_logged("config file change");
+                    }
+                }
+            })?;
+        Ok(())
+    }
+
+    /// The content of the configuration file in force, as a hash (`None`:
+    /// unreadable right now, as during a swap).
+    fn fingerprint(&self) -> Option<u64> {
+        let path = self.gate.load().config.source.clone();
+        let bytes = std::fs::read(path).ok()?;
+        Some(std::hash::BuildHasher::hash_one(&FIXED, &bytes))
+    }
+}
+
+/// One hasher for the process's fingerprints.
+static FIXED: std::hash::BuildHasherDefault<std::collections::hash_map::DefaultHasher> =
+    std::hash::BuildHasherDefault::new();
 
 impl crate::admin::Reload for Reloader {
     fn reload(&self, trigger: &'static str) -> Result<Reloaded, String> {

@@ -1,15 +1,36 @@
 //! The operational sections: `trusted_proxies` (CIDR blocks), `tls` (the
 //! HTTPS listener, whose certificate and key are read and checked here, so
-//! `check-config` refuses what `serve` would) and `log`.
+//! `check-config` refuses what `serve` would), `log` and `metrics` (the
+//! metrics and probes listener, on an address of its own).
 
-use super::super::raw::{RawLog, RawLogFormat, RawTls};
-use super::super::{LogConfig, LogFormat, TlsConfig, TrustedProxies};
+use super::super::raw::{RawLog, RawLogFormat, RawMetrics, RawTls};
+use super::super::{AdminConfig, LogConfig, LogFormat, MetricsConfig, TlsConfig, TrustedProxies};
 use super::{ConfigError, Doc, resolve};
 use crate::keys::certificate::TlsError;
 use std::net::{IpAddr, SocketAddr};
 use std::path::Path;
 
 impl Doc<'_> {
+    /// The `metrics` section: its own address, not one another listener
+    /// of ours takes.
+    pub(super) fn metrics(
+        &self,
+        raw: Option<RawMetrics>,
+        listen: SocketAddr,
+        admin: Option<&AdminConfig>,
+    ) -> Result<Option<MetricsConfig>, ConfigError> {
+        let Some(raw) = raw else {
+            return Ok(None);
+        };
+        if raw.listen == listen || admin.is_some_and(|a| a.listen == raw.listen) {
+            return Err(self.error(
+                "metrics.listen",
+                format!("{} is taken by another listener of mfa-gate", raw.listen),
+            ));
+        }
+        Ok(Some(MetricsConfig { listen: raw.listen }))
+    }
+
     pub(super) fn trusted_proxies(&self, raw: &[String]) -> Result<TrustedProxies, ConfigError> {
         let mut nets = Vec::with_capacity(raw.len());
         for (i, entry) in raw.iter().enumerate() {

@@ -350,6 +350,7 @@ impl Doc<'_> {
         Ok(ServerConfig {
             threads: self.check("server.threads", at_least_one(raw.threads))?,
             grace_period: raw.grace_period,
+            watch_config: raw.watch_config,
         })
     }
 }

@@ -12,6 +12,7 @@ mod forwarding;
 mod keys;
 mod logs;
 mod metrics;
+mod probes;
 mod reload;
 mod sso;
 mod tls;

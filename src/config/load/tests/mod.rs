@@ -10,6 +10,7 @@ mod companies;
 mod defaults;
 mod errors;
 mod identity;
+mod listeners;
 mod postgres_backend;
 mod secrets;
 mod sections;
