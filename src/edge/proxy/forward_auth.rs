@@ -100,22 +100,19 @@ impl GateProxy {
         }
     }
 
-    /// 200, with `X-Mfa-Status` (and `X-Mfa-Account`) as the app would
-    /// receive them inline, and the configured identity headers of a
-    /// known user.
+    /// 200, with `X-Mfa-Status` and `X-Mfa-Account` as the app would
+    /// receive them inline, and every configured identity header. Each is
+    /// sent even when empty (anonymous, no email), so that a front copying
+    /// them overwrites whatever the client sent under those names.
     fn pass(&self, ctx: &RequestCtx, identity: Option<&Identity>, gate: &Gate) -> Reply {
-        let mut headers: Vec<(Cow<'static, str>, String)> =
-            vec![("X-Mfa-Status".into(), ctx.fwd.status().to_owned())];
-        if let Some(account) = ctx.fwd.encoded_account() {
-            headers.push(("X-Mfa-Account".into(), account.into_owned()));
-        }
-        for (name, field) in identity
-            .map(|_| &gate.config.forward_auth.identity_headers[..])
-            .unwrap_or_default()
-        {
-            if let Some(value) = identity.and_then(|i| field_value(i, *field)) {
-                headers.push((Cow::Owned(name.clone()), value));
-            }
+        let account = ctx.fwd.encoded_account().map(Cow::into_owned);
+        let mut headers: Vec<(Cow<'static, str>, String)> = vec![
+            ("X-Mfa-Status".into(), ctx.fwd.status().to_owned()),
+            ("X-Mfa-Account".into(), account.unwrap_or_default()),
+        ];
+        for (name, field) in &gate.config.forward_auth.identity_headers {
+            let value = identity.and_then(|i| field_value(i, *field));
+            headers.push((Cow::Owned(name.clone()), value.unwrap_or_default()));
         }
         allowed(headers)
     }

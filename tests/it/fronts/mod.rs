@@ -7,9 +7,11 @@
 //! fronts); the demo's own gateway stands by, unused.
 //!
 //! - `asks.rs` — the endpoint asked directly, in each front's dialect;
-//! - `journey.rs` — the whole journey through nginx and through Caddy.
+//! - `journey.rs` — the whole journey through nginx and through Caddy;
+//! - `forged.rs` — identity headers a client forges never reach the app.
 
 mod asks;
+mod forged;
 mod journey;
 
 use crate::harness::{Browser, ConfigBuilder, DEMO_SUPPORT_TOKEN, Gateway, free_ports};
@@ -68,9 +70,14 @@ impl Front {
     /// routed to it, a denied navigation redirected to the page the
     /// gateway names (`error_page 401 = @mfa`).
     pub async fn nginx(backend: &Backend) -> Front {
+        Front::nginx_for(backend.gateway.port, backend.app_port).await
+    }
+
+    /// nginx in front of the app on `app`, asking the gateway on `gateway`.
+    pub async fn nginx_for(gateway: u16, app: u16) -> Front {
         let dir = tempfile::tempdir().unwrap();
         let port = free_ports();
-        let conf = nginx_conf(dir.path(), port, backend.gateway.port, backend.app_port);
+        let conf = nginx_conf(dir.path(), port, gateway, app);
         let path = dir.path().join("nginx.conf");
         std::fs::write(&path, conf).unwrap();
         let child = Command::new("nginx")
@@ -87,9 +94,14 @@ impl Front {
     /// Caddy: `forward_auth` to the gateway for every app path, `/_mfa/*`
     /// routed to it; a denial is the gateway's own answer.
     pub async fn caddy(backend: &Backend) -> Front {
+        Front::caddy_for(backend.gateway.port, backend.app_port).await
+    }
+
+    /// Caddy in front of the app on `app`, asking the gateway on `gateway`.
+    pub async fn caddy_for(gateway: u16, app: u16) -> Front {
         let dir = tempfile::tempdir().unwrap();
         let port = free_ports();
-        let conf = caddyfile(port, backend.gateway.port, backend.app_port);
+        let conf = caddyfile(port, gateway, app);
         let path = dir.path().join("Caddyfile");
         std::fs::write(&path, conf).unwrap();
         let child = Command::new("caddy")
@@ -141,12 +153,26 @@ impl Drop for Front {
     }
 }
 
-/// The nginx configuration of the README's "Behind nginx" recipe, on
-/// loopback ports, with its temporary files in `dir`.
+/// A recipe of the README ("Behind your existing proxy"), with its
+/// placeholders (`mfa-gate:8080`, `app:3000`) pointed at loopback.
+fn recipe(name: &str, gateway: u16, app: u16) -> String {
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+        .expect("README.md");
+    let start = format!("<!-- recipe: {name} -->\n");
+    let after = &readme[readme.find(&start).expect("the recipe in README.md") + start.len()..];
+    let body = after.split_once('\n').expect("a fence").1;
+    let text = &body[..body.find("\n```").expect("the fence's end")];
+    text.replace("mfa-gate:8080", &format!("127.0.0.1:{gateway}"))
+        .replace("app:3000", &format!("127.0.0.1:{app}"))
+}
+
+/// nginx.conf: the README's recipe inside a server on loopback, with the
+/// temporary files in `dir`.
 fn nginx_conf(dir: &Path, port: u16, gateway: u16, app: u16) -> String {
     let d = dir.display();
+    let recipe = recipe("nginx", gateway, app);
     format!(
-        r#"worker_processes 1;
+        "worker_processes 1;
 pid {d}/nginx.pid;
 error_log {d}/error.log warn;
 events {{ worker_connections 64; }}
@@ -159,61 +185,17 @@ http {{
   scgi_temp_path {d}/scgi;
   server {{
     listen 127.0.0.1:{port};
-    absolute_redirect off;
-    location / {{
-      auth_request /_mfa_auth;
-      auth_request_set $mfa_location $upstream_http_x_mfa_location;
-      auth_request_set $mfa_user $upstream_http_remote_user;
-      error_page 401 = @mfa;
-      proxy_set_header Host $host;
-      proxy_set_header Remote-User $mfa_user;
-      proxy_pass http://127.0.0.1:{app};
-    }}
-    location /_mfa/ {{
-      proxy_set_header Host $host;
-      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-      proxy_pass http://127.0.0.1:{gateway};
-    }}
-    location = /_mfa_auth {{
-      internal;
-      proxy_pass http://127.0.0.1:{gateway}/_mfa/auth;
-      proxy_pass_request_body off;
-      proxy_set_header Content-Length "";
-      proxy_set_header Host $host;
-      proxy_set_header X-Original-URI $request_uri;
-      proxy_set_header X-Original-Method $request_method;
-      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-    }}
-    location @mfa {{
-      if ($mfa_location) {{ return 302 $mfa_location; }}
-      default_type application/json;
-      return 401 '{{"error":"mfa_required"}}';
-    }}
+{recipe}
   }}
 }}
-"#
+"
     )
 }
 
-/// The Caddyfile of the README's "Behind Caddy" recipe, on loopback.
+/// The Caddyfile: the README's recipe for a site on loopback, without
+/// Caddy's admin endpoint and automatic HTTPS.
 fn caddyfile(port: u16, gateway: u16, app: u16) -> String {
-    format!(
-        r#"{{
-  admin off
-  auto_https off
-}}
-http://127.0.0.1:{port} {{
-  handle /_mfa/* {{
-    reverse_proxy 127.0.0.1:{gateway}
-  }}
-  handle {{
-    forward_auth 127.0.0.1:{gateway} {{
-      uri /_mfa/auth
-      copy_headers Remote-User Remote-Email Remote-Groups X-Mfa-Status X-Mfa-Account
-    }}
-    reverse_proxy 127.0.0.1:{app}
-  }}
-}}
-"#
-    )
+    let recipe = recipe("caddy", gateway, app)
+        .replace("app.example.com", &format!("http://127.0.0.1:{port}"));
+    format!("{{\n  admin off\n  auto_https off\n}}\n{recipe}\n")
 }
