@@ -54,6 +54,14 @@ impl Refused {
 /// replace a stale or odd cookie (a bypass path is forwarded unjudged
 /// anyway).
 pub fn classify(head: &RequestHead, config: &Config) -> Verdict {
+    // A forward-auth ask carries the original request's headers: the ask
+    // itself is never refused for them; the request it describes is read
+    // and refused on its own (`edge/proxy/forward_auth.rs`), in the
+    // status a front passes on.
+    let below = paths::strip_prefix(&head.path, &config.prefix);
+    if below.is_some_and(|b| Route::parse(b) == Route::Auth) {
+        return Verdict::Page(Route::Auth);
+    }
     if head.oversized {
         return Verdict::Refuse(Refused::HeaderTooLarge);
     }
@@ -64,7 +72,7 @@ pub fn classify(head: &RequestHead, config: &Config) -> Verdict {
         SessionReading::Refused(r) => Some(Verdict::Refuse(Refused::Session(r))),
         _ => None,
     };
-    if let Some(below) = paths::strip_prefix(&head.path, &config.prefix) {
+    if let Some(below) = below {
         return session_refused.unwrap_or_else(|| Verdict::Page(Route::parse(below)));
     }
     if head.bypass {

@@ -7,6 +7,7 @@ mod apps;
 mod browser;
 mod config_errors;
 mod crash;
+mod deploy;
 mod differential;
 mod enforcement;
 mod enrollment;

@@ -10,9 +10,10 @@
 use super::wire::Reply;
 use std::collections::BTreeMap;
 
-/// Statuses that mean "not served": refused (400, 431) or sent to
-/// enrollment (401 for API calls, 303 for navigations).
-pub const NOT_SERVED: &[u16] = &[303, 400, 401, 431];
+/// Statuses that mean "not served": refused (400, 431; 403 from a front
+/// whose forward-auth ask was refused) or sent to enrollment (401 for API
+/// calls, 302/303 for navigations).
+pub const NOT_SERVED: &[u16] = &[302, 303, 400, 401, 403, 431];
 
 /// What the app said it read (`null` fields are `None`).
 #[derive(Debug, PartialEq)]

@@ -3,8 +3,7 @@
 //! of them (empty when unknown), so the front overwrites them, for an
 //! anonymous request and for a known user alike.
 
-use super::Front;
-use crate::harness::{ConfigBuilder, FakeApp, Gateway, Pages, Seen, Whoami, free_ports};
+use crate::harness::{ConfigBuilder, FakeApp, Front, Gateway, Pages, Seen, Whoami, free_ports};
 
 /// An echo app, and a gateway trusting loopback in front of it.
 async fn backend() -> (FakeApp, Gateway, tempfile::TempDir) {

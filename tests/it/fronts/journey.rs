@@ -3,21 +3,22 @@
 //! for, reaches the app verified, meets the challenge in a new session,
 //! locks after wrong codes, and a support reset reaches a live session.
 
-use super::{Backend, Front, MAX_FAILURES};
+use super::{Backend, MAX_FAILURES};
+use crate::harness::Front;
 use crate::harness::{Browser, Resp, TARO, codes, enroll, fail, submit_code};
 use std::time::{Duration, Instant};
 
 #[tokio::test]
 async fn the_journey_through_nginx() {
     let backend = Backend::start(true).await;
-    let front = Front::nginx(&backend).await;
+    let front = backend.nginx().await;
     journey(&backend, &front).await;
 }
 
 #[tokio::test]
 async fn the_journey_through_caddy() {
     let backend = Backend::start(true).await;
-    let front = Front::caddy(&backend).await;
+    let front = backend.caddy().await;
     journey(&backend, &front).await;
 }
 

@@ -22,6 +22,8 @@
 //!   [`enrolled_and_challenged`], [`submit_code`], [`fail`];
 //! - `passkeys.rs` — [`passkeys::Passkey`]: a software authenticator
 //!   answering our pages' WebAuthn options, and the passkey flows;
+//! - `fronts.rs` — [`Front`]: nginx or Caddy in front of an app, asking a
+//!   gateway (forward auth), configured by the README's recipes;
 //! - `relay.rs` — [`relay::Relay`]: a TCP relay that can freeze (a frozen
 //!   database or a blackholed network, as a gateway sees it).
 
@@ -30,6 +32,7 @@ pub mod codes;
 mod config;
 mod fake_app;
 mod flows;
+mod fronts;
 mod gateway;
 pub mod passkeys;
 pub mod race;
@@ -43,4 +46,5 @@ pub use flows::{
     Enrolled, JIRO, TARO, backup_codes_of, changes_ask_for_a_step_up, enroll,
     enrolled_and_challenged, fail, save_company_setting, set_company_policy, submit_code,
 };
+pub use fronts::Front;
 pub use gateway::{BIN, DEMO_SUPPORT_TOKEN, Gateway, free_ports, log_tail, run_cli};
