@@ -176,3 +176,40 @@ async fn jupyter_server_behind_the_gateway() {
     probe(&mut b, &app, "challenged-and-passed", true).await;
     app.never_logged(&["probe-before-enrolling", "probe-after-relogin"]);
 }
+
+/// The same server behind Caddy (the README's `forward_auth` recipe),
+/// mfa-gate answering Caddy's asks: the host-bound cookie name reads the
+/// same through the front, and an unverified request never reaches it.
+#[tokio::test]
+async fn jupyter_server_behind_caddy_forward_auth() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_ports();
+    let app = start_jupyter(dir.path(), port + 1).await;
+    let config = super::recipe_config("jupyter", port, port + 1, dir.path());
+    let mut yaml = std::fs::read_to_string(&config).unwrap();
+    yaml.push_str("trusted_proxies: [127.0.0.1/32]\n");
+    std::fs::write(&config, yaml).unwrap();
+    let _gw = crate::harness::Gateway::serve(&config, port, dir.path()).await;
+    let front = crate::harness::Front::caddy_for(port, port + 1).await;
+
+    let mut b = front.browser();
+    assert_eq!(
+        b.api_get("/api/contents").await.status,
+        403,
+        "Jupyter's own"
+    );
+    sign_in(&mut b).await;
+    let r = b.get("/files/notes.txt").await;
+    assert_eq!(
+        (r.status, redirect_path(&r).as_str()),
+        (303, "/_mfa/enroll")
+    );
+    probe(&mut b, &app, "behind-caddy-unverified", false).await;
+    enroll(&mut b).await;
+    let page = b.get("/view/notes.txt").await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let file = b.api_get("/api/contents/notes.txt?content=1").await;
+    assert_eq!(file.json()["content"], "quarterly numbers\n");
+    probe(&mut b, &app, "behind-caddy-verified", true).await;
+    app.never_logged(&["probe-behind-caddy-unverified"]);
+}
