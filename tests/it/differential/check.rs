@@ -31,7 +31,12 @@ impl Echo {
             return None;
         }
         let json = reply.json()?;
-        let field = |name: &str| json.get(name).and_then(|v| v.as_str()).map(str::to_owned);
+        // An empty header (a front copying an empty answer header, as
+        // Caddy does) reads as no header.
+        let field = |name: &str| {
+            let value = json.get(name).and_then(|v| v.as_str());
+            value.filter(|v| !v.is_empty()).map(str::to_owned)
+        };
         Some(Echo {
             session: field("session"),
             mfa_status: field("mfa_status"),

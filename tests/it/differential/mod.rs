@@ -124,9 +124,9 @@ impl Fleet {
         }
     }
 
-    /// The cookie apps, each behind nginx that asks its gateway (which
+    /// The cookie apps, each behind a front that asks its gateway (which
     /// trusts the front) about every request: the README's recipe.
-    async fn behind_nginx() -> Fleet {
+    async fn behind(front: FrontKind) -> Fleet {
         let mut fleet = Fleet::of(apps::ALL, apps::versions(), |port, upstream| {
             gateway_config(port, upstream, Source::Whoami).trusted_proxies("127.0.0.1/32")
         })
@@ -134,9 +134,10 @@ impl Fleet {
         for (app, gateway) in &fleet.pairs {
             let upstream = app.upstream();
             let app_port = upstream.rsplit(':').next().unwrap().parse().unwrap();
-            fleet
-                .fronts
-                .push(Front::nginx_for(gateway.port, app_port).await);
+            fleet.fronts.push(match front {
+                FrontKind::Nginx => Front::nginx_for(gateway.port, app_port).await,
+                FrontKind::Caddy => Front::caddy_for(gateway.port, app_port).await,
+            });
         }
         fleet
     }
@@ -194,7 +195,20 @@ async fn differential_session_cookie_reading() {
 /// the client: refused too.
 #[tokio::test]
 async fn differential_session_cookie_reading_behind_nginx() {
-    cookie_reading(&Fleet::behind_nginx().await, &[500]).await;
+    cookie_reading(&Fleet::behind(FrontKind::Nginx).await, &[500]).await;
+}
+
+/// The same corpus through Caddy (`forward_auth`).
+#[tokio::test]
+async fn differential_session_cookie_reading_behind_caddy() {
+    cookie_reading(&Fleet::behind(FrontKind::Caddy).await, &[500, 502]).await;
+}
+
+/// Which front stands before each app.
+#[derive(Clone, Copy)]
+enum FrontKind {
+    Nginx,
+    Caddy,
 }
 
 /// The cookie corpus through every pair of `fleet`, held to the rule;
