@@ -7,7 +7,7 @@
 //! refused.
 
 use super::{AppProcess, apps_dir, drop_expired, enroll, gateway, redirect_path, require};
-use crate::harness::{Browser, free_ports, run_cli};
+use crate::harness::{Browser, Front, Gateway, free_ports, run_cli};
 use std::path::Path;
 use std::process::Command;
 
@@ -182,6 +182,20 @@ async fn jupyter_server_behind_the_gateway() {
 /// same through the front, and an unverified request never reaches it.
 #[tokio::test]
 async fn jupyter_server_behind_caddy_forward_auth() {
+    behind_a_front(Front::caddy_for, "caddy").await;
+}
+
+/// The same behind nginx (`auth_request`, the README's recipe).
+#[tokio::test]
+async fn jupyter_server_behind_nginx_auth_request() {
+    behind_a_front(Front::nginx_for, "nginx").await;
+}
+
+async fn behind_a_front<F, Fut>(start_front: F, name: &str)
+where
+    F: FnOnce(u16, u16) -> Fut,
+    Fut: std::future::Future<Output = Front>,
+{
     let dir = tempfile::tempdir().unwrap();
     let port = free_ports();
     let app = start_jupyter(dir.path(), port + 1).await;
@@ -189,8 +203,8 @@ async fn jupyter_server_behind_caddy_forward_auth() {
     let mut yaml = std::fs::read_to_string(&config).unwrap();
     yaml.push_str("trusted_proxies: [127.0.0.1/32]\n");
     std::fs::write(&config, yaml).unwrap();
-    let _gw = crate::harness::Gateway::serve(&config, port, dir.path()).await;
-    let front = crate::harness::Front::caddy_for(port, port + 1).await;
+    let _gw = Gateway::serve(&config, port, dir.path()).await;
+    let front = start_front(port, port + 1).await;
 
     let mut b = front.browser();
     assert_eq!(
@@ -200,16 +214,28 @@ async fn jupyter_server_behind_caddy_forward_auth() {
     );
     sign_in(&mut b).await;
     let r = b.get("/files/notes.txt").await;
-    assert_eq!(
-        (r.status, redirect_path(&r).as_str()),
-        (303, "/_mfa/enroll")
-    );
-    probe(&mut b, &app, "behind-caddy-unverified", false).await;
+    assert!(matches!(r.status, 302 | 303), "{name}: {}", r.status);
+    assert_eq!(redirect_path(&r), "/_mfa/enroll", "{name}");
+    let unverified = format!("behind-{name}-unverified");
+    probe_through(&mut b, &app, &unverified, false).await;
     enroll(&mut b).await;
     let page = b.get("/view/notes.txt").await;
     assert_eq!(page.status, 200, "{}", page.body);
     let file = b.api_get("/api/contents/notes.txt?content=1").await;
     assert_eq!(file.json()["content"], "quarterly numbers\n");
-    probe(&mut b, &app, "behind-caddy-verified", true).await;
-    app.never_logged(&["probe-behind-caddy-unverified"]);
+    probe_through(&mut b, &app, &format!("behind-{name}-verified"), true).await;
+    app.never_logged(&[&format!("probe-{unverified}")]);
+}
+
+/// `probe`, where a front may redirect with 302 (nginx) or 303 (Caddy
+/// passes the gateway's).
+async fn probe_through(b: &mut Browser, app: &AppProcess, marker: &str, verified: bool) {
+    let path = format!("/api/contents/probe-{marker}");
+    let r = b.get(&path).await;
+    if verified {
+        assert_eq!(r.status, 404, "{}", r.body);
+        assert!(app.logs_soon(&format!("probe-{marker}")).await, "{marker}");
+    } else {
+        assert!(matches!(r.status, 302 | 303), "{}: {}", r.status, r.body);
+    }
 }
