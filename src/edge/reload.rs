@@ -24,11 +24,12 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// Settings read once at start; a reload that changes them warns.
-pub const RESTART_ONLY: [&str; 9] = [
+pub const RESTART_ONLY: [&str; 10] = [
     "listen",
     "tls.listen",
     "tls.http2",
     "admin.listen",
+    "metrics.listen",
     "store",
     "server.threads",
     "server.grace_period",
@@ -54,14 +55,21 @@ pub struct Reloader {
     certs: Option<Arc<CertStore>>,
     /// One reload at a time (SIGHUP and the API may race).
     busy: Mutex<()>,
+    /// The configuration the process started with: what its listeners,
+    /// store and threads really are. A restart-only setting is compared
+    /// with it, not with the last reload, so a change undone needs no
+    /// restart any more.
+    started: Config,
 }
 
 impl Reloader {
     pub fn new(gate: Arc<ArcSwap<Gate>>, certs: Option<Arc<CertStore>>) -> Reloader {
+        let started = gate.load().config.clone();
         Reloader {
             gate,
             certs,
             busy: Mutex::new(()),
+            started,
         }
     }
 
@@ -70,7 +78,7 @@ impl Reloader {
         let _one_at_a_time = self.busy.lock().unwrap_or_else(|e| e.into_inner());
         let current = self.gate.load_full();
         let config = crate::config::load_file(&current.config.source)?;
-        let restart_needed = restart_needed(&current.config, &config);
+        let restart_needed = restart_needed(&self.started, &config);
         let pair = match (&self.certs, &config.tls) {
             (Some(_), Some(tls)) => Some(crate::edge::tls::load_pair(&tls.cert, &tls.key)?),
             _ => None,
@@ -130,6 +138,7 @@ pub fn restart_needed(old: &Config, new: &Config) -> Vec<&'static str> {
         tls(old).map(|t| t.0) != tls(new).map(|t| t.0),
         tls(old).map(|t| t.1) != tls(new).map(|t| t.1),
         old.admin.as_ref().map(|a| a.listen) != new.admin.as_ref().map(|a| a.listen),
+        old.metrics != new.metrics,
         old.store != new.store,
         old.server.threads != new.server.threads,
         old.server.grace_period != new.server.grace_period,

@@ -163,6 +163,12 @@ async fn an_invalid_file_is_rejected_and_the_old_configuration_stays() {
         serde_json::json!(["server.threads"])
     );
     assert_eq!(conn.get("/private", "emp-acme-1").await.0, 200);
+
+    // The change undone: what runs is what the file says again.
+    std::fs::write(&fixed, &text).unwrap();
+    let r = gw.admin("POST", "/v1/reload", Some(TOKEN)).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.json()["restart_needed"], serde_json::json!([]));
 }
 
 #[tokio::test]
