@@ -160,3 +160,34 @@ async fn requiring_2fa_reaches_live_sessions_on_their_next_request() {
     assert_eq!(jiro.get("/").await.status, 200);
     assert_eq!(manager.get("/").await.status, 200);
 }
+
+/// Enforcement pinned in YAML, the remembered-browser setting not: saving
+/// the latter says "Saved" in its own section, never above the
+/// enforcement's "managed by configuration".
+#[tokio::test]
+async fn a_saved_notice_belongs_to_the_form_that_was_saved() {
+    let gw = Gateway::demo().await;
+    let mut kei = logged_in(&gw, "kei.admin@globex.example").await;
+    enroll(&mut kei).await;
+    let page = kei.get("/_mfa/admin/security").await;
+    let csrf = page.input_value("csrf").unwrap();
+    let r = kei
+        .post_form(
+            "/_mfa/admin/security",
+            &[("csrf", &csrf), ("remember_days", "7")],
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let at = |needle: &str| {
+        r.body
+            .find(needle)
+            .unwrap_or_else(|| panic!("{needle}: {}", r.body))
+    };
+    let saved = at(r#"id="remember-notice""#);
+    assert!(
+        saved > at(r#"id="remember-setting""#),
+        "in the remember section"
+    );
+    assert!(saved > at(r#"id="pinned""#), "not above the pinned notice");
+    assert_eq!(r.body.matches("Saved").count(), 1, "{}", r.body);
+}

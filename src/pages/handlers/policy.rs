@@ -39,14 +39,24 @@ pub fn show(
     render(ctx, req, frame, sess, None, 200)
 }
 
+/// Which form of the page a notice (saved, refused) is about: it is shown
+/// in that form's section, never beside the other's "managed by
+/// configuration".
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Section {
+    Enforcement,
+    Remember,
+}
+
 fn render(
     ctx: &Services<'_>,
     req: &PageRequest,
     frame: &Frame<'_>,
     sess: &SessionCtx,
-    notice: Option<&str>,
+    notice: Option<(Section, &str)>,
     status: u16,
 ) -> Result<Reply, PageError> {
+    let notice_of = |section| notice.filter(|(s, _)| *s == section).map(|(_, n)| n);
     let company = &sess.identity.company;
     let current = ctx.enforcement(company)?;
     let csrf = session::csrf_token(ctx.keys, sess.app, req.now);
@@ -57,7 +67,8 @@ fn render(
         remember: ctx.remember_days(company)?.as_string(),
         remember_pinned: ctx.config.remember_days.contains_key(company),
         csrf: &csrf,
-        notice,
+        notice: notice_of(Section::Enforcement),
+        remember_notice: notice_of(Section::Remember),
         rollout: crate::access::rollout::numbers(ctx, company, current, req.now)?,
         passkeys: ctx.passkeys.is_some(),
     };
@@ -85,7 +96,14 @@ pub fn save(
     }
     if ctx.config.companies.contains_key(company) {
         let pinned = t(frame.locale, "policy.refused_pinned");
-        return render(ctx, req, frame, sess, Some(pinned), 409);
+        return render(
+            ctx,
+            req,
+            frame,
+            sess,
+            Some((Section::Enforcement, pinned)),
+            409,
+        );
     }
     let wanted = req
         .form
@@ -107,7 +125,14 @@ pub fn save(
         );
     }
     let saved = t(frame.locale, "policy.saved");
-    render(ctx, req, frame, sess, Some(saved), 200)
+    render(
+        ctx,
+        req,
+        frame,
+        sess,
+        Some((Section::Enforcement, saved)),
+        200,
+    )
 }
 
 /// The remembered-browser setting: off, or one of the short list of days.
@@ -122,7 +147,14 @@ fn save_remember(
     let company = &sess.identity.company;
     if ctx.config.remember_days.contains_key(company) {
         let pinned = t(frame.locale, "policy.refused_pinned");
-        return render(ctx, req, frame, sess, Some(pinned), 409);
+        return render(
+            ctx,
+            req,
+            frame,
+            sess,
+            Some((Section::Remember, pinned)),
+            409,
+        );
     }
     let wanted = RememberDays::parse(wanted).ok_or(PageError::BadForm("remember_days"))?;
     let before = ctx.remember_days(company)?;
@@ -139,7 +171,7 @@ fn save_remember(
         );
     }
     let saved = t(frame.locale, "policy.saved");
-    render(ctx, req, frame, sess, Some(saved), 200)
+    render(ctx, req, frame, sess, Some((Section::Remember, saved)), 200)
 }
 
 /// A company security setting changed: audited (about the company, not the

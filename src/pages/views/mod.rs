@@ -385,7 +385,10 @@ pub struct PolicyView<'a> {
     pub remember: String,
     pub remember_pinned: bool,
     pub csrf: &'a str,
+    /// About the enforcement form (saved, refused).
     pub notice: Option<&'a str>,
+    /// About the remembered-browser form.
+    pub remember_notice: Option<&'a str>,
     pub rollout: crate::access::rollout::Rollout,
     /// Passkeys are configured: "passkey only" can be chosen.
     pub passkeys: bool,

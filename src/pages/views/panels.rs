@@ -120,6 +120,7 @@ pub(in crate::pages) fn remember_setting(frame: &Frame, v: &PolicyView) -> Marku
     html! {
         section id="remember-setting" {
             h2 { (t(l, "policy.remember_title")) }
+            @if let Some(n) = v.remember_notice { p.notice id="remember-notice" role="status" { (n) } }
             @if v.remember_pinned { p.notice id="remember-pinned" { (t(l, "policy.pinned")) } }
             form method="post" action=(Route::Policy.href(frame.prefix)) {
                 (hidden("csrf", v.csrf))
