@@ -23,6 +23,21 @@ fn catalogs_parse_and_have_the_same_keys() {
     }
 }
 
+/// The English pages show no Japanese (the role names of the seed product
+/// were once quoted on the "Not allowed" page), but for the language
+/// switch, which names Japanese in Japanese.
+#[test]
+fn english_messages_are_in_english() {
+    let en: Catalog = serde_json::from_str(EN).expect("en.json parses");
+    let japanese = |c: char| matches!(c, '\u{3040}'..='\u{30ff}' | '\u{4e00}'..='\u{9fff}');
+    let mixed: Vec<&String> = en
+        .iter()
+        .filter(|(k, v)| *k != "lang.switch" && v.chars().any(japanese))
+        .map(|(k, _)| k)
+        .collect();
+    assert!(mixed.is_empty(), "Japanese in en.json: {mixed:?}");
+}
+
 #[test]
 fn language_choice() {
     use Locale::*;
