@@ -23,15 +23,37 @@ fn example_file_loads() {
         (whoami.whoami_client_rate, whoami.whoami_client_burst),
         (20, 100)
     );
-    assert_eq!(config.companies.get("globex"), Some(&Enforcement::Required));
-    assert_eq!(config.bypass.len(), 3);
     assert_eq!(config.secrets.hmac_key, [0x11; 32]);
     assert_eq!(config.secrets.encryption_key, [0x22; 32]);
     assert_eq!(config.source, path);
-    let admin = config.admin.expect("the example has an admin section");
+    assert_eq!(config.audit.retention, Duration::from_secs(400 * 86_400));
+    // A safe template: nothing beyond the defaults is switched on.
+    assert!(config.companies.is_empty() && config.bypass.is_empty());
+    assert!(config.bypass_query.is_empty());
+    assert!(config.admin.is_none() && config.webauthn.is_none() && config.metrics.is_none());
+    assert_eq!(
+        config.totp.issuer, config.ui.app_name,
+        "the issuer defaults to the app name"
+    );
+    // Its commented examples load once uncommented.
+    let uncommented = yaml
+        .replace(
+            "# companies:\n#   globex: required",
+            "companies:\n  globex: required",
+        )
+        .replace("companies: {}\n", "")
+        .replace(
+            "#   initech:\n#     enforcement: optional\n#     remember_days: 30",
+            "  initech:\n    enforcement: optional\n    remember_days: 30",
+        )
+        .replace("# admin:\n", "admin:\n")
+        .replace("#   listen: 127.0.0.1:9090", "  listen: 127.0.0.1:9090")
+        .replace("#   support_token:", "  support_token:");
+    let config = load_str_with_env(&uncommented, &path, &env).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(config.companies.get("globex"), Some(&Enforcement::Required));
+    let admin = config.admin.expect("the admin example, uncommented");
     assert_eq!(admin.listen.to_string(), "127.0.0.1:9090");
     assert!(admin.support_token.verify(SUPPORT_TOKEN));
-    assert_eq!(config.audit.retention, Duration::from_secs(400 * 86_400));
 }
 
 #[test]
