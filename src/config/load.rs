@@ -373,6 +373,34 @@ fn clean_message(message: String, field: Option<&str>, location: Option<(usize, 
             .map_or(message.len(), |i| name + i);
         message.replace_range(start..end, "a mapping");
     }
+    in_words(message)
+}
+
+/// The parser's type names in words an operator reads: `expected u32`
+/// becomes `expected a whole number`.
+fn in_words(message: String) -> String {
+    const WORDS: &[(&str, &str)] = &[
+        ("expected u8", "expected a whole number from 0 to 255"),
+        ("expected u16", "expected a whole number from 0 to 65535"),
+        ("expected u32", "expected a whole number (0 or more)"),
+        ("expected u64", "expected a whole number (0 or more)"),
+        ("expected usize", "expected a whole number (0 or more)"),
+        ("expected i64", "expected a whole number"),
+        ("expected f64", "expected a number"),
+        ("expected a sequence", "expected a list"),
+        ("expected a map", "expected a mapping (`name: value` lines)"),
+        ("expected a boolean", "expected true or false"),
+    ];
+    let mut message = message;
+    for (jargon, words) in WORDS {
+        if let Some(at) = message.find(jargon) {
+            let end = at + jargon.len();
+            // Whole words only: `expected u32` but not `expected u32x`.
+            if !message[end..].starts_with(|c: char| c.is_ascii_alphanumeric()) {
+                message.replace_range(at..end, words);
+            }
+        }
+    }
     message
 }
 

@@ -197,3 +197,19 @@ fn field_checks_name_their_field() {
         "must not be empty",
     );
 }
+
+/// The parser's type names are said in words (issue 34 §5).
+#[test]
+fn type_errors_are_in_words() {
+    for (yaml, words) in [
+        ("max_failures: many\n", "a whole number"),
+        ("bypass: /login\n", "a list"),
+        ("allow_get_body: 1\n", "true or false"),
+    ] {
+        let e = error_of(&format!("{MINIMAL}{yaml}")).to_string();
+        assert!(e.contains(words), "{yaml}: {e}");
+        for jargon in ["u32", "sequence", "boolean"] {
+            assert!(!e.contains(jargon), "{yaml}: {e}");
+        }
+    }
+}

@@ -193,12 +193,12 @@ fn whoami_bounds_load_and_are_checked() {
         (
             "  anonymous_statuses: [70000]\n",
             "identity.anonymous_statuses[0]",
-            "u16",
+            "a whole number from 0 to 65535",
         ),
         (
             "  anonymous_statuses: 401\n",
             "identity.anonymous_statuses",
-            "sequence",
+            "expected a list",
         ),
         (
             "  whoami_concurrency: 0\n",
@@ -218,7 +218,7 @@ fn whoami_bounds_load_and_are_checked() {
         (
             "  whoami_client_burst: -1\n",
             "identity.whoami_client_burst",
-            "expected u32",
+            "expected a whole number (0 or more)",
         ),
     ];
     for (lines, field, needle) in cases {
