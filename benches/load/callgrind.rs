@@ -10,7 +10,17 @@
 //! codes, for (b0), the bare pingora proxy of `bare.rs` (pingora's floor),
 //! and for (a) over stores of 10 to 1 000 000 persons
 //! (`--scale-persons`). Total instructions (all threads) / requests is the
-//! figure. Each dump is kept as `target/loadbench/callgrind.out.<id>`
+//! figure.
+//!
+//! (f) and (g) are measured the same way with nginx as the proxy: nginx
+//! (one process, `master_process off`) runs under callgrind too. For (f)
+//! the count is that nginx's (the 204 endpoint it asks is the ideal one,
+//! and is not counted, as it is not in (f)'s CPU figure). For (g) both
+//! nginx and the gateway it asks run under callgrind, both are zeroed and
+//! dumped around the same requests, and the figure is their sum (each part
+//! shown); nginx's own figure compared with (f)'s is what asking a real
+//! endpoint costs the front. Their app, its own nginx under callgrind, is
+//! counted beside (f) and (g) but not in them. Each dump is kept as `target/loadbench/callgrind.out.<id>`
 //! and annotated (self cost, then inclusive cost, per function) in
 //! `target/loadbench/callgrind-<id>.txt`.
 //!
@@ -21,7 +31,7 @@
 
 use crate::challenge;
 use crate::gateway::{self, Settings};
-use crate::nginx::APP_COOKIE;
+use crate::nginx::{APP_COOKIE, Role};
 use crate::procs::{Proc, free_port};
 use crate::{Ctx, addr};
 use anyhow::{Context, Result, bail};
@@ -48,9 +58,18 @@ pub struct Count {
     pub what: String,
     pub instructions_per_request: f64,
     pub requests: u64,
-    /// The dump (kept) and its inclusive-cost annotation.
+    /// The dump (kept) and its inclusive-cost annotation; for (g), the
+    /// gateway's.
     pub dump: PathBuf,
     pub annotated: PathBuf,
+    /// A proxy of several processes (g): each one's instructions per
+    /// request; empty otherwise.
+    pub parts: Vec<(String, f64)>,
+    /// (g): the dump of its nginx front.
+    pub front_dump: Option<PathBuf>,
+    /// (f), (g): the app's instructions per request over the same
+    /// requests, beside the figure (not in it).
+    pub app: Option<f64>,
 }
 
 /// A gateway running under callgrind, and the dumps taken of it.
@@ -116,10 +135,33 @@ impl Profiled {
         out_dir: &Path,
         work: impl FnOnce(&mut Proc) -> Result<()>,
     ) -> Result<Count> {
-        let pid = self.proc.pid().to_string();
-        control(&["-z", &pid])?;
+        self.zero()?;
         work(&mut self.proc)?;
-        control(&["-d", id, &pid])?;
+        let (total, dump, annotated) = self.dump(id, out_dir)?;
+        let per = total as f64 / requests as f64;
+        println!("  callgrind: ({id}) {what}: {per:.0} instructions/request");
+        Ok(Count {
+            id: id.to_owned(),
+            what: what.to_owned(),
+            instructions_per_request: per,
+            requests,
+            dump,
+            annotated,
+            parts: Vec::new(),
+            front_dump: None,
+            app: None,
+        })
+    }
+
+    /// Zero the counters.
+    fn zero(&self) -> Result<()> {
+        control(&["-z", &self.proc.pid().to_string()])
+    }
+
+    /// Dump the counters as `id`: the instructions since `zero`, the dump
+    /// kept as `out_dir/callgrind.out.<id>` and its annotation.
+    fn dump(&mut self, id: &str, out_dir: &Path) -> Result<(u64, PathBuf, PathBuf)> {
+        control(&["-d", id, &self.proc.pid().to_string()])?;
         self.proc.check_alive()?;
         // Dumps are numbered in order: `<out>.<n>`.
         self.dumps += 1;
@@ -130,16 +172,7 @@ impl Profiled {
         std::fs::copy(&dump, &kept)?;
         let annotated = out_dir.join(format!("callgrind-{id}.txt"));
         annotate(&kept, &annotated)?;
-        let per = total as f64 / requests as f64;
-        println!("  callgrind: ({id}) {what}: {per:.0} instructions/request");
-        Ok(Count {
-            id: id.to_owned(),
-            what: what.to_owned(),
-            instructions_per_request: per,
-            requests,
-            dump: kept,
-            annotated,
-        })
+        Ok((total, kept, annotated))
     }
 }
 
@@ -151,6 +184,7 @@ pub fn run(ctx: &Ctx, plan: &Plan, out_dir: &Path) -> Result<Vec<Count>> {
     }
     let settings = Settings {
         cache_size: 200_000,
+        trusted_front: false,
     };
     let dir = ctx.dir.join("callgrind");
     let listen = addr(free_port()?);
@@ -163,6 +197,9 @@ pub fn run(ctx: &Ctx, plan: &Plan, out_dir: &Path) -> Result<Vec<Count>> {
     let mut counts = Vec::new();
     if wants("b0") {
         counts.push(bare(ctx, plan.requests, &verified, out_dir)?);
+    }
+    if wants("f") || wants("g") {
+        counts.extend(fronts(ctx, plan, &verified, out_dir)?);
     }
     if !["a", "b", "c", "d"].iter().any(|id| wants(id)) {
         counts.extend(scale(ctx, plan, &settings, out_dir)?);
@@ -224,6 +261,106 @@ fn bare(ctx: &Ctx, requests: u64, cookie: &str, out_dir: &Path) -> Result<Count>
     })?;
     proxy.proc.stop();
     Ok(count)
+}
+
+/// (f) and (g): nginx under callgrind, asking the ideal 204 endpoint (f)
+/// or the gateway's forward-auth endpoint (g, the gateway under callgrind
+/// too), for a verified session's `GET /app`. Their app (an upstream
+/// nginx like the run's) runs under callgrind as well and is counted
+/// beside, not in the figure: in (f) it serves the page and the ask's 204,
+/// in (g) the page only, so the difference is what the "ideal" 204 costs.
+fn fronts(ctx: &Ctx, plan: &Plan, cookie: &str, out_dir: &Path) -> Result<Vec<Count>> {
+    let wants = |id: &str| plan.paths.iter().any(|p| p == id);
+    let n = plan.requests;
+    let cookie = cookie.to_owned();
+    let each = move |_| cookie.clone();
+    let per = |total: u64| total as f64 / n as f64;
+    let nginx = |id: &str, role: &Role| -> Result<(Profiled, SocketAddr)> {
+        let listen = addr(free_port()?);
+        let dir = ctx.dir.join(format!("callgrind-nginx-{id}"));
+        let args = crate::nginx::arguments(role, listen, &dir)?;
+        let name = format!("nginx-{id}");
+        let proc = Profiled::start_program(&dir, &ctx.nginx, &args, listen, &name)?;
+        Ok((proc, listen))
+    };
+    let (mut app, upstream) = nginx("app", &Role::Upstream)?;
+    let mut counts = Vec::new();
+    if wants("f") {
+        let (mut front, listen) = nginx("f", &Role::AuthRequest { upstream })?;
+        let url = format!("http://{listen}/app");
+        ctx.http.get_each(&url, each.clone(), n / 2, 8, 200)?;
+        front.zero()?;
+        app.zero()?;
+        ctx.http.get_each(&url, each.clone(), n, 8, 200)?;
+        let (total, dump, annotated) = front.dump("f", out_dir)?;
+        let (app_total, _, _) = app.dump("f-app", out_dir)?;
+        let what = "nginx auth_request (204) + proxy_pass";
+        println!(
+            "  callgrind: (f) {what}: {:.0} instructions/request (app {:.0}, not counted)",
+            per(total),
+            per(app_total)
+        );
+        counts.push(Count {
+            id: "f".into(),
+            what: what.into(),
+            instructions_per_request: per(total),
+            requests: n,
+            dump,
+            annotated,
+            parts: vec![("nginx".into(), per(total))],
+            front_dump: None,
+            app: Some(per(app_total)),
+        });
+        front.proc.stop();
+    }
+    if wants("g") {
+        let settings = Settings {
+            cache_size: 200_000,
+            trusted_front: true,
+        };
+        let dir = ctx.dir.join("callgrind-fa");
+        let gateway = addr(free_port()?);
+        let config = gateway::write_config(&dir, gateway, upstream, &settings)?;
+        gateway::enroll(&dir.join("store"), "p", 0..1, ctx.now)?;
+        let mut gw = Profiled::start(ctx, &config, gateway, "fa")?;
+        let (mut front, listen) = nginx("g", &Role::ForwardAuth { upstream, gateway })?;
+        let url = format!("http://{listen}/app");
+        ctx.http.get_each(&url, each.clone(), n / 2, 8, 200)?;
+        front.zero()?;
+        gw.zero()?;
+        app.zero()?;
+        ctx.http.get_each(&url, each, n, 8, 200)?;
+        let (front_total, front_dump, _) = front.dump("g-nginx", out_dir)?;
+        let (gw_total, dump, annotated) = gw.dump("g-gateway", out_dir)?;
+        let (app_total, _, _) = app.dump("g-app", out_dir)?;
+        let what = "nginx auth_request (mfa-gate /_mfa/auth, verified) + proxy_pass";
+        println!(
+            "  callgrind: (g) {what}: {:.0} instructions/request (nginx {:.0} + gateway {:.0}; \
+             app {:.0}, not counted)",
+            per(front_total + gw_total),
+            per(front_total),
+            per(gw_total),
+            per(app_total)
+        );
+        counts.push(Count {
+            id: "g".into(),
+            what: what.into(),
+            instructions_per_request: per(front_total + gw_total),
+            requests: n,
+            dump,
+            annotated,
+            parts: vec![
+                ("nginx".into(), per(front_total)),
+                ("gateway".into(), per(gw_total)),
+            ],
+            front_dump: Some(front_dump),
+            app: Some(per(app_total)),
+        });
+        front.proc.stop();
+        gw.proc.stop();
+    }
+    app.proc.stop();
+    Ok(counts)
 }
 
 /// (a) rotating over up to 1 000 verified sessions spread over stores of

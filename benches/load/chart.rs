@@ -7,9 +7,10 @@
 use crate::report::Report;
 use std::fmt::Write as _;
 
-/// Bars: the scenarios a request of an app pays for. The challenge (d) is
-/// ten times dearer and has its own table.
-const BARS: &[&str] = &["a", "a+log", "b", "b0", "c"];
+/// Bars: the scenarios a request of an app pays for, (g) (nginx asking
+/// mfa-gate, both processes' CPU) among them. The challenge (d) is ten
+/// times dearer and has its own table.
+const BARS: &[&str] = &["a", "a+log", "b", "b0", "c", "g"];
 /// Reference lines.
 const LINES: &[(&str, &str)] = &[("e", "nginx proxy_pass"), ("f", "nginx auth_request")];
 

@@ -40,6 +40,10 @@ pub fn keys() -> Keys {
 /// What differs between gateway configurations of a run.
 pub struct Settings {
     pub cache_size: usize,
+    /// `trusted_proxies: [127.0.0.1/32]`: a front on loopback may ask the
+    /// forward-auth endpoint (scenario g). Off elsewhere, so that the
+    /// inline scenarios measure the gateway as it was.
+    pub trusted_front: bool,
 }
 
 /// Write the gateway's configuration (and key files) into `dir`; the store
@@ -81,8 +85,13 @@ bypass:
 server:
   threads: 1
   grace_period: 1s
-",
+{trusted}",
         cache_size = settings.cache_size,
+        trusted = if settings.trusted_front {
+            "trusted_proxies: [127.0.0.1/32]\n"
+        } else {
+            ""
+        },
     );
     let path = dir.join("mfa-gate.yaml");
     std::fs::write(&path, yaml)?;

@@ -14,13 +14,15 @@
 //! | d4/16 | challenge POSTs with valid codes, 4 or 16 at a time (Rust client) |
 //! | e     | nginx `proxy_pass` |
 //! | f     | nginx `auth_request` to an ideal 204 endpoint, then `proxy_pass` |
+//! | g     | nginx `auth_request` to mfa-gate's `/_mfa/auth` (forward auth), verified session, then `proxy_pass` |
 //!
 //! For each: requests/s, p50, p99 and CPU µs per request of the proxy
-//! process (`/proc/PID/stat`), as a Markdown table with ratios to (b) and
-//! (f); then the scale figures (`scale.rs`). The gateway runs with
-//! `server.threads: 1`, nginx with one process, so CPU per request compares
-//! like with like. `--callgrind` instead counts instructions per request
-//! under valgrind (`callgrind.rs`), a figure that noise does not move.
+//! process (`/proc/PID/stat`; for (g) nginx's and the gateway's together),
+//! as a Markdown table with ratios to (b) and (f); then the scale figures
+//! (`scale.rs`). The gateway runs with `server.threads: 1`, nginx with one
+//! process, so CPU per request compares like with like. `--callgrind`
+//! instead counts instructions per request under valgrind
+//! (`callgrind.rs`), a figure that noise does not move.
 //!
 //! Run: `bash scripts/loadbench.sh [options]` (installs wrk and nginx,
 //! builds, runs), or `cargo bench --bench load -- [options]`; `--help`
@@ -66,12 +68,13 @@ usage: cargo bench --bench load -- [options]   (or: bash scripts/loadbench.sh [o
   --rounds N            repeat the scenario table N times, report medians (default 3)
   --quick               smoke run: 3 s runs, 1 s warm-up, 1 round, 200 challenges,
                         scale 10 / 10 000 / 100 000 persons with 10 000 live sessions
-  --only LIST           comma-separated subset of: a,a+log,b,b0,c,d,e,f,scale (default: all)
+  --only LIST           comma-separated subset of: a,a+log,b,b0,c,d,e,f,g,scale (default: all)
   --challenges N        challenge POSTs per concurrency level (default 2000)
   --scale-persons LIST  enrolled persons of the scale steps (default 10,10000,1000000)
   --live-sessions N     sessions primed into the identity cache (default 100000)
-  --callgrind           instead: instructions per request of a, b, b0, c, d and of (a) at
-                        each --scale-persons size, under valgrind (--only picks among them)
+  --callgrind           instead: instructions per request of a, b, b0, c, d, f, g and of (a)
+                        at each --scale-persons size, under valgrind (--only picks among
+                        them; f and g count nginx, and for g the gateway it asks, too)
   --callgrind-requests N   requests counted per path (default 2000; a quarter for d)
   --gateway PATH        the mfa-gate binary to measure (default: this build's)
   --label TEXT          name of this run in the report (default: git revision)
@@ -172,7 +175,7 @@ impl Options {
             bail!("--duration must be at least 1 second");
         }
         for id in &o.only {
-            if !["a", "a+log", "b", "b0", "c", "d", "e", "f", "scale"].contains(&id.as_str()) {
+            if !["a", "a+log", "b", "b0", "c", "d", "e", "f", "g", "scale"].contains(&id.as_str()) {
                 bail!("--only: unknown scenario {id:?}\n{USAGE}");
             }
         }
@@ -331,7 +334,7 @@ fn run(opts: Options) -> Result<()> {
         let counts = callgrind::run(
             &ctx,
             &callgrind::Plan {
-                paths: ["a", "b", "b0", "c", "d"]
+                paths: ["a", "b", "b0", "c", "d", "f", "g"]
                     .into_iter()
                     .filter(|id| opts.wants(id))
                     .map(str::to_owned)
@@ -346,56 +349,12 @@ fn run(opts: Options) -> Result<()> {
             },
             &loadbench_dir(),
         )?;
-        let b = counts
-            .iter()
-            .find(|c| c.id == "b")
-            .map(|c| c.instructions_per_request);
-        println!("\n| | path | instructions/request | × (b) | annotated |");
-        println!("|---|---|---:|---:|---|");
-        for c in &counts {
-            println!(
-                "| {} | {} | {:.0} | {} | {} |",
-                c.id,
-                c.what,
-                c.instructions_per_request,
-                b.map_or("–".into(), |b| format!(
-                    "{:.2}×",
-                    c.instructions_per_request / b
-                )),
-                c.annotated.display()
-            );
-        }
-        let by_id = |id: &str| counts.iter().find(|c| c.id == id);
-        if let (Some(a), Some(b)) = (by_id("a"), by_id("b")) {
-            let (a_costs, b_costs) = (
-                callgrind::self_costs(&a.dump)?,
-                callgrind::self_costs(&b.dump)?,
-            );
-            let none = Default::default();
-            let mut text = format!(
-                "#### Where the hot path's extra instructions go: (a) − (b), per request\n\n{}\n\
-                 #### Pass-through (b): self instructions per request\n\n{}",
-                callgrind::compare(&a_costs, &b_costs, a.requests, 30),
-                callgrind::compare(&b_costs, &none, b.requests, 30),
-            );
-            if let Some(b0) = by_id("b0") {
-                let b0_costs = callgrind::self_costs(&b0.dump)?;
-                text.push_str(&format!(
-                    "\n#### What mfa-gate adds to bare pingora: (b) − (b0), per request\n\n{}\n\
-                     #### Bare pingora (b0): self instructions per request\n\n{}",
-                    callgrind::compare(&b_costs, &b0_costs, b.requests, 30),
-                    callgrind::compare(&b0_costs, &none, b0.requests, 30),
-                ));
-            }
-            let path = loadbench_dir().join("callgrind-functions.md");
-            std::fs::write(&path, &text)?;
-            println!("\n{text}\n(saved to {})", path.display());
-        }
+        callgrind_tables(&counts)?;
         drop(upstream);
         return finish(work, opts.keep);
     }
 
-    scenario_table(&ctx, &opts, &mut report)?;
+    scenario_table(&ctx, &opts, &mut report, upstream.pid())?;
     if opts.wants("scale") && !opts.scale_persons.is_empty() {
         report.scale = scale::run(
             &ctx,
@@ -432,6 +391,106 @@ fn run(opts: Options) -> Result<()> {
     finish(work, opts.keep)
 }
 
+/// The `--callgrind` tables: instructions per request with ratios to (b)
+/// and (f), and where the instructions go (`target/loadbench/*.md`).
+fn callgrind_tables(counts: &[callgrind::Count]) -> Result<()> {
+    let per = |id: &str| {
+        counts
+            .iter()
+            .find(|c| c.id == id)
+            .map(|c| c.instructions_per_request)
+    };
+    let (b, f) = (per("b"), per("f"));
+    let times =
+        |v: f64, base: Option<f64>| base.map_or("–".into(), |base| format!("{:.2}×", v / base));
+    println!("\n| | path | instructions/request | × (b) | × (f) | annotated |");
+    println!("|---|---|---:|---:|---:|---|");
+    for c in counts {
+        let mut parts: Vec<String> = Vec::new();
+        if c.parts.len() > 1 {
+            let each: Vec<String> = c
+                .parts
+                .iter()
+                .map(|(name, v)| format!("{name} {v:.0}"))
+                .collect();
+            parts.push(each.join(" + "));
+        }
+        if let Some(app) = c.app {
+            parts.push(format!("app {app:.0}, not counted"));
+        }
+        let what = match parts.is_empty() {
+            true => c.what.clone(),
+            false => format!("{} ({})", c.what, parts.join("; ")),
+        };
+        println!(
+            "| {} | {what} | {:.0} | {} | {} | {} |",
+            c.id,
+            c.instructions_per_request,
+            times(c.instructions_per_request, b),
+            times(c.instructions_per_request, f),
+            c.annotated.display()
+        );
+    }
+    let by_id = |id: &str| counts.iter().find(|c| c.id == id);
+    let none = Default::default();
+    if let Some(g) = by_id("g") {
+        // The ask's own profile: what the gateway spends per ask, and what
+        // nginx spends on asking it rather than a 204 endpoint.
+        let g_costs = callgrind::self_costs(&g.dump)?;
+        let mut text = format!(
+            "#### The gateway's forward-auth ask (g): self instructions per ask\n\n{}",
+            callgrind::compare(&g_costs, &none, g.requests, 30),
+        );
+        if let Some(a) = by_id("a") {
+            let a_costs = callgrind::self_costs(&a.dump)?;
+            text.push_str(&format!(
+                "\n#### The gateway: an ask (g) − an inline request (a), per request\n\n{}",
+                callgrind::compare(&g_costs, &a_costs, g.requests, 30),
+            ));
+        }
+        if let (Some(f), Some(front)) = (by_id("f"), &g.front_dump) {
+            let (f_costs, front_costs) = (
+                callgrind::self_costs(&f.dump)?,
+                callgrind::self_costs(front)?,
+            );
+            text.push_str(&format!(
+                "\n#### nginx: the front of (g) − the front of (f), per request\n\n{}\n\
+                 #### nginx, the front of (f): self instructions per request\n\n{}",
+                callgrind::compare(&front_costs, &f_costs, g.requests, 30),
+                callgrind::compare(&f_costs, &none, f.requests, 30),
+            ));
+        }
+        let path = loadbench_dir().join("callgrind-forward-auth.md");
+        std::fs::write(&path, &text)?;
+        println!("\n{text}\n(saved to {})", path.display());
+    }
+    if let (Some(a), Some(b)) = (by_id("a"), by_id("b")) {
+        let (a_costs, b_costs) = (
+            callgrind::self_costs(&a.dump)?,
+            callgrind::self_costs(&b.dump)?,
+        );
+        let mut text = format!(
+            "#### Where the hot path's extra instructions go: (a) − (b), per request\n\n{}\n\
+             #### Pass-through (b): self instructions per request\n\n{}",
+            callgrind::compare(&a_costs, &b_costs, a.requests, 30),
+            callgrind::compare(&b_costs, &none, b.requests, 30),
+        );
+        if let Some(b0) = by_id("b0") {
+            let b0_costs = callgrind::self_costs(&b0.dump)?;
+            text.push_str(&format!(
+                "\n#### What mfa-gate adds to bare pingora: (b) − (b0), per request\n\n{}\n\
+                 #### Bare pingora (b0): self instructions per request\n\n{}",
+                callgrind::compare(&b_costs, &b0_costs, b.requests, 30),
+                callgrind::compare(&b0_costs, &none, b0.requests, 30),
+            ));
+        }
+        let path = loadbench_dir().join("callgrind-functions.md");
+        std::fs::write(&path, &text)?;
+        println!("\n{text}\n(saved to {})", path.display());
+    }
+    Ok(())
+}
+
 fn redraw(json: Option<&str>) -> Result<()> {
     let json = PathBuf::from(json.context("--chart needs a saved result (JSON)")?);
     let report: Report = serde_json::from_slice(
@@ -452,15 +511,18 @@ fn finish(work: tempfile::TempDir, keep: bool) -> Result<()> {
     Ok(())
 }
 
-/// The scenarios a–f (those selected), `rounds` times over, and (d).
-fn scenario_table(ctx: &Ctx, opts: &Options, report: &mut Report) -> Result<()> {
-    let table = ["a", "a+log", "b", "b0", "c", "e", "f"];
+/// The scenarios a–g (those selected), `rounds` times over, and (d).
+/// `app_pid` is the upstream's process: its CPU is watched in (f) and
+/// (g), where it serves the page and, in (f), the 204 of the ask.
+fn scenario_table(ctx: &Ctx, opts: &Options, report: &mut Report, app_pid: u32) -> Result<()> {
+    let table = ["a", "a+log", "b", "b0", "c", "e", "f", "g"];
     if !table.iter().chain(&["d"]).any(|id| opts.wants(id)) {
         return Ok(());
     }
     let verified = gateway::verified_cookie_header("p", 0, ctx.now);
     let settings = gateway::Settings {
         cache_size: 200_000,
+        trusted_front: false,
     };
 
     // The gateway of a, b, c and d; its store has the hot-path person
@@ -492,6 +554,21 @@ fn scenario_table(ctx: &Ctx, opts: &Options, report: &mut Report) -> Result<()> 
         gateway::enroll(&dir.join("store"), "p", 0..1, ctx.now)?;
         let proc = gateway::start(&ctx.gateway, &config, listen, true, "gateway-log")?;
         gw_log = Some((proc, format!("http://{listen}")));
+    }
+    // The gateway that (g)'s nginx asks: it trusts fronts on loopback
+    // (own store: sled locks it).
+    let mut gw_fa = None;
+    if opts.wants("g") {
+        let dir = ctx.dir.join("gateway-fa");
+        let listen = addr(free_port()?);
+        let trusting = gateway::Settings {
+            cache_size: settings.cache_size,
+            trusted_front: true,
+        };
+        let config = gateway::write_config(&dir, listen, ctx.upstream, &trusting)?;
+        gateway::enroll(&dir.join("store"), "p", 0..1, ctx.now)?;
+        let proc = gateway::start(&ctx.gateway, &config, listen, false, "gateway-fa")?;
+        gw_fa = Some((proc, listen));
     }
     let start_nginx = |id: &str, role: Role| -> Result<Option<(Proc, String)>> {
         if !opts.wants(id) {
@@ -525,6 +602,17 @@ fn scenario_table(ctx: &Ctx, opts: &Options, report: &mut Report) -> Result<()> 
     }
     let mut nginx_e = start_nginx("e", Role::ProxyPass { upstream })?;
     let mut nginx_f = start_nginx("f", Role::AuthRequest { upstream })?;
+    let mut nginx_g = match &gw_fa {
+        Some((_, gateway)) => {
+            let gateway = *gateway;
+            let started = start_nginx("g", Role::ForwardAuth { upstream, gateway })?;
+            if let Some((_, base)) = &started {
+                check_forward_auth(ctx, base)?;
+            }
+            started
+        }
+        None => None,
+    };
 
     let miss_script = ctx.script("new-session.lua", wrk::NEW_SESSION_EACH_REQUEST)?;
     let miss_args = ["/app".to_owned(), APP_COOKIE.to_owned()];
@@ -544,7 +632,14 @@ fn scenario_table(ctx: &Ctx, opts: &Options, report: &mut Report) -> Result<()> 
         ),
         Row::new("e", "nginx proxy_pass"),
         Row::new("f", "nginx auth_request (204) + proxy_pass"),
+        Row::new(
+            "g",
+            "nginx auth_request (mfa-gate /_mfa/auth, verified) + proxy_pass",
+        ),
     ];
+    // CPU per request by process, each round: for (f) nginx and the app,
+    // for (g) nginx, the gateway and the app.
+    let mut parts: Vec<(String, Vec<f64>)> = Vec::new();
     for round in 1..=opts.rounds {
         for row in rows.iter_mut().filter(|r| opts.wants(&r.id)) {
             let app = fixed("/app");
@@ -553,40 +648,87 @@ fn scenario_table(ctx: &Ctx, opts: &Options, report: &mut Report) -> Result<()> 
                 script: &miss_script,
                 args: &miss_args,
             };
-            let (load, proc, base) = match row.id.as_str() {
-                "a" => (&app, &mut gw, base.as_str()),
-                "b" => (&bypass, &mut gw, base.as_str()),
-                "c" => (&miss, &mut gw, base.as_str()),
+            let (load, mut procs, base): (_, Vec<&mut Proc>, _) = match row.id.as_str() {
+                "a" => (&app, vec![&mut gw], base.as_str()),
+                "b" => (&bypass, vec![&mut gw], base.as_str()),
+                "c" => (&miss, vec![&mut gw], base.as_str()),
                 "a+log" => {
                     let (p, b) = gw_log.as_mut().context("a+log gateway")?;
-                    (&app, p, b.as_str())
+                    (&app, vec![p], b.as_str())
                 }
                 "b0" => {
                     let (p, b) = bare_b0.as_mut().context("bare proxy b0")?;
-                    (&bypass, p, b.as_str())
+                    (&bypass, vec![p], b.as_str())
                 }
                 "e" => {
                     let (p, b) = nginx_e.as_mut().context("nginx e")?;
-                    (&app, p, b.as_str())
+                    (&app, vec![p], b.as_str())
                 }
                 "f" => {
                     let (p, b) = nginx_f.as_mut().context("nginx f")?;
-                    (&app, p, b.as_str())
+                    (&app, vec![p], b.as_str())
+                }
+                // The proxy of (g) is nginx and the gateway it asks.
+                "g" => {
+                    let (p, b) = nginx_g.as_mut().context("nginx g")?;
+                    let (asked, _) = gw_fa.as_mut().context("gateway g")?;
+                    (&app, vec![p, asked], b.as_str())
                 }
                 _ => unreachable!("rows are listed above"),
             };
-            let s = wrk::measure(base, load, ctx.warmup, ctx.duration, proc)
-                .with_context(|| format!("scenario ({})", row.id))?;
+            let watched: &[u32] = if ["f", "g"].contains(&row.id.as_str()) {
+                &[app_pid]
+            } else {
+                &[]
+            };
+            let (s, each) =
+                wrk::measure_all(base, load, ctx.warmup, ctx.duration, &mut procs, watched)
+                    .with_context(|| format!("scenario ({})", row.id))?;
+            let split = match each.as_slice() {
+                [nginx, gateway, app] => {
+                    format!(" (nginx {nginx:.1} + gateway {gateway:.1}; app {app:.1})")
+                }
+                [_, app] => format!(" (app {app:.1})"),
+                _ => String::new(),
+            };
             println!(
-                "  round {round}/{}: ({}) {:.0} req/s, p50 {:.0} µs, p99 {:.0} µs, {:.1} µs CPU/req",
+                "  round {round}/{}: ({}) {:.0} req/s, p50 {:.0} µs, p99 {:.0} µs, {:.1} µs CPU/req{split}",
                 opts.rounds, row.id, s.rps, s.p50_us, s.p99_us, s.cpu_us_per_req
             );
+            if !watched.is_empty() {
+                parts.push((row.id.clone(), each));
+            }
             row.push(s);
         }
     }
     report
         .rows
         .extend(rows.into_iter().filter(|r| !r.samples.is_empty()));
+    let part = |id: &str, i: usize| {
+        let of: Vec<f64> = parts
+            .iter()
+            .filter(|(p, _)| p == id)
+            .filter_map(|(_, each)| each.get(i).copied())
+            .collect();
+        (!of.is_empty()).then(|| report::median(of))
+    };
+    if let (Some(nginx), Some(gateway)) = (part("g", 0), part("g", 1)) {
+        report.notes.push(format!(
+            "(g): CPU µs/req is nginx's and the gateway's together: nginx {nginx:.1}, \
+             the gateway answering the ask {gateway:.1} (medians of the rounds)."
+        ));
+    }
+    let app_f = part("f", 1);
+    let app_g = part("g", 2);
+    if app_f.is_some() || app_g.is_some() {
+        let show = |v: Option<f64>| v.map_or("–".into(), |v| format!("{v:.1}"));
+        report.notes.push(format!(
+            "The app (the upstream nginx, not counted in the rows), CPU µs/req: {} in (f), where \
+             it serves the page and the ask's 204, {} in (g), where it serves the page only.",
+            show(app_f),
+            show(app_g)
+        ));
+    }
 
     if challenges > 0 {
         challenge::warm(&ctx.http, &base, 0..2 * challenges)?;
@@ -659,6 +801,22 @@ fn check_gateway(ctx: &Ctx, base: &str, verified: &str) -> Result<()> {
     }
     let new = format!("{APP_COOKIE}={}", gateway::value("check", 0));
     expect_page(ctx, &format!("{base}/app"), Some(&new), "c")
+}
+
+/// Through (g)'s nginx, the verified session gets the page (checked when
+/// it started) and the same session without its gateway cookie gets the
+/// recipe's 401: the gateway really is asked, and really decides.
+fn check_forward_auth(ctx: &Ctx, base: &str) -> Result<()> {
+    let unverified = format!("{APP_COOKIE}={}", gateway::value("p", 0));
+    let a = ctx.http.get(&format!("{base}/app"), Some(&unverified))?;
+    if a.status != 401 || !a.body.contains("mfa_required") {
+        bail!(
+            "(g) the hot-path person without its gateway cookie got {} {:?} through nginx, not 401",
+            a.status,
+            a.body
+        );
+    }
+    Ok(())
 }
 
 fn expect_page(ctx: &Ctx, url: &str, cookie: Option<&str>, id: &str) -> Result<()> {

@@ -93,7 +93,7 @@ pub struct ScaleRow {
     pub added_bytes_per_person: f64,
 }
 
-fn median(mut v: Vec<f64>) -> f64 {
+pub fn median(mut v: Vec<f64>) -> f64 {
     if v.is_empty() {
         return 0.0;
     }

@@ -56,8 +56,16 @@ pub enum Load<'a> {
 }
 
 /// Run wrk against `base` (http://host:port) for `duration`, reading the
-/// CPU of `proxy_pid` around it.
-pub fn run(base: &str, load: &Load, duration: Duration, proxy_pid: u32) -> Result<Sample> {
+/// CPU of the processes `pids` around it: the sample's CPU is the sum of
+/// the first `summed` (the proxy's), and each one's CPU is returned beside
+/// it (the others are only watched).
+pub fn run(
+    base: &str,
+    load: &Load,
+    duration: Duration,
+    pids: &[u32],
+    summed: usize,
+) -> Result<(Sample, Vec<Cpu>)> {
     let mut cmd = Command::new("setpriv");
     cmd.args(["--pdeathsig", "KILL", "wrk", "-t1"])
         .arg(format!("-c{CONNECTIONS}"))
@@ -78,9 +86,10 @@ pub fn run(base: &str, load: &Load, duration: Duration, proxy_pid: u32) -> Resul
             cmd.arg(nonce).args(*args);
         }
     }
-    let before = crate::procs::cpu_time(proxy_pid)?;
+    let cpu = || -> Result<Vec<Cpu>> { pids.iter().map(|&p| crate::procs::cpu_time(p)).collect() };
+    let before = cpu()?;
     let out = cmd.stdin(Stdio::null()).output().context("running wrk")?;
-    let after = crate::procs::cpu_time(proxy_pid)?;
+    let after = cpu()?;
     let text = String::from_utf8_lossy(&out.stdout);
     if !out.status.success() {
         bail!(
@@ -90,8 +99,13 @@ pub fn run(base: &str, load: &Load, duration: Duration, proxy_pid: u32) -> Resul
         );
     }
     let mut sample = parse(&text).with_context(|| format!("reading wrk's output:\n{text}"))?;
-    sample.set_cpu(after.since(&before));
-    Ok(sample)
+    let each: Vec<Cpu> = after.iter().zip(&before).map(|(a, b)| a.since(b)).collect();
+    let total = each.iter().take(summed).fold(Cpu::default(), |sum, c| Cpu {
+        user: sum.user + c.user,
+        system: sum.system + c.system,
+    });
+    sample.set_cpu(total);
+    Ok((sample, each))
 }
 
 /// A warm-up run followed by the measured run; fails when any response
@@ -103,20 +117,44 @@ pub fn measure(
     duration: Duration,
     proxy: &mut Proc,
 ) -> Result<Sample> {
+    Ok(measure_all(base, load, warmup, duration, &mut [proxy], &[])?.0)
+}
+
+/// `measure` of a proxy made of several processes (a front and the
+/// gateway it asks, scenario g): the sample's CPU per request is their
+/// sum. Each process's CPU µs per request is returned beside it, in order,
+/// then that of each `watched` process (not in the sum: the app).
+pub fn measure_all(
+    base: &str,
+    load: &Load,
+    warmup: Duration,
+    duration: Duration,
+    procs: &mut [&mut Proc],
+    watched: &[u32],
+) -> Result<(Sample, Vec<f64>)> {
+    let mut pids: Vec<u32> = procs.iter().map(|p| p.pid()).collect();
+    pids.extend_from_slice(watched);
     if !warmup.is_zero() {
-        run(base, load, warmup, proxy.pid())?;
+        run(base, load, warmup, &pids, procs.len())?;
     }
-    let sample = run(base, load, duration, proxy.pid())?;
-    proxy.check_alive()?;
+    let (sample, each) = run(base, load, duration, &pids, procs.len())?;
+    for proc in procs.iter_mut() {
+        proc.check_alive()?;
+    }
     if sample.errors > 0 {
+        let names: Vec<&str> = procs.iter().map(|p| p.name.as_str()).collect();
         bail!(
             "{} of {} responses from {} were errors (status >= 400 or socket errors)",
             sample.errors,
             sample.requests,
-            proxy.name
+            names.join(" + ")
         );
     }
-    Ok(sample)
+    let per_request = each
+        .iter()
+        .map(|c| c.total().as_secs_f64() * 1e6 / sample.requests as f64)
+        .collect();
+    Ok((sample, per_request))
 }
 
 /// Reads wrk 4's report.
