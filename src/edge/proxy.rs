@@ -18,6 +18,7 @@ use crate::observe::metrics::Outcome;
 use crate::pages::{self, Form, PageRequest, SessionCtx};
 use crate::reply::{self, Reply};
 use crate::request::Method;
+use crate::request::forwarded;
 use crate::request::route::Access;
 use crate::request::route::Route;
 use crate::request::{RequestHead, Verdict, classify};
@@ -73,6 +74,9 @@ pub struct RequestCtx {
 enum Step {
     Forward(Outcome),
     Answer(Outcome, Reply),
+    /// An answer for a machine (a front's allowed ask): without the page
+    /// headers a browser needs.
+    Bare(Outcome, Reply),
 }
 
 #[async_trait]
@@ -99,11 +103,19 @@ impl ProxyHttp for GateProxy {
         ctx.gate = Some(gate.clone());
         // A forward-auth ask's description of the original request, before
         // the arrival hygiene removes its headers from every request.
-        if session.req_header().uri.path().ends_with("/auth") {
-            ctx.asked = Some(crate::request::forwarded::describing(session.req_header()));
+        let asks = forwarded::is_ask(session.req_header().raw_path(), &gate.config.prefix);
+        if asks {
+            ctx.asked = Some(forwarded::describing(session.req_header()));
         }
         // First: strip headers a client may not send, under any spelling.
         ctx.fwd = Forwarding::arrive(session, &gate);
+        if asks {
+            // The ask's own head is never judged: the request it describes is.
+            let step = self
+                .forward_auth(session, &gate, ctx, crate::clock::unix_now())
+                .await;
+            return take_step(session, ctx, step).await;
+        }
         let body = has_body(session);
         let req = session.req_header();
         let head = RequestHead::read(req, req.raw_path(), body, &gate.config, ctx.fwd.trusted());
@@ -341,6 +353,11 @@ async fn take_step(
             };
             let extra = page_headers(ctx.fwd.request_id(), csp);
             crate::edge::write::write(session, response, &extra).await?;
+            Ok(true)
+        }
+        Step::Bare(outcome, response) => {
+            ctx.outcome = outcome;
+            crate::edge::write::write(session, response, &[]).await?;
             Ok(true)
         }
     }

@@ -29,7 +29,8 @@ pub fn allowed(headers: Vec<(Cow<'static, str>, String)>) -> Reply {
     for (name, value) in headers {
         reply = reply.with_header(name, value);
     }
-    reply.with_header("Cache-Control", "no-store".into())
+    // (`Cache-Control: no-store` is added by the writer, as to every answer.)
+    reply
 }
 
 /// The request the front asked about may not pass (yet).

@@ -65,6 +65,16 @@ const DESCRIBING: &[&str] = &[
     "x-original-method",
 ];
 
+/// Whether the raw request target `raw` asks the forward-auth endpoint
+/// (`{prefix}/auth`, with or without a query): compared as bytes, so only
+/// the one spelling in normal form is an ask.
+pub fn is_ask(raw: &[u8], prefix: &str) -> bool {
+    let Some(rest) = raw.strip_prefix(prefix.as_bytes()) else {
+        return false;
+    };
+    rest == b"/auth" || rest.starts_with(b"/auth?")
+}
+
 /// The headers of `ask` that describe the original request, taken before
 /// the arrival hygiene removes them (it removes `X-Original-URL` and its
 /// kin from every request: an app could route on them).

@@ -46,14 +46,14 @@ impl GateProxy {
         match classify(&head, &gate.config) {
             Verdict::Refuse(refusal) => Step::Answer(Outcome::Refused, refused(refusal.error())),
             // Our pages are served by us, on the path the front routes here.
-            Verdict::Page(_) => Step::Answer(Outcome::Page, self.pass(ctx, None, gate)),
+            Verdict::Page(_) => Step::Bare(Outcome::Page, self.pass(ctx, None, gate)),
             Verdict::Forward => {
                 // A login or logout form may change who the session is.
                 if !head.method.is_read() {
                     gate.identity
                         .forget(&present(session, gate, &head, &ctx.fwd));
                 }
-                Step::Answer(Outcome::Bypass, self.pass(ctx, None, gate))
+                Step::Bare(Outcome::Bypass, self.pass(ctx, None, gate))
             }
             Verdict::Identify => {
                 self.judge_asked(session, gate, &head, ctx, asked.convention, now)
@@ -75,7 +75,7 @@ impl GateProxy {
         let presented = present(session, gate, head, &ctx.fwd);
         let judged = match guard::judge(gate, &presented, our_cookies(head), now).await {
             Ok(Some(judged)) => judged,
-            Ok(None) => return Step::Answer(Outcome::Anonymous, self.pass(ctx, None, gate)),
+            Ok(None) => return Step::Bare(Outcome::Anonymous, self.pass(ctx, None, gate)),
             Err(GuardError::Identity(IdentityError::TooManyLookups)) => {
                 let reply = Reply::error(429, "too_many_lookups");
                 return Step::Answer(Outcome::Refused, reply);
@@ -90,7 +90,7 @@ impl GateProxy {
             Ok(()) => {
                 ctx.fwd.passed(judged.trust.passed());
                 let reply = self.pass(ctx, Some(&judged.identity), gate);
-                Step::Answer(Outcome::Pass, reply)
+                Step::Bare(Outcome::Pass, reply)
             }
             Err(denial) => {
                 let services = gate.services();

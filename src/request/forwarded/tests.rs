@@ -69,6 +69,23 @@ fn ingress_nginx_sends_the_whole_url() {
 }
 
 #[test]
+fn only_the_endpoint_s_own_spelling_is_an_ask() {
+    for yes in ["/_mfa/auth", "/_mfa/auth?x=1"] {
+        assert!(is_ask(yes.as_bytes(), "/_mfa"), "{yes}");
+    }
+    for no in [
+        "/_mfa/auth/",
+        "/_mfa/authx",
+        "/_mfa//auth",
+        "/_mfa/%61uth",
+        "/x/_mfa/auth",
+        "/auth",
+    ] {
+        assert!(!is_ask(no.as_bytes(), "/_mfa"), "{no}");
+    }
+}
+
+#[test]
 fn an_unclear_description_is_refused() {
     let err = |headers: &[(&str, &str)]| original(&ask(headers)).unwrap_err();
     assert_eq!(err(&[]), ForwardedError::NoUri);

@@ -112,6 +112,7 @@ fn recipe(name: &str, gateway: u16, app: u16) -> String {
 /// temporary files in `dir`.
 fn nginx_conf(dir: &Path, port: u16, gateway: u16, app: u16) -> String {
     let d = dir.display();
+    let pool = recipe("nginx-http", gateway, app);
     let recipe = recipe("nginx", gateway, app);
     format!(
         "worker_processes 1;
@@ -125,6 +126,7 @@ http {{
   fastcgi_temp_path {d}/fastcgi;
   uwsgi_temp_path {d}/uwsgi;
   scgi_temp_path {d}/scgi;
+{pool}
   server {{
     listen 127.0.0.1:{port};
 {recipe}
