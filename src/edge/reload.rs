@@ -165,12 +165,18 @@ impl Reloader {
         std::thread::Builder::new()
             .name("mfa-gate-config-watch".into())
             .spawn(move || {
-                let mut seen = self.fingerprint();
+                let watching = || self.gate.load().config.server.watch_config;
+                // The content last seen; `None` while not watching (the
+                // file is then not read at all).
+                let mut seen = watching().then(|| self.fingerprint());
                 loop {
                     std::thread::sleep(WATCH_EVERY);
+                    if !watching() {
+                        seen = None;
+                        continue;
+                    }
                     let now = self.fingerprint();
-                    if now != seen && self.gate.load().config.server.watch_config {
-                        seen = now;
+                    if seen.replace(now).is_some_and(|before| before != now) {
                         // The outcome is logged and counted by reload_logged.
                         let _ = self.reload_logged("config file change");
                     }
