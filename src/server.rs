@@ -234,6 +234,7 @@ pub fn run(config: Config, extra: Option<Extra>) -> Result<(), StartError> {
     let tls = config.tls.clone();
     let admin_listen = config.admin.as_ref().map(|a| a.listen);
     let metrics_listen = config.metrics.as_ref().map(|m| m.listen);
+    let ask_listen = config.forward_auth.listen;
     let conf = server_conf(&config);
     let gate = Gate::new(config, store.clone())?;
     let gate = Arc::new(ArcSwap::from_pointee(gate));
@@ -250,6 +251,11 @@ pub fn run(config: Config, extra: Option<Extra>) -> Result<(), StartError> {
             crate::edge::admin_listener::metrics_service(gate.clone(), &listen.to_string());
         server.add_service(service);
         tracing::info!(metrics_listen = %listen, "metrics listener (/metrics, /livez, /readyz)");
+    }
+    if let Some(listen) = ask_listen {
+        let service = crate::edge::ask_listener::service(gate.clone(), &listen.to_string());
+        server.add_service(service);
+        tracing::info!(forward_auth_listen = %listen, "forward-auth ask listener");
     }
     server.add_service(background_service(
         "notifications",

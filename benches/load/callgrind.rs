@@ -184,7 +184,7 @@ pub fn run(ctx: &Ctx, plan: &Plan, out_dir: &Path) -> Result<Vec<Count>> {
     }
     let settings = Settings {
         cache_size: 200_000,
-        trusted_front: false,
+        ask_listener: None,
     };
     let dir = ctx.dir.join("callgrind");
     let listen = addr(free_port()?);
@@ -314,16 +314,25 @@ fn fronts(ctx: &Ctx, plan: &Plan, cookie: &str, out_dir: &Path) -> Result<Vec<Co
         front.proc.stop();
     }
     if wants("g") {
+        let asks = addr(free_port()?);
         let settings = Settings {
             cache_size: 200_000,
-            trusted_front: true,
+            ask_listener: Some(asks),
         };
         let dir = ctx.dir.join("callgrind-fa");
         let gateway = addr(free_port()?);
         let config = gateway::write_config(&dir, gateway, upstream, &settings)?;
         gateway::enroll(&dir.join("store"), "p", 0..1, ctx.now)?;
         let mut gw = Profiled::start(ctx, &config, gateway, "fa")?;
-        let (mut front, listen) = nginx("g", &Role::ForwardAuth { upstream, gateway })?;
+        gw.proc.wait_listening(asks, Duration::from_secs(300))?;
+        let (mut front, listen) = nginx(
+            "g",
+            &Role::ForwardAuth {
+                upstream,
+                gateway,
+                asks,
+            },
+        )?;
         let url = format!("http://{listen}/app");
         ctx.http.get_each(&url, each.clone(), n / 2, 8, 200)?;
         front.zero()?;
@@ -333,7 +342,7 @@ fn fronts(ctx: &Ctx, plan: &Plan, cookie: &str, out_dir: &Path) -> Result<Vec<Co
         let (front_total, front_dump, _) = front.dump("g-nginx", out_dir)?;
         let (gw_total, dump, annotated) = gw.dump("g-gateway", out_dir)?;
         let (app_total, _, _) = app.dump("g-app", out_dir)?;
-        let what = "nginx auth_request (mfa-gate /_mfa/auth, verified) + proxy_pass";
+        let what = "nginx auth_request (mfa-gate's ask listener, verified) + proxy_pass";
         println!(
             "  callgrind: (g) {what}: {:.0} instructions/request (nginx {:.0} + gateway {:.0}; \
              app {:.0}, not counted)",

@@ -40,10 +40,11 @@ pub fn keys() -> Keys {
 /// What differs between gateway configurations of a run.
 pub struct Settings {
     pub cache_size: usize,
-    /// `trusted_proxies: [127.0.0.1/32]`: a front on loopback may ask the
-    /// forward-auth endpoint (scenario g). Off elsewhere, so that the
-    /// inline scenarios measure the gateway as it was.
-    pub trusted_front: bool,
+    /// Scenario (g)'s lean ask listener (`forward_auth.listen`), with
+    /// `trusted_proxies: [127.0.0.1/32]` so that a front on loopback may
+    /// ask. `None` elsewhere, so that the inline scenarios measure the
+    /// gateway as it was.
+    pub ask_listener: Option<SocketAddr>,
 }
 
 /// Write the gateway's configuration (and key files) into `dir`; the store
@@ -87,10 +88,11 @@ server:
   grace_period: 1s
 {trusted}",
         cache_size = settings.cache_size,
-        trusted = if settings.trusted_front {
-            "trusted_proxies: [127.0.0.1/32]\n"
-        } else {
-            ""
+        trusted = match settings.ask_listener {
+            Some(asks) => {
+                format!("trusted_proxies: [127.0.0.1/32]\nforward_auth:\n  listen: {asks}\n")
+            }
+            None => String::new(),
         },
     );
     let path = dir.join("mfa-gate.yaml");

@@ -14,7 +14,7 @@
 //! | d4/16 | challenge POSTs with valid codes, 4 or 16 at a time (Rust client) |
 //! | e     | nginx `proxy_pass` |
 //! | f     | nginx `auth_request` to an ideal 204 endpoint, then `proxy_pass` |
-//! | g     | nginx `auth_request` to mfa-gate's `/_mfa/auth` (forward auth), verified session, then `proxy_pass` |
+//! | g     | nginx `auth_request` to mfa-gate's `/_mfa/auth` on its lean ask listener (forward auth), verified session, then `proxy_pass` |
 //!
 //! For each: requests/s, p50, p99 and CPU µs per request of the proxy
 //! process (`/proc/PID/stat`; for (g) nginx's and the gateway's together),
@@ -522,7 +522,7 @@ fn scenario_table(ctx: &Ctx, opts: &Options, report: &mut Report, app_pid: u32) 
     let verified = gateway::verified_cookie_header("p", 0, ctx.now);
     let settings = gateway::Settings {
         cache_size: 200_000,
-        trusted_front: false,
+        ask_listener: None,
     };
 
     // The gateway of a, b, c and d; its store has the hot-path person
@@ -561,14 +561,16 @@ fn scenario_table(ctx: &Ctx, opts: &Options, report: &mut Report, app_pid: u32) 
     if opts.wants("g") {
         let dir = ctx.dir.join("gateway-fa");
         let listen = addr(free_port()?);
+        let asks = addr(free_port()?);
         let trusting = gateway::Settings {
             cache_size: settings.cache_size,
-            trusted_front: true,
+            ask_listener: Some(asks),
         };
         let config = gateway::write_config(&dir, listen, ctx.upstream, &trusting)?;
         gateway::enroll(&dir.join("store"), "p", 0..1, ctx.now)?;
-        let proc = gateway::start(&ctx.gateway, &config, listen, false, "gateway-fa")?;
-        gw_fa = Some((proc, listen));
+        let mut proc = gateway::start(&ctx.gateway, &config, listen, false, "gateway-fa")?;
+        proc.wait_listening(asks, Duration::from_secs(30))?;
+        gw_fa = Some((proc, listen, asks));
     }
     let start_nginx = |id: &str, role: Role| -> Result<Option<(Proc, String)>> {
         if !opts.wants(id) {
@@ -603,9 +605,16 @@ fn scenario_table(ctx: &Ctx, opts: &Options, report: &mut Report, app_pid: u32) 
     let mut nginx_e = start_nginx("e", Role::ProxyPass { upstream })?;
     let mut nginx_f = start_nginx("f", Role::AuthRequest { upstream })?;
     let mut nginx_g = match &gw_fa {
-        Some((_, gateway)) => {
-            let gateway = *gateway;
-            let started = start_nginx("g", Role::ForwardAuth { upstream, gateway })?;
+        Some((_, gateway, asks)) => {
+            let (gateway, asks) = (*gateway, *asks);
+            let started = start_nginx(
+                "g",
+                Role::ForwardAuth {
+                    upstream,
+                    gateway,
+                    asks,
+                },
+            )?;
             if let Some((_, base)) = &started {
                 check_forward_auth(ctx, base)?;
             }
@@ -634,7 +643,7 @@ fn scenario_table(ctx: &Ctx, opts: &Options, report: &mut Report, app_pid: u32) 
         Row::new("f", "nginx auth_request (204) + proxy_pass"),
         Row::new(
             "g",
-            "nginx auth_request (mfa-gate /_mfa/auth, verified) + proxy_pass",
+            "nginx auth_request (mfa-gate's ask listener, verified) + proxy_pass",
         ),
     ];
     // CPU per request by process, each round: for (f) nginx and the app,
@@ -671,7 +680,7 @@ fn scenario_table(ctx: &Ctx, opts: &Options, report: &mut Report, app_pid: u32) 
                 // The proxy of (g) is nginx and the gateway it asks.
                 "g" => {
                     let (p, b) = nginx_g.as_mut().context("nginx g")?;
-                    let (asked, _) = gw_fa.as_mut().context("gateway g")?;
+                    let (asked, _, _) = gw_fa.as_mut().context("gateway g")?;
                     (&app, vec![p, asked], b.as_str())
                 }
                 _ => unreachable!("rows are listed above"),

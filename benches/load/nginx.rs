@@ -35,14 +35,16 @@ pub enum Role {
     ProxyPass { upstream: SocketAddr },
     /// (f) `auth_request` to the app's `/auth` (204), then proxy.
     AuthRequest { upstream: SocketAddr },
-    /// (g) README.md's nginx recipe: `auth_request` to mfa-gate's
-    /// `/_mfa/auth` (the request described in `X-Original-URI` and
-    /// `X-Original-Method`, its cookies passed), the identity headers of
-    /// the answer copied onto the proxied request, then proxy. Both
-    /// upstreams are keep-alive pools, as in (e) and (f).
+    /// (g) the nginx recipe: `auth_request` to mfa-gate's `/_mfa/auth`
+    /// on its lean ask listener (`asks`; the request described in
+    /// `X-Original-URI` and `X-Original-Method`, its cookies passed), the
+    /// identity headers of the answer copied onto the proxied request,
+    /// then proxy; `/_mfa/` pages to the gateway's listener. Every
+    /// upstream is a keep-alive pool, as in (e) and (f).
     ForwardAuth {
         upstream: SocketAddr,
         gateway: SocketAddr,
+        asks: SocketAddr,
     },
 }
 
@@ -167,7 +169,7 @@ fn config(role: &Role, listen: SocketAddr, dir: &Path) -> String {
         }
         location = /_mfa_auth {
             internal;
-            proxy_pass http://mfa_gate/_mfa/auth;
+            proxy_pass http://mfa_gate_asks/_mfa/auth;
             proxy_pass_request_body off;
             proxy_set_header Content-Length "";
             proxy_set_header Host $host;
@@ -192,9 +194,11 @@ fn config(role: &Role, listen: SocketAddr, dir: &Path) -> String {
     let upstream_block = match role {
         Role::Upstream => String::new(),
         Role::ProxyPass { upstream } | Role::AuthRequest { upstream } => pool("app", upstream),
-        Role::ForwardAuth { upstream, gateway } => {
-            pool("app", upstream) + &pool("mfa_gate", gateway)
-        }
+        Role::ForwardAuth {
+            upstream,
+            gateway,
+            asks,
+        } => pool("app", upstream) + &pool("mfa_gate", gateway) + &pool("mfa_gate_asks", asks),
     };
     format!(
         r#"# Written by the load benchmark (benches/load/nginx.rs).

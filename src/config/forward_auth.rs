@@ -1,7 +1,8 @@
 //! The validated `forward_auth` section: the identity headers the
 //! forward-auth endpoint (`/_mfa/auth`) sets on an allowed answer, for the
 //! front (nginx `auth_request_set`, Traefik `authResponseHeaders`, Caddy
-//! `copy_headers`) to pass to the app. Authelia's names by default.
+//! `copy_headers`) to pass to the app. Authelia's names by default. And
+//! the address of the lean ask listener, when one is wanted.
 
 /// A field of the session's identity.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -29,6 +30,9 @@ impl IdentityField {
 pub struct ForwardAuthConfig {
     /// Header name (as configured) and the field it carries.
     pub identity_headers: Vec<(String, IdentityField)>,
+    /// The lean ask listener (`edge::ask_listener`): asks only, outside
+    /// the proxy; `None`: asks go to `{prefix}/auth` on `listen` only.
+    pub listen: Option<std::net::SocketAddr>,
 }
 
 impl Default for ForwardAuthConfig {
@@ -39,6 +43,7 @@ impl Default for ForwardAuthConfig {
                 ("Remote-Email".into(), IdentityField::Email),
                 ("Remote-Groups".into(), IdentityField::Company),
             ],
+            listen: None,
         }
     }
 }

@@ -24,6 +24,7 @@ mod sections;
 mod webauthn;
 
 use checks::{non_blank, route_prefix};
+use forward_auth::listeners;
 use locate::locate;
 
 #[derive(Debug, thiserror::Error)]
@@ -247,9 +248,15 @@ impl Doc<'_> {
         let tls = self.tls_beside(raw.tls, raw.listen, admin.as_ref(), base)?;
         let log = self.log(raw.log)?;
         let webauthn = self.webauthn(raw.webauthn, &ui.app_name, &companies)?;
+        let taken = listeners(
+            raw.listen,
+            admin.as_ref(),
+            tls.as_ref(),
+            raw.metrics.as_ref(),
+        );
         Ok(Config {
             metrics: self.metrics(raw.metrics, raw.listen, admin.as_ref())?,
-            forward_auth: self.forward_auth(raw.forward_auth)?,
+            forward_auth: self.forward_auth(raw.forward_auth, &taken)?,
             source: self.source.to_owned(),
             listen: raw.listen,
             upstream,

@@ -100,8 +100,13 @@ pub(super) struct RawMetrics {
 pub(super) struct RawForwardAuth {
     /// Header name → identity field (`account`, `email`, `company`,
     /// `class`).
-    #[serde(deserialize_with = "unique_map")]
-    pub identity_headers: BTreeMap<String, String>,
+    /// Absent: the default set (`Remote-User`, `Remote-Email`,
+    /// `Remote-Groups`).
+    #[serde(default, deserialize_with = "some_unique_map")]
+    pub identity_headers: Option<BTreeMap<String, String>>,
+    /// The lean ask listener's address.
+    #[serde(default, deserialize_with = "some_socket_addr")]
+    pub listen: Option<SocketAddr>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -548,6 +553,13 @@ fn socket_addr<'de, D: Deserializer<'de>>(deserializer: D) -> Result<SocketAddr,
             "invalid address \"{text}\" (expected IP:port, e.g. 127.0.0.1:8080 or [::]:8080)"
         ))
     })
+}
+
+/// `socket_addr` of a field that may be absent.
+fn some_socket_addr<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<SocketAddr>, D::Error> {
+    socket_addr(deserializer).map(Some)
 }
 
 /// `unique_map` of a field that may be absent.

@@ -5,6 +5,7 @@
 //! the wire ([`write`]).
 
 pub mod admin_listener;
+pub mod ask_listener;
 pub mod body;
 pub mod proxy;
 pub mod reload;

@@ -5,7 +5,7 @@
 //! and forwards or denies. Every path that cannot make a decision answers
 //! an error: nothing is forwarded by default.
 
-mod forward_auth;
+pub(crate) mod forward_auth;
 
 use crate::access::admit::Standing;
 use crate::access::gate::Gate;
@@ -71,7 +71,7 @@ pub struct RequestCtx {
 }
 
 /// What `request_filter` does with a request: forward it, or answer it.
-enum Step {
+pub(crate) enum Step {
     Forward(Outcome),
     Answer(Outcome, Reply),
     /// An answer for a machine (a front's allowed ask): without the page
@@ -111,9 +111,10 @@ impl ProxyHttp for GateProxy {
         ctx.fwd = Forwarding::arrive(session, &gate);
         if asks {
             // The ask's own head is never judged: the request it describes is.
-            let step = self
-                .forward_auth(session, &gate, ctx, crate::clock::unix_now())
-                .await;
+            let describing = ctx.asked.take().unwrap_or_default();
+            let now = crate::clock::unix_now();
+            let ask = session.req_header();
+            let step = forward_auth::forward_auth(&gate, ask, &describing, &mut ctx.fwd, now).await;
             return take_step(session, ctx, step).await;
         }
         let body = has_body(session);
@@ -140,7 +141,11 @@ impl ProxyHttp for GateProxy {
                 }
                 Step::Forward(Outcome::Bypass)
             }
-            Verdict::Page(Route::Auth) => self.forward_auth(session, &gate, ctx, now).await,
+            Verdict::Page(Route::Auth) => {
+                let ask = session.req_header();
+                let describing = ctx.asked.take().unwrap_or_default();
+                forward_auth::forward_auth(&gate, ask, &describing, &mut ctx.fwd, now).await
+            }
             Verdict::Page(route) => {
                 let response = self.page(session, &gate, &head, route, ctx, now).await;
                 Step::Answer(Outcome::Page, response)

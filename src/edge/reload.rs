@@ -24,12 +24,13 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// Settings read once at start; a reload that changes them warns.
-pub const RESTART_ONLY: [&str; 10] = [
+pub const RESTART_ONLY: [&str; 11] = [
     "listen",
     "tls.listen",
     "tls.http2",
     "admin.listen",
     "metrics.listen",
+    "forward_auth.listen",
     "store",
     "server.threads",
     "server.grace_period",
@@ -139,6 +140,7 @@ pub fn restart_needed(old: &Config, new: &Config) -> Vec<&'static str> {
         tls(old).map(|t| t.1) != tls(new).map(|t| t.1),
         old.admin.as_ref().map(|a| a.listen) != new.admin.as_ref().map(|a| a.listen),
         old.metrics != new.metrics,
+        old.forward_auth.listen != new.forward_auth.listen,
         old.store != new.store,
         old.server.threads != new.server.threads,
         old.server.grace_period != new.server.grace_period,

@@ -136,6 +136,31 @@ impl Forwarding {
         }
     }
 
+    /// The arrival of an ask on the lean ask listener (`ask_listener`):
+    /// the same classification and hygiene as [`Forwarding::arrive`], on
+    /// a head that no pingora session holds.
+    pub fn arrive_ask(ask: &mut http::request::Parts, peer: Option<IpAddr>, gate: &Gate) -> Self {
+        let client_ip = peer.map(|ip| ip.to_canonical());
+        let trusted = client_ip.is_some_and(|ip| gate.config.trusted_proxies.contains(ip));
+        let claims = &gate.config.stripped_headers;
+        let unwanted: Vec<http::HeaderName> = ask
+            .headers
+            .keys()
+            .filter(|n| crate::request::headers::is_unwanted(n, claims, trusted))
+            .cloned()
+            .collect();
+        for name in &unwanted {
+            ask.headers.remove(name);
+        }
+        let request_id = request_id::accept_or_make(ask.headers.get(&request_id::NAME));
+        Forwarding {
+            request_id,
+            client_ip,
+            trusted,
+            ..Forwarding::default()
+        }
+    }
+
     /// The request id (sane incoming ids and made ones are ASCII).
     pub fn request_id(&self) -> &str {
         self.request_id.to_str().unwrap_or_default()

@@ -1,11 +1,13 @@
 //! The `forward_auth` section: each identity header a valid HTTP header
 //! name that is not one a front or mfa-gate gives another meaning
 //! (`Host`, `Cookie`, hop-by-hop headers, `X-Mfa-*`, `X-Forwarded-*`), and
-//! each field one the identity has.
+//! each field one the identity has; the ask listener on an address no
+//! other listener of ours takes.
 
-use super::super::raw::RawForwardAuth;
-use super::super::{ForwardAuthConfig, IdentityField};
+use super::super::raw::{RawForwardAuth, RawMetrics};
+use super::super::{AdminConfig, ForwardAuthConfig, IdentityField, TlsConfig};
 use super::{ConfigError, Doc};
+use std::net::SocketAddr;
 
 /// Headers an identity header may not be named as.
 const RESERVED: &[&str] = &[
@@ -23,12 +25,25 @@ impl Doc<'_> {
     pub(super) fn forward_auth(
         &self,
         raw: Option<RawForwardAuth>,
+        taken: &[(&str, SocketAddr)],
     ) -> Result<ForwardAuthConfig, ConfigError> {
         let Some(raw) = raw else {
             return Ok(ForwardAuthConfig::default());
         };
+        if let Some((field, _)) = taken.iter().find(|(_, a)| Some(*a) == raw.listen) {
+            return Err(self.error(
+                "forward_auth.listen",
+                format!("the address is taken by `{field}`: the ask listener needs its own"),
+            ));
+        }
+        let Some(raw_headers) = raw.identity_headers else {
+            return Ok(ForwardAuthConfig {
+                listen: raw.listen,
+                ..ForwardAuthConfig::default()
+            });
+        };
         let mut identity_headers = Vec::new();
-        for (name, field) in raw.identity_headers {
+        for (name, field) in raw_headers {
             let at = format!("forward_auth.identity_headers.{name}");
             self.check(&at, header_name(&name))?;
             let Some(field) = IdentityField::parse(&field) else {
@@ -39,7 +54,10 @@ impl Doc<'_> {
             };
             identity_headers.push((name, field));
         }
-        Ok(ForwardAuthConfig { identity_headers })
+        Ok(ForwardAuthConfig {
+            identity_headers,
+            listen: raw.listen,
+        })
     }
 }
 
@@ -58,4 +76,18 @@ fn header_name(name: &str) -> Result<(), String> {
         ));
     }
     Ok(())
+}
+
+/// The addresses our other listeners take, by the field that names them.
+pub(super) fn listeners(
+    listen: SocketAddr,
+    admin: Option<&AdminConfig>,
+    tls: Option<&TlsConfig>,
+    metrics: Option<&RawMetrics>,
+) -> Vec<(&'static str, SocketAddr)> {
+    let mut taken = vec![("listen", listen)];
+    taken.extend(admin.map(|a| ("admin.listen", a.listen)));
+    taken.extend(tls.map(|t| ("tls.listen", t.listen)));
+    taken.extend(metrics.map(|m| ("metrics.listen", m.listen)));
+    taken
 }

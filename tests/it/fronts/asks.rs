@@ -10,15 +10,17 @@ use reqwest::header::HeaderMap;
 
 /// Ask the gateway's endpoint with `headers` (and the `cookie`).
 async fn ask(backend: &Backend, headers: &[(&str, &str)], cookie: &str) -> reqwest::Response {
+    ask_on(backend.gateway.port, headers, cookie).await
+}
+
+/// Ask the endpoint on `port` (the gateway's or the ask listener's).
+pub(super) async fn ask_on(port: u16, headers: &[(&str, &str)], cookie: &str) -> reqwest::Response {
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
     let mut req = client
-        .get(format!(
-            "http://127.0.0.1:{}/_mfa/auth",
-            backend.gateway.port
-        ))
+        .get(format!("http://127.0.0.1:{port}/_mfa/auth"))
         .header("cookie", cookie);
     for (name, value) in headers {
         req = req.header(*name, *value);
@@ -26,7 +28,7 @@ async fn ask(backend: &Backend, headers: &[(&str, &str)], cookie: &str) -> reqwe
     req.send().await.unwrap()
 }
 
-fn traefik(uri: &str) -> Vec<(&str, &str)> {
+pub(super) fn traefik(uri: &str) -> Vec<(&str, &str)> {
     vec![
         ("x-forwarded-method", "GET"),
         ("x-forwarded-proto", "https"),

@@ -8,11 +8,14 @@
 //!
 //! - `asks.rs` — the endpoint asked directly, in each front's dialect;
 //! - `journey.rs` — the whole journey through nginx and through Caddy;
-//! - `forged.rs` — identity headers a client forges never reach the app.
+//! - `forged.rs` — identity headers a client forges never reach the app;
+//! - `lean.rs` — the lean ask listener (`forward_auth.listen`): the same
+//!   answers, on connections kept alive, and what it refuses.
 
 mod asks;
 mod forged;
 mod journey;
+mod lean;
 
 use crate::harness::{ConfigBuilder, DEMO_SUPPORT_TOKEN, Front, Gateway, free_ports};
 
@@ -25,6 +28,8 @@ pub struct Backend {
     _demo: Gateway,
     pub gateway: Gateway,
     pub app_port: u16,
+    /// The gateway's lean ask listener (`forward_auth.listen`).
+    pub ask_port: u16,
     _dir: tempfile::TempDir,
 }
 
@@ -34,12 +39,14 @@ impl Backend {
         let app_port = demo.port + 1;
         let dir = tempfile::tempdir().unwrap();
         let port = free_ports();
+        let ask_port = free_ports();
         let mut config = ConfigBuilder::new(port, &format!("127.0.0.1:{app_port}"))
             .totp_issuer("mfa-gate demo")
             .company("globex", "required")
             .bypass(&["/login", "/logout", "/static/*"])
             .admin(DEMO_SUPPORT_TOKEN)
-            .extra(&format!("max_failures: {MAX_FAILURES}\n"));
+            .extra(&format!("max_failures: {MAX_FAILURES}\n"))
+            .extra(&format!("forward_auth:\n  listen: 127.0.0.1:{ask_port}\n"));
         if trusted {
             config = config.trusted_proxies("127.0.0.1/32");
         }
@@ -49,6 +56,7 @@ impl Backend {
             _demo: demo,
             gateway,
             app_port,
+            ask_port,
             _dir: dir,
         }
     }
