@@ -308,7 +308,7 @@ async fn a_webhook_failing_three_times_gets_it_once_with_the_same_id() {
         "{metrics}"
     );
 
-    // A tampered body or signature is refused by the README's verifier.
+    // A tampered body or signature is refused by the documented verifier.
     let body = r#"{"event":"reset"}"#;
     let client = reqwest::Client::new();
     for sig in ["t=1,v1=00", "", "t=9999999999,v1=abcd"] {
