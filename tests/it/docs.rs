@@ -127,8 +127,15 @@ fn every_relative_link_of_the_readme_and_docs_resolves() {
             }
         }
     }
-    assert!(checked > 100, "only {checked} links found: is the parser blind?");
-    assert!(problems.is_empty(), "broken links:\n{}", problems.join("\n"));
+    assert!(
+        checked > 100,
+        "only {checked} links found: is the parser blind?"
+    );
+    assert!(
+        problems.is_empty(),
+        "broken links:\n{}",
+        problems.join("\n")
+    );
 }
 
 #[test]
@@ -142,7 +149,10 @@ fn the_link_checker_sees_a_broken_link_and_a_missing_heading() {
         targets("see [a](b.md) and <img src=\"c.png\">, not `[d](e)`\n```\n[f](g)\n```\n"),
         ["b.md", "c.png"]
     );
-    assert_eq!(slug(" Passkeys and security keys (WebAuthn)"), "passkeys-and-security-keys-webauthn");
+    assert_eq!(
+        slug(" Passkeys and security keys (WebAuthn)"),
+        "passkeys-and-security-keys-webauthn"
+    );
 }
 
 /// The lines of `text` from the one starting with `first` to the one
@@ -151,7 +161,9 @@ fn span<'a>(text: &'a str, first: &str, last: &str, name: &str) -> Vec<&'a str> 
     let lines: Vec<&str> = text.lines().collect();
     let start = lines.iter().position(|l| l.starts_with(first));
     let start = start.unwrap_or_else(|| panic!("{first:?} in {name}"));
-    let len = lines[start..].iter().position(|l| l.trim_start().starts_with(last));
+    let len = lines[start..]
+        .iter()
+        .position(|l| l.trim_start().starts_with(last));
     let len = len.unwrap_or_else(|| panic!("{last:?} after {first:?} in {name}"));
     lines[start..=start + len].to_vec()
 }

@@ -104,7 +104,9 @@ fn recipe(name: &str, gateway: u16, app: u16) -> String {
     let page = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(RECIPES))
         .expect(RECIPES);
     let start = format!("<!-- recipe: {name} -->\n");
-    let at = page.find(&start).unwrap_or_else(|| panic!("{start:?} in {RECIPES}"));
+    let at = page
+        .find(&start)
+        .unwrap_or_else(|| panic!("{start:?} in {RECIPES}"));
     let after = &page[at + start.len()..];
     let body = after.split_once('\n').expect("a fence").1;
     let text = &body[..body.find("\n```").expect("the fence's end")];
