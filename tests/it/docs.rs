@@ -1,8 +1,9 @@
 //! The documentation against the repository: every relative link of the
 //! README and of `docs/` (files, folders, images and the headings they
-//! point into) resolves, and the webhook verifier the notification tests
-//! run is the one `docs/notifications.md` tells operators to copy. The
-//! forward-auth recipes are checked by running them (`fronts`).
+//! point into) resolves, the README's first code block is the minimal
+//! configuration a test loads, and the webhook verifier the notification
+//! tests run is the one `docs/notifications.md` tells operators to copy.
+//! The forward-auth recipes are checked by running them (`fronts`).
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -178,5 +179,33 @@ fn the_tests_verify_webhooks_with_the_documented_verifier() {
         span(&documented, first, last, docs),
         span(&running, first, last, receiver),
         "{receiver} must run the verifier {docs} shows"
+    );
+}
+
+/// The settings of a YAML text: its lines without comments and blank lines.
+fn settings(yaml: &str) -> Vec<&str> {
+    let lines = yaml.lines().map(str::trim_end);
+    lines
+        .filter(|l| !l.is_empty() && !l.trim_start().starts_with('#'))
+        .collect()
+}
+
+#[test]
+fn the_readme_s_first_code_block_is_the_minimal_config() {
+    let readme = read(&repo().join("README.md"));
+    let fence = readme.find("\n```").expect("a code block in README.md");
+    assert!(
+        readme[fence..].starts_with("\n```yaml\n"),
+        "a YAML block first"
+    );
+    let body = readme[fence + 1..]
+        .split_once('\n')
+        .expect("the fence's line")
+        .1;
+    let block = &body[..body.find("```").expect("the fence's end")];
+    assert_eq!(
+        settings(block),
+        settings(&read(&repo().join("config/minimal.yaml"))),
+        "README.md's first code block is config/minimal.yaml (comments aside), which a test loads"
     );
 }
