@@ -8,7 +8,7 @@
 #
 # Every run writes the browser tests' screenshots (every page, ja and en,
 # desktop and phone) to target/tmp/screenshots/; --screenshots writes them
-# to docs/screenshots/ instead, the set the README shows.
+# to docs/screenshots/ instead, the set docs/pages.md shows.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

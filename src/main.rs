@@ -150,7 +150,7 @@ enum StoreOp {
     /// Copy a sled store (its gateway stopped) into an empty PostgreSQL
     /// database, then compare both entry by entry; prints the counts. Run
     /// again, it writes the same rows. The way from one gateway to
-    /// replicas (README, "Several gateways").
+    /// replicas (docs/several-gateways.md).
     Copy {
         #[arg(long, value_name = "DIR")]
         from_sled: PathBuf,

@@ -1,8 +1,8 @@
 //! The nginx instances of a run: the fast upstream app every scenario
 //! talks to, the two reference proxies, (e) `proxy_pass` and (f)
 //! `auth_request` to an ideal 204 endpoint, and the front of (g), which
-//! asks mfa-gate's forward-auth endpoint (README.md, "Behind your existing
-//! proxy") before it proxies.
+//! asks mfa-gate's forward-auth endpoint (docs/behind-a-proxy.md) before
+//! it proxies.
 //!
 //! Each runs as its own single process (`master_process off`): the same
 //! event loop a worker runs, without a master, so the process we start is
@@ -35,12 +35,12 @@ pub enum Role {
     ProxyPass { upstream: SocketAddr },
     /// (f) `auth_request` to the app's `/auth` (204), then proxy.
     AuthRequest { upstream: SocketAddr },
-    /// (g) the nginx recipe: `auth_request` to mfa-gate's `/_mfa/auth`
-    /// on its lean ask listener (`asks`; the request described in
-    /// `X-Original-URI` and `X-Original-Method`, its cookies passed), the
-    /// identity headers of the answer copied onto the proxied request,
-    /// then proxy; `/_mfa/` pages to the gateway's listener. Every
-    /// upstream is a keep-alive pool, as in (e) and (f).
+    /// (g) the nginx recipe of docs/behind-a-proxy.md: `auth_request` to
+    /// mfa-gate's `/_mfa/auth` on its lean ask listener (`asks`; the
+    /// request described in `X-Original-URI` and `X-Original-Method`, its
+    /// cookies passed), the identity headers of the answer copied onto the
+    /// proxied request, then proxy; `/_mfa/` pages to the gateway's
+    /// listener. Every upstream is a keep-alive pool, as in (e) and (f).
     ForwardAuth {
         upstream: SocketAddr,
         gateway: SocketAddr,
@@ -137,7 +137,7 @@ fn config(role: &Role, listen: SocketAddr, dir: &Path) -> String {
             proxy_set_header Connection "";
         }"#
         .to_owned(),
-        // README.md's recipe, with the `proxy_http_version 1.1` and
+        // docs/behind-a-proxy.md's recipe, with the `proxy_http_version 1.1` and
         // `Connection ""` that a keep-alive pool needs (as (e) and (f)).
         Role::ForwardAuth { .. } => r#"
         absolute_redirect off;

@@ -9,6 +9,7 @@ mod config_errors;
 mod crash;
 mod deploy;
 mod differential;
+mod docs;
 mod enforcement;
 mod enrollment;
 mod faults;

@@ -1,7 +1,7 @@
 //! Notifications (issue 17): each security event is told once by email
 //! (a real SMTP server, aiosmtpd) to every address of the person and once
-//! to each webhook (a receiver that checks the signature the way the
-//! README says), through the durable outbox: a dead SMTP server never slows
+//! to each webhook (a receiver that checks the signature the way
+//! docs/notifications.md says), through the durable outbox: a dead SMTP server never slows
 //! a request, a failing webhook is retried with the same idempotency id,
 //! and a `kill -9` after the commit loses nothing.
 
@@ -308,7 +308,7 @@ async fn a_webhook_failing_three_times_gets_it_once_with_the_same_id() {
         "{metrics}"
     );
 
-    // A tampered body or signature is refused by the README's verifier.
+    // A tampered body or signature is refused by the documented verifier.
     let body = r#"{"event":"reset"}"#;
     let client = reqwest::Client::new();
     for sig in ["t=1,v1=00", "", "t=9999999999,v1=abcd"] {

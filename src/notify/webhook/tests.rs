@@ -3,7 +3,7 @@
 use super::*;
 
 /// The value a receiver recomputes: pinned against an independent
-/// computation (Python's hmac, see the README's verifier).
+/// computation (Python's hmac, see the verifier in docs/notifications.md).
 #[test]
 fn signature_is_hmac_sha256_of_timestamp_dot_body() {
     let sig = signature(b"0123456789abcdef", 1_700_000_000, br#"{"event":"locked"}"#);

@@ -177,7 +177,7 @@ async fn jupyter_server_behind_the_gateway() {
     app.never_logged(&["probe-before-enrolling", "probe-after-relogin"]);
 }
 
-/// The same server behind Caddy (the README's `forward_auth` recipe),
+/// The same server behind Caddy (the `forward_auth` recipe of docs/behind-a-proxy.md),
 /// mfa-gate answering Caddy's asks: the host-bound cookie name reads the
 /// same through the front, and an unverified request never reaches it.
 #[tokio::test]
@@ -185,7 +185,7 @@ async fn jupyter_server_behind_caddy_forward_auth() {
     behind_a_front(Front::caddy_for, "caddy").await;
 }
 
-/// The same behind nginx (`auth_request`, the README's recipe).
+/// The same behind nginx (`auth_request`, the recipe of docs/behind-a-proxy.md).
 #[tokio::test]
 async fn jupyter_server_behind_nginx_auth_request() {
     behind_a_front(Front::nginx_for, "nginx").await;

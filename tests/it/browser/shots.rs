@@ -7,7 +7,7 @@
 //! The pictures go to `target/tmp/screenshots/` on every run, and to the
 //! directory named by `MFA_GATE_SCREENSHOTS` instead when it is set:
 //! `bash scripts/test.sh --screenshots` sets it to `docs/screenshots/`, the
-//! committed set the README shows. (QR codes and backup codes are random, so
+//! committed set docs/pages.md shows. (QR codes and backup codes are random, so
 //! writing into the repository on every run would dirty it every time.)
 
 use super::driver::Tab;

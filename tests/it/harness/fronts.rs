@@ -1,6 +1,6 @@
 //! [`Front`]: a real front from Debian (nginx with `auth_request`, Caddy
-//! with `forward_auth`) on a free loopback port, configured by the README's
-//! recipes ("Behind your existing proxy"), asking a gateway about every app
+//! with `forward_auth`) on a free loopback port, configured by the recipes of
+//! `docs/behind-a-proxy.md`, asking a gateway about every app
 //! request and routing `/_mfa/` to it.
 
 use super::{Browser, free_ports};
@@ -95,20 +95,26 @@ impl Drop for Front {
     }
 }
 
-/// A recipe of the README ("Behind your existing proxy"), with its
-/// placeholders (`mfa-gate:8080`, `app:3000`) pointed at loopback.
+/// The page whose recipes the fronts are configured by.
+const RECIPES: &str = "docs/behind-a-proxy.md";
+
+/// A recipe of [`RECIPES`], with its placeholders (`mfa-gate:8080`,
+/// `app:3000`) pointed at loopback.
 fn recipe(name: &str, gateway: u16, app: u16) -> String {
-    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
-        .expect("README.md");
+    let page = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(RECIPES))
+        .expect(RECIPES);
     let start = format!("<!-- recipe: {name} -->\n");
-    let after = &readme[readme.find(&start).expect("the recipe in README.md") + start.len()..];
+    let at = page
+        .find(&start)
+        .unwrap_or_else(|| panic!("{start:?} in {RECIPES}"));
+    let after = &page[at + start.len()..];
     let body = after.split_once('\n').expect("a fence").1;
     let text = &body[..body.find("\n```").expect("the fence's end")];
     text.replace("mfa-gate:8080", &format!("127.0.0.1:{gateway}"))
         .replace("app:3000", &format!("127.0.0.1:{app}"))
 }
 
-/// nginx.conf: the README's recipe inside a server on loopback, with the
+/// nginx.conf: the documented recipe inside a server on loopback, with the
 /// temporary files in `dir`.
 fn nginx_conf(dir: &Path, port: u16, gateway: u16, app: u16) -> String {
     let d = dir.display();
@@ -136,7 +142,7 @@ http {{
     )
 }
 
-/// The Caddyfile: the README's recipe for a site on loopback, without
+/// The Caddyfile: the documented recipe for a site on loopback, without
 /// Caddy's admin endpoint and automatic HTTPS.
 fn caddyfile(port: u16, gateway: u16, app: u16) -> String {
     let recipe = recipe("caddy", gateway, app)

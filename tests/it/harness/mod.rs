@@ -23,7 +23,8 @@
 //! - `passkeys.rs` — [`passkeys::Passkey`]: a software authenticator
 //!   answering our pages' WebAuthn options, and the passkey flows;
 //! - `fronts.rs` — [`Front`]: nginx or Caddy in front of an app, asking a
-//!   gateway (forward auth), configured by the README's recipes;
+//!   gateway (forward auth), configured by the recipes of
+//!   `docs/behind-a-proxy.md`;
 //! - `relay.rs` — [`relay::Relay`]: a TCP relay that can freeze (a frozen
 //!   database or a blackholed network, as a gateway sees it).
 

@@ -1,7 +1,7 @@
 //! Real receivers of notifications on loopback: an SMTP server (Debian's
 //! `python3-aiosmtpd`, saving each message into a Maildir) and the webhook
 //! receiver `tests/it/notify/receiver.py`, which checks signatures with the
-//! README's verifier and can be told to fail (500) or hang.
+//! documented verifier and can be told to fail (500) or hang.
 
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};

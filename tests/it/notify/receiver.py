@@ -2,8 +2,8 @@
 """Webhook receiver of the notification tests (tests/it/notify.rs).
 
 Listens on 127.0.0.1 (port 0; prints the port on its first line), checks
-each delivery's X-Mfa-Gate-Signature with `verify` below -- the README's
-verifier, copied as is -- and appends one JSON line per delivery to
+each delivery's X-Mfa-Gate-Signature with `verify` below -- the
+verifier of docs/notifications.md, copied as is (tests/it/docs.rs checks) -- and appends one JSON line per delivery to
 DIR/received.jsonl. While DIR/fail holds a number N > 0 it answers 500 and
 decrements it; while DIR/hang exists it waits 30 s before answering.
 
@@ -15,7 +15,7 @@ import sys
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-# --- README "Notifications": verifying a webhook ---------------------------
+# --- docs/notifications.md: verifying a webhook ----------------------------
 import hmac, hashlib
 
 def verify(secret: bytes, header: str, body: bytes, now: float, tolerance: int = 300) -> bool:
