@@ -65,7 +65,7 @@ impl Backend {
 impl Backend {
     /// nginx in front of the demo app, asking this gateway.
     pub async fn nginx(&self) -> Front {
-        Front::nginx_for(self.gateway.port, self.app_port).await
+        Front::nginx_asking(self.gateway.port, self.ask_port, self.app_port).await
     }
 
     /// Caddy in front of the demo app, asking this gateway.

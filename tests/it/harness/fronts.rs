@@ -21,9 +21,15 @@ impl Front {
     /// (`auth_request` for every app path, `/_mfa/` routed to it, a denied
     /// navigation redirected to the page the gateway names).
     pub async fn nginx_for(gateway: u16, app: u16) -> Front {
+        Front::nginx_asking(gateway, gateway, app).await
+    }
+
+    /// The same, its asks sent to `asks`: the gateway's lean ask listener
+    /// (`forward_auth.listen`), or its own listener.
+    pub async fn nginx_asking(gateway: u16, asks: u16, app: u16) -> Front {
         let dir = tempfile::tempdir().unwrap();
         let port = free_ports();
-        let conf = nginx_conf(dir.path(), port, gateway, app);
+        let conf = nginx_conf(dir.path(), port, (gateway, asks), app);
         let path = dir.path().join("nginx.conf");
         std::fs::write(&path, conf).unwrap();
         let child = Command::new("nginx")
@@ -98,9 +104,10 @@ impl Drop for Front {
 /// The page whose recipes the fronts are configured by.
 const RECIPES: &str = "docs/behind-a-proxy.md";
 
-/// A recipe of [`RECIPES`], with its placeholders (`mfa-gate:8080`,
-/// `app:3000`) pointed at loopback.
-fn recipe(name: &str, gateway: u16, app: u16) -> String {
+/// A recipe of [`RECIPES`], with its placeholders (`mfa-gate:8080`, the
+/// ask listener `mfa-gate:9091` (the gateway's own port where it has
+/// none), `app:3000`) pointed at loopback.
+fn recipe(name: &str, (gateway, asks): (u16, u16), app: u16) -> String {
     let page = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(RECIPES))
         .expect(RECIPES);
     let start = format!("<!-- recipe: {name} -->\n");
@@ -111,12 +118,13 @@ fn recipe(name: &str, gateway: u16, app: u16) -> String {
     let body = after.split_once('\n').expect("a fence").1;
     let text = &body[..body.find("\n```").expect("the fence's end")];
     text.replace("mfa-gate:8080", &format!("127.0.0.1:{gateway}"))
+        .replace("mfa-gate:9091", &format!("127.0.0.1:{asks}"))
         .replace("app:3000", &format!("127.0.0.1:{app}"))
 }
 
 /// nginx.conf: the documented recipe inside a server on loopback, with the
 /// temporary files in `dir`.
-fn nginx_conf(dir: &Path, port: u16, gateway: u16, app: u16) -> String {
+fn nginx_conf(dir: &Path, port: u16, gateway: (u16, u16), app: u16) -> String {
     let d = dir.display();
     let pool = recipe("nginx-http", gateway, app);
     let recipe = recipe("nginx", gateway, app);
@@ -145,7 +153,7 @@ http {{
 /// The Caddyfile: the documented recipe for a site on loopback, without
 /// Caddy's admin endpoint and automatic HTTPS.
 fn caddyfile(port: u16, gateway: u16, app: u16) -> String {
-    let recipe = recipe("caddy", gateway, app)
+    let recipe = recipe("caddy", (gateway, gateway), app)
         .replace("app.example.com", &format!("http://127.0.0.1:{port}"));
     format!("{{\n  admin off\n  auto_https off\n}}\n{recipe}\n")
 }
