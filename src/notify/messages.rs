@@ -43,7 +43,7 @@ impl Words {
 }
 
 pub fn locale(lang: &str) -> Locale {
-    Locale::parse(lang).unwrap_or(Locale::Ja)
+    Locale::built_in(lang).unwrap_or_else(Locale::last_resort)
 }
 
 /// The message telling about `notice` in its language, naming `app`.
