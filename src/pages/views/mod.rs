@@ -118,7 +118,11 @@ pub fn enroll(frame: &Frame, v: &EnrollView) -> Markup {
             form method="post" action=(Route::Enroll.href(frame.prefix)) {
                 (hidden("csrf", v.csrf))
                 (hidden("return_to", v.return_to))
-                (code_field(l, "code", v.error.as_deref(), false))
+                // No focus on arrival: the field sits below the steps, and
+                // focusing it would scroll them away on a phone and have a
+                // screen reader skip them. After a wrong code, the field is
+                // what the person needs next.
+                (code_field(l, "code", v.error.as_deref(), v.error.is_some()))
                 button type="submit" { (t(l, "enroll.submit")) }
             }
             @if let Some(href) = &v.passkey_href {

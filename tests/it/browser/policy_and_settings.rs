@@ -83,7 +83,7 @@ async fn policy_set_to_required_sends_a_logged_in_colleague_to_enrollment() {
         "after enrolling he gets where he clicked"
     );
 
-    // He enrolls (in Japanese), with the keyboard.
+    // He enrolls (in Japanese): into the field, then the keyboard.
     let uri = jiro
         .find("#otpauth-link")
         .await
@@ -93,7 +93,8 @@ async fn policy_set_to_required_sends_a_logged_in_colleague_to_enrollment() {
         .unwrap();
     let secret = codes::secret_from_uri(&uri);
     let step = codes::now_step();
-    assert_eq!(jiro.focused_id().await, "code");
+    assert_eq!(jiro.focused_id().await, "", "no autofocus below the steps");
+    jiro.click("#code").await;
     let code = codes::code(&secret, step, 6);
     jiro.type_keys(&format!("{code}{}", char::from(Key::Enter)))
         .await;
