@@ -28,6 +28,14 @@ async fn policy_set_to_required_sends_a_logged_in_colleague_to_enrollment() {
     // acme is optional: Jiro goes straight into the app.
     jiro.login("jiro@acme.example").await;
     jiro.assert_in_app("jiro@acme.example").await;
+    // The company's security page is not his to see: "Not allowed", in
+    // his language, then back to the app.
+    jiro.goto("/_mfa/admin/security").await;
+    jiro.wait_page("ja", "forbidden.title").await;
+    jiro.shoot_both("not-allowed", "forbidden.title", &[403])
+        .await;
+    jiro.goto("/").await;
+    jiro.assert_in_app("jiro@acme.example").await;
 
     hanako.login("hanako.admin@acme.example").await;
     hanako.assert_in_app("hanako.admin@acme.example").await;
