@@ -1,41 +1,28 @@
-//! Message catalogs (ja, en) embedded from `pages/i18n/*.json` at build
-//! time, and the choice of language for a request: the `mfa_lang` cookie
-//! set by the switch on every page, then `Accept-Language`, then the
-//! configured default. Users only ever see catalog text.
+//! The message catalogs and the choice of language. Every
+//! `pages/i18n/<lang>.json` is compiled in (`build.rs` lists them, so adding
+//! a language is dropping in one file); an operator may lay their own
+//! wording over them (`ui.i18n_dir`). A page's language is the switch on
+//! every page (`?lang=`, then its `mfa_lang` cookie), then
+//! `Accept-Language`, then the configured default. Users only ever see
+//! catalog text.
 
-use crate::config::Locale;
-use std::collections::HashMap;
-use std::sync::OnceLock;
+mod accept;
+mod language;
+mod overrides;
 
-const EN: &str = include_str!("../pages/i18n/en.json");
-const JA: &str = include_str!("../pages/i18n/ja.json");
+pub use accept::choose;
+pub use language::{LAST_RESORT, Languages, Locale};
+pub use overrides::{WordingError, load_wording};
 
 /// Name of the cookie remembering the language switch.
 pub use crate::request::cookies::LANG_COOKIE;
 
-type Catalog = HashMap<String, String>;
-
-fn catalogs() -> &'static (Catalog, Catalog) {
-    static CATALOGS: OnceLock<(Catalog, Catalog)> = OnceLock::new();
-    CATALOGS.get_or_init(|| (parse(EN), parse(JA)))
-}
-
-fn parse(text: &str) -> Catalog {
-    // The catalogs are part of the binary and checked by tests; a broken one
-    // degrades to showing keys rather than failing a request.
-    serde_json::from_str(text).unwrap_or_default()
-}
-
 /// The message `key` in `locale`; empty (and a warning logged) if missing —
-/// a test keeps the two catalogs complete.
+/// a test keeps every catalog complete, and an operator's wording is
+/// checked when the configuration is read.
 pub fn t(locale: Locale, key: &str) -> &'static str {
-    let (en, ja) = catalogs();
-    let catalog = match locale {
-        Locale::En => en,
-        Locale::Ja => ja,
-    };
-    match catalog.get(key) {
-        Some(s) => s.as_str(),
+    match locale.message(key) {
+        Some(s) => s,
         None => {
             tracing::warn!(key, "missing message");
             ""
@@ -50,33 +37,6 @@ pub fn tf(locale: Locale, key: &str, args: &[(&str, &str)]) -> String {
         s = s.replace(&format!("{{{name}}}"), value);
     }
     s
-}
-
-/// The language for a request.
-pub fn choose(lang_cookie: Option<&str>, accept_language: Option<&str>, default: Locale) -> Locale {
-    if let Some(l) = lang_cookie.and_then(Locale::parse) {
-        return l;
-    }
-    let Some(header) = accept_language else {
-        return default;
-    };
-    let mut best: Option<(f32, Locale)> = None;
-    for item in header.split(',').take(16) {
-        let mut parts = item.trim().split(';');
-        let tag = parts.next().unwrap_or("").trim().to_ascii_lowercase();
-        let q = parts
-            .find_map(|p| p.trim().strip_prefix("q="))
-            .and_then(|q| q.parse::<f32>().ok())
-            .unwrap_or(1.0);
-        let primary = tag.split('-').next().unwrap_or("");
-        let Some(locale) = Locale::parse(primary) else {
-            continue;
-        };
-        if q > 0.0 && best.is_none_or(|(bq, _)| q > bq) {
-            best = Some((q, locale));
-        }
-    }
-    best.map_or(default, |(_, l)| l)
 }
 
 #[cfg(test)]

@@ -116,4 +116,8 @@ impl crate::notify::sender::Sending for Gate {
     fn app_name(&self) -> &str {
         &self.config.ui.app_name
     }
+
+    fn languages(&self) -> &crate::config::Languages {
+        &self.config.ui.languages
+    }
 }

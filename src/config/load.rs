@@ -21,6 +21,7 @@ mod mapping;
 mod notify;
 mod operations;
 mod sections;
+mod ui;
 mod webauthn;
 
 use checks::{non_blank, route_prefix};
@@ -231,7 +232,7 @@ impl Doc<'_> {
             self.identity_and_stripped(raw.identity, !trusted_proxies.is_empty())?;
         let store = self.store(raw.store, base, env)?;
         let secrets = self.secrets(&raw.secrets, base, env)?;
-        let app_name = self.check("ui.app_name", non_blank(raw.ui.app_name))?;
+        let app_name = self.check("ui.app_name", non_blank(raw.ui.app_name.clone()))?;
         let totp = self.totp(raw.totp, &app_name)?;
         let cookie = self.cookie(raw.cookie, &identity)?;
         let sections::Pins(companies, remember_days) = self.companies(raw.companies)?;
@@ -240,7 +241,7 @@ impl Doc<'_> {
         let max_failures = self.max_failures(raw.max_failures)?;
         let step_up = self.step_up(raw.step_up_minutes)?;
         self.check("prefix", route_prefix(&raw.prefix))?;
-        let ui = self.ui(raw.ui.default_locale, app_name, raw.ui.logo)?;
+        let ui = self.ui(raw.ui, app_name, base)?;
         let server = self.server(raw.server)?;
         let admin = self.admin(raw.admin, raw.listen, base, env)?;
         let audit = self.audit(raw.audit)?;

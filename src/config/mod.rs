@@ -15,6 +15,8 @@ mod raw;
 mod store;
 mod webauthn;
 
+/// The language types live with the catalogs (`i18n`).
+pub use crate::i18n::{Languages, Locale};
 pub use forward_auth::{ForwardAuthConfig, IdentityField};
 pub use identity::{
     AnonymousWhen, CookieName, DEFAULT_STRIPPED_HEADERS, FieldMap, FieldRule, HeadersConfig,
@@ -196,36 +198,30 @@ pub enum BypassRule {
     Prefix(String),
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Locale {
-    Ja,
-    En,
-}
-
-impl Locale {
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "ja" => Some(Self::Ja),
-            "en" => Some(Self::En),
-            _ => None,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Ja => "ja",
-            Self::En => "en",
-        }
-    }
-}
-
 #[derive(Clone, Debug)]
 pub struct UiConfig {
+    /// The language when neither the switch nor `Accept-Language` names
+    /// an offered one; always one of `languages`.
     pub default_locale: Locale,
+    /// The languages offered: the built-in catalogs with the operator's
+    /// wording (`ui.i18n_dir`) laid over them.
+    pub languages: Languages,
     /// Name of the protected app, shown on the pages.
     pub app_name: String,
     /// Same-site path of the app's logo, shown beside its name.
     pub logo: Option<String>,
+    /// The app's logout (a same-site path or an https URL): the challenge
+    /// page's "not you? sign out" link. No link when unset.
+    pub logout_url: Option<String>,
+    /// Who to ask when locked out, shown on the locked page.
+    pub support_contact: Option<SupportContact>,
+}
+
+/// The locked page's way out: words, and a `mailto:` or `https:` link.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SupportContact {
+    pub text: String,
+    pub link: Option<String>,
 }
 
 #[derive(Clone, Debug)]

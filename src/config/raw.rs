@@ -357,26 +357,34 @@ impl Default for RawCookie {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub(super) struct RawUi {
-    pub default_locale: RawLocale,
+    /// A language tag of the catalogs (`ja`, `en`, or one `i18n_dir` adds).
+    pub default_locale: String,
     pub app_name: String,
     pub logo: Option<String>,
+    pub logout_url: Option<String>,
+    pub support_contact: Option<RawSupportContact>,
+    /// Relative to the configuration file's directory.
+    pub i18n_dir: Option<PathBuf>,
 }
 
 impl Default for RawUi {
     fn default() -> Self {
         Self {
-            default_locale: RawLocale::Ja,
+            default_locale: crate::i18n::LAST_RESORT.into(),
             app_name: "mfa-gate".into(),
             logo: None,
+            logout_url: None,
+            support_contact: None,
+            i18n_dir: None,
         }
     }
 }
 
-#[derive(Clone, Copy, Debug, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub(super) enum RawLocale {
-    Ja,
-    En,
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawSupportContact {
+    pub text: String,
+    pub link: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

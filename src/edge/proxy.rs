@@ -271,7 +271,7 @@ impl GateProxy {
         let mut frame = bare_frame(gate, locale, now);
         // A page shown in place of an app path (locked) switches language
         // on that same path.
-        frame.switch_href = pages::switch_href_for(&gate.services(), &head.target, locale);
+        frame.switch = pages::switch_for(&gate.services(), &head.target, locale);
         let response = pages::deny(
             &gate.services(),
             denial,
@@ -519,6 +519,7 @@ fn locale(gate: &Gate, head: &RequestHead) -> crate::config::Locale {
         .query_param("lang")
         .or_else(|| head.cookies.lang.clone());
     crate::i18n::choose(
+        &gate.config.ui.languages,
         lang.as_deref(),
         head.accept_language.as_deref(),
         gate.config.ui.default_locale,

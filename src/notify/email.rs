@@ -4,7 +4,7 @@
 //! network) or written as a `.eml` file into a folder (the demo).
 
 use super::messages;
-use crate::config::{EmailConfig, EmailTransport, SmtpConfig, SmtpSecurity};
+use crate::config::{EmailConfig, EmailTransport, Languages, SmtpConfig, SmtpSecurity};
 use crate::domain::Notice;
 use lettre::message::{Mailbox, MultiPart, header::ContentType};
 use lettre::transport::smtp::authentication::Credentials;
@@ -30,8 +30,9 @@ pub fn message(
     notice: &Notice,
     to: &str,
     app: &str,
+    languages: &Languages,
 ) -> Result<Message, EmailError> {
-    let words = messages::words(notice, app);
+    let words = messages::words(notice, app, languages);
     let mailbox = |a: &str| {
         a.parse::<Mailbox>()
             .map_err(|_| EmailError::Address(a.to_owned()))

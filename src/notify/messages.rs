@@ -4,7 +4,7 @@
 //! it was not the person. Never a code, a secret, a cookie or a password:
 //! the notice holds none.
 
-use crate::config::Locale;
+use crate::config::{Languages, Locale};
 use crate::domain::{Notice, NoticeKind};
 use crate::i18n::t;
 
@@ -42,13 +42,15 @@ impl Words {
     }
 }
 
-pub fn locale(lang: &str) -> Locale {
-    Locale::parse(lang).unwrap_or(Locale::Ja)
+/// The language a notice was asked in, among `languages` (the page's
+/// language when the event happened; the last resort if no longer offered).
+pub fn locale(lang: &str, languages: &Languages) -> Locale {
+    languages.get(lang).unwrap_or_else(Locale::last_resort)
 }
 
 /// The message telling about `notice` in its language, naming `app`.
-pub fn words(notice: &Notice, app: &str) -> Words {
-    let l = locale(&notice.whence.lang);
+pub fn words(notice: &Notice, app: &str, languages: &Languages) -> Words {
+    let l = locale(&notice.whence.lang, languages);
     let fill = |key: &str| {
         t(l, key)
             .replace("{app}", app)

@@ -11,7 +11,7 @@
 //! committed, so a notice is delivered at least once.
 
 use super::{email, webhook};
-use crate::config::{NotifyConfig, RetryConfig};
+use crate::config::{Languages, NotifyConfig, RetryConfig};
 use crate::domain::{Delivery, DeliveryState, Target};
 use crate::observe::metrics::{self, Delivered};
 use crate::store::{Queue, Store, StoreError};
@@ -27,12 +27,14 @@ const BATCH: usize = 500;
 const PAGE: usize = 500;
 
 /// What the sender needs of the running gateway: its store, its `notify`
-/// settings and the app's name (for the email's words). Taken afresh on
-/// every look, so a reload applies at once.
+/// settings, the app's name and the languages (for the email's words, in
+/// the operator's wording). Taken afresh on every look, so a reload
+/// applies at once.
 pub trait Sending: Send + Sync {
     fn store(&self) -> &dyn Store;
     fn notify(&self) -> Option<&NotifyConfig>;
     fn app_name(&self) -> &str;
+    fn languages(&self) -> &Languages;
 }
 
 /// Run until `stop` resolves, on the gateway `current()` gives (it may be
@@ -53,7 +55,8 @@ pub async fn run<S: Sending>(current: impl Fn() -> Arc<S>, stop: impl Future<Out
         let gate = current();
         if let Some(config) = gate.notify() {
             super::flush_held(gate.store(), config, crate::clock::unix_now());
-            look(gate.store(), config, gate.app_name(), &client).await;
+            let words = (gate.app_name(), gate.languages());
+            look(gate.store(), config, words, &client).await;
         }
         tokio::select! {
             _ = tokio::time::sleep(LOOK_EVERY) => {}
@@ -101,7 +104,13 @@ fn walk(store: &dyn Store, now_ms: i64) -> Result<Walk, StoreError> {
 
 /// One pass over the outbox: deliver what is due (a batch at most), and
 /// report the queues' sizes and the oldest pending entry's age.
-async fn look(store: &dyn Store, config: &NotifyConfig, app: &str, client: &reqwest::Client) {
+/// `words`: the app's name and the languages, for the emails.
+async fn look(
+    store: &dyn Store,
+    config: &NotifyConfig,
+    words: (&str, &Languages),
+    client: &reqwest::Client,
+) {
     let now_ms = now_ms();
     let walk = match walk(store, now_ms).and_then(|w| Ok((w, store.outbox_count(Queue::Dead)?))) {
         Ok(found) => found,
@@ -118,7 +127,7 @@ async fn look(store: &dyn Store, config: &NotifyConfig, app: &str, client: &reqw
         .iter()
         .partition(|(_, d)| matches!(d.target, Target::Email { .. }));
     tokio::join!(
-        each(store, config, &mails, |d| deliver_mail(config, d, app)),
+        each(store, config, &mails, |d| deliver_mail(config, d, words)),
         each(store, config, &hooks, |d| deliver_hook(config, client, d)),
     );
 }
@@ -139,11 +148,16 @@ async fn each<'a, F, Fut>(
     }
 }
 
-async fn deliver_mail(config: &NotifyConfig, d: &Delivery, app: &str) -> Result<(), String> {
+async fn deliver_mail(
+    config: &NotifyConfig,
+    d: &Delivery,
+    (app, languages): (&str, &Languages),
+) -> Result<(), String> {
     let (Some(email_config), Target::Email { to }) = (&config.email, &d.target) else {
         return Err("email is no longer configured".into());
     };
-    let message = email::message(email_config, &d.notice, to, app).map_err(|e| e.to_string())?;
+    let message =
+        email::message(email_config, &d.notice, to, app, languages).map_err(|e| e.to_string())?;
     let name = format!("{}-{}", d.notice.id, d.notice.kind.as_str());
     let name = format!("{name}-{}", sanitize(to));
     email::deliver(email_config, message, &name)

@@ -7,7 +7,7 @@ use crate::access::decision::Denial;
 use crate::access::services::Services;
 use crate::config::Locale;
 use crate::pages::PageRequest;
-use crate::pages::views::{self, Frame};
+use crate::pages::views::{self, Frame, LanguageLink};
 use crate::reply::Reply;
 use crate::request::paths;
 use crate::request::route::Route;
@@ -18,39 +18,49 @@ pub(in crate::pages) fn not_found(frame: &Frame) -> Reply {
 }
 
 pub fn frame<'a>(ctx: &Services<'a>, req: &PageRequest) -> Frame<'a> {
-    let other = match req.locale {
-        Locale::Ja => Locale::En,
-        Locale::En => Locale::Ja,
-    };
-    let mut q = form_urlencoded::Serializer::new(String::new());
-    q.append_pair("lang", other.as_str());
-    for name in ["method", "via"] {
-        if let Some(v) = req.query_param(name) {
-            q.append_pair(name, &v);
-        }
-    }
+    let here = req.route.href(&ctx.config.prefix);
     let return_to = req.return_to(&ctx.config.prefix);
-    if return_to != "/" {
-        q.append_pair("return_to", &return_to);
-    }
+    let switch = others(ctx, req.locale)
+        .map(|locale| {
+            let mut q = form_urlencoded::Serializer::new(String::new());
+            q.append_pair("lang", locale.as_str());
+            for name in ["method", "via"] {
+                if let Some(v) = req.query_param(name) {
+                    q.append_pair(name, &v);
+                }
+            }
+            if return_to != "/" {
+                q.append_pair("return_to", &return_to);
+            }
+            let href = format!("{here}?{}", q.finish());
+            LanguageLink { locale, href }
+        })
+        .collect();
     Frame {
         locale: req.locale,
         app_name: &ctx.config.ui.app_name,
         logo: ctx.config.ui.logo.as_deref(),
         prefix: &ctx.config.prefix,
-        switch_href: format!("{}?{}", req.route.href(&ctx.config.prefix), q.finish()),
+        switch,
+        support: ctx.config.ui.support_contact.as_ref(),
     }
 }
 
-/// The language-switch link for a page rendered in place of the app path
+/// The offered languages but `locale`, for the switch.
+fn others<'a>(ctx: &Services<'a>, locale: Locale) -> impl Iterator<Item = Locale> + 'a {
+    ctx.config.ui.languages.iter().filter(move |l| *l != locale)
+}
+
+/// The language switch of a page rendered in place of the app path
 /// `path`.
-pub fn switch_href_for(ctx: &Services<'_>, path: &str, locale: Locale) -> String {
-    let other = match locale {
-        Locale::Ja => Locale::En,
-        Locale::En => Locale::Ja,
-    };
+pub fn switch_for(ctx: &Services<'_>, path: &str, locale: Locale) -> Vec<LanguageLink> {
     let path = paths::safe_return_to(path, &ctx.config.prefix);
-    format!("{path}?lang={}", other.as_str())
+    others(ctx, locale)
+        .map(|l| LanguageLink {
+            locale: l,
+            href: format!("{path}?lang={}", l.as_str()),
+        })
+        .collect()
 }
 
 pub fn message(
@@ -94,13 +104,7 @@ pub fn deny(
 
 /// The locked page (423): only support can lift the lock.
 pub fn locked(frame: &Frame) -> Reply {
-    message(
-        frame,
-        423,
-        "locked.title",
-        &["locked.body", "locked.support"],
-        None,
-    )
+    Reply::html(423, views::locked(frame))
 }
 
 /// A failure answer with a page for browsers, used by the proxy.

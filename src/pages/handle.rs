@@ -4,7 +4,6 @@
 
 use crate::access::admit::{Admission, Standing};
 use crate::access::services::Services;
-use crate::config::Locale;
 use crate::pages::PageRequest;
 use crate::pages::answers::{deny, failure, frame, health, lang_cookie, message, not_found};
 use crate::pages::handlers;
@@ -28,7 +27,10 @@ pub async fn handle(ctx: &Services<'_>, req: PageRequest, standing: Standing) ->
             deny(ctx, denial, &here, req.navigation, &frame)
         }
     };
-    match req.query_param("lang").and_then(|l| Locale::parse(&l)) {
+    match req
+        .query_param("lang")
+        .and_then(|l| ctx.config.ui.languages.get(&l))
+    {
         Some(l) => response.with_header("Set-Cookie", lang_cookie(ctx, l)),
         None => response,
     }

@@ -20,7 +20,7 @@ mod request;
 pub mod views;
 
 pub use crate::reply::Reply;
-pub use answers::{deny, failure, frame, locked, message, switch_href_for};
+pub use answers::{deny, failure, frame, locked, message, switch_for};
 pub use error::PageError;
 pub use form::{Form, FormError};
 pub use handle::handle;

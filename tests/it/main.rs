@@ -31,3 +31,4 @@ mod replicas;
 mod rollout;
 mod settings;
 mod support;
+mod trusted_pages;

@@ -5,17 +5,16 @@
 //! method of its own, and PostgreSQL's settings to one method each.
 
 use super::super::raw::{
-    RawBackend, RawCompany, RawCookie, RawDatabaseTls, RawLocale, RawSecret, RawServer, RawStore,
-    RawTotp, RawUpstream,
+    RawBackend, RawCompany, RawCookie, RawDatabaseTls, RawSecret, RawServer, RawStore, RawTotp,
+    RawUpstream,
 };
 use super::super::{
-    BypassRule, CookieConfig, IdentitySource, Locale, ServerConfig, StoreConfig, TotpConfig,
-    UiConfig, Upstream,
+    BypassRule, CookieConfig, IdentitySource, ServerConfig, StoreConfig, TotpConfig, Upstream,
 };
 use super::checks::{
     at_least_one, bypass_rule, cookie_name, host_of, issuer_name, non_blank, positive,
 };
-use super::{ConfigError, Doc, logo_path, resolve};
+use super::{ConfigError, Doc, resolve};
 use crate::domain::{Enforcement, RememberDays};
 use std::collections::{BTreeMap, HashMap};
 
@@ -327,23 +326,6 @@ impl Doc<'_> {
             ));
         }
         Ok(raw)
-    }
-
-    /// `app_name` was checked first (it is also the issuer's default).
-    pub(super) fn ui(
-        &self,
-        default_locale: RawLocale,
-        app_name: String,
-        logo: Option<String>,
-    ) -> Result<UiConfig, ConfigError> {
-        Ok(UiConfig {
-            default_locale: match default_locale {
-                RawLocale::Ja => Locale::Ja,
-                RawLocale::En => Locale::En,
-            },
-            app_name,
-            logo: self.check("ui.logo", logo_path(logo))?,
-        })
     }
 
     pub(super) fn server(&self, raw: RawServer) -> Result<ServerConfig, ConfigError> {

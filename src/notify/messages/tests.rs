@@ -30,7 +30,7 @@ fn notice(kind: NoticeKind, lang: &str) -> Notice {
 fn every_event_reads_in_both_languages() {
     for kind in NoticeKind::ALL {
         for lang in ["ja", "en"] {
-            let w = words(&notice(kind, lang), "Acme App");
+            let w = words(&notice(kind, lang), "Acme App", &Languages::built_in());
             let text = w.text();
             assert!(!w.subject.is_empty(), "{kind:?} {lang}");
             assert!(!text.contains('{'), "{kind:?} {lang}: {text}");
@@ -38,7 +38,11 @@ fn every_event_reads_in_both_languages() {
             assert!(text.contains("192.0.2.7") && text.contains("Firefox"));
         }
     }
-    let used = words(&notice(NoticeKind::BackupCodeUsed, "en"), "Acme App");
+    let used = words(
+        &notice(NoticeKind::BackupCodeUsed, "en"),
+        "Acme App",
+        &Languages::built_in(),
+    );
     assert!(used.text().contains('3'));
     assert!(used.html().contains("<p>"));
 }
@@ -48,15 +52,35 @@ fn every_event_reads_in_both_languages() {
 fn repeats_are_told_with_their_count_and_first_time() {
     for lang in ["ja", "en"] {
         let mut n = notice(NoticeKind::BrowserRemembered, lang);
-        let single = words(&n, "Acme App").text();
+        let single = words(&n, "Acme App", &Languages::built_in()).text();
         n.repeats = Some(crate::domain::Repeats {
             count: 29,
             since: 1_699_999_000,
         });
-        let text = words(&n, "Acme App").text();
+        let text = words(&n, "Acme App", &Languages::built_in()).text();
         assert!(!single.contains("29"), "{single}");
         assert!(text.contains("29"), "{lang}: {text}");
         assert!(text.contains("2023-11-14 21:56 UTC"), "{lang}: {text}");
         assert!(!text.contains('{'), "{lang}: {text}");
     }
+}
+
+/// An email is worded in the operator's wording of its language, and a
+/// language no longer offered falls back to the last resort (Japanese).
+#[test]
+fn emails_use_the_operators_wording() {
+    let en_words = std::collections::HashMap::from([(
+        "notify.body.unlocked".to_owned(),
+        "Acme support unlocked your account.".to_owned(),
+    )]);
+    let wording = std::collections::BTreeMap::from([("en".to_owned(), en_words)]);
+    let languages = Languages::with_wording(wording);
+    let en = words(&notice(NoticeKind::Unlocked, "en"), "Acme App", &languages);
+    assert!(
+        en.text().contains("Acme support unlocked your account."),
+        "{}",
+        en.text()
+    );
+    let gone = words(&notice(NoticeKind::Unlocked, "de"), "Acme App", &languages);
+    assert_eq!(gone.lang.as_str(), "ja");
 }

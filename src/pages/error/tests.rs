@@ -5,11 +5,12 @@ use crate::config::Locale;
 
 fn frame() -> Frame<'static> {
     Frame {
-        locale: Locale::En,
+        locale: Locale::built_in("en").expect("en"),
         app_name: "App",
         logo: None,
         prefix: "/_mfa",
-        switch_href: String::new(),
+        switch: Vec::new(),
+        support: None,
     }
 }
 

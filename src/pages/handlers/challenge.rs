@@ -74,6 +74,8 @@ fn render(
     let remember_checked = req.form.get("remember") == Some("yes");
     let passkey = passkey_form(ctx, req, frame, sess, record, &csrf, remember_days);
     let view = ChallengeView {
+        account: &sess.identity.account,
+        logout_url: ctx.config.ui.logout_url.as_deref(),
         step_up,
         backup,
         remember_days,

@@ -8,7 +8,7 @@ pub(in crate::pages) mod assets;
 pub(in crate::pages) mod panels;
 pub(in crate::pages) mod passkeys;
 
-use crate::config::Locale;
+use crate::config::{Locale, SupportContact};
 use crate::i18n::{t, tf};
 use crate::request::route::Route;
 use maud::{DOCTYPE, Markup, PreEscaped, html};
@@ -21,8 +21,17 @@ pub struct Frame<'a> {
     pub app_name: &'a str,
     pub logo: Option<&'a str>,
     pub prefix: &'a str,
-    /// The current URL with `lang=` of the other language, for the switch.
-    pub switch_href: String,
+    /// The language switch: this page in each other offered language.
+    pub switch: Vec<LanguageLink>,
+    /// Who to ask when locked out (`ui.support_contact`).
+    pub support: Option<&'a SupportContact>,
+}
+
+/// One link of the language switch.
+pub struct LanguageLink {
+    pub locale: Locale,
+    /// The current URL with `lang=` of that language.
+    pub href: String,
 }
 
 pub fn layout(frame: &Frame, title: &str, body: Markup) -> Markup {
@@ -46,8 +55,12 @@ pub fn layout(frame: &Frame, title: &str, body: Markup) -> Markup {
                         @if let Some(logo) = frame.logo { img.logo src=(logo) alt=""; }
                         (frame.app_name)
                     }
-                    a.lang href=(frame.switch_href) hreflang=(other(frame.locale).as_str()) {
-                        (t(frame.locale, "lang.switch"))
+                    span.langs {
+                        @for link in &frame.switch {
+                            a.lang href=(link.href) hreflang=(link.locale.as_str()) lang=(link.locale.as_str()) {
+                                (t(link.locale, "lang.name"))
+                            }
+                        }
                     }
                 }
                 main.card {
@@ -56,13 +69,6 @@ pub fn layout(frame: &Frame, title: &str, body: Markup) -> Markup {
                 }
             }
         }
-    }
-}
-
-fn other(l: Locale) -> Locale {
-    match l {
-        Locale::Ja => Locale::En,
-        Locale::En => Locale::Ja,
     }
 }
 
@@ -112,7 +118,11 @@ pub fn enroll(frame: &Frame, v: &EnrollView) -> Markup {
             form method="post" action=(Route::Enroll.href(frame.prefix)) {
                 (hidden("csrf", v.csrf))
                 (hidden("return_to", v.return_to))
-                (code_field(l, "code", v.error.as_deref()))
+                // No focus on arrival: the field sits below the steps, and
+                // focusing it would scroll them away on a phone and have a
+                // screen reader skip them. After a wrong code, the field is
+                // what the person needs next.
+                (code_field(l, "code", v.error.as_deref(), v.error.is_some()))
                 button type="submit" { (t(l, "enroll.submit")) }
             }
             @if let Some(href) = &v.passkey_href {
@@ -126,16 +136,18 @@ pub(super) fn hidden(name: &str, value: &str) -> Markup {
     html! { input type="hidden" name=(name) value=(value); }
 }
 
-/// The 6-digit code input; `id` tells several on one page apart (the
-/// first one gets the focus).
-fn code_field(l: Locale, id: &str, error: Option<&str>) -> Markup {
+/// The 6-digit code input; `id` tells several on one page apart. Only a
+/// field at the top of its page gets the focus (`autofocus`): focusing one
+/// below the page's instructions would scroll them away on a phone and
+/// make a screen reader skip them.
+fn code_field(l: Locale, id: &str, error: Option<&str>, autofocus: bool) -> Markup {
     let hint = format!("{id}-hint");
     let err = format!("{id}-error");
     html! {
         label for=(id) { (t(l, "common.code_label")) }
         p.small id=(hint) { (t(l, "common.code_hint")) }
         input id=(id) name="code" type="text" autocomplete="one-time-code" inputmode="numeric"
-            pattern="[0-9 ]*" maxlength="8" required autofocus[id == "code"]
+            pattern="[0-9 ]*" maxlength="8" required autofocus[autofocus]
             aria-describedby=@if error.is_some() { (err) " " (hint) } @else { (hint) }
             aria-invalid=[error.map(|_| "true")];
         (field_error(&err, error))
@@ -176,6 +188,10 @@ pub fn backup_codes(frame: &Frame, v: &BackupCodesView) -> Markup {
 }
 
 pub struct ChallengeView<'a> {
+    /// The account being verified, named at the top.
+    pub account: &'a str,
+    /// The app's logout ("not you? sign out"), when configured.
+    pub logout_url: Option<&'a str>,
     /// A step-up before a change of factors (its own heading).
     pub step_up: bool,
     pub backup: bool,
@@ -207,6 +223,12 @@ pub fn challenge(frame: &Frame, v: &ChallengeView) -> Markup {
         frame,
         t(l, title),
         html! {
+            p.account id="account" {
+                (tf(l, "challenge.account", &[("account", v.account)]))
+                @if let Some(url) = v.logout_url {
+                    " " a id="sign-out" href=(url) { (t(l, "challenge.not_you")) }
+                }
+            }
             @if v.step_up { p { (t(l, "step_up.body")) } }
             @if let Some(passkey) = &v.passkey {
                 (passkey)
@@ -229,7 +251,7 @@ pub fn challenge(frame: &Frame, v: &ChallengeView) -> Markup {
                     (field_error("code-error", error))
                 } @else {
                     p { (t(l, "challenge.intro")) }
-                    (code_field(l, "code", error))
+                    (code_field(l, "code", error, true))
                 }
                 @if let Some(days) = v.remember_days {
                     div.choice {
@@ -266,6 +288,31 @@ pub fn message(frame: &Frame, title_key: &str, body_keys: &[&str], link: Option<
             @for k in body_keys { p { (t(l, k)) } }
             @if let Some(href) = link {
                 p { a.button href=(href) { (t(l, "common.continue")) } }
+            }
+        },
+    )
+}
+
+/// The locked page: what happened, and who to ask (`ui.support_contact`,
+/// else the catalog's general advice).
+pub fn locked(frame: &Frame) -> Markup {
+    let l = frame.locale;
+    layout(
+        frame,
+        t(l, "locked.title"),
+        html! {
+            p { (t(l, "locked.body")) }
+            @match frame.support {
+                Some(contact) => {
+                    p { (t(l, "locked.contact")) }
+                    p.contact id="support-contact" {
+                        @match &contact.link {
+                            Some(href) => { a href=(href) { (contact.text) } }
+                            None => { (contact.text) }
+                        }
+                    }
+                }
+                None => { p { (t(l, "locked.support")) } }
             }
         },
     )
@@ -331,7 +378,7 @@ pub fn settings(frame: &Frame, v: &SettingsView) -> Markup {
                         form method="post" action=(Route::Settings.href(p)) {
                             (hidden("csrf", v.csrf))
                             (hidden("action", "regenerate"))
-                            (code_field(l, "regenerate-code", v.regenerate_error.as_deref()))
+                            (code_field(l, "regenerate-code", v.regenerate_error.as_deref(), false))
                             button.secondary type="submit" { (t(l, "settings.regenerate")) }
                         }
                     } @else {
@@ -352,7 +399,7 @@ pub fn settings(frame: &Frame, v: &SettingsView) -> Markup {
                             form method="post" action=(Route::Settings.href(p)) {
                                 (hidden("csrf", v.csrf))
                                 (hidden("action", "disable"))
-                                (code_field(l, "disable-code", v.disable_error.as_deref()))
+                                (code_field(l, "disable-code", v.disable_error.as_deref(), false))
                                 button.danger type="submit" { (t(l, "settings.disable")) }
                             }
                         } @else {

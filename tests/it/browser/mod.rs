@@ -13,6 +13,9 @@
 //! - `driver.rs` — chromedriver process, one [`driver::Tab`] per browser;
 //! - `clean.rs` — no console error, no request to another host;
 //! - `shots.rs` — phone emulation, layout checks, screenshots;
+//! - `aa.rs` — WCAG 2.2 AA measured on every photographed page: no
+//!   sideways scroll, text, field border and focus-ring contrast, at 1280
+//!   and 390 px, light and dark;
 //! - `enroll_and_sign_in.rs` — enrollment, download, challenge, backup code;
 //! - `policy_and_settings.rs` — an admin makes 2FA required; a colleague who
 //!   is logged in is sent to enrollment, then regenerates his codes;
@@ -24,6 +27,7 @@
 //! - `passkeys.rs` — passkeys with Chromium's virtual authenticator: add,
 //!   sign in, a second key, remove, another site's credential.
 
+mod aa;
 mod clean;
 mod driver;
 mod email;

@@ -28,6 +28,14 @@ async fn policy_set_to_required_sends_a_logged_in_colleague_to_enrollment() {
     // acme is optional: Jiro goes straight into the app.
     jiro.login("jiro@acme.example").await;
     jiro.assert_in_app("jiro@acme.example").await;
+    // The company's security page is not his to see: "Not allowed", in
+    // his language, then back to the app.
+    jiro.goto("/_mfa/admin/security").await;
+    jiro.wait_page("ja", "forbidden.title").await;
+    jiro.shoot_both("not-allowed", "forbidden.title", &[403])
+        .await;
+    jiro.goto("/").await;
+    jiro.assert_in_app("jiro@acme.example").await;
 
     hanako.login("hanako.admin@acme.example").await;
     hanako.assert_in_app("hanako.admin@acme.example").await;
@@ -83,7 +91,7 @@ async fn policy_set_to_required_sends_a_logged_in_colleague_to_enrollment() {
         "after enrolling he gets where he clicked"
     );
 
-    // He enrolls (in Japanese), with the keyboard.
+    // He enrolls (in Japanese): into the field, then the keyboard.
     let uri = jiro
         .find("#otpauth-link")
         .await
@@ -93,7 +101,8 @@ async fn policy_set_to_required_sends_a_logged_in_colleague_to_enrollment() {
         .unwrap();
     let secret = codes::secret_from_uri(&uri);
     let step = codes::now_step();
-    assert_eq!(jiro.focused_id().await, "code");
+    assert_eq!(jiro.focused_id().await, "", "no autofocus below the steps");
+    jiro.click("#code").await;
     let code = codes::code(&secret, step, 6);
     jiro.type_keys(&format!("{code}{}", char::from(Key::Enter)))
         .await;

@@ -119,7 +119,8 @@ impl Tab {
 
     /// Screenshots of the page shown now, desktop and phone, named
     /// `{page}-{lang}-…`, after checking the phone layout and that the
-    /// page made no console error and no foreign request.
+    /// page made no console error and no foreign request; then the AA
+    /// checks of `aa.rs` at both widths, light and dark.
     pub async fn shoot(&self, page: &str, expected_status: &[u16]) {
         self.assert_clean(expected_status).await;
         let lang = self.lang().await;
@@ -133,6 +134,7 @@ impl Tab {
         self.save(&format!("{page}-{lang}-phone.png"), PHONE.0)
             .await;
         self.desktop().await;
+        self.assert_aa_everywhere().await;
         self.assert_clean(expected_status).await;
     }
 

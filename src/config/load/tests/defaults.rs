@@ -2,7 +2,7 @@
 //! what each yields and the documented defaults.
 
 use super::*;
-use crate::config::{BypassRule, IdentitySource, Locale};
+use crate::config::{BypassRule, IdentitySource};
 use crate::domain::Enforcement;
 use std::time::Duration;
 
@@ -104,7 +104,7 @@ fn demo_file_loads_with_keys_beside_it() {
             BypassRule::Prefix("/static".into()),
         ]
     );
-    assert_eq!(config.ui.default_locale, Locale::Ja);
+    assert_eq!(config.ui.default_locale.as_str(), "ja");
     assert_eq!(config.ui.app_name, "Demo App");
     let admin = config.admin.expect("the demo has an admin listener");
     assert_eq!(admin.listen.to_string(), "127.0.0.1:8082");
@@ -159,7 +159,7 @@ fn minimal_file_gets_the_documented_defaults() {
     assert!(config.bypass.is_empty());
     assert_eq!(config.max_failures, 10);
     assert_eq!(config.prefix, "/_mfa");
-    assert_eq!(config.ui.default_locale, Locale::Ja);
+    assert_eq!(config.ui.default_locale.as_str(), "ja");
     assert_eq!(config.server.threads, 2);
     assert_eq!(config.server.grace_period, Duration::from_secs(10));
     assert!(

@@ -166,7 +166,7 @@ fn field_checks_name_their_field() {
         (
             "ui:\n  default_locale: fr\n",
             "ui.default_locale",
-            "expected `ja` or `en`",
+            "not an offered language (offered: en, ja)",
         ),
         (
             "ui:\n  app_name: \" \"\n",

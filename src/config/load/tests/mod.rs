@@ -14,6 +14,7 @@ mod listeners;
 mod postgres_backend;
 mod secrets;
 mod sections;
+mod ui;
 mod webauthn;
 
 const HMAC_HEX: &str = "1111111111111111111111111111111111111111111111111111111111111111";
