@@ -199,7 +199,12 @@ fn check_workload(workload: &Value) {
             )
         })
         .collect();
-    let wanted = BTreeSet::from([("admin", 9090), ("http", 8080), ("metrics", 9091)]);
+    let wanted = BTreeSet::from([
+        ("admin", 9090),
+        ("asks", 9092),
+        ("http", 8080),
+        ("metrics", 9091),
+    ]);
     assert_eq!(ports, wanted);
     for (probe, path) in [
         ("livenessProbe", "/livez"),
@@ -271,6 +276,7 @@ fn check_service(service: &Value, workload: &Value) {
         .collect();
     let wanted = BTreeSet::from([
         ("admin", 9090, "admin"),
+        ("asks", 9092, "asks"),
         ("http", 8080, "http"),
         ("metrics", 9091, "metrics"),
     ]);
@@ -292,6 +298,7 @@ fn config(docs: &[Value]) -> (String, Value) {
     assert_eq!(config["listen"], "0.0.0.0:8080");
     assert_eq!(config["admin"]["listen"], "0.0.0.0:9090");
     assert_eq!(config["metrics"]["listen"], "0.0.0.0:9091");
+    assert_eq!(config["forward_auth"]["listen"], "0.0.0.0:9092");
     assert_eq!(
         config["server"]["watch_config"], true,
         "a ConfigMap update is applied without a restart"
@@ -452,7 +459,7 @@ fn the_app_ingress_asks_the_gateway_first() {
     let v = values_for("postgres", ingress);
     let docs = render(&v);
     let ingress = one(&docs, "Ingress");
-    let auth_url = "http://mfa-gate.apps.svc.cluster.local:8080/_mfa/auth";
+    let auth_url = "http://mfa-gate.apps.svc.cluster.local:9092/_mfa/auth";
     assert_eq!(
         ingress["metadata"]["annotations"],
         json!({

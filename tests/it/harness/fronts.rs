@@ -105,7 +105,7 @@ impl Drop for Front {
 const RECIPES: &str = "docs/behind-a-proxy.md";
 
 /// A recipe of [`RECIPES`], with its placeholders (`mfa-gate:8080`, the
-/// ask listener `mfa-gate:9091` (the gateway's own port where it has
+/// ask listener `mfa-gate:9092` (the gateway's own port where it has
 /// none), `app:3000`) pointed at loopback.
 fn recipe(name: &str, (gateway, asks): (u16, u16), app: u16) -> String {
     let page = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(RECIPES))
@@ -118,7 +118,7 @@ fn recipe(name: &str, (gateway, asks): (u16, u16), app: u16) -> String {
     let body = after.split_once('\n').expect("a fence").1;
     let text = &body[..body.find("\n```").expect("the fence's end")];
     text.replace("mfa-gate:8080", &format!("127.0.0.1:{gateway}"))
-        .replace("mfa-gate:9091", &format!("127.0.0.1:{asks}"))
+        .replace("mfa-gate:9092", &format!("127.0.0.1:{asks}"))
         .replace("app:3000", &format!("127.0.0.1:{app}"))
 }
 

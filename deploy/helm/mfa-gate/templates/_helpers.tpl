@@ -90,6 +90,9 @@ spec:
         - name: metrics
           containerPort: 9091
           protocol: TCP
+        - name: asks
+          containerPort: 9092
+          protocol: TCP
       env:
         - name: MFA_GATE_HMAC_KEY
           valueFrom:
