@@ -20,6 +20,7 @@ mod locate;
 mod mapping;
 mod notify;
 mod operations;
+mod rules;
 mod sections;
 mod webauthn;
 
@@ -247,6 +248,7 @@ impl Doc<'_> {
         let tls = self.tls_beside(raw.tls, raw.listen, admin.as_ref(), base)?;
         let log = self.log(raw.log)?;
         let webauthn = self.webauthn(raw.webauthn, &ui.app_name, &companies)?;
+        let access_rules = self.access_rules(raw.access_rules, webauthn.is_some())?;
         Ok(Config {
             metrics: self.metrics(raw.metrics, raw.listen, admin.as_ref())?,
             forward_auth: self.forward_auth(raw.forward_auth)?,
@@ -265,6 +267,7 @@ impl Doc<'_> {
             companies,
             remember_days,
             bypass,
+            access_rules,
             bypass_query,
             allow_get_body: raw.allow_get_body,
             max_failures,
