@@ -93,10 +93,14 @@ impl AccessRule {
     /// [`Asked`]; a path that does not read one way matches no glob).
     pub fn matches_request(&self, asked: &Asked<'_>) -> bool {
         let path = |g: &Glob| asked.path.is_some_and(|p| g.matches(p));
+        any_or_empty(&self.paths, path) && self.matches_besides_path(asked)
+    }
+
+    /// Whether the conditions on the request other than its path hold.
+    pub fn matches_besides_path(&self, asked: &Asked<'_>) -> bool {
         let host = |h: &String| asked.host.is_some_and(|a| host_matches(h, a));
         let net = |n: &IpNet| asked.client.is_some_and(|ip| n.contains(&ip));
-        any_or_empty(&self.paths, path)
-            && any_or_empty(&self.methods, |m| m == asked.method)
+        any_or_empty(&self.methods, |m| m == asked.method)
             && any_or_empty(&self.hosts, host)
             && any_or_empty(&self.networks, net)
     }
