@@ -6,6 +6,7 @@
 //! an error: nothing is forwarded by default.
 
 mod forward_auth;
+mod rules;
 
 use crate::access::admit::Standing;
 use crate::access::gate::Gate;
@@ -120,7 +121,10 @@ impl ProxyHttp for GateProxy {
         let req = session.req_header();
         let head = RequestHead::read(req, req.raw_path(), body, &gate.config, ctx.fwd.trusted());
         let now = crate::clock::unix_now();
-        let step = match classify(&head, &gate.config) {
+        let verdict = rules::verdict(classify(&head, &gate.config), &gate, req, &head, || {
+            rules::client(&gate, ctx.fwd.client_ip, &req.headers)
+        });
+        let step = match verdict {
             Verdict::Refuse(refused) => {
                 tracing::warn!(
                     status = refused.status(),
@@ -254,7 +258,11 @@ impl GateProxy {
             }
         };
         ctx.fwd.identified(&judged.identity);
-        let denial = match judged.decision {
+        let req = session.req_header();
+        let decision = rules::decide(gate, req, head, &judged, || {
+            rules::client(gate, ctx.fwd.client_ip, &req.headers)
+        }, now);
+        let denial = match decision {
             Ok(()) => {
                 ctx.fwd.passed(judged.trust.passed());
                 return Step::Forward(Outcome::Pass);

@@ -43,7 +43,9 @@ impl GateProxy {
             Err(e) => return Step::Answer(Outcome::Refused, refused(e.code())),
         };
         let head = RequestHead::read(&asked.parts, &asked.raw_target, false, &gate.config, true);
-        match classify(&head, &gate.config) {
+        let client = || super::rules::client(gate, ctx.fwd.client_ip, &session.req_header().headers);
+        let verdict = super::rules::verdict(classify(&head, &gate.config), gate, &asked.parts, &head, client);
+        match verdict {
             Verdict::Refuse(refusal) => Step::Answer(Outcome::Refused, refused(refusal.error())),
             // Our pages are served by us, on the path the front routes here.
             Verdict::Page(_) => Step::Bare(Outcome::Page, self.pass(ctx, None, gate)),
@@ -56,7 +58,7 @@ impl GateProxy {
                 Step::Bare(Outcome::Bypass, self.pass(ctx, None, gate))
             }
             Verdict::Identify => {
-                self.judge_asked(session, gate, &head, ctx, asked.convention, now)
+                self.judge_asked(session, gate, (&asked.parts, &head), ctx, asked.convention, now)
                     .await
             }
         }
@@ -67,7 +69,7 @@ impl GateProxy {
         &self,
         session: &Session,
         gate: &Gate,
-        head: &RequestHead,
+        (parts, head): (&http::request::Parts, &RequestHead),
         ctx: &mut RequestCtx,
         convention: Convention,
         now: i64,
@@ -86,7 +88,8 @@ impl GateProxy {
             }
         };
         ctx.fwd.identified(&judged.identity);
-        match judged.decision {
+        let client = || super::rules::client(gate, ctx.fwd.client_ip, &session.req_header().headers);
+        match super::rules::decide(gate, parts, head, &judged, client, now) {
             Ok(()) => {
                 ctx.fwd.passed(judged.trust.passed());
                 let reply = self.pass(ctx, Some(&judged.identity), gate);

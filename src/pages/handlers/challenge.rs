@@ -6,8 +6,9 @@
 //! which says how many remain. A person with a passkey is offered it
 //! first; where their company requires one, it is the only way. A session
 //! that passes already comes here for a step-up only (`?step_up=1`, sent
-//! by `common::step_up` before a change of factors): the same proof, its
-//! own heading, nothing remembered, and a fresh gateway cookie.
+//! by `common::step_up` before a change of factors, or by an access rule's
+//! `step_up`, with its window in `within`): the same proof, its own
+//! heading, nothing remembered, and a fresh gateway cookie.
 
 use crate::access::services::Services;
 use crate::access::session;
@@ -42,12 +43,21 @@ pub fn show(
     // A session that passes already comes here only for a step-up (a
     // proof for changing its factors), and only while it has none fresh.
     let step_up = req.query_param("step_up").as_deref() == Some("1");
-    let within = ctx.config.step_up.as_secs() as i64;
+    let within = step_up_within(ctx, req);
     if sess.verified && (!step_up || sess.trust.fresh(req.now, within)) {
         return Ok(Reply::redirect(&return_to));
     }
     let backup = req.query_param("method").as_deref() == Some("backup");
     render(ctx, req, frame, sess, &record, backup, None)
+}
+
+/// How recent a proof a step-up asks: `step_up_minutes`, or an access
+/// rule's shorter window (`within`, seconds, set by `pages::deny`). Never
+/// longer: a link cannot make an old proof count for a change of factors.
+fn step_up_within(ctx: &Services<'_>, req: &PageRequest) -> i64 {
+    let configured = ctx.config.step_up.as_secs() as i64;
+    let asked = req.query_param("within").and_then(|w| w.parse::<i64>().ok());
+    asked.filter(|w| *w > 0).map_or(configured, |w| w.min(configured))
 }
 
 /// The form (`backup`: the backup-code field), with `error` (then 422).
