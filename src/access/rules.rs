@@ -2,7 +2,8 @@
 //! match wins, no match is the company's policy. Twice per request at
 //! most: before identification ([`bypassed`]: only a `bypass` rule can
 //! decide there, and only when no earlier rule could match the request),
-//! then with the session known ([`applied`], [`decide`]). Pure: the
+//! then with the session known ([`applied`], [`decide`]; for nobody
+//! logged in, only a `deny` matters: [`denies_anonymous`]). Pure: the
 //! request facts, the identity and the trust come in.
 //!
 //! A path that does not read one way only (encoded slashes, dot segments)
@@ -73,6 +74,12 @@ pub fn applied(rules: &[AccessRule], asked: &Asked<'_>, subject: &Subject<'_>) -
     }
 }
 
+/// Whether the rules deny a request of nobody logged in (whom every
+/// other rule leaves to the app's own login).
+pub fn denies_anonymous(rules: &[AccessRule], asked: &Asked<'_>) -> bool {
+    applied(rules, asked, &Subject::ANONYMOUS).action == RuleAction::Deny
+}
+
 /// What an action asks of the session, given its `trust` at `now`;
 /// `None` for a bypass (the request passes).
 pub fn requirement(action: RuleAction, trust: Trust, now: i64) -> Option<Requirement> {
@@ -106,7 +113,7 @@ pub fn decide(
         return (applied, judged.decision);
     }
     let subject = Subject {
-        class: judged.identity.class,
+        class: Some(judged.identity.class),
         roles: &judged.identity.roles,
     };
     let applied = applied(rules, asked, &subject);

@@ -75,11 +75,19 @@ pub struct Asked<'a> {
     pub client: Option<IpAddr>,
 }
 
-/// Who the session is, as far as rules look.
+/// Who the session is, as far as rules look; `class: None` is nobody
+/// logged in, whom only rules without class or role conditions match.
 #[derive(Clone, Copy, Debug)]
 pub struct Subject<'a> {
-    pub class: AccountClass,
+    pub class: Option<AccountClass>,
     pub roles: &'a [String],
+}
+
+impl Subject<'_> {
+    pub const ANONYMOUS: Subject<'static> = Subject {
+        class: None,
+        roles: &[],
+    };
 }
 
 impl AccessRule {
@@ -107,7 +115,7 @@ impl AccessRule {
 
     /// Whether the conditions on the session hold.
     pub fn matches_subject(&self, subject: &Subject<'_>) -> bool {
-        any_or_empty(&self.classes, |c| *c == subject.class)
+        any_or_empty(&self.classes, |c| Some(*c) == subject.class)
             && any_or_empty(&self.roles, |r| subject.roles.contains(r))
     }
 
@@ -135,9 +143,15 @@ impl AccessRule {
         list("paths", self.paths.iter().map(|g| g.to_string()).collect());
         list("methods", self.methods.clone());
         list("hosts", self.hosts.clone());
-        list("classes", self.classes.iter().map(|c| c.as_str().to_owned()).collect());
+        list(
+            "classes",
+            self.classes.iter().map(|c| c.as_str().to_owned()).collect(),
+        );
         list("roles", self.roles.clone());
-        list("networks", self.networks.iter().map(|n| n.to_string()).collect());
+        list(
+            "networks",
+            self.networks.iter().map(|n| n.to_string()).collect(),
+        );
         parts.push(format!("action: {}", self.action));
         format!("{{ {} }}", parts.join(", "))
     }
@@ -150,7 +164,8 @@ fn any_or_empty<T>(values: &[T], matches: impl Fn(&T) -> bool) -> bool {
 
 /// Whether condition list `earlier` admits everything `later` admits.
 fn covers<T>(earlier: &[T], later: &[T], one: impl Fn(&T, &T) -> bool) -> bool {
-    earlier.is_empty() || (!later.is_empty() && later.iter().all(|l| earlier.iter().any(|e| one(e, l))))
+    earlier.is_empty()
+        || (!later.is_empty() && later.iter().all(|l| earlier.iter().any(|e| one(e, l))))
 }
 
 /// `rule` (lower case, `*.example.com` for any subdomain) against the

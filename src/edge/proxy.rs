@@ -9,6 +9,7 @@ mod forward_auth;
 mod rules;
 
 use crate::access::admit::Standing;
+use crate::access::decision::Denial;
 use crate::access::gate::Gate;
 use crate::access::guard::{self, GuardError, Judged};
 use crate::access::session::AppSession;
@@ -246,8 +247,14 @@ impl GateProxy {
     ) -> Step {
         let presented = present(session, gate, head, &ctx.fwd);
         let judged = guard::judge(gate, &presented, our_cookies(head), now).await;
+        let req = session.req_header();
+        let peer = ctx.fwd.client_ip;
+        let client = || rules::client(gate, peer, &req.headers);
         let judged = match judged {
             Ok(Some(judged)) => judged,
+            Ok(None) if rules::denies_anonymous(gate, req, head, client) => {
+                return denied(gate, head, Denial::Forbidden, now);
+            }
             Ok(None) => return Step::Forward(Outcome::Anonymous),
             Err(GuardError::Identity(IdentityError::TooManyLookups)) => {
                 return Step::Answer(Outcome::Refused, too_many_lookups(gate, head));
@@ -258,31 +265,13 @@ impl GateProxy {
             }
         };
         ctx.fwd.identified(&judged.identity);
-        let req = session.req_header();
-        let decision = rules::decide(gate, req, head, &judged, || {
-            rules::client(gate, ctx.fwd.client_ip, &req.headers)
-        }, now);
-        let denial = match decision {
+        match rules::decide(gate, req, head, &judged, client, now) {
             Ok(()) => {
                 ctx.fwd.passed(judged.trust.passed());
-                return Step::Forward(Outcome::Pass);
+                Step::Forward(Outcome::Pass)
             }
-            Err(denial) => denial,
-        };
-        let outcome = Outcome::from(denial);
-        let locale = locale(gate, head);
-        let mut frame = bare_frame(gate, locale, now);
-        // A page shown in place of an app path (locked) switches language
-        // on that same path.
-        frame.switch_href = pages::switch_href_for(&gate.services(), &head.target, locale);
-        let response = pages::deny(
-            &gate.services(),
-            denial,
-            &head.target,
-            head.navigation,
-            &frame,
-        );
-        Step::Answer(outcome, response)
+            Err(denial) => denied(gate, head, denial, now),
+        }
     }
 
     /// Serve one of our pages: read the form (bounded), judge the session
@@ -327,6 +316,23 @@ impl GateProxy {
         };
         pages::handle(&gate.services(), req, standing).await
     }
+}
+
+/// The answer to an app request the rule stops.
+fn denied(gate: &Gate, head: &RequestHead, denial: Denial, now: i64) -> Step {
+    let locale = locale(gate, head);
+    let mut frame = bare_frame(gate, locale, now);
+    // A page shown in place of an app path (locked, denied) switches
+    // language on that same path.
+    frame.switch_href = pages::switch_href_for(&gate.services(), &head.target, locale);
+    let response = pages::deny(
+        &gate.services(),
+        denial,
+        &head.target,
+        head.navigation,
+        &frame,
+    );
+    Step::Answer(Outcome::from(denial), response)
 }
 
 /// Whether the request has a body: as pingora frames it (a length,

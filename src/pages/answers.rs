@@ -103,7 +103,10 @@ pub fn sent_to(prefix: &str, denial: Denial, target: &str) -> Option<(&'static s
         Denial::Challenge => ("mfa_required", Route::Challenge.href(prefix)),
         Denial::StepUp { within_secs } => (
             "step_up_required",
-            format!("{}?step_up=1&within={within_secs}", Route::Challenge.href(prefix)),
+            format!(
+                "{}?step_up=1&within={within_secs}",
+                Route::Challenge.href(prefix)
+            ),
         ),
         Denial::Passkey => ("passkey_required", Route::Passkeys.href(prefix)),
         Denial::Locked | Denial::Forbidden => return None,

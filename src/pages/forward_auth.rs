@@ -42,14 +42,20 @@ pub fn denied(
     convention: Convention,
 ) -> Reply {
     let prefix = &ctx.config.prefix;
-    let (error, location) = match (denial, crate::pages::answers::sent_to(prefix, denial, target)) {
+    let (error, location) = match (
+        denial,
+        crate::pages::answers::sent_to(prefix, denial, target),
+    ) {
         (_, Some(sent)) => sent,
         // An access rule's deny: 403 to everyone (fronts pass it on).
         (Denial::Forbidden, None) => return Reply::json(403, json!({ "error": "forbidden" })),
         // The challenge page shows a locked person the locked page.
         (_, None) => {
             let return_to = paths::safe_return_to(target, prefix);
-            ("locked", paths::with_return_to(&Route::Challenge.href(prefix), &return_to))
+            (
+                "locked",
+                paths::with_return_to(&Route::Challenge.href(prefix), &return_to),
+            )
         }
     };
     let body = json!({ "error": error, "location": location });

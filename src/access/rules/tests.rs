@@ -15,39 +15,85 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::time::Duration;
 
 const GLOBS: &[&str] = &[
-    "/admin/**", "/admin/*", "/pay/**", "/static/*.css", "/**", "/a/b", "/**/edit", "/a*b/*",
+    "/admin/**",
+    "/admin/*",
+    "/pay/**",
+    "/static/*.css",
+    "/**",
+    "/a/b",
+    "/**/edit",
+    "/a*b/*",
 ];
 const PATHS: &[Option<&str>] = &[
-    Some("/admin"), Some("/admin/"), Some("/admin/x"), Some("/admin/x/y"), Some("/pay/1"),
-    Some("/static/s.css"), Some("/static/s.js"), Some("/a/b"), Some("/posts/1/edit"),
-    Some("/"), Some("/axxb/c"), None,
+    Some("/admin"),
+    Some("/admin/"),
+    Some("/admin/x"),
+    Some("/admin/x/y"),
+    Some("/pay/1"),
+    Some("/static/s.css"),
+    Some("/static/s.js"),
+    Some("/a/b"),
+    Some("/posts/1/edit"),
+    Some("/"),
+    Some("/axxb/c"),
+    None,
 ];
 const METHODS: &[&str] = &["GET", "POST", "DELETE"];
 const RULE_HOSTS: &[&str] = &["a.example.com", "*.example.com"];
 const HOSTS: &[Option<&str>] = &[
-    Some("a.example.com"), Some("A.Example.com:8080"), Some("example.com"), Some("b.a.example.com"), None,
+    Some("a.example.com"),
+    Some("A.Example.com:8080"),
+    Some("example.com"),
+    Some("b.a.example.com"),
+    None,
 ];
 const NETWORKS: &[&str] = &["10.0.0.0/8", "192.0.2.0/24", "10.1.2.3/32"];
 const CLIENTS: &[Option<[u8; 4]>] = &[
-    Some([10, 1, 2, 3]), Some([10, 9, 9, 9]), Some([192, 0, 2, 77]), Some([203, 0, 113, 5]), None,
+    Some([10, 1, 2, 3]),
+    Some([10, 9, 9, 9]),
+    Some([192, 0, 2, 77]),
+    Some([203, 0, 113, 5]),
+    None,
 ];
 const ROLES: &[&str] = &["admin", "intern", "manager"];
-const CLASSES: [AccountClass; 3] = [AccountClass::Candidate, AccountClass::Employee, AccountClass::Admin];
+const CLASSES: [AccountClass; 3] = [
+    AccountClass::Candidate,
+    AccountClass::Employee,
+    AccountClass::Admin,
+];
 const NOW: i64 = 1_700_000_000;
 
 fn some<T: Clone>(rng: &mut StdRng, from: &[T], most: usize) -> Vec<T> {
-    let n = if rng.random_bool(0.5) { 0 } else { rng.random_range(1..=most) };
-    (0..n).map(|_| from[rng.random_range(0..from.len())].clone()).collect()
+    let n = if rng.random_bool(0.5) {
+        0
+    } else {
+        rng.random_range(1..=most)
+    };
+    (0..n)
+        .map(|_| from[rng.random_range(0..from.len())].clone())
+        .collect()
 }
 
 fn random_rule(rng: &mut StdRng) -> AccessRule {
     let mut rule = AccessRule {
-        paths: some(rng, GLOBS, 2).iter().map(|g| Glob::parse(g).unwrap()).collect(),
-        methods: some(rng, METHODS, 2).iter().map(|m| m.to_string()).collect(),
-        hosts: some(rng, RULE_HOSTS, 1).iter().map(|h| h.to_string()).collect(),
+        paths: some(rng, GLOBS, 2)
+            .iter()
+            .map(|g| Glob::parse(g).unwrap())
+            .collect(),
+        methods: some(rng, METHODS, 2)
+            .iter()
+            .map(|m| m.to_string())
+            .collect(),
+        hosts: some(rng, RULE_HOSTS, 1)
+            .iter()
+            .map(|h| h.to_string())
+            .collect(),
         classes: some(rng, &CLASSES, 2),
         roles: some(rng, ROLES, 2).iter().map(|r| r.to_string()).collect(),
-        networks: some(rng, NETWORKS, 2).iter().map(|n| n.parse().unwrap()).collect(),
+        networks: some(rng, NETWORKS, 2)
+            .iter()
+            .map(|n| n.parse().unwrap())
+            .collect(),
         action: match rng.random_range(0..7) {
             0 => RuleAction::Bypass,
             1 => RuleAction::CompanyPolicy,
@@ -75,7 +121,8 @@ struct Case {
     method: &'static str,
     host: Option<&'static str>,
     client: Option<IpAddr>,
-    class: AccountClass,
+    /// `None`: nobody logged in.
+    class: Option<AccountClass>,
     roles: Vec<String>,
     enforcement: Enforcement,
     enrolled: bool,
@@ -90,16 +137,22 @@ fn random_case(rng: &mut StdRng) -> Case {
         0 => Trust::None,
         1 => Trust::Remembered,
         // Between an hour and a half ago and a little in the future.
-        _ => Trust::Proven { at: NOW - rng.random_range(-400..5400) },
+        _ => Trust::Proven {
+            at: NOW - rng.random_range(-400..5400),
+        },
     };
     Case {
         path: PATHS[pick(rng, PATHS.len())],
         method: METHODS[pick(rng, METHODS.len())],
         host: HOSTS[pick(rng, HOSTS.len())],
         client: CLIENTS[pick(rng, CLIENTS.len())].map(|o| IpAddr::V4(Ipv4Addr::from(o))),
-        class: CLASSES[pick(rng, 3)],
+        class: rng.random_bool(0.9).then(|| CLASSES[pick(rng, 3)]),
         roles: some(rng, ROLES, 2).iter().map(|r| r.to_string()).collect(),
-        enforcement: [Enforcement::Optional, Enforcement::Required, Enforcement::RequiredPasskey][pick(rng, 3)],
+        enforcement: [
+            Enforcement::Optional,
+            Enforcement::Required,
+            Enforcement::RequiredPasskey,
+        ][pick(rng, 3)],
         enrolled: rng.random_bool(0.7),
         passkey: rng.random_bool(0.4),
         locked: rng.random_bool(0.1),
@@ -112,6 +165,8 @@ fn random_case(rng: &mut StdRng) -> Case {
 enum Said {
     /// Forwarded before identification.
     Bypass,
+    /// Nobody logged in, forwarded to the app (its login).
+    Anonymous,
     Decided(Result<(), Denial>),
 }
 
@@ -125,7 +180,8 @@ fn model_glob(glob: &[char], path: &[char]) -> bool {
         if model_glob(rest, path) {
             return true;
         }
-        return path.first() == Some(&'/') && (1..=path.len()).any(|i| model_glob(rest, &path[i..]));
+        return path.first() == Some(&'/')
+            && (1..=path.len()).any(|i| model_glob(rest, &path[i..]));
     }
     match glob.first() {
         None => path.is_empty(),
@@ -146,8 +202,14 @@ fn model_host(rule: &str, host: &str) -> bool {
 }
 
 fn model_net(net: &IpNet, ip: IpAddr) -> bool {
-    let (IpNet::V4(net), IpAddr::V4(ip)) = (net, ip) else { return false };
-    let mask = if net.prefix_len() == 0 { 0 } else { u32::MAX << (32 - net.prefix_len()) };
+    let (IpNet::V4(net), IpAddr::V4(ip)) = (net, ip) else {
+        return false;
+    };
+    let mask = if net.prefix_len() == 0 {
+        0
+    } else {
+        u32::MAX << (32 - net.prefix_len())
+    };
     u32::from(ip) & mask == u32::from(net.addr()) & mask
 }
 
@@ -156,17 +218,24 @@ fn model_request(r: &AccessRule, c: &Case, with_path: bool) -> bool {
         || r.paths.is_empty()
         || c.path.is_some_and(|p| {
             let p: Vec<char> = p.chars().collect();
-            r.paths.iter().any(|g| model_glob(&g.to_string().chars().collect::<Vec<_>>(), &p))
+            r.paths
+                .iter()
+                .any(|g| model_glob(&g.to_string().chars().collect::<Vec<_>>(), &p))
         });
     path_ok
         && (r.methods.is_empty() || r.methods.iter().any(|m| m == c.method))
-        && (r.hosts.is_empty() || c.host.is_some_and(|h| r.hosts.iter().any(|rh| model_host(rh, h))))
-        && (r.networks.is_empty() || c.client.is_some_and(|ip| r.networks.iter().any(|n| model_net(n, ip))))
+        && (r.hosts.is_empty()
+            || c.host
+                .is_some_and(|h| r.hosts.iter().any(|rh| model_host(rh, h))))
+        && (r.networks.is_empty()
+            || c.client
+                .is_some_and(|ip| r.networks.iter().any(|n| model_net(n, ip))))
 }
 
 fn model_subject(r: &AccessRule, c: &Case) -> bool {
-    (r.classes.is_empty() || r.classes.contains(&c.class))
-        && (r.roles.is_empty() || r.roles.iter().any(|x| c.roles.contains(x)))
+    (r.classes.is_empty() || c.class.is_some_and(|class| r.classes.contains(&class)))
+        && (r.roles.is_empty()
+            || (c.class.is_some() && r.roles.iter().any(|x| c.roles.contains(x))))
 }
 
 fn model(rules: &[AccessRule], c: &Case) -> Said {
@@ -189,15 +258,22 @@ fn model(rules: &[AccessRule], c: &Case) -> Said {
         });
     if ambiguous_raise {
         action = RuleAction::Deny;
-    } else if let Some(r) = rules.iter().find(|r| model_request(r, c, true) && model_subject(r, c)) {
+    } else if let Some(r) = rules
+        .iter()
+        .find(|r| model_request(r, c, true) && model_subject(r, c))
+    {
         action = r.action;
     }
-    Said::Decided(model_decision(action, c))
+    match c.class {
+        None if action == RuleAction::Deny => Said::Decided(Err(Denial::Forbidden)),
+        None => Said::Anonymous,
+        Some(_) => Said::Decided(model_decision(action, c)),
+    }
 }
 
 fn model_decision(action: RuleAction, c: &Case) -> Result<(), Denial> {
     let verified = c.trust != Trust::None;
-    let staff = c.class != AccountClass::Candidate;
+    let staff = c.class != Some(AccountClass::Candidate);
     let company_wants = staff && c.enforcement != Enforcement::Optional;
     let company_wants_passkey = staff && c.enforcement == Enforcement::RequiredPasskey;
     match action {
@@ -225,7 +301,13 @@ fn model_decision(action: RuleAction, c: &Case) -> Result<(), Denial> {
                 Trust::Proven { at } => NOW - at <= within && at <= NOW + 300,
                 _ => false,
             };
-            if fresh { Ok(()) } else { Err(Denial::StepUp { within_secs: within }) }
+            if fresh {
+                Ok(())
+            } else {
+                Err(Denial::StepUp {
+                    within_secs: within,
+                })
+            }
         }
         _ => Ok(()),
     }
@@ -234,14 +316,28 @@ fn model_decision(action: RuleAction, c: &Case) -> Result<(), Denial> {
 // ---- the real thing ------------------------------------------------------
 
 fn real(rules: &[AccessRule], c: &Case) -> Said {
-    let asked = Asked { path: c.path, method: c.method, host: c.host, client: c.client };
+    let asked = Asked {
+        path: c.path,
+        method: c.method,
+        host: c.host,
+        client: c.client,
+    };
     if bypassed(rules, &asked) {
         return Said::Bypass;
     }
-    let subject = Subject { class: c.class, roles: &c.roles };
+    let Some(class) = c.class else {
+        return match denies_anonymous(rules, &asked) {
+            true => Said::Decided(Err(Denial::Forbidden)),
+            false => Said::Anonymous,
+        };
+    };
+    let subject = Subject {
+        class: Some(class),
+        roles: &c.roles,
+    };
     let applied = applied(rules, &asked, &subject);
     let facts = Facts {
-        class: c.class,
+        class,
         enforcement: c.enforcement,
         enrolled: c.enrolled,
         passkey: c.passkey,
@@ -263,19 +359,51 @@ fn the_rules_agree_with_a_naive_model() {
         let rules: Vec<AccessRule> = (0..n).map(|_| random_rule(&mut rng)).collect();
         let case = random_case(&mut rng);
         let (expected, got) = (model(&rules, &case), real(&rules, &case));
-        assert_eq!(got, expected, "round {round}: rules {rules:#?}\npath {:?} {} host {:?} client {:?} class {:?} roles {:?} {:?} enrolled {} passkey {} locked {} trust {:?}",
-            case.path, case.method, case.host, case.client, case.class, case.roles, case.enforcement, case.enrolled, case.passkey, case.locked, case.trust);
+        assert_eq!(
+            got,
+            expected,
+            "round {round}: rules {rules:#?}\npath {:?} {} host {:?} client {:?} class {:?} roles {:?} {:?} enrolled {} passkey {} locked {} trust {:?}",
+            case.path,
+            case.method,
+            case.host,
+            case.client,
+            case.class,
+            case.roles,
+            case.enforcement,
+            case.enrolled,
+            case.passkey,
+            case.locked,
+            case.trust
+        );
         seen.insert(format!("{got:?}"));
     }
     // The run reached every outcome, so it can fail on any of them.
-    for outcome in ["Bypass", "Ok(())", "Enroll", "Challenge", "Locked", "StepUp", "Passkey", "Forbidden"] {
-        assert!(seen.iter().any(|s| s.contains(outcome)), "no case ended in {outcome}: {seen:?}");
+    for outcome in [
+        "Bypass",
+        "Anonymous",
+        "Ok(())",
+        "Enroll",
+        "Challenge",
+        "Locked",
+        "StepUp",
+        "Passkey",
+        "Forbidden",
+    ] {
+        assert!(
+            seen.iter().any(|s| s.contains(outcome)),
+            "no case ended in {outcome}: {seen:?}"
+        );
     }
 }
 
 #[test]
 fn the_model_globs_agree_with_the_table() {
-    let m = |g: &str, p: &str| model_glob(&g.chars().collect::<Vec<_>>(), &p.chars().collect::<Vec<_>>());
+    let m = |g: &str, p: &str| {
+        model_glob(
+            &g.chars().collect::<Vec<_>>(),
+            &p.chars().collect::<Vec<_>>(),
+        )
+    };
     assert!(m("/admin/**", "/admin") && m("/admin/**", "/admin/x/y") && !m("/admin/**", "/adminx"));
     assert!(m("/**/edit", "/edit") && m("/**/edit", "/p/1/edit") && !m("/**/edit", "/p/1/editor"));
     assert!(m("/static/*.css", "/static/a.css") && !m("/static/*.css", "/static/a/b.css"));

@@ -45,12 +45,14 @@ impl Doc<'_> {
         passkeys: bool,
     ) -> Result<AccessRule, ConfigError> {
         let action = self.check(&format!("{field}.action"), action(raw.action, passkeys))?;
-        let list = |name: &str, values: Option<Vec<String>>| match values {
+        let list = |name: &str, values: Option<Vec<String>>| {
+            match values {
             Some(v) if v.is_empty() => Err(self.error(
                 &format!("{field}.{name}"),
                 "an empty list matches nothing, so the rule could never match; leave the condition out to match any",
             )),
             v => Ok(v.unwrap_or_default()),
+        }
         };
         let rule = AccessRule {
             paths: self.each(field, "paths", list("paths", raw.paths)?, glob)?,
@@ -72,7 +74,11 @@ impl Doc<'_> {
     /// wider than one directory.
     fn bypass_rule(&self, field: &str, rule: &AccessRule) -> Result<(), ConfigError> {
         if rule.names_subject() {
-            let which = if rule.classes.is_empty() { "roles" } else { "classes" };
+            let which = if rule.classes.is_empty() {
+                "roles"
+            } else {
+                "classes"
+            };
             return Err(self.error(
                 &format!("{field}.{which}"),
                 "a bypass rule is decided before anyone is identified: it may match on paths, methods, hosts and networks only",
@@ -155,7 +161,9 @@ fn method(text: &str) -> Result<String, String> {
     let token = !text.is_empty() && text.bytes().all(|b| b.is_ascii_uppercase());
     match token {
         true => Ok(text.to_owned()),
-        false => Err(format!("\"{text}\" is not a method name in capitals (GET, POST, …)")),
+        false => Err(format!(
+            "\"{text}\" is not a method name in capitals (GET, POST, …)"
+        )),
     }
 }
 
@@ -189,7 +197,9 @@ fn network(text: &str) -> Result<ipnet::IpNet, String> {
     text.parse::<ipnet::IpNet>()
         .or_else(|_| text.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
         .map(|net| net.trunc())
-        .map_err(|_| format!("\"{text}\" is not a CIDR block or an address (10.0.0.0/8, 192.0.2.7)"))
+        .map_err(|_| {
+            format!("\"{text}\" is not a CIDR block or an address (10.0.0.0/8, 192.0.2.7)")
+        })
 }
 
 #[cfg(test)]

@@ -69,7 +69,9 @@ impl Glob {
                     "\"{text}\": only `*` and `**` are wildcards (no ? [ ] {{ }} \\)"
                 ));
             } else {
-                segments.push(Segment::Parts(segment.split('*').map(str::to_owned).collect()));
+                segments.push(Segment::Parts(
+                    segment.split('*').map(str::to_owned).collect(),
+                ));
             }
         }
         Ok(Glob {
@@ -111,7 +113,9 @@ impl Glob {
             return false;
         };
         let dir_literal = dir.iter().all(Segment::is_literal);
-        let dir_named = dir.iter().any(|s| !matches!(s, Segment::Parts(p) if p[0].is_empty()));
+        let dir_named = dir
+            .iter()
+            .any(|s| !matches!(s, Segment::Parts(p) if p[0].is_empty()));
         match last.is_literal() {
             true => dir_literal,
             false => dir_literal && dir_named,
@@ -123,7 +127,9 @@ impl Glob {
 fn matches_from(glob: &[Segment], path: &[&str]) -> bool {
     match glob.split_first() {
         None => path.is_empty(),
-        Some((Segment::Any, rest)) => (0..=path.len()).any(|skip| matches_from(rest, &path[skip..])),
+        Some((Segment::Any, rest)) => {
+            (0..=path.len()).any(|skip| matches_from(rest, &path[skip..]))
+        }
         Some((one, rest)) => path
             .split_first()
             .is_some_and(|(first, more)| one.matches(first) && matches_from(rest, more)),

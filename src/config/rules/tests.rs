@@ -35,17 +35,34 @@ fn globs_match_segments() {
 
 #[test]
 fn bad_globs_are_refused() {
-    for bad in ["admin/**", "/a**", "/a/**b", "/a?", "/[ab]", "/{a,b}", "/a/../b", "/./a"] {
+    for bad in [
+        "admin/**", "/a**", "/a/**b", "/a?", "/[ab]", "/{a,b}", "/a/../b", "/./a",
+    ] {
         assert!(Glob::parse(bad).is_err(), "{bad}");
     }
 }
 
 #[test]
 fn bypass_globs_stay_within_a_directory() {
-    for ok in ["/login", "/", "/static/**", "/static/*", "/static/*.css", "/a/b/**"] {
+    for ok in [
+        "/login",
+        "/",
+        "/static/**",
+        "/static/*",
+        "/static/*.css",
+        "/a/b/**",
+    ] {
         assert!(Glob::parse(ok).unwrap().within_a_directory(), "{ok}");
     }
-    for wide in ["/**", "/*", "/*.php", "/**/foo", "/static/**/x", "/a/*/b", "/*/x"] {
+    for wide in [
+        "/**",
+        "/*",
+        "/*.php",
+        "/**/foo",
+        "/static/**/x",
+        "/a/*/b",
+        "/*/x",
+    ] {
         assert!(!Glob::parse(wide).unwrap().within_a_directory(), "{wide}");
     }
 }
@@ -91,7 +108,11 @@ fn a_wider_earlier_rule_shadows() {
 
 #[test]
 fn summary_reads_like_the_file() {
-    let mut r = rule(&["/admin/**"], &["POST"], RuleAction::StepUp(std::time::Duration::from_secs(600)));
+    let mut r = rule(
+        &["/admin/**"],
+        &["POST"],
+        RuleAction::StepUp(std::time::Duration::from_secs(600)),
+    );
     r.networks = vec!["10.0.0.0/8".parse().unwrap()];
     assert_eq!(
         r.summary(),

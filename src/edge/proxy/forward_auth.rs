@@ -9,6 +9,7 @@
 //! forwarded upstream; the answer is ours (`pages::forward_auth`).
 
 use super::{GateProxy, RequestCtx, Step, our_cookies, present};
+use crate::access::decision::Denial;
 use crate::access::gate::Gate;
 use crate::access::guard::{self, GuardError};
 use crate::config::IdentityField;
@@ -43,8 +44,15 @@ impl GateProxy {
             Err(e) => return Step::Answer(Outcome::Refused, refused(e.code())),
         };
         let head = RequestHead::read(&asked.parts, &asked.raw_target, false, &gate.config, true);
-        let client = || super::rules::client(gate, ctx.fwd.client_ip, &session.req_header().headers);
-        let verdict = super::rules::verdict(classify(&head, &gate.config), gate, &asked.parts, &head, client);
+        let client =
+            || super::rules::client(gate, ctx.fwd.client_ip, &session.req_header().headers);
+        let verdict = super::rules::verdict(
+            classify(&head, &gate.config),
+            gate,
+            &asked.parts,
+            &head,
+            client,
+        );
         match verdict {
             Verdict::Refuse(refusal) => Step::Answer(Outcome::Refused, refused(refusal.error())),
             // Our pages are served by us, on the path the front routes here.
@@ -58,8 +66,15 @@ impl GateProxy {
                 Step::Bare(Outcome::Bypass, self.pass(ctx, None, gate))
             }
             Verdict::Identify => {
-                self.judge_asked(session, gate, (&asked.parts, &head), ctx, asked.convention, now)
-                    .await
+                self.judge_asked(
+                    session,
+                    gate,
+                    (&asked.parts, &head),
+                    ctx,
+                    asked.convention,
+                    now,
+                )
+                .await
             }
         }
     }
@@ -75,8 +90,21 @@ impl GateProxy {
         now: i64,
     ) -> Step {
         let presented = present(session, gate, head, &ctx.fwd);
+        let peer = ctx.fwd.client_ip;
+        let client = || super::rules::client(gate, peer, &session.req_header().headers);
         let judged = match guard::judge(gate, &presented, our_cookies(head), now).await {
             Ok(Some(judged)) => judged,
+            Ok(None) if super::rules::denies_anonymous(gate, parts, head, client) => {
+                let denial = Denial::Forbidden;
+                let reply = denied(
+                    &gate.services(),
+                    denial,
+                    &head.target,
+                    head.navigation,
+                    convention,
+                );
+                return Step::Answer(Outcome::from(denial), reply);
+            }
             Ok(None) => return Step::Bare(Outcome::Anonymous, self.pass(ctx, None, gate)),
             Err(GuardError::Identity(IdentityError::TooManyLookups)) => {
                 let reply = Reply::error(429, "too_many_lookups");
@@ -88,7 +116,6 @@ impl GateProxy {
             }
         };
         ctx.fwd.identified(&judged.identity);
-        let client = || super::rules::client(gate, ctx.fwd.client_ip, &session.req_header().headers);
         match super::rules::decide(gate, parts, head, &judged, client, now) {
             Ok(()) => {
                 ctx.fwd.passed(judged.trust.passed());

@@ -16,11 +16,7 @@ use http::request::Parts;
 use std::net::IpAddr;
 
 /// The facts of the request `parts` (read into `head`) from `client`.
-fn asked<'a>(
-    parts: &'a Parts,
-    head: &'a RequestHead,
-    client: Option<IpAddr>,
-) -> Asked<'a> {
+fn asked<'a>(parts: &'a Parts, head: &'a RequestHead, client: Option<IpAddr>) -> Asked<'a> {
     Asked {
         path: head.path.as_clear(),
         method: parts.method.as_str(),
@@ -79,6 +75,18 @@ pub(super) fn verdict(
         true => Verdict::Forward,
         false => verdict,
     }
+}
+
+/// Whether the access rules deny this request of nobody logged in.
+/// `client` is asked only when there are rules.
+pub(super) fn denies_anonymous(
+    gate: &Gate,
+    parts: &Parts,
+    head: &RequestHead,
+    client: impl FnOnce() -> Option<IpAddr>,
+) -> bool {
+    let rules = &gate.config.access_rules;
+    !rules.is_empty() && access::rules::denies_anonymous(rules, &asked(parts, head, client()))
 }
 
 /// The judged session's decision under the access rules (the judge's

@@ -56,8 +56,12 @@ pub fn show(
 /// longer: a link cannot make an old proof count for a change of factors.
 fn step_up_within(ctx: &Services<'_>, req: &PageRequest) -> i64 {
     let configured = ctx.config.step_up.as_secs() as i64;
-    let asked = req.query_param("within").and_then(|w| w.parse::<i64>().ok());
-    asked.filter(|w| *w > 0).map_or(configured, |w| w.min(configured))
+    let asked = req
+        .query_param("within")
+        .and_then(|w| w.parse::<i64>().ok());
+    asked
+        .filter(|w| *w > 0)
+        .map_or(configured, |w| w.min(configured))
 }
 
 /// The form (`backup`: the backup-code field), with `error` (then 422).

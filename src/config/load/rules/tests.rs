@@ -46,7 +46,10 @@ fn check_error(rules: &str, field: &str, line: usize, needle: &str) {
     assert_eq!(err.field(), Some(field), "{shown}");
     assert_eq!(err.line(), Some(line), "{shown}");
     assert!(shown.contains(needle), "{shown}");
-    assert!(shown.starts_with("/etc/mfa-gate/gate.yaml: line"), "{shown}");
+    assert!(
+        shown.starts_with("/etc/mfa-gate/gate.yaml: line"),
+        "{shown}"
+    );
 }
 
 #[test]
@@ -63,7 +66,10 @@ fn every_condition_and_action_loads() {
     assert_eq!(rules.len(), 5);
     assert_eq!(rules[0].action, RuleAction::Bypass);
     assert_eq!(rules[0].methods, ["GET", "HEAD"]);
-    assert_eq!(rules[1].action, RuleAction::StepUp(Duration::from_secs(300)));
+    assert_eq!(
+        rules[1].action,
+        RuleAction::StepUp(Duration::from_secs(300))
+    );
     assert_eq!(rules[1].classes, [AccountClass::Admin]);
     assert_eq!(rules[1].roles, ["manager"]);
     assert_eq!(rules[1].networks[1].to_string(), "192.0.2.7/32");
@@ -80,18 +86,78 @@ fn no_rules_by_default() {
 #[test]
 fn bad_values_name_their_field_and_line() {
     let l = FIRST_RULE_LINE;
-    check_error("  - paths: [admin/**]\n    action: deny\n", "access_rules[0].paths[0]", l, "must start with `/`");
-    check_error("  - paths: [/a//b]\n    action: deny\n", "access_rules[0].paths[0]", l, "plain decoded path");
-    check_error("  - methods: [get]\n    action: deny\n", "access_rules[0].methods[0]", l, "capitals");
-    check_error("  - hosts: [Admin.example.com:443]\n    action: deny\n", "access_rules[0].hosts[0]", l, "lower case");
-    check_error("  - classes: [staff]\n    action: deny\n", "access_rules[0].classes[0]", l, "not an account class");
-    check_error("  - networks: [10.0.0.0/33]\n    action: deny\n", "access_rules[0].networks[0]", l, "CIDR");
-    check_error("  - action: allow\n", "access_rules[0].action", l, "not an action");
-    check_error("  - action: step_up\n", "access_rules[0].action", l, "{ step_up: 10m }");
-    check_error("  - action: { step_up: 30s }\n", "access_rules[0].action", l, "whole minutes");
-    check_error("  - action: { step_up: 25h }\n", "access_rules[0].action", l, "whole minutes");
-    check_error("  - action: passkey\n", "access_rules[0].action", l, "webauthn");
-    check_error("  - paths: []\n    action: deny\n", "access_rules[0].paths", l, "empty list");
+    check_error(
+        "  - paths: [admin/**]\n    action: deny\n",
+        "access_rules[0].paths[0]",
+        l,
+        "must start with `/`",
+    );
+    check_error(
+        "  - paths: [/a//b]\n    action: deny\n",
+        "access_rules[0].paths[0]",
+        l,
+        "plain decoded path",
+    );
+    check_error(
+        "  - methods: [get]\n    action: deny\n",
+        "access_rules[0].methods[0]",
+        l,
+        "capitals",
+    );
+    check_error(
+        "  - hosts: [Admin.example.com:443]\n    action: deny\n",
+        "access_rules[0].hosts[0]",
+        l,
+        "lower case",
+    );
+    check_error(
+        "  - classes: [staff]\n    action: deny\n",
+        "access_rules[0].classes[0]",
+        l,
+        "not an account class",
+    );
+    check_error(
+        "  - networks: [10.0.0.0/33]\n    action: deny\n",
+        "access_rules[0].networks[0]",
+        l,
+        "CIDR",
+    );
+    check_error(
+        "  - action: allow\n",
+        "access_rules[0].action",
+        l,
+        "not an action",
+    );
+    check_error(
+        "  - action: step_up\n",
+        "access_rules[0].action",
+        l,
+        "{ step_up: 10m }",
+    );
+    check_error(
+        "  - action: { step_up: 30s }\n",
+        "access_rules[0].action",
+        l,
+        "whole minutes",
+    );
+    check_error(
+        "  - action: { step_up: 25h }\n",
+        "access_rules[0].action",
+        l,
+        "whole minutes",
+    );
+    check_error(
+        "  - action: passkey\n",
+        "access_rules[0].action",
+        l,
+        "webauthn",
+    );
+    check_error(
+        "  - paths: []\n    action: deny\n",
+        "access_rules[0].paths",
+        l,
+        "empty list",
+    );
 }
 
 #[test]
@@ -126,7 +192,22 @@ fn a_bypass_is_narrow_and_names_nobody() {
             "wider than one directory",
         );
     }
-    check_error("  - action: bypass\n    roles: [x]\n    paths: [/a/**]\n", "access_rules[0].roles", l + 1, "before anyone is identified");
-    check_error("  - action: bypass\n    classes: [admin]\n    paths: [/a/**]\n", "access_rules[0].classes", l + 1, "before anyone is identified");
-    check_error("  - action: bypass\n    methods: [GET]\n", "access_rules[0].action", l, "must list its paths");
+    check_error(
+        "  - action: bypass\n    roles: [x]\n    paths: [/a/**]\n",
+        "access_rules[0].roles",
+        l + 1,
+        "before anyone is identified",
+    );
+    check_error(
+        "  - action: bypass\n    classes: [admin]\n    paths: [/a/**]\n",
+        "access_rules[0].classes",
+        l + 1,
+        "before anyone is identified",
+    );
+    check_error(
+        "  - action: bypass\n    methods: [GET]\n",
+        "access_rules[0].action",
+        l,
+        "must list its paths",
+    );
 }
