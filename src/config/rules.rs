@@ -73,6 +73,10 @@ pub struct Asked<'a> {
     pub host: Option<&'a str>,
     /// The client, as seen through `trusted_proxies`.
     pub client: Option<IpAddr>,
+    /// The query keeps a bypass a bypass (no parameter outside
+    /// `bypass_query`, as for the `bypass` list); else no bypass rule
+    /// matches, and the request is judged by the rules after it.
+    pub bypass_query: bool,
 }
 
 /// Who the session is, as far as rules look; `class: None` is nobody
@@ -101,7 +105,9 @@ impl AccessRule {
     /// [`Asked`]; a path that does not read one way matches no glob).
     pub fn matches_request(&self, asked: &Asked<'_>) -> bool {
         let path = |g: &Glob| asked.path.is_some_and(|p| g.matches(p));
-        any_or_empty(&self.paths, path) && self.matches_besides_path(asked)
+        (asked.bypass_query || self.action != RuleAction::Bypass)
+            && any_or_empty(&self.paths, path)
+            && self.matches_besides_path(asked)
     }
 
     /// Whether the conditions on the request other than its path hold.

@@ -121,6 +121,7 @@ struct Case {
     method: &'static str,
     host: Option<&'static str>,
     client: Option<IpAddr>,
+    bypass_query: bool,
     /// `None`: nobody logged in.
     class: Option<AccountClass>,
     roles: Vec<String>,
@@ -146,6 +147,7 @@ fn random_case(rng: &mut StdRng) -> Case {
         method: METHODS[pick(rng, METHODS.len())],
         host: HOSTS[pick(rng, HOSTS.len())],
         client: CLIENTS[pick(rng, CLIENTS.len())].map(|o| IpAddr::V4(Ipv4Addr::from(o))),
+        bypass_query: rng.random_bool(0.8),
         class: rng.random_bool(0.9).then(|| CLASSES[pick(rng, 3)]),
         roles: some(rng, ROLES, 2).iter().map(|r| r.to_string()).collect(),
         enforcement: [
@@ -222,7 +224,8 @@ fn model_request(r: &AccessRule, c: &Case, with_path: bool) -> bool {
                 .iter()
                 .any(|g| model_glob(&g.to_string().chars().collect::<Vec<_>>(), &p))
         });
-    path_ok
+    (c.bypass_query || r.action != RuleAction::Bypass)
+        && path_ok
         && (r.methods.is_empty() || r.methods.iter().any(|m| m == c.method))
         && (r.hosts.is_empty()
             || c.host
@@ -321,6 +324,7 @@ fn real(rules: &[AccessRule], c: &Case) -> Said {
         method: c.method,
         host: c.host,
         client: c.client,
+        bypass_query: c.bypass_query,
     };
     if bypassed(rules, &asked) {
         return Said::Bypass;

@@ -16,12 +16,19 @@ use http::request::Parts;
 use std::net::IpAddr;
 
 /// The facts of the request `parts` (read into `head`) from `client`.
-fn asked<'a>(parts: &'a Parts, head: &'a RequestHead, client: Option<IpAddr>) -> Asked<'a> {
+fn asked<'a>(
+    gate: &Gate,
+    parts: &'a Parts,
+    head: &'a RequestHead,
+    client: Option<IpAddr>,
+) -> Asked<'a> {
+    let query = head.query.as_deref();
     Asked {
         path: head.path.as_clear(),
         method: parts.method.as_str(),
         host: crate::request::host(&parts.headers, &parts.uri),
         client,
+        bypass_query: paths::query_keeps_bypass(query, &gate.config.bypass_query),
     }
 }
 
@@ -54,8 +61,7 @@ pub(super) fn client(gate: &Gate, peer: Option<IpAddr>, headers: &HeaderMap) -> 
 }
 
 /// `classify`'s verdict, with an app request that a `bypass` rule
-/// forwards unjudged made a `Forward` (under the same query rule as the
-/// `bypass` list). `client` is asked only when there are rules.
+/// forwards unjudged made a `Forward`. `client` is asked only when there are rules.
 pub(super) fn verdict(
     verdict: Verdict,
     gate: &Gate,
@@ -67,11 +73,8 @@ pub(super) fn verdict(
     if verdict != Verdict::Identify || rules.is_empty() {
         return verdict;
     }
-    let asked = asked(parts, head, client());
-    let query = head.query.as_deref();
-    match access::rules::bypassed(rules, &asked)
-        && paths::query_keeps_bypass(query, &gate.config.bypass_query)
-    {
+    let asked = asked(gate, parts, head, client());
+    match access::rules::bypassed(rules, &asked) {
         true => Verdict::Forward,
         false => verdict,
     }
@@ -86,7 +89,7 @@ pub(super) fn denies_anonymous(
     client: impl FnOnce() -> Option<IpAddr>,
 ) -> bool {
     let rules = &gate.config.access_rules;
-    !rules.is_empty() && access::rules::denies_anonymous(rules, &asked(parts, head, client()))
+    !rules.is_empty() && access::rules::denies_anonymous(rules, &asked(gate, parts, head, client()))
 }
 
 /// The judged session's decision under the access rules (the judge's
@@ -103,7 +106,7 @@ pub(super) fn decide(
     if rules.is_empty() {
         return judged.decision;
     }
-    let asked = asked(parts, head, client());
+    let asked = asked(gate, parts, head, client());
     let (applied, decision) = access::rules::decide(rules, &asked, judged, now);
     tracing::debug!(rule = ?applied.source, action = %applied.action, "access rule applied");
     decision
