@@ -6,7 +6,7 @@
 //! code, and the same rules through the forward-auth endpoint.
 
 use crate::harness::{
-    Browser, ConfigBuilder, Gateway, JIRO, Resp, TARO, codes, enroll, free_ports,
+    Browser, ConfigBuilder, Gateway, JIRO, Resp, TARO, codes, enroll, free_ports, run_cli,
 };
 
 /// The rules of these tests, in order.
@@ -351,5 +351,56 @@ async fn forward_auth_applies_the_same_rules() {
     assert_eq!(
         (r.status, r.json()["error"].as_str()),
         (401, Some("step_up_required"))
+    );
+}
+
+/// `mfa-gate explain` names the rule and the decision per state; and
+/// `check-config` refuses a rule that can never match, naming it.
+#[tokio::test]
+async fn explain_and_check_config_on_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = ConfigBuilder::new(free_ports(), "127.0.0.1:9")
+        .company("globex", "required")
+        .extra("access_rules:\n  - paths: [/admin/**]\n    action: deny\n")
+        .write(dir.path());
+    let config = config.to_str().unwrap();
+    let run = run_cli(
+        &[
+            "explain",
+            "-c",
+            config,
+            "--account",
+            "kei",
+            "--path",
+            "/admin/x",
+            "--company",
+            "globex",
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout
+            .contains("rule: access_rules[0] { paths: [/admin/**], action: deny }"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("  not enrolled                                   deny (403)"),
+        "{}",
+        run.stdout
+    );
+
+    let shadowed = ConfigBuilder::new(free_ports(), "127.0.0.1:9")
+        .extra("access_rules:\n  - action: two_factor\n  - paths: [/admin/**]\n    action: deny\n")
+        .write(dir.path());
+    let run = run_cli(&["check-config", "-c", shadowed.to_str().unwrap()], &[]).await;
+    assert_ne!(run.code, 0);
+    assert!(
+        run.stderr.contains("field `access_rules[1]`: this rule can never match: access_rules[0] matches every request it would"),
+        "{}",
+        run.stderr
     );
 }
