@@ -25,8 +25,10 @@ const FIRST_RULE_LINE: usize = 13;
 
 fn env(name: &str) -> Option<String> {
     match name {
-        "TEST_HMAC" => Some("11".repeat(32)),
-        "TEST_ENC" => Some("IiIiIiIiIiIiIiIiIiIiIiIiIiIiIiIiIiIiIiIiIiI=".into()),
+        "TEST_HMAC" | "MFA_GATE_HMAC_KEY" => Some("11".repeat(32)),
+        "TEST_ENC" | "MFA_GATE_ENCRYPTION_KEY" => {
+            Some("IiIiIiIiIiIiIiIiIiIiIiIiIiIiIiIiIiIiIiIiIiI=".into())
+        }
         _ => None,
     }
 }
@@ -209,5 +211,44 @@ fn a_bypass_is_narrow_and_names_nobody() {
         "access_rules[0].action",
         l,
         "must list its paths",
+    );
+}
+
+/// The example file ships no rule, and its commented example loads once
+/// uncommented.
+#[test]
+fn the_example_file_s_rules() {
+    let path = Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/config/mfa-gate.example.yaml"
+    ));
+    let yaml = std::fs::read_to_string(path).expect("example file");
+    let config = load_str_with_env(&yaml, path, &env).unwrap_or_else(|e| panic!("{e}"));
+    assert!(config.access_rules.is_empty());
+    let (head, tail) = yaml.split_once("# access_rules:\n").expect("the example");
+    let example: String = tail
+        .lines()
+        .take_while(|l| l.starts_with("#  "))
+        .map(|l| format!("{}\n", &l[2..]))
+        .collect();
+    let uncommented = format!(
+        "{}access_rules:\n{example}",
+        head.replace("access_rules: []\n", "")
+    );
+    let config = load_str_with_env(&uncommented, path, &env).unwrap_or_else(|e| panic!("{e}"));
+    let actions: Vec<String> = config
+        .access_rules
+        .iter()
+        .map(|r| r.action.to_string())
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "bypass",
+            "company_policy",
+            "deny",
+            "step_up: 10m",
+            "two_factor"
+        ]
     );
 }
