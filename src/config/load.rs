@@ -236,7 +236,6 @@ impl Doc<'_> {
         let cookie = self.cookie(raw.cookie, &identity)?;
         let sections::Pins(companies, remember_days) = self.companies(raw.companies)?;
         let bypass = self.bypass(&raw.bypass)?;
-        let bypass_query = self.bypass_query(raw.bypass_query)?;
         let max_failures = self.max_failures(raw.max_failures)?;
         let step_up = self.step_up(raw.step_up_minutes)?;
         self.check("prefix", route_prefix(&raw.prefix))?;
@@ -248,7 +247,6 @@ impl Doc<'_> {
         let tls = self.tls_beside(raw.tls, raw.listen, admin.as_ref(), base)?;
         let log = self.log(raw.log)?;
         let webauthn = self.webauthn(raw.webauthn, &ui.app_name, &companies)?;
-        let access_rules = self.access_rules(raw.access_rules, webauthn.is_some())?;
         Ok(Config {
             metrics: self.metrics(raw.metrics, raw.listen, admin.as_ref())?,
             forward_auth: self.forward_auth(raw.forward_auth)?,
@@ -267,8 +265,8 @@ impl Doc<'_> {
             companies,
             remember_days,
             bypass,
-            access_rules,
-            bypass_query,
+            access_rules: self.access_rules(raw.access_rules, webauthn.is_some())?,
+            bypass_query: self.bypass_query(raw.bypass_query)?,
             allow_get_body: raw.allow_get_body,
             max_failures,
             step_up,
