@@ -245,6 +245,10 @@ async fn step_up_wants_a_fresh_code_even_from_a_remembered_browser() {
 
     let page = b.get(step_up).await;
     assert_eq!(page.status, 200, "{}", page.body);
+    // The switch to a backup code keeps the rule's window.
+    let switch =
+        "/_mfa/challenge?method=backup&amp;step_up=1&amp;within=600&amp;return_to=%2Fadmin%2Fx";
+    assert!(page.body.contains(switch), "{}", page.body);
     let csrf = page.input_value("csrf").unwrap();
     let code = codes::code(&enrolled.secret, codes::now_step() + 1, 6);
     let fields = [

@@ -81,7 +81,11 @@ fn render(
     let backup = backup || !totp;
     // A passing session is here for a step-up (see `show`).
     let step_up = sess.verified;
-    let switch_href = switch_href(prefix, &return_to, backup, step_up);
+    // A rule's step-up keeps its window (`within`) across the switch.
+    let within = req
+        .query_param("within")
+        .and_then(|w| w.parse::<i64>().ok());
+    let switch_href = switch_href(prefix, &return_to, backup, step_up.then_some(within));
     let csrf = session::csrf_token(ctx.keys, sess.app, req.now);
     let status = if error.is_some() { 422 } else { 200 };
     let remember_days = remember_days(ctx, sess, step_up);
@@ -110,13 +114,21 @@ fn render(
 /// The link to the other kind of code (`backup`: the form shows the
 /// backup-code field, so the link leads back to the app's code), keeping
 /// the step-up and `return_to`.
-fn switch_href(prefix: &str, return_to: &str, backup: bool, step_up: bool) -> String {
+fn switch_href(
+    prefix: &str,
+    return_to: &str,
+    backup: bool,
+    step_up: Option<Option<i64>>,
+) -> String {
     let mut q = form_urlencoded::Serializer::new(String::new());
     if !backup {
         q.append_pair("method", "backup");
     }
-    if step_up {
+    if let Some(within) = step_up {
         q.append_pair("step_up", "1");
+        if let Some(within) = within {
+            q.append_pair("within", &within.to_string());
+        }
     }
     if return_to != "/" {
         q.append_pair("return_to", return_to);
