@@ -136,8 +136,12 @@ async fn bypass_deny_and_networks() {
         let r = get_from(gw, &b, "/internal/x", outside).await;
         assert_eq!(r.status, 403, "{outside}");
     }
-    // Other paths still pass.
+    // Other paths still pass; one that does not read one way only is
+    // denied, since a rule meant for it could not be matched.
     passed(&b.get("/").await, "home");
+    let r = b.get("/internal%2Fx").await;
+    assert_eq!(r.status, 403, "{}", r.body);
+    assert!(!r.came_from_app());
 }
 
 #[tokio::test]
