@@ -9,7 +9,7 @@ use clap::{Parser, Subcommand};
 #[cfg(feature = "demo")]
 use mfa_gate::cli::demo;
 use mfa_gate::cli::store as support_store;
-use mfa_gate::cli::{checks, keys, offline_store, outbox, support};
+use mfa_gate::cli::{checks, explain, keys, offline_store, outbox, support};
 use mfa_gate::config::{self, Config, LogFormat};
 use mfa_gate::observe::logging;
 use mfa_gate::server;
@@ -49,6 +49,10 @@ enum Command {
         #[arg(short, long, value_name = "FILE")]
         config: PathBuf,
     },
+    /// Which access rule a request meets and what the gateway would
+    /// decide, for each state the person could be in (the store is not
+    /// read; the identity is given here, as the app would give it).
+    Explain(ExplainArgs),
     /// Run the bundled demo app behind the gateway on loopback.
     #[cfg(feature = "demo")]
     Demo {
@@ -247,6 +251,65 @@ enum OutboxCmd {
     },
 }
 
+/// `mfa-gate explain`.
+#[derive(clap::Args, Debug)]
+struct ExplainArgs {
+    #[arg(short, long, value_name = "FILE")]
+    config: PathBuf,
+    /// The account (as the app names it).
+    #[arg(long)]
+    account: String,
+    /// The request target, e.g. `/admin/users?page=2`.
+    #[arg(long)]
+    path: String,
+    #[arg(long, default_value = "GET")]
+    method: String,
+    /// The `Host` the request names.
+    #[arg(long)]
+    host: Option<String>,
+    /// The client address, as seen through `trusted_proxies`.
+    #[arg(long)]
+    ip: Option<std::net::IpAddr>,
+    /// The account class: candidate, employee or admin.
+    #[arg(long, default_value = "employee", value_parser = parse_class)]
+    class: mfa_gate::domain::AccountClass,
+    /// A role (or group) of the identity mapping (repeatable).
+    #[arg(long = "role")]
+    roles: Vec<String>,
+    #[arg(long, default_value = "default")]
+    company: String,
+    /// The company's policy where the file does not pin it: optional,
+    /// required or required_passkey.
+    #[arg(long, value_parser = parse_policy)]
+    policy: Option<mfa_gate::domain::Enforcement>,
+}
+
+impl ExplainArgs {
+    fn question(self) -> explain::Question {
+        explain::Question {
+            account: self.account,
+            path: self.path,
+            method: self.method.to_ascii_uppercase(),
+            host: self.host,
+            ip: self.ip,
+            class: self.class,
+            roles: self.roles,
+            company: self.company,
+            policy: self.policy,
+        }
+    }
+}
+
+fn parse_class(s: &str) -> Result<mfa_gate::domain::AccountClass, String> {
+    mfa_gate::domain::AccountClass::parse(s)
+        .ok_or_else(|| format!("{s:?} is not a class (candidate, employee, admin)"))
+}
+
+fn parse_policy(s: &str) -> Result<mfa_gate::domain::Enforcement, String> {
+    mfa_gate::domain::Enforcement::parse(s)
+        .ok_or_else(|| format!("{s:?} is not a policy (optional, required, required_passkey)"))
+}
+
 fn main() {
     let cli = Cli::parse();
     if let Err(e) = run(cli.command, cli.log_json) {
@@ -278,6 +341,7 @@ fn run(command: Command, log_json: bool) -> anyhow::Result<()> {
             Ok(())
         }
         Command::CheckConfig { config } => checks::check_config(&config),
+        Command::Explain(args) => explain::explain_file(&args.config.clone(), &args.question()),
         Command::Support(args) => {
             init_logging(log_json, None);
             std::process::exit(run_support(args));

@@ -1,6 +1,9 @@
 //! The enforcement rule of docs/design.md §2 as one pure function: what to do with a
 //! request of a logged-in session, given who it is, the company's policy and
-//! the person's state. No I/O, no clock; tested as a table.
+//! the person's state — and, where an access rule (DESIGN §11) asks more of
+//! the request's path, that [`Requirement`] on top: a rule raises what the
+//! company requires and never lowers it. No I/O, no clock; tested as a
+//! table and fuzzed against a model (`access/rules/tests`).
 
 use crate::domain::{AccountClass, Enforcement};
 
@@ -15,6 +18,31 @@ pub enum Denial {
     Challenge,
     /// Too many wrong codes: only support can help.
     Locked,
+    /// An access rule's `step_up`: verified, but no second step proven in
+    /// this app session within `within_secs` (a remembered browser never
+    /// counts): the challenge again.
+    StepUp { within_secs: i64 },
+    /// An access rule's `passkey`: verified, but the person has no passkey
+    /// or security key: register one.
+    Passkey,
+    /// An access rule's `deny`: 403, whoever asks.
+    Forbidden,
+}
+
+/// What an access rule asks of a request on top of the company's policy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Requirement {
+    /// The company's policy alone (the table of DESIGN §2).
+    CompanyPolicy,
+    /// A second step, whatever the policy and the class.
+    TwoFactor,
+    /// A passkey or security key among the person's second steps.
+    Passkey,
+    /// A second step proven within `within_secs`; `fresh` says whether
+    /// the session has one (`guard::Trust::fresh`).
+    StepUp { within_secs: i64, fresh: bool },
+    /// Nobody.
+    Deny,
 }
 
 /// Everything the rule looks at.
@@ -30,7 +58,17 @@ pub struct Facts {
     pub verified: bool,
 }
 
+/// The company's policy alone: [`decide_for`] with no rule.
 pub fn decide(facts: &Facts) -> Result<(), Denial> {
+    decide_for(facts, Requirement::CompanyPolicy)
+}
+
+/// The company's policy, then what `requirement` adds: the stricter of the
+/// two always wins, since every requirement is checked after the policy.
+pub fn decide_for(facts: &Facts, requirement: Requirement) -> Result<(), Denial> {
+    if requirement == Requirement::Deny {
+        return Err(Denial::Forbidden);
+    }
     if facts.locked {
         return Err(Denial::Locked);
     }
@@ -42,9 +80,20 @@ pub fn decide(facts: &Facts) -> Result<(), Denial> {
     // register a key of its own on somebody's account.
     let required = is_required(facts.class, facts.enforcement);
     let missing = !facts.enrolled || (facts.enforcement.passkey_only() && !facts.passkey);
-    match required && missing {
-        true => Err(Denial::Enroll),
-        false => Ok(()),
+    if required && missing {
+        return Err(Denial::Enroll);
+    }
+    match requirement {
+        Requirement::CompanyPolicy | Requirement::Deny => Ok(()),
+        // Every other rule asks a second step of everyone, candidates too.
+        _ if !facts.enrolled => Err(Denial::Enroll),
+        Requirement::TwoFactor => Ok(()),
+        Requirement::Passkey if !facts.passkey => Err(Denial::Passkey),
+        Requirement::Passkey => Ok(()),
+        Requirement::StepUp { within_secs, fresh } => match fresh {
+            true => Ok(()),
+            false => Err(Denial::StepUp { within_secs }),
+        },
     }
 }
 
@@ -64,9 +113,12 @@ pub fn needs_passkey(class: AccountClass, enforcement: Enforcement) -> bool {
 impl From<Denial> for crate::observe::metrics::Outcome {
     fn from(denial: Denial) -> crate::observe::metrics::Outcome {
         match denial {
-            Denial::Enroll => crate::observe::metrics::Outcome::Enroll,
-            Denial::Challenge => crate::observe::metrics::Outcome::Challenge,
+            Denial::Enroll | Denial::Passkey => crate::observe::metrics::Outcome::Enroll,
+            Denial::Challenge | Denial::StepUp { .. } => {
+                crate::observe::metrics::Outcome::Challenge
+            }
             Denial::Locked => crate::observe::metrics::Outcome::Locked,
+            Denial::Forbidden => crate::observe::metrics::Outcome::Denied,
         }
     }
 }

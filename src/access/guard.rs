@@ -24,6 +24,9 @@ pub struct Judged<'a> {
     pub decision: Result<(), Denial>,
     /// Where this session's second step comes from, and how old it is.
     pub trust: Trust,
+    /// What the decision was made on, for an access rule to decide again
+    /// with its requirement (`access::rules`).
+    pub facts: Facts,
 }
 
 /// Where a session's trust comes from (DESIGN §9): a second step proven
@@ -130,6 +133,7 @@ pub async fn judge<'a>(
     };
     Ok(Some(Judged {
         decision: decision::decide(&facts),
+        facts,
         identity,
         session_value,
         trust,

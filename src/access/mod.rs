@@ -13,6 +13,7 @@ pub mod guard;
 pub mod memo;
 pub mod remember;
 pub mod rollout;
+pub mod rules;
 pub mod services;
 pub mod session;
 #[cfg(test)]

@@ -15,7 +15,7 @@ pub fn check_config(path: &Path) -> anyhow::Result<()> {
     server::preflight(&loaded)?;
     let stored = server::check_stored_keys(&loaded)?;
     println!(
-        "{}: OK (listen {}, https {}, upstream {}, identity {}, {} trusted proxies, {} pinned companies, {} bypass rules, admin listener {})",
+        "{}: OK (listen {}, https {}, upstream {}, identity {}, {} trusted proxies, {} pinned companies, {} bypass rules, {} access rules, admin listener {})",
         path.display(),
         loaded.listen,
         loaded
@@ -30,6 +30,7 @@ pub fn check_config(path: &Path) -> anyhow::Result<()> {
         loaded.trusted_proxies.len(),
         loaded.companies.len(),
         loaded.bypass.len(),
+        loaded.access_rules.len(),
         loaded
             .admin
             .as_ref()

@@ -5,12 +5,13 @@
 //! `support outbox` (`outbox`); the server halves are in `crate::admin`.
 //! On their own: `keys generate|rotate-encryption` ([`keys`]), `store
 //! restore|copy` ([`offline_store`]), `check-config`, `identity-check`,
-//! `healthcheck`, `notify-test` ([`checks`]) and the `demo` launcher
+//! `healthcheck`, `notify-test` ([`checks`]), `explain` ([`explain`]) and the `demo` launcher
 //! (`demo`, feature `demo`). With `main.rs`, the only users of `anyhow`.
 
 pub mod checks;
 #[cfg(feature = "demo")]
 pub mod demo;
+pub mod explain;
 pub mod keys;
 pub mod offline_store;
 pub mod outbox;

@@ -20,6 +20,7 @@ mod locate;
 mod mapping;
 mod notify;
 mod operations;
+mod rules;
 mod sections;
 mod ui;
 mod webauthn;
@@ -237,7 +238,6 @@ impl Doc<'_> {
         let cookie = self.cookie(raw.cookie, &identity)?;
         let sections::Pins(companies, remember_days) = self.companies(raw.companies)?;
         let bypass = self.bypass(&raw.bypass)?;
-        let bypass_query = self.bypass_query(raw.bypass_query)?;
         let max_failures = self.max_failures(raw.max_failures)?;
         let step_up = self.step_up(raw.step_up_minutes)?;
         self.check("prefix", route_prefix(&raw.prefix))?;
@@ -273,7 +273,8 @@ impl Doc<'_> {
             companies,
             remember_days,
             bypass,
-            bypass_query,
+            access_rules: self.access_rules(raw.access_rules, webauthn.is_some())?,
+            bypass_query: self.bypass_query(raw.bypass_query)?,
             allow_get_body: raw.allow_get_body,
             max_failures,
             step_up,

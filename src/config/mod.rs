@@ -12,6 +12,7 @@ mod mapping;
 mod notify;
 mod operations;
 mod raw;
+pub mod rules;
 mod store;
 mod webauthn;
 
@@ -72,6 +73,9 @@ pub struct Config {
     /// admin page).
     pub remember_days: HashMap<String, RememberDays>,
     pub bypass: Vec<BypassRule>,
+    /// Ordered access rules, first match wins (DESIGN §11); empty: the
+    /// company policy everywhere.
+    pub access_rules: Vec<rules::AccessRule>,
     /// The query parameters a bypass path may carry: a request whose query
     /// names any other is judged, since a front controller (PHP's
     /// `index.php?q=…`, WordPress's `?p=`) may route on the query.

@@ -9,6 +9,7 @@ pub(in crate::config) mod company;
 pub(in crate::config) mod identity;
 pub(in crate::config) mod key_ring;
 pub(in crate::config) mod notify;
+pub(in crate::config) mod rules;
 
 use crate::domain::AccountClass;
 pub(super) use company::RawCompany;
@@ -38,6 +39,9 @@ pub(super) struct RawConfig {
     pub companies: BTreeMap<String, RawCompany>,
     #[serde(default)]
     pub bypass: Vec<String>,
+    /// Ordered access rules, first match wins (`load/rules.rs`).
+    #[serde(default)]
+    pub access_rules: Vec<rules::RawRule>,
     #[serde(default = "defaults::max_failures")]
     pub max_failures: u32,
     /// How recent a proven second step must be to change a person's

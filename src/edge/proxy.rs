@@ -6,8 +6,10 @@
 //! an error: nothing is forwarded by default.
 
 pub(crate) mod forward_auth;
+mod rules;
 
 use crate::access::admit::Standing;
+use crate::access::decision::Denial;
 use crate::access::gate::Gate;
 use crate::access::guard::{self, GuardError, Judged};
 use crate::access::session::AppSession;
@@ -111,17 +113,17 @@ impl ProxyHttp for GateProxy {
         ctx.fwd = Forwarding::arrive(session, &gate);
         if asks {
             // The ask's own head is never judged: the request it describes is.
-            let describing = ctx.asked.take().unwrap_or_default();
-            let now = crate::clock::unix_now();
-            let ask = session.req_header();
-            let step = forward_auth::forward_auth(&gate, ask, &describing, &mut ctx.fwd, now).await;
+            let step = ask(session, &gate, ctx).await;
             return take_step(session, ctx, step).await;
         }
         let body = has_body(session);
         let req = session.req_header();
         let head = RequestHead::read(req, req.raw_path(), body, &gate.config, ctx.fwd.trusted());
         let now = crate::clock::unix_now();
-        let step = match classify(&head, &gate.config) {
+        let verdict = rules::verdict(classify(&head, &gate.config), &gate, req, &head, || {
+            rules::client(&gate, ctx.fwd.client_ip, &req.headers)
+        });
+        let step = match verdict {
             Verdict::Refuse(refused) => {
                 tracing::warn!(
                     status = refused.status(),
@@ -141,11 +143,7 @@ impl ProxyHttp for GateProxy {
                 }
                 Step::Forward(Outcome::Bypass)
             }
-            Verdict::Page(Route::Auth) => {
-                let ask = session.req_header();
-                let describing = ctx.asked.take().unwrap_or_default();
-                forward_auth::forward_auth(&gate, ask, &describing, &mut ctx.fwd, now).await
-            }
+            Verdict::Page(Route::Auth) => ask(session, &gate, ctx).await,
             Verdict::Page(route) => {
                 let response = self.page(session, &gate, &head, route, ctx, now).await;
                 Step::Answer(Outcome::Page, response)
@@ -247,8 +245,14 @@ impl GateProxy {
     ) -> Step {
         let presented = present(session, gate, head, &ctx.fwd);
         let judged = guard::judge(gate, &presented, our_cookies(head), now).await;
+        let req = session.req_header();
+        let peer = ctx.fwd.client_ip;
+        let client = || rules::client(gate, peer, &req.headers);
         let judged = match judged {
             Ok(Some(judged)) => judged,
+            Ok(None) if rules::denies_anonymous(gate, req, head, client) => {
+                return denied(gate, head, Denial::Forbidden, now);
+            }
             Ok(None) => return Step::Forward(Outcome::Anonymous),
             Err(GuardError::Identity(IdentityError::TooManyLookups)) => {
                 return Step::Answer(Outcome::Refused, too_many_lookups(gate, head));
@@ -259,27 +263,13 @@ impl GateProxy {
             }
         };
         ctx.fwd.identified(&judged.identity);
-        let denial = match judged.decision {
+        match rules::decide(gate, req, head, &judged, client, now) {
             Ok(()) => {
                 ctx.fwd.passed(judged.trust.passed());
-                return Step::Forward(Outcome::Pass);
+                Step::Forward(Outcome::Pass)
             }
-            Err(denial) => denial,
-        };
-        let outcome = Outcome::from(denial);
-        let locale = locale(gate, head);
-        let mut frame = bare_frame(gate, locale, now);
-        // A page shown in place of an app path (locked) switches language
-        // on that same path.
-        frame.switch = pages::switch_for(&gate.services(), &head.target, locale);
-        let response = pages::deny(
-            &gate.services(),
-            denial,
-            &head.target,
-            head.navigation,
-            &frame,
-        );
-        Step::Answer(outcome, response)
+            Err(denial) => denied(gate, head, denial, now),
+        }
     }
 
     /// Serve one of our pages: read the form (bounded), judge the session
@@ -324,6 +314,31 @@ impl GateProxy {
         };
         pages::handle(&gate.services(), req, standing).await
     }
+}
+
+/// A front's forward-auth ask, answered (`forward_auth`).
+async fn ask(session: &Session, gate: &Gate, ctx: &mut RequestCtx) -> Step {
+    let describing = ctx.asked.take().unwrap_or_default();
+    let now = crate::clock::unix_now();
+    let ask = session.req_header();
+    forward_auth::forward_auth(gate, ask, &describing, &mut ctx.fwd, now).await
+}
+
+/// The answer to an app request the rule stops.
+fn denied(gate: &Gate, head: &RequestHead, denial: Denial, now: i64) -> Step {
+    let locale = locale(gate, head);
+    let mut frame = bare_frame(gate, locale, now);
+    // A page shown in place of an app path (locked, denied) switches
+    // language on that same path.
+    frame.switch = pages::switch_for(&gate.services(), &head.target, locale);
+    let response = pages::deny(
+        &gate.services(),
+        denial,
+        &head.target,
+        head.navigation,
+        &frame,
+    );
+    Step::Answer(Outcome::from(denial), response)
 }
 
 /// Whether the request has a body: as pingora frames it (a length,

@@ -6,7 +6,7 @@
 //! sees the new one. An invalid file changes nothing: the error is logged
 //! (and returned to the API caller) and the old configuration stays.
 //!
-//! What a reload applies: pinned policies, bypass rules, identity settings
+//! What a reload applies: pinned policies, bypass and access rules, identity settings
 //! (the whoami cache is kept when they and the upstream are unchanged),
 //! trusted proxies, upstream address and timeouts, cookie and TOTP
 //! settings, limits, UI, the support token, audit retention, and the TLS

@@ -54,10 +54,12 @@ pub enum Outcome {
     Page,
     /// Refused before any decision (400, 431).
     Refused,
+    /// An access rule's `deny` (403).
+    Denied,
 }
 
 impl Outcome {
-    pub const ALL: [Outcome; 9] = [
+    pub const ALL: [Outcome; 10] = [
         Outcome::Pass,
         Outcome::Bypass,
         Outcome::Anonymous,
@@ -67,6 +69,7 @@ impl Outcome {
         Outcome::Error,
         Outcome::Page,
         Outcome::Refused,
+        Outcome::Denied,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -80,6 +83,7 @@ impl Outcome {
             Outcome::Error => "error",
             Outcome::Page => "page",
             Outcome::Refused => "refused",
+            Outcome::Denied => "denied",
         }
     }
 }

@@ -75,7 +75,8 @@ pub fn message(
 
 /// The answer to an app request that may not pass yet. Navigations get a
 /// 303 to our page with a sanitized `return_to`; anything else (XHR, API,
-/// POST) gets a JSON 401 (423 when locked) naming where to go.
+/// POST) gets a JSON 401 (423 when locked, 403 when an access rule denies)
+/// naming where to go.
 pub fn deny(
     ctx: &Services<'_>,
     denial: Denial,
@@ -83,15 +84,14 @@ pub fn deny(
     is_navigation: bool,
     frame: &Frame,
 ) -> Reply {
-    let (error, page) = match denial {
-        Denial::Enroll => ("enrollment_required", Route::Enroll),
-        Denial::Challenge => ("mfa_required", Route::Challenge),
-        Denial::Locked if is_navigation => return locked(frame),
-        Denial::Locked => return Reply::json(423, serde_json::json!({"error": "locked"})),
+    let Some((error, location)) = sent_to(&ctx.config.prefix, denial, request_target) else {
+        return match (denial, is_navigation) {
+            (Denial::Locked, true) => locked(frame),
+            (Denial::Locked, false) => Reply::json(423, serde_json::json!({"error": "locked"})),
+            (_, true) => message(frame, 403, "rule_denied.title", &["rule_denied.body"], None),
+            (_, false) => Reply::json(403, serde_json::json!({"error": "forbidden"})),
+        };
     };
-    let prefix = &ctx.config.prefix;
-    let return_to = paths::safe_return_to(request_target, prefix);
-    let location = paths::with_return_to(&page.href(prefix), &return_to);
     if is_navigation {
         Reply::redirect(&location)
     } else {
@@ -100,6 +100,39 @@ pub fn deny(
             serde_json::json!({"error": error, "location": location}),
         )
     }
+}
+
+/// Where a denial sends the person: the JSON `error` and our page, with
+/// the request's own target as a sanitized `return_to`. `None` where no
+/// page of ours helps (locked, denied by a rule). A step-up carries its
+/// window (`within`, seconds), so that the challenge asks for a proof as
+/// recent as the rule wants.
+pub fn sent_to(prefix: &str, denial: Denial, target: &str) -> Option<(&'static str, String)> {
+    let (error, page) = match denial {
+        Denial::Enroll => ("enrollment_required", Route::Enroll.href(prefix)),
+        Denial::Challenge => ("mfa_required", Route::Challenge.href(prefix)),
+        Denial::StepUp { within_secs } => (
+            "step_up_required",
+            format!(
+                "{}?step_up=1&within={within_secs}",
+                Route::Challenge.href(prefix)
+            ),
+        ),
+        Denial::Passkey => ("passkey_required", Route::Passkeys.href(prefix)),
+        Denial::Locked | Denial::Forbidden => return None,
+    };
+    let return_to = paths::safe_return_to(target, prefix);
+    let location = match page.contains('?') {
+        true if return_to != "/" => {
+            let q = form_urlencoded::Serializer::new(String::new())
+                .append_pair("return_to", &return_to)
+                .finish();
+            format!("{page}&{q}")
+        }
+        true => page,
+        false => paths::with_return_to(&page, &return_to),
+    };
+    Some((error, location))
 }
 
 /// The locked page (423): only support can lift the lock.

@@ -41,15 +41,23 @@ pub fn denied(
     navigation: bool,
     convention: Convention,
 ) -> Reply {
-    let (error, page) = match denial {
-        Denial::Enroll => ("enrollment_required", Route::Enroll),
-        Denial::Challenge => ("mfa_required", Route::Challenge),
-        // The challenge page shows a locked person the locked page.
-        Denial::Locked => ("locked", Route::Challenge),
-    };
     let prefix = &ctx.config.prefix;
-    let return_to = paths::safe_return_to(target, prefix);
-    let location = paths::with_return_to(&page.href(prefix), &return_to);
+    let (error, location) = match (
+        denial,
+        crate::pages::answers::sent_to(prefix, denial, target),
+    ) {
+        (_, Some(sent)) => sent,
+        // An access rule's deny: 403 to everyone (fronts pass it on).
+        (Denial::Forbidden, None) => return Reply::json(403, json!({ "error": "forbidden" })),
+        // The challenge page shows a locked person the locked page.
+        (_, None) => {
+            let return_to = paths::safe_return_to(target, prefix);
+            (
+                "locked",
+                paths::with_return_to(&Route::Challenge.href(prefix), &return_to),
+            )
+        }
+    };
     let body = json!({ "error": error, "location": location });
     match (navigation, convention, denial) {
         (true, Convention::Redirect, _) => Reply::redirect(&location),

@@ -3,6 +3,7 @@
 //! ports, speaks HTTP to it like a browser or an API client, and computes
 //! TOTP codes independently of the code under test.
 
+mod access_rules;
 mod apps;
 mod browser;
 mod config_errors;

@@ -96,3 +96,130 @@ fn passkey_only_policy() {
     assert!(!needs_passkey(Candidate, RequiredPasskey));
     assert!(!needs_passkey(Admin, Required));
 }
+
+/// An access rule's requirement on top of the policy (DESIGN §11): it
+/// raises what the company requires and never lowers it.
+#[test]
+fn rule_requirements_raise_and_never_lower() {
+    use Requirement::*;
+    #[track_caller]
+    fn check(
+        requirement: Requirement,
+        (class, enforcement): (AccountClass, Enforcement),
+        (enrolled, passkey, locked, verified): (bool, bool, bool, bool),
+        expected: Result<(), Denial>,
+    ) {
+        let facts = Facts {
+            class,
+            enforcement,
+            enrolled,
+            passkey,
+            locked,
+            verified,
+        };
+        assert_eq!(
+            decide_for(&facts, requirement),
+            expected,
+            "{requirement:?} {facts:?}"
+        );
+    }
+    let fresh = StepUp {
+        within_secs: 600,
+        fresh: true,
+    };
+    let stale = StepUp {
+        within_secs: 600,
+        fresh: false,
+    };
+    // No second step yet: an optional company, even a candidate, is sent
+    // to enroll by every raising rule; company_policy lets them pass.
+    for req in [TwoFactor, Passkey, fresh, stale] {
+        check(
+            req,
+            (Candidate, Optional),
+            (false, false, false, false),
+            Err(Denial::Enroll),
+        );
+        check(
+            req,
+            (Employee, Optional),
+            (false, false, false, false),
+            Err(Denial::Enroll),
+        );
+    }
+    check(
+        CompanyPolicy,
+        (Candidate, Required),
+        (false, false, false, false),
+        Ok(()),
+    );
+    // company_policy never lowers: required and unenrolled is enrollment.
+    check(
+        CompanyPolicy,
+        (Employee, Required),
+        (false, false, false, false),
+        Err(Denial::Enroll),
+    );
+    // Enrolled, not verified: the challenge first, whatever the rule.
+    for req in [CompanyPolicy, TwoFactor, Passkey, fresh, stale] {
+        check(
+            req,
+            (Employee, Optional),
+            (true, false, false, false),
+            Err(Denial::Challenge),
+        );
+        check(
+            req,
+            (Employee, Optional),
+            (true, true, true, true),
+            Err(Denial::Locked),
+        );
+    }
+    // Verified: passkey asks for a key; step-up for a fresh proof.
+    check(
+        TwoFactor,
+        (Employee, Optional),
+        (true, false, false, true),
+        Ok(()),
+    );
+    check(
+        Passkey,
+        (Employee, Optional),
+        (true, false, false, true),
+        Err(Denial::Passkey),
+    );
+    check(
+        Passkey,
+        (Candidate, Optional),
+        (true, true, false, true),
+        Ok(()),
+    );
+    check(fresh, (Admin, Required), (true, false, false, true), Ok(()));
+    check(
+        stale,
+        (Admin, Required),
+        (true, false, false, true),
+        Err(Denial::StepUp { within_secs: 600 }),
+    );
+    // A passkey-only company still sends staff without a key to register
+    // one, whatever the rule (the company's requirement first).
+    check(
+        stale,
+        (Admin, RequiredPasskey),
+        (true, false, false, true),
+        Err(Denial::Enroll),
+    );
+    // Deny is for everyone, in every state.
+    check(
+        Deny,
+        (Candidate, Optional),
+        (false, false, false, false),
+        Err(Denial::Forbidden),
+    );
+    check(
+        Deny,
+        (Admin, Required),
+        (true, true, true, true),
+        Err(Denial::Forbidden),
+    );
+}

@@ -109,7 +109,7 @@ pub(super) fn whoami_path(path: String) -> Result<String, String> {
 
 /// Checks that a rule path is already normalized (as `paths::normalize`
 /// would leave it): a rule written any other way could never match.
-fn normalized_path(path: &str) -> Result<(), String> {
+pub(super) fn normalized_path(path: &str) -> Result<(), String> {
     let Some(rest) = path.strip_prefix('/') else {
         return Err(format!("\"{path}\" must start with `/`"));
     };

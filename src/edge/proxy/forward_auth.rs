@@ -12,6 +12,7 @@
 //! hand over the ask's head, so neither needs pingora here.
 
 use super::{Step, our_cookies};
+use crate::access::decision::Denial;
 use crate::access::gate::Gate;
 use crate::access::guard::{self, GuardError};
 use crate::config::IdentityField;
@@ -46,7 +47,15 @@ pub(crate) async fn forward_auth(
         Err(e) => return Step::Answer(Outcome::Refused, refused(e.code())),
     };
     let head = RequestHead::read(&asked.parts, &asked.raw_target, false, &gate.config, true);
-    match classify(&head, &gate.config) {
+    let client = || super::rules::client(gate, fwd.client_ip, &ask.headers);
+    let verdict = super::rules::verdict(
+        classify(&head, &gate.config),
+        gate,
+        &asked.parts,
+        &head,
+        client,
+    );
+    match verdict {
         Verdict::Refuse(refusal) => Step::Answer(Outcome::Refused, refused(refusal.error())),
         // Our pages are served by us, on the path the front routes here.
         Verdict::Page(_) => Step::Bare(Outcome::Page, pass(fwd, None, gate)),
@@ -57,7 +66,10 @@ pub(crate) async fn forward_auth(
             }
             Step::Bare(Outcome::Bypass, pass(fwd, None, gate))
         }
-        Verdict::Identify => judge_asked(gate, ask, &head, fwd, asked.convention, now).await,
+        Verdict::Identify => {
+            let asked_parts = (&asked.parts, &head);
+            judge_asked(gate, ask, asked_parts, fwd, asked.convention, now).await
+        }
     }
 }
 
@@ -65,14 +77,22 @@ pub(crate) async fn forward_auth(
 async fn judge_asked(
     gate: &Gate,
     ask: &Parts,
-    head: &RequestHead,
+    (parts, head): (&Parts, &RequestHead),
     fwd: &mut Forwarding,
     convention: Convention,
     now: i64,
 ) -> Step {
     let presented = present(gate, ask, head, fwd);
+    let peer = fwd.client_ip;
+    let client = || super::rules::client(gate, peer, &ask.headers);
     let judged = match guard::judge(gate, &presented, our_cookies(head), now).await {
         Ok(Some(judged)) => judged,
+        Ok(None) if super::rules::denies_anonymous(gate, parts, head, client) => {
+            let denial = Denial::Forbidden;
+            let services = gate.services();
+            let reply = denied(&services, denial, &head.target, head.navigation, convention);
+            return Step::Answer(Outcome::from(denial), reply);
+        }
         Ok(None) => return Step::Bare(Outcome::Anonymous, pass(fwd, None, gate)),
         Err(GuardError::Identity(IdentityError::TooManyLookups)) => {
             let reply = Reply::error(429, "too_many_lookups");
@@ -84,7 +104,7 @@ async fn judge_asked(
         }
     };
     fwd.identified(&judged.identity);
-    match judged.decision {
+    match super::rules::decide(gate, parts, head, &judged, client, now) {
         Ok(()) => {
             fwd.passed(judged.trust.passed());
             Step::Bare(Outcome::Pass, pass(fwd, Some(&judged.identity), gate))

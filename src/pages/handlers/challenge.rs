@@ -6,8 +6,9 @@
 //! which says how many remain. A person with a passkey is offered it
 //! first; where their company requires one, it is the only way. A session
 //! that passes already comes here for a step-up only (`?step_up=1`, sent
-//! by `common::step_up` before a change of factors): the same proof, its
-//! own heading, nothing remembered, and a fresh gateway cookie.
+//! by `common::step_up` before a change of factors, or by an access rule's
+//! `step_up`, with its window in `within`): the same proof, its own
+//! heading, nothing remembered, and a fresh gateway cookie.
 
 use crate::access::services::Services;
 use crate::access::session;
@@ -42,12 +43,25 @@ pub fn show(
     // A session that passes already comes here only for a step-up (a
     // proof for changing its factors), and only while it has none fresh.
     let step_up = req.query_param("step_up").as_deref() == Some("1");
-    let within = ctx.config.step_up.as_secs() as i64;
+    let within = step_up_within(ctx, req);
     if sess.verified && (!step_up || sess.trust.fresh(req.now, within)) {
         return Ok(Reply::redirect(&return_to));
     }
     let backup = req.query_param("method").as_deref() == Some("backup");
     render(ctx, req, frame, sess, &record, backup, None)
+}
+
+/// How recent a proof a step-up asks: `step_up_minutes`, or an access
+/// rule's shorter window (`within`, seconds, set by `pages::deny`). Never
+/// longer: a link cannot make an old proof count for a change of factors.
+fn step_up_within(ctx: &Services<'_>, req: &PageRequest) -> i64 {
+    let configured = ctx.config.step_up.as_secs() as i64;
+    let asked = req
+        .query_param("within")
+        .and_then(|w| w.parse::<i64>().ok());
+    asked
+        .filter(|w| *w > 0)
+        .map_or(configured, |w| w.min(configured))
 }
 
 /// The form (`backup`: the backup-code field), with `error` (then 422).
@@ -67,7 +81,11 @@ fn render(
     let backup = backup || !totp;
     // A passing session is here for a step-up (see `show`).
     let step_up = sess.verified;
-    let switch_href = switch_href(prefix, &return_to, backup, step_up);
+    // A rule's step-up keeps its window (`within`) across the switch.
+    let within = req
+        .query_param("within")
+        .and_then(|w| w.parse::<i64>().ok());
+    let switch_href = switch_href(prefix, &return_to, backup, step_up.then_some(within));
     let csrf = session::csrf_token(ctx.keys, sess.app, req.now);
     let status = if error.is_some() { 422 } else { 200 };
     let remember_days = remember_days(ctx, sess, step_up);
@@ -98,13 +116,21 @@ fn render(
 /// The link to the other kind of code (`backup`: the form shows the
 /// backup-code field, so the link leads back to the app's code), keeping
 /// the step-up and `return_to`.
-fn switch_href(prefix: &str, return_to: &str, backup: bool, step_up: bool) -> String {
+fn switch_href(
+    prefix: &str,
+    return_to: &str,
+    backup: bool,
+    step_up: Option<Option<i64>>,
+) -> String {
     let mut q = form_urlencoded::Serializer::new(String::new());
     if !backup {
         q.append_pair("method", "backup");
     }
-    if step_up {
+    if let Some(within) = step_up {
         q.append_pair("step_up", "1");
+        if let Some(within) = within {
+            q.append_pair("within", &within.to_string());
+        }
     }
     if return_to != "/" {
         q.append_pair("return_to", return_to);
