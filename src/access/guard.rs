@@ -91,7 +91,13 @@ pub async fn judge<'a>(
         Who::Known(identity, value, fresh) => {
             if fresh {
                 // Written at most once per account and day (`rollout`).
-                crate::access::rollout::note_seen(&gate.seen, gate.store.as_ref(), &identity, now);
+                crate::access::rollout::note_seen(
+                    &gate.seen,
+                    gate.store.as_ref(),
+                    &identity,
+                    &gate.config.policy_admin_roles,
+                    now,
+                );
             }
             (identity, value)
         }

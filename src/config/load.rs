@@ -3,16 +3,19 @@
 //! resolved (against the config file's directory) and the two keys are read
 //! from the environment or from files. Every error names the file, the
 //! field, and the line when it can be found; none echoes key material.
-//! The first error found is reported.
+//! Every independent mistake is reported (`collect.rs`): one for bad YAML
+//! syntax, one per section whose values do not parse, and one per section
+//! whose checks fail.
 
 use super::raw::{RawConfig, RawIdentity, RawSecret, RawTls};
-use super::{AdminConfig, Config, IdentitySource, StrippedHeaders, TlsConfig};
+use super::{AdminConfig, Config, IdentitySource, StrippedHeaders, Tenancy, TlsConfig};
 use std::fmt::Write as _;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 mod admin;
 mod checks;
+mod collect;
 mod forward_auth;
 mod identity;
 mod keys;
@@ -20,10 +23,12 @@ mod locate;
 mod mapping;
 mod notify;
 mod operations;
+mod policy;
 mod sections;
 mod webauthn;
 
 use checks::{non_blank, route_prefix};
+use collect::{Checked, Found};
 use locate::locate;
 
 #[derive(Debug, thiserror::Error)]
@@ -47,22 +52,37 @@ pub enum ConfigError {
         field: Option<String>,
         message: String,
     },
+    /// Several independent mistakes (two or more), in the order of their
+    /// lines; shown one per line.
+    #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
+    Many(Vec<ConfigError>),
 }
 
 impl ConfigError {
-    /// The field the error is about, if any.
+    /// The field the error is about, if any (of several: the first's).
     pub fn field(&self) -> Option<&str> {
         match self {
             ConfigError::Invalid { field, .. } => field.as_deref(),
             ConfigError::Read { .. } => None,
+            ConfigError::Many(all) => all.first().and_then(ConfigError::field),
         }
     }
 
-    /// The 1-based line the error is about, if known.
+    /// The 1-based line the error is about, if known (of several: the
+    /// first's).
     pub fn line(&self) -> Option<usize> {
         match self {
             ConfigError::Invalid { line, .. } => *line,
             ConfigError::Read { .. } => None,
+            ConfigError::Many(all) => all.first().and_then(ConfigError::line),
+        }
+    }
+
+    /// Each mistake on its own: this one, or the several it holds.
+    pub fn each(&self) -> &[ConfigError] {
+        match self {
+            ConfigError::Many(all) => all,
+            one => std::slice::from_ref(one),
         }
     }
 }
@@ -142,7 +162,7 @@ pub(crate) fn load_str_with_env(
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Config, ConfigError> {
     let doc = Doc { yaml, source };
-    let raw = doc.parse()?;
+    let raw = doc.parse().map_err(|first| doc.with_later_errors(first))?;
     doc.validate(raw, env)
 }
 
@@ -184,6 +204,38 @@ impl Doc<'_> {
         })
     }
 
+    /// `first`, the error that stopped the parser, and the parse errors
+    /// of the later sections: the text is parsed again without each
+    /// section found wrong (its lines blanked, so that every line keeps
+    /// its number), until no new section is found wrong. A YAML syntax
+    /// error (no field) is reported alone. The checks of `validate` run
+    /// once the whole file parses.
+    fn with_later_errors(&self, first: ConfigError) -> ConfigError {
+        let mut errors = vec![];
+        if yaml_serde::from_str::<yaml_serde::Value>(self.yaml).is_err() {
+            return first;
+        }
+        let mut text = self.yaml.to_owned();
+        let mut next = Some(first);
+        while let Some(error) = next.take() {
+            let section = error.field().map(|f| top_level(f).to_owned());
+            errors.push(error);
+            let Some(section) = section else { break };
+            let Some(blanked) = blank_section(&text, &section) else {
+                break;
+            };
+            text = blanked;
+            let again = Doc {
+                yaml: &text,
+                source: self.source,
+            };
+            // A section of its own whose value is wrong, never the gap
+            // a blanked required section leaves (no field: `missing …`).
+            next = again.parse().err().filter(|e| e.field().is_some());
+        }
+        self.all(errors)
+    }
+
     fn invalid(
         &self,
         field: Option<String>,
@@ -214,69 +266,92 @@ impl Doc<'_> {
         result.map_err(|message| self.error(field, message))
     }
 
-    /// The checks of every section, in the order of the file's sections
-    /// (the first error found is the one reported; `metrics` and
-    /// `forward_auth`, the last, are checked first thing in the literal,
-    /// before its fields move).
+    /// Every section's checks. Each section's first error is kept and the
+    /// other sections are still checked (`collect.rs`): a file with three
+    /// mistakes gets three errors, in the order of their lines.
     fn validate(
         &self,
         raw: RawConfig,
         env: &dyn Fn(&str) -> Option<String>,
     ) -> Result<Config, ConfigError> {
+        let mut found = Found::default();
+        let checked = self.check_sections(raw, env, &mut found);
+        match checked.config() {
+            Some(config) if found.0.is_empty() => Ok(config),
+            _ => Err(self.all(found.0)),
+        }
+    }
+
+    /// What each section gives. The sections that others need are checked
+    /// first; a check runs only when what it needs was valid.
+    fn check_sections(
+        &self,
+        raw: RawConfig,
+        env: &dyn Fn(&str) -> Option<String>,
+        f: &mut Found,
+    ) -> Checked {
         let base = self.source.parent().unwrap_or(Path::new(""));
-        let upstream = self.upstream(raw.upstream)?;
-        let trusted_proxies = self.trusted_proxies(&raw.trusted_proxies)?;
-        let (identity, stripped_headers) =
-            self.identity_and_stripped(raw.identity, !trusted_proxies.is_empty())?;
-        let store = self.store(raw.store, base, env)?;
-        let secrets = self.secrets(&raw.secrets, base, env)?;
-        let app_name = self.check("ui.app_name", non_blank(raw.ui.app_name))?;
-        let totp = self.totp(raw.totp, &app_name)?;
-        let cookie = self.cookie(raw.cookie, &identity)?;
-        let sections::Pins(companies, remember_days) = self.companies(raw.companies)?;
-        let bypass = self.bypass(&raw.bypass)?;
-        let bypass_query = self.bypass_query(raw.bypass_query)?;
-        let max_failures = self.max_failures(raw.max_failures)?;
-        let step_up = self.step_up(raw.step_up_minutes)?;
-        self.check("prefix", route_prefix(&raw.prefix))?;
-        let ui = self.ui(raw.ui.default_locale, app_name, raw.ui.logo)?;
-        let server = self.server(raw.server)?;
-        let admin = self.admin(raw.admin, raw.listen, base, env)?;
-        let audit = self.audit(raw.audit)?;
-        let notify = self.notify(raw.notify, base, env)?;
-        let tls = self.tls_beside(raw.tls, raw.listen, admin.as_ref(), base)?;
-        let log = self.log(raw.log)?;
-        let webauthn = self.webauthn(raw.webauthn, &ui.app_name, &companies)?;
-        Ok(Config {
-            metrics: self.metrics(raw.metrics, raw.listen, admin.as_ref())?,
-            forward_auth: self.forward_auth(raw.forward_auth)?,
+        let tenancy = identity::tenancy(&raw.identity, &raw.companies);
+        let trusted = !raw.trusted_proxies.is_empty();
+        let identity = f.keep(self.identity_and_stripped(raw.identity, trusted, tenancy));
+        let app_name = f.keep(self.check("ui.app_name", non_blank(raw.ui.app_name)));
+        let pins = f.keep(self.companies(raw.companies));
+        let admin = f.keep(self.admin(raw.admin, raw.listen, base, env));
+        let (locale, logo) = (raw.ui.default_locale, raw.ui.logo);
+        let ui = app_name
+            .clone()
+            .and_then(|a| f.keep(self.ui(locale, a, logo)));
+        Checked {
             source: self.source.to_owned(),
             listen: raw.listen,
-            upstream,
-            identity,
-            trusted_proxies,
-            stripped_headers,
-            tls,
-            log,
-            store,
-            secrets,
-            totp,
-            cookie,
-            companies,
-            remember_days,
-            bypass,
-            bypass_query,
             allow_get_body: raw.allow_get_body,
-            max_failures,
-            step_up,
-            prefix: raw.prefix,
+            tenancy,
+            upstream: f.keep(self.upstream(raw.upstream)),
+            trusted_proxies: f.keep(self.trusted_proxies(&raw.trusted_proxies)),
+            store: f.keep(self.store(raw.store, base, env)),
+            secrets: f.keep(self.secrets(&raw.secrets, base, env)),
+            totp: app_name.and_then(|a| f.keep(self.totp(raw.totp, &a))),
+            cookie: identity
+                .as_ref()
+                .and_then(|(id, _)| f.keep(self.cookie(raw.cookie, id))),
+            policy_admin_roles: f.keep(self.policy_admin_roles(raw.policy_admin_roles)),
+            bypass: f.keep(self.bypass(&raw.bypass)),
+            bypass_query: f.keep(self.bypass_query(raw.bypass_query)),
+            max_failures: f.keep(self.max_failures(raw.max_failures)),
+            step_up: f.keep(self.step_up(raw.step_up_minutes)),
+            prefix: f
+                .keep(self.check("prefix", route_prefix(&raw.prefix)))
+                .map(|()| raw.prefix),
+            server: f.keep(self.server(raw.server)),
+            audit: f.keep(self.audit(raw.audit)),
+            notify: f.keep(self.notify(raw.notify, base, env)),
+            tls: admin
+                .as_ref()
+                .and_then(|a| f.keep(self.tls_beside(raw.tls, raw.listen, a.as_ref(), base))),
+            log: f.keep(self.log(raw.log)),
+            webauthn: match (&ui, &pins) {
+                (Some(ui), Some(p)) => f.keep(self.webauthn(raw.webauthn, &ui.app_name, &p.0)),
+                _ => None,
+            },
+            metrics: admin
+                .as_ref()
+                .and_then(|a| f.keep(self.metrics(raw.metrics, raw.listen, a.as_ref()))),
+            forward_auth: f.keep(self.forward_auth(raw.forward_auth)),
+            identity,
+            pins,
             ui,
-            server,
             admin,
-            audit,
-            notify,
-            webauthn,
-        })
+        }
+    }
+
+    /// One error for all the errors found, in the order of their lines.
+    fn all(&self, mut errors: Vec<ConfigError>) -> ConfigError {
+        errors.sort_by_key(|e| (e.line().is_none(), e.line()));
+        match errors.len() {
+            0 => self.invalid(None, None, "the configuration is not valid".into()),
+            1 => errors.remove(0),
+            _ => ConfigError::Many(errors),
+        }
     }
 
     /// The `identity` section, then its `strip_headers` list, which is
@@ -285,9 +360,10 @@ impl Doc<'_> {
         &self,
         mut raw: RawIdentity,
         has_trusted_proxies: bool,
+        tenancy: Tenancy,
     ) -> Result<(IdentitySource, StrippedHeaders), ConfigError> {
         let strip = raw.strip_headers.take();
-        let identity = self.identity(raw, has_trusted_proxies)?;
+        let identity = self.identity(raw, has_trusted_proxies, tenancy)?;
         let stripped_headers = self.stripped_headers(strip, &identity)?;
         Ok((identity, stripped_headers))
     }
@@ -346,6 +422,38 @@ impl Doc<'_> {
             _ => Err(self.error(field, "give exactly one of `env: VARIABLE` or `file: PATH`")),
         }
     }
+}
+
+/// The top-level section of a field: `upstream` of `upstream.address`,
+/// `bypass` of `bypass[2]`.
+fn top_level(field: &str) -> &str {
+    let end = field.find(['.', '[']).unwrap_or(field.len());
+    &field[..end]
+}
+
+/// `yaml` with the top-level `section` (its key line and every line up to
+/// the next top-level key) blanked, each line kept as an empty one so the
+/// others keep their numbers; `None` when the key is not found.
+fn blank_section(yaml: &str, section: &str) -> Option<String> {
+    let lines: Vec<&str> = yaml.lines().collect();
+    let is_key =
+        |line: &str| !line.is_empty() && !line.starts_with([' ', '\t', '#', '-', '.', '}', ']']);
+    let start = lines.iter().position(|l| {
+        is_key(l)
+            && l.strip_prefix(section)
+                .is_some_and(|rest| rest.trim_start().starts_with(':'))
+    })?;
+    let end = (start + 1..lines.len())
+        .find(|&i| is_key(lines[i]))
+        .unwrap_or(lines.len());
+    let mut out = String::with_capacity(yaml.len());
+    for (i, line) in lines.iter().enumerate() {
+        if !(start..end).contains(&i) {
+            out.push_str(line);
+        }
+        out.push('\n');
+    }
+    Some(out)
 }
 
 /// Drops what our message adds anyway from a yaml_serde message: its own

@@ -13,6 +13,7 @@ mod notify;
 mod operations;
 mod raw;
 mod store;
+mod tenancy;
 mod webauthn;
 
 pub use forward_auth::{ForwardAuthConfig, IdentityField};
@@ -31,6 +32,7 @@ pub use notify::{
 };
 pub use operations::{LogConfig, LogFormat, TlsConfig, TrustedProxies};
 pub use store::{DatabaseTls, PostgresOptions, parse_url, postgres_url};
+pub use tenancy::{IMPLICIT_TENANT, Tenancy};
 pub use webauthn::{WebauthnConfig, check_origin};
 
 use crate::domain::{Enforcement, RememberDays};
@@ -69,6 +71,11 @@ pub struct Config {
     /// configuration (`companies.NAME.remember_days`; read-only on the
     /// admin page).
     pub remember_days: HashMap<String, RememberDays>,
+    /// One implicit tenant, or accounts split by company (`tenancy.rs`).
+    pub tenancy: Tenancy,
+    /// Roles of which an admin-class account needs one to see and change
+    /// its company's policy (`policy_admin_roles`, default `[admin]`).
+    pub policy_admin_roles: Vec<String>,
     pub bypass: Vec<BypassRule>,
     /// The query parameters a bypass path may carry: a request whose query
     /// names any other is judged, since a front controller (PHP's

@@ -28,7 +28,8 @@ fn the_flat_answer_maps_as_before() {
     )
     .unwrap();
     assert_eq!((id.person.as_str(), id.class), ("p", AccountClass::Admin));
-    assert!(id.may_manage_policy());
+    assert!(id.may_manage_policy(&["admin".to_owned()]));
+    assert!(!id.may_manage_policy(&["owner".to_owned()]));
     let id = map_identity(
         &json!({"account":"a@x","company":"acme","class":"employee"}),
         &FieldMap::flat(),

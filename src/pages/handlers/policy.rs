@@ -22,8 +22,11 @@ use crate::pages::{PageRequest, Reply, SessionCtx};
 use crate::request::route::Route;
 
 /// Only accounts that may manage their company's policy get further.
-fn require_manager(sess: &SessionCtx) -> Result<(), PageError> {
-    match sess.identity.may_manage_policy() {
+fn require_manager(ctx: &Services<'_>, sess: &SessionCtx) -> Result<(), PageError> {
+    match sess
+        .identity
+        .may_manage_policy(&ctx.config.policy_admin_roles)
+    {
         true => Ok(()),
         false => Err(PageError::Forbidden),
     }
@@ -35,7 +38,7 @@ pub fn show(
     frame: &Frame<'_>,
     sess: &SessionCtx,
 ) -> Result<Reply, PageError> {
-    require_manager(sess)?;
+    require_manager(ctx, sess)?;
     render(ctx, req, frame, sess, None, 200)
 }
 
@@ -81,7 +84,7 @@ pub fn save(
     frame: &Frame<'_>,
     sess: &SessionCtx,
 ) -> Result<Reply, PageError> {
-    require_manager(sess)?;
+    require_manager(ctx, sess)?;
     // A company setting decides everyone's factors and trust: a stolen
     // remembered-browser cookie must not lengthen its own life or let
     // code-earned trust back in (a step-up, as for a person's factors).
