@@ -51,3 +51,6 @@ impl Services<'_> {
         Ok(self.store.company_remember(company)?.unwrap_or_default())
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -2,9 +2,10 @@
 //! optional for everyone, required for employee and admin accounts, or
 //! required with a passkey or security key only (offered where passkeys
 //! are configured).
-//! Only admin-class accounts with the `admin` role (alone or with
-//! `stress_check_officer`) of that company may see or change it; a policy
-//! pinned in the YAML is shown read-only. The proxy reads the policy on
+//! Only admin-class accounts with one of `policy_admin_roles` (default
+//! `admin`, alone or with `stress_check_officer`) of that company may see
+//! or change it; a policy pinned in the YAML is shown read-only. The
+//! implicit tenant of a single-tenant setup is not named on the page. The proxy reads the policy on
 //! every request, so a change reaches live sessions on their next click.
 //! The same page holds the remembered-browser setting (off, 7 or 30 days;
 //! pinnable on its own) and the rollout numbers (`rollout.rs`).
@@ -64,7 +65,7 @@ fn render(
     let current = ctx.enforcement(company)?;
     let csrf = session::csrf_token(ctx.keys, sess.app, req.now);
     let view = PolicyView {
-        company,
+        company: (!ctx.config.tenancy.is_implicit(company)).then_some(company.as_str()),
         current: current.as_str(),
         pinned: ctx.config.companies.contains_key(company),
         remember: ctx.remember_days(company)?.as_string(),
