@@ -29,4 +29,5 @@ mod remember;
 mod replicas;
 mod rollout;
 mod settings;
+mod single_tenant;
 mod support;
