@@ -13,6 +13,9 @@ use super::{ConfigError, Doc, read_key_file, resolve};
 use crate::keys::{ENCRYPTION_FILE, HMAC_FILE, MAX_RING};
 use std::path::Path;
 
+/// One key ring, first in use.
+type Ring = Vec<[u8; 32]>;
+
 impl Doc<'_> {
     pub(super) fn secrets(
         &self,
@@ -66,11 +69,7 @@ impl Doc<'_> {
 
     /// `secrets.dir`: the two keys, one file each, named by
     /// [`HMAC_FILE`] and [`ENCRYPTION_FILE`]; each error names the file.
-    fn key_dir(
-        &self,
-        dir: &Path,
-        base: &Path,
-    ) -> Result<(Vec<[u8; 32]>, Vec<[u8; 32]>), ConfigError> {
+    fn key_dir(&self, dir: &Path, base: &Path) -> Result<(Ring, Ring), ConfigError> {
         let dir = resolve(base, dir);
         let key = |name: &str| -> Result<[u8; 32], ConfigError> {
             let path = dir.join(name);
