@@ -78,6 +78,14 @@ impl ConfigError {
         }
     }
 
+    /// Each mistake on its own, owned.
+    pub fn into_each(self) -> Vec<ConfigError> {
+        match self {
+            ConfigError::Many(all) => all,
+            one => vec![one],
+        }
+    }
+
     /// Each mistake on its own: this one, or the several it holds.
     pub fn each(&self) -> &[ConfigError] {
         match self {
@@ -162,7 +170,9 @@ pub(crate) fn load_str_with_env(
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Config, ConfigError> {
     let doc = Doc { yaml, source };
-    let raw = doc.parse().map_err(|first| doc.with_later_errors(first))?;
+    let raw = doc
+        .parse()
+        .map_err(|first| doc.with_later_errors(first, env))?;
     doc.validate(raw, env)
 }
 
@@ -204,34 +214,48 @@ impl Doc<'_> {
         })
     }
 
-    /// `first`, the error that stopped the parser, and the parse errors
-    /// of the later sections: the text is parsed again without each
-    /// section found wrong (its lines blanked, so that every line keeps
-    /// its number), until no new section is found wrong. A YAML syntax
-    /// error (no field) is reported alone. The checks of `validate` run
-    /// once the whole file parses.
-    fn with_later_errors(&self, first: ConfigError) -> ConfigError {
-        let mut errors = vec![];
+    /// `first`, the error that stopped the parser, and the errors of the
+    /// later sections: the text is parsed again without each section found
+    /// wrong (its lines blanked, so that every line keeps its number),
+    /// until no new section is found wrong; then, if the rest parses and
+    /// no other section reads a blanked one, the rest's checks. A YAML
+    /// syntax error is reported alone.
+    fn with_later_errors(
+        &self,
+        first: ConfigError,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> ConfigError {
         if yaml_serde::from_str::<yaml_serde::Value>(self.yaml).is_err() {
             return first;
         }
+        let (mut errors, mut blanked): (Vec<ConfigError>, Vec<String>) = (vec![], vec![]);
         let mut text = self.yaml.to_owned();
         let mut next = Some(first);
         while let Some(error) = next.take() {
             let section = error.field().map(|f| top_level(f).to_owned());
             errors.push(error);
             let Some(section) = section else { break };
-            let Some(blanked) = blank_section(&text, &section) else {
+            let Some(rest) = blank_section(&text, &section) else {
                 break;
             };
-            text = blanked;
+            text = rest;
+            blanked.push(section);
             let again = Doc {
                 yaml: &text,
                 source: self.source,
             };
-            // A section of its own whose value is wrong, never the gap
-            // a blanked required section leaves (no field: `missing …`).
-            next = again.parse().err().filter(|e| e.field().is_some());
+            // A section of its own whose value is wrong, never the gap a
+            // blanked required section leaves (no field: `missing …`).
+            next = match again.parse() {
+                Err(e) => Some(e).filter(|e| e.field().is_some()),
+                Ok(raw) if !blanked.iter().any(|s| READ_BY_OTHERS.contains(&s.as_str())) => {
+                    if let Err(e) = again.validate(raw, env) {
+                        errors.extend(e.into_each());
+                    }
+                    None
+                }
+                Ok(_) => None,
+            };
         }
         self.all(errors)
     }
@@ -423,6 +447,21 @@ impl Doc<'_> {
         }
     }
 }
+
+/// The sections whose values other sections' checks read (the identity
+/// source reads `trusted_proxies` and `companies`, the TOTP issuer `ui`,
+/// the listeners `admin` and `listen`, ...), and `cookie`, whose default
+/// name is checked against the session cookie: with one of them wrong,
+/// the checks of the others could complain of what only follows from it.
+const READ_BY_OTHERS: &[&str] = &[
+    "listen",
+    "identity",
+    "trusted_proxies",
+    "companies",
+    "ui",
+    "admin",
+    "cookie",
+];
 
 /// The top-level section of a field: `upstream` of `upstream.address`,
 /// `bypass` of `bypass[2]`.

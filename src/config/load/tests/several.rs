@@ -74,6 +74,16 @@ fn values_that_do_not_parse_are_reported_section_by_section() {
 }
 
 #[test]
+fn values_that_do_not_parse_and_checks_that_fail_are_reported_together() {
+    let yaml = format!("{MINIMAL}max_failures: lots\nprefix: mfa\n");
+    assert_eq!(each(&yaml), [at("max_failures", 12), at("prefix", 13)]);
+    // Unless the section that does not parse is read by another's check:
+    // then only what is sure is reported.
+    let yaml = format!("{MINIMAL}ui:\n  app_name: [x]\nprefix: mfa\n");
+    assert_eq!(each(&yaml), [at("ui.app_name", 13)]);
+}
+
+#[test]
 fn a_wrong_required_section_is_one_error_not_also_a_missing_one() {
     let yaml = MINIMAL.replace("  address: app.internal:3000\n", "  adress: x\n");
     let errors = each(&format!("{yaml}step_up_minutes: soon\n"));
