@@ -8,11 +8,13 @@
 //! `companies:` names no company but [`IMPLICIT_TENANT`] (which pins the
 //! implicit tenant's own policy). Then an account whose answer names no
 //! company belongs to the implicit tenant, whose policy is `required` until
-//! an administrator or `companies.default` says otherwise. (An answer that
-//! does carry a top-level `company` field still puts the account in that
-//! company, as the flat answer always has.) Otherwise the configuration is
-//! *multi-tenant*, exactly as before: a company is needed for every
-//! account (a missing one fails closed), and an unset policy is `optional`.
+//! an administrator or `companies.default` says otherwise, and one whose
+//! answer names no class (with no class mapping) is an `employee`. (An
+//! answer that does carry a top-level `company` field still puts the
+//! account in that company, as the flat answer always has.) Otherwise the
+//! configuration is *multi-tenant*, exactly as before: a company and a
+//! class are needed for every account (a missing one fails closed), and an
+//! unset policy is `optional`.
 
 use crate::domain::Enforcement;
 

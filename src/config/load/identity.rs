@@ -3,7 +3,7 @@
 //! believed from `trusted_proxies` only). Each source refuses the other's
 //! settings, so a half-edited file cannot silently mean something else.
 
-use super::super::raw::{RawCompany, RawIdentity, RawSource, defaults};
+use super::super::raw::{RawCompany, RawIdentity, RawIdentityDefaults, RawSource, defaults};
 use super::super::{
     DEFAULT_STRIPPED_HEADERS, HeadersConfig, IMPLICIT_TENANT, IdentitySource, SessionCookies,
     StrippedHeaders, Tenancy, WhoamiConfig,
@@ -193,11 +193,7 @@ impl Doc<'_> {
                 "`source: headers` needs `session_cookie` (a cookie whose value names one login session, e.g. oauth2-proxy's _oauth2_proxy) or `headers.session`: the 2FA state is bound to it",
             ));
         }
-        let default_company = match defaults.company {
-            Some(c) => Some(self.check("identity.defaults.company", non_blank(c))?),
-            None if tenancy == Tenancy::Single => Some(IMPLICIT_TENANT.to_owned()),
-            None => None,
-        };
+        let (default_company, default_class) = self.claim_defaults(defaults, tenancy)?;
         let config = HeadersConfig {
             session_cookie,
             session_header,
@@ -208,11 +204,30 @@ impl Doc<'_> {
             roles: optional("roles", raw.roles)?,
             email: optional("email", raw.email)?,
             default_company,
-            // No class header and no default: staff, like whoami's.
-            default_class: Some(defaults.class.unwrap_or(AccountClass::Employee)),
+            default_class,
         };
         self.headers_complete(&config)?;
         Ok(config)
+    }
+
+    /// `identity.defaults`: the company and class of an account whose
+    /// headers do not say; a single-tenant file's are the implicit tenant
+    /// and `employee`.
+    fn claim_defaults(
+        &self,
+        defaults: RawIdentityDefaults,
+        tenancy: Tenancy,
+    ) -> Result<(Option<String>, Option<AccountClass>), ConfigError> {
+        let single = tenancy == Tenancy::Single;
+        let company = match defaults.company {
+            Some(c) => Some(self.check("identity.defaults.company", non_blank(c))?),
+            None => single.then(|| IMPLICIT_TENANT.to_owned()),
+        };
+        let class = match defaults.class {
+            Some(class) => Some(class),
+            None => single.then_some(AccountClass::Employee),
+        };
+        Ok((company, class))
     }
 
     /// The whoami-only settings, refused with `source: headers`.
@@ -253,13 +268,19 @@ impl Doc<'_> {
         Ok(())
     }
 
-    /// Every account has a company: a header or a default (a
-    /// single-tenant file has the implicit tenant as its default).
+    /// Every claim has a header or a default: company and class (a
+    /// single-tenant file has the implicit tenant and `employee`).
     fn headers_complete(&self, config: &HeadersConfig) -> Result<(), ConfigError> {
         if config.company.is_none() && config.default_company.is_none() {
             return Err(self.error(
                 "identity.headers",
                 "needs `company: HEADER`, or give `identity.defaults.company` (`companies:` names several companies)",
+            ));
+        }
+        if config.class.is_none() && config.default_class.is_none() {
+            return Err(self.error(
+                "identity.headers",
+                "needs `class: HEADER`, or give `identity.defaults.class`",
             ));
         }
         Ok(())

@@ -23,9 +23,9 @@ const MAX_SESSION_COOKIES: usize = 8;
 
 impl Doc<'_> {
     /// The field rules; `company` and `class`, when not written, read the
-    /// top-level field of their name, and an answer without it is in the
-    /// implicit tenant (single-tenant files only; multi-tenant files need
-    /// a company, as ever) and of class `employee`.
+    /// top-level field of their name. In a single-tenant file an answer
+    /// without them is in the implicit tenant and of class `employee`; a
+    /// multi-tenant file needs both, as it always has.
     pub(super) fn field_map(
         &self,
         raw: RawFields,
@@ -36,9 +36,10 @@ impl Doc<'_> {
             (None, Tenancy::Single) => fallback("company", IMPLICIT_TENANT),
             (None, Tenancy::Multi) => FieldRule::field("company"),
         };
-        let class = match raw.class {
-            Some(rule) => self.field_rule("class", rule, Some(class_text))?,
-            None => fallback("class", AccountClass::Employee.as_str()),
+        let class = match (raw.class, tenancy) {
+            (Some(rule), _) => self.field_rule("class", rule, Some(class_text))?,
+            (None, Tenancy::Single) => fallback("class", AccountClass::Employee.as_str()),
+            (None, Tenancy::Multi) => FieldRule::field("class"),
         };
         Ok(FieldMap {
             account: self.field_rule("account", raw.account, None)?,

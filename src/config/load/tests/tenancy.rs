@@ -68,11 +68,12 @@ fn a_company_mapping_or_a_named_company_makes_it_multi_tenant() {
     );
     let named = load(&format!("{MINIMAL}companies:\n  globex: required\n"));
     assert_eq!(named.tenancy, Tenancy::Multi);
-    // Multi-tenant, a missing company is an error again, as ever.
+    // Multi-tenant, a missing company or class is an error, as ever.
     assert_eq!(
         whoami_fields(&named).company,
         FieldRule::At("/company".into())
     );
+    assert_eq!(whoami_fields(&named).class, FieldRule::At("/class".into()));
     let mapped = load(&MINIMAL.replace(
         "  whoami_path: /api/me\n",
         "  whoami_path: /api/me\n  fields:\n    company: { value: main }\n",
@@ -135,6 +136,12 @@ fn the_headers_source_without_company_or_class_is_one_tenant_of_staff() {
     };
     assert_eq!(h.default_company.as_deref(), Some(IMPLICIT_TENANT));
     assert_eq!(h.default_class, Some(crate::domain::AccountClass::Employee));
+    // With companies, the class needs a header or a default, as ever.
+    let multi = yaml.replace(
+        "  headers: { account: X-Forwarded-Email }\n",
+        "  headers: { account: X-Forwarded-Email, company: X-Company }\n",
+    );
+    check_error(&multi, "identity.headers", None, "needs `class: HEADER`");
 }
 
 /// `secrets: { dir }` with `files` written into the directory.
