@@ -249,9 +249,13 @@ impl Doc<'_> {
             next = match again.parse() {
                 Err(e) => Some(e).filter(|e| e.field().is_some()),
                 Ok(raw) if !blanked.iter().any(|s| READ_BY_OTHERS.contains(&s.as_str())) => {
-                    if let Err(e) = again.validate(raw, env) {
-                        errors.extend(e.into_each());
-                    }
+                    // (a required section's stand-in is nobody's mistake)
+                    let own = |e: &ConfigError| {
+                        !e.field()
+                            .is_some_and(|f| blanked.iter().any(|s| s == top_level(f)))
+                    };
+                    let later = again.validate(raw, env).err().map(ConfigError::into_each);
+                    errors.extend(later.into_iter().flatten().filter(own));
                     None
                 }
                 Ok(_) => None,
@@ -470,9 +474,19 @@ fn top_level(field: &str) -> &str {
     &field[..end]
 }
 
+/// What a required section is replaced with when its values do not parse,
+/// so that the rest of the file parses and is checked (the stand-in's own
+/// errors are dropped).
+const STAND_INS: &[(&str, &str)] = &[
+    ("upstream", "upstream: { address: \"stand-in:1\" }"),
+    ("store", "store: { path: stand-in }"),
+    ("secrets", "secrets: { dir: stand-in }"),
+];
+
 /// `yaml` with the top-level `section` (its key line and every line up to
 /// the next top-level key) blanked, each line kept as an empty one so the
-/// others keep their numbers; `None` when the key is not found.
+/// others keep their numbers (a required section's key line holds its
+/// stand-in); `None` when the key is not found.
 fn blank_section(yaml: &str, section: &str) -> Option<String> {
     let lines: Vec<&str> = yaml.lines().collect();
     let is_key =
@@ -485,10 +499,13 @@ fn blank_section(yaml: &str, section: &str) -> Option<String> {
     let end = (start + 1..lines.len())
         .find(|&i| is_key(lines[i]))
         .unwrap_or(lines.len());
+    let stand_in = STAND_INS.iter().find(|(s, _)| *s == section);
     let mut out = String::with_capacity(yaml.len());
     for (i, line) in lines.iter().enumerate() {
-        if !(start..end).contains(&i) {
-            out.push_str(line);
+        match stand_in {
+            _ if !(start..end).contains(&i) => out.push_str(line),
+            Some((_, stand_in)) if i == start => out.push_str(stand_in),
+            _ => {}
         }
         out.push('\n');
     }

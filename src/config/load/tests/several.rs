@@ -86,10 +86,15 @@ fn values_that_do_not_parse_and_checks_that_fail_are_reported_together() {
 #[test]
 fn a_wrong_required_section_is_one_error_not_also_a_missing_one() {
     let yaml = MINIMAL.replace("  address: app.internal:3000\n", "  adress: x\n");
-    let errors = each(&format!("{yaml}step_up_minutes: soon\n"));
-    assert_eq!(errors.len(), 2, "{errors:?}");
+    let errors = each(&format!("{yaml}step_up_minutes: soon\nprefix: mfa\n"));
+    assert_eq!(errors.len(), 3, "{errors:?}");
     assert_eq!(errors[0].0.as_deref(), Some("upstream.adress"));
     assert_eq!(errors[1], at("step_up_minutes", 12));
+    // The rest is still checked, with a stand-in for the upstream.
+    assert_eq!(errors[2], at("prefix", 13));
+    let yaml = MINIMAL.replace("path: data/store", "path: [a, b]");
+    let errors = each(&format!("{yaml}prefix: mfa\n"));
+    assert_eq!(errors, [at("store.path", 8), at("prefix", 12)]);
 }
 
 #[test]
