@@ -7,7 +7,8 @@
 //! the English "Not allowed" page shows no Japanese.
 
 use crate::harness::{
-    Browser, FakeApp, Gateway, Whoami, enroll, free_ports, run_cli, set_company_policy,
+    Browser, ConfigBuilder, FakeApp, Gateway, Whoami, enroll, free_ports, run_cli,
+    set_company_policy,
 };
 use serde_json::json;
 use std::os::unix::fs::PermissionsExt;
@@ -158,4 +159,35 @@ async fn policy_admin_roles_say_who_edits_the_one_tenants_policy() {
     // (but for the language switch, which names Japanese in Japanese)
     let shown = r.body.replace("日本語", "");
     assert!(!shown.chars().any(japanese), "English only: {}", r.body);
+}
+
+/// The same start behind an SSO front: its headers name the account only
+/// (no company, no class), and the account is sent to enrollment.
+#[tokio::test]
+async fn an_sso_front_that_names_only_the_account_sends_it_to_enrollment() {
+    let app = FakeApp::builder().start().await;
+    let gw = ConfigBuilder::new(free_ports(), &app.address)
+        .trusted_proxies("127.0.0.1/32")
+        .identity("source: headers\nheaders: { account: X-User, session: X-Sso-Session }")
+        .serve()
+        .await;
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let r = client
+        .get(gw.url("/private"))
+        .header("accept", "text/html")
+        .header("x-user", "alice")
+        .header("x-sso-session", "s1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let location = r.headers().get("location").unwrap().to_str().unwrap();
+    assert_eq!(location, "/_mfa/enroll?return_to=%2Fprivate");
+    assert!(
+        r.headers().get("x-demo-app").is_none(),
+        "not the app's answer"
+    );
 }
