@@ -1,6 +1,7 @@
-//! `mfa-gate check-config` and `serve` refuse bad configuration with one
-//! clear message naming the file, the line and the field, and a non-zero
-//! exit; the shipped example files stay valid.
+//! `mfa-gate check-config` and `serve` refuse bad configuration with a
+//! clear message per mistake (every independent one at once), naming the
+//! file, the line and the field, and a non-zero exit; the shipped example
+//! files stay valid.
 
 use crate::harness::{BIN, ConfigBuilder, free_ports};
 use std::path::{Path, PathBuf};
