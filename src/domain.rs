@@ -117,10 +117,11 @@ impl Identity {
     }
 
     /// Whether this account may change its company's policy (docs/design.md §2):
-    /// admin-class accounts holding the `admin` role (alone or with
-    /// `stress_check_officer`). Managers and custom roles may not.
-    pub fn may_manage_policy(&self) -> bool {
-        self.class == AccountClass::Admin && self.roles.iter().any(|r| r == "admin")
+    /// admin-class accounts holding one of `policy_roles` (the configured
+    /// `policy_admin_roles`, by default `admin`, alone or beside others such
+    /// as `stress_check_officer`). Managers and custom roles may not.
+    pub fn may_manage_policy(&self, policy_roles: &[String]) -> bool {
+        self.class == AccountClass::Admin && self.roles.iter().any(|r| policy_roles.contains(r))
     }
 }
 

@@ -122,8 +122,13 @@ enum Command {
 
 #[derive(Subcommand)]
 enum KeysOp {
-    /// Print a fresh HMAC key and encryption key (hex) with their key ids.
-    Generate,
+    /// Print a fresh HMAC key and encryption key (hex) with their key ids;
+    /// with --dir, write them into DIR/hmac.key and DIR/encryption.key
+    /// (mode 0600, never over existing files) for `secrets: { dir: DIR }`.
+    Generate {
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
     /// Re-seal every stored TOTP secret under the first key of
     /// `secrets.encryption_key`, in batches; run it again after a crash to
     /// finish. Afterwards the older encryption keys can be removed.
@@ -353,10 +358,7 @@ fn run(command: Command, log_json: bool) -> anyhow::Result<()> {
             cookies,
             host,
         } => std::process::exit(checks::identity_check(&config, &cookies, host.as_deref())?),
-        Command::Keys(KeysOp::Generate) => {
-            keys::generate();
-            Ok(())
-        }
+        Command::Keys(KeysOp::Generate { dir }) => keys::generate(dir.as_deref()),
         Command::Keys(KeysOp::RotateEncryption { config, batch }) => {
             keys::rotate_encryption(&config, batch)
         }

@@ -93,6 +93,14 @@ impl Gate {
         self.services().enforcement(company)
     }
 
+    /// Note that `identity` was just resolved at `now`, for the rollout
+    /// view (see `rollout::note_seen`).
+    pub fn note_seen(&self, identity: &crate::domain::Identity, now: i64) {
+        let roles = &self.config.policy_admin_roles;
+        let store = self.store.as_ref();
+        crate::access::rollout::note_seen(&self.seen, store, identity, roles, now);
+    }
+
     /// How long a company lets its staff skip the code on a remembered
     /// browser (see [`Services::remember_days`]).
     pub fn remember_days(

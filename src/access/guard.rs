@@ -94,7 +94,7 @@ pub async fn judge<'a>(
         Who::Known(identity, value, fresh) => {
             if fresh {
                 // Written at most once per account and day (`rollout`).
-                crate::access::rollout::note_seen(&gate.seen, gate.store.as_ref(), &identity, now);
+                gate.note_seen(&identity, now);
             }
             (identity, value)
         }

@@ -25,7 +25,13 @@ pub const MAX_LISTED: usize = 500;
 
 /// Note that `identity` was just resolved at `now` (see the module doc). A
 /// store failure is logged: the index is a display aid, never a decision.
-pub fn note_seen(seen_today: &SeenMemo, store: &dyn Store, identity: &Identity, now: i64) {
+pub fn note_seen(
+    seen_today: &SeenMemo,
+    store: &dyn Store,
+    identity: &Identity,
+    policy_roles: &[String],
+    now: i64,
+) {
     if !seen_today.first_today(identity, now.div_euclid(DAY)) {
         return;
     }
@@ -35,7 +41,7 @@ pub fn note_seen(seen_today: &SeenMemo, store: &dyn Store, identity: &Identity, 
         person: identity.person.clone(),
         last_seen: now,
         email: identity.email.clone(),
-        manages_policy: identity.may_manage_policy(),
+        manages_policy: identity.may_manage_policy(policy_roles),
     };
     if let Err(e) = store.note_seen(&identity.company, &seen) {
         tracing::warn!(error = %e, "could not note an account as seen");

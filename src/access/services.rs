@@ -23,11 +23,15 @@ pub struct Services<'a> {
 
 impl Services<'_> {
     /// The policy in force for a company: pinned in YAML, else stored by
-    /// the admin page, else the default (optional).
+    /// the admin page, else the default (optional; required for the
+    /// implicit tenant of a single-tenant setup, `config::Tenancy`).
     pub fn enforcement(&self, company: &str) -> Result<Enforcement, StoreError> {
         let policy = match self.config.companies.get(company) {
             Some(p) => *p,
-            None => self.store.company_policy(company)?.unwrap_or_default(),
+            None => self
+                .store
+                .company_policy(company)?
+                .unwrap_or_else(|| self.config.tenancy.default_enforcement(company)),
         };
         // A stored "passkey only" after passkeys were taken out of the
         // config: nobody could register one, so staff would be stuck at
@@ -47,3 +51,6 @@ impl Services<'_> {
         Ok(self.store.company_remember(company)?.unwrap_or_default())
     }
 }
+
+#[cfg(test)]
+mod tests;

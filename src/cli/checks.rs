@@ -37,6 +37,7 @@ pub fn check_config(path: &Path) -> anyhow::Result<()> {
             .map_or_else(|| "none".to_owned(), |a| a.listen.to_string())
     );
     println!("store: {}", loaded.store.describe());
+    println!("{}", tenants(&loaded));
     match &loaded.webauthn {
         Some(w) => {
             let origins: Vec<&str> = w.origins.iter().map(|o| o.as_str()).collect();
@@ -50,6 +51,26 @@ pub fn check_config(path: &Path) -> anyhow::Result<()> {
     }
     println!("stored secrets: {}", show_stored(&stored));
     Ok(())
+}
+
+/// One tenant or many, and who edits a policy, in words.
+fn tenants(config: &config::Config) -> String {
+    let tenants = match config.tenancy {
+        config::Tenancy::Single => format!(
+            "one (no company mapping): an account whose identity names no company is in the implicit tenant \"{}\", whose policy is {}",
+            config::IMPLICIT_TENANT,
+            match config.companies.get(config::IMPLICIT_TENANT) {
+                Some(pinned) => format!("{} (pinned)", pinned.as_str()),
+                None => "required unless changed on the policy page".into(),
+            }
+        ),
+        config::Tenancy::Multi => "by company (a policy not set is optional)".into(),
+    };
+    let roles = match config.policy_admin_roles.as_slice() {
+        [] => "nobody (only companies: in this file)".to_owned(),
+        roles => format!("admin accounts with role {}", roles.join(" or ")),
+    };
+    format!("tenants: {tenants}\npolicy page: {roles}")
 }
 
 /// `mfa-gate identity-check`: prints the report; the exit code is 0 with

@@ -5,6 +5,7 @@
 //! `--app`, and the banner it prints. The sample app itself is
 //! `crate::demo`; `main.rs` starts logging and the server.
 
+use crate::cli::keys::write_secret_file;
 use crate::config::{self, Config};
 use crate::{demo, server};
 use anyhow::Context;
@@ -89,20 +90,6 @@ fn write_key(path: &Path) -> anyhow::Result<()> {
     rand::rng().fill_bytes(&mut key);
     let hex: String = key.iter().map(|b| format!("{b:02x}")).collect();
     write_secret_file(path, &hex)
-}
-
-/// A new file readable by its owner only, holding `text` and a newline.
-fn write_secret_file(path: &Path, text: &str) -> anyhow::Result<()> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    writeln!(f, "{text}")?;
-    Ok(())
 }
 
 /// What `mfa-gate demo` prints before it starts: the addresses, the

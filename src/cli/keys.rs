@@ -1,4 +1,5 @@
-//! `mfa-gate keys generate|rotate-encryption`: fresh keys printed, and the
+//! `mfa-gate keys generate|rotate-encryption`: fresh keys printed (or
+//! written into a key directory, `--dir`), and the
 //! offline re-seal of every stored secret under the first encryption key
 //! (the gateway stopped; a running one: `support rotate-encryption`, in
 //! `store.rs`). Also how the stored secrets' keys read in `check-config`.
@@ -9,9 +10,51 @@ use anyhow::Context;
 use std::path::Path;
 
 /// `mfa-gate keys generate`: a fresh HMAC key and encryption key (hex)
-/// with their key ids, on stdout.
-pub fn generate() {
-    print!("{}", crate::keys::generate_keys_text(&mut rand::rng()));
+/// with their key ids, on stdout; with `--dir`, written into that
+/// directory instead (`secrets: { dir: DIR }`), readable by the owner
+/// only, and never over an existing key.
+pub fn generate(dir: Option<&Path>) -> anyhow::Result<()> {
+    let Some(dir) = dir else {
+        print!("{}", crate::keys::generate_keys_text(&mut rand::rng()));
+        return Ok(());
+    };
+    let files = crate::keys::generate_key_files(&mut rand::rng());
+    // Both checked before either is written: no half-new directory.
+    for (name, _, _) in &files {
+        let path = dir.join(name);
+        if path.exists() {
+            anyhow::bail!(
+                "{} already exists: refusing to overwrite a key (the store's secrets are sealed with it); move it away first",
+                path.display()
+            );
+        }
+    }
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    for (name, text, id) in &files {
+        let path = dir.join(name);
+        write_secret_file(&path, text)?;
+        println!("wrote {} (key id {id})", path.display());
+    }
+    println!(
+        "configuration: secrets: {{ dir: {} }}  (back up encryption.key with the store)",
+        dir.display()
+    );
+    Ok(())
+}
+
+/// A new file readable by its owner only, holding `text` and a newline;
+/// an existing file is an error, never overwritten.
+pub(crate) fn write_secret_file(path: &Path, text: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    writeln!(f, "{text}")?;
+    Ok(())
 }
 
 /// `mfa-gate keys rotate-encryption`: re-seal every stored TOTP secret

@@ -3,16 +3,22 @@
 //! resolved (against the config file's directory) and the two keys are read
 //! from the environment or from files. Every error names the file, the
 //! field, and the line when it can be found; none echoes key material.
-//! The first error found is reported.
+//! Every independent mistake is reported (`collect.rs`): one for bad YAML
+//! syntax, one per section whose values do not parse, and one per section
+//! whose checks fail.
 
-use super::raw::{RawConfig, RawIdentity, RawSecret, RawTls};
-use super::{AdminConfig, Config, IdentitySource, StrippedHeaders, TlsConfig};
+use super::raw::{RawConfig, RawForwardAuth, RawIdentity, RawMetrics, RawSecret, RawTls};
+use super::{
+    AdminConfig, Config, ForwardAuthConfig, IdentitySource, MetricsConfig, StrippedHeaders,
+    Tenancy, TlsConfig,
+};
 use std::fmt::Write as _;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 mod admin;
 mod checks;
+mod collect;
 mod forward_auth;
 mod identity;
 mod keys;
@@ -20,12 +26,14 @@ mod locate;
 mod mapping;
 mod notify;
 mod operations;
+mod policy;
 mod rules;
 mod sections;
 mod ui;
 mod webauthn;
 
 use checks::{non_blank, route_prefix};
+use collect::{Checked, Found};
 use forward_auth::listeners;
 use locate::locate;
 
@@ -50,22 +58,45 @@ pub enum ConfigError {
         field: Option<String>,
         message: String,
     },
+    /// Several independent mistakes (two or more), in the order of their
+    /// lines; shown one per line.
+    #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
+    Many(Vec<ConfigError>),
 }
 
 impl ConfigError {
-    /// The field the error is about, if any.
+    /// The field the error is about, if any (of several: the first's).
     pub fn field(&self) -> Option<&str> {
         match self {
             ConfigError::Invalid { field, .. } => field.as_deref(),
             ConfigError::Read { .. } => None,
+            ConfigError::Many(all) => all.first().and_then(ConfigError::field),
         }
     }
 
-    /// The 1-based line the error is about, if known.
+    /// The 1-based line the error is about, if known (of several: the
+    /// first's).
     pub fn line(&self) -> Option<usize> {
         match self {
             ConfigError::Invalid { line, .. } => *line,
             ConfigError::Read { .. } => None,
+            ConfigError::Many(all) => all.first().and_then(ConfigError::line),
+        }
+    }
+
+    /// Each mistake on its own, owned.
+    pub fn into_each(self) -> Vec<ConfigError> {
+        match self {
+            ConfigError::Many(all) => all,
+            one => vec![one],
+        }
+    }
+
+    /// Each mistake on its own: this one, or the several it holds.
+    pub fn each(&self) -> &[ConfigError] {
+        match self {
+            ConfigError::Many(all) => all,
+            one => std::slice::from_ref(one),
         }
     }
 }
@@ -145,7 +176,9 @@ pub(crate) fn load_str_with_env(
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Config, ConfigError> {
     let doc = Doc { yaml, source };
-    let raw = doc.parse()?;
+    let raw = doc
+        .parse()
+        .map_err(|first| doc.with_later_errors(first, env))?;
     doc.validate(raw, env)
 }
 
@@ -217,75 +250,119 @@ impl Doc<'_> {
         result.map_err(|message| self.error(field, message))
     }
 
-    /// The checks of every section, in the order of the file's sections
-    /// (the first error found is the one reported; `metrics` and
-    /// `forward_auth`, the last, are checked first thing in the literal,
-    /// before its fields move).
+    /// Every section's checks. Each section's first error is kept and the
+    /// other sections are still checked (`collect.rs`): a file with three
+    /// mistakes gets three errors, in the order of their lines.
     fn validate(
         &self,
         raw: RawConfig,
         env: &dyn Fn(&str) -> Option<String>,
     ) -> Result<Config, ConfigError> {
+        let mut found = Found::default();
+        let checked = self.check_sections(raw, env, &mut found);
+        match checked.config() {
+            Some(config) if found.0.is_empty() => Ok(config),
+            _ => Err(self.all(found.0)),
+        }
+    }
+
+    /// What each section gives. The sections that others need are checked
+    /// first; a check runs only when what it needs was valid.
+    fn check_sections(
+        &self,
+        raw: RawConfig,
+        env: &dyn Fn(&str) -> Option<String>,
+        f: &mut Found,
+    ) -> Checked {
         let base = self.source.parent().unwrap_or(Path::new(""));
-        let upstream = self.upstream(raw.upstream)?;
-        let trusted_proxies = self.trusted_proxies(&raw.trusted_proxies)?;
-        let (identity, stripped_headers) =
-            self.identity_and_stripped(raw.identity, !trusted_proxies.is_empty())?;
-        let store = self.store(raw.store, base, env)?;
-        let secrets = self.secrets(&raw.secrets, base, env)?;
-        let app_name = self.check("ui.app_name", non_blank(raw.ui.app_name.clone()))?;
-        let totp = self.totp(raw.totp, &app_name)?;
-        let cookie = self.cookie(raw.cookie, &identity)?;
-        let sections::Pins(companies, remember_days) = self.companies(raw.companies)?;
-        let bypass = self.bypass(&raw.bypass)?;
-        let max_failures = self.max_failures(raw.max_failures)?;
-        let step_up = self.step_up(raw.step_up_minutes)?;
-        self.check("prefix", route_prefix(&raw.prefix))?;
-        let ui = self.ui(raw.ui, app_name, base)?;
-        let server = self.server(raw.server)?;
-        let admin = self.admin(raw.admin, raw.listen, base, env)?;
-        let audit = self.audit(raw.audit)?;
-        let notify = self.notify(raw.notify, base, env)?;
-        let tls = self.tls_beside(raw.tls, raw.listen, admin.as_ref(), base)?;
-        let log = self.log(raw.log)?;
-        let webauthn = self.webauthn(raw.webauthn, &ui.app_name, &companies)?;
-        let taken = listeners(
-            raw.listen,
-            admin.as_ref(),
-            tls.as_ref(),
-            raw.metrics.as_ref(),
-        );
-        Ok(Config {
-            metrics: self.metrics(raw.metrics, raw.listen, admin.as_ref())?,
-            forward_auth: self.forward_auth(raw.forward_auth, &taken)?,
+        let tenancy = identity::tenancy(&raw.identity, &raw.companies);
+        let trusted = !raw.trusted_proxies.is_empty();
+        let identity = f.keep(self.identity_and_stripped(raw.identity, trusted, tenancy));
+        let app_name = f.keep(self.check("ui.app_name", non_blank(raw.ui.app_name.clone())));
+        let pins = f.keep(self.companies(raw.companies));
+        let admin = f.keep(self.admin(raw.admin, raw.listen, base, env));
+        let ui = app_name
+            .clone()
+            .and_then(|a| f.keep(self.ui(raw.ui, a, base)));
+        let webauthn = self.webauthn_beside(raw.webauthn, ui.as_ref(), pins.as_ref(), f);
+        let sides = (raw.tls, raw.metrics, raw.forward_auth);
+        let (tls, metrics, forward_auth) = self.listeners(sides, raw.listen, admin.as_ref(), f);
+        Checked {
             source: self.source.to_owned(),
             listen: raw.listen,
-            upstream,
-            identity,
-            trusted_proxies,
-            stripped_headers,
-            tls,
-            log,
-            store,
-            secrets,
-            totp,
-            cookie,
-            companies,
-            remember_days,
-            bypass,
-            access_rules: self.access_rules(raw.access_rules, webauthn.is_some())?,
-            bypass_query: self.bypass_query(raw.bypass_query)?,
             allow_get_body: raw.allow_get_body,
-            max_failures,
-            step_up,
-            prefix: raw.prefix,
-            ui,
-            server,
-            admin,
-            audit,
-            notify,
+            tenancy,
+            upstream: f.keep(self.upstream(raw.upstream)),
+            trusted_proxies: f.keep(self.trusted_proxies(&raw.trusted_proxies)),
+            store: f.keep(self.store(raw.store, base, env)),
+            secrets: f.keep(self.secrets(&raw.secrets, base, env)),
+            totp: app_name.and_then(|a| f.keep(self.totp(raw.totp, &a))),
+            cookie: identity
+                .as_ref()
+                .and_then(|(id, _)| f.keep(self.cookie(raw.cookie, id))),
+            policy_admin_roles: f.keep(self.policy_admin_roles(raw.policy_admin_roles)),
+            bypass: f.keep(self.bypass(&raw.bypass)),
+            bypass_query: f.keep(self.bypass_query(raw.bypass_query)),
+            max_failures: f.keep(self.max_failures(raw.max_failures)),
+            step_up: f.keep(self.step_up(raw.step_up_minutes)),
+            prefix: f
+                .keep(self.check("prefix", route_prefix(&raw.prefix)))
+                .map(|()| raw.prefix),
+            server: f.keep(self.server(raw.server)),
+            audit: f.keep(self.audit(raw.audit)),
+            notify: f.keep(self.notify(raw.notify, base, env)),
+            access_rules: webauthn
+                .as_ref()
+                .and_then(|w| f.keep(self.access_rules(raw.access_rules, w.is_some()))),
+            log: f.keep(self.log(raw.log)),
+            forward_auth,
+            metrics,
+            identity,
+            tls,
             webauthn,
-        })
+            pins,
+            ui,
+            admin,
+        }
+    }
+
+    /// The listeners beside `listen` and `admin.listen` (HTTPS, metrics,
+    /// forward-auth asks), each on an address of its own; checked when the
+    /// admin section, whose address they must not take, was valid.
+    #[allow(clippy::type_complexity)]
+    fn listeners(
+        &self,
+        (tls, metrics, forward_auth): (Option<RawTls>, Option<RawMetrics>, Option<RawForwardAuth>),
+        listen: SocketAddr,
+        admin: Option<&Option<AdminConfig>>,
+        f: &mut Found,
+    ) -> (
+        Option<Option<TlsConfig>>,
+        Option<Option<MetricsConfig>>,
+        Option<ForwardAuthConfig>,
+    ) {
+        let Some(admin) = admin else {
+            return (None, None, None);
+        };
+        let base = self.source.parent().unwrap_or(Path::new(""));
+        let tls = f.keep(self.tls_beside(tls, listen, admin.as_ref(), base));
+        let taken = listeners(listen, admin.as_ref(), tls.as_ref(), metrics.as_ref());
+        let forward_auth = taken.and_then(|l| f.keep(self.forward_auth(forward_auth, &l)));
+        let metrics = f.keep(self.metrics(metrics, listen, admin.as_ref()));
+        (tls, metrics, forward_auth)
+    }
+
+    /// The `webauthn` section, checked when the names it reads (the app's
+    /// name, the pinned companies) were valid.
+    fn webauthn_beside(
+        &self,
+        raw: Option<super::raw::RawWebauthn>,
+        ui: Option<&super::UiConfig>,
+        pins: Option<&sections::Pins>,
+        f: &mut Found,
+    ) -> Option<Option<super::WebauthnConfig>> {
+        let (ui, pins) = (ui?, pins?);
+        f.keep(self.webauthn(raw, &ui.app_name, &pins.0))
     }
 
     /// The `identity` section, then its `strip_headers` list, which is
@@ -294,9 +371,10 @@ impl Doc<'_> {
         &self,
         mut raw: RawIdentity,
         has_trusted_proxies: bool,
+        tenancy: Tenancy,
     ) -> Result<(IdentitySource, StrippedHeaders), ConfigError> {
         let strip = raw.strip_headers.take();
-        let identity = self.identity(raw, has_trusted_proxies)?;
+        let identity = self.identity(raw, has_trusted_proxies, tenancy)?;
         let stripped_headers = self.stripped_headers(strip, &identity)?;
         Ok((identity, stripped_headers))
     }

@@ -7,6 +7,9 @@
 
 /// One rule per identity field. `account`, `company` and `class` must give
 /// a value; `person` (default: the account), `roles` and `email` may not.
+/// Not written in a single-tenant file, `company` and `class` read the
+/// top-level field of their name and fall back to the implicit tenant and
+/// `employee` (`load/mapping.rs`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FieldMap {
     pub account: FieldRule,
@@ -36,6 +39,10 @@ impl FieldMap {
 pub enum FieldRule {
     /// The value at this JSON pointer (RFC 6901), e.g. `/user/login`.
     At(String),
+    /// The value at `pointer`, or `absent` when the answer has none there:
+    /// what `company` and `class` are when the file does not map them
+    /// (the implicit tenant, `employee`).
+    AtOr { pointer: String, absent: String },
     /// The same value for every session (`company: { value: main }`).
     Constant(String),
     /// A value looked up in a map (`{ from: /user/admin, map: { true: admin } }`).

@@ -14,6 +14,7 @@ mod operations;
 mod raw;
 pub mod rules;
 mod store;
+mod tenancy;
 mod webauthn;
 
 /// The language types live with the catalogs (`i18n`).
@@ -34,6 +35,7 @@ pub use notify::{
 };
 pub use operations::{LogConfig, LogFormat, TlsConfig, TrustedProxies};
 pub use store::{DatabaseTls, PostgresOptions, parse_url, postgres_url};
+pub use tenancy::{IMPLICIT_TENANT, Tenancy};
 pub use webauthn::{WebauthnConfig, check_origin};
 
 use crate::domain::{Enforcement, RememberDays};
@@ -72,6 +74,11 @@ pub struct Config {
     /// configuration (`companies.NAME.remember_days`; read-only on the
     /// admin page).
     pub remember_days: HashMap<String, RememberDays>,
+    /// One implicit tenant, or accounts split by company (`tenancy.rs`).
+    pub tenancy: Tenancy,
+    /// Roles of which an admin-class account needs one to see and change
+    /// its company's policy (`policy_admin_roles`, default `[admin]`).
+    pub policy_admin_roles: Vec<String>,
     pub bypass: Vec<BypassRule>,
     /// Ordered access rules, first match wins (DESIGN §11); empty: the
     /// company policy everywhere.

@@ -37,6 +37,10 @@ pub(super) struct RawConfig {
     pub cookie: RawCookie,
     #[serde(default, deserialize_with = "unique_map")]
     pub companies: BTreeMap<String, RawCompany>,
+    /// Roles that let an admin account change its company's policy;
+    /// `None`: `[admin]`.
+    #[serde(default)]
+    pub policy_admin_roles: Option<Vec<String>>,
     #[serde(default)]
     pub bypass: Vec<String>,
     /// Ordered access rules, first match wins (`load/rules.rs`).
@@ -306,11 +310,18 @@ pub(super) enum RawBackend {
     Postgres,
 }
 
+/// `secrets`: a key directory (`dir`, holding `hmac.key` and
+/// `encryption.key`), or the two key rings; which goes with which is
+/// checked in `load/keys.rs`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawSecrets {
-    pub hmac_key: key_ring::RawKeyRing,
-    pub encryption_key: key_ring::RawKeyRing,
+    #[serde(default)]
+    pub dir: Option<PathBuf>,
+    #[serde(default)]
+    pub hmac_key: Option<key_ring::RawKeyRing>,
+    #[serde(default)]
+    pub encryption_key: Option<key_ring::RawKeyRing>,
 }
 
 /// Where a key is read from: exactly one of an environment variable or a

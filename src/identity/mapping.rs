@@ -86,13 +86,14 @@ pub fn map_identity(json: &Value, fields: &FieldMap) -> Result<Identity, Mapping
 /// The pointer a rule reads (for messages); a constant reads none.
 fn source_of(rule: &FieldRule) -> &str {
     match rule {
-        FieldRule::At(p) => p,
+        FieldRule::At(p) | FieldRule::AtOr { pointer: p, .. } => p,
         FieldRule::Map(m) => &m.from,
         FieldRule::Constant(_) => "(constant)",
     }
 }
 
-/// One text value: `None` when absent, null or empty.
+/// One text value: `None` when absent, null or empty (then the fallback
+/// of an `AtOr` rule).
 fn text(
     json: &Value,
     field: &'static str,
@@ -100,7 +101,7 @@ fn text(
 ) -> Result<Option<String>, MappingError> {
     let value = match rule {
         FieldRule::Constant(c) => Some(c.clone()),
-        FieldRule::At(p) => match json.pointer(p) {
+        FieldRule::At(p) | FieldRule::AtOr { pointer: p, .. } => match json.pointer(p) {
             None | Some(Value::Null) => None,
             Some(Value::String(s)) => Some(s.clone()),
             Some(other) => {
@@ -114,14 +115,20 @@ fn text(
         },
         FieldRule::Map(m) => mapped(json, field, m)?.into_iter().next(),
     };
-    match value {
-        Some(s) if s.is_empty() => Ok(None),
-        Some(s) if s.len() > MAX_FIELD => Err(MappingError::TooLong {
-            field,
-            pointer: source_of(rule).to_owned(),
-        }),
-        other => Ok(other),
-    }
+    let value = match value {
+        Some(s) if s.is_empty() => None,
+        Some(s) if s.len() > MAX_FIELD => {
+            return Err(MappingError::TooLong {
+                field,
+                pointer: source_of(rule).to_owned(),
+            });
+        }
+        other => other,
+    };
+    Ok(match (value, rule) {
+        (None, FieldRule::AtOr { absent, .. }) => Some(absent.clone()),
+        (value, _) => value,
+    })
 }
 
 /// The class: a string naming it, or a value map. Of a list mapped to
@@ -156,7 +163,8 @@ fn roles(json: &Value, rule: &FieldRule) -> Result<Vec<String>, MappingError> {
     let mut roles = match rule {
         FieldRule::Constant(c) => vec![c.clone()],
         FieldRule::Map(m) => mapped(json, "roles", m)?,
-        FieldRule::At(p) => match json.pointer(p) {
+        // `AtOr` is never configured for roles: no roles is no roles.
+        FieldRule::At(p) | FieldRule::AtOr { pointer: p, .. } => match json.pointer(p) {
             None | Some(Value::Null) => Vec::new(),
             Some(Value::String(s)) => vec![s.clone()],
             Some(Value::Array(items)) => items

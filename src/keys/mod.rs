@@ -19,7 +19,7 @@ pub use app_session::AppSession;
 #[cfg(test)]
 mod tests;
 
-pub use generate::generate_keys_text;
+pub use generate::{ENCRYPTION_FILE, HMAC_FILE, generate_key_files, generate_keys_text};
 pub use id::KeyId;
 
 use chacha20poly1305::aead::{AeadInPlace, KeyInit as _};

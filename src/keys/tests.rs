@@ -256,3 +256,19 @@ fn generated_keys_are_two_fresh_hex_keys_with_their_ids() {
     assert!(text.contains(&format!("key id {}", KeyId::of_hmac_key(&bytes))));
     assert_ne!(text, generate_keys_text(&mut StdRng::seed_from_u64(2)));
 }
+
+#[test]
+fn a_generated_key_directory_is_two_fresh_hex_keys_with_their_ids() {
+    let [(h_name, h, h_id), (e_name, e, e_id)] = generate_key_files(&mut rng());
+    assert_eq!((h_name, e_name), (HMAC_FILE, ENCRYPTION_FILE));
+    assert_eq!((HMAC_FILE, ENCRYPTION_FILE), ("hmac.key", "encryption.key"));
+    let bytes = |hex: &str| -> [u8; 32] {
+        assert_eq!(hex.len(), 64, "{hex}");
+        std::array::from_fn(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).unwrap())
+    };
+    assert_ne!(h, e);
+    assert_eq!(h_id, KeyId::of_hmac_key(&bytes(&h)));
+    assert_eq!(e_id, KeyId::of_encryption_key(&bytes(&e)));
+    let [(_, again, _), _] = generate_key_files(&mut StdRng::seed_from_u64(2));
+    assert_ne!(h, again);
+}

@@ -1,6 +1,7 @@
-//! `mfa-gate check-config` and `serve` refuse bad configuration with one
-//! clear message naming the file, the line and the field, and a non-zero
-//! exit; the shipped example files stay valid.
+//! `mfa-gate check-config` and `serve` refuse bad configuration with a
+//! clear message per mistake (every independent one at once), naming the
+//! file, the line and the field, and a non-zero exit; the shipped example
+//! files stay valid.
 
 use crate::harness::{BIN, ConfigBuilder, free_ports};
 use std::path::{Path, PathBuf};
@@ -120,6 +121,59 @@ fn check_config_names_the_relying_party_and_refuses_a_wrong_one() {
     assert!(!ok, "accepted");
     assert!(
         stderr.contains("companies.globex") && stderr.contains("needs passkeys"),
+        "{stderr}"
+    );
+}
+
+/// A file with three independent mistakes gets three lines, each naming
+/// the file, the line and the field, from `check-config` and from `serve`
+/// alike; the parser's words are an operator's ("a whole number").
+#[test]
+fn every_mistake_is_reported_at_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    // Lines 19, 20 and 22 of the harness's file.
+    let cfg = write_config(
+        tmp.path(),
+        "max_failures: 0\nprefix: mfa\ntotp:\n  skew: 9\n",
+    );
+    let (ok, _, stderr) = check_config(&cfg);
+    assert!(!ok, "accepted");
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 3, "{stderr}");
+    for (line, (at, field)) in lines.iter().zip([
+        ("line 19", "max_failures"),
+        ("line 20", "prefix"),
+        ("line 22", "totp.skew"),
+    ]) {
+        assert!(line.contains("mfa-gate.yaml"), "names the file: {stderr}");
+        assert!(line.contains(at), "{at}: {stderr}");
+        assert!(
+            line.contains(&format!("field `{field}`")),
+            "{field}: {stderr}"
+        );
+    }
+    let out = Command::new(BIN)
+        .args(["serve", "-c"])
+        .arg(&cfg)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let serve = String::from_utf8_lossy(&out.stderr);
+    for field in ["max_failures", "prefix", "totp.skew"] {
+        assert!(serve.contains(&format!("field `{field}`")), "{serve}");
+    }
+
+    // Values that do not parse, in two sections: both, in words.
+    let cfg = write_config(tmp.path(), "max_failures: lots\nserver:\n  threads: many\n");
+    let (ok, _, stderr) = check_config(&cfg);
+    assert!(!ok, "accepted");
+    assert_eq!(stderr.lines().count(), 2, "{stderr}");
+    assert!(
+        stderr.contains("field `max_failures`") && stderr.contains("field `server.threads`"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("a whole number") && !stderr.contains("u32"),
         "{stderr}"
     );
 }

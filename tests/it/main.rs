@@ -31,5 +31,6 @@ mod remember;
 mod replicas;
 mod rollout;
 mod settings;
+mod single_tenant;
 mod support;
 mod trusted_pages;

@@ -78,16 +78,18 @@ fn header_name(name: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// The addresses our other listeners take, by the field that names them.
+/// The addresses our other listeners take, by the field that names them;
+/// `None` when the TLS section was refused (nothing to compare).
 pub(super) fn listeners(
     listen: SocketAddr,
     admin: Option<&AdminConfig>,
-    tls: Option<&TlsConfig>,
+    tls: Option<&Option<TlsConfig>>,
     metrics: Option<&RawMetrics>,
-) -> Vec<(&'static str, SocketAddr)> {
+) -> Option<Vec<(&'static str, SocketAddr)>> {
+    let tls = tls?;
     let mut taken = vec![("listen", listen)];
     taken.extend(admin.map(|a| ("admin.listen", a.listen)));
-    taken.extend(tls.map(|t| ("tls.listen", t.listen)));
+    taken.extend(tls.as_ref().map(|t| ("tls.listen", t.listen)));
     taken.extend(metrics.map(|m| ("metrics.listen", m.listen)));
-    taken
+    Some(taken)
 }

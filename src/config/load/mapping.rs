@@ -6,8 +6,8 @@
 use super::super::raw::identity::RawRule;
 use super::super::raw::{RawAnonymousWhen, RawFieldRule, RawFields, RawMethod};
 use super::super::{
-    AnonymousWhen, CookieName, FieldMap, FieldRule, SessionCookies, ValueMap, WhoamiMethod,
-    pointer_of,
+    AnonymousWhen, CookieName, FieldMap, FieldRule, IMPLICIT_TENANT, SessionCookies, Tenancy,
+    ValueMap, WhoamiMethod, pointer_of,
 };
 use super::checks::cookie_name;
 use super::{ConfigError, Doc};
@@ -22,11 +22,29 @@ type ResultCheck = fn(&str) -> Result<(), String>;
 const MAX_SESSION_COOKIES: usize = 8;
 
 impl Doc<'_> {
-    pub(super) fn field_map(&self, raw: RawFields) -> Result<FieldMap, ConfigError> {
+    /// The field rules; `company` and `class`, when not written, read the
+    /// top-level field of their name. In a single-tenant file an answer
+    /// without them is in the implicit tenant and of class `employee`; a
+    /// multi-tenant file needs both, as it always has.
+    pub(super) fn field_map(
+        &self,
+        raw: RawFields,
+        tenancy: Tenancy,
+    ) -> Result<FieldMap, ConfigError> {
+        let company = match (raw.company, tenancy) {
+            (Some(rule), _) => self.field_rule("company", rule, None)?,
+            (None, Tenancy::Single) => fallback("company", IMPLICIT_TENANT),
+            (None, Tenancy::Multi) => FieldRule::field("company"),
+        };
+        let class = match (raw.class, tenancy) {
+            (Some(rule), _) => self.field_rule("class", rule, Some(class_text))?,
+            (None, Tenancy::Single) => fallback("class", AccountClass::Employee.as_str()),
+            (None, Tenancy::Multi) => FieldRule::field("class"),
+        };
         Ok(FieldMap {
             account: self.field_rule("account", raw.account, None)?,
-            company: self.field_rule("company", raw.company, None)?,
-            class: self.field_rule("class", raw.class, Some(class_text))?,
+            company,
+            class,
             person: self.field_rule("person", raw.person, None)?,
             roles: self.field_rule("roles", raw.roles, None)?,
             email: self.field_rule("email", raw.email, None)?,
@@ -223,6 +241,14 @@ impl Doc<'_> {
                 "give one of `session_cookie`, `session_cookies` and `session_cookie_prefix`",
             )),
         }
+    }
+}
+
+/// The top-level field `name`, or `absent` when the answer has none.
+fn fallback(name: &str, absent: &str) -> FieldRule {
+    FieldRule::AtOr {
+        pointer: pointer_of(name),
+        absent: absent.to_owned(),
     }
 }
 

@@ -1,5 +1,6 @@
 //! The checks of the core sections, one method per section, in the order
-//! `validate` calls them (the first error found is the one reported):
+//! `validate` calls them (each section's first error is reported, beside
+//! the other sections' errors):
 //! `upstream`, `store`, `secrets`, `totp`, `cookie`, `companies`, `bypass`,
 //! `max_failures`, `ui`, `server`. `store` hands each backend to a private
 //! method of its own, and PostgreSQL's settings to one method each.

@@ -11,13 +11,14 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 /// Each identity field's rule; each defaults to the top-level field of its
-/// own name.
+/// own name. `company` and `class` are `None` when not written: then an
+/// answer without them has a default (`load/mapping.rs`).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub(in crate::config) struct RawFields {
     pub account: RawFieldRule,
-    pub company: RawFieldRule,
-    pub class: RawFieldRule,
+    pub company: Option<RawFieldRule>,
+    pub class: Option<RawFieldRule>,
     pub person: RawFieldRule,
     pub roles: RawFieldRule,
     pub email: RawFieldRule,
@@ -28,8 +29,8 @@ impl Default for RawFields {
         let name = |n: &str| RawFieldRule::Name(n.to_owned());
         Self {
             account: name("account"),
-            company: name("company"),
-            class: name("class"),
+            company: None,
+            class: None,
             person: name("person"),
             roles: name("roles"),
             email: name("email"),

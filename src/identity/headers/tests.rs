@@ -45,7 +45,7 @@ fn full_claims_map_to_an_identity() {
     assert_eq!(id.account, "hanako@acme.example");
     assert_eq!(id.person, "hanako");
     assert_eq!(id.roles, ["admin", "stress_check_officer"]);
-    assert!(id.may_manage_policy());
+    assert!(id.may_manage_policy(&["admin".to_owned()]));
 }
 
 #[test]

@@ -28,7 +28,8 @@ fn the_flat_answer_maps_as_before() {
     )
     .unwrap();
     assert_eq!((id.person.as_str(), id.class), ("p", AccountClass::Admin));
-    assert!(id.may_manage_policy());
+    assert!(id.may_manage_policy(&["admin".to_owned()]));
+    assert!(!id.may_manage_policy(&["owner".to_owned()]));
     let id = map_identity(
         &json!({"account":"a@x","company":"acme","class":"employee"}),
         &FieldMap::flat(),
@@ -136,4 +137,70 @@ fn errors_name_the_field_the_pointer_and_what_was_there() {
     let one_role =
         json!({"identity":{"username":"u"},"company":"c","class":"employee","roles":"ops"});
     assert_eq!(map_identity(&one_role, &fields).unwrap().roles, ["ops"]);
+}
+
+/// The rules of a file that maps neither `company` nor `class`
+/// (`config::Tenancy::Single`): the top-level field if the answer has
+/// one, else the implicit tenant and `employee`.
+#[test]
+fn an_answer_naming_only_the_account_is_an_employee_of_the_implicit_tenant() {
+    let mut fields = FieldMap::flat();
+    fields.company = FieldRule::AtOr {
+        pointer: "/company".into(),
+        absent: "default".into(),
+    };
+    fields.class = FieldRule::AtOr {
+        pointer: "/class".into(),
+        absent: "employee".into(),
+    };
+    let id = map_identity(&json!({"account": "alice"}), &fields).unwrap();
+    assert_eq!(
+        (id.account.as_str(), id.company.as_str(), id.class),
+        ("alice", "default", AccountClass::Employee)
+    );
+    assert_eq!(id.person, "alice");
+    for blank in [json!(null), json!("")] {
+        let id = map_identity(
+            &json!({"account": "a", "company": blank, "class": blank}),
+            &fields,
+        )
+        .unwrap();
+        assert_eq!(
+            (id.company.as_str(), id.class),
+            ("default", AccountClass::Employee)
+        );
+    }
+    // What the answer says still counts, and a wrong value is still wrong.
+    let id = map_identity(
+        &json!({"account": "a", "company": "acme", "class": "candidate"}),
+        &fields,
+    )
+    .unwrap();
+    assert_eq!(
+        (id.company.as_str(), id.class),
+        ("acme", AccountClass::Candidate)
+    );
+    assert_eq!(
+        map_identity(&json!({"account": "a", "class": "root"}), &fields)
+            .unwrap_err()
+            .to_string(),
+        "`class`: \"root\" is not candidate, employee or admin"
+    );
+    assert!(matches!(
+        map_identity(&json!({"account": "a", "company": 7}), &fields),
+        Err(MappingError::WrongType {
+            field: "company",
+            ..
+        })
+    ));
+    // Without the fallback (a multi-tenant file), no company is an error.
+    assert_eq!(
+        map_identity(
+            &json!({"account": "a", "class": "employee"}),
+            &FieldMap::flat()
+        )
+        .unwrap_err()
+        .to_string(),
+        "`company`: nothing at /company"
+    );
 }

@@ -2,9 +2,10 @@
 //! optional for everyone, required for employee and admin accounts, or
 //! required with a passkey or security key only (offered where passkeys
 //! are configured).
-//! Only admin-class accounts with the `admin` role (alone or with
-//! `stress_check_officer`) of that company may see or change it; a policy
-//! pinned in the YAML is shown read-only. The proxy reads the policy on
+//! Only admin-class accounts with one of `policy_admin_roles` (default
+//! `admin`, alone or with `stress_check_officer`) of that company may see
+//! or change it; a policy pinned in the YAML is shown read-only. The
+//! implicit tenant of a single-tenant setup is not named on the page. The proxy reads the policy on
 //! every request, so a change reaches live sessions on their next click.
 //! The same page holds the remembered-browser setting (off, 7 or 30 days;
 //! pinnable on its own) and the rollout numbers (`rollout.rs`).
@@ -22,8 +23,11 @@ use crate::pages::{PageRequest, Reply, SessionCtx};
 use crate::request::route::Route;
 
 /// Only accounts that may manage their company's policy get further.
-fn require_manager(sess: &SessionCtx) -> Result<(), PageError> {
-    match sess.identity.may_manage_policy() {
+fn require_manager(ctx: &Services<'_>, sess: &SessionCtx) -> Result<(), PageError> {
+    match sess
+        .identity
+        .may_manage_policy(&ctx.config.policy_admin_roles)
+    {
         true => Ok(()),
         false => Err(PageError::Forbidden),
     }
@@ -35,7 +39,7 @@ pub fn show(
     frame: &Frame<'_>,
     sess: &SessionCtx,
 ) -> Result<Reply, PageError> {
-    require_manager(sess)?;
+    require_manager(ctx, sess)?;
     render(ctx, req, frame, sess, None, 200)
 }
 
@@ -61,7 +65,7 @@ fn render(
     let current = ctx.enforcement(company)?;
     let csrf = session::csrf_token(ctx.keys, sess.app, req.now);
     let view = PolicyView {
-        company,
+        company: (!ctx.config.tenancy.is_implicit(company)).then_some(company.as_str()),
         current: current.as_str(),
         pinned: ctx.config.companies.contains_key(company),
         remember: ctx.remember_days(company)?.as_string(),
@@ -81,7 +85,7 @@ pub fn save(
     frame: &Frame<'_>,
     sess: &SessionCtx,
 ) -> Result<Reply, PageError> {
-    require_manager(sess)?;
+    require_manager(ctx, sess)?;
     // A company setting decides everyone's factors and trust: a stolen
     // remembered-browser cookie must not lengthen its own life or let
     // code-earned trust back in (a step-up, as for a person's factors).

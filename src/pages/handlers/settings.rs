@@ -117,7 +117,9 @@ fn render(
         backup_left: record.backup_codes.as_ref().map(|s| s.remaining()),
         linked,
         required: is_required(sess.identity.class, policy),
-        may_manage_policy: sess.identity.may_manage_policy(),
+        may_manage_policy: sess
+            .identity
+            .may_manage_policy(&ctx.config.policy_admin_roles),
         csrf: &csrf,
         notice,
         regenerate_error: errors.regenerate,

@@ -425,7 +425,9 @@ pub fn settings(frame: &Frame, v: &SettingsView) -> Markup {
 }
 
 pub struct PolicyView<'a> {
-    pub company: &'a str,
+    /// The company, named on the page; `None` for the implicit tenant of
+    /// a single-tenant setup (there is no company to name).
+    pub company: Option<&'a str>,
     pub current: &'a str,
     pub pinned: bool,
     /// The remembered-browser setting: `off`, `7`, `30`.
@@ -458,7 +460,9 @@ pub fn policy(frame: &Frame, v: &PolicyView) -> Markup {
         t(l, "policy.title"),
         html! {
             @if let Some(n) = v.notice { p.notice role="status" { (n) } }
-            p.small { (tf(l, "policy.company", &[("company", v.company)])) }
+            @if let Some(company) = v.company {
+                p.small { (tf(l, "policy.company", &[("company", company)])) }
+            }
             @if v.pinned { p.notice id="pinned" { (t(l, "policy.pinned")) } }
             form method="post" action=(Route::Policy.href(frame.prefix)) {
                 (hidden("csrf", v.csrf))

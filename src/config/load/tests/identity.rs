@@ -104,7 +104,11 @@ fn headers_source_mistakes_name_their_field() {
             "needs `session_cookie`",
         ),
         (
-            with_identity(&SSO.replace("    company: acme\n", ""), trusted),
+            // Several companies: each account needs one.
+            with_identity(
+                &SSO.replace("    company: acme\n", ""),
+                &format!("{trusted}companies:\n  globex: required\n"),
+            ),
             "identity.headers",
             "company",
         ),

@@ -14,6 +14,8 @@ mod listeners;
 mod postgres_backend;
 mod secrets;
 mod sections;
+mod several;
+mod tenancy;
 mod ui;
 mod webauthn;
 
