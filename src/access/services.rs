@@ -24,7 +24,7 @@ pub struct Services<'a> {
 impl Services<'_> {
     /// The policy in force for a company: pinned in YAML, else stored by
     /// the admin page, else the default (optional; required for the
-    /// implicit tenant of a single-tenant setup, `config::Tenancy`).
+    /// implicit tenant, `config::Tenancy`).
     pub fn enforcement(&self, company: &str) -> Result<Enforcement, StoreError> {
         let policy = match self.config.companies.get(company) {
             Some(p) => *p,

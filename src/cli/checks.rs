@@ -56,15 +56,17 @@ pub fn check_config(path: &Path) -> anyhow::Result<()> {
 /// One tenant or many, and who edits a policy, in words.
 fn tenants(config: &config::Config) -> String {
     let tenants = match config.tenancy {
-        config::Tenancy::Single => format!(
-            "one (no company mapping): an account whose identity names no company is in the implicit tenant \"{}\", whose policy is {}",
+        config::Tenancy::Implicit => format!(
+            "no company mapping: an account whose identity names no company is in the implicit tenant \"{}\", whose policy is {}",
             config::IMPLICIT_TENANT,
             match config.companies.get(config::IMPLICIT_TENANT) {
                 Some(pinned) => format!("{} (pinned)", pinned.as_str()),
                 None => "required unless changed on the policy page".into(),
             }
         ),
-        config::Tenancy::Multi => "by company (a policy not set is optional)".into(),
+        config::Tenancy::Mapped => {
+            "by company, as identity maps it (a policy not set is optional)".into()
+        }
     };
     let roles = match config.policy_admin_roles.as_slice() {
         [] => "nobody (only companies: in this file)".to_owned(),

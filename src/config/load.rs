@@ -275,7 +275,7 @@ impl Doc<'_> {
         f: &mut Found,
     ) -> Checked {
         let base = self.source.parent().unwrap_or(Path::new(""));
-        let tenancy = identity::tenancy(&raw.identity, &raw.companies);
+        let tenancy = identity::tenancy(&raw.identity);
         let trusted = !raw.trusted_proxies.is_empty();
         let identity = f.keep(self.identity_and_stripped(raw.identity, trusted, tenancy));
         let app_name = f.keep(self.check("ui.app_name", non_blank(raw.ui.app_name.clone())));

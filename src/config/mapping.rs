@@ -7,9 +7,9 @@
 
 /// One rule per identity field. `account`, `company` and `class` must give
 /// a value; `person` (default: the account), `roles` and `email` may not.
-/// Not written in a single-tenant file, `company` and `class` read the
-/// top-level field of their name and fall back to the implicit tenant and
-/// `employee` (`load/mapping.rs`).
+/// Not written, `company` and `class` read the top-level field of their
+/// name and fall back to the implicit tenant and `employee`
+/// (`load/mapping.rs`, `tenancy.rs`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FieldMap {
     pub account: FieldRule,

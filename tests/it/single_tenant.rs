@@ -82,7 +82,8 @@ async fn the_minimal_file_sends_an_account_the_app_only_names_to_enrollment() {
     let check = run_cli(&["check-config", "-c", &config_arg], &[]).await;
     assert_eq!(check.code, 0, "{check:?}");
     assert!(
-        check.stdout.contains("tenants: one") && check.stdout.contains("\"default\""),
+        check.stdout.contains("tenants: no company mapping")
+            && check.stdout.contains("\"default\""),
         "{}",
         check.stdout
     );

@@ -60,15 +60,15 @@ fn alice_whom_the_app_only_names_is_sent_to_enroll() {
 }
 
 #[test]
-fn only_the_implicit_tenant_of_a_single_tenant_file_defaults_to_required() {
-    let (_d, single) = gate("");
-    assert_eq!(single.enforcement("acme").unwrap(), Enforcement::Optional);
+fn only_the_implicit_tenant_defaults_to_required() {
+    // Pinning other companies leaves the implicit tenant as it is.
+    let (_d, gate_) = gate("companies:\n  globex: required\n");
+    assert_eq!(gate_.enforcement("default").unwrap(), Enforcement::Required);
+    assert_eq!(gate_.enforcement("acme").unwrap(), Enforcement::Optional);
+    assert_eq!(gate_.enforcement("globex").unwrap(), Enforcement::Required);
     let (_d, pinned) = gate("companies:\n  default: optional\n");
     assert_eq!(
         pinned.enforcement("default").unwrap(),
         Enforcement::Optional
     );
-    let (_d, multi) = gate("companies:\n  globex: required\n");
-    assert_eq!(multi.enforcement("default").unwrap(), Enforcement::Optional);
-    assert_eq!(multi.enforcement("globex").unwrap(), Enforcement::Required);
 }

@@ -3,7 +3,7 @@
 //! believed from `trusted_proxies` only). Each source refuses the other's
 //! settings, so a half-edited file cannot silently mean something else.
 
-use super::super::raw::{RawCompany, RawIdentity, RawIdentityDefaults, RawSource, defaults};
+use super::super::raw::{RawIdentity, RawIdentityDefaults, RawSource, defaults};
 use super::super::{
     DEFAULT_STRIPPED_HEADERS, HeadersConfig, IMPLICIT_TENANT, IdentitySource, SessionCookies,
     StrippedHeaders, Tenancy, WhoamiConfig,
@@ -12,7 +12,6 @@ use super::checks::{at_least_one, cookie_name, non_blank, positive, whoami_path}
 use super::{ConfigError, Doc};
 use crate::domain::AccountClass;
 use http::HeaderName;
-use std::collections::BTreeMap;
 
 impl Doc<'_> {
     pub(super) fn identity(
@@ -22,7 +21,7 @@ impl Doc<'_> {
         tenancy: Tenancy,
     ) -> Result<IdentitySource, ConfigError> {
         match id.source {
-            RawSource::Whoami => self.whoami(id, tenancy).map(IdentitySource::Whoami),
+            RawSource::Whoami => self.whoami(id).map(IdentitySource::Whoami),
             RawSource::Headers => self
                 .headers(id, has_trusted_proxies, tenancy)
                 .map(IdentitySource::Headers),
@@ -70,7 +69,7 @@ impl Doc<'_> {
         Ok(out)
     }
 
-    fn whoami(&self, id: RawIdentity, tenancy: Tenancy) -> Result<WhoamiConfig, ConfigError> {
+    fn whoami(&self, id: RawIdentity) -> Result<WhoamiConfig, ConfigError> {
         if id.headers.is_some() {
             return Err(self.error(
                 "identity.headers",
@@ -97,7 +96,7 @@ impl Doc<'_> {
             whoami_path: self.check("identity.whoami_path", whoami_path(path))?,
             whoami_headers: self.whoami_headers(id.whoami_headers)?,
             whoami_timeout: self.check("identity.whoami_timeout", positive(id.whoami_timeout))?,
-            fields: self.field_map(id.fields, tenancy)?,
+            fields: self.field_map(id.fields)?,
             anonymous_when: self.anonymous_when(id.anonymous_when)?,
             cache_ttl: self.check("identity.cache_ttl", positive(id.cache_ttl))?,
             cache_size: self.check("identity.cache_size", at_least_one(id.cache_size))?,
@@ -194,7 +193,7 @@ impl Doc<'_> {
             ));
         }
         let (default_company, default_class) = self.claim_defaults(defaults, tenancy)?;
-        let config = HeadersConfig {
+        Ok(HeadersConfig {
             session_cookie,
             session_header,
             account: name("account", raw.account)?,
@@ -205,29 +204,22 @@ impl Doc<'_> {
             email: optional("email", raw.email)?,
             default_company,
             default_class,
-        };
-        self.headers_complete(&config)?;
-        Ok(config)
+        })
     }
 
     /// `identity.defaults`: the company and class of an account whose
-    /// headers do not say; a single-tenant file's are the implicit tenant
-    /// and `employee`.
+    /// headers do not say; without a company header or default, the
+    /// implicit tenant; without a class header or default, `employee`.
     fn claim_defaults(
         &self,
         defaults: RawIdentityDefaults,
         tenancy: Tenancy,
     ) -> Result<(Option<String>, Option<AccountClass>), ConfigError> {
-        let single = tenancy == Tenancy::Single;
         let company = match defaults.company {
             Some(c) => Some(self.check("identity.defaults.company", non_blank(c))?),
-            None => single.then(|| IMPLICIT_TENANT.to_owned()),
+            None => (tenancy == Tenancy::Implicit).then(|| IMPLICIT_TENANT.to_owned()),
         };
-        let class = match defaults.class {
-            Some(class) => Some(class),
-            None => single.then_some(AccountClass::Employee),
-        };
-        Ok((company, class))
+        Ok((company, defaults.class.or(Some(AccountClass::Employee))))
     }
 
     /// The whoami-only settings, refused with `source: headers`.
@@ -267,29 +259,11 @@ impl Doc<'_> {
         }
         Ok(())
     }
-
-    /// Every claim has a header or a default: company and class (a
-    /// single-tenant file has the implicit tenant and `employee`).
-    fn headers_complete(&self, config: &HeadersConfig) -> Result<(), ConfigError> {
-        if config.company.is_none() && config.default_company.is_none() {
-            return Err(self.error(
-                "identity.headers",
-                "needs `company: HEADER`, or give `identity.defaults.company` (`companies:` names several companies)",
-            ));
-        }
-        if config.class.is_none() && config.default_class.is_none() {
-            return Err(self.error(
-                "identity.headers",
-                "needs `class: HEADER`, or give `identity.defaults.class`",
-            ));
-        }
-        Ok(())
-    }
 }
 
-/// One tenant or many (`config::tenancy`): whether the identity section
-/// says where a company comes from, and which companies are pinned.
-pub(super) fn tenancy(id: &RawIdentity, companies: &BTreeMap<String, RawCompany>) -> Tenancy {
+/// Whether the identity section says where a company comes from
+/// (`config::tenancy`).
+pub(super) fn tenancy(id: &RawIdentity) -> Tenancy {
     let maps_company = match id.source {
         RawSource::Whoami => id.fields.company.is_some(),
         RawSource::Headers => {
@@ -297,7 +271,7 @@ pub(super) fn tenancy(id: &RawIdentity, companies: &BTreeMap<String, RawCompany>
                 || id.defaults.as_ref().is_some_and(|d| d.company.is_some())
         }
     };
-    Tenancy::of(maps_company, companies.keys().map(String::as_str))
+    Tenancy::of(maps_company)
 }
 
 /// A count that must be at least 1.

@@ -6,8 +6,8 @@
 use super::super::raw::identity::RawRule;
 use super::super::raw::{RawAnonymousWhen, RawFieldRule, RawFields, RawMethod};
 use super::super::{
-    AnonymousWhen, CookieName, FieldMap, FieldRule, IMPLICIT_TENANT, SessionCookies, Tenancy,
-    ValueMap, WhoamiMethod, pointer_of,
+    AnonymousWhen, CookieName, FieldMap, FieldRule, IMPLICIT_TENANT, SessionCookies, ValueMap,
+    WhoamiMethod, pointer_of,
 };
 use super::checks::cookie_name;
 use super::{ConfigError, Doc};
@@ -23,23 +23,16 @@ const MAX_SESSION_COOKIES: usize = 8;
 
 impl Doc<'_> {
     /// The field rules; `company` and `class`, when not written, read the
-    /// top-level field of their name. In a single-tenant file an answer
-    /// without them is in the implicit tenant and of class `employee`; a
-    /// multi-tenant file needs both, as it always has.
-    pub(super) fn field_map(
-        &self,
-        raw: RawFields,
-        tenancy: Tenancy,
-    ) -> Result<FieldMap, ConfigError> {
-        let company = match (raw.company, tenancy) {
-            (Some(rule), _) => self.field_rule("company", rule, None)?,
-            (None, Tenancy::Single) => fallback("company", IMPLICIT_TENANT),
-            (None, Tenancy::Multi) => FieldRule::field("company"),
+    /// top-level field of their name, and an answer without it is in the
+    /// implicit tenant (`config::tenancy`) and of class `employee`.
+    pub(super) fn field_map(&self, raw: RawFields) -> Result<FieldMap, ConfigError> {
+        let company = match raw.company {
+            Some(rule) => self.field_rule("company", rule, None)?,
+            None => fallback("company", IMPLICIT_TENANT),
         };
-        let class = match (raw.class, tenancy) {
-            (Some(rule), _) => self.field_rule("class", rule, Some(class_text))?,
-            (None, Tenancy::Single) => fallback("class", AccountClass::Employee.as_str()),
-            (None, Tenancy::Multi) => FieldRule::field("class"),
+        let class = match raw.class {
+            Some(rule) => self.field_rule("class", rule, Some(class_text))?,
+            None => fallback("class", AccountClass::Employee.as_str()),
         };
         Ok(FieldMap {
             account: self.field_rule("account", raw.account, None)?,

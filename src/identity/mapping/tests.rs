@@ -140,7 +140,7 @@ fn errors_name_the_field_the_pointer_and_what_was_there() {
 }
 
 /// The rules of a file that maps neither `company` nor `class`
-/// (`config::Tenancy::Single`): the top-level field if the answer has
+/// (`config::Tenancy::Implicit`): the top-level field if the answer has
 /// one, else the implicit tenant and `employee`.
 #[test]
 fn an_answer_naming_only_the_account_is_an_employee_of_the_implicit_tenant() {
@@ -193,7 +193,7 @@ fn an_answer_naming_only_the_account_is_an_employee_of_the_implicit_tenant() {
             ..
         })
     ));
-    // Without the fallback (a multi-tenant file), no company is an error.
+    // Without the fallback (a written company rule), no company is an error.
     assert_eq!(
         map_identity(
             &json!({"account": "a", "class": "employee"}),

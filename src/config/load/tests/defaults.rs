@@ -29,7 +29,7 @@ fn example_file_loads() {
     assert_eq!(config.audit.retention, Duration::from_secs(400 * 86_400));
     // A safe template: nothing beyond the defaults is switched on.
     assert!(config.companies.is_empty() && config.bypass.is_empty());
-    assert_eq!(config.tenancy, crate::config::Tenancy::Single);
+    assert_eq!(config.tenancy, crate::config::Tenancy::Implicit);
     assert_eq!(config.policy_admin_roles, ["admin"]);
     assert!(config.bypass_query.is_empty());
     assert!(config.admin.is_none() && config.webauthn.is_none() && config.metrics.is_none());
@@ -53,7 +53,6 @@ fn example_file_loads() {
         .replace("#   support_token:", "  support_token:");
     let config = load_str_with_env(&uncommented, &path, &env).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(config.companies.get("globex"), Some(&Enforcement::Required));
-    assert_eq!(config.tenancy, crate::config::Tenancy::Multi);
     let admin = config.admin.expect("the admin example, uncommented");
     assert_eq!(admin.listen.to_string(), "127.0.0.1:9090");
     assert!(admin.support_token.verify(SUPPORT_TOKEN));
@@ -109,8 +108,10 @@ fn demo_file_loads_with_keys_beside_it() {
     );
     assert_eq!(config.ui.default_locale.as_str(), "ja");
     assert_eq!(config.ui.app_name, "Demo App");
-    // The HR product's setup, as before: companies from the answer.
-    assert_eq!(config.tenancy, crate::config::Tenancy::Multi);
+    // The HR product's setup, as before: companies from the answer's
+    // `company` field (an answer without one would be in the implicit
+    // tenant, not in a company of the demo).
+    assert_eq!(config.tenancy, crate::config::Tenancy::Implicit);
     let admin = config.admin.expect("the demo has an admin listener");
     assert_eq!(admin.listen.to_string(), "127.0.0.1:8082");
     assert!(admin.support_token.verify("demo-support-token"));

@@ -104,15 +104,6 @@ fn headers_source_mistakes_name_their_field() {
             "needs `session_cookie`",
         ),
         (
-            // Several companies: each account needs one.
-            with_identity(
-                &SSO.replace("    company: acme\n", ""),
-                &format!("{trusted}companies:\n  globex: required\n"),
-            ),
-            "identity.headers",
-            "company",
-        ),
-        (
             with_identity(&SSO.replace("class: employee", "class: boss"), trusted),
             "identity.defaults.class",
             "unknown variant `boss`",

@@ -1,6 +1,6 @@
 //! A single-tenant start (issue 34 §2): `config/minimal.yaml` loads as it
-//! is, with one implicit tenant whose policy defaults to `required`; when a
-//! file maps no company; `policy_admin_roles`; the key directory.
+//! is, with one implicit tenant whose policy defaults to `required`; which
+//! files map no company; `policy_admin_roles`; the key directory.
 
 use super::*;
 use crate::config::{FieldRule, IMPLICIT_TENANT, Tenancy};
@@ -29,7 +29,7 @@ fn whoami_fields(config: &Config) -> &crate::config::FieldMap {
 fn the_minimal_file_is_one_tenant_whose_staff_must_enroll() {
     let (_keys, yaml) = minimal_file();
     let config = load(&yaml);
-    assert_eq!(config.tenancy, Tenancy::Single);
+    assert_eq!(config.tenancy, Tenancy::Implicit);
     assert_eq!(
         config.tenancy.default_enforcement(IMPLICIT_TENANT),
         Enforcement::Required
@@ -57,28 +57,27 @@ fn the_minimal_file_is_one_tenant_whose_staff_must_enroll() {
 }
 
 #[test]
-fn a_company_mapping_or_a_named_company_makes_it_multi_tenant() {
-    assert_eq!(load(MINIMAL).tenancy, Tenancy::Single);
-    // Pinning the implicit tenant's own policy keeps one tenant.
-    let pinned = load(&format!("{MINIMAL}companies:\n  default: optional\n"));
-    assert_eq!(pinned.tenancy, Tenancy::Single);
+fn only_a_company_mapping_ends_the_implicit_tenant() {
+    assert_eq!(load(MINIMAL).tenancy, Tenancy::Implicit);
+    // Pinning policies changes how nobody is read: the implicit tenant
+    // stays (its own policy may be pinned too).
+    let pinned = load(&format!(
+        "{MINIMAL}companies:\n  default: optional\n  globex: required\n"
+    ));
+    assert_eq!(pinned.tenancy, Tenancy::Implicit);
     assert_eq!(
         pinned.companies.get("default"),
         Some(&Enforcement::Optional)
     );
-    let named = load(&format!("{MINIMAL}companies:\n  globex: required\n"));
-    assert_eq!(named.tenancy, Tenancy::Multi);
-    // Multi-tenant, a missing company or class is an error, as ever.
     assert_eq!(
-        whoami_fields(&named).company,
-        FieldRule::At("/company".into())
+        whoami_fields(&pinned).company,
+        whoami_fields(&load(MINIMAL)).company
     );
-    assert_eq!(whoami_fields(&named).class, FieldRule::At("/class".into()));
     let mapped = load(&MINIMAL.replace(
         "  whoami_path: /api/me\n",
         "  whoami_path: /api/me\n  fields:\n    company: { value: main }\n",
     ));
-    assert_eq!(mapped.tenancy, Tenancy::Multi);
+    assert_eq!(mapped.tenancy, Tenancy::Mapped);
     assert_eq!(
         whoami_fields(&mapped).company,
         FieldRule::Constant("main".into())
@@ -86,6 +85,16 @@ fn a_company_mapping_or_a_named_company_makes_it_multi_tenant() {
     assert_eq!(
         mapped.tenancy.default_enforcement("main"),
         Enforcement::Optional
+    );
+    let by_pointer = load(&MINIMAL.replace(
+        "  whoami_path: /api/me\n",
+        "  whoami_path: /api/me\n  fields:\n    company: company\n",
+    ));
+    assert_eq!(by_pointer.tenancy, Tenancy::Mapped);
+    // Written, the company has no fallback: a missing one fails closed.
+    assert_eq!(
+        whoami_fields(&by_pointer).company,
+        FieldRule::At("/company".into())
     );
 }
 
@@ -130,18 +139,23 @@ fn the_headers_source_without_company_or_class_is_one_tenant_of_staff() {
         &MINIMAL[MINIMAL.find("store:").unwrap()..],
     );
     let config = load(&yaml);
-    assert_eq!(config.tenancy, Tenancy::Single);
+    assert_eq!(config.tenancy, Tenancy::Implicit);
     let IdentitySource::Headers(h) = &config.identity else {
         panic!("headers source expected")
     };
     assert_eq!(h.default_company.as_deref(), Some(IMPLICIT_TENANT));
     assert_eq!(h.default_class, Some(crate::domain::AccountClass::Employee));
-    // With companies, the class needs a header or a default, as ever.
-    let multi = yaml.replace(
+    // A company header maps the company: no implicit tenant.
+    let mapped = yaml.replace(
         "  headers: { account: X-Forwarded-Email }\n",
         "  headers: { account: X-Forwarded-Email, company: X-Company }\n",
     );
-    check_error(&multi, "identity.headers", None, "needs `class: HEADER`");
+    let config = load(&mapped);
+    assert_eq!(config.tenancy, Tenancy::Mapped);
+    let IdentitySource::Headers(h) = &config.identity else {
+        panic!("headers source expected")
+    };
+    assert_eq!(h.default_company, None);
 }
 
 /// `secrets: { dir }` with `files` written into the directory.
