@@ -185,6 +185,7 @@ pub fn run(ctx: &Ctx, plan: &Plan, out_dir: &Path) -> Result<Vec<Count>> {
     let settings = Settings {
         cache_size: 200_000,
         trusted_front: false,
+        threads: 1,
     };
     let dir = ctx.dir.join("callgrind");
     let listen = addr(free_port()?);
@@ -317,6 +318,7 @@ fn fronts(ctx: &Ctx, plan: &Plan, cookie: &str, out_dir: &Path) -> Result<Vec<Co
         let settings = Settings {
             cache_size: 200_000,
             trusted_front: true,
+            threads: 1,
         };
         let dir = ctx.dir.join("callgrind-fa");
         let gateway = addr(free_port()?);

@@ -38,12 +38,16 @@ pub fn keys() -> Keys {
 }
 
 /// What differs between gateway configurations of a run.
+#[derive(Clone, Copy)]
 pub struct Settings {
     pub cache_size: usize,
     /// `trusted_proxies: [127.0.0.1/32]`: a front on loopback may ask the
     /// forward-auth endpoint (scenario g). Off elsewhere, so that the
     /// inline scenarios measure the gateway as it was.
     pub trusted_front: bool,
+    /// `server.threads`: 1 for the per-request figures (like nginx's one
+    /// process), the machine's cores for enrollments per second (n).
+    pub threads: usize,
 }
 
 /// Write the gateway's configuration (and key files) into `dir`; the store
@@ -83,10 +87,11 @@ cookie:
 bypass:
   - /static/*
 server:
-  threads: 1
+  threads: {threads}
   grace_period: 1s
 {trusted}",
         cache_size = settings.cache_size,
+        threads = settings.threads,
         trusted = if settings.trusted_front {
             "trusted_proxies: [127.0.0.1/32]\n"
         } else {
