@@ -86,16 +86,18 @@ async fn enroll_one(client: &reqwest::Client, base: &str, i: u64) -> Result<()> 
     Ok(())
 }
 
-/// Enroll new persons `concurrency` at a time for `duration`; the sample
-/// counts enrollments (two requests each), with the gateway's CPU.
+/// Enroll new persons `concurrency` at a time for `duration`, numbered
+/// from `next` on (which the next round carries on from: a person enrolls
+/// once); the sample counts enrollments (two requests each), with the
+/// gateway's CPU.
 pub fn run(
     http: &Http,
     base: &str,
     concurrency: usize,
     duration: Duration,
     gateway: &mut Proc,
+    next: &Arc<AtomicU64>,
 ) -> Result<Sample> {
-    let next = Arc::new(AtomicU64::new(0));
     let latencies = Arc::new(Mutex::new(Vec::new()));
     let failures = Arc::new(AtomicU64::new(0));
     let cpu_before = gateway.cpu()?;

@@ -177,7 +177,11 @@ impl Options {
             bail!("--duration must be at least 1 second");
         }
         for id in &o.only {
-            if !["a", "a+log", "b", "b0", "c", "d", "e", "f", "g", "n", "scale"].contains(&id.as_str()) {
+            if ![
+                "a", "a+log", "b", "b0", "c", "d", "e", "f", "g", "n", "scale",
+            ]
+            .contains(&id.as_str())
+            {
                 bail!("--only: unknown scenario {id:?}\n{USAGE}");
             }
         }
@@ -774,6 +778,10 @@ fn scenario_table(ctx: &Ctx, opts: &Options, report: &mut Report, app_pid: u32) 
             .position(|r| r.id == "e" || r.id == "f")
             .unwrap_or(report.rows.len());
         report.rows.insert(at, row);
+        report.notes.push(format!(
+            "(n): its own gateway, with server.threads {} (the machine's cores), and its own store.",
+            std::thread::available_parallelism().map_or(2, usize::from)
+        ));
     }
     report.notes.push(format!(
         "Gateway RSS: {:.1} MiB after start, {:.1} MiB after the scenarios.",
@@ -804,8 +812,9 @@ fn enrollments(ctx: &Ctx, opts: &Options) -> Result<Row> {
              req/s is enrollments/s"
         ),
     );
+    let next = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
     for round in 1..=opts.rounds {
-        let s = enroll::run(&ctx.http, &base, CONCURRENCY, ctx.duration, &mut gw)?;
+        let s = enroll::run(&ctx.http, &base, CONCURRENCY, ctx.duration, &mut gw, &next)?;
         println!(
             "  round {round}/{}: (n) {:.1} enrollments/s, p50 {:.0} µs, p99 {:.0} µs, {:.0} µs CPU/enrollment ({} threads)",
             opts.rounds, s.rps, s.p50_us, s.p99_us, s.cpu_us_per_req, settings.threads
