@@ -8,7 +8,8 @@
 #   bash scripts/loadbench.sh                      # full run (~8 min on 2 cores)
 #   bash scripts/loadbench.sh --quick              # smoke run (~1 min)
 #   bash scripts/loadbench.sh --only a,b,f --rounds 5 --compare benches/load/baseline.json
-#   bash scripts/loadbench.sh --callgrind          # instructions per request (valgrind)
+#   bash scripts/loadbench.sh --only n             # enrollments per second (issue 35)
+#   bash scripts/loadbench.sh --callgrind          # instructions per request (valgrind; `profiling` build)
 #   bash scripts/loadbench.sh --help               # every option
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,5 +33,12 @@ for arg in "$@"; do
 done
 source scripts/ensure-deps.sh
 
-echo "== building (release) and running the load benchmark"
-exec cargo bench --locked --bench load -- "$@"
+# --callgrind counts instructions of a build with line tables (the
+# `profiling` profile: release code, debug = 1); the release build the
+# other runs measure ships without debug info.
+PROFILE=(--profile bench)
+for arg in "$@"; do
+  if [ "$arg" = "--callgrind" ]; then PROFILE=(--profile profiling); fi
+done
+echo "== building (${PROFILE[1]}) and running the load benchmark"
+exec cargo bench --locked "${PROFILE[@]}" --bench load -- "$@"

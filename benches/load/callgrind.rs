@@ -185,6 +185,7 @@ pub fn run(ctx: &Ctx, plan: &Plan, out_dir: &Path) -> Result<Vec<Count>> {
     let settings = Settings {
         cache_size: 200_000,
         ask_listener: None,
+        threads: 1,
     };
     let dir = ctx.dir.join("callgrind");
     let listen = addr(free_port()?);
@@ -318,6 +319,7 @@ fn fronts(ctx: &Ctx, plan: &Plan, cookie: &str, out_dir: &Path) -> Result<Vec<Co
         let settings = Settings {
             cache_size: 200_000,
             ask_listener: Some(asks),
+            threads: 1,
         };
         let dir = ctx.dir.join("callgrind-fa");
         let gateway = addr(free_port()?);

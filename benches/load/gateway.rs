@@ -38,6 +38,7 @@ pub fn keys() -> Keys {
 }
 
 /// What differs between gateway configurations of a run.
+#[derive(Clone, Copy)]
 pub struct Settings {
     pub cache_size: usize,
     /// Scenario (g)'s lean ask listener (`forward_auth.listen`), with
@@ -45,6 +46,9 @@ pub struct Settings {
     /// ask. `None` elsewhere, so that the inline scenarios measure the
     /// gateway as it was.
     pub ask_listener: Option<SocketAddr>,
+    /// `server.threads`: 1 for the per-request figures (like nginx's one
+    /// process), the machine's cores for enrollments per second (n).
+    pub threads: usize,
 }
 
 /// Write the gateway's configuration (and key files) into `dir`; the store
@@ -84,10 +88,11 @@ cookie:
 bypass:
   - /static/*
 server:
-  threads: 1
+  threads: {threads}
   grace_period: 1s
 {trusted}",
         cache_size = settings.cache_size,
+        threads = settings.threads,
         trusted = match settings.ask_listener {
             Some(asks) => {
                 format!("trusted_proxies: [127.0.0.1/32]\nforward_auth:\n  listen: {asks}\n")

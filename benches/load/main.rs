@@ -12,6 +12,7 @@
 //! | b0    | a bare pingora `ProxyHttp` (no filters, `bare.rs`): pingora's floor |
 //! | c     | mfa-gate, a new app session every request: whoami, cache miss |
 //! | d4/16 | challenge POSTs with valid codes, 4 or 16 at a time (Rust client) |
+//! | n     | complete enrollments of new persons, 16 at a time (Rust client; `enroll.rs`) |
 //! | e     | nginx `proxy_pass` |
 //! | f     | nginx `auth_request` to an ideal 204 endpoint, then `proxy_pass` |
 //! | g     | nginx `auth_request` to mfa-gate's `/_mfa/auth` on its lean ask listener (forward auth), verified session, then `proxy_pass` |
@@ -42,6 +43,7 @@ mod callgrind;
 mod challenge;
 mod chart;
 mod client;
+mod enroll;
 mod gateway;
 mod nginx;
 mod procs;
@@ -68,7 +70,7 @@ usage: cargo bench --bench load -- [options]   (or: bash scripts/loadbench.sh [o
   --rounds N            repeat the scenario table N times, report medians (default 3)
   --quick               smoke run: 3 s runs, 1 s warm-up, 1 round, 200 challenges,
                         scale 10 / 10 000 / 100 000 persons with 10 000 live sessions
-  --only LIST           comma-separated subset of: a,a+log,b,b0,c,d,e,f,g,scale (default: all)
+  --only LIST           comma-separated subset of: a,a+log,b,b0,c,d,e,f,g,n,scale (default: all)
   --challenges N        challenge POSTs per concurrency level (default 2000)
   --scale-persons LIST  enrolled persons of the scale steps (default 10,10000,1000000)
   --live-sessions N     sessions primed into the identity cache (default 100000)
@@ -175,7 +177,11 @@ impl Options {
             bail!("--duration must be at least 1 second");
         }
         for id in &o.only {
-            if !["a", "a+log", "b", "b0", "c", "d", "e", "f", "g", "scale"].contains(&id.as_str()) {
+            if ![
+                "a", "a+log", "b", "b0", "c", "d", "e", "f", "g", "n", "scale",
+            ]
+            .contains(&id.as_str())
+            {
                 bail!("--only: unknown scenario {id:?}\n{USAGE}");
             }
         }
@@ -260,7 +266,7 @@ fn main() {
     // `cargo bench` passes --bench; `cargo test --all-targets` does not:
     // then only the parser is checked, and nothing is started.
     if !args.iter().any(|a| a == "--bench") {
-        match wrk::self_check() {
+        match wrk::self_check().and_then(|()| enroll::self_check()) {
             Ok(()) => println!(
                 "load benchmark: report parser OK; not run (use `cargo bench --bench load` or scripts/loadbench.sh)"
             ),
@@ -516,13 +522,14 @@ fn finish(work: tempfile::TempDir, keep: bool) -> Result<()> {
 /// (g), where it serves the page and, in (f), the 204 of the ask.
 fn scenario_table(ctx: &Ctx, opts: &Options, report: &mut Report, app_pid: u32) -> Result<()> {
     let table = ["a", "a+log", "b", "b0", "c", "e", "f", "g"];
-    if !table.iter().chain(&["d"]).any(|id| opts.wants(id)) {
+    if !table.iter().chain(&["d", "n"]).any(|id| opts.wants(id)) {
         return Ok(());
     }
     let verified = gateway::verified_cookie_header("p", 0, ctx.now);
     let settings = gateway::Settings {
         cache_size: 200_000,
         ask_listener: None,
+        threads: 1,
     };
 
     // The gateway of a, b, c and d; its store has the hot-path person
@@ -563,8 +570,8 @@ fn scenario_table(ctx: &Ctx, opts: &Options, report: &mut Report, app_pid: u32) 
         let listen = addr(free_port()?);
         let asks = addr(free_port()?);
         let trusting = gateway::Settings {
-            cache_size: settings.cache_size,
             ask_listener: Some(asks),
+            ..settings
         };
         let config = gateway::write_config(&dir, listen, ctx.upstream, &trusting)?;
         gateway::enroll(&dir.join("store"), "p", 0..1, ctx.now)?;
@@ -772,12 +779,58 @@ fn scenario_table(ctx: &Ctx, opts: &Options, report: &mut Report, app_pid: u32) 
             report.rows.insert(at, row);
         }
     }
+    if opts.wants("n") {
+        let row = enrollments(ctx, opts)?;
+        let at = report
+            .rows
+            .iter()
+            .position(|r| r.id == "e" || r.id == "f")
+            .unwrap_or(report.rows.len());
+        report.rows.insert(at, row);
+        report.notes.push(format!(
+            "(n): its own gateway, with server.threads {} (the machine's cores), and its own store.",
+            std::thread::available_parallelism().map_or(2, usize::from)
+        ));
+    }
     report.notes.push(format!(
         "Gateway RSS: {:.1} MiB after start, {:.1} MiB after the scenarios.",
         rss_start as f64 / 1048576.0,
         gw.rss()? as f64 / 1048576.0
     ));
     Ok(())
+}
+
+/// (n): complete enrollments, on a gateway of its own with one thread per
+/// core, `rounds` times over.
+fn enrollments(ctx: &Ctx, opts: &Options) -> Result<Row> {
+    const CONCURRENCY: usize = 16;
+    let dir = ctx.dir.join("gateway-n");
+    let listen = addr(free_port()?);
+    let settings = gateway::Settings {
+        cache_size: 200_000,
+        ask_listener: None,
+        threads: std::thread::available_parallelism().map_or(2, usize::from),
+    };
+    let config = gateway::write_config(&dir, listen, ctx.upstream, &settings)?;
+    let mut gw = gateway::start(&ctx.gateway, &config, listen, false, "gateway-n")?;
+    let base = format!("http://{listen}");
+    let mut row = Row::new(
+        "n",
+        &format!(
+            "mfa-gate: complete enrollments (page, code, 10 backup codes), {CONCURRENCY} at a time; \
+             req/s is enrollments/s"
+        ),
+    );
+    let next = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    for round in 1..=opts.rounds {
+        let s = enroll::run(&ctx.http, &base, CONCURRENCY, ctx.duration, &mut gw, &next)?;
+        println!(
+            "  round {round}/{}: (n) {:.1} enrollments/s, p50 {:.0} µs, p99 {:.0} µs, {:.0} µs CPU/enrollment ({} threads)",
+            opts.rounds, s.rps, s.p50_us, s.p99_us, s.cpu_us_per_req, settings.threads
+        );
+        row.push(s);
+    }
+    Ok(row)
 }
 
 /// The upstream answers what the scenarios rely on.

@@ -37,6 +37,7 @@ pub fn run(ctx: &Ctx, plan: &Plan) -> Result<Vec<ScaleRow>> {
     let settings = Settings {
         cache_size: (plan.live_sessions + plan.rotated).max(100_000) as usize * 2,
         ask_listener: None,
+        threads: 1,
     };
     let config = gateway::write_config(&dir, listen, ctx.upstream, &settings)?;
     let store = dir.join("store");

@@ -1,10 +1,12 @@
-//! The one door for Argon2id work in the process. One backup-code hash
-//! takes ~20 ms and 19 MiB; unbounded, twenty hostile requests cost
-//! gigabytes. Every hash (checking an attempt, generating a set) runs here:
-//! at most `concurrency` at once on blocking threads, at most `queue` more
-//! waiting, and beyond that the caller gets [`Busy`] (the pages answer 503
-//! with `Retry-After`). Callers run the cheap checks (lock, CSRF, current
-//! code) before they come here.
+//! The one door for Argon2id work in the process. One hash of a backup
+//! code of a set written before v2 (see `backup_codes`) takes ~20 ms and
+//! 19 MiB; unbounded, twenty hostile requests cost gigabytes. Every such
+//! hash (checking an attempt against a v1 set; new sets are sealed, not
+//! hashed, and need no pool) runs here: at most `concurrency` at once on
+//! dedicated threads, at most `queue` more waiting, and beyond that the
+//! caller gets [`Busy`] (the pages answer 503 with `Retry-After`). Callers
+//! run the cheap checks (lock, CSRF, the attempt's form) before they come
+//! here.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};

@@ -5,13 +5,15 @@
 //! `check-config`) and online on a running gateway's store (admin API).
 //!
 //! A rotation re-seals each sealed TOTP secret (enrollments and pending
-//! enrollments) that is not already sealed under the first key; each
-//! record is a compare-and-swap, each batch one flush. It is idempotent: a
+//! enrollments) and each sealed backup code (format v2, see
+//! `factors::backup_codes`) that is not already sealed under the first
+//! key; each record is a compare-and-swap, each batch one flush. It is idempotent: a
 //! value already under the first key is recognised by its key id without
 //! being opened, so after a crash (or `kill -9`) running it again finishes
 //! the job, and its counts say how much was left.
 
 use crate::domain::{PersonKey, PersonRecord};
+use crate::factors::backup_codes;
 use crate::keys::{KeyId, Keys, OpenError, sealed_key_id};
 use crate::store::{Store, StoreError, Update};
 use std::collections::BTreeMap;
@@ -40,7 +42,8 @@ pub enum RotateError {
 pub struct Progress {
     pub batches: usize,
     pub persons: usize,
-    /// Sealed secrets seen (enrollments and pending enrollments).
+    /// Sealed secrets seen (enrollments, pending enrollments and v2
+    /// backup codes).
     pub secrets: usize,
     /// Of those, re-sealed under the first key by this run.
     pub resealed: usize,
@@ -81,6 +84,11 @@ fn sealed_values(record: &mut PersonRecord) -> Vec<(&'static str, &mut Vec<u8>)>
     }
     for p in record.pending.iter_mut() {
         out.push(("pending enrollment", &mut p.sealed_secret));
+    }
+    if let Some(set) = record.backup_codes.as_mut() {
+        for hash in backup_codes::sealed_hashes(set) {
+            out.push(("backup code", hash));
+        }
     }
     out
 }

@@ -19,6 +19,7 @@ mod harness;
 mod hostile;
 mod identity_bounds;
 mod identity_failures;
+mod legacy_codes;
 mod lockout;
 mod low_codes;
 mod notify;

@@ -360,7 +360,7 @@ async fn no_secret_or_code_reaches_the_audit_trail_or_the_log() {
     let (mut b, csrf, enrolled) = enrolled_and_challenged(&gw, TARO).await;
     let wrong = codes::wrong_code(&enrolled.secret);
     assert_eq!(submit_code(&mut b, &csrf, &wrong).await.status, 422);
-    let wrong_backup = "zzzz-zzzz-zz";
+    let wrong_backup = "zzzz-zzzz-zzzz-zzzz";
     let r = b
         .post_form(
             "/_mfa/challenge",

@@ -248,3 +248,79 @@ fn writes_racing_with_a_rotation_are_kept() {
     }
     assert_all_under_new(store.as_ref(), 60);
 }
+
+/// Backup codes of format v2 are sealed like secrets: a rotation re-seals
+/// them (the codes still work under the new key alone), the check names
+/// one the ring cannot open, and a v1 set (raw Argon2id hashes) is left
+/// as it is.
+#[test]
+fn rotation_reseals_v2_backup_codes_and_leaves_v1_hashes() {
+    use crate::factors::backup_codes;
+    let (_dir, store) = populated(2);
+    let codes = backup_codes::generate(&mut rand::rng(), &ring(&[OLD]), &person(1), 1, 0);
+    let v1_hashes = vec![vec![7u8; 32]; 10];
+    for (i, hashes) in [(0, v1_hashes.clone()), (1, codes.set.hashes.clone())] {
+        let set = crate::domain::BackupCodeSet {
+            hashes,
+            ..codes.set.clone()
+        };
+        store
+            .update_person(&person(i), &mut |r| {
+                let mut r = r.cloned().unwrap_or_default();
+                r.backup_codes = Some(set.clone());
+                Update::Put(r)
+            })
+            .unwrap();
+    }
+    // Person 1's enrollment is under OLD too: take it away, and the check
+    // names the first backup code that OLD sealed.
+    let (_other_dir, other) = populated(3);
+    let set = codes.set.clone();
+    other
+        .update_persons(&[person(0), person(1)], &mut |_, _| Update::Delete)
+        .unwrap();
+    other
+        .update_person(&person(2), &mut |r| {
+            let mut r = r.cloned().unwrap_or_default();
+            r.backup_codes = Some(set.clone());
+            Update::Put(r)
+        })
+        .unwrap();
+    match check_all(&other, &ring(&[NEW])) {
+        Err(RotateError::Unopenable { what, reason, .. }) => assert_eq!(
+            (what, reason),
+            (
+                "backup code",
+                OpenError::UnknownKey(KeyId::of_encryption_key(&OLD))
+            )
+        ),
+        other => panic!("expected Unopenable, got {other:?}"),
+    }
+    let done = reseal_all(&store, &ring(&[NEW, OLD]), 10, &mut |_| {
+        ControlFlow::Continue(())
+    })
+    .unwrap();
+    assert_eq!(
+        done.secrets,
+        2 + 1 + 10,
+        "2 enrollments, 1 pending, 10 codes"
+    );
+    let after = |i| {
+        store
+            .person(&person(i))
+            .unwrap()
+            .unwrap()
+            .backup_codes
+            .unwrap()
+    };
+    assert_eq!(after(0).hashes, v1_hashes);
+    let resealed = after(1);
+    assert_ne!(resealed.hashes, codes.set.hashes);
+    for (i, code) in codes.codes.iter().enumerate() {
+        assert_eq!(
+            backup_codes::find(&resealed, code, &ring(&[NEW]), &person(1)),
+            Some(i)
+        );
+    }
+    assert_eq!(check_all(&store, &ring(&[NEW])).unwrap().secrets, 13);
+}

@@ -149,7 +149,7 @@ pub async fn confirm(
         let msg = t(frame.locale, "error.enroll_wrong_code").to_owned();
         return render_form(ctx, req, frame, sess, Some(msg), 422);
     };
-    let new_codes = new_codes::generate(&record, now).await?;
+    let new_codes = new_codes::generate(ctx, sess, &record, now);
     let enrollment = Enrollment {
         id: rand::rng().next_u64(),
         sealed_secret: pending.sealed_secret.clone(),

@@ -1,8 +1,9 @@
 //! A new set of backup codes, as enrollment and the settings page hand it
-//! out: generated through the process's hash pool (ten Argon2id hashes),
-//! shown once, and downloadable as a text file for a short time
-//! (`POST /backup-codes.txt`). The server keeps no plaintext code: the
-//! download form carries the codes sealed to this app session.
+//! out: generated and sealed to the person (`backup_codes::generate`,
+//! microseconds: no hash pool), shown once, and downloadable as a text
+//! file for a short time (`POST /backup-codes.txt`). The server keeps no
+//! plaintext code: the download form carries the codes sealed to this app
+//! session.
 
 use crate::access::services::Services;
 use crate::access::session;
@@ -18,18 +19,17 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 /// How long the download button of new backup codes works.
 const DOWNLOAD_TTL_SECS: i64 = 30 * 60;
 
-/// The next generation of backup codes for the person. `Busy` when the
-/// hash pool is full (the page answers 503 with `Retry-After`).
-pub async fn generate(
+/// The next generation of backup codes for the session's person, sealed
+/// under the first encryption key.
+pub fn generate(
+    ctx: &Services<'_>,
+    sess: &SessionCtx,
     record: &PersonRecord,
     now: i64,
-) -> Result<backup_codes::NewCodes, PageError> {
+) -> backup_codes::NewCodes {
     let generation = record.backup_codes.as_ref().map_or(0, |s| s.generation) + 1;
-    let codes = crate::factors::hash_pool::run(move || {
-        backup_codes::generate(&mut rand::rng(), generation, now)
-    })
-    .await?;
-    Ok(codes)
+    let person = sess.identity.person_key();
+    backup_codes::generate(&mut rand::rng(), ctx.keys, &person, generation, now)
 }
 
 /// The page that shows freshly generated codes once, with the download.

@@ -197,7 +197,7 @@ async fn added(
     };
     let first = !record.is_enrolled();
     let codes = match first {
-        true => Some(new_codes::generate(record, req.now).await?),
+        true => Some(new_codes::generate(ctx, sess, record, req.now)),
         false => None,
     };
     let passkey = new_passkey(&key, name, &sess.identity.account, req.now);

@@ -382,7 +382,7 @@ async fn regenerate(
             proof,
         );
     }
-    let new_codes = new_codes::generate(record, now).await?;
+    let new_codes = new_codes::generate(ctx, sess, record, now);
     let mut replace = |rec: &mut PersonRecord| {
         let mut set = new_codes.set.clone();
         set.generation = rec.backup_codes.as_ref().map_or(0, |s| s.generation) + 1;

@@ -344,7 +344,7 @@ async fn prepare_check(
     now: i64,
 ) -> Result<Check, PageError> {
     Ok(match proof {
-        Proof::Backup(attempt) => backup_check(record, attempt).await?,
+        Proof::Backup(attempt) => backup_check(ctx, key, record, attempt).await?,
         // Passkeys only: a code is wrong (and counts), whatever it is.
         Proof::Totp(_) if record.enrollment.is_none() => Box::new(|_: &PersonRecord| None),
         Proof::Totp(code) => totp_check(ctx, key, record, code, now)?,
@@ -352,17 +352,26 @@ async fn prepare_check(
     })
 }
 
-/// A backup code: found in the set (by its Argon2id hash, on the hash
-/// pool), then accepted when that set is still the one and the code unused.
-async fn backup_check(record: &PersonRecord, attempt: &str) -> Result<Check, PageError> {
+/// A backup code: found in the set (its sealed digest opened; a set
+/// written before v2, by its Argon2id hash on the hash pool), then
+/// accepted when that set is still the one and the code unused.
+async fn backup_check(
+    ctx: &Services<'_>,
+    key: &PersonKey,
+    record: &PersonRecord,
+    attempt: &str,
+) -> Result<Check, PageError> {
     let matched = match (&record.backup_codes, backup_codes::normalize(attempt)) {
-        (Some(set), Some(_)) => {
-            let set = set.clone();
-            let attempt = attempt.to_owned();
+        (Some(set), Some(_)) if backup_codes::needs_argon2(set, attempt) => {
+            let (set, attempt) = (set.clone(), attempt.to_owned());
+            let (keys, key) = (ctx.keys.clone(), key.clone());
             let generation = set.generation;
-            crate::factors::hash_pool::run(move || backup_codes::find(&set, &attempt))
+            crate::factors::hash_pool::run(move || backup_codes::find(&set, &attempt, &keys, &key))
                 .await?
                 .map(|i| (generation, i))
+        }
+        (Some(set), Some(_)) => {
+            backup_codes::find(set, attempt, ctx.keys, key).map(|i| (set.generation, i))
         }
         _ => None,
     };

@@ -9,10 +9,10 @@ use super::msg;
 use crate::harness::{Gateway, TARO, codes};
 use fantoccini::key::Key;
 
-/// A backup code as the page shows it: `xxxx-xxxx-xx`.
+/// A backup code as the page shows it: `xxxx-xxxx-xxxx-xxxx`.
 fn looks_like_backup_code(c: &str) -> bool {
     let parts: Vec<&str> = c.split('-').collect();
-    parts.iter().map(|p| p.len()).collect::<Vec<_>>() == [4, 4, 2]
+    parts.iter().map(|p| p.len()).collect::<Vec<_>>() == [4, 4, 4, 4]
         && parts
             .iter()
             .all(|p| p.chars().all(|ch| ch.is_ascii_alphanumeric()))

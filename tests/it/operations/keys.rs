@@ -4,7 +4,7 @@
 //! key rotated offline survives a `kill -9` half-way and a resume, a
 //! configuration missing the key of a stored secret is refused at start-up
 //! and by `check-config` naming the key id, and the person signs in
-//! afterwards with the same authenticator; and rotated on a running
+//! afterwards with the same authenticator and a backup code; and rotated on a running
 //! gateway through the admin API, under load, before the old key goes.
 
 use super::{TOKEN, config, echo_app};
@@ -302,7 +302,9 @@ async fn encryption_rotation_resumes_after_kill_9_and_a_missing_key_is_refused()
     let enrolled = enroll(&mut b).await;
     gw.kill();
     add_persons(&tmp.path().join("store"));
-    let total = MANY + 1;
+    // The enrolled person's secret and ten backup codes, which are sealed
+    // like secrets (issue 35), and the persons added.
+    let total = MANY + 1 + 10;
 
     // Rotate to key B (A still second), and kill -9 the rotation half-way.
     set_secrets(
@@ -391,6 +393,19 @@ async fn encryption_rotation_resumes_after_kill_9_and_a_missing_key_is_refused()
     with(&mut b, "emp-globex-2");
     b.pass_challenge(&enrolled.secret).await;
     assert!(b.get("/x").await.came_from_app());
+    // And with a backup code made under key A, re-sealed under B.
+    let mut b = gw.browser();
+    with(&mut b, "emp-globex-3");
+    let csrf = b.get("/_mfa/challenge").await.input_value("csrf").unwrap();
+    let code = enrolled.backup_codes[0].as_str();
+    let r = b
+        .post_form(
+            "/_mfa/challenge",
+            &[("csrf", csrf.as_str()), ("backup_code", code)],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert!(b.get("/x").await.came_from_app());
 }
 
 #[tokio::test]
@@ -428,7 +443,11 @@ async fn encryption_rotation_on_a_running_gateway_under_load_then_the_old_key_go
     assert_eq!(rotated.code, 0, "{rotated:?}");
     let answer: serde_json::Value = serde_json::from_str(rotated.stdout.trim()).unwrap();
     assert_eq!(answer["status"], "done", "{answer}");
-    assert_eq!(answer["resealed"], 1, "{answer}");
+    assert_eq!(
+        answer["resealed"],
+        1 + 10,
+        "the secret and ten backup codes: {answer}"
+    );
     assert_eq!(
         answer["key_id"],
         KeyId::of_encryption_key(&ENC_B).to_string()
