@@ -36,7 +36,8 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use wire::{Head, Unreadable};
 
-/// How long a started head may take to arrive.
+/// How long a started head may take to arrive, all of it (a client that
+/// trickles a byte at a time does not get longer).
 const HEAD_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long a kept-alive connection may wait for its next ask.
 const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
@@ -143,14 +144,19 @@ async fn next_head(
     buf: &mut BytesMut,
     shutdown: &mut ShutdownWatch,
 ) -> Result<Option<Head>, Unreadable> {
+    let mut head_by = None;
     loop {
         if let Some(head) = wire::take_head(buf)? {
             return Ok(Some(head));
         }
         let between = buf.is_empty();
-        let wait = if between { IDLE_TIMEOUT } else { HEAD_TIMEOUT };
+        let now = tokio::time::Instant::now();
+        let by = match between {
+            true => now + IDLE_TIMEOUT,
+            false => *head_by.get_or_insert(now + HEAD_TIMEOUT),
+        };
         let read = tokio::select! {
-            read = tokio::time::timeout(wait, io.read_buf(buf)) => read,
+            read = tokio::time::timeout_at(by, io.read_buf(buf)) => read,
             _ = shutdown.changed(), if between => return Ok(None),
         };
         match read {

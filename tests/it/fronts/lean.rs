@@ -212,3 +212,32 @@ async fn what_the_lean_listener_refuses() {
     let body: serde_json::Value = r.json().await.unwrap();
     assert_eq!(body["error"], "untrusted_front");
 }
+
+#[tokio::test]
+async fn a_head_trickled_a_byte_at_a_time_is_cut_off() {
+    let backend = Backend::start(true).await;
+    let mut stream = connect(backend.ask_port).await;
+    stream
+        .write_all(b"GET /_mfa/auth HTTP/1.1\r\n")
+        .await
+        .unwrap();
+    // One more header line every half second, never the blank line that
+    // ends the head: the listener closes after HEAD_TIMEOUT (10 s) for
+    // the whole head, not per read. 100 s is the bound with headroom.
+    let started = Instant::now();
+    let mut closed = false;
+    while !closed && started.elapsed() < Duration::from_secs(100) {
+        closed = stream.write_all(b"X-Slow: y\r\n").await.is_err();
+        let mut byte = [0u8; 1];
+        let wait = Duration::from_millis(500);
+        if let Ok(read) = tokio::time::timeout(wait, stream.read(&mut byte)).await {
+            closed |= matches!(read, Ok(0) | Err(_));
+        }
+    }
+    assert!(closed, "still open after {:?}", started.elapsed());
+    assert!(
+        started.elapsed() >= Duration::from_secs(9),
+        "{:?}",
+        started.elapsed()
+    );
+}
