@@ -112,8 +112,12 @@ fn policy(config: &Config, q: &Question) -> (Enforcement, &'static str) {
     match (config.companies.get(&q.company), q.policy) {
         (Some(pinned), _) => (*pinned, "pinned in the file"),
         (None, Some(given)) => (given, "as given by --policy"),
+        (None, None) if config.tenancy.is_implicit(&q.company) => (
+            config.tenancy.default_enforcement(&q.company),
+            "the one tenant's default; a policy set on the admin page is not read: give it with --policy",
+        ),
         (None, None) => (
-            Enforcement::default(),
+            config.tenancy.default_enforcement(&q.company),
             "the default; a policy set on the admin page is not read: give it with --policy",
         ),
     }

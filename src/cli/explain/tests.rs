@@ -111,3 +111,20 @@ fn an_unpinned_company_s_policy_is_stated_as_an_assumption() {
         "{text}"
     );
 }
+
+#[test]
+fn the_one_tenant_is_required_unless_told_otherwise() {
+    let mut q = question("/x", None);
+    q.company = crate::config::IMPLICIT_TENANT.into();
+    let config = crate::config::minimal_config_with(RULES);
+    assert!(
+        config.tenancy.is_implicit(&q.company),
+        "{:?}",
+        config.tenancy
+    );
+    let text = explain(&config, &q);
+    assert!(
+        text.contains("policy required (the one tenant's default;"),
+        "{text}"
+    );
+}
