@@ -245,7 +245,7 @@ pub fn challenge(frame: &Frame, v: &ChallengeView) -> Markup {
                     label for="backup_code" { (t(l, "challenge.backup_label")) }
                     p.small id="backup-hint" { (t(l, "challenge.backup_hint")) }
                     input id="backup_code" name="backup_code" type="text" autocomplete="off"
-                        autocapitalize="none" spellcheck="false" maxlength="20" required autofocus
+                        autocapitalize="none" spellcheck="false" maxlength="32" required autofocus
                         aria-describedby=@if error.is_some() { "code-error backup-hint" } @else { "backup-hint" }
                         aria-invalid=[error.map(|_| "true")];
                     (field_error("code-error", error))
