@@ -146,7 +146,7 @@ impl SledStore {
 
     /// Bytes the store occupies on disk (for benchmarks and the support API).
     pub fn size_on_disk(&self) -> Result<u64, StoreError> {
-        self.db.size_on_disk().map_err(engine)
+        Ok(self.db.size_on_disk().map_err(engine)? + self.seen_log.size_on_disk()?)
     }
 
     /// Write many person records at once: one sled batch (applied

@@ -149,6 +149,15 @@ impl SeenLog {
         Ok(true)
     }
 
+    /// Bytes the day files occupy.
+    pub fn size_on_disk(&self) -> Result<u64, StoreError> {
+        let mut total = 0;
+        for (day, path) in self.days()? {
+            total += std::fs::metadata(&path).map_err(|e| self.io_error(day, &e))?.len();
+        }
+        Ok(total)
+    }
+
     /// The day files, oldest first (none when the directory is missing).
     /// Files not named `<day>.log` are not the log's and left alone.
     fn days(&self) -> Result<Vec<(i64, PathBuf)>, StoreError> {

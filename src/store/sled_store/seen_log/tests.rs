@@ -58,6 +58,8 @@ fn notes_go_to_one_file_per_day_not_to_sled() {
         vec![("alice".into(), T0 + 20), ("bob".into(), T0 + DAY + 5)]
     );
     assert_eq!(accounts(&store, T0 + 21), vec![("bob".into(), T0 + DAY + 5)]);
+    let files = store.seen_log.size_on_disk().unwrap();
+    assert!(files > 0 && store.size_on_disk().unwrap() > files);
     drop(store);
     let reopened = SledStore::open(dir.path()).unwrap();
     assert_eq!(accounts(&reopened, T0 + 15).len(), 2, "kept across a restart");
