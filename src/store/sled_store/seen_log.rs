@@ -153,7 +153,9 @@ impl SeenLog {
     pub fn size_on_disk(&self) -> Result<u64, StoreError> {
         let mut total = 0;
         for (day, path) in self.days()? {
-            total += std::fs::metadata(&path).map_err(|e| self.io_error(day, &e))?.len();
+            total += std::fs::metadata(&path)
+                .map_err(|e| self.io_error(day, &e))?
+                .len();
         }
         Ok(total)
     }
@@ -251,7 +253,10 @@ fn read_part(reader: &mut impl Read, buf: &mut Vec<u8>, path: &Path) -> Result<b
     }
     let len = u32::from_be_bytes(len);
     if len > MAX_PART {
-        return Err(corrupt(&format!("{}: a part of {len} bytes", path.display())));
+        return Err(corrupt(&format!(
+            "{}: a part of {len} bytes",
+            path.display()
+        )));
     }
     buf.resize(len as usize, 0);
     match reader.read_exact(buf) {

@@ -57,12 +57,19 @@ fn notes_go_to_one_file_per_day_not_to_sled() {
         accounts(&store, 0),
         vec![("alice".into(), T0 + 20), ("bob".into(), T0 + DAY + 5)]
     );
-    assert_eq!(accounts(&store, T0 + 21), vec![("bob".into(), T0 + DAY + 5)]);
+    assert_eq!(
+        accounts(&store, T0 + 21),
+        vec![("bob".into(), T0 + DAY + 5)]
+    );
     let files = store.seen_log.size_on_disk().unwrap();
     assert!(files > 0 && store.size_on_disk().unwrap() > files);
     drop(store);
     let reopened = SledStore::open(dir.path()).unwrap();
-    assert_eq!(accounts(&reopened, T0 + 15).len(), 2, "kept across a restart");
+    assert_eq!(
+        accounts(&reopened, T0 + 15).len(),
+        2,
+        "kept across a restart"
+    );
 }
 
 #[test]
@@ -156,7 +163,10 @@ fn notes_of_the_old_sled_tree_are_still_read_and_exported() {
         .unwrap();
     assert_eq!(
         exported,
-        vec![("4:acme/alice".into(), T0 + 50), ("4:acme/bob".into(), T0 + 100)]
+        vec![
+            ("4:acme/alice".into(), T0 + 50),
+            ("4:acme/bob".into(), T0 + 100)
+        ]
     );
     assert_eq!(store.counts().unwrap().get("seen"), Some(&2));
 }
@@ -166,7 +176,8 @@ fn export_then_import_carries_every_note() {
     let from_dir = tempfile::tempdir().unwrap();
     let from = SledStore::open(from_dir.path()).unwrap();
     from.note_seen("acme", &seen("bob", T0)).unwrap();
-    from.note_seen("acme", &seen("alice", T0 + 3 * DAY)).unwrap();
+    from.note_seen("acme", &seen("alice", T0 + 3 * DAY))
+        .unwrap();
     from.note_seen("acme2", &seen("carol", T0)).unwrap();
     let mut entries = Vec::new();
     from.export(&mut |tree, key, value| {
