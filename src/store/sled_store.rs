@@ -1,6 +1,7 @@
 //! The `Store` on sled: one directory, no server, locked against a second
 //! process. These trees (and those of `sled_remember.rs`: `browsers`,
-//! `remember`; of `sled_seen.rs`: `seen`; of `sled_outbox.rs`: `outbox`,
+//! `remember`; of `sled_store/seen.rs`: `seen`, read only, and the day
+//! files of `sled_store/seen_log.rs` in `seen-days/`; of `sled_outbox.rs`: `outbox`,
 //! `contacts`):
 //!
 //! | tree       | key                                        | value (`records.rs`) |
@@ -34,6 +35,7 @@
 mod outbox;
 mod remember;
 mod seen;
+mod seen_log;
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -65,8 +67,12 @@ pub struct SledStore {
     /// (`sled_remember.rs`).
     pub(super) browsers: Tree,
     pub(super) remember: Tree,
-    /// Accounts seen per company (`sled_seen.rs`).
+    /// Accounts seen per company, as stores before the day files kept
+    /// them (`sled_store/seen.rs`); read, no longer written.
     pub(super) seen: Tree,
+    /// Accounts seen per company: day files beside sled's
+    /// (`sled_store/seen_log.rs`).
+    seen_log: seen_log::SeenLog,
     /// Notifications waiting to be sent, and the addresses they go to
     /// (`sled_outbox.rs`).
     pub(super) outbox: Tree,
@@ -127,6 +133,7 @@ impl SledStore {
             browsers: db.open_tree("browsers").map_err(open_error)?,
             remember: db.open_tree("remember").map_err(open_error)?,
             seen: db.open_tree("seen").map_err(open_error)?,
+            seen_log: seen_log::SeenLog::new(path),
             outbox: db.open_tree("outbox").map_err(open_error)?,
             dead_letters: db.open_tree("dead_letters").map_err(open_error)?,
             contacts: db.open_tree("contacts").map_err(open_error)?,
@@ -139,7 +146,7 @@ impl SledStore {
 
     /// Bytes the store occupies on disk (for benchmarks and the support API).
     pub fn size_on_disk(&self) -> Result<u64, StoreError> {
-        self.db.size_on_disk().map_err(engine)
+        Ok(self.db.size_on_disk().map_err(engine)? + self.seen_log.size_on_disk()?)
     }
 
     /// Write many person records at once: one sled batch (applied

@@ -50,7 +50,7 @@ pub fn restore(backup: &Backup, keys: &Keys, to: &Path, now: i64) -> Result<Rest
         return Err(BackupError::NotEmpty(to.display().to_string()));
     }
     let store = SledStore::open(to)?;
-    if !store.is_empty() {
+    if !store.is_empty()? {
         return Err(BackupError::NotEmpty(to.display().to_string()));
     }
     let kept = backup
@@ -60,7 +60,7 @@ pub fn restore(backup: &Backup, keys: &Keys, to: &Path, now: i64) -> Result<Rest
     store.import_entries(kept.map(|(t, k, v)| (t.as_str(), k.as_slice(), v.as_slice())))?;
     let mut expected = backup.counts.clone();
     let browsers_forgotten = expected.remove(FORGOTTEN_TREE).unwrap_or(0);
-    check_counts(&expected, &store.counts())?;
+    check_counts(&expected, &store.counts()?)?;
 
     let mut restored = Restored {
         browsers_forgotten,
@@ -86,7 +86,7 @@ pub fn restore(backup: &Backup, keys: &Keys, to: &Path, now: i64) -> Result<Rest
         after = Some(last);
     }
     store.flush()?;
-    restored.counts = store.counts();
+    restored.counts = store.counts()?;
     Ok(restored)
 }
 

@@ -1,5 +1,6 @@
 //! The sled store's raw entries out and in, for backups: every entry of the
-//! trees as key and value bytes (what `records.rs` wrote, sealed
+//! trees as key and value bytes (the accounts-seen notes of the day files
+//! as the tree `seen`, `sled_store/seen_log.rs`) (what `records.rs` wrote, sealed
 //! secrets still sealed), and loading such entries into an empty store
 //! (`mfa-gate store restore`), with counts to verify it.
 
@@ -31,6 +32,14 @@ impl SledStore {
 
     pub(super) fn export_trees(&self, sink: &mut ExportSink<'_>) -> Result<(), StoreError> {
         for name in TREES {
+            if name == "seen" {
+                // The day files and the old tree: each key's latest note,
+                // in key order, as one tree.
+                for (key, (_, value)) in self.latest_seen(b"", i64::MIN)? {
+                    sink(name, &key, &value)?;
+                }
+                continue;
+            }
             let Some(tree) = self.tree(name) else {
                 continue;
             };
@@ -44,19 +53,26 @@ impl SledStore {
 
     /// Entries per tree, as stored now; an empty tree is left out, as a
     /// backup's counts leave it out.
-    pub fn counts(&self) -> BTreeMap<String, usize> {
-        TREES
+    /// (`seen` counts the accounts of the day files and the old tree.)
+    pub fn counts(&self) -> Result<BTreeMap<String, usize>, StoreError> {
+        let seen = self.latest_seen(b"", i64::MIN)?.len();
+        Ok(TREES
             .iter()
-            .filter_map(|name| Some((name.to_string(), self.tree(name)?.len())))
+            .filter_map(|name| match *name {
+                "seen" => Some((name.to_string(), seen)),
+                _ => Some((name.to_string(), self.tree(name)?.len())),
+            })
             .filter(|(_, n)| *n > 0)
-            .collect()
+            .collect())
     }
 
-    /// Whether no tree holds an entry (a restore goes only into such a store).
-    pub fn is_empty(&self) -> bool {
-        TREES
+    /// Whether no tree and no day file holds an entry (a restore goes only
+    /// into such a store).
+    pub fn is_empty(&self) -> Result<bool, StoreError> {
+        let trees = TREES
             .iter()
-            .all(|name| self.tree(name).is_none_or(Tree::is_empty))
+            .all(|name| self.tree(name).is_none_or(Tree::is_empty));
+        Ok(trees && self.seen_log.is_empty()?)
     }
 
     /// Insert raw entries (tree, key, value) as a backup holds them, then
@@ -80,6 +96,11 @@ impl SledStore {
                 audit.push((seq, prefix, value));
                 continue;
             }
+            if name == "seen" {
+                self.seen_log.import(key, value)?;
+                count += 1;
+                continue;
+            }
             let tree = self
                 .tree(name)
                 .ok_or_else(|| corrupt(&format!("unknown tree {name:?}")))?;
@@ -94,6 +115,7 @@ impl SledStore {
             count += 1;
         }
         self.flush_db()?;
+        self.seen_log.sync()?;
         Ok(count)
     }
 }
