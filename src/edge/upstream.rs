@@ -218,11 +218,14 @@ impl Forwarding {
             crate::i18n::LANG_COOKIE,
             crate::access::remember::COOKIE,
         ];
-        if let Some(cookies) = app_cookies(req, &own) {
-            req.remove_header(&http::header::COOKIE);
-            if !cookies.is_empty() {
-                req.insert_header(http::header::COOKIE, cookies)?;
+        match app_cookies(req, &own) {
+            None => {}
+            Some(cookies) if cookies.is_empty() => {
+                req.remove_header(&http::header::COOKIE);
             }
+            // An insert replaces every earlier `Cookie` header (in both of
+            // pingora's maps): no removal first.
+            Some(cookies) => req.insert_header(http::header::COOKIE, cookies)?,
         }
         let ours: Vec<http::HeaderName> = req
             .headers
