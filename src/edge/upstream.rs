@@ -42,6 +42,11 @@ const ACCOUNT_ESCAPES: &AsciiSet = &CONTROLS.add(b'%');
 /// Text from an identity as a header value: controls, non-ASCII and `%`
 /// percent-encoded (borrowed, no copy, when nothing needs escaping).
 pub fn header_safe(text: &str) -> std::borrow::Cow<'_, str> {
+    // The usual account (printable ASCII, no `%`) is checked in one pass;
+    // the encoder's iterator cost a verified request 400 instructions.
+    if text.bytes().all(|b| (0x20..0x7f).contains(&b) && b != b'%') {
+        return std::borrow::Cow::Borrowed(text);
+    }
     utf8_percent_encode(text, ACCOUNT_ESCAPES).into()
 }
 
@@ -218,11 +223,14 @@ impl Forwarding {
             crate::i18n::LANG_COOKIE,
             crate::access::remember::COOKIE,
         ];
-        if let Some(cookies) = app_cookies(req, &own) {
-            req.remove_header(&http::header::COOKIE);
-            if !cookies.is_empty() {
-                req.insert_header(http::header::COOKIE, cookies)?;
+        match app_cookies(req, &own) {
+            None => {}
+            Some(cookies) if cookies.is_empty() => {
+                req.remove_header(&http::header::COOKIE);
             }
+            // An insert replaces every earlier `Cookie` header (in both of
+            // pingora's maps): no removal first.
+            Some(cookies) => req.insert_header(http::header::COOKIE, cookies)?,
         }
         let ours: Vec<http::HeaderName> = req
             .headers

@@ -41,3 +41,30 @@ fn statuses_have_their_wire_names() {
     assert_eq!(MfaStatus::NotEnrolled.as_str(), "not-enrolled");
     assert_eq!(MfaStatus::Verified.as_str(), "verified");
 }
+
+#[test]
+fn header_safe_escapes_exactly_what_the_encoder_escapes() {
+    let texts = [
+        "",
+        "bob@example.com",
+        "a b",
+        "100%",
+        "caf\u{e9}",
+        "tab\there",
+        "del\u{7f}",
+        "nul\u{0}",
+        "~!\"#$&'()*+,-./:;<=>?[\\]^_`{|}",
+        "\u{1F600}",
+    ];
+    for text in texts {
+        let encoded: std::borrow::Cow<'_, str> = utf8_percent_encode(text, ACCOUNT_ESCAPES).into();
+        let safe = header_safe(text);
+        assert_eq!(safe, encoded, "{text:?}");
+        // Borrowed exactly when nothing needed escaping.
+        assert_eq!(
+            matches!(safe, std::borrow::Cow::Borrowed(_)),
+            matches!(encoded, std::borrow::Cow::Borrowed(_)),
+            "{text:?}"
+        );
+    }
+}

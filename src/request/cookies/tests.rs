@@ -125,3 +125,55 @@ fn without_a_session_cookie_nothing_is_refused() {
     let got = read(["app_sid=a; app_sid=b".as_bytes()].into_iter(), &names);
     assert_eq!(got.session, SessionReading::Absent);
 }
+
+/// The shortcut for names with nothing to decode gives what the full
+/// skeleton gives, and leaves every other name to it.
+#[test]
+fn the_plain_name_shortcut_agrees_with_the_skeleton() {
+    let names = [
+        "",
+        "app_sid",
+        "APP_SID",
+        "app-sid",
+        "app.sid",
+        "$app_sid",
+        "\"app_sid\"",
+        "app sid",
+        "app\tsid",
+        "appsid2",
+        "app_si",
+        "xapp_sid",
+        "app_sidx",
+        "mfa_gate",
+        "a_p_p_s_i_d",
+        "app%5Fsid",
+        "app+sid",
+        "app_\u{fe0f}sid",
+        "äpp_sid",
+        "app_sİd",
+        "1:2",
+        "[app]sid",
+    ];
+    let wanted = ["appsid", "app", "", "äppsid", "mfagate"];
+    for name in names {
+        for w in wanted {
+            for prefix in [false, true] {
+                let skeleton = skeleton(name);
+                let full = if prefix {
+                    skeleton.starts_with(w)
+                } else {
+                    skeleton == w
+                };
+                let plain = plain_looks_like(name.as_bytes(), w.as_bytes(), prefix);
+                let ascii = name.is_ascii() && !name.contains(['%', '+']);
+                assert_eq!(plain.is_some(), ascii, "{name:?}");
+                if let Some(plain) = plain {
+                    assert_eq!(plain, full, "{name:?} against {w:?}, prefix {prefix}");
+                }
+                // And through the whole reading of a piece.
+                let piece = format!("{name}=v");
+                assert_eq!(looks_like(piece.as_bytes(), w, prefix), full, "{piece:?}");
+            }
+        }
+    }
+}
