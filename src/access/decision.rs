@@ -25,6 +25,10 @@ pub enum Denial {
     /// An access rule's `passkey`: verified, but the person has no passkey
     /// or security key: register one.
     Passkey,
+    /// An access rule's `passkey`: the person has a key, but this app
+    /// session was proven with a code (or a remembered browser): the
+    /// challenge again, where only the key counts.
+    PasskeyProof,
     /// An access rule's `deny`: 403, whoever asks.
     Forbidden,
 }
@@ -36,8 +40,9 @@ pub enum Requirement {
     CompanyPolicy,
     /// A second step, whatever the policy and the class.
     TwoFactor,
-    /// A passkey or security key among the person's second steps.
-    Passkey,
+    /// A passkey or security key among the person's second steps, and
+    /// this app session proven with one (`proven`, `guard::Trust::by_passkey`).
+    Passkey { proven: bool },
     /// A second step proven within `within_secs`; `fresh` says whether
     /// the session has one (`guard::Trust::fresh`).
     StepUp { within_secs: i64, fresh: bool },
@@ -88,8 +93,9 @@ pub fn decide_for(facts: &Facts, requirement: Requirement) -> Result<(), Denial>
         // Every other rule asks a second step of everyone, candidates too.
         _ if !facts.enrolled => Err(Denial::Enroll),
         Requirement::TwoFactor => Ok(()),
-        Requirement::Passkey if !facts.passkey => Err(Denial::Passkey),
-        Requirement::Passkey => Ok(()),
+        Requirement::Passkey { .. } if !facts.passkey => Err(Denial::Passkey),
+        Requirement::Passkey { proven: false } => Err(Denial::PasskeyProof),
+        Requirement::Passkey { proven: true } => Ok(()),
         Requirement::StepUp { within_secs, fresh } => match fresh {
             true => Ok(()),
             false => Err(Denial::StepUp { within_secs }),
@@ -114,7 +120,7 @@ impl From<Denial> for crate::observe::metrics::Outcome {
     fn from(denial: Denial) -> crate::observe::metrics::Outcome {
         match denial {
             Denial::Enroll | Denial::Passkey => crate::observe::metrics::Outcome::Enroll,
-            Denial::Challenge | Denial::StepUp { .. } => {
+            Denial::Challenge | Denial::StepUp { .. } | Denial::PasskeyProof => {
                 crate::observe::metrics::Outcome::Challenge
             }
             Denial::Locked => crate::observe::metrics::Outcome::Locked,

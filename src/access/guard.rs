@@ -38,13 +38,25 @@ pub enum Trust {
     /// Nothing: the challenge is owed (if the person is enrolled).
     None,
     /// Proven in this app session at `at` (Unix seconds).
-    Proven { at: i64 },
+    Proven { at: i64, by_passkey: bool },
     /// A remembered browser vouches for the session.
     Remembered,
 }
 
 impl Trust {
     /// Whether the second step counts as passed for the app's rule.
+    /// Whether a passkey or security key proved this app session (what
+    /// an access rule `passkey` asks; a remembered browser never did).
+    pub fn by_passkey(self) -> bool {
+        matches!(
+            self,
+            Trust::Proven {
+                by_passkey: true,
+                ..
+            }
+        )
+    }
+
     pub fn passed(self) -> bool {
         self != Trust::None
     }
@@ -56,7 +68,7 @@ impl Trust {
         match self {
             // As `session::is_fresh`: a few minutes ahead is another
             // replica's clock, not a forgery (the MAC says who made it).
-            Trust::Proven { at } => {
+            Trust::Proven { at, .. } => {
                 at <= now + session::FUTURE_SLACK_SECS && now.saturating_sub(at) <= within_secs
             }
             Trust::None | Trust::Remembered => false,
@@ -103,7 +115,7 @@ pub async fn judge<'a>(
     // (CachedStore); the verification costs two MACs, or none when memoized.
     let state = gate.store.person_state(&identity.person_key())?;
     let mut trust = match proven_at(gate, &identity, session_value, cookies.gateway, &state, now) {
-        Some(at) => Trust::Proven { at },
+        Some((at, by_passkey)) => Trust::Proven { at, by_passkey },
         None => Trust::None,
     };
     // Only a session that would be challenged asks whether its browser is
@@ -152,13 +164,13 @@ fn proven_at(
     gateway_cookie: Option<&str>,
     state: &crate::store::PersonState,
     now: i64,
-) -> Option<i64> {
+) -> Option<(i64, bool)> {
     let (enrollment_id, cookie) = (state.enrollment_id?, gateway_cookie?);
     let max_age = gate.config.cookie.max_age.as_secs() as i64;
     let bound = session::Bound::new(enrollment_id, state.trust_epoch);
     let counts = |v: session::Verified| {
         (v.bound == bound && session::is_fresh(v.verified_at, now, max_age))
-            .then_some(v.verified_at)
+            .then_some((v.verified_at, v.by_passkey))
     };
     if let Some(v) = gate.verified.vouch(app_value, identity, cookie) {
         return counts(v);

@@ -87,7 +87,9 @@ pub fn requirement(action: RuleAction, trust: Trust, now: i64) -> Option<Require
         RuleAction::Bypass => return None,
         RuleAction::CompanyPolicy => Requirement::CompanyPolicy,
         RuleAction::TwoFactor => Requirement::TwoFactor,
-        RuleAction::Passkey => Requirement::Passkey,
+        RuleAction::Passkey => Requirement::Passkey {
+            proven: trust.by_passkey(),
+        },
         RuleAction::StepUp(within) => {
             let within_secs = within.as_secs() as i64;
             let fresh = trust.fresh(now, within_secs);

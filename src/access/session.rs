@@ -21,9 +21,15 @@ const PAYLOAD_LEN_UNKEYED: usize = 1 + 8 + 8;
 /// as epoch 0).
 const COOKIE_VERSION_NO_EPOCH: u8 = 2;
 const PAYLOAD_LEN_NO_EPOCH: usize = 1 + 4 + 8 + 8;
-/// Version, HMAC key id, enrollment id, trust epoch, time.
-const COOKIE_VERSION: u8 = 3;
-const PAYLOAD_LEN: usize = 1 + 4 + 8 + 4 + 8;
+/// Version, HMAC key id, enrollment id, trust epoch, time (before the
+/// factor was recorded: read as proven by a code).
+const COOKIE_VERSION_NO_FACTOR: u8 = 3;
+const PAYLOAD_LEN_NO_FACTOR: usize = 1 + 4 + 8 + 4 + 8;
+/// Version, HMAC key id, enrollment id, trust epoch, time, and whether a
+/// passkey or security key made the proof (1) or a code (0): what an
+/// access rule `passkey` asks.
+const COOKIE_VERSION: u8 = 4;
+const PAYLOAD_LEN: usize = 1 + 4 + 8 + 4 + 8 + 1;
 /// CSRF tokens live as long as a page may reasonably stay open.
 pub const CSRF_MAX_AGE_SECS: i64 = 12 * 3600;
 /// Tolerated clock difference between replicas.
@@ -50,10 +56,13 @@ impl Bound {
 pub struct Verified {
     pub bound: Bound,
     pub verified_at: i64,
+    /// A passkey or security key made the proof (never for cookies made
+    /// before the factor was recorded).
+    pub by_passkey: bool,
 }
 
-/// The gateway cookie value for a session that just passed the challenge,
-/// made under the first HMAC key and naming it.
+/// The gateway cookie value for a session that just passed the challenge
+/// with a code, made under the first HMAC key and naming it.
 pub fn issue_cookie(
     keys: &Keys,
     session: AppSession,
@@ -61,12 +70,25 @@ pub fn issue_cookie(
     bound: Bound,
     now: i64,
 ) -> String {
+    issue_cookie_by(keys, session, person, bound, now, false)
+}
+
+/// The same, saying whether a passkey or security key made the proof.
+pub fn issue_cookie_by(
+    keys: &Keys,
+    session: AppSession,
+    person: &PersonKey,
+    bound: Bound,
+    now: i64,
+    by_passkey: bool,
+) -> String {
     let mut payload = [0u8; PAYLOAD_LEN];
     payload[0] = COOKIE_VERSION;
     payload[1..5].copy_from_slice(&keys.hmac_id().bytes());
     payload[5..13].copy_from_slice(&bound.second_step.to_be_bytes());
     payload[13..17].copy_from_slice(&bound.epoch.to_be_bytes());
     payload[17..25].copy_from_slice(&now.to_be_bytes());
+    payload[25] = u8::from(by_passkey);
     let tag = keys.mac(
         "gateway-cookie",
         &[&payload, session.as_bytes(), person.as_str().as_bytes()],
@@ -129,9 +151,12 @@ pub fn decode_cookie(
         authentic(keys.hmac_index(id)?).then_some(())
     };
     // (enrollment id, epoch, time), each format's own fields.
+    let mut by_passkey = false;
     let (fields, epoch) = match (payload.first(), payload.len()) {
-        (Some(&COOKIE_VERSION), PAYLOAD_LEN) => {
+        (Some(&COOKIE_VERSION), PAYLOAD_LEN)
+        | (Some(&COOKIE_VERSION_NO_FACTOR), PAYLOAD_LEN_NO_FACTOR) => {
             keyed(&payload)?;
+            by_passkey = factor(payload.get(25).copied())?;
             let epoch = u32::from_be_bytes(payload[13..17].try_into().ok()?);
             ([&payload[5..13], &payload[17..25]], epoch)
         }
@@ -152,7 +177,18 @@ pub fn decode_cookie(
     Some(Verified {
         bound: Bound::new(second_step, epoch),
         verified_at,
+        by_passkey,
     })
+}
+
+/// The factor byte of a cookie: absent (before it was recorded) or 0, a
+/// code; 1, a passkey; anything else is no cookie of ours.
+fn factor(byte: Option<u8>) -> Option<bool> {
+    match byte {
+        None | Some(0) => Some(false),
+        Some(1) => Some(true),
+        Some(_) => None,
+    }
 }
 
 /// A CSRF token for forms of this app session: `issued_at.key_id.mac`.

@@ -153,14 +153,20 @@ fn decisions(out: &mut String, config: &Config, q: &Question, action: RuleAction
             true,
             false,
             false,
-            Trust::Proven { at: now },
+            Trust::Proven {
+                at: now,
+                by_passkey: false,
+            },
         ),
         (
             "verified with a passkey just now",
             true,
             true,
             false,
-            Trust::Proven { at: now },
+            Trust::Proven {
+                at: now,
+                by_passkey: true,
+            },
         ),
         (
             "verified earlier, or by a remembered browser",
@@ -197,6 +203,7 @@ fn said(decision: Result<(), Denial>) -> String {
         Err(Denial::Locked) => "locked".into(),
         Err(Denial::Forbidden) => "deny (403)".into(),
         Err(Denial::Passkey) => "register a passkey".into(),
+        Err(Denial::PasskeyProof) => "challenge with the passkey (a code does not count)".into(),
         Err(Denial::StepUp { within_secs }) => {
             format!("step-up (a code or passkey within {}m)", within_secs / 60)
         }

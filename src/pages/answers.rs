@@ -119,6 +119,12 @@ pub fn sent_to(prefix: &str, denial: Denial, target: &str) -> Option<(&'static s
             ),
         ),
         Denial::Passkey => ("passkey_required", Route::Passkeys.href(prefix)),
+        // The challenge again, for a verified session, where codes are
+        // refused: only the key proves what the rule asks.
+        Denial::PasskeyProof => (
+            "passkey_proof_required",
+            format!("{}?step_up=1&passkey=1", Route::Challenge.href(prefix)),
+        ),
         Denial::Locked | Denial::Forbidden => return None,
     };
     let return_to = paths::safe_return_to(target, prefix);

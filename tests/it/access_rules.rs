@@ -412,3 +412,71 @@ async fn explain_and_check_config_on_the_command_line() {
         run.stderr
     );
 }
+
+/// `passkey` asks for a session the key proved: one verified with a code
+/// is sent back to the challenge, where a code is refused and the key
+/// passes; then the path passes.
+#[tokio::test]
+async fn a_passkey_rule_wants_the_key_itself_to_have_proved_the_session() {
+    use crate::harness::passkeys::{Passkey, challenge_answer, post, register};
+    let rules = start().await;
+    let gw = &rules.gw;
+    let mut b = gw.browser();
+    b.login(TARO).await;
+    let enrolled = enroll(&mut b).await;
+    let mut key = Passkey::new(gw);
+    let added = register(&mut b, &mut key, "Laptop", "%2Fkeys%2Fx").await;
+    assert_eq!(added.status, 303, "{}", added.body);
+
+    // Proven with a code: the challenge again, for the key.
+    let r = b.get("/keys/x").await;
+    let challenge = "/_mfa/challenge?step_up=1&passkey=1&return_to=%2Fkeys%2Fx";
+    assert_eq!(
+        (r.status, r.location()),
+        (303, Some(challenge)),
+        "{}",
+        r.body
+    );
+    let r = b.api_get("/keys/x").await;
+    assert_eq!(
+        (r.status, r.json()["error"].as_str()),
+        (401, Some("passkey_proof_required"))
+    );
+    let page = b.get(challenge).await;
+    assert_eq!(
+        page.status, 200,
+        "a verified session is asked: {}",
+        page.body
+    );
+    let csrf = page.input_value("csrf").unwrap();
+    let code = [
+        ("csrf", csrf.as_str()),
+        ("backup_code", &enrolled.backup_codes[0]),
+    ];
+    let refused = b.post_form(challenge, &code).await;
+    assert_eq!(
+        refused.status, 422,
+        "a code does not count: {}",
+        refused.body
+    );
+    assert!(!b.get("/keys/x").await.came_from_app());
+
+    // The key's own proof: back to the path, which passes.
+    let page = b.get(challenge).await;
+    assert!(
+        !page.body.contains(r#"name="backup_code""#),
+        "{}",
+        page.body
+    );
+    let mut fields = challenge_answer(&page, &mut key).expect("the authenticator answers");
+    fields.push(("return_to".into(), page.input_value("return_to").unwrap()));
+    let r = post(&mut b, challenge, &fields).await;
+    assert_eq!(
+        (r.status, r.location()),
+        (303, Some("/keys/x")),
+        "{}",
+        r.body
+    );
+    passed(&b.get("/keys/x").await, "proven by the key");
+    passed(&b.get("/").await, "elsewhere too");
+}

@@ -131,9 +131,11 @@ fn rule_requirements_raise_and_never_lower() {
         within_secs: 600,
         fresh: false,
     };
+    let by_code = Passkey { proven: false };
+    let by_key = Passkey { proven: true };
     // No second step yet: an optional company, even a candidate, is sent
     // to enroll by every raising rule; company_policy lets them pass.
-    for req in [TwoFactor, Passkey, fresh, stale] {
+    for req in [TwoFactor, by_code, by_key, fresh, stale] {
         check(
             req,
             (Candidate, Optional),
@@ -161,7 +163,7 @@ fn rule_requirements_raise_and_never_lower() {
         Err(Denial::Enroll),
     );
     // Enrolled, not verified: the challenge first, whatever the rule.
-    for req in [CompanyPolicy, TwoFactor, Passkey, fresh, stale] {
+    for req in [CompanyPolicy, TwoFactor, by_code, by_key, fresh, stale] {
         check(
             req,
             (Employee, Optional),
@@ -183,16 +185,24 @@ fn rule_requirements_raise_and_never_lower() {
         Ok(()),
     );
     check(
-        Passkey,
+        by_key,
         (Employee, Optional),
         (true, false, false, true),
         Err(Denial::Passkey),
     );
+    // With a key: only a session the key proved passes; one proven with a
+    // code is sent to the challenge again, where only the key counts.
     check(
-        Passkey,
+        by_key,
         (Candidate, Optional),
         (true, true, false, true),
         Ok(()),
+    );
+    check(
+        by_code,
+        (Candidate, Optional),
+        (true, true, false, true),
+        Err(Denial::PasskeyProof),
     );
     check(fresh, (Admin, Required), (true, false, false, true), Ok(()));
     check(

@@ -13,7 +13,10 @@ const NOW: i64 = 1_800_000_000;
 #[test]
 fn a_step_up_takes_only_a_young_proof_never_a_remembered_browser() {
     let within = 600;
-    let proven = |at| Trust::Proven { at };
+    let proven = |at| Trust::Proven {
+        at,
+        by_passkey: false,
+    };
     assert!(proven(NOW).fresh(NOW, within));
     assert!(proven(NOW - 600).fresh(NOW, within), "exactly the limit");
     assert!(!proven(NOW - 601).fresh(NOW, within), "a second older");
@@ -45,11 +48,11 @@ fn a_cookie_proves_only_its_second_step_and_trust_epoch() {
     // Twice each: the first decodes the cookie, the second meets the memo,
     // and both must judge the current state.
     for _ in 0..2 {
-        assert_eq!(proof(&state(7, 2), NOW), Some(made));
+        assert_eq!(proof(&state(7, 2), NOW), Some((made, false)));
         assert_eq!(proof(&state(7, 3), NOW), None, "a lock moved the epoch on");
         assert_eq!(proof(&state(8, 2), NOW), None, "re-enrolled");
         let max_age = gate.config.cookie.max_age.as_secs() as i64;
-        assert_eq!(proof(&state(7, 2), made + max_age - 1), Some(made));
+        assert_eq!(proof(&state(7, 2), made + max_age - 1), Some((made, false)));
         assert_eq!(proof(&state(7, 2), made + max_age), None, "too old");
     }
     let unenrolled = PersonState::default();

@@ -140,6 +140,7 @@ fn random_case(rng: &mut StdRng) -> Case {
         // Between an hour and a half ago and a little in the future.
         _ => Trust::Proven {
             at: NOW - rng.random_range(-400..5400),
+            by_passkey: rng.random_bool(0.5),
         },
     };
     Case {
@@ -298,10 +299,21 @@ fn model_decision(action: RuleAction, c: &Case) -> Result<(), Denial> {
     }
     match action {
         RuleAction::Passkey if !c.passkey => Err(Denial::Passkey),
+        RuleAction::Passkey
+            if !matches!(
+                c.trust,
+                Trust::Proven {
+                    by_passkey: true,
+                    ..
+                }
+            ) =>
+        {
+            Err(Denial::PasskeyProof)
+        }
         RuleAction::StepUp(d) => {
             let within = d.as_secs() as i64;
             let fresh = match c.trust {
-                Trust::Proven { at } => NOW - at <= within && at <= NOW + 300,
+                Trust::Proven { at, .. } => NOW - at <= within && at <= NOW + 300,
                 _ => false,
             };
             if fresh {

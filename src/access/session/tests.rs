@@ -180,14 +180,15 @@ fn a_decoded_cookie_says_what_was_issued() {
     let c = issue_cookie(&k, s, &p, Bound::new(0x0102_0304_0506_0708, 0), NOW);
     assert_eq!(
         c.len(),
-        78,
-        "34 + 1 + 43 characters (format 3, with the key id and epoch): {c}"
+        79,
+        "35 + 1 + 43 characters (format 4, with the key id, epoch and factor): {c}"
     );
     assert_eq!(
         decode_cookie(&k, &c, s, &p),
         Some(Verified {
             bound: Bound::new(0x0102_0304_0506_0708, 0),
             verified_at: NOW,
+            by_passkey: false,
         })
     );
 }
@@ -226,7 +227,8 @@ fn a_cookie_counts_in_its_own_trust_epoch_only() {
         decode_cookie(&k, &v2, s, &p),
         Some(Verified {
             bound: Bound::new(5, 0),
-            verified_at: NOW
+            verified_at: NOW,
+            by_passkey: false,
         })
     );
     assert!(!cookie_is_valid(&k, &v2, s, &p, Bound::new(5, 1), NOW, DAY));
@@ -241,4 +243,21 @@ fn an_app_session_id_is_its_hash_and_debug_hides_it() {
     assert_eq!(a.id()[..], k.mac("app-session", &[b"v"])[..16]);
     assert_ne!(a.id(), b.id());
     assert_eq!(format!("{a:?}"), "AppSession(<hash>)");
+}
+
+/// Format 4 records the factor: a passkey's proof reads back as one, a
+/// code's as a code, a format-3 cookie as a code, and a factor byte that is
+/// neither (the MAC made over it) is no cookie.
+#[test]
+fn the_cookie_says_whether_a_passkey_made_the_proof() {
+    let k = keys();
+    let s = AppSession::bind(&k, "app-cookie-1");
+    let p = PersonKey::new("acme", "hanako");
+    let bound = Bound::new(9, 1);
+    let by_key = issue_cookie_by(&k, s, &p, bound, NOW, true);
+    let by_code = issue_cookie(&k, s, &p, bound, NOW);
+    let read = |c: &str| decode_cookie(&k, c, s, &p).map(|v| v.by_passkey);
+    assert_eq!(read(&by_key), Some(true));
+    assert_eq!(read(&by_code), Some(false));
+    assert_eq!(factor(Some(2)), None);
 }

@@ -20,6 +20,7 @@ fn vouches_only_for_the_same_session_cookie_and_person() {
     let verified = Verified {
         bound: crate::access::session::Bound::new(7, 2),
         verified_at: 100,
+        by_passkey: true,
     };
     memo.remember("app-1", &who("hanako"), "cookie-1", verified);
     let v = memo.vouch("app-1", &who("hanako"), "cookie-1").unwrap();

@@ -42,13 +42,26 @@ pub fn show(
     }
     // A session that passes already comes here only for a step-up (a
     // proof for changing its factors), and only while it has none fresh.
+    // An access rule's `passkey` (`?passkey=1`) asks for a session the
+    // key proved, however long ago.
     let step_up = req.query_param("step_up").as_deref() == Some("1");
     let within = step_up_within(ctx, req);
-    if sess.verified && (!step_up || sess.trust.fresh(req.now, within)) {
+    let proven = match passkey_asked(req) {
+        true => sess.trust.by_passkey(),
+        false => !step_up || sess.trust.fresh(req.now, within),
+    };
+    if sess.verified && proven {
         return Ok(Reply::redirect(&return_to));
     }
     let backup = req.query_param("method").as_deref() == Some("backup");
     render(ctx, req, frame, sess, &record, backup, None)
+}
+
+/// Whether an access rule's `passkey` sent the person here: a code does
+/// not count then (removing the parameter gains nothing: the rule sends
+/// a session a code proved back here).
+fn passkey_asked(req: &PageRequest) -> bool {
+    req.query_param("passkey").as_deref() == Some("1")
 }
 
 /// How recent a proof a step-up asks: `step_up_minutes`, or an access
@@ -102,7 +115,8 @@ fn render(
         return_to: &return_to,
         error: error.map(|key| t(frame.locale, key).to_owned()),
         switch_href,
-        codes: !(passkey.is_some() && verify::codes_refused(ctx, sess, record)?),
+        codes: !(passkey.is_some()
+            && (passkey_asked(req) || verify::codes_refused(ctx, sess, record)?)),
         totp,
         passkey,
     };
@@ -213,7 +227,7 @@ pub async fn verify(
             return render(ctx, req, frame, sess, &record, false, error);
         }
     };
-    if !proof.is_passkey() && verify::codes_refused(ctx, sess, &record)? {
+    if !proof.is_passkey() && (passkey_asked(req) || verify::codes_refused(ctx, sess, &record)?) {
         let error = Some("error.passkey_only");
         return render(ctx, req, frame, sess, &record, false, error);
     }
@@ -248,7 +262,7 @@ fn admit(
     proof: &Proof,
     next: &str,
 ) -> Result<Reply, PageError> {
-    let response = passed(ctx, req, sess, record, next);
+    let response = passed(ctx, req, sess, record, proof.is_passkey(), next);
     if sess.verified {
         // A step-up: a fresh proof, nothing remembered.
         return Ok(response);
@@ -357,10 +371,11 @@ fn passed(
     req: &PageRequest,
     sess: &SessionCtx,
     record: &PersonRecord,
+    by_passkey: bool,
     next: &str,
 ) -> Reply {
     let bound = session::Bound::new(record.second_step_id().unwrap_or(0), record.trust_epoch);
     let key = sess.identity.person_key();
-    let cookie = session::issue_cookie(ctx.keys, sess.app, &key, bound, req.now);
+    let cookie = session::issue_cookie_by(ctx.keys, sess.app, &key, bound, req.now, by_passkey);
     Reply::redirect(next).with_header("Set-Cookie", gateway_cookie(ctx, &cookie))
 }

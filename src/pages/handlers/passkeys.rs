@@ -175,7 +175,8 @@ pub async fn register(
     // The person had no second step: this key is the one a cookie names.
     let person = sess.identity.person_key();
     let bound = session::Bound::new(passkey.id, record.trust_epoch);
-    let cookie = session::issue_cookie(ctx.keys, sess.app, &person, bound, req.now);
+    // Registering the key was a ceremony with it: a proof by passkey.
+    let cookie = session::issue_cookie_by(ctx.keys, sess.app, &person, bound, req.now, true);
     Ok(
         new_codes::page(ctx, sess, frame, &codes.codes, &return_to, req.now, false)
             .with_header("Set-Cookie", gateway_cookie(ctx, &cookie)),
