@@ -114,7 +114,7 @@ pub fn mint_gateway_cookie(
 }
 
 /// The enrollment id named by a gateway cookie the gateway issued (formats
-/// 2 and 3 carry the HMAC key id before it; format 1, as minted above, not).
+/// 2 to 4 carry the HMAC key id before it; format 1, as minted above, not).
 pub fn enrollment_id_of(cookie: &str) -> u64 {
     let payload = URL_SAFE_NO_PAD
         .decode(cookie.split('.').next().unwrap())

@@ -164,7 +164,8 @@ async fn hmac_rotation_keeps_verified_sessions_and_open_forms() {
     let enrolled = enroll(&mut verified).await;
     let cookie = verified.cookies["mfa_gate"].clone();
     let payload = cookie_payload(&cookie);
-    assert_eq!(payload[0], 3, "format 3: key id and trust epoch");
+    assert_eq!(payload[0], 4, "format 4: key id, trust epoch and factor");
+    assert_eq!(payload[25], 0, "proven with a code");
     assert_eq!(payload[1..5], KeyId::of_hmac_key(&HMAC_A).bytes());
     let enrollment = u64::from_be_bytes(payload[5..13].try_into().unwrap());
     assert!(verified.get("/x").await.came_from_app());
