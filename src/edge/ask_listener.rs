@@ -16,10 +16,9 @@
 mod wire;
 
 use crate::access::gate::Gate;
-use crate::edge::proxy::Step;
 use crate::edge::proxy::forward_auth::forward_auth;
+use crate::edge::proxy::{Step, access_line};
 use crate::edge::upstream::Forwarding;
-use crate::observe::logging;
 use crate::observe::metrics::{self, Outcome};
 use crate::reply::Reply;
 use crate::request::forwarded;
@@ -98,18 +97,7 @@ impl AskApp {
         let written = io.write_all(&wire::response(&reply, head_only, keep)).await;
         let written = written.is_ok() && io.flush().await.is_ok();
         metrics::request_done(outcome, started.elapsed(), false);
-        tracing::info!(
-            target: "mfa_gate::access",
-            method = %logging::outside(&parts.method),
-            path = %logging::outside(parts.uri.path()),
-            status = reply.status,
-            outcome = outcome.as_str(),
-            request_id = fwd.request_id(),
-            account = fwd.account(),
-            peer = fwd.client_ip.map(tracing::field::display),
-            micros = started.elapsed().as_micros() as u64,
-            "request"
-        );
+        access_line(&parts, reply.status, outcome, &fwd, started, None);
         written
     }
 }

@@ -217,20 +217,34 @@ impl ProxyHttp for GateProxy {
         let upstream_error =
             error.is_some_and(|e| matches!(e.esource(), pingora::ErrorSource::Upstream));
         crate::observe::metrics::request_done(ctx.outcome, ctx.started.elapsed(), upstream_error);
-        tracing::info!(
-            target: "mfa_gate::access",
-            method = %logging::outside(&session.req_header().method),
-            path = %logging::outside(session.req_header().uri.path()),
-            status,
-            outcome = ctx.outcome.as_str(),
-            request_id = ctx.fwd.request_id(),
-            account = ctx.fwd.account(),
-            peer = ctx.fwd.client_ip.map(tracing::field::display),
-            micros = ctx.started.elapsed().as_micros() as u64,
-            error = error.map(|e| tracing::field::display(logging::outside(e))),
-            "request"
-        );
+        let head = session.req_header();
+        access_line(head, status, ctx.outcome, &ctx.fwd, ctx.started, error);
     }
+}
+
+/// The access log's line for a request answered (`status`) with
+/// `outcome`: one shape for the proxy and the ask listener.
+pub(crate) fn access_line(
+    head: &http::request::Parts,
+    status: u16,
+    outcome: Outcome,
+    fwd: &Forwarding,
+    started: Instant,
+    error: Option<&pingora::Error>,
+) {
+    tracing::info!(
+        target: "mfa_gate::access",
+        method = %logging::outside(&head.method),
+        path = %logging::outside(head.uri.path()),
+        status,
+        outcome = outcome.as_str(),
+        request_id = fwd.request_id(),
+        account = fwd.account(),
+        peer = fwd.client_ip.map(tracing::field::display),
+        micros = started.elapsed().as_micros() as u64,
+        error = error.map(|e| tracing::field::display(logging::outside(e))),
+        "request"
+    );
 }
 
 impl GateProxy {
