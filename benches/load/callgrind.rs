@@ -186,13 +186,19 @@ pub fn run(ctx: &Ctx, plan: &Plan, out_dir: &Path) -> Result<Vec<Count>> {
         cache_size: 200_000,
         ask_listener: None,
         threads: 1,
+        postgres: None,
     };
     let dir = ctx.dir.join("callgrind");
     let listen = addr(free_port()?);
     let config = gateway::write_config(&dir, listen, ctx.upstream, &settings)?;
     let store = dir.join("store");
-    gateway::enroll(&store, "p", 0..1, ctx.now)?;
-    gateway::enroll_linked(&store, challenge::GROUP, 0..plan.challenges, ctx.now)?;
+    gateway::enroll(gateway::Seed::Sled(&store), "p", 0..1, ctx.now)?;
+    gateway::enroll_linked(
+        gateway::Seed::Sled(&store),
+        challenge::GROUP,
+        0..plan.challenges,
+        ctx.now,
+    )?;
     let wants = |id: &str| plan.paths.iter().any(|p| p == id);
     let verified = gateway::verified_cookie_header("p", 0, ctx.now);
     let mut counts = Vec::new();
@@ -320,11 +326,12 @@ fn fronts(ctx: &Ctx, plan: &Plan, cookie: &str, out_dir: &Path) -> Result<Vec<Co
             cache_size: 200_000,
             ask_listener: Some(asks),
             threads: 1,
+            postgres: None,
         };
         let dir = ctx.dir.join("callgrind-fa");
         let gateway = addr(free_port()?);
         let config = gateway::write_config(&dir, gateway, upstream, &settings)?;
-        gateway::enroll(&dir.join("store"), "p", 0..1, ctx.now)?;
+        gateway::enroll(gateway::Seed::Sled(&dir.join("store")), "p", 0..1, ctx.now)?;
         let mut gw = Profiled::start(ctx, &config, gateway, "fa")?;
         gw.proc.wait_listening(asks, Duration::from_secs(300))?;
         let (mut front, listen) = nginx(
@@ -386,7 +393,7 @@ fn scale(ctx: &Ctx, plan: &Plan, settings: &Settings, out_dir: &Path) -> Result<
         if persons < have {
             bail!("--scale-persons must grow: {persons} after {have}");
         }
-        gateway::enroll(&store, GROUP, have..persons, ctx.now)?;
+        gateway::enroll(gateway::Seed::Sled(&store), GROUP, have..persons, ctx.now)?;
         have = persons;
         let listen = addr(free_port()?);
         let config = gateway::write_config(&dir, listen, ctx.upstream, settings)?;

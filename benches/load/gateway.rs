@@ -17,7 +17,7 @@ use mfa_gate::access::session::{self, AppSession};
 use mfa_gate::domain::{Enrollment, PersonKey, PersonRecord};
 use mfa_gate::factors::totp::TotpSecret;
 use mfa_gate::keys::Keys;
-use mfa_gate::store::{SledStore, Store};
+use mfa_gate::store::{DatabaseTls, PostgresOptions, PostgresStore, SledStore, Store, Update};
 use sha2::{Digest, Sha256};
 use std::net::SocketAddr;
 use std::ops::Range;
@@ -39,7 +39,7 @@ pub fn keys() -> Keys {
 
 /// What differs between gateway configurations of a run.
 #[derive(Clone, Copy)]
-pub struct Settings {
+pub struct Settings<'a> {
     pub cache_size: usize,
     /// Scenario (g)'s lean ask listener (`forward_auth.listen`), with
     /// `trusted_proxies: [127.0.0.1/32]` so that a front on loopback may
@@ -49,6 +49,27 @@ pub struct Settings {
     /// `server.threads`: 1 for the per-request figures (like nginx's one
     /// process), the machine's cores for enrollments per second (n).
     pub threads: usize,
+    /// `--store postgres`: the URL of the database the gateway keeps its
+    /// store in, instead of its own sled directory `dir/store`.
+    pub postgres: Option<&'a str>,
+}
+
+/// Where persons are put before a gateway starts: its sled directory (the
+/// gateway must not be running: sled locks it) or its database.
+#[derive(Clone, Copy)]
+pub enum Seed<'a> {
+    Sled(&'a Path),
+    Postgres(&'a str),
+}
+
+impl<'a> Seed<'a> {
+    /// The store of the gateway configured by `write_config(dir, …)`.
+    pub fn of(dir: &'a Path, settings: &Settings<'a>) -> Seed<'a> {
+        match settings.postgres {
+            Some(url) => Seed::Postgres(url),
+            None => Seed::Sled(dir),
+        }
+    }
 }
 
 /// Write the gateway's configuration (and key files) into `dir`; the store
@@ -62,6 +83,9 @@ pub fn write_config(
     std::fs::create_dir_all(dir)?;
     std::fs::write(dir.join("hmac.key"), hex(&[0x42; 32]))?;
     std::fs::write(dir.join("encryption.key"), hex(&[0x24; 32]))?;
+    if let Some(url) = settings.postgres {
+        std::fs::write(dir.join("database.url"), url)?;
+    }
     let yaml = format!(
         "# Written by the load benchmark (benches/load/gateway.rs).
 listen: {listen}
@@ -77,8 +101,7 @@ identity:
   # per-address look-up budget is not what (c) measures.
   whoami_client_rate: 1000000
   whoami_client_burst: 1000000
-store:
-  path: store
+{store}
 secrets:
   hmac_key: {{ file: hmac.key }}
   encryption_key: {{ file: encryption.key }}
@@ -93,6 +116,10 @@ server:
 {trusted}",
         cache_size = settings.cache_size,
         threads = settings.threads,
+        store = match settings.postgres {
+            Some(_) => "store:\n  backend: postgres\n  url: { file: database.url }\n  tls: disable",
+            None => "store:\n  path: store",
+        },
         trusted = match settings.ask_listener {
             Some(asks) => {
                 format!("trusted_proxies: [127.0.0.1/32]\nforward_auth:\n  listen: {asks}\n")
@@ -176,23 +203,28 @@ fn enrolled_record(keys: &Keys, key: &PersonKey, prefix: &str, i: u64, now: i64)
     }
 }
 
-/// Enroll persons `range` of group `prefix` in the store at `store_dir`
-/// (opened here, closed on return: the gateway must not be running).
-/// Returns the store's size on disk afterwards.
-pub fn enroll(store_dir: &Path, prefix: &str, range: Range<u64>, now: i64) -> Result<u64> {
-    import(store_dir, prefix, range, now, false)
+/// Enroll persons `range` of group `prefix` in the store `seed` (a sled
+/// store is opened here and closed on return: the gateway must not be
+/// running). Returns the store's size on disk afterwards (0 for
+/// PostgreSQL).
+pub fn enroll(seed: Seed<'_>, prefix: &str, range: Range<u64>, now: i64) -> Result<u64> {
+    import(seed, prefix, range, now, false)
 }
 
 /// `enroll`, and link each person's account to it as enrolling does, so
 /// that a challenge measures a returning person (whose account link is
 /// already stored), not a person's very first code. One write (and, in
 /// newer stores, one flush) per person: for thousands, not millions.
-pub fn enroll_linked(store_dir: &Path, prefix: &str, range: Range<u64>, now: i64) -> Result<u64> {
-    import(store_dir, prefix, range, now, true)
+pub fn enroll_linked(seed: Seed<'_>, prefix: &str, range: Range<u64>, now: i64) -> Result<u64> {
+    import(seed, prefix, range, now, true)
 }
 
-fn import(store_dir: &Path, prefix: &str, range: Range<u64>, now: i64, link: bool) -> Result<u64> {
+fn import(seed: Seed<'_>, prefix: &str, range: Range<u64>, now: i64, link: bool) -> Result<u64> {
     let keys = keys();
+    let store_dir = match seed {
+        Seed::Sled(dir) => dir,
+        Seed::Postgres(url) => return import_postgres(url, &keys, prefix, range, now, link),
+    };
     let store = SledStore::open(store_dir)?;
     let mut start = range.start;
     while start < range.end {
@@ -214,6 +246,34 @@ fn import(store_dir: &Path, prefix: &str, range: Range<u64>, now: i64, link: boo
         start = end;
     }
     Ok(store.size_on_disk()?)
+}
+
+/// `import` into a PostgreSQL store: one transaction per person (the
+/// database has no bulk import; thousands of persons take seconds).
+fn import_postgres(
+    url: &str,
+    keys: &Keys,
+    prefix: &str,
+    range: Range<u64>,
+    now: i64,
+    link: bool,
+) -> Result<u64> {
+    let store = PostgresStore::open(&PostgresOptions {
+        url: url.to_owned(),
+        pool_size: 2,
+        timeout: Duration::from_secs(10),
+        max_staleness: Duration::from_secs(10),
+        tls: DatabaseTls::Disable,
+    })?;
+    for i in range {
+        let key = person_key(&value(prefix, i));
+        let record = enrolled_record(keys, &key, prefix, i, now);
+        store.update_person(&key, &mut |_| Update::Put(record.clone()))?;
+        if link {
+            store.link_account(&format!("u{}", value(prefix, i)), &key)?;
+        }
+    }
+    Ok(0)
 }
 
 /// The gateway cookie of a session of person `i` that passed the

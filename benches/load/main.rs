@@ -54,6 +54,7 @@ mod wrk;
 
 use anyhow::{Context, Result, bail};
 use client::Http;
+use mfa_gate::store::testing::LocalPostgres;
 use nginx::{APP_COOKIE, PAGE, Role};
 use procs::{Proc, free_port};
 use report::{Report, Row};
@@ -83,6 +84,8 @@ usage: cargo bench --bench load -- [options]   (or: bash scripts/loadbench.sh [o
   --json PATH           where to save the results (default target/loadbench/latest.json)
   --compare PATH        a saved result to compare CPU per request with
   --keep                keep the work directory (configs, logs, stores)
+  --store sled|postgres the store of the gateway of a–d (default sled); postgres starts a
+                        private cluster on loopback (initdb; Debian package postgresql)
   --sled-residency      (alone) instead: sled's resident memory per key written since
                         open, for several page-cache sizes (BENCHMARKS.md, \"Memory\")
 
@@ -105,6 +108,9 @@ struct Options {
     json: PathBuf,
     compare: Option<PathBuf>,
     keep: bool,
+    /// `--store postgres`: the gateway of a–d keeps its store in a private
+    /// PostgreSQL cluster on loopback instead of sled.
+    postgres: bool,
 }
 
 impl Options {
@@ -124,6 +130,7 @@ impl Options {
             json: loadbench_dir().join("latest.json"),
             compare: None,
             keep: false,
+            postgres: false,
         };
         // `--quick` first, so that explicit options override it.
         if args.iter().any(|a| a == "--quick") {
@@ -166,6 +173,13 @@ impl Options {
                 "--json" => o.json = PathBuf::from(value()?),
                 "--compare" => o.compare = Some(PathBuf::from(value()?)),
                 "--keep" => o.keep = true,
+                "--store" => {
+                    o.postgres = match value()?.as_str() {
+                        "sled" => false,
+                        "postgres" => true,
+                        other => bail!("--store: {other:?} is neither sled nor postgres"),
+                    }
+                }
                 "-h" | "--help" => {
                     print!("{USAGE}");
                     std::process::exit(0);
@@ -530,22 +544,32 @@ fn scenario_table(ctx: &Ctx, opts: &Options, report: &mut Report, app_pid: u32) 
         cache_size: 200_000,
         ask_listener: None,
         threads: 1,
+        postgres: None,
+    };
+    // `--store postgres`: a private cluster for the run (dropped, stopped
+    // and removed at the end of this function).
+    let cluster = if opts.postgres {
+        Some(LocalPostgres::start().map_err(anyhow::Error::msg)?)
+    } else {
+        None
+    };
+    let url = cluster.as_ref().map(LocalPostgres::url);
+    let main_settings = gateway::Settings {
+        postgres: url.as_deref(),
+        ..settings
     };
 
     // The gateway of a, b, c and d; its store has the hot-path person
     // (`p` 0) and the persons that take the challenge.
     let dir = ctx.dir.join("gateway");
     let listen = addr(free_port()?);
-    let config = gateway::write_config(&dir, listen, ctx.upstream, &settings)?;
-    gateway::enroll(&dir.join("store"), "p", 0..1, ctx.now)?;
+    let config = gateway::write_config(&dir, listen, ctx.upstream, &main_settings)?;
+    let store = dir.join("store");
+    let seed = gateway::Seed::of(&store, &main_settings);
+    gateway::enroll(seed, "p", 0..1, ctx.now)?;
     let challenges = if opts.wants("d") { opts.challenges } else { 0 };
     if challenges > 0 {
-        gateway::enroll_linked(
-            &dir.join("store"),
-            challenge::GROUP,
-            0..2 * challenges,
-            ctx.now,
-        )?;
+        gateway::enroll_linked(seed, challenge::GROUP, 0..2 * challenges, ctx.now)?;
     }
     let mut gw = gateway::start(&ctx.gateway, &config, listen, false, "gateway")?;
     let base = format!("http://{listen}");
@@ -558,7 +582,7 @@ fn scenario_table(ctx: &Ctx, opts: &Options, report: &mut Report, app_pid: u32) 
         let dir = ctx.dir.join("gateway-log");
         let listen = addr(free_port()?);
         let config = gateway::write_config(&dir, listen, ctx.upstream, &settings)?;
-        gateway::enroll(&dir.join("store"), "p", 0..1, ctx.now)?;
+        gateway::enroll(gateway::Seed::Sled(&dir.join("store")), "p", 0..1, ctx.now)?;
         let proc = gateway::start(&ctx.gateway, &config, listen, true, "gateway-log")?;
         gw_log = Some((proc, format!("http://{listen}")));
     }
@@ -574,7 +598,7 @@ fn scenario_table(ctx: &Ctx, opts: &Options, report: &mut Report, app_pid: u32) 
             ..settings
         };
         let config = gateway::write_config(&dir, listen, ctx.upstream, &trusting)?;
-        gateway::enroll(&dir.join("store"), "p", 0..1, ctx.now)?;
+        gateway::enroll(gateway::Seed::Sled(&dir.join("store")), "p", 0..1, ctx.now)?;
         let mut proc = gateway::start(&ctx.gateway, &config, listen, false, "gateway-fa")?;
         proc.wait_listening(asks, Duration::from_secs(30))?;
         gw_fa = Some((proc, listen, asks));
@@ -810,6 +834,7 @@ fn enrollments(ctx: &Ctx, opts: &Options) -> Result<Row> {
         cache_size: 200_000,
         ask_listener: None,
         threads: std::thread::available_parallelism().map_or(2, usize::from),
+        postgres: None,
     };
     let config = gateway::write_config(&dir, listen, ctx.upstream, &settings)?;
     let mut gw = gateway::start(&ctx.gateway, &config, listen, false, "gateway-n")?;
@@ -896,12 +921,17 @@ fn expect_page(ctx: &Ctx, url: &str, cookie: Option<&str>, id: &str) -> Result<(
 fn settings_text(o: &Options) -> String {
     format!(
         "wrk -t1 -c{} -d{}s --latency after a {}s warm-up, {} round(s); {} challenges per level; \
-         gateway server.threads 1, identity cache_ttl 2h",
+         gateway server.threads 1, identity cache_ttl 2h; store of a–d: {}",
         wrk::CONNECTIONS,
         o.duration.as_secs(),
         o.warmup.as_secs(),
         o.rounds,
-        o.challenges
+        o.challenges,
+        if o.postgres {
+            "PostgreSQL (a private cluster on loopback)"
+        } else {
+            "sled"
+        }
     )
 }
 

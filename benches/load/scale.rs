@@ -38,6 +38,7 @@ pub fn run(ctx: &Ctx, plan: &Plan) -> Result<Vec<ScaleRow>> {
         cache_size: (plan.live_sessions + plan.rotated).max(100_000) as usize * 2,
         ask_listener: None,
         threads: 1,
+        postgres: None,
     };
     let config = gateway::write_config(&dir, listen, ctx.upstream, &settings)?;
     let store = dir.join("store");
@@ -51,7 +52,8 @@ pub fn run(ctx: &Ctx, plan: &Plan) -> Result<Vec<ScaleRow>> {
             bail!("--scale-persons must grow: {persons} after {have}");
         }
         let t = Instant::now();
-        let store_bytes = gateway::enroll(&store, GROUP, have..persons, ctx.now)?;
+        let store_bytes =
+            gateway::enroll(gateway::Seed::Sled(&store), GROUP, have..persons, ctx.now)?;
         println!(
             "  scale: {persons} persons enrolled ({} added in {:.1} s), store {:.1} MiB",
             persons - have,
