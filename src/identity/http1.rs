@@ -97,28 +97,35 @@ impl Http1Pool {
         }
     }
 
-    /// Send `request` and read its answer, all within the timeout.
-    pub async fn call(&self, request: Request) -> Result<Answer, CallError> {
-        tokio::time::timeout(self.timeout, self.exchange(request))
+    /// Send the request `make` makes and read its answer, all within the
+    /// timeout.
+    pub async fn call<E>(&self, make: impl Fn() -> Result<Request, E>) -> Result<Answer, E>
+    where
+        E: From<CallError>,
+    {
+        tokio::time::timeout(self.timeout, self.exchange(make))
             .await
-            .unwrap_or(Err(CallError::Timeout))
+            .unwrap_or(Err(CallError::Timeout.into()))
     }
 
     /// On a pooled connection, or on a new one when none is idle or the
     /// pooled one failed before its answer began (the upstream may close
-    /// an idle connection at any time).
-    async fn exchange(&self, request: Request) -> Result<Answer, CallError> {
+    /// an idle connection at any time): the request is made again then.
+    async fn exchange<E>(&self, make: impl Fn() -> Result<Request, E>) -> Result<Answer, E>
+    where
+        E: From<CallError>,
+    {
         if let Some(link) = self.checkout() {
-            match self.exchange_on(link, clone(&request)).await {
+            match self.exchange_on(link, make()?).await {
                 Err(Failed::BeforeAnswer(_)) => {}
-                Err(Failed::During(e)) => return Err(e),
+                Err(Failed::During(e)) => return Err(e.into()),
                 Ok(answer) => return Ok(answer),
             }
         }
         let link = self.connect().await?;
-        self.exchange_on(link, request)
+        self.exchange_on(link, make()?)
             .await
-            .map_err(Failed::into_inner)
+            .map_err(|e| e.into_inner().into())
     }
 
     /// The request on `link`, which goes back to the pool when the
@@ -214,16 +221,6 @@ fn http<T>(result: Result<T, hyper::Error>) -> Result<T, CallError> {
     result.map_err(CallError::Http)
 }
 
-/// `request` again (it has no body, so its head is all there is).
-fn clone(request: &Request) -> Request {
-    let mut copy = http::Request::new(Empty::new());
-    *copy.method_mut() = request.method().clone();
-    *copy.uri_mut() = request.uri().clone();
-    *copy.version_mut() = request.version();
-    *copy.headers_mut() = request.headers().clone();
-    copy
-}
-
 /// Whether an idle connection is still usable: one poll (which reads an
 /// end of stream the upstream sent meanwhile) without waiting.
 fn still_open(link: &mut Link) -> bool {
@@ -268,8 +265,11 @@ async fn read_body(
     if body.size_hint().lower() > cap as u64 {
         return Err(CallError::TooLarge(cap));
     }
-    let mut out = Vec::new();
-    while let Some(frame) = drive(conn, body.frame()).await? {
+    let mut out = Vec::with_capacity(body.size_hint().exact().unwrap_or(0) as usize);
+    // A body of known length ends with its last byte: no poll for the end.
+    while !body.is_end_stream()
+        && let Some(frame) = drive(conn, body.frame()).await?
+    {
         if let Ok(data) = frame?.into_data() {
             if out.len() + data.len() > cap {
                 return Err(CallError::TooLarge(cap));

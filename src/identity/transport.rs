@@ -74,8 +74,8 @@ impl Transport {
                 target,
                 host: address,
             } => {
-                let request = plain_request(cfg, target, address, cookie, host)?;
-                pool.call(request).await.map_err(from_call)
+                pool.call(|| plain_request(cfg, target, address, cookie, host))
+                    .await
             }
             Transport::Reqwest { client, url } => reqwest_ask(client, url, cfg, cookie, host).await,
         }
@@ -115,11 +115,13 @@ fn plain_request(
     Ok(request)
 }
 
-fn from_call(e: CallError) -> IdentityError {
-    match e {
-        CallError::Timeout => IdentityError::Timeout,
-        CallError::TooLarge(_) => too_large(),
-        other => IdentityError::Unreachable(other.to_string()),
+impl From<CallError> for IdentityError {
+    fn from(e: CallError) -> IdentityError {
+        match e {
+            CallError::Timeout => IdentityError::Timeout,
+            CallError::TooLarge(_) => too_large(),
+            other => IdentityError::Unreachable(other.to_string()),
+        }
     }
 }
 

@@ -117,6 +117,10 @@ fn request() -> Request {
     request
 }
 
+async fn call(pool: &Http1Pool) -> Result<Answer, CallError> {
+    pool.call(|| Ok::<_, CallError>(request())).await
+}
+
 fn pool(upstream: &Upstream) -> Http1Pool {
     Http1Pool::new(&upstream.address, Duration::from_secs(5), 64 * 1024)
 }
@@ -126,7 +130,7 @@ async fn answers_share_one_kept_alive_connection() {
     let upstream = Upstream::start(|_, i| ok(&format!("answer {i}"))).await;
     let pool = pool(&upstream);
     for i in 0..3 {
-        let answer = pool.call(request()).await.unwrap();
+        let answer = call(&pool).await.unwrap();
         assert_eq!(answer.status, 200);
         assert_eq!(answer.body, format!("answer {i}").as_bytes());
     }
@@ -146,11 +150,11 @@ async fn a_connection_the_upstream_closed_while_idle_is_replaced() {
     })
     .await;
     let pool = pool(&upstream);
-    assert_eq!(pool.call(request()).await.unwrap().body, b"me");
+    assert_eq!(call(&pool).await.unwrap().body, b"me");
     // The close reaches us at once on loopback, or when the pooled
     // connection is tried: either way the call is answered, on a new one.
-    assert_eq!(pool.call(request()).await.unwrap().body, b"me");
-    assert_eq!(pool.call(request()).await.unwrap().body, b"me");
+    assert_eq!(call(&pool).await.unwrap().body, b"me");
+    assert_eq!(call(&pool).await.unwrap().body, b"me");
     assert_eq!(upstream.accepted(), 2);
 }
 
@@ -167,8 +171,8 @@ async fn a_pooled_connection_closed_under_the_request_is_retried_on_a_new_one() 
     })
     .await;
     let pool = pool(&upstream);
-    pool.call(request()).await.unwrap();
-    let answer = pool.call(request()).await.unwrap();
+    call(&pool).await.unwrap();
+    let answer = call(&pool).await.unwrap();
     assert_eq!((answer.status, answer.body.as_slice()), (200, &b"me"[..]));
     assert_eq!(upstream.accepted(), 2);
     assert_eq!(
@@ -181,7 +185,7 @@ async fn a_pooled_connection_closed_under_the_request_is_retried_on_a_new_one() 
 #[tokio::test]
 async fn a_new_connection_that_closes_unanswered_is_an_error() {
     let upstream = Upstream::start(|_, _| Act::Close).await;
-    let error = pool(&upstream).call(request()).await.unwrap_err();
+    let error = call(&pool(&upstream)).await.unwrap_err();
     assert!(
         matches!(error, CallError::Http(_) | CallError::Closed),
         "{error:?}"
@@ -206,8 +210,8 @@ async fn a_chunked_body_is_read_whole_up_to_the_cap() {
     })
     .await;
     let pool = pool(&upstream);
-    assert_eq!(pool.call(request()).await.unwrap().body, b"{\"a\":1}");
-    let error = pool.call(request()).await.unwrap_err();
+    assert_eq!(call(&pool).await.unwrap().body, b"{\"a\":1}");
+    let error = call(&pool).await.unwrap_err();
     assert!(matches!(error, CallError::TooLarge(65536)), "{error:?}");
     assert_eq!(pool.idle(), 0, "a refused body's connection is not kept");
 }
@@ -221,7 +225,7 @@ async fn a_content_length_over_the_cap_is_refused_before_reading() {
     })
     .await;
     let started = Instant::now();
-    let error = pool(&upstream).call(request()).await.unwrap_err();
+    let error = call(&pool(&upstream)).await.unwrap_err();
     assert!(matches!(error, CallError::TooLarge(_)), "{error:?}");
     assert!(started.elapsed() < Duration::from_secs(4));
 }
@@ -231,7 +235,7 @@ async fn a_frozen_upstream_times_out_within_the_bound() {
     let upstream = Upstream::start(|_, _| Act::Freeze).await;
     let pool = Http1Pool::new(&upstream.address, Duration::from_millis(300), 1024);
     let started = Instant::now();
-    let error = pool.call(request()).await.unwrap_err();
+    let error = call(&pool).await.unwrap_err();
     assert!(matches!(error, CallError::Timeout), "{error:?}");
     let took = started.elapsed();
     assert!(
@@ -248,7 +252,7 @@ async fn a_body_that_freezes_midway_times_out() {
     })
     .await;
     let pool = Http1Pool::new(&upstream.address, Duration::from_millis(300), 1024);
-    let error = pool.call(request()).await.unwrap_err();
+    let error = call(&pool).await.unwrap_err();
     assert!(matches!(error, CallError::Timeout), "{error:?}");
 }
 
@@ -260,7 +264,7 @@ async fn another_status_is_answered_without_its_body_and_keeps_the_connection() 
     .await;
     let pool = pool(&upstream);
     for _ in 0..2 {
-        let answer = pool.call(request()).await.unwrap();
+        let answer = call(&pool).await.unwrap();
         assert_eq!((answer.status, answer.body.len()), (401, 0));
     }
     assert_eq!(upstream.accepted(), 1);
@@ -272,7 +276,7 @@ async fn a_redirect_is_a_status_not_followed() {
         Act::Send(b"HTTP/1.1 302 Found\r\nlocation: /login\r\ncontent-length: 0\r\n\r\n".to_vec())
     })
     .await;
-    assert_eq!(pool(&upstream).call(request()).await.unwrap().status, 302);
+    assert_eq!(call(&pool(&upstream)).await.unwrap().status, 302);
     assert_eq!(upstream.heads().len(), 1);
 }
 
@@ -282,6 +286,6 @@ async fn nothing_listening_is_a_connect_error() {
     let address = listener.local_addr().unwrap().to_string();
     drop(listener);
     let pool = Http1Pool::new(&address, Duration::from_secs(5), 1024);
-    let error = pool.call(request()).await.unwrap_err();
+    let error = call(&pool).await.unwrap_err();
     assert!(matches!(error, CallError::Connect(_)), "{error:?}");
 }
