@@ -35,7 +35,8 @@ const MAX_IDLE: usize = 64;
 /// How long an idle connection is kept (reqwest's pool default).
 const IDLE_FOR: Duration = Duration::from_secs(90);
 
-/// A request of ours: no body (a POST sends `Content-Length: 0`).
+/// A request of ours: no body (a POST without framing headers, as
+/// reqwest sent it).
 pub type Request = http::Request<Empty<Bytes>>;
 
 /// The answer: its status, and its body if the status was 200.

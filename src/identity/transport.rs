@@ -173,3 +173,6 @@ fn classify(e: reqwest::Error) -> IdentityError {
         IdentityError::Unreachable(e.to_string())
     }
 }
+
+#[cfg(test)]
+mod tests;
