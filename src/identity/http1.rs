@@ -2,7 +2,7 @@
 //! HTTP/1.1 client connection (`hyper::client::conn::http1`) driven in
 //! the calling task, with a small pool of idle keep-alive connections.
 //!
-//! reqwest (kept for `https` upstreams, see `whoami.rs`) wraps the same
+//! reqwest (kept for `https` upstreams, see `transport.rs`) wraps the same
 //! hyper in a pooled client whose connections run as tasks of their own:
 //! each call crosses a channel to that task and back, and goes through
 //! URL parsing, redirect, timeout and pool layers. A whoami miss needs none
@@ -26,7 +26,7 @@ use hyper_util::rt::TokioIo;
 use std::future::Future;
 use std::pin::pin;
 use std::sync::Mutex;
-use std::task::{Context, Poll};
+use std::task::Poll;
 use std::time::{Duration, Instant};
 use tokio::net::TcpStream;
 
@@ -174,11 +174,14 @@ impl Http1Pool {
         })
     }
 
-    /// The most recently used idle connection still open, if any.
+    /// The most recently used idle connection not known to be closed, if
+    /// any. One the upstream closed meanwhile shows when it is next
+    /// polled, readying it for the request: the request is then retried
+    /// on a new connection (`exchange`).
     fn checkout(&self) -> Option<Link> {
         let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
-        while let Some(mut link) = idle.pop() {
-            if link.idle_since.elapsed() < IDLE_FOR && still_open(&mut link) {
+        while let Some(link) = idle.pop() {
+            if link.idle_since.elapsed() < IDLE_FOR && !link.sender.is_closed() {
                 return Some(link);
             }
         }
@@ -222,23 +225,18 @@ fn http<T>(result: Result<T, hyper::Error>) -> Result<T, CallError> {
     result.map_err(CallError::Http)
 }
 
-/// Whether an idle connection is still usable: one poll (which reads an
-/// end of stream the upstream sent meanwhile) without waiting.
-fn still_open(link: &mut Link) -> bool {
-    let mut cx = Context::from_waker(std::task::Waker::noop());
-    !link.conn.ended
-        && std::pin::Pin::new(&mut link.conn.conn)
-            .poll(&mut cx)
-            .is_pending()
-        && !link.sender.is_closed()
-}
-
 /// Await `work` (a request's answer, or a body frame) while polling the
-/// connection it depends on. A connection that ends first fails `work`.
+/// connection it depends on. `work` is polled before and after the
+/// connection, so that what one connection poll delivers is taken in the
+/// same turn, not after another wake-up. A connection that ends first
+/// fails `work`.
 async fn drive<O>(driven: &mut Driven, work: impl Future<Output = O>) -> Result<O, CallError> {
     let mut work = pin!(work);
     let mut ended = None;
     std::future::poll_fn(|cx| {
+        if let Poll::Ready(done) = work.as_mut().poll(cx) {
+            return Poll::Ready(Ok(done));
+        }
         if !driven.ended
             && let Poll::Ready(end) = std::pin::Pin::new(&mut driven.conn).poll(cx)
         {
