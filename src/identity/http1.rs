@@ -16,7 +16,9 @@
 //! `Content-Length` is refused before reading), and a pooled connection
 //! the upstream closed meanwhile is retried once on a new connection. A
 //! connection goes back to the pool only after a whole answer was read on
-//! it; an idle one is dropped after `IDLE_FOR`.
+//! it; at most `MAX_IDLE` wait there, unpolled (one the upstream closed
+//! holds its socket until it is next taken, or found older than
+//! `IDLE_FOR` and dropped).
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Empty};
