@@ -16,7 +16,9 @@
 mod bounds;
 pub mod check;
 mod headers;
+mod http1;
 mod mapping;
+mod transport;
 mod whoami;
 
 pub use headers::HeadersReader;

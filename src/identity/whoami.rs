@@ -12,15 +12,13 @@
 
 use super::bounds::{Answer, Call, ClientBudget, Finish, InFlight};
 use super::mapping::{is_anonymous, map_identity};
+use super::transport::Transport;
 use super::{IdentityError, Lookup};
-use crate::config::{WhoamiConfig, WhoamiMethod};
+use crate::config::WhoamiConfig;
 use crate::observe::metrics;
 use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-/// Largest whoami answer we read.
-const MAX_BODY: usize = 64 * 1024;
 
 /// An answer not from the cache (the identity was just resolved).
 pub type Fresh = bool;
@@ -31,8 +29,8 @@ pub struct WhoamiClient {
     /// What it was built from, so a reload can tell whether to keep it.
     config: WhoamiConfig,
     base: String,
-    client: reqwest::Client,
-    url: String,
+    /// The HTTP client of the endpoint (`transport.rs`).
+    transport: Transport,
     ttl: Duration,
     /// Two independently, randomly keyed SipHashes make the 128-bit cache
     /// key: a keyed PRF that nobody outside the process can steer into
@@ -51,18 +49,10 @@ pub struct WhoamiClient {
 
 impl WhoamiClient {
     pub fn new(cfg: &WhoamiConfig, upstream_base: &str) -> Result<Self, IdentityError> {
-        let client = reqwest::Client::builder()
-            .timeout(cfg.whoami_timeout)
-            .connect_timeout(cfg.whoami_timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .pool_max_idle_per_host(64)
-            .build()
-            .map_err(|e| IdentityError::Unreachable(e.to_string()))?;
         Ok(WhoamiClient {
             config: cfg.clone(),
             base: upstream_base.to_owned(),
-            client,
-            url: format!("{upstream_base}{}", cfg.whoami_path),
+            transport: Transport::new(cfg, upstream_base)?,
             ttl: cfg.cache_ttl,
             keys: Default::default(),
             cache: quick_cache::sync::Cache::new(cfg.cache_size),
@@ -187,36 +177,14 @@ impl WhoamiClient {
     /// logged-in session (`identity-check` maps it itself, to say why).
     pub async fn answer(&self, session_value: &str) -> Result<Asked, IdentityError> {
         let (cookie, host) = self.config.session.whoami_cookie(session_value);
-        let mut request = match self.config.whoami_method {
-            WhoamiMethod::Get => self.client.get(&self.url),
-            WhoamiMethod::Post => self.client.post(&self.url),
-        }
-        .header(reqwest::header::ACCEPT, "application/json");
-        for (name, value) in &self.config.whoami_headers {
-            request = request.header(name, value);
-        }
-        if let Some(host) = host {
-            request = request.header(reqwest::header::HOST, host);
-        }
-        let mut response = request
-            .header(reqwest::header::COOKIE, cookie)
-            .send()
-            .await
-            .map_err(classify)?;
-        match response.status().as_u16() {
+        let answer = self.transport.ask(&self.config, &cookie, host).await?;
+        match answer.status {
             200 => {}
             s if self.config.anonymous_statuses.contains(&s) => return Ok(Asked::Anonymous(s)),
             other => return Err(IdentityError::Status(other)),
         }
-        let mut body = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(classify)? {
-            if body.len() + chunk.len() > MAX_BODY {
-                return Err(IdentityError::BadAnswer("body over 64 KiB".into()));
-            }
-            body.extend_from_slice(&chunk);
-        }
-        let json: serde_json::Value =
-            serde_json::from_slice(&body).map_err(|e| IdentityError::BadAnswer(e.to_string()))?;
+        let json: serde_json::Value = serde_json::from_slice(&answer.body)
+            .map_err(|e| IdentityError::BadAnswer(e.to_string()))?;
         if is_anonymous(&json, self.config.anonymous_when.as_ref()) {
             return Ok(Asked::Anonymous(200));
         }
@@ -237,12 +205,4 @@ pub enum Asked {
     Anonymous(u16),
     /// A logged-in session's answer.
     Body(serde_json::Value),
-}
-
-fn classify(e: reqwest::Error) -> IdentityError {
-    if e.is_timeout() {
-        IdentityError::Timeout
-    } else {
-        IdentityError::Unreachable(e.to_string())
-    }
 }

@@ -35,3 +35,4 @@ mod settings;
 mod single_tenant;
 mod support;
 mod trusted_pages;
+mod whoami_wire;

@@ -204,3 +204,40 @@ fn an_answer_naming_only_the_account_is_an_employee_of_the_implicit_tenant() {
         "`company`: nothing at /company"
     );
 }
+
+#[test]
+fn pointers_read_as_serde_json_reads_them() {
+    let answer = json!({
+        "user": {"login": "ann", "a/b": 1, "m~n": 2, "": {"x": 3}},
+        "groups": ["wiki", "staff", {"id": 4}],
+        "0": "zero",
+    });
+    for pointer in [
+        "",
+        "/",
+        "/user",
+        "/user/login",
+        "/user/login/more",
+        "/user/a~1b",
+        "/user/m~0n",
+        "/user//x",
+        "/groups/0",
+        "/groups/1",
+        "/groups/2/id",
+        "/groups/3",
+        "/groups/01",
+        "/groups/+1",
+        "/groups/-1",
+        "/groups/x",
+        "/0",
+        "/nobody",
+        "user",
+        "/user/",
+    ] {
+        assert_eq!(
+            pointer_at(&answer, pointer),
+            answer.pointer(pointer),
+            "{pointer:?}"
+        );
+    }
+}
