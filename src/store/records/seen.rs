@@ -9,14 +9,15 @@ use serde::{Deserialize, Serialize};
 pub fn encode_seen(s: &SeenAccount) -> Result<Vec<u8>, StoreError> {
     encode(
         "seen account",
-        &StoredSeen::V2(SeenV2 {
-            account: s.account.clone(),
-            class: s.class.as_str().to_owned(),
-            person: s.person.clone(),
+        &SeenV2Out {
+            v: "2",
+            account: &s.account,
+            class: s.class.as_str(),
+            person: &s.person,
             last_seen: s.last_seen,
-            email: s.email.clone(),
+            email: s.email.as_deref(),
             manages_policy: s.manages_policy,
-        }),
+        },
     )
 }
 
@@ -47,7 +48,7 @@ pub fn decode_seen(bytes: &[u8]) -> Result<SeenAccount, StoreError> {
     })
 }
 
-#[derive(Serialize, Deserialize)]
+#[derive(Deserialize)]
 #[serde(tag = "v")]
 enum StoredSeen {
     #[serde(rename = "1")]
@@ -56,7 +57,7 @@ enum StoredSeen {
     V2(SeenV2),
 }
 
-#[derive(Serialize, Deserialize)]
+#[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct SeenV1 {
     account: String,
@@ -65,7 +66,7 @@ struct SeenV1 {
     last_seen: i64,
 }
 
-#[derive(Serialize, Deserialize)]
+#[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct SeenV2 {
     account: String,
@@ -73,6 +74,20 @@ struct SeenV2 {
     person: String,
     last_seen: i64,
     email: Option<String>,
+    manages_policy: bool,
+}
+
+/// `StoredSeen::V2` as written: the same bytes (the tag first, then the
+/// fields in order), borrowed rather than copied. A note is written for
+/// every account new today, on the request that first sees it.
+#[derive(Serialize)]
+struct SeenV2Out<'a> {
+    v: &'static str,
+    account: &'a str,
+    class: &'static str,
+    person: &'a str,
+    last_seen: i64,
+    email: Option<&'a str>,
     manages_policy: bool,
 }
 
