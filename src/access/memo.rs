@@ -53,7 +53,9 @@ impl SeenMemo {
     /// Whether `identity` still needs noting on `day` (and note that it
     /// is being noted).
     pub(in crate::access) fn first_today(&self, identity: &Identity, day: i64) -> bool {
-        let key = self.hasher.hash_one((&identity.company, &identity.account));
+        let key = self
+            .hasher
+            .hash_one((identity.company(), identity.account()));
         if self.days.get(&key) == Some(day) {
             return false;
         }
