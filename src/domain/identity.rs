@@ -31,18 +31,18 @@ pub struct IdentityTooLong;
 
 /// Who a logged-in app session belongs to, as the app (or SSO front) says.
 ///
-/// One allocation for all the text (two with roles), besides the value
-/// itself: `text` is the company, the account, the person (only when it
-/// is not the account), the email and the roles, one after the other, and
-/// offsets say where each ends. The layout is canonical (equal fields pack
+/// One allocation for all the text, besides the value itself: `text` is
+/// the company, the account, the person (only when it is not the account),
+/// the email, one after the other (offsets say where each ends), then the
+/// roles, each after a char whose code is its length in bytes. The layout is canonical (equal fields pack
 /// to equal values), so the derived equality is the fields' equality.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Identity {
     text: Box<str>,
     /// Where the company, the account, the person and the email end.
     ends: [u16; 4],
-    /// Where each role ends (empty without roles: no allocation).
-    role_ends: Box<[u16]>,
+    /// How many roles follow the email.
+    roles: u16,
     class: AccountClass,
     /// The person is not the account (it has its own stretch of `text`).
     own_person: bool,
@@ -56,9 +56,15 @@ impl Identity {
     pub fn new(fields: IdentityFields) -> Result<Identity, IdentityTooLong> {
         let own_person = fields.person != fields.account;
         let email = fields.email.as_deref();
+        let lengths = (fields.roles.iter())
+            .map(|r| u32::try_from(r.len()).ok().and_then(char::from_u32))
+            .collect::<Option<Vec<char>>>()
+            .ok_or(IdentityTooLong)?;
         let mut len = fields.company.len() + fields.account.len();
         len += if own_person { fields.person.len() } else { 0 };
         len += email.map_or(0, str::len) + fields.roles.iter().map(String::len).sum::<usize>();
+        len += lengths.iter().map(|c| c.len_utf8()).sum::<usize>();
+        let roles = u16::try_from(fields.roles.len()).map_err(|_| IdentityTooLong)?;
         if len > Self::MAX_TEXT {
             return Err(IdentityTooLong);
         }
@@ -74,11 +80,14 @@ impl Identity {
             push(if own_person { &fields.person } else { "" }),
             push(email.unwrap_or("")),
         ];
-        let role_ends = fields.roles.iter().map(|r| push(r)).collect();
+        for (role, length) in fields.roles.iter().zip(lengths) {
+            text.push(length);
+            text.push_str(role);
+        }
         Ok(Identity {
             text: text.into_boxed_str(),
             ends,
-            role_ends,
+            roles,
             class: fields.class,
             own_person,
             has_email: email.is_some(),
@@ -114,9 +123,8 @@ impl Identity {
 
     pub fn roles(&self) -> Roles<'_> {
         Roles(RoleList::Packed {
-            text: &self.text,
-            start: self.ends[3],
-            ends: &self.role_ends,
+            text: &self.text[usize::from(self.ends[3])..],
+            count: usize::from(self.roles),
         })
     }
 
@@ -172,11 +180,11 @@ pub struct Roles<'a>(RoleList<'a>);
 
 #[derive(Clone, Copy)]
 enum RoleList<'a> {
+    /// The roles of a packed identity: each after its length (see
+    /// `Identity`).
     Packed {
         text: &'a str,
-        /// Where the first role starts in `text`.
-        start: u16,
-        ends: &'a [u16],
+        count: usize,
     },
     Plain(&'a [String]),
 }
@@ -185,17 +193,10 @@ impl<'a> Roles<'a> {
     /// No roles (an anonymous subject).
     pub const NONE: Roles<'static> = Roles(RoleList::Plain(&[]));
 
-    pub fn iter(self) -> impl ExactSizeIterator<Item = &'a str> + 'a {
-        (0..self.len()).map(move |i| self.get(i))
-    }
-
-    fn get(self, i: usize) -> &'a str {
+    pub fn iter(self) -> RolesIter<'a> {
         match self.0 {
-            RoleList::Packed { text, start, ends } => {
-                let start = if i == 0 { start } else { ends[i - 1] };
-                &text[usize::from(start)..usize::from(ends[i])]
-            }
-            RoleList::Plain(list) => &list[i],
+            RoleList::Packed { text, count } => RolesIter::Packed { rest: text, count },
+            RoleList::Plain(list) => RolesIter::Plain(list.iter()),
         }
     }
 
@@ -209,7 +210,7 @@ impl<'a> Roles<'a> {
 
     pub fn len(self) -> usize {
         match self.0 {
-            RoleList::Packed { ends, .. } => ends.len(),
+            RoleList::Packed { count, .. } => count,
             RoleList::Plain(list) => list.len(),
         }
     }
@@ -219,6 +220,39 @@ impl<'a> Roles<'a> {
         self.iter().collect::<Vec<_>>().join(separator)
     }
 }
+
+/// The roles one by one (`Roles::iter`).
+pub enum RolesIter<'a> {
+    Packed { rest: &'a str, count: usize },
+    Plain(std::slice::Iter<'a, String>),
+}
+
+impl<'a> Iterator for RolesIter<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        match self {
+            RolesIter::Packed { rest, count } => {
+                let mut chars = rest.chars();
+                let length = chars.next()? as usize;
+                let (role, after) = chars.as_str().split_at_checked(length)?;
+                (*rest, *count) = (after, count.saturating_sub(1));
+                Some(role)
+            }
+            RolesIter::Plain(list) => list.next().map(String::as_str),
+        }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let left = match self {
+            RolesIter::Packed { count, .. } => *count,
+            RolesIter::Plain(list) => list.len(),
+        };
+        (left, Some(left))
+    }
+}
+
+impl ExactSizeIterator for RolesIter<'_> {}
 
 impl<'a> From<&'a [String]> for Roles<'a> {
     fn from(list: &'a [String]) -> Roles<'a> {

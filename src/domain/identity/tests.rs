@@ -101,3 +101,33 @@ fn roles_of_a_plain_list_read_like_packed_ones() {
     assert!(Roles::NONE.is_empty());
     assert_eq!(format!("{:?}", identity.roles()), r#"["a", "bc"]"#);
 }
+
+#[test]
+fn roles_of_any_length_and_script_come_back() {
+    let long = |n: usize| "r".repeat(n);
+    let roles = [
+        long(127),
+        long(128),
+        "管理者".to_owned(),
+        String::new(),
+        long(2_047),
+        long(2_048),
+        "a\u{0}b".to_owned(),
+    ];
+    let mut given = fields("p", Some("e"), &[]);
+    given.roles = roles.to_vec();
+    let identity = Identity::new(given.clone()).unwrap();
+    assert_eq!(identity.roles(), given.roles);
+    assert_eq!(identity.roles().iter().len(), roles.len());
+    assert_eq!(identity.fields(), given);
+    // A length that is no char (a surrogate's code) is refused, not cut.
+    given.roles = vec![long(0xD800)];
+    assert_eq!(Identity::new(given), Err(IdentityTooLong));
+}
+
+#[test]
+fn an_identity_is_four_words() {
+    // One per live session in the identity cache (issue 35 §2): an Arc of
+    // it is a 48-byte allocation, plus its text.
+    assert_eq!(std::mem::size_of::<Identity>(), 32);
+}
