@@ -41,7 +41,7 @@ fn alice_whom_the_app_only_names_is_sent_to_enroll() {
         (alice.company(), alice.class()),
         ("default", AccountClass::Employee)
     );
-    let enforcement = gate.enforcement(&alice.company()).unwrap();
+    let enforcement = gate.enforcement(alice.company()).unwrap();
     assert_eq!(enforcement, Enforcement::Required);
     let facts = Facts {
         class: alice.class(),
