@@ -9,7 +9,7 @@ use criterion::{Criterion, black_box, criterion_group, criterion_main};
 use mfa_gate::access::decision::{Facts, decide};
 use mfa_gate::access::session::{self, AppSession};
 use mfa_gate::config::{FieldMap, SessionCookies, WhoamiConfig, WhoamiMethod};
-use mfa_gate::domain::{AccountClass, Enforcement, Identity, PersonKey};
+use mfa_gate::domain::{AccountClass, Enforcement, Identity, IdentityFields, PersonKey};
 use mfa_gate::factors::{backup_codes, totp};
 use mfa_gate::identity::{Lookup, WhoamiClient};
 use mfa_gate::keys::Keys;
@@ -89,14 +89,15 @@ fn bench_identity_cache(c: &mut Criterion) {
     };
     let source = WhoamiClient::new(&cfg, "http://127.0.0.1:1").unwrap();
     for i in 0..100_000 {
-        let identity = Identity {
+        let identity = Identity::new(IdentityFields {
             account: format!("user{i}@acme.example"),
             company: "acme".into(),
             class: AccountClass::Employee,
             roles: vec![],
             person: format!("user{i}"),
             email: None,
-        };
+        })
+        .unwrap();
         source.remember(
             &format!("session-{i:08}"),
             Lookup::Known(Arc::new(identity)),

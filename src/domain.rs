@@ -6,10 +6,12 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 mod audit;
+mod identity;
 mod notice;
 mod passkey;
 mod remember;
 pub use audit::{AuditDetail, AuditEvent, AuditKind, Factor, Purpose};
+pub use identity::{Identity, IdentityFields, IdentityTooLong, Roles, RolesIter};
 pub use notice::{
     Delivery, DeliveryState, LOW_CODES, Notice, NoticeKind, Repeats, Target, Whence, changes,
 };
@@ -94,34 +96,6 @@ impl Enforcement {
     /// Only a passkey or security key counts as the second step.
     pub fn passkey_only(self) -> bool {
         self == Enforcement::RequiredPasskey
-    }
-}
-
-/// Who a logged-in app session belongs to, as the app (or SSO front) says.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Identity {
-    pub account: String,
-    pub company: String,
-    pub class: AccountClass,
-    pub roles: Vec<String>,
-    /// Link key shared by the accounts of one human; defaults to `account`.
-    pub person: String,
-    pub email: Option<String>,
-}
-
-impl Identity {
-    /// The store key of this identity's human: scoped by company so that two
-    /// tenants can never share an enrollment by choosing the same `person`.
-    pub fn person_key(&self) -> PersonKey {
-        PersonKey::new(&self.company, &self.person)
-    }
-
-    /// Whether this account may change its company's policy (docs/design.md §2):
-    /// admin-class accounts holding one of `policy_roles` (the configured
-    /// `policy_admin_roles`, by default `admin`, alone or beside others such
-    /// as `stress_check_officer`). Managers and custom roles may not.
-    pub fn may_manage_policy(&self, policy_roles: &[String]) -> bool {
-        self.class == AccountClass::Admin && self.roles.iter().any(|r| policy_roles.contains(r))
     }
 }
 
@@ -332,16 +306,16 @@ impl PersonRecord {
 
     /// Remember an account of this person (and whether it is staff).
     pub fn note_account(&mut self, identity: &Identity) {
-        if !self.accounts.contains(&identity.account) {
-            self.accounts.push(identity.account.clone());
+        if !self.accounts.iter().any(|a| a == identity.account()) {
+            self.accounts.push(identity.account().to_owned());
         }
-        self.staff_account |= identity.class != AccountClass::Candidate;
+        self.staff_account |= identity.class() != AccountClass::Candidate;
     }
 
     /// Whether `note_account` would change nothing.
     pub fn knows_account(&self, identity: &Identity) -> bool {
-        self.accounts.contains(&identity.account)
-            && (self.staff_account || identity.class == AccountClass::Candidate)
+        self.accounts.iter().any(|a| a == identity.account())
+            && (self.staff_account || identity.class() == AccountClass::Candidate)
     }
 
     /// The started enrollment of the app session `session`, if still fresh

@@ -13,10 +13,10 @@ fuzz_target!(|data: &[u8]| {
     };
     let fields = FieldMap::flat();
     if let Ok(id) = map_identity(&json, &fields) {
-        for part in [&id.account, &id.company, &id.person] {
+        for part in [id.account(), id.company(), id.person()] {
             assert!(!part.is_empty() && part.len() <= 320, "{part:?}");
         }
-        assert!(id.roles.len() <= 64);
+        assert!(id.roles().len() <= 64);
         // The store key of a person must tell companies apart.
         let key = id.person_key();
         assert!(!key.as_str().is_empty());

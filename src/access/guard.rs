@@ -136,8 +136,8 @@ pub async fn judge<'a>(
         trust = Trust::Remembered;
     }
     let facts = Facts {
-        class: identity.class,
-        enforcement: gate.enforcement(&identity.company)?,
+        class: identity.class(),
+        enforcement: gate.enforcement(identity.company())?,
         enrolled: state.enrollment_id.is_some(),
         passkey: state.passkey,
         locked: state.locked,

@@ -165,7 +165,7 @@ pub fn vouch(
     enrollment_id: u64,
     now: i64,
 ) -> Result<bool, StoreError> {
-    let allowed = ctx.remember_days(&identity.company)?;
+    let allowed = ctx.remember_days(identity.company())?;
     if allowed.days().is_none() {
         return Ok(false);
     }
@@ -175,8 +175,10 @@ pub fn vouch(
     };
     // The company's policy now: raised to passkeys only, a browser whose
     // trust a code earned no longer vouches, from the next request on.
-    let passkey_required =
-        crate::access::decision::needs_passkey(identity.class, ctx.enforcement(&identity.company)?);
+    let passkey_required = crate::access::decision::needs_passkey(
+        identity.class(),
+        ctx.enforcement(identity.company())?,
+    );
     if !browser.vouches(enrollment_id, allowed, now) || !browser.earned_fits(passkey_required) {
         return Ok(false);
     }
@@ -219,7 +221,7 @@ pub fn grant(
     let (cookie, id) = new_cookie(ctx.keys, &mut rand::rng());
     let browser = RememberedBrowser {
         enrollment_id: earned.enrollment_id,
-        account: identity.account.clone(),
+        account: identity.account().to_owned(),
         created_at: now,
         last_used_at: now,
         label: label(user_agent),
@@ -245,7 +247,7 @@ pub fn live(
     now: i64,
 ) -> Result<Vec<(BrowserId, RememberedBrowser)>, StoreError> {
     let key = identity.person_key();
-    let allowed = ctx.remember_days(&identity.company)?;
+    let allowed = ctx.remember_days(identity.company())?;
     let (live, dead): (Vec<_>, Vec<_>) = ctx
         .store
         .remembered_browsers(&key)?

@@ -36,14 +36,14 @@ pub fn note_seen(
         return;
     }
     let seen = SeenAccount {
-        account: identity.account.clone(),
-        class: identity.class,
-        person: identity.person.clone(),
+        account: identity.account().to_owned(),
+        class: identity.class(),
+        person: identity.person().to_owned(),
         last_seen: now,
-        email: identity.email.clone(),
+        email: identity.email().map(str::to_owned),
         manages_policy: identity.may_manage_policy(policy_roles),
     };
-    if let Err(e) = store.note_seen(&identity.company, &seen) {
+    if let Err(e) = store.note_seen(identity.company(), &seen) {
         tracing::warn!(error = %e, "could not note an account as seen");
     }
 }

@@ -115,8 +115,8 @@ pub fn decide(
         return (applied, judged.decision);
     }
     let subject = Subject {
-        class: Some(judged.identity.class),
-        roles: &judged.identity.roles,
+        class: Some(judged.identity.class()),
+        roles: judged.identity.roles(),
     };
     let applied = applied(rules, asked, &subject);
     let decision = match requirement(applied.action, judged.trust, now) {

@@ -4,7 +4,7 @@
 //! needs a gateway but not a request: `remember::vouch`, `guard`'s proof.
 
 use crate::access::gate::Gate;
-use crate::domain::{AccountClass, Identity};
+use crate::domain::{AccountClass, Identity, IdentityFields};
 use crate::store::SledStore;
 use std::sync::Arc;
 
@@ -32,12 +32,13 @@ pub fn gate(extra: &str) -> (tempfile::TempDir, Gate) {
 
 /// An identity of `company` (an employee), its own person.
 pub fn employee(company: &str, account: &str) -> Identity {
-    Identity {
+    Identity::new(IdentityFields {
         account: account.to_owned(),
         company: company.to_owned(),
         class: AccountClass::Employee,
         roles: Vec::new(),
         person: account.to_owned(),
         email: None,
-    }
+    })
+    .unwrap()
 }

@@ -49,7 +49,7 @@ impl VerifiedMemo {
             .as_bytes()
             .ct_eq(gateway_cookie.as_bytes())
             .into();
-        (same_cookie && *m.company == identity.company && *m.person == identity.person)
+        (same_cookie && *m.company == *identity.company() && *m.person == *identity.person())
             .then_some(m.verified)
     }
 
@@ -63,8 +63,8 @@ impl VerifiedMemo {
     ) {
         let memo = Memo {
             gateway_cookie: gateway_cookie.into(),
-            company: identity.company.as_str().into(),
-            person: identity.person.as_str().into(),
+            company: identity.company().into(),
+            person: identity.person().into(),
             verified,
         };
         self.memo.insert(self.hasher.hash_one(app_value), memo);

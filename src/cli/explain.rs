@@ -82,7 +82,7 @@ pub fn explain(config: &Config, q: &Question) -> String {
     who(&mut out, config, q);
     let subject = Subject {
         class: Some(q.class),
-        roles: &q.roles,
+        roles: (&q.roles).into(),
     };
     let applied = rules::applied(&config.access_rules, &asked, &subject);
     let _ = writeln!(out, "rule: {}", name(config, applied));

@@ -9,7 +9,7 @@ mod glob;
 
 pub use glob::Glob;
 
-use crate::domain::AccountClass;
+use crate::domain::{AccountClass, Roles};
 use ipnet::IpNet;
 use std::fmt;
 use std::net::IpAddr;
@@ -84,13 +84,13 @@ pub struct Asked<'a> {
 #[derive(Clone, Copy, Debug)]
 pub struct Subject<'a> {
     pub class: Option<AccountClass>,
-    pub roles: &'a [String],
+    pub roles: Roles<'a>,
 }
 
 impl Subject<'_> {
     pub const ANONYMOUS: Subject<'static> = Subject {
         class: None,
-        roles: &[],
+        roles: Roles::NONE,
     };
 }
 

@@ -60,8 +60,8 @@ impl AuditEvent {
             at: now,
             kind,
             person: Some(identity.person_key()),
-            company: identity.company.clone(),
-            actor: identity.account.clone(),
+            company: identity.company().to_owned(),
+            actor: identity.account().to_owned(),
             detail: AuditDetail::default(),
         }
     }

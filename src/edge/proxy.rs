@@ -438,7 +438,7 @@ async fn standing(
                 Ok(()) => Standing::Passed,
                 Err(denial) => Standing::Denied(denial),
             };
-            let whence = whence(session, gate, head, fwd, &judged.identity.account);
+            let whence = whence(session, gate, head, fwd, judged.identity.account());
             Ok((Some(session_ctx(gate, head, judged, whence)), standing))
         }
         Err(GuardError::Identity(IdentityError::TooManyLookups)) => {

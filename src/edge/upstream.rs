@@ -187,7 +187,7 @@ impl Forwarding {
     }
 
     pub fn account(&self) -> Option<&str> {
-        self.account.as_deref().map(|i| i.account.as_str())
+        self.account.as_deref().map(|i| i.account())
     }
 
     /// A known user passes: verified in this session, or not enrolled.

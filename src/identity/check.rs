@@ -118,12 +118,12 @@ fn mapped(mut text: String, json: &serde_json::Value, whoami: &WhoamiConfig) -> 
     match map_identity(json, &whoami.fields) {
         Ok(id) => {
             let _ = writeln!(text, "HTTP 200: identity");
-            let _ = writeln!(text, "  account: {}", id.account);
-            let _ = writeln!(text, "  company: {}", id.company);
-            let _ = writeln!(text, "  class:   {}", id.class.as_str());
-            let _ = writeln!(text, "  person:  {}", id.person);
-            let _ = writeln!(text, "  roles:   [{}]", id.roles.join(", "));
-            let _ = writeln!(text, "  email:   {}", id.email.as_deref().unwrap_or("-"));
+            let _ = writeln!(text, "  account: {}", id.account());
+            let _ = writeln!(text, "  company: {}", id.company());
+            let _ = writeln!(text, "  class:   {}", id.class().as_str());
+            let _ = writeln!(text, "  person:  {}", id.person());
+            let _ = writeln!(text, "  roles:   [{}]", id.roles().join(", "));
+            let _ = writeln!(text, "  email:   {}", id.email().unwrap_or("-"));
             Report { known: true, text }
         }
         Err(e) => {

@@ -8,7 +8,7 @@
 
 use super::MAX_FIELD;
 use crate::config::HeadersConfig;
-use crate::domain::{AccountClass, Identity};
+use crate::domain::{AccountClass, Identity, IdentityFields};
 use http::{HeaderMap, HeaderName};
 
 /// Most roles read from the roles header.
@@ -78,7 +78,7 @@ impl HeadersReader {
                 roles
             }
         };
-        Ok(Identity {
+        Identity::new(IdentityFields {
             account,
             company,
             class,
@@ -86,6 +86,7 @@ impl HeadersReader {
             person,
             email: optional(&self.config.email)?,
         })
+        .map_err(|e| e.to_string())
     }
 }
 

@@ -6,7 +6,7 @@
 
 use super::MAX_FIELD;
 use crate::config::{AnonymousWhen, FieldMap, FieldRule, ValueMap};
-use crate::domain::{AccountClass, Identity};
+use crate::domain::{AccountClass, Identity, IdentityFields};
 use serde_json::Value;
 
 /// Most roles one identity may have.
@@ -73,13 +73,17 @@ pub fn map_identity(json: &Value, fields: &FieldMap) -> Result<Identity, Mapping
     let person = text(json, "person", &fields.person)?.unwrap_or_else(|| account.clone());
     let roles = roles(json, &fields.roles)?;
     let email = text(json, "email", &fields.email)?;
-    Ok(Identity {
+    Identity::new(IdentityFields {
         account,
         company,
         class,
         roles,
         person,
         email,
+    })
+    .map_err(|_| MappingError::TooLong {
+        field: "identity",
+        pointer: "(all fields)".to_owned(),
     })
 }
 

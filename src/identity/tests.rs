@@ -32,7 +32,7 @@ async fn who(src: &Identities, h: &HeaderMap, trusted: bool, cookie: Option<&str
     let p = src.present(h, trusted, cookie.map(str::to_owned), None);
     match src.resolve(&p).await {
         Ok(Who::Anonymous) => "anonymous".into(),
-        Ok(Who::Known(id, session, _)) => format!("{} bound to {session}", id.account),
+        Ok(Who::Known(id, session, _)) => format!("{} bound to {session}", id.account()),
         Err(e) => format!("error: {e}"),
     }
 }

@@ -40,10 +40,10 @@ impl<'a> Change<'a> {
     /// A change made by the person behind `identity`.
     pub fn by_user(identity: &'a Identity, whence: &'a Whence) -> Change<'a> {
         Change {
-            company: &identity.company,
-            person: &identity.person,
-            account: &identity.account,
-            email: identity.email.as_deref(),
+            company: identity.company(),
+            person: identity.person(),
+            account: identity.account(),
+            email: identity.email(),
             whence,
             by_support: false,
         }

@@ -16,7 +16,7 @@ fn remembered(gate: &Gate, who: &Identity, at: i64, by: Factor) -> String {
     let (cookie, id) = new_cookie(&gate.keys, &mut rand::rng());
     let browser = RememberedBrowser {
         enrollment_id: 7,
-        account: who.account.clone(),
+        account: who.account().to_owned(),
         created_at: at,
         last_used_at: at,
         label: "Firefox".into(),

@@ -349,7 +349,7 @@ fn real(rules: &[AccessRule], c: &Case) -> Said {
     };
     let subject = Subject {
         class: Some(class),
-        roles: &c.roles,
+        roles: (&c.roles).into(),
     };
     let applied = applied(rules, &asked, &subject);
     let facts = Facts {

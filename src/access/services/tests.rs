@@ -38,13 +38,13 @@ fn alice_whom_the_app_only_names_is_sent_to_enroll() {
         crate::identity::map_identity(&serde_json::json!({"account": "alice"}), &whoami.fields)
             .unwrap();
     assert_eq!(
-        (alice.company.as_str(), alice.class),
+        (alice.company(), alice.class()),
         ("default", AccountClass::Employee)
     );
-    let enforcement = gate.enforcement(&alice.company).unwrap();
+    let enforcement = gate.enforcement(alice.company()).unwrap();
     assert_eq!(enforcement, Enforcement::Required);
     let facts = Facts {
-        class: alice.class,
+        class: alice.class(),
         enforcement,
         enrolled: false,
         passkey: false,

@@ -1,17 +1,18 @@
 //! Unit tests of `access::verified`.
 
 use super::*;
-use crate::domain::AccountClass;
+use crate::domain::{AccountClass, IdentityFields};
 
 fn who(person: &str) -> Identity {
-    Identity {
+    Identity::new(IdentityFields {
         account: format!("{person}@acme.example"),
         company: "acme".into(),
         class: AccountClass::Employee,
         roles: vec![],
         person: person.into(),
         email: None,
-    }
+    })
+    .unwrap()
 }
 
 #[test]

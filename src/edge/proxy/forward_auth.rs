@@ -150,10 +150,10 @@ fn pass(fwd: &Forwarding, identity: Option<&Identity>, gate: &Gate) -> Reply {
 /// One identity field as a header value (percent-encoded where needed).
 fn field_value(identity: &Identity, field: IdentityField) -> Option<String> {
     let text = match field {
-        IdentityField::Account => identity.account.as_str(),
-        IdentityField::Email => identity.email.as_deref()?,
-        IdentityField::Company => identity.company.as_str(),
-        IdentityField::Class => identity.class.as_str(),
+        IdentityField::Account => identity.account(),
+        IdentityField::Email => identity.email()?,
+        IdentityField::Company => identity.company(),
+        IdentityField::Class => identity.class().as_str(),
     };
     Some(header_safe(text).into_owned())
 }

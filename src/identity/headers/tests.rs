@@ -42,9 +42,9 @@ fn full_claims_map_to_an_identity() {
         ]))
         .unwrap()
         .unwrap();
-    assert_eq!(id.account, "hanako@acme.example");
-    assert_eq!(id.person, "hanako");
-    assert_eq!(id.roles, ["admin", "stress_check_officer"]);
+    assert_eq!(id.account(), "hanako@acme.example");
+    assert_eq!(id.person(), "hanako");
+    assert_eq!(id.roles(), ["admin", "stress_check_officer"]);
     assert!(id.may_manage_policy(&["admin".to_owned()]));
 }
 
@@ -65,12 +65,7 @@ fn no_account_header_is_anonymous_and_defaults_fill_in() {
         .unwrap()
         .unwrap();
     assert_eq!(
-        (
-            id.account.as_str(),
-            id.company.as_str(),
-            id.class,
-            id.person.as_str()
-        ),
+        (id.account(), id.company(), id.class(), id.person()),
         ("山田@acme", "acme", AccountClass::Employee, "山田@acme")
     );
 }

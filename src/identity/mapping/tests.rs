@@ -27,7 +27,7 @@ fn the_flat_answer_maps_as_before() {
         &FieldMap::flat(),
     )
     .unwrap();
-    assert_eq!((id.person.as_str(), id.class), ("p", AccountClass::Admin));
+    assert_eq!((id.person(), id.class()), ("p", AccountClass::Admin));
     assert!(id.may_manage_policy(&["admin".to_owned()]));
     assert!(!id.may_manage_policy(&["owner".to_owned()]));
     let id = map_identity(
@@ -35,8 +35,8 @@ fn the_flat_answer_maps_as_before() {
         &FieldMap::flat(),
     )
     .unwrap();
-    assert_eq!(id.person, "a@x");
-    assert!(id.roles.is_empty() && id.email.is_none());
+    assert_eq!(id.person(), "a@x");
+    assert!(id.roles().is_empty() && id.email().is_none());
     assert_eq!(pointer_of("a/b~c"), "/a~1b~0c");
 }
 
@@ -56,18 +56,13 @@ fn redmine_shape_by_pointer_constant_and_boolean_map() {
     };
     let admin = json!({"user":{"id":1,"login":"admin","admin":true,"mail":"a@x"}});
     let id = map_identity(&admin, &fields).unwrap();
-    assert_eq!(
-        (id.account.as_str(), id.company.as_str()),
-        ("admin", "main")
-    );
-    assert_eq!(
-        (id.class, id.roles.clone()),
-        (AccountClass::Admin, vec!["admin".to_owned()])
-    );
-    assert_eq!(id.email.as_deref(), Some("a@x"));
+    assert_eq!((id.account(), id.company()), ("admin", "main"));
+    assert_eq!(id.class(), AccountClass::Admin);
+    assert_eq!(id.roles(), ["admin"]);
+    assert_eq!(id.email(), Some("a@x"));
     let user = json!({"user":{"login":"bob","admin":false}});
     let id = map_identity(&user, &fields).unwrap();
-    assert_eq!((id.class, id.roles.len()), (AccountClass::Employee, 0));
+    assert_eq!((id.class(), id.roles().len()), (AccountClass::Employee, 0));
     let odd = json!({"user":{"login":"bob","admin":"maybe"}});
     assert_eq!(
         map_identity(&odd, &fields).unwrap_err().to_string(),
@@ -87,7 +82,7 @@ fn mediawiki_groups_list_maps_to_the_class_with_most_rights() {
     );
     let groups =
         |g: serde_json::Value| json!({"query":{"userinfo":{"id":1,"name":"Admin","groups":g}}});
-    let class = |g| map_identity(&groups(g), &fields).unwrap().class;
+    let class = |g| map_identity(&groups(g), &fields).unwrap().class();
     assert_eq!(class(json!(["*", "user", "sysop"])), AccountClass::Admin);
     assert_eq!(class(json!(["*", "user"])), AccountClass::Employee);
     assert_eq!(class(json!(["*"])), AccountClass::Candidate);
@@ -136,7 +131,7 @@ fn errors_name_the_field_the_pointer_and_what_was_there() {
     );
     let one_role =
         json!({"identity":{"username":"u"},"company":"c","class":"employee","roles":"ops"});
-    assert_eq!(map_identity(&one_role, &fields).unwrap().roles, ["ops"]);
+    assert_eq!(map_identity(&one_role, &fields).unwrap().roles(), ["ops"]);
 }
 
 /// The rules of a file that maps neither `company` nor `class`
@@ -155,10 +150,10 @@ fn an_answer_naming_only_the_account_is_an_employee_of_the_implicit_tenant() {
     };
     let id = map_identity(&json!({"account": "alice"}), &fields).unwrap();
     assert_eq!(
-        (id.account.as_str(), id.company.as_str(), id.class),
+        (id.account(), id.company(), id.class()),
         ("alice", "default", AccountClass::Employee)
     );
-    assert_eq!(id.person, "alice");
+    assert_eq!(id.person(), "alice");
     for blank in [json!(null), json!("")] {
         let id = map_identity(
             &json!({"account": "a", "company": blank, "class": blank}),
@@ -166,7 +161,7 @@ fn an_answer_naming_only_the_account_is_an_employee_of_the_implicit_tenant() {
         )
         .unwrap();
         assert_eq!(
-            (id.company.as_str(), id.class),
+            (id.company(), id.class()),
             ("default", AccountClass::Employee)
         );
     }
@@ -177,7 +172,7 @@ fn an_answer_naming_only_the_account_is_an_employee_of_the_implicit_tenant() {
     )
     .unwrap();
     assert_eq!(
-        (id.company.as_str(), id.class),
+        (id.company(), id.class()),
         ("acme", AccountClass::Candidate)
     );
     assert_eq!(

@@ -105,7 +105,7 @@ fn render(
     let remember_checked = req.form.get("remember") == Some("yes");
     let passkey = passkey_form(ctx, req, frame, sess, record, &csrf, remember_days);
     let view = ChallengeView {
-        account: &sess.identity.account,
+        account: sess.identity.account(),
         logout_url: ctx.config.ui.logout_url.as_deref(),
         step_up,
         backup,
@@ -163,7 +163,7 @@ fn switch_href(
 /// checkbox: the page still works. A step-up remembers nothing: it
 /// proves, for a change, now.
 fn remember_days(ctx: &Services<'_>, sess: &SessionCtx, step_up: bool) -> Option<u16> {
-    ctx.remember_days(&sess.identity.company)
+    ctx.remember_days(sess.identity.company())
         .ok()
         .and_then(|d| d.days())
         .filter(|_| !step_up)
@@ -336,7 +336,7 @@ fn remember_this_browser(
     record: &PersonRecord,
     earned_by: crate::domain::Factor,
 ) -> Result<Option<String>, PageError> {
-    let days = ctx.remember_days(&sess.identity.company)?;
+    let days = ctx.remember_days(sess.identity.company())?;
     let enrollment = record.second_step_id();
     let (true, Some(_), Some(enrollment_id)) = (
         req.form.get("remember") == Some("yes"),

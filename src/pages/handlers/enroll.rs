@@ -45,8 +45,8 @@ fn render_form(
     status: u16,
 ) -> Result<Reply, PageError> {
     let return_to = req.return_to(&ctx.config.prefix);
-    let policy = ctx.enforcement(&sess.identity.company)?;
-    if needs_passkey(sess.identity.class, policy) {
+    let policy = ctx.enforcement(sess.identity.company())?;
+    if needs_passkey(sess.identity.class(), policy) {
         let passkeys = Route::Passkeys.href(&ctx.config.prefix);
         return Ok(Reply::redirect(&crate::request::paths::with_return_to(
             &passkeys, &return_to,
@@ -70,15 +70,15 @@ fn render_form(
         .pending_for(&sess.app.id(), req.now, PENDING_TTL_SECS)
         .ok_or(PageError::Secret)?;
     let secret = open_secret(ctx, &sess.identity.person_key(), &pending.sealed_secret)?;
-    let uri = totp::otpauth_uri(&ctx.config.totp.issuer, &sess.identity.account, &secret);
+    let uri = totp::otpauth_uri(&ctx.config.totp.issuer, sess.identity.account(), &secret);
     let qr = totp::qr_svg(&uri).unwrap_or_default();
     let csrf = session::csrf_token(ctx.keys, sess.app, req.now);
     let passkey_href = ctx.passkeys.as_ref().map(|_| {
         crate::request::paths::with_return_to(&Route::Passkeys.href(&ctx.config.prefix), &return_to)
     });
     let view = EnrollView {
-        required: is_required(sess.identity.class, policy),
-        account: &sess.identity.account,
+        required: is_required(sess.identity.class(), policy),
+        account: sess.identity.account(),
         qr_svg: &qr,
         otpauth_uri: &uri,
         manual_key: &secret.grouped(),
@@ -154,7 +154,7 @@ pub async fn confirm(
         id: rand::rng().next_u64(),
         sealed_secret: pending.sealed_secret.clone(),
         enrolled_at: now,
-        enrolled_by: sess.identity.account.clone(),
+        enrolled_by: sess.identity.account().to_owned(),
     };
     if !commit(ctx, sess, pending, &enrollment, &new_codes.set, step)? {
         return Ok(conflict(ctx, req, frame));
@@ -190,7 +190,7 @@ fn commit(
     // then neither find, unlock nor reset the person (found by the crash
     // test). Indexing a loser of the race below is harmless: the account
     // is that person's either way.
-    if let Err(e) = ctx.store.link_account(&sess.identity.account, &key) {
+    if let Err(e) = ctx.store.link_account(sess.identity.account(), &key) {
         tracing::warn!(error = %e, "could not index account");
     }
     let mut won = false;

@@ -44,7 +44,7 @@ pub fn page(
 ) -> Reply {
     let payload = serde_json::json!({
         "codes": codes,
-        "account": sess.identity.account,
+        "account": sess.identity.account(),
         "exp": now + DOWNLOAD_TTL_SECS,
     });
     let sealed = ctx.keys.seal(
@@ -109,7 +109,8 @@ pub fn download(
             None,
         ));
     }
-    let text = backup_codes::download_text(&ctx.config.totp.issuer, &sess.identity.account, &codes);
+    let text =
+        backup_codes::download_text(&ctx.config.totp.issuer, sess.identity.account(), &codes);
     Ok(Reply {
         status: 200,
         headers: vec![

@@ -77,14 +77,14 @@ fn render(
 ) -> Result<Reply, PageError> {
     let key = sess.identity.person_key();
     let (options, state) = passkeys
-        .start_registration(ctx.keys, &key, &sess.identity.account, &record.passkeys)
+        .start_registration(ctx.keys, &key, sess.identity.account(), &record.passkeys)
         .map_err(PageError::Passkey)?;
     let ceremony = Ceremony::seal(ctx.keys, Kind::Register, &sess.app, &key, state, req.now);
     let csrf = session::csrf_token(ctx.keys, sess.app, req.now);
     let return_to = req.return_to(&ctx.config.prefix);
     let required = needs_passkey(
-        sess.identity.class,
-        ctx.enforcement(&sess.identity.company)?,
+        sess.identity.class(),
+        ctx.enforcement(sess.identity.company())?,
     );
     let app_href = (!record.is_enrolled() && !required).then(|| {
         crate::request::paths::with_return_to(&Route::Enroll.href(&ctx.config.prefix), &return_to)
@@ -201,7 +201,7 @@ async fn added(
         true => Some(new_codes::generate(ctx, sess, record, req.now)),
         false => None,
     };
-    let passkey = new_passkey(&key, name, &sess.identity.account, req.now);
+    let passkey = new_passkey(&key, name, sess.identity.account(), req.now);
     let set = codes.as_ref().map(|c| c.set.clone());
     Ok(add(ctx, sess, &key, &passkey, set, first)?.map(|()| (passkey, codes)))
 }
@@ -252,7 +252,7 @@ fn add(
     first: bool,
 ) -> Result<Result<(), NotAdded>, PageError> {
     let person = sess.identity.person_key();
-    if let Err(e) = ctx.store.link_account(&sess.identity.account, &person) {
+    if let Err(e) = ctx.store.link_account(sess.identity.account(), &person) {
         tracing::warn!(error = %e, "could not index account");
     }
     let mut why = None;

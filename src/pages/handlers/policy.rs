@@ -61,11 +61,11 @@ fn render(
     status: u16,
 ) -> Result<Reply, PageError> {
     let notice_of = |section| notice.filter(|(s, _)| *s == section).map(|(_, n)| n);
-    let company = &sess.identity.company;
+    let company = sess.identity.company();
     let current = ctx.enforcement(company)?;
     let csrf = session::csrf_token(ctx.keys, sess.app, req.now);
     let view = PolicyView {
-        company: (!ctx.config.tenancy.is_implicit(company)).then_some(company.as_str()),
+        company: (!ctx.config.tenancy.is_implicit(company)).then_some(company),
         current: current.as_str(),
         pinned: ctx.config.companies.contains_key(company),
         remember: ctx.remember_days(company)?.as_string(),
@@ -94,7 +94,7 @@ pub fn save(
     if let Some(first) = step_up(ctx, req, sess, &record, &here) {
         return Ok(first);
     }
-    let company = &sess.identity.company;
+    let company = sess.identity.company();
     if let Some(days) = req.form.get("remember_days") {
         return save_remember(ctx, req, frame, sess, days);
     }
@@ -148,7 +148,7 @@ fn save_remember(
     sess: &SessionCtx,
     wanted: &str,
 ) -> Result<Reply, PageError> {
-    let company = &sess.identity.company;
+    let company = sess.identity.company();
     if ctx.config.remember_days.contains_key(company) {
         let pinned = t(frame.locale, "policy.refused_pinned");
         return render(

@@ -47,7 +47,7 @@ pub fn show(
 /// linked accounts and support look-ups); writes only the first time.
 fn note_account(ctx: &Services<'_>, sess: &SessionCtx) -> Result<PersonRecord, StoreError> {
     let key = sess.identity.person_key();
-    let account = &sess.identity.account;
+    let account = sess.identity.account();
     let record = ctx
         .store
         .update_person(&key, &mut |current| match current {
@@ -88,7 +88,7 @@ fn render(
     if record.is_locked() {
         return Ok(crate::pages::locked(frame));
     }
-    let policy = ctx.enforcement(&sess.identity.company)?;
+    let policy = ctx.enforcement(sess.identity.company())?;
     let csrf = session::csrf_token(ctx.keys, sess.app, req.now);
     let linked = linked_accounts(sess, record);
     let prefix = &ctx.config.prefix;
@@ -105,7 +105,7 @@ fn render(
         errors.passkey.as_deref(),
     );
     let view = SettingsView {
-        account: &sess.identity.account,
+        account: sess.identity.account(),
         enroll_href: crate::request::paths::with_return_to(
             &Route::Enroll.href(prefix),
             &Route::Settings.href(prefix),
@@ -116,7 +116,7 @@ fn render(
         passkeys: panel,
         backup_left: record.backup_codes.as_ref().map(|s| s.remaining()),
         linked,
-        required: is_required(sess.identity.class, policy),
+        required: is_required(sess.identity.class(), policy),
         may_manage_policy: sess
             .identity
             .may_manage_policy(&ctx.config.policy_admin_roles),
@@ -125,7 +125,7 @@ fn render(
         regenerate_error: errors.regenerate,
         disable_error: errors.disable,
         browsers,
-        remember_days: ctx.remember_days(&sess.identity.company)?.days(),
+        remember_days: ctx.remember_days(sess.identity.company())?.days(),
     };
     let reply = Reply::html(status, views::settings(frame, &view));
     Ok(match confirm.is_some() {
@@ -139,7 +139,7 @@ fn linked_accounts(sess: &SessionCtx, record: &PersonRecord) -> Vec<String> {
     record
         .accounts
         .iter()
-        .filter(|a| **a != sess.identity.account)
+        .filter(|a| **a != sess.identity.account())
         .cloned()
         .collect()
 }

@@ -26,7 +26,7 @@ pub(in crate::pages) fn required_of_person(
     sess: &SessionCtx,
     record: &PersonRecord,
 ) -> Result<bool, StoreError> {
-    let policy = ctx.enforcement(&sess.identity.company)?;
-    Ok(is_required(sess.identity.class, policy)
+    let policy = ctx.enforcement(sess.identity.company())?;
+    Ok(is_required(sess.identity.class(), policy)
         || (policy.requires_second_step() && record.staff_account))
 }

@@ -126,7 +126,7 @@ pub(in crate::pages) async fn remove(
 ) -> Result<Removal, PageError> {
     let id = named(req, record)?;
     let required = required_of_person(ctx, sess, record)?;
-    let passkey_only = ctx.enforcement(&sess.identity.company)?.passkey_only();
+    let passkey_only = ctx.enforcement(sess.identity.company())?.passkey_only();
     let forbidden = |rec: &PersonRecord| {
         let passkey_left = rec.passkeys.iter().any(|p| p.id != id);
         let enrolled_after = rec.enrollment.is_some() || passkey_left;

@@ -96,8 +96,8 @@ pub fn codes_refused(
     if !record.has_passkey() {
         return Ok(false);
     }
-    let policy = ctx.enforcement(&sess.identity.company)?;
-    Ok(needs_passkey(sess.identity.class, policy)
+    let policy = ctx.enforcement(sess.identity.company())?;
+    Ok(needs_passkey(sess.identity.class(), policy)
         || (policy.passkey_only() && record.staff_account))
 }
 
@@ -187,7 +187,7 @@ pub async fn verify_and_apply(
             // Index the account whatever the outcome, so support finds a
             // linked account that only ever failed (and got its person
             // locked).
-            if let Err(e) = ctx.store.link_account(&sess.identity.account, &key) {
+            if let Err(e) = ctx.store.link_account(sess.identity.account(), &key) {
                 tracing::warn!(error = %e, "could not index account");
             }
             let how = How {

@@ -44,13 +44,13 @@ fn locked() -> PersonState {
 #[test]
 fn a_fill_that_raced_a_write_is_dropped() {
     let s = shard();
-    let key: Slot = 1;
+    let key: Slot = [0, 1];
     let read_at = s.generation();
     s.written(key, Some(locked()), s.generation());
     s.fill(key, PersonState::default(), read_at);
     assert_eq!(read(&s.states).get(&key), Some(&locked()));
     // Without a write in between, the fill is kept.
-    let other: Slot = 2;
+    let other: Slot = [0, 2];
     s.fill(other, locked(), s.generation());
     assert_eq!(read(&s.states).get(&other), Some(&locked()));
 }
@@ -60,7 +60,7 @@ fn a_fill_that_raced_a_write_is_dropped() {
 #[test]
 fn overlapping_writes_leave_no_entry_and_a_failed_write_none_either() {
     let s = shard();
-    let key: Slot = 1;
+    let key: Slot = [0, 1];
     let (first, second) = (s.generation(), s.generation());
     s.written(key, Some(locked()), first);
     assert_eq!(read(&s.states).get(&key), Some(&locked()));
@@ -119,14 +119,14 @@ fn persons_and_companies_are_kept_apart() {
 #[test]
 fn a_full_shard_is_emptied_for_a_new_person_only() {
     let mut states = HashMap::new();
-    for slot in 0..PERSONS_PER_SHARD as Slot {
-        remember(&mut states, slot, PersonState::default());
+    for slot in 0..PERSONS_PER_SHARD as u64 {
+        remember(&mut states, [0, slot], PersonState::default());
     }
     assert_eq!(states.len(), PERSONS_PER_SHARD);
-    remember(&mut states, 0, locked());
+    remember(&mut states, [0, 0], locked());
     assert_eq!(states.len(), PERSONS_PER_SHARD);
-    assert_eq!(states.get(&0), Some(&locked()));
-    remember(&mut states, 1_000, locked());
+    assert_eq!(states.get(&[0, 0]), Some(&locked()));
+    remember(&mut states, [0, 1_000], locked());
     assert_eq!(states.len(), 1);
 }
 
