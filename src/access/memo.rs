@@ -6,6 +6,7 @@
 
 use crate::domain::{BrowserId, Identity};
 use std::hash::BuildHasher;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// App sessions that already skipped the code on a remembered browser, so
 /// that "used" is audited (and the last-used time written) once per new
@@ -36,35 +37,66 @@ impl FirstUses {
 }
 
 /// Accounts already noted today (by day number), so the store is written
-/// at most once per account and day. The day is kept as a `u32` (a cache
-/// entry of 32 bytes instead of 40: one per account seen, 100 000 and
-/// more); a day that does not fit is never taken as noted.
+/// at most once per account and day. One per account seen, 100 000 and
+/// more, so it is a fixed table rather than a cache of entries: sets of
+/// `WAYS` slots, each an account's 31-bit tag and the day it was noted
+/// (8 bytes a slot, 2 MiB for 200 000 sessions, where a cache entry took
+/// about 50). An account whose slot was taken by others is noted again:
+/// one more write, never a wrong decision (the notes are a display aid).
+/// A day that does not fit a `u32` is never taken as noted.
 pub struct SeenMemo {
     hasher: std::collections::hash_map::RandomState,
-    days: quick_cache::sync::Cache<u64, u32>,
+    /// `tag << 32 | day`; 0 is an empty slot (a tag is never 0).
+    slots: Box<[AtomicU64]>,
+    /// Sets minus one (their number is a power of two).
+    set_mask: usize,
 }
 
+/// Slots per set: an account is looked for in its set only.
+const WAYS: usize = 4;
+
 impl SeenMemo {
+    /// Room for about `capacity` accounts (rounded up to whole sets).
     pub fn new(capacity: usize) -> SeenMemo {
+        let sets = capacity.div_ceil(WAYS).max(1).next_power_of_two();
         SeenMemo {
             hasher: Default::default(),
-            days: quick_cache::sync::Cache::new(capacity.max(1)),
+            slots: (0..sets * WAYS).map(|_| AtomicU64::new(0)).collect(),
+            set_mask: sets - 1,
         }
     }
 
     /// Whether `identity` still needs noting on `day` (and note that it
-    /// is being noted).
+    /// is being noted). Two requests racing may both be told yes: the
+    /// note is then written twice, as it may be after an eviction.
     pub(in crate::access) fn first_today(&self, identity: &Identity, day: i64) -> bool {
-        let key = self
-            .hasher
-            .hash_one((identity.company(), identity.account()));
         let Ok(day) = u32::try_from(day) else {
             return true;
         };
-        if self.days.get(&key) == Some(day) {
-            return false;
+        let hash = self
+            .hasher
+            .hash_one((identity.company(), identity.account()));
+        let set = (hash as usize & self.set_mask) * WAYS;
+        let tag = (hash >> 32) | 1;
+        let noted = tag << 32 | u64::from(day);
+        let slots = &self.slots[set..set + WAYS];
+        let mut victim = &slots[0];
+        for slot in slots {
+            let held = slot.load(Ordering::Relaxed);
+            if held == noted {
+                return false;
+            }
+            // This account's slot (an earlier day), else the slot noted
+            // longest ago (an empty one holds day 0).
+            if held >> 32 == tag {
+                victim = slot;
+                break;
+            }
+            if held as u32 <= victim.load(Ordering::Relaxed) as u32 {
+                victim = slot;
+            }
         }
-        self.days.insert(key, day);
+        victim.store(noted, Ordering::Relaxed);
         true
     }
 }
