@@ -79,24 +79,23 @@ impl SeenMemo {
         let set = (hash as usize & self.set_mask) * WAYS;
         let tag = (hash >> 32) | 1;
         let noted = tag << 32 | u64::from(day);
-        let slots = &self.slots[set..set + WAYS];
-        let mut victim = &slots[0];
-        for slot in slots {
+        // This account's slot (an earlier day), else the slot noted
+        // longest ago (an empty one holds day 0).
+        let mut victim = (&self.slots[set], u32::MAX);
+        for slot in &self.slots[set..set + WAYS] {
             let held = slot.load(Ordering::Relaxed);
             if held == noted {
                 return false;
             }
-            // This account's slot (an earlier day), else the slot noted
-            // longest ago (an empty one holds day 0).
             if held >> 32 == tag {
-                victim = slot;
+                victim = (slot, 0);
                 break;
             }
-            if held as u32 <= victim.load(Ordering::Relaxed) as u32 {
-                victim = slot;
+            if (held as u32) < victim.1 {
+                victim = (slot, held as u32);
             }
         }
-        victim.store(noted, Ordering::Relaxed);
+        victim.0.store(noted, Ordering::Relaxed);
         true
     }
 }
