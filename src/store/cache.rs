@@ -27,10 +27,13 @@ use crate::domain::{
     AuditEvent, BrowserId, Delivery, Enforcement, PersonKey, PersonRecord, RememberDays,
     RememberedBrowser, SeenAccount,
 };
+use states::States;
 use std::collections::HashMap;
 use std::hash::BuildHasher;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
+
+mod states;
 
 /// What a request needs to know about a person.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -71,7 +74,7 @@ const MAX_COMPANIES: usize = 10_000;
 
 struct Shard {
     /// By `Slot`: 16 bytes a person instead of a copy of its key.
-    states: RwLock<HashMap<Slot, PersonState>>,
+    states: RwLock<States>,
     /// Person writes finished in this shard; changed only with `states`
     /// write-locked.
     generation: AtomicU64,
@@ -128,7 +131,7 @@ impl CachedStore {
             inner,
             shards: (0..SHARDS)
                 .map(|_| Shard {
-                    states: RwLock::new(HashMap::new()),
+                    states: RwLock::new(States::default()),
                     generation: AtomicU64::new(0),
                 })
                 .collect(),
@@ -273,8 +276,8 @@ fn write_through<T: Copy>(
     result
 }
 
-fn remember(states: &mut HashMap<Slot, PersonState>, key: Slot, state: PersonState) {
-    if states.len() >= PERSONS_PER_SHARD && !states.contains_key(&key) {
+fn remember(states: &mut States, key: Slot, state: PersonState) {
+    if states.len() >= PERSONS_PER_SHARD && !states.contains(&key) {
         states.clear();
     }
     states.insert(key, state);
@@ -287,7 +290,7 @@ impl Store for CachedStore {
         }
         let (shard, slot) = self.slot(key);
         if let Some(state) = read(&shard.states).get(&slot) {
-            return Ok(*state);
+            return Ok(state);
         }
         let before = shard.generation();
         let state = PersonState::of(self.inner.person(key)?.as_ref());

@@ -25,7 +25,7 @@ pub(super) fn open() -> (tempfile::TempDir, Arc<dyn Store>, CachedStore) {
 
 fn shard() -> Shard {
     Shard {
-        states: RwLock::new(HashMap::new()),
+        states: RwLock::new(States::default()),
         generation: AtomicU64::new(0),
     }
 }
@@ -48,11 +48,11 @@ fn a_fill_that_raced_a_write_is_dropped() {
     let read_at = s.generation();
     s.written(key, Some(locked()), s.generation());
     s.fill(key, PersonState::default(), read_at);
-    assert_eq!(read(&s.states).get(&key), Some(&locked()));
+    assert_eq!(read(&s.states).get(&key), Some(locked()));
     // Without a write in between, the fill is kept.
     let other: Slot = [0, 2];
     s.fill(other, locked(), s.generation());
-    assert_eq!(read(&s.states).get(&other), Some(&locked()));
+    assert_eq!(read(&s.states).get(&other), Some(locked()));
 }
 
 /// Of two overlapping writes the one finishing second cannot know the
@@ -63,7 +63,7 @@ fn overlapping_writes_leave_no_entry_and_a_failed_write_none_either() {
     let key: Slot = [0, 1];
     let (first, second) = (s.generation(), s.generation());
     s.written(key, Some(locked()), first);
-    assert_eq!(read(&s.states).get(&key), Some(&locked()));
+    assert_eq!(read(&s.states).get(&key), Some(locked()));
     s.written(key, Some(PersonState::default()), second);
     assert_eq!(read(&s.states).get(&key), None);
     s.fill(key, locked(), s.generation());
@@ -118,14 +118,14 @@ fn persons_and_companies_are_kept_apart() {
 /// already cached is updated in place.
 #[test]
 fn a_full_shard_is_emptied_for_a_new_person_only() {
-    let mut states = HashMap::new();
+    let mut states = States::default();
     for slot in 0..PERSONS_PER_SHARD as u64 {
         remember(&mut states, [0, slot], PersonState::default());
     }
     assert_eq!(states.len(), PERSONS_PER_SHARD);
     remember(&mut states, [0, 0], locked());
     assert_eq!(states.len(), PERSONS_PER_SHARD);
-    assert_eq!(states.get(&[0, 0]), Some(&locked()));
+    assert_eq!(states.get(&[0, 0]), Some(locked()));
     remember(&mut states, [0, 1_000], locked());
     assert_eq!(states.len(), 1);
 }
