@@ -20,7 +20,11 @@
 //! - every client-sent `X-Mfa-*` header is removed, and mfa-gate sets
 //!   `X-Mfa-Status` (`verified`, `not-enrolled`, `not-required`) and, for a
 //!   known user, `X-Mfa-Account` (percent-encoded when not plain ASCII).
-//! - `X-Request-Id` carries the request id.
+//! - `X-Request-Id` carries the request id: written here, into the
+//!   upstream copy, unless the client's single sane id is already there
+//!   (writing it into the downstream head at arrival grew pingora's two
+//!   header maps once more per request, for nobody: our own pages and the
+//!   log take the id from `Forwarding`).
 //!
 //! One of the few files (with `proxy.rs`, `server.rs`, `tls.rs`) that knows
 //! pingora's request types.
@@ -78,6 +82,8 @@ pub struct Forwarding {
     /// Kept as the header value: cloned (a reference count) into the
     /// request and the response, never copied.
     request_id: HeaderValue,
+    /// The request does not carry `request_id` as its one `X-Request-Id`.
+    replace_id: bool,
     pub client_ip: Option<IpAddr>,
     trusted: bool,
     tls: bool,
@@ -89,6 +95,7 @@ impl Default for Forwarding {
     fn default() -> Forwarding {
         Forwarding {
             request_id: HeaderValue::from_static(""),
+            replace_id: false,
             client_ip: None,
             trusted: false,
             tls: false,
@@ -100,8 +107,7 @@ impl Default for Forwarding {
 
 impl Forwarding {
     /// Classify the peer, strip identity headers it may not send, settle
-    /// the request id (also written into the request, so the app and our
-    /// own pages see the same one).
+    /// the request id (written for the app by `prepare`).
     pub fn arrive(session: &mut Session, gate: &Gate) -> Forwarding {
         let client_ip = session
             .client_addr()
@@ -126,14 +132,11 @@ impl Forwarding {
         let single = incoming.iter().nth(1).is_none();
         let request_id = request_id::accept_or_make(incoming.iter().next());
         // A single sane incoming id stays as it is; anything else is
-        // replaced (every copy of the header).
-        if !(single && req.headers.get(&request_id::NAME) == Some(&request_id))
-            && let Err(e) = req.insert_header(request_id::HEADER, request_id.clone())
-        {
-            tracing::warn!(error = %e, "cannot set the request id");
-        }
+        // replaced (every copy of the header) in the app's copy.
+        let replace_id = !(single && req.headers.get(&request_id::NAME) == Some(&request_id));
         Forwarding {
             request_id,
+            replace_id,
             client_ip,
             trusted,
             tls,
@@ -248,8 +251,9 @@ impl Forwarding {
         if let Some(encoded) = self.encoded_account() {
             req.insert_header("x-mfa-account", encoded.as_ref())?;
         }
-        // `X-Request-Id` is already in: `arrive` wrote it into the request
-        // this one is copied from.
+        if self.replace_id {
+            req.insert_header(request_id::HEADER, self.request_id.clone())?;
+        }
         self.forwarded(req)
     }
 
