@@ -1,25 +1,31 @@
 //! Upstream request hygiene: what the app receives, and what it can rely
 //! on. At arrival (`Forwarding::arrive`, first thing in `request_filter`)
-//! the peer is classified (a trusted proxy or not), identity headers from
-//! untrusted peers are stripped before anything reads them, and the request
-//! id is settled. Before forwarding (`prepare`, in `upstream_request_filter`):
+//! the peer is classified (a trusted proxy or not), the request id is
+//! settled, and in one walk over the names sent
+//! (`request::headers::is_unwanted`) these are removed before anything
+//! reads them:
+//!
+//! - from everyone: every client-sent `X-Mfa-*` header, and the headers
+//!   that move the path an app routes on (`X-Original-Url`,
+//!   `X-Rewrite-Url`, …);
+//! - from untrusted peers: the identity headers of SSO fronts
+//!   (`identity.strip_headers`), `Forwarded`, `X-Real-Ip` and every
+//!   `X-Forwarded-*` but the three below (with `Front-End-Https` and
+//!   `X-Original-Host`).
+//!
+//! Before forwarding (`prepare`, in `upstream_request_filter`), on the app's
+//! copy as plain `http` parts (`parts`: the app receives lower-case names):
 //!
 //! - `X-Forwarded-For` gets the peer appended (kept from trusted proxies,
 //!   replaced otherwise); `X-Forwarded-Proto` and `X-Forwarded-Host` are
 //!   kept from trusted proxies, else set from this connection and its Host.
-//!   `Forwarded`, `X-Real-Ip` and every other `X-Forwarded-*` (with
-//!   `Front-End-Https` and `X-Original-Host`) from untrusted peers are
-//!   removed, as are the identity headers of SSO fronts
-//!   (`identity.strip_headers`); headers that move the path an app routes
-//!   on (`X-Original-Url`, `X-Rewrite-Url`, …) are removed from everyone
-//!   (`request::headers::is_unwanted`, at arrival).
 //! - mfa-gate's own cookies (the gateway cookie, `mfa_lang` and
 //!   `mfa_remember`) are removed
 //!   and the remaining cookies joined into one `Cookie` header (HTTP/2
 //!   clients send several).
-//! - every client-sent `X-Mfa-*` header is removed, and mfa-gate sets
-//!   `X-Mfa-Status` (`verified`, `not-enrolled`, `not-required`) and, for a
-//!   known user, `X-Mfa-Account` (percent-encoded when not plain ASCII).
+//! - mfa-gate sets `X-Mfa-Status` (`verified`, `not-enrolled`,
+//!   `not-required`) and, for a known user, `X-Mfa-Account`
+//!   (percent-encoded when not plain ASCII).
 //! - `X-Request-Id` carries the request id: written here, into the
 //!   upstream copy, unless the client's single sane id is already there
 //!   (writing it into the downstream head at arrival grew pingora's two
@@ -33,7 +39,9 @@ use crate::access::gate::Gate;
 use crate::domain::Identity;
 use crate::request::headers::{X_FORWARDED_FOR, X_FORWARDED_HOST};
 use crate::request::request_id;
-use http::{HeaderName, HeaderValue};
+use http::header::InvalidHeaderValue;
+use http::request::Parts as ReqParts;
+use http::{HeaderMap, HeaderName, HeaderValue};
 use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
 use pingora::http::RequestHeader;
 use pingora::proxy::Session;
@@ -219,89 +227,86 @@ impl Forwarding {
         }
     }
 
-    /// Rewrite the request the app receives (see the module doc).
+    /// Rewrite the request the app receives (see the module doc), on the
+    /// `http` parts taken out of pingora's head ([`parts::rewrite`]).
     pub fn prepare(&self, req: &mut RequestHeader, gate: &Gate) -> pingora::Result<()> {
+        parts::rewrite(req, |head| self.rewrite(head, gate))
+    }
+
+    fn rewrite(&self, head: &mut ReqParts, gate: &Gate) -> Result<(), InvalidHeaderValue> {
+        let headers = &mut head.headers;
         let own: [&str; 3] = [
             &gate.config.cookie.name,
             crate::i18n::LANG_COOKIE,
             crate::access::remember::COOKIE,
         ];
-        match app_cookies(req, &own) {
+        match app_cookies(headers, &own) {
             None => {}
             Some(cookies) if cookies.is_empty() => {
-                req.remove_header(&http::header::COOKIE);
+                headers.remove(http::header::COOKIE);
             }
-            // An insert replaces every earlier `Cookie` header (in both of
-            // pingora's maps): no removal first.
-            Some(cookies) => req.insert_header(http::header::COOKIE, cookies)?,
+            // An insert replaces every earlier `Cookie` header.
+            Some(cookies) => {
+                headers.insert(http::header::COOKIE, HeaderValue::try_from(cookies)?);
+            }
         }
-        let ours: Vec<http::HeaderName> = req
-            .headers
-            .keys()
-            .filter(|n| n.as_str().starts_with("x-mfa-"))
-            .cloned()
-            .collect();
-        for name in &ours {
-            req.remove_header(name);
-        }
-        req.insert_header(
-            "x-mfa-status",
-            HeaderValue::from_static(self.status.as_str()),
-        )?;
+        let status = HeaderValue::from_static(self.status.as_str());
+        headers.insert(X_MFA_STATUS, status);
         if let Some(encoded) = self.encoded_account() {
-            req.insert_header("x-mfa-account", encoded.as_ref())?;
+            headers.insert(X_MFA_ACCOUNT, HeaderValue::from_str(&encoded)?);
         }
         if self.replace_id {
-            req.insert_header(request_id::HEADER, self.request_id.clone())?;
+            headers.insert(request_id::NAME, self.request_id.clone());
         }
-        self.forwarded(req)
+        self.forwarded(headers, &head.uri)
     }
 
-    /// Remove a header only where present: pingora's removal also walks its
-    /// case-preserving name map, which every request would pay for.
-    fn strip(req: &mut RequestHeader, name: &HeaderName) {
-        if req.headers.contains_key(name) {
-            req.remove_header(name);
-        }
-    }
-
-    fn forwarded(&self, req: &mut RequestHeader) -> pingora::Result<()> {
-        let earlier = if self.trusted {
-            req.headers
-                .get(&X_FORWARDED_FOR)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned)
-        } else {
-            Self::strip(req, &http::header::FORWARDED);
-            Self::strip(req, &X_REAL_IP);
-            None
-        };
+    fn forwarded(
+        &self,
+        headers: &mut HeaderMap,
+        uri: &http::Uri,
+    ) -> Result<(), InvalidHeaderValue> {
+        // `Forwarded` and `X-Real-Ip` from untrusted peers went at arrival.
+        let earlier = self
+            .trusted
+            .then(|| {
+                headers
+                    .get(&X_FORWARDED_FOR)?
+                    .to_str()
+                    .ok()
+                    .map(str::to_owned)
+            })
+            .flatten();
         match (earlier, self.client_ip) {
             (Some(list), Some(ip)) => {
-                req.insert_header("x-forwarded-for", format!("{list}, {ip}"))?
+                let value = HeaderValue::try_from(format!("{list}, {ip}"))?;
+                headers.insert(X_FORWARDED_FOR, value);
             }
-            (None, Some(ip)) => req.insert_header("x-forwarded-for", ip_value(ip))?,
+            (None, Some(ip)) => {
+                headers.insert(X_FORWARDED_FOR, ip_value(ip));
+            }
             (Some(_), None) => {}
-            (None, None) => Self::strip(req, &X_FORWARDED_FOR),
+            (None, None) => {
+                headers.remove(&X_FORWARDED_FOR);
+            }
         }
-        if !(self.trusted && req.headers.contains_key(&X_FORWARDED_PROTO)) {
+        if !(self.trusted && headers.contains_key(&X_FORWARDED_PROTO)) {
             // Static values: no copy, no check.
             let proto = if self.tls { HTTPS } else { HTTP };
-            req.insert_header("x-forwarded-proto", proto)?;
+            headers.insert(X_FORWARDED_PROTO, proto);
         }
-        if !(self.trusted && req.headers.contains_key(&X_FORWARDED_HOST)) {
+        if !(self.trusted && headers.contains_key(&X_FORWARDED_HOST)) {
             // The Host value itself (a reference count), when it is text.
-            let host = match req.headers.get(http::header::HOST) {
+            let host = match headers.get(http::header::HOST) {
                 Some(v) if v.to_str().is_ok() => Some(v.clone()),
-                _ => req
-                    .uri
+                _ => uri
                     .authority()
                     .and_then(|a| HeaderValue::from_str(a.as_str()).ok()),
             };
             match host {
-                Some(host) => req.insert_header("x-forwarded-host", host)?,
-                None => Self::strip(req, &X_FORWARDED_HOST),
-            }
+                Some(host) => headers.insert(X_FORWARDED_HOST, host),
+                None => headers.remove(&X_FORWARDED_HOST),
+            };
         }
         Ok(())
     }
@@ -309,7 +314,8 @@ impl Forwarding {
 
 const HTTP: HeaderValue = HeaderValue::from_static("http");
 const X_FORWARDED_PROTO: HeaderName = HeaderName::from_static("x-forwarded-proto");
-const X_REAL_IP: HeaderName = HeaderName::from_static("x-real-ip");
+const X_MFA_STATUS: HeaderName = HeaderName::from_static("x-mfa-status");
+const X_MFA_ACCOUNT: HeaderName = HeaderName::from_static("x-mfa-account");
 const HTTPS: HeaderValue = HeaderValue::from_static("https");
 
 thread_local! {
@@ -375,8 +381,8 @@ fn cookie_pieces(v: &http::HeaderValue) -> impl Iterator<Item = &[u8]> {
         .filter(|p| !p.is_empty())
 }
 
-fn app_cookies(req: &RequestHeader, own: &[&str]) -> Option<Vec<u8>> {
-    let values = req.headers.get_all(http::header::COOKIE);
+fn app_cookies(headers: &HeaderMap, own: &[&str]) -> Option<Vec<u8>> {
+    let values = headers.get_all(http::header::COOKIE);
     let is_own = |piece: &[u8]| {
         let name = piece
             .split(|b| *b == b'=')
@@ -427,6 +433,8 @@ mod origin_tests {
         assert_eq!(origin_ip(ip("10.0.0.1"), None, trusted), ip("10.0.0.1"));
     }
 }
+
+mod parts;
 
 #[cfg(test)]
 mod tests;

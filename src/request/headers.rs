@@ -68,20 +68,24 @@ const REWRITES_TARGET: [&str; 5] = [
 ];
 
 /// Whether the app must not receive a client's header `name` (as
-/// received, lower case): one that moves the path the app routes on
-/// (from anyone), or from a peer that is not `trusted`, an identity claim
-/// (`claims`) or a forwarding header mfa-gate does not set itself
-/// (`X-Forwarded-Prefix`, `-Port`, `-Ssl`, `-Server`, `Front-End-Https`,
+/// received, lower case): from anyone, one that moves the path the app
+/// routes on or an `X-Mfa-*` header (mfa-gate sets its own); from a peer
+/// that is not `trusted`, an identity claim (`claims`) or a forwarding
+/// header mfa-gate does not set itself (`Forwarded`, `X-Real-Ip`,
+/// `X-Forwarded-Prefix`, `-Port`, `-Ssl`, `-Server`, `Front-End-Https`,
 /// `X-Original-Host`; `X-Forwarded-For`, `-Proto` and `-Host` are
 /// replaced later).
 pub fn is_unwanted(name: &HeaderName, claims: &StrippedHeaders, trusted: bool) -> bool {
     let n = name.as_str();
-    if REWRITES_TARGET.contains(&n) || is_disguised(name, claims) {
+    if n.starts_with("x-mfa-") || REWRITES_TARGET.contains(&n) || is_disguised(name, claims) {
         return true;
     }
     !trusted
         && (claims.covers(n)
-            || matches!(n, "front-end-https" | "x-original-host")
+            || matches!(
+                n,
+                "forwarded" | "x-real-ip" | "front-end-https" | "x-original-host"
+            )
             || (n.starts_with("x-forwarded-")
                 && !matches!(
                     n,

@@ -35,7 +35,6 @@ impl Doc<'_> {
         listed: Option<Vec<String>>,
         source: &IdentitySource,
     ) -> Result<StrippedHeaders, ConfigError> {
-        let mut out = StrippedHeaders::default();
         let entries: Vec<(String, String)> = match listed {
             None => DEFAULT_STRIPPED_HEADERS
                 .iter()
@@ -47,26 +46,20 @@ impl Doc<'_> {
                 .map(|(i, n)| (format!("identity.strip_headers[{i}]"), n))
                 .collect(),
         };
+        let (mut names, mut prefixes) = (Vec::new(), Vec::new());
         for (field, entry) in entries {
             match entry.strip_suffix('*') {
-                Some(prefix) => {
-                    let prefix = self.check(&field, header_name(prefix))?;
-                    out.prefixes.push(prefix.as_str().to_owned());
-                }
-                None => out.names.push(self.check(&field, header_name(&entry))?),
+                Some(prefix) => prefixes.push(self.check(&field, header_name(prefix))?),
+                None => names.push(self.check(&field, header_name(&entry))?),
             }
         }
         if let IdentitySource::Headers(h) = source {
-            out.names.extend(h.names().cloned());
+            names.extend(h.names().cloned());
         }
-        let mut unique: Vec<HeaderName> = Vec::with_capacity(out.names.len());
-        for name in out.names {
-            if !unique.contains(&name) {
-                unique.push(name);
-            }
-        }
-        out.names = unique;
-        Ok(out)
+        Ok(StrippedHeaders::new(
+            names.iter().map(HeaderName::as_str),
+            prefixes.iter().map(HeaderName::as_str),
+        ))
     }
 
     fn whoami(&self, id: RawIdentity) -> Result<WhoamiConfig, ConfigError> {

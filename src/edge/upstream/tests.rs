@@ -2,12 +2,12 @@
 
 use super::*;
 
-fn request(cookies: &[&str]) -> RequestHeader {
-    let mut req = RequestHeader::build("GET", b"/", None).unwrap();
+fn request(cookies: &[&str]) -> HeaderMap {
+    let mut headers = HeaderMap::new();
     for c in cookies {
-        req.append_header("cookie", *c).unwrap();
+        headers.append(http::header::COOKIE, HeaderValue::from_str(c).unwrap());
     }
-    req
+    headers
 }
 
 #[test]
@@ -67,4 +67,56 @@ fn header_safe_escapes_exactly_what_the_encoder_escapes() {
             "{text:?}"
         );
     }
+}
+
+#[test]
+fn the_apps_copy_keeps_its_target_byte_for_byte_and_gains_our_headers() {
+    let targets: [&[u8]; 6] = [
+        b"/a/../b?x=%2e%2e&y",
+        b"http://app.example/a;b?c",
+        b"app.example:443",
+        b"*",
+        b"/caf\xe9/\xff",
+        b"/",
+    ];
+    for target in targets {
+        let method = if target == b"app.example:443" {
+            "CONNECT"
+        } else {
+            "GET"
+        };
+        let mut req = RequestHeader::build(method, target, None).unwrap();
+        req.append_header("User-Agent", "t").unwrap();
+        req.append_header("x-Custom", "1").unwrap();
+        let (uri, utf8) = (req.uri.clone(), req.raw_path_is_utf8());
+        parts::rewrite(&mut req, |head| {
+            head.headers
+                .insert(X_MFA_STATUS, HeaderValue::from_static("verified"));
+            Ok(())
+        })
+        .unwrap();
+        let shown = String::from_utf8_lossy(target);
+        assert_eq!(req.raw_path(), target, "{shown}");
+        assert_eq!((&req.uri, req.raw_path_is_utf8()), (&uri, utf8), "{shown}");
+        assert_eq!(req.method.as_str(), method);
+        let names: Vec<&str> = req.headers.keys().map(HeaderName::as_str).collect();
+        assert_eq!(names, ["user-agent", "x-custom", "x-mfa-status"], "{shown}");
+        let mut wire = Vec::new();
+        req.header_to_h1_wire(&mut wire);
+        let wire = String::from_utf8(wire).unwrap();
+        assert!(wire.contains("user-agent: t\r\n"), "{wire}");
+        assert!(wire.contains("x-mfa-status: verified\r\n"), "{wire}");
+    }
+}
+
+#[test]
+fn a_header_value_that_cannot_be_sent_fails_the_request_and_keeps_the_target() {
+    let mut req = RequestHeader::build("GET", b"http://app.example/x", None).unwrap();
+    let failed = parts::rewrite(&mut req, |head| {
+        head.headers
+            .insert(X_MFA_ACCOUNT, HeaderValue::from_str("a\u{1}b")?);
+        Ok(())
+    });
+    assert!(failed.is_err());
+    assert_eq!(req.raw_path(), b"http://app.example/x");
 }

@@ -13,10 +13,7 @@ fn parts(headers: &[(&str, &str)]) -> Parts {
 }
 
 fn claims() -> StrippedHeaders {
-    StrippedHeaders {
-        names: vec![HeaderName::from_static("x-auth-user")],
-        prefixes: vec!["x-pomerium-claim-".into()],
-    }
+    StrippedHeaders::new(["x-auth-user"], ["x-pomerium-claim-"])
 }
 
 #[test]
@@ -51,8 +48,10 @@ fn underscore_spellings_of_guarded_headers_are_disguised() {
 fn what_a_client_may_not_send_the_app() {
     let claims = claims();
     let h = |n: &str| HeaderName::from_bytes(n.as_bytes()).unwrap();
-    // From anyone: what moves the path the app routes on.
+    // From anyone: what moves the path the app routes on, our own headers.
     for name in [
+        "x-mfa-status",
+        "x-mfa-anything",
         "x-original-url",
         "x-rewrite-url",
         "x-forwarded-uri",
@@ -66,6 +65,8 @@ fn what_a_client_may_not_send_the_app() {
         "x-pomerium-claim-email",
         "x-forwarded-prefix",
         "x-forwarded-port",
+        "forwarded",
+        "x-real-ip",
         "front-end-https",
         "x-original-host",
     ] {

@@ -220,3 +220,31 @@ fn whoami_bounds_load_and_are_checked() {
         check_error(&with(lines), field, Some(5), needle);
     }
 }
+
+#[test]
+fn the_default_strip_list_covers_its_names_and_prefixes_only() {
+    let config = load(MINIMAL);
+    let stripped = &config.stripped_headers;
+    for entry in crate::config::DEFAULT_STRIPPED_HEADERS {
+        let name = entry
+            .strip_suffix('*')
+            .map_or(entry.to_string(), |p| format!("{p}x"));
+        assert!(stripped.covers(&name), "{name}");
+    }
+    // Same lengths as listed names, one byte off; a long name; usual ones.
+    let long = format!("x-{}", "a".repeat(80));
+    for name in [
+        "x-usex",
+        "remote-usex",
+        "x-emaik",
+        "host",
+        "cookie",
+        "accept",
+        &long,
+    ] {
+        assert!(!stripped.covers(name), "{name}");
+    }
+    let custom = crate::config::StrippedHeaders::new([long.as_str(), "b"], ["p-"]);
+    assert!(custom.covers(&long) && custom.covers("b") && custom.covers("p-q"));
+    assert!(!custom.covers(&format!("{long}b")) && !custom.covers("c"));
+}
