@@ -177,3 +177,24 @@ fn the_plain_name_shortcut_agrees_with_the_skeleton() {
         }
     }
 }
+
+#[test]
+fn the_fast_scans_read_as_the_plain_ones() {
+    // `split` is `<[u8]>::split`, `plain_value` RFC 6265's cookie-octets.
+    let octet = |b: &u8| matches!(b, 0x21 | 0x23..=0x2b | 0x2d..=0x3a | 0x3c..=0x5b | 0x5d..=0x7e);
+    for b in 0..=255u8 {
+        let value = [b'a', b, b'z'];
+        assert_eq!(super::plain_value(&value).is_some(), octet(&b), "{b:#x}");
+        let quoted = [b'"', b, b'"'];
+        assert_eq!(super::plain_value(&quoted).is_some(), octet(&b), "{b:#x}");
+    }
+    assert_eq!(super::plain_value(b"\"\""), None);
+    assert_eq!(super::plain_value(b""), None);
+    let long = "v".repeat(200) + ";";
+    assert_eq!(super::plain_value(long.as_bytes()), None);
+    for text in ["", ";", "a", "a;b", ";a;;b;", "a=1; b=2;", &long] {
+        let ours: Vec<&[u8]> = super::split(text.as_bytes(), b';').collect();
+        let std: Vec<&[u8]> = text.as_bytes().split(|b| *b == b';').collect();
+        assert_eq!(ours, std, "{text:?}");
+    }
+}
