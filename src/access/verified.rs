@@ -9,22 +9,33 @@
 use crate::access::session::Verified;
 use crate::domain::Identity;
 use std::hash::BuildHasher;
+use std::sync::Arc;
 use subtle::ConstantTimeEq;
 
 /// What one full verification established.
-#[derive(Clone)]
 struct Memo {
     gateway_cookie: Box<str>,
-    company: Box<str>,
-    person: Box<str>,
+    /// The identity's company and person, joined (`company_len` splits
+    /// them): one string fewer to allocate per memo.
+    who: Box<str>,
+    company_len: usize,
     verified: Verified,
+}
+
+impl Memo {
+    fn is_of(&self, identity: &Identity) -> bool {
+        let (company, person) = self.who.split_at(self.company_len);
+        company == identity.company() && person == identity.person()
+    }
 }
 
 pub struct VerifiedMemo {
     /// Randomly keyed per process: SipHash, so other people's session
     /// values cannot be steered into one slot.
     hasher: std::collections::hash_map::RandomState,
-    memo: quick_cache::sync::Cache<u64, Memo>,
+    /// Shared, so that a look-up clones a reference count, not the
+    /// memo's three strings.
+    memo: quick_cache::sync::Cache<u64, Arc<Memo>>,
 }
 
 impl VerifiedMemo {
@@ -49,8 +60,7 @@ impl VerifiedMemo {
             .as_bytes()
             .ct_eq(gateway_cookie.as_bytes())
             .into();
-        (same_cookie && *m.company == *identity.company() && *m.person == *identity.person())
-            .then_some(m.verified)
+        (same_cookie && m.is_of(identity)).then_some(m.verified)
     }
 
     /// Remember a cookie that a full check just accepted.
@@ -63,11 +73,12 @@ impl VerifiedMemo {
     ) {
         let memo = Memo {
             gateway_cookie: gateway_cookie.into(),
-            company: identity.company().into(),
-            person: identity.person().into(),
+            who: [identity.company(), identity.person()].concat().into(),
+            company_len: identity.company().len(),
             verified,
         };
-        self.memo.insert(self.hasher.hash_one(app_value), memo);
+        self.memo
+            .insert(self.hasher.hash_one(app_value), Arc::new(memo));
     }
 }
 

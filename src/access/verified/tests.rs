@@ -43,3 +43,28 @@ fn vouches_only_for_the_same_session_cookie_and_person() {
         "other person"
     );
 }
+
+#[test]
+fn company_and_person_are_told_apart_where_they_join() {
+    let at = |company: &str, person: &str| {
+        Identity::new(IdentityFields {
+            account: format!("{person}@{company}.example"),
+            company: company.into(),
+            class: AccountClass::Employee,
+            roles: vec![],
+            person: person.into(),
+            email: None,
+        })
+        .unwrap()
+    };
+    let memo = VerifiedMemo::new(16);
+    let verified = Verified {
+        bound: crate::access::session::Bound::new(1, 1),
+        verified_at: 5,
+        by_passkey: false,
+    };
+    memo.remember("app-1", &at("acme", "xy"), "cookie-1", verified);
+    assert!(memo.vouch("app-1", &at("acme", "xy"), "cookie-1").is_some());
+    assert!(memo.vouch("app-1", &at("acm", "exy"), "cookie-1").is_none());
+    assert!(memo.vouch("app-1", &at("acmex", "y"), "cookie-1").is_none());
+}
