@@ -85,7 +85,10 @@ pub struct Http1Pool {
     address: String,
     timeout: Duration,
     cap: usize,
-    idle: Mutex<Vec<Link>>,
+    /// Boxed: a connection is some hundreds of bytes, and each call moved
+    /// it out of the pool, into the exchange and back.
+    #[allow(clippy::vec_box)]
+    idle: Mutex<Vec<Box<Link>>>,
 }
 
 impl Http1Pool {
@@ -133,8 +136,8 @@ impl Http1Pool {
 
     /// The request on `link`, which goes back to the pool when the
     /// answer was read whole.
-    async fn exchange_on(&self, mut link: Link, request: Request) -> Result<Answer, Failed> {
-        let Link { sender, conn, .. } = &mut link;
+    async fn exchange_on(&self, mut link: Box<Link>, request: Request) -> Result<Answer, Failed> {
+        let Link { sender, conn, .. } = &mut *link;
         let before = Failed::BeforeAnswer;
         drive(conn, sender.ready())
             .await
@@ -163,24 +166,24 @@ impl Http1Pool {
     }
 
     /// A new connection to the upstream.
-    async fn connect(&self) -> Result<Link, CallError> {
+    async fn connect(&self) -> Result<Box<Link>, CallError> {
         let stream = TcpStream::connect(self.address.as_str())
             .await
             .map_err(CallError::Connect)?;
         stream.set_nodelay(true).map_err(CallError::Connect)?;
         let (sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
-        Ok(Link {
+        Ok(Box::new(Link {
             sender,
             conn: Driven { conn, ended: false },
             idle_since: Instant::now(),
-        })
+        }))
     }
 
     /// The most recently used idle connection not known to be closed, if
     /// any. One the upstream closed meanwhile shows when it is next
     /// polled, readying it for the request: the request is then retried
     /// on a new connection (`exchange`).
-    fn checkout(&self) -> Option<Link> {
+    fn checkout(&self) -> Option<Box<Link>> {
         let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
         while let Some(link) = idle.pop() {
             if link.idle_since.elapsed() < IDLE_FOR && !link.sender.is_closed() {
@@ -190,7 +193,7 @@ impl Http1Pool {
         None
     }
 
-    fn checkin(&self, mut link: Link) {
+    fn checkin(&self, mut link: Box<Link>) {
         if link.conn.ended {
             return;
         }

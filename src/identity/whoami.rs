@@ -114,8 +114,12 @@ impl WhoamiClient {
                 self.in_flight.start(key)
             }
         };
+        // Boxed: the call (with the pooled connection it drives) is large,
+        // and held inline it made every request's filter future larger,
+        // and moved at every level it was awaited through; a miss pays
+        // one allocation instead.
         let lookup = call
-            .get_or_init(|| self.call(session_value, key, &call))
+            .get_or_init(|| Box::pin(self.call(session_value, key, &call)))
             .await
             .clone()?;
         Ok((lookup, true))
