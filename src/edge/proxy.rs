@@ -163,7 +163,16 @@ impl ProxyHttp for GateProxy {
             None => self.gate.load_full(),
         };
         let up = &gate.config.upstream;
-        let mut peer = HttpPeer::new(up.address.as_str(), up.tls, up.sni.clone());
+        // No SNI to copy for a plain-http app; an IP literal parsed once.
+        let sni = if up.tls {
+            up.sni.clone()
+        } else {
+            String::new()
+        };
+        let mut peer = match up.socket {
+            Some(socket) => HttpPeer::new(socket, up.tls, sni),
+            None => HttpPeer::new(up.address.as_str(), up.tls, sni),
+        };
         peer.options.connection_timeout = Some(up.connect_timeout);
         peer.options.total_connection_timeout = Some(up.connect_timeout);
         peer.options.read_timeout = Some(up.read_timeout);
