@@ -375,8 +375,7 @@ pub fn origin_ip(
 /// Works on bytes, so a cookie value that is not ASCII reaches the app
 /// untouched rather than taking the whole header with it.
 fn cookie_pieces(v: &http::HeaderValue) -> impl Iterator<Item = &[u8]> {
-    v.as_bytes()
-        .split(|b| *b == b';')
+    crate::request::cookies::split(v.as_bytes(), b';')
         .map(<[u8]>::trim_ascii)
         .filter(|p| !p.is_empty())
 }
@@ -384,18 +383,14 @@ fn cookie_pieces(v: &http::HeaderValue) -> impl Iterator<Item = &[u8]> {
 fn app_cookies(headers: &HeaderMap, own: &[&str]) -> Option<Vec<u8>> {
     let values = headers.get_all(http::header::COOKIE);
     let is_own = |piece: &[u8]| {
-        let name = piece
-            .split(|b| *b == b'=')
-            .next()
-            .unwrap_or(piece)
-            .trim_ascii();
+        let name = piece[..memchr::memchr(b'=', piece).unwrap_or(piece.len())].trim_ascii();
         own.iter().any(|o| o.as_bytes() == name)
     };
     let count = values.iter().count();
     if count == 0 || (count == 1 && !values.iter().any(|v| cookie_pieces(v).any(is_own))) {
         return None;
     }
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(values.iter().map(|v| v.len() + 2).sum());
     for value in values {
         for piece in cookie_pieces(value).filter(|p| !is_own(p)) {
             if !out.is_empty() {

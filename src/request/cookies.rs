@@ -299,7 +299,7 @@ fn plain_value(value: &[u8]) -> Option<&str> {
 
 /// The parts of `bytes` between `separator`s (as `<[u8]>::split`, found
 /// with `memchr`: a cookie header is scanned several times a request).
-fn split(bytes: &[u8], separator: u8) -> impl Iterator<Item = &[u8]> {
+pub(crate) fn split(bytes: &[u8], separator: u8) -> impl Iterator<Item = &[u8]> {
     let mut start = 0;
     let mut ends = memchr::memchr_iter(separator, bytes).chain(std::iter::once(bytes.len()));
     std::iter::from_fn(move || {

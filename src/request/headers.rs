@@ -40,7 +40,7 @@ pub fn app_reading(name: &str) -> String {
 /// header's own spelling.
 pub fn is_disguised(name: &HeaderName, claims: &StrippedHeaders) -> bool {
     let raw = name.as_str();
-    if !raw.contains('_') {
+    if !raw.as_bytes().contains(&b'_') {
         return false;
     }
     let reading = app_reading(raw);
