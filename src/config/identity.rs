@@ -205,7 +205,14 @@ impl SessionCookies {
     pub fn whoami_cookie<'v>(&self, session_value: &'v str) -> (String, Option<&'v str>) {
         match self {
             SessionCookies::Names(names) if names.len() == 1 => {
-                (format!("{}={session_value}", names[0].name), None)
+                // Not `format!`: its machinery cost a whoami miss ~800
+                // instructions for two strings joined by `=`.
+                let name = &names[0].name;
+                let mut cookie = String::with_capacity(name.len() + 1 + session_value.len());
+                cookie.push_str(name);
+                cookie.push('=');
+                cookie.push_str(session_value);
+                (cookie, None)
             }
             SessionCookies::Names(_) => (session_value.to_owned(), None),
             SessionCookies::Prefix(_) => match session_value.split_once('\n') {

@@ -14,6 +14,7 @@
 //! - a global semaphore in `whoami.rs` limits the calls in flight at once.
 
 use super::{IdentityError, Lookup};
+use crate::keys::BySlot;
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv6Addr};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -27,13 +28,14 @@ pub(super) type Call = Arc<tokio::sync::OnceCell<Answer>>;
 
 /// Calls in flight, keyed like the identity cache (a keyed hash of the
 /// session value, never the value).
+/// Hashed by the key's own words (`keys::BySlot`): it is already keyed.
 #[derive(Default)]
 pub(super) struct InFlight {
-    calls: Mutex<HashMap<u128, Call>>,
+    calls: Mutex<HashMap<u128, Call, BySlot>>,
 }
 
 impl InFlight {
-    fn calls(&self) -> MutexGuard<'_, HashMap<u128, Call>> {
+    fn calls(&self) -> MutexGuard<'_, HashMap<u128, Call, BySlot>> {
         // A panic while holding the lock cannot leave the map inconsistent
         // (every operation is one insert or remove): keep using it.
         self.calls.lock().unwrap_or_else(|e| e.into_inner())

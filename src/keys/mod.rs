@@ -14,6 +14,7 @@ mod app_session;
 pub mod certificate;
 mod generate;
 mod id;
+mod slots;
 
 pub use app_session::AppSession;
 #[cfg(test)]
@@ -21,6 +22,7 @@ mod tests;
 
 pub use generate::{ENCRYPTION_FILE, HMAC_FILE, generate_key_files, generate_keys_text};
 pub use id::KeyId;
+pub use slots::{BySlot, SlotHasher};
 
 use chacha20poly1305::aead::{AeadInPlace, KeyInit as _};
 use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce, Tag};

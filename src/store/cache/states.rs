@@ -11,10 +11,8 @@
 //! a multiply per word (`SlotHasher`), not with a second SipHash.
 
 use super::{PersonState, Slot};
+use crate::keys::BySlot;
 use std::collections::{HashMap, HashSet};
-use std::hash::{BuildHasherDefault, Hasher};
-
-type BySlot = BuildHasherDefault<SlotHasher>;
 
 #[derive(Default)]
 pub(super) struct States {
@@ -22,33 +20,6 @@ pub(super) struct States {
     stated: HashMap<Slot, PersonState, BySlot>,
     /// Persons whose state is the default.
     plain: HashSet<Slot, BySlot>,
-}
-
-/// Mixes the words of a slot (already keyed and random, see the module
-/// doc) into a table hash; not for anything a client chooses.
-#[derive(Default)]
-pub(super) struct SlotHasher(u64);
-
-impl Hasher for SlotHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for word in bytes.chunks(8) {
-            let mut w = [0; 8];
-            w[..word.len()].copy_from_slice(word);
-            self.write_u64(u64::from_le_bytes(w));
-        }
-    }
-
-    fn write_u64(&mut self, word: u64) {
-        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-    }
-
-    fn write_usize(&mut self, n: usize) {
-        self.write_u64(n as u64);
-    }
 }
 
 impl States {
