@@ -16,6 +16,7 @@ use super::transport::Transport;
 use super::{IdentityError, Lookup};
 use crate::config::WhoamiConfig;
 use crate::domain::Identity;
+use crate::keys::SlotKey;
 use crate::observe::metrics;
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -24,7 +25,7 @@ use std::time::{Duration, Instant};
 /// An answer not from the cache (the identity was just resolved).
 pub type Fresh = bool;
 
-/// A cache slot: the 128-bit key (see `WhoamiClient::keys`) as two words,
+/// A cache slot: the 128-bit key (see `WhoamiClient::key`) as two words,
 /// because a `u128` is aligned to 16 bytes, which pads every entry.
 type Slot = [u64; 2];
 
@@ -42,11 +43,11 @@ pub struct WhoamiClient {
     /// The HTTP client of the endpoint (`transport.rs`).
     transport: Transport,
     ttl: Duration,
-    /// Two independently, randomly keyed SipHashes make the 128-bit cache
-    /// key: a keyed PRF that nobody outside the process can steer into
-    /// another session's slot, at a tenth of a SHA-256's cost on the hot
-    /// path. The session value itself is never stored.
-    keys: [std::collections::hash_map::RandomState; 2],
+    /// Makes the 128-bit cache key (`keys::SlotKey`, a randomly keyed
+    /// SipHash): a keyed PRF that nobody outside the process can steer
+    /// into another session's slot, at a twentieth of a SHA-256's cost on
+    /// the hot path. The session value itself is never stored.
+    key: SlotKey,
     /// Known identities only (see the module doc).
     cache: quick_cache::sync::Cache<Slot, Cached>,
     /// The origin of the cache's timestamps.
@@ -66,7 +67,7 @@ impl WhoamiClient {
             base: upstream_base.to_owned(),
             transport: Transport::new(cfg, upstream_base)?,
             ttl: cfg.cache_ttl,
-            keys: Default::default(),
+            key: SlotKey::random(),
             cache: quick_cache::sync::Cache::new(cfg.cache_size),
             epoch: Instant::now(),
             in_flight: InFlight::default(),
@@ -76,11 +77,9 @@ impl WhoamiClient {
         })
     }
 
-    /// The cache key of a session value (see `keys`).
+    /// The cache key of a session value (see `key`).
     fn cache_key(&self, value: &str) -> u128 {
-        use std::hash::BuildHasher;
-        let high = self.keys[0].hash_one(value);
-        let low = self.keys[1].hash_one(value);
+        let [high, low] = self.key.slot(value.as_bytes());
         (u128::from(high) << 64) | u128::from(low)
     }
 

@@ -22,7 +22,7 @@ mod tests;
 
 pub use generate::{ENCRYPTION_FILE, HMAC_FILE, generate_key_files, generate_keys_text};
 pub use id::KeyId;
-pub use slots::{BySlot, SlotHasher};
+pub use slots::{BySlot, SlotHasher, SlotKey};
 
 use chacha20poly1305::aead::{AeadInPlace, KeyInit as _};
 use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce, Tag};

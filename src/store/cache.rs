@@ -29,7 +29,6 @@ use crate::domain::{
 };
 use states::States;
 use std::collections::HashMap;
-use std::hash::BuildHasher;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
@@ -112,8 +111,8 @@ impl Shard {
 pub struct CachedStore {
     inner: Arc<dyn Store>,
     shards: Vec<Shard>,
-    /// Two independent random SipHash keys: a person's `Slot`.
-    slot_keys: [std::collections::hash_map::RandomState; 2],
+    /// A person's `Slot` (`keys::SlotKey`, a randomly keyed SipHash).
+    slot_key: crate::keys::SlotKey,
     policies: RwLock<HashMap<String, Option<Enforcement>>>,
     /// Also serializes fills and writes of `remember`.
     policies_writing: Mutex<()>,
@@ -135,7 +134,7 @@ impl CachedStore {
                     generation: AtomicU64::new(0),
                 })
                 .collect(),
-            slot_keys: Default::default(),
+            slot_key: crate::keys::SlotKey::random(),
             policies: RwLock::new(HashMap::new()),
             policies_writing: Mutex::new(()),
             remember: RwLock::new(HashMap::new()),
@@ -194,8 +193,7 @@ impl CachedStore {
     /// of this process (a collision among even 10^9 persons has odds near
     /// 10^-20), and the shard it falls in.
     fn slot(&self, key: &PersonKey) -> (&Shard, Slot) {
-        let high = self.slot_keys[0].hash_one(key);
-        let low = self.slot_keys[1].hash_one(key);
+        let [high, low] = self.slot_key.slot(key.as_str().as_bytes());
         (&self.shards[(low as usize) % SHARDS], [high, low])
     }
 
