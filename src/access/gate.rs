@@ -30,6 +30,10 @@ pub struct Gate {
     pub seen: crate::access::memo::SeenMemo,
     /// The WebAuthn relying party; `None` when passkeys are not configured.
     pub passkeys: Option<crate::factors::passkey::Passkeys>,
+    /// `config.upstream.address` parsed once, when it is an IP address and
+    /// port (a name is resolved for each connection, as before). Made with
+    /// the gateway, after anything that sets the address (the demo).
+    pub upstream_socket: Option<std::net::SocketAddr>,
 }
 
 impl Gate {
@@ -67,6 +71,7 @@ impl Gate {
                 .ok()
         });
         Ok(Gate {
+            upstream_socket: config.upstream.address.parse().ok(),
             config,
             keys,
             store,

@@ -118,9 +118,6 @@ pub struct Config {
 pub struct Upstream {
     /// `host:port` of the app.
     pub address: String,
-    /// `address` parsed once, when it is an IP address and port (a name
-    /// is resolved for each connection, as before).
-    pub socket: Option<std::net::SocketAddr>,
     pub tls: bool,
     /// SNI / Host for TLS upstreams.
     pub sni: String,

@@ -169,7 +169,7 @@ impl ProxyHttp for GateProxy {
         } else {
             String::new()
         };
-        let mut peer = match up.socket {
+        let mut peer = match gate.upstream_socket {
             Some(socket) => HttpPeer::new(socket, up.tls, sni),
             None => HttpPeer::new(up.address.as_str(), up.tls, sni),
         };

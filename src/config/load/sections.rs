@@ -51,7 +51,6 @@ impl Doc<'_> {
             None => host,
         };
         Ok(Upstream {
-            socket: up.address.parse().ok(),
             address: up.address,
             tls: up.tls,
             sni,
