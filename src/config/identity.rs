@@ -88,8 +88,9 @@ pub const DEFAULT_STRIPPED_HEADERS: &[&str] = &[
 /// against some sixty names: the names are kept sorted (a binary search)
 /// behind a 1024-bit filter of their hashes, so that a browser's usual
 /// headers (`accept`, `user-agent`, …) are turned away by two bit tests
-/// (none of sixty common request headers passes it with the default
-/// list). The filter has no false negatives: it only spares the search.
+/// (none of the common request headers its test lists passes it with the
+/// default list). The filter has no false negatives: it only spares the
+/// search.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct StrippedHeaders {
     /// Sorted, each once.

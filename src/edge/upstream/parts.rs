@@ -7,14 +7,17 @@
 //! (≈ 1 700 instructions a write, seven writes a request). Here the
 //! request is moved out of pingora's type (no copy), the value map gets
 //! room for our headers once, and the request goes back without the
-//! spelling map: the app receives lower-case header names. HTTP field
+//! spelling map: the app receives header names in lower case, but for the
+//! few pingora writes title-cased (`Host`, `Content-Type`,
+//! `Content-Length`, `Connection`, `Transfer-Encoding`, …). HTTP field
 //! names are case-insensitive (RFC 9110 §5.1), HTTP/2 sends them lower
 //! case anyway, and Envoy forwards HTTP/1 in lower case by default; every
 //! server apps run on (gunicorn, Node, PHP, Go, Rack) folds the case.
 //!
 //! The request-target is kept byte for byte: one that the URI does not
 //! reproduce (absolute-form, CONNECT's authority-form, bytes that are not
-//! UTF-8) is copied before and set again after.
+//! UTF-8) is copied before and set again after; one it does (origin-form,
+//! and HTTP/2's authority-only CONNECT) keeps its URI as it is.
 
 use http::header::InvalidHeaderValue;
 use http::request::Parts as ReqParts;
@@ -30,7 +33,11 @@ pub fn rewrite(
     req: &mut RequestHeader,
     rewrite: impl FnOnce(&mut ReqParts) -> Result<(), InvalidHeaderValue>,
 ) -> pingora::Result<()> {
-    let from_uri = req.uri.path_and_query().map(|p| p.as_str().as_bytes());
+    // What `RequestHeader::raw_path` reads from a URI alone.
+    let from_uri = match (req.uri.path_and_query(), req.uri.authority()) {
+        (Some(path), _) => Some(path.as_str().as_bytes()),
+        (None, authority) => authority.map(|a| a.as_str().as_bytes()),
+    };
     let target = (from_uri != Some(req.raw_path())).then(|| req.raw_path().to_vec());
     let end_stream = req.send_end_stream();
     let placeholder = RequestHeader::from(http::Request::new(()).into_parts().0);

@@ -110,6 +110,25 @@ fn the_apps_copy_keeps_its_target_byte_for_byte_and_gains_our_headers() {
 }
 
 #[test]
+fn an_http2_connect_keeps_its_authority() {
+    // HTTP/2's CONNECT has `:authority` and no path: a URI of its own.
+    let (parts, ()) = http::Request::builder()
+        .method("CONNECT")
+        .uri("app.example:443")
+        .version(http::Version::HTTP_2)
+        .body(())
+        .unwrap()
+        .into_parts();
+    let mut req = RequestHeader::from(parts);
+    parts::rewrite(&mut req, |_| Ok(())).unwrap();
+    assert_eq!(
+        req.uri.authority().map(|a| a.as_str()),
+        Some("app.example:443")
+    );
+    assert_eq!(req.raw_path(), b"app.example:443");
+}
+
+#[test]
 fn a_header_value_that_cannot_be_sent_fails_the_request_and_keeps_the_target() {
     let mut req = RequestHeader::build("GET", b"http://app.example/x", None).unwrap();
     let failed = parts::rewrite(&mut req, |head| {
