@@ -27,8 +27,8 @@ pub(super) type Answer = Result<Lookup, IdentityError>;
 pub(super) type Call = Arc<tokio::sync::OnceCell<Answer>>;
 
 /// Calls in flight, keyed like the identity cache (a keyed hash of the
-/// session value, never the value).
-/// Hashed by the key's own words (`keys::BySlot`): it is already keyed.
+/// session value, never the value), so hashed by the key's own words
+/// (`keys::BySlot`).
 #[derive(Default)]
 pub(super) struct InFlight {
     calls: Mutex<HashMap<u128, Call, BySlot>>,

@@ -31,12 +31,6 @@ impl SlotKey {
     }
 }
 
-impl Default for SlotKey {
-    fn default() -> SlotKey {
-        SlotKey::random()
-    }
-}
-
 /// Builds [`SlotHasher`]s, for `HashMap`/`HashSet` of keyed values.
 pub type BySlot = BuildHasherDefault<SlotHasher>;
 
