@@ -11,7 +11,7 @@ mod notice;
 mod passkey;
 mod remember;
 pub use audit::{AuditDetail, AuditEvent, AuditKind, Factor, Purpose};
-pub use identity::{Identity, IdentityFields, IdentityTooLong, Roles, RolesIter};
+pub use identity::{Identity, IdentityFields, IdentityText, IdentityTooLong, Roles, RolesIter};
 pub use notice::{
     Delivery, DeliveryState, LOW_CODES, Notice, NoticeKind, Repeats, Target, Whence, changes,
 };

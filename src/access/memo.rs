@@ -2,7 +2,9 @@
 //! decide anything: which app sessions already used a remembered browser
 //! ([`FirstUses`], audited once), and which accounts were already noted as
 //! seen today ([`SeenMemo`], the rollout view's index). The running
-//! [`super::gate::Gate`] holds one of each.
+//! [`super::gate::Gate`] holds one of each. Both hash with foldhash,
+//! randomly seeded per process: what they key (app sessions, accounts)
+//! only ever steers a note, never a decision.
 
 use crate::domain::{BrowserId, Identity};
 use std::hash::BuildHasher;
@@ -12,7 +14,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 /// that "used" is audited (and the last-used time written) once per new
 /// app session, not on every request. Never consulted for a decision.
 pub struct FirstUses {
-    hasher: std::collections::hash_map::RandomState,
+    hasher: foldhash::fast::RandomState,
     seen: quick_cache::sync::Cache<u64, BrowserId>,
 }
 
@@ -45,7 +47,7 @@ impl FirstUses {
 /// one more write, never a wrong decision (the notes are a display aid).
 /// A day that does not fit a `u32` is never taken as noted.
 pub struct SeenMemo {
-    hasher: std::collections::hash_map::RandomState,
+    hasher: foldhash::fast::RandomState,
     /// `tag << 32 | day`; 0 is an empty slot (a tag is never 0).
     slots: Box<[AtomicU64]>,
     /// Sets minus one (their number is a power of two).

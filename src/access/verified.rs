@@ -10,7 +10,6 @@ use crate::access::session::Verified;
 use crate::domain::Identity;
 use std::hash::BuildHasher;
 use std::sync::Arc;
-use subtle::ConstantTimeEq;
 
 /// What one full verification established.
 struct Memo {
@@ -30,9 +29,11 @@ impl Memo {
 }
 
 pub struct VerifiedMemo {
-    /// Randomly keyed per process: SipHash, so other people's session
-    /// values cannot be steered into one slot.
-    hasher: std::collections::hash_map::RandomState,
+    /// Randomly seeded per process (foldhash, hashbrown's default hash):
+    /// an entry is only made for a cookie that passed the full check, so
+    /// a client who steers values into one slot only ever evicts memos,
+    /// which costs their owners two MACs.
+    hasher: foldhash::fast::RandomState,
     /// Shared, so that a look-up clones a reference count, not the
     /// memo's three strings.
     memo: quick_cache::sync::Cache<u64, Arc<Memo>>,
@@ -55,11 +56,12 @@ impl VerifiedMemo {
         gateway_cookie: &str,
     ) -> Option<Verified> {
         let m = self.memo.get(&self.hasher.hash_one(app_value))?;
-        let same_cookie: bool = m
-            .gateway_cookie
-            .as_bytes()
-            .ct_eq(gateway_cookie.as_bytes())
-            .into();
+        // Constant time, a machine word at a time: `subtle`'s slice
+        // comparison takes a branch-free step per byte.
+        let same_cookie = constant_time_eq::constant_time_eq(
+            m.gateway_cookie.as_bytes(),
+            gateway_cookie.as_bytes(),
+        );
         (same_cookie && m.is_of(identity)).then_some(m.verified)
     }
 

@@ -20,6 +20,18 @@ pub struct IdentityFields {
     pub email: Option<String>,
 }
 
+/// [`IdentityFields`] borrowed: what [`Identity::pack`] copies in (a
+/// whoami answer's strings, without a copy of each first). `person` is
+/// the account's own when the account has no separate link key.
+pub struct IdentityText<'a> {
+    pub account: &'a str,
+    pub company: &'a str,
+    pub class: AccountClass,
+    pub roles: &'a [String],
+    pub person: &'a str,
+    pub email: Option<&'a str>,
+}
+
 /// The fields of an identity hold more than `Identity::MAX_TEXT` bytes
 /// together (the sources' own limits keep them far below it).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
@@ -54,8 +66,20 @@ impl Identity {
     pub const MAX_TEXT: usize = u16::MAX as usize;
 
     pub fn new(fields: IdentityFields) -> Result<Identity, IdentityTooLong> {
+        Identity::pack(IdentityText {
+            account: &fields.account,
+            company: &fields.company,
+            class: fields.class,
+            roles: &fields.roles,
+            person: &fields.person,
+            email: fields.email.as_deref(),
+        })
+    }
+
+    /// [`Identity::new`] from borrowed fields.
+    pub fn pack(fields: IdentityText<'_>) -> Result<Identity, IdentityTooLong> {
         let own_person = fields.person != fields.account;
-        let email = fields.email.as_deref();
+        let email = fields.email;
         let lengths = (fields.roles.iter())
             .map(|r| u32::try_from(r.len()).ok().and_then(char::from_u32))
             .collect::<Option<Vec<char>>>()
@@ -75,9 +99,9 @@ impl Identity {
             text.len() as u16
         };
         let ends = [
-            push(&fields.company),
-            push(&fields.account),
-            push(if own_person { &fields.person } else { "" }),
+            push(fields.company),
+            push(fields.account),
+            push(if own_person { fields.person } else { "" }),
             push(email.unwrap_or("")),
         ];
         for (role, length) in fields.roles.iter().zip(lengths) {

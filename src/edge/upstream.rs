@@ -136,12 +136,13 @@ impl Forwarding {
         for name in &unwanted {
             req.remove_header(name);
         }
-        let incoming = req.headers.get_all(&request_id::NAME);
-        let single = incoming.iter().nth(1).is_none();
-        let request_id = request_id::accept_or_make(incoming.iter().next());
+        let mut incoming = req.headers.get_all(&request_id::NAME).iter();
+        let first = incoming.next();
+        let single = incoming.next().is_none();
+        let request_id = request_id::accept_or_make(first);
         // A single sane incoming id stays as it is; anything else is
         // replaced (every copy of the header) in the app's copy.
-        let replace_id = !(single && req.headers.get(&request_id::NAME) == Some(&request_id));
+        let replace_id = !(single && first == Some(&request_id));
         Forwarding {
             request_id,
             replace_id,
@@ -386,20 +387,24 @@ fn app_cookies(headers: &HeaderMap, own: &[&str]) -> Option<Vec<u8>> {
         let name = piece[..memchr::memchr(b'=', piece).unwrap_or(piece.len())].trim_ascii();
         own.iter().any(|o| o.as_bytes() == name)
     };
-    let count = values.iter().count();
-    if count == 0 || (count == 1 && !values.iter().any(|v| cookie_pieces(v).any(is_own))) {
-        return None;
-    }
+    let mut sent = values.iter();
+    sent.next()?;
+    let several = sent.next().is_some();
+    // One pass: the app's pieces are copied while ours are looked for.
     let mut out = Vec::with_capacity(values.iter().map(|v| v.len() + 2).sum());
-    for value in values {
-        for piece in cookie_pieces(value).filter(|p| !is_own(p)) {
-            if !out.is_empty() {
-                out.extend_from_slice(b"; ");
-            }
-            out.extend_from_slice(piece);
+    let mut removed = false;
+    for piece in values.iter().flat_map(cookie_pieces) {
+        if is_own(piece) {
+            removed = true;
+            continue;
         }
+        if !out.is_empty() {
+            out.extend_from_slice(b"; ");
+        }
+        out.extend_from_slice(piece);
     }
-    Some(out)
+    // A single header without ours stays as it was sent.
+    (several || removed).then_some(out)
 }
 
 #[cfg(test)]

@@ -6,8 +6,9 @@
 
 use super::MAX_FIELD;
 use crate::config::{AnonymousWhen, FieldMap, FieldRule, ValueMap};
-use crate::domain::{AccountClass, Identity, IdentityFields};
+use crate::domain::{AccountClass, Identity, IdentityText};
 use serde_json::Value;
+use std::borrow::Cow;
 
 /// Most roles one identity may have.
 const MAX_ROLES: usize = 64;
@@ -57,11 +58,11 @@ pub fn is_anonymous(json: &Value, when: Option<&AnonymousWhen>) -> bool {
 /// Map a whoami answer to an identity. `account`, `company` and `class`
 /// must give a value; `person` defaults to the account; `roles` is a list
 /// of strings (or one string); `email` is optional.
-pub fn map_identity(json: &Value, fields: &FieldMap) -> Result<Identity, MappingError> {
+pub fn map_identity<'a>(json: &'a Value, fields: &'a FieldMap) -> Result<Identity, MappingError> {
     if !json.is_object() {
         return Err(MappingError::NotAnObject);
     }
-    let required = |field: &'static str, rule: &FieldRule| {
+    let required = |field: &'static str, rule: &'a FieldRule| {
         text(json, field, rule)?.ok_or_else(|| MappingError::Missing {
             field,
             pointer: source_of(rule).to_owned(),
@@ -70,16 +71,17 @@ pub fn map_identity(json: &Value, fields: &FieldMap) -> Result<Identity, Mapping
     let account = required("account", &fields.account)?;
     let company = required("company", &fields.company)?;
     let class = class(json, &fields.class)?;
-    let person = text(json, "person", &fields.person)?.unwrap_or_else(|| account.clone());
+    let person = text(json, "person", &fields.person)?;
     let roles = roles(json, &fields.roles)?;
     let email = text(json, "email", &fields.email)?;
-    Identity::new(IdentityFields {
-        account,
-        company,
+    // Packed straight from the answer's strings: no copy of each first.
+    Identity::pack(IdentityText {
+        person: person.as_deref().unwrap_or(&account),
+        account: &account,
+        company: &company,
         class,
-        roles,
-        person,
-        email,
+        roles: &roles,
+        email: email.as_deref(),
     })
     .map_err(|_| MappingError::TooLong {
         field: "identity",
@@ -98,16 +100,16 @@ fn source_of(rule: &FieldRule) -> &str {
 
 /// One text value: `None` when absent, null or empty (then the fallback
 /// of an `AtOr` rule).
-fn text(
-    json: &Value,
+fn text<'a>(
+    json: &'a Value,
     field: &'static str,
-    rule: &FieldRule,
-) -> Result<Option<String>, MappingError> {
+    rule: &'a FieldRule,
+) -> Result<Option<Cow<'a, str>>, MappingError> {
     let value = match rule {
-        FieldRule::Constant(c) => Some(c.clone()),
+        FieldRule::Constant(c) => Some(Cow::Borrowed(c.as_str())),
         FieldRule::At(p) | FieldRule::AtOr { pointer: p, .. } => match pointer_at(json, p) {
             None | Some(Value::Null) => None,
-            Some(Value::String(s)) => Some(s.clone()),
+            Some(Value::String(s)) => Some(Cow::Borrowed(s.as_str())),
             Some(other) => {
                 return Err(MappingError::WrongType {
                     field,
@@ -117,7 +119,7 @@ fn text(
                 });
             }
         },
-        FieldRule::Map(m) => mapped(json, field, m)?.into_iter().next(),
+        FieldRule::Map(m) => mapped(json, field, m)?.into_iter().next().map(Cow::Owned),
     };
     let value = match value {
         Some(s) if s.is_empty() => None,
@@ -130,7 +132,7 @@ fn text(
         other => other,
     };
     Ok(match (value, rule) {
-        (None, FieldRule::AtOr { absent, .. }) => Some(absent.clone()),
+        (None, FieldRule::AtOr { absent, .. }) => Some(Cow::Borrowed(absent.as_str())),
         (value, _) => value,
     })
 }
@@ -142,7 +144,7 @@ fn class(json: &Value, rule: &FieldRule) -> Result<AccountClass, MappingError> {
     let texts = match rule {
         FieldRule::Map(m) => mapped(json, "class", m)?,
         other => match text(json, "class", other)? {
-            Some(t) => vec![t],
+            Some(t) => vec![t.into_owned()],
             None => Vec::new(),
         },
     };
@@ -253,25 +255,36 @@ fn mapped(json: &Value, field: &'static str, m: &ValueMap) -> Result<Vec<String>
 
 /// `json.pointer(pointer)` (RFC 6901), without its two allocations per
 /// step when the pointer has no `~` escape (every pointer we are likely
-/// to be given): a whoami miss reads five or six of them.
+/// to be given): a whoami miss reads five or six of them. Tokens are cut
+/// at `/` found byte by byte: these strings are a few bytes long, too
+/// short for a `str` searcher's setup to pay.
 fn pointer_at<'a>(json: &'a Value, pointer: &str) -> Option<&'a Value> {
-    if pointer.contains('~') {
+    if pointer.as_bytes().contains(&b'~') {
         return json.pointer(pointer);
     }
     if pointer.is_empty() {
         return Some(json);
     }
-    pointer
-        .strip_prefix('/')?
-        .split('/')
-        .try_fold(json, |target, token| match target {
-            Value::Object(map) => map.get(token),
+    let mut rest = pointer.strip_prefix('/')?;
+    let mut target = json;
+    loop {
+        let (token, more) = match rest.bytes().position(|b| b == b'/') {
+            Some(slash) => (&rest[..slash], Some(&rest[slash + 1..])),
+            None => (rest, None),
+        };
+        target = match target {
+            Value::Object(map) => map.get(token)?,
             // As `Value::pointer` reads an index: no sign, no leading zero.
-            Value::Array(_) if token.starts_with('+') => None,
-            Value::Array(_) if token.starts_with('0') && token.len() > 1 => None,
-            Value::Array(list) => token.parse::<usize>().ok().and_then(|i| list.get(i)),
-            _ => None,
-        })
+            Value::Array(_) if token.starts_with('+') => return None,
+            Value::Array(_) if token.starts_with('0') && token.len() > 1 => return None,
+            Value::Array(list) => list.get(token.parse::<usize>().ok()?)?,
+            _ => return None,
+        };
+        match more {
+            Some(more) => rest = more,
+            None => return Some(target),
+        }
+    }
 }
 
 fn kind(v: &Value) -> &'static str {

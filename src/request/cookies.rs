@@ -41,6 +41,9 @@ pub enum SessionReading {
     Refused(Refusal),
 }
 
+/// How each configured session cookie name reads, by its index.
+type Readings = smallvec::SmallVec<[SessionReading; 2]>;
+
 /// Why a session cookie reading was refused (for the log; the client sees
 /// one fixed message).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -95,7 +98,9 @@ pub struct CookieNames<'a> {
 /// Read every `Cookie` header value (in order) once.
 pub fn read<'v>(values: impl Iterator<Item = &'v [u8]>, names: &CookieNames) -> RequestCookies {
     let mut out = RequestCookies::default();
-    let mut readings: Vec<SessionReading> = Vec::new();
+    // One slot per configured session cookie name, on the stack for the
+    // usual one or two: no allocation on every request.
+    let mut readings: Readings = Readings::new();
     for value in values {
         for piece in split(value, b';') {
             let piece = piece.trim_ascii();
@@ -177,7 +182,7 @@ fn prefixed(name: &[u8], prefix: &CookieName) -> bool {
 /// `SessionCookies`); two names matching a prefix read as a duplicate.
 fn session_value(
     session: &SessionCookies,
-    readings: Vec<SessionReading>,
+    readings: Readings,
     host: Option<&str>,
 ) -> SessionReading {
     if let Some(refused) = readings

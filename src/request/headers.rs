@@ -7,9 +7,9 @@
 
 use super::MAX_HEADER_VALUE;
 use crate::config::StrippedHeaders;
-use http::HeaderName;
-use http::header::{ACCEPT, ORIGIN};
+use http::header::{ACCEPT, ACCEPT_LANGUAGE, COOKIE, HOST, ORIGIN};
 use http::request::Parts;
+use http::{HeaderName, HeaderValue};
 
 // Looked up by name on every request: built once, not parsed per lookup.
 pub const X_REQUESTED_WITH: HeaderName = HeaderName::from_static("x-requested-with");
@@ -77,6 +77,12 @@ const REWRITES_TARGET: [&str; 5] = [
 /// replaced later).
 pub fn is_unwanted(name: &HeaderName, claims: &StrippedHeaders, trusted: bool) -> bool {
     let n = name.as_str();
+    // Every name below but the claims starts with `x` or `f`, and only a
+    // name with `_` can be disguised: most headers (`host`, `cookie`,
+    // `accept`…) are settled by the claims alone.
+    if !matches!(n.as_bytes().first(), Some(b'x' | b'f')) && !n.as_bytes().contains(&b'_') {
+        return !trusted && claims.covers(n);
+    }
     if n.starts_with("x-mfa-") || REWRITES_TARGET.contains(&n) || is_disguised(name, claims) {
         return true;
     }
@@ -98,24 +104,89 @@ pub fn text<'a>(parts: &'a Parts, name: &HeaderName) -> Option<&'a str> {
     parts.headers.get(name).and_then(|v| v.to_str().ok())
 }
 
-/// A browser page load or form post (accepts HTML, not a script's call).
-pub fn wants_html(parts: &Parts) -> bool {
-    let accepts_html = text(parts, &ACCEPT).is_some_and(|a| a.contains("text/html"));
-    let xhr = text(parts, &X_REQUESTED_WITH).is_some()
-        || text(parts, &SEC_FETCH_MODE).is_some_and(|m| m != "navigate");
-    accepts_html && !xhr
+/// The headers the decision reads besides the cookies and the host, taken
+/// in one walk over the request's headers (a look-up per name would hash
+/// each name again, present or not): the first value of each, and the
+/// sizes `oversized` is about.
+#[derive(Default)]
+pub struct Glance<'a> {
+    accept: Option<&'a HeaderValue>,
+    requested_with: Option<&'a HeaderValue>,
+    fetch_mode: Option<&'a HeaderValue>,
+    fetch_site: Option<&'a HeaderValue>,
+    origin: Option<&'a HeaderValue>,
+    accept_language: Option<&'a HeaderValue>,
+    host: Option<&'a HeaderValue>,
+    /// More than one `Host` header.
+    hosts: bool,
+    /// The `Cookie` headers' length together, as joined by `; `.
+    cookies: usize,
+    /// Some value is larger than `MAX_HEADER_VALUE`.
+    long_value: bool,
 }
 
-/// Whether a header value (or the `Cookie` headers together) is larger
-/// than `MAX_HEADER_VALUE` (pingora itself only caps the head at 1 MiB).
-pub fn oversized(parts: &Parts) -> bool {
-    let cookies: usize = parts
-        .headers
-        .get_all(http::header::COOKIE)
-        .iter()
-        .map(|v| v.len() + 2)
-        .sum();
-    cookies > MAX_HEADER_VALUE || parts.headers.values().any(|v| v.len() > MAX_HEADER_VALUE)
+impl<'a> Glance<'a> {
+    pub fn of(parts: &'a Parts) -> Glance<'a> {
+        let mut glance = Glance::default();
+        for (name, value) in &parts.headers {
+            glance.long_value |= value.len() > MAX_HEADER_VALUE;
+            let first = if name == COOKIE {
+                glance.cookies += value.len() + 2;
+                continue;
+            } else if name == HOST {
+                glance.hosts |= glance.host.is_some();
+                &mut glance.host
+            } else if name == ACCEPT {
+                &mut glance.accept
+            } else if name == ACCEPT_LANGUAGE {
+                &mut glance.accept_language
+            } else if name == ORIGIN {
+                &mut glance.origin
+            } else if name == SEC_FETCH_SITE {
+                &mut glance.fetch_site
+            } else if name == SEC_FETCH_MODE {
+                &mut glance.fetch_mode
+            } else if name == X_REQUESTED_WITH {
+                &mut glance.requested_with
+            } else {
+                continue;
+            };
+            first.get_or_insert(value);
+        }
+        glance
+    }
+
+    /// A browser page load or form post (accepts HTML, not a script's call).
+    pub fn wants_html(&self) -> bool {
+        let accepts_html = text_of(self.accept)
+            .is_some_and(|a| memchr::memmem::find(a.as_bytes(), b"text/html").is_some());
+        let xhr = text_of(self.requested_with).is_some()
+            || text_of(self.fetch_mode).is_some_and(|m| m != "navigate");
+        accepts_html && !xhr
+    }
+
+    /// Whether a header value (or the `Cookie` headers together) is larger
+    /// than `MAX_HEADER_VALUE` (pingora itself only caps the head at 1 MiB).
+    pub fn oversized(&self) -> bool {
+        self.cookies > MAX_HEADER_VALUE || self.long_value
+    }
+
+    pub fn accept_language(&self) -> Option<&'a str> {
+        text_of(self.accept_language)
+    }
+
+    /// The request's host, as [`crate::request::host`] reads it.
+    pub fn host(&self, uri: &'a http::Uri) -> Option<&'a str> {
+        match (self.host, self.hosts) {
+            (Some(one), false) => text_of(Some(one)).filter(|h| !h.is_empty()),
+            (None, _) => uri.authority().map(|a| a.as_str()),
+            (Some(_), true) => None,
+        }
+    }
+}
+
+fn text_of(value: Option<&HeaderValue>) -> Option<&str> {
+    value.and_then(|v| v.to_str().ok())
 }
 
 /// Whether a request's `Origin` (when present) names this site: its
@@ -126,12 +197,13 @@ pub fn oversized(parts: &Parts) -> bool {
 /// their own same-origin form posts under `Referrer-Policy: no-referrer`
 /// and no other site can forge. `Sec-Fetch-Site: cross-site` or
 /// `same-site` always fails.
-pub fn same_origin(parts: &Parts, trusted: bool) -> bool {
-    let fetch_site = text(parts, &SEC_FETCH_SITE);
+/// (`glance`: the request's `Origin` and `Sec-Fetch-Site`.)
+pub fn same_origin(parts: &Parts, glance: &Glance, trusted: bool) -> bool {
+    let fetch_site = text_of(glance.fetch_site);
     if fetch_site.is_some_and(|s| s == "cross-site" || s == "same-site") {
         return false;
     }
-    let Some(origin) = parts.headers.get(ORIGIN) else {
+    let Some(origin) = glance.origin else {
         return true;
     };
     if origin.as_bytes() == b"null" {

@@ -115,13 +115,14 @@ impl RequestHead {
         let bypass = paths::strip_prefix(&path, &config.prefix).is_none()
             && paths::is_bypassed(&path, &config.bypass)
             && paths::query_keeps_bypass(query, &config.bypass_query);
-        let oversized = headers::oversized(parts);
+        let glance = headers::Glance::of(parts);
+        let oversized = glance.oversized();
         let body_on_read = body && method.is_read() && !config.allow_get_body;
         if bypass && method.is_read() && !oversized && !body_on_read {
             return RequestHead::bypass_read(method, path);
         }
         let cookie_values = parts.headers.get_all(http::header::COOKIE);
-        let wants_html = headers::wants_html(parts);
+        let wants_html = glance.wants_html();
         RequestHead {
             method,
             path,
@@ -129,14 +130,13 @@ impl RequestHead {
             query: query.map(str::to_owned),
             cookies: cookies::read(
                 cookie_values.iter().map(|v| v.as_bytes()),
-                &cookie_names(parts, config),
+                &cookie_names(glance.host(&parts.uri), config),
             ),
             navigation: method.is_read() && wants_html,
             wants_html,
             oversized,
-            accept_language: headers::text(parts, &http::header::ACCEPT_LANGUAGE)
-                .map(str::to_owned),
-            same_origin: headers::same_origin(parts, trusted),
+            accept_language: glance.accept_language().map(str::to_owned),
+            same_origin: headers::same_origin(parts, &glance, trusted),
             bypass,
             body_on_read,
         }
@@ -175,6 +175,18 @@ impl RequestHead {
             _ => None,
         }
     }
+
+    /// [`RequestHead::app_session`], moved out (no copy): the head reads
+    /// as if no session cookie had been sent afterwards.
+    pub fn take_app_session(&mut self) -> Option<String> {
+        match std::mem::take(&mut self.cookies.session) {
+            SessionReading::Clear(v) => Some(v),
+            other => {
+                self.cookies.session = other;
+                None
+            }
+        }
+    }
 }
 
 /// The request target when it is origin-form UTF-8 (`/path?query`), with
@@ -197,10 +209,10 @@ fn split_target(raw_target: &[u8]) -> (Option<&str>, NormalPath, Option<&str>) {
 /// The cookies a request's `Cookie` headers are read for: the app's
 /// session cookie (bound to the request's host), ours, and the language
 /// and remembered-browser cookies.
-fn cookie_names<'a>(parts: &'a Parts, config: &'a Config) -> cookies::CookieNames<'a> {
+fn cookie_names<'a>(host: Option<&'a str>, config: &'a Config) -> cookies::CookieNames<'a> {
     cookies::CookieNames {
         session: config.identity.session_cookies(),
-        host: host(&parts.headers, &parts.uri),
+        host,
         gateway: &config.cookie.name,
         lang: crate::request::cookies::LANG_COOKIE,
         remember: crate::request::cookies::REMEMBER_COOKIE,

@@ -49,11 +49,14 @@ impl NormalPath {
 /// fullwidth slash or dot segment that a Unicode-folding server could read
 /// as `/` or `..`.
 pub fn normalize(raw: &str) -> NormalPath {
-    if !in_normal_form(raw) {
-        return NormalPath::Ambiguous;
-    }
-    let Ok(decoded) = percent_decode_str(raw).decode_utf8() else {
-        return NormalPath::Ambiguous;
+    let decoded = match in_normal_form(raw) {
+        None => return NormalPath::Ambiguous,
+        // Nothing to decode: the target is the path.
+        Some(Escapes::None) => std::borrow::Cow::Borrowed(raw),
+        Some(Escapes::Some) => match percent_decode_str(raw).decode_utf8() {
+            Ok(decoded) => decoded,
+            Err(_) => return NormalPath::Ambiguous,
+        },
     };
     if !decoded.is_ascii() && folds_to_a_separator(&decoded) {
         return NormalPath::Ambiguous;
@@ -61,32 +64,45 @@ pub fn normalize(raw: &str) -> NormalPath {
     NormalPath::Clear(decoded.into_owned())
 }
 
-/// The byte-level half of [`normalize`]'s rule, on the target as sent.
-fn in_normal_form(raw: &str) -> bool {
-    let Some(rest) = raw.strip_prefix('/') else {
-        return false;
-    };
+/// Whether a target in normal form holds percent-escapes to decode.
+enum Escapes {
+    None,
+    Some,
+}
+
+/// The byte-level half of [`normalize`]'s rule, on the target as sent, in
+/// one pass: each segment is checked where its `/` or the end closes it.
+/// `None` when the target is not in normal form.
+fn in_normal_form(raw: &str) -> Option<Escapes> {
     let bytes = raw.as_bytes();
-    let mut i = 0;
+    if bytes.first() != Some(&b'/') {
+        return None;
+    }
+    let mut escapes = Escapes::None;
+    let mut segment = 1;
+    let mut i = 1;
     while i < bytes.len() {
         match bytes[i] {
+            // An empty segment before a `/`, or a dot segment.
+            b'/' if matches!(&bytes[segment..i], b"" | b"." | b"..") => return None,
+            b'/' => {
+                segment = i + 1;
+                i += 1;
+            }
             b'%' => match bytes.get(i + 1..i + 3).and_then(hex_byte) {
-                Some(b) if !needs_no_escape(b) => i += 3,
-                _ => return false,
+                Some(b) if !needs_no_escape(b) => {
+                    escapes = Escapes::Some;
+                    i += 3;
+                }
+                _ => return None,
             },
-            b'\\' | b';' | b'#' => return false,
-            b if b.is_ascii_control() => return false,
+            b'\\' | b';' | b'#' => return None,
+            b if b.is_ascii_control() => return None,
             _ => i += 1,
         }
     }
-    let mut segments = rest.split('/').peekable();
-    while let Some(segment) = segments.next() {
-        let last = segments.peek().is_none();
-        if (segment.is_empty() && !last) || segment == "." || segment == ".." {
-            return false;
-        }
-    }
-    true
+    // The last segment may be empty (a trailing slash), not a dot segment.
+    (!matches!(&bytes[segment..], b"." | b"..")).then_some(escapes)
 }
 
 /// The byte two hex digits stand for.

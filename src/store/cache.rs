@@ -108,15 +108,21 @@ impl Shard {
     }
 }
 
+/// A company's cached setting, by company name. Hashed with foldhash
+/// (randomly seeded per map): the names come from the app's identities,
+/// not from the client, and SipHash was a fifth of a verified request's
+/// hashing.
+type ByCompany<V> = HashMap<String, V, foldhash::fast::RandomState>;
+
 pub struct CachedStore {
     inner: Arc<dyn Store>,
     shards: Vec<Shard>,
     /// A person's `Slot` (`keys::SlotKey`, a randomly keyed SipHash).
     slot_key: crate::keys::SlotKey,
-    policies: RwLock<HashMap<String, Option<Enforcement>>>,
+    policies: RwLock<ByCompany<Option<Enforcement>>>,
     /// Also serializes fills and writes of `remember`.
     policies_writing: Mutex<()>,
-    remember: RwLock<HashMap<String, Option<RememberDays>>>,
+    remember: RwLock<ByCompany<Option<RememberDays>>>,
     /// Whether entries may be served and kept (see the module doc).
     live: AtomicBool,
     /// On PostgreSQL, the listener's lease: entries are served only while
@@ -135,9 +141,9 @@ impl CachedStore {
                 })
                 .collect(),
             slot_key: crate::keys::SlotKey::random(),
-            policies: RwLock::new(HashMap::new()),
+            policies: RwLock::new(ByCompany::default()),
             policies_writing: Mutex::new(()),
-            remember: RwLock::new(HashMap::new()),
+            remember: RwLock::new(ByCompany::default()),
             live: AtomicBool::new(true),
             lease: std::sync::OnceLock::new(),
         }
@@ -233,7 +239,7 @@ fn write<T>(l: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
 /// filled by one caller at a time (`fill`) and remembered; the map is
 /// emptied when it reaches `MAX_COMPANIES`.
 fn read_through<T: Copy>(
-    map: &RwLock<HashMap<String, Option<T>>>,
+    map: &RwLock<ByCompany<Option<T>>>,
     fill: &Mutex<()>,
     company: &str,
     load: impl FnOnce() -> Result<Option<T>, StoreError>,
@@ -258,7 +264,7 @@ fn read_through<T: Copy>(
 /// remember it; after a failed write, forget it (the next read asks the
 /// engine).
 fn write_through<T: Copy>(
-    map: &RwLock<HashMap<String, Option<T>>>,
+    map: &RwLock<ByCompany<Option<T>>>,
     fill: &Mutex<()>,
     company: &str,
     value: T,

@@ -88,8 +88,9 @@ fn what_a_client_may_not_send_the_app() {
 #[test]
 fn origin_must_name_this_host_and_forwarded_host_counts_only_when_trusted() {
     let check = |headers: &[(&str, &str)], trusted: bool, expected: bool| {
+        let parts = parts(headers);
         assert_eq!(
-            same_origin(&parts(headers), trusted),
+            same_origin(&parts, &Glance::of(&parts), trusted),
             expected,
             "{headers:?} trusted={trusted}"
         );
@@ -132,4 +133,56 @@ fn origin_must_name_this_host_and_forwarded_host_counts_only_when_trusted() {
         false,
         false,
     );
+}
+
+/// The one walk reads what a look-up by name would: the first value of
+/// each header, the host only when there is exactly one, the sizes.
+#[test]
+fn the_glance_reads_what_look_ups_by_name_would() {
+    let p = parts(&[
+        ("accept", "text/html"),
+        ("accept", "application/json"),
+        ("sec-fetch-mode", "navigate"),
+        ("accept-language", "ja"),
+        ("host", "gw.example"),
+        ("cookie", "a=1"),
+        ("cookie", "b=2"),
+    ]);
+    let glance = Glance::of(&p);
+    assert!(glance.wants_html());
+    assert_eq!(glance.accept_language(), Some("ja"));
+    assert_eq!(
+        glance.host(&p.uri),
+        crate::request::host(&p.headers, &p.uri)
+    );
+    assert_eq!(glance.host(&p.uri), Some("gw.example"));
+    assert!(!glance.oversized());
+
+    let api = parts(&[("accept", "*/*"), ("accept", "text/html")]);
+    assert!(
+        !Glance::of(&api).wants_html(),
+        "only the first Accept counts"
+    );
+    let fetch = parts(&[
+        ("accept", "text/html"),
+        ("x-requested-with", "XMLHttpRequest"),
+    ]);
+    assert!(!Glance::of(&fetch).wants_html());
+
+    let two_hosts = parts(&[("host", "a.example"), ("host", "b.example")]);
+    assert_eq!(Glance::of(&two_hosts).host(&two_hosts.uri), None);
+    assert_eq!(
+        crate::request::host(&two_hosts.headers, &two_hosts.uri),
+        None
+    );
+
+    let long = "x".repeat(MAX_HEADER_VALUE + 1);
+    assert!(Glance::of(&parts(&[("x-any", &long)])).oversized());
+    let half = format!("a={}", "x".repeat(MAX_HEADER_VALUE / 2));
+    let cookies = parts(&[("cookie", &half), ("cookie", &half)]);
+    assert!(
+        Glance::of(&cookies).oversized(),
+        "the Cookie headers count together"
+    );
+    assert!(!Glance::of(&parts(&[("cookie", &half)])).oversized());
 }
