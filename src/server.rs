@@ -435,6 +435,13 @@ fn server_conf(config: &Config) -> ServerConf {
         // per-listener so two gateways on one machine never collide.
         pid_file: format!("/tmp/mfa-gate-{}.pid", config.listen.port()),
         upgrade_sock: format!("/tmp/mfa-gate-{}.sock", config.listen.port()),
+        // Every timeout of a second or more (the app's read and write
+        // timeouts) on tokio's timer wheel instead of pingora's "fast"
+        // timers. Both bound a wait alike; they differ in cost. The fast
+        // timer checks its clock thread at every timed read or write, even
+        // one that completes at once, and files each pending wait in a
+        // locked tree; tokio makes a timer only for a wait that is pending.
+        fast_timeout_to_tokio_threshold_seconds: Some(0),
         ..ServerConf::default()
     }
 }

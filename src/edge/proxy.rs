@@ -83,23 +83,32 @@ pub(crate) enum Step {
 
 #[async_trait]
 impl ProxyHttp for GateProxy {
-    type CTX = RequestCtx;
+    /// Boxed: pingora keeps the context inside its request futures, and
+    /// moves those whole (a byte at a time under callgrind's count) each
+    /// time one is boxed; a pointer moves for less than the allocation.
+    type CTX = Box<RequestCtx>;
 
-    fn new_ctx(&self) -> RequestCtx {
-        RequestCtx {
+    fn new_ctx(&self) -> Box<RequestCtx> {
+        Box::new(RequestCtx {
             started: Instant::now(),
             outcome: Outcome::Pass,
             gate: None,
             fwd: Forwarding::default(),
             login_form: false,
             asked: None,
-        }
+        })
     }
+
+    /// No downstream modules. pingora's default is a response compression
+    /// module switched off, which still runs on every request (set up,
+    /// header filters, torn down); mfa-gate never compresses: the app's
+    /// own encoding passes through untouched.
+    fn init_downstream_modules(&self, _modules: &mut pingora::modules::http::HttpModules) {}
 
     async fn request_filter(
         &self,
         session: &mut Session,
-        ctx: &mut RequestCtx,
+        ctx: &mut Self::CTX,
     ) -> pingora::Result<bool> {
         let gate = self.gate.load_full();
         ctx.gate = Some(gate.clone());
@@ -118,7 +127,8 @@ impl ProxyHttp for GateProxy {
         }
         let body = has_body(session);
         let req = session.req_header();
-        let head = RequestHead::read(req, req.raw_path(), body, &gate.config, ctx.fwd.trusted());
+        let mut head =
+            RequestHead::read(req, req.raw_path(), body, &gate.config, ctx.fwd.trusted());
         let now = crate::clock::unix_now();
         let verdict = rules::verdict(classify(&head, &gate.config), &gate, req, &head, || {
             rules::client(&gate, ctx.fwd.client_ip, &req.headers)
@@ -137,8 +147,12 @@ impl ProxyHttp for GateProxy {
             Verdict::Forward => {
                 // A login or logout form may change who the session is.
                 if !head.method.is_read() {
-                    gate.identity
-                        .forget(&present(session, &gate, &head, &ctx.fwd));
+                    gate.identity.forget(&present(
+                        session,
+                        &gate,
+                        head.app_session().map(str::to_owned),
+                        &ctx.fwd,
+                    ));
                     ctx.login_form = true;
                 }
                 Step::Forward(Outcome::Bypass)
@@ -148,7 +162,7 @@ impl ProxyHttp for GateProxy {
                 let response = self.page(session, &gate, &head, route, ctx, now).await;
                 Step::Answer(Outcome::Page, response)
             }
-            Verdict::Identify => self.guard_app(session, &gate, &head, ctx, now).await,
+            Verdict::Identify => self.guard_app(session, &gate, &mut head, ctx, now).await,
         };
         take_step(session, ctx, step).await
     }
@@ -156,11 +170,16 @@ impl ProxyHttp for GateProxy {
     async fn upstream_peer(
         &self,
         _session: &mut Session,
-        ctx: &mut RequestCtx,
+        ctx: &mut Self::CTX,
     ) -> pingora::Result<Box<HttpPeer>> {
-        let gate = match &ctx.gate {
-            Some(g) => g.clone(),
-            None => self.gate.load_full(),
+        // The request's own config; a guard of the current one otherwise.
+        let current;
+        let gate: &Gate = match &ctx.gate {
+            Some(g) => g,
+            None => {
+                current = self.gate.load();
+                &current
+            }
         };
         let up = &gate.config.upstream;
         // No SNI to copy for a plain-http app; an IP literal parsed once.
@@ -184,7 +203,7 @@ impl ProxyHttp for GateProxy {
         &self,
         _session: &mut Session,
         upstream_request: &mut RequestHeader,
-        ctx: &mut RequestCtx,
+        ctx: &mut Self::CTX,
     ) -> pingora::Result<()> {
         let gate = match &ctx.gate {
             Some(g) => g.clone(),
@@ -197,7 +216,7 @@ impl ProxyHttp for GateProxy {
         &self,
         session: &mut Session,
         upstream_response: &mut ResponseHeader,
-        ctx: &mut RequestCtx,
+        ctx: &mut Self::CTX,
     ) -> pingora::Result<()> {
         // After a login form, or when the app sets or clears its session
         // cookie, what we cached about the request's session may be stale.
@@ -210,6 +229,7 @@ impl ProxyHttp for GateProxy {
                 forget_session(session.req_header(), gate);
             }
         }
+        make_room_for_pingora(upstream_response);
         upstream_response.insert_header(
             crate::request::request_id::HEADER,
             ctx.fwd.request_id_value(),
@@ -220,7 +240,7 @@ impl ProxyHttp for GateProxy {
         &self,
         session: &mut Session,
         error: Option<&pingora::Error>,
-        ctx: &mut RequestCtx,
+        ctx: &mut Self::CTX,
     ) {
         let status = session.response_written().map_or(0, |r| r.status.as_u16());
         let upstream_error =
@@ -262,11 +282,13 @@ impl GateProxy {
         &self,
         session: &Session,
         gate: &Gate,
-        head: &RequestHead,
+        head: &mut RequestHead,
         ctx: &mut RequestCtx,
         now: i64,
     ) -> Step {
-        let presented = present(session, gate, head, &ctx.fwd);
+        // Nothing reads the app session's value from the head after this.
+        let presented = present(session, gate, head.take_app_session(), &ctx.fwd);
+        let head = &*head;
         let judged = guard::judge(gate, &presented, our_cookies(head), now).await;
         let req = session.req_header();
         let peer = ctx.fwd.client_ip;
@@ -439,7 +461,7 @@ async fn standing(
     fwd: &Forwarding,
     now: i64,
 ) -> Result<(Option<SessionCtx>, Standing), Reply> {
-    let presented = present(session, gate, head, fwd);
+    let presented = present(session, gate, head.app_session().map(str::to_owned), fwd);
     match guard::judge(gate, &presented, our_cookies(head), now).await {
         Ok(None) => Ok((None, Standing::Anonymous)),
         Ok(Some(judged)) => {
@@ -474,6 +496,20 @@ fn bare_frame(gate: &Gate, locale: crate::config::Locale, now: i64) -> pages::vi
     pages::frame(&gate.services(), &PageRequest::bare(locale, now))
 }
 
+/// Drop the app's `Connection` header from a final response before we add
+/// ours. It is hop-by-hop, and pingora writes its own `Connection` (and
+/// `Date`) into every final HTTP/1 response after this filter; HTTP/2
+/// forbids it. The point is the cost: `http`'s map reserves a slot
+/// before it looks for the name it replaces, so pingora's replacing
+/// insert into a map our header just filled doubles both of pingora's
+/// maps (about 2 000 instructions per request). A 1xx keeps its header:
+/// pingora adds none there, and a 101's `Connection: upgrade` matters.
+fn make_room_for_pingora(response: &mut ResponseHeader) {
+    if !response.status.is_informational() {
+        response.remove_header(&http::header::CONNECTION);
+    }
+}
+
 /// Forget the cached identity of the request's app session (read again:
 /// the head is not kept past `request_filter`).
 fn forget_session(req: &RequestHeader, gate: &Gate) {
@@ -491,17 +527,17 @@ fn forget_session(req: &RequestHeader, gate: &Gate) {
     }
 }
 
-/// What the request presents about its login (cookie or SSO headers).
+/// What the request presents about its login (`app_session`: the app
+/// session cookie's value, else the SSO headers).
 fn present(
     session: &Session,
     gate: &Gate,
-    head: &RequestHead,
+    app_session: Option<String>,
     fwd: &Forwarding,
 ) -> crate::identity::Presented {
-    let value = head.app_session().map(str::to_owned);
     let headers = &session.req_header().headers;
     gate.identity
-        .present(headers, fwd.trusted(), value, fwd.client_ip)
+        .present(headers, fwd.trusted(), app_session, fwd.client_ip)
 }
 
 /// Where a request for our pages came from, as notifications tell it.
@@ -583,3 +619,6 @@ fn too_many_lookups(gate: &Gate, head: &RequestHead) -> Reply {
 fn unavailable(gate: &Gate, head: &RequestHead) -> Reply {
     refusal(gate, head, 503, "mfa_unavailable")
 }
+
+#[cfg(test)]
+mod tests;
