@@ -2,9 +2,7 @@
 //! decide anything: which app sessions already used a remembered browser
 //! ([`FirstUses`], audited once), and which accounts were already noted as
 //! seen today ([`SeenMemo`], the rollout view's index). The running
-//! [`super::gate::Gate`] holds one of each. Both hash with foldhash,
-//! randomly seeded per process: what they key (app sessions, accounts)
-//! only ever steers a note, never a decision.
+//! [`super::gate::Gate`] holds one of each.
 
 use crate::domain::{BrowserId, Identity};
 use std::hash::BuildHasher;
@@ -14,7 +12,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 /// that "used" is audited (and the last-used time written) once per new
 /// app session, not on every request. Never consulted for a decision.
 pub struct FirstUses {
-    hasher: foldhash::fast::RandomState,
+    /// SipHash, keyed per process: an audit line is skipped only for the
+    /// very session that already wrote it.
+    hasher: std::collections::hash_map::RandomState,
     seen: quick_cache::sync::Cache<u64, BrowserId>,
 }
 
@@ -47,6 +47,9 @@ impl FirstUses {
 /// one more write, never a wrong decision (the notes are a display aid).
 /// A day that does not fit a `u32` is never taken as noted.
 pub struct SeenMemo {
+    /// foldhash, seeded per process: the accounts come from the app, and a
+    /// collision only ever costs or skips a display note (SipHash cost
+    /// some 300 instructions of every whoami miss).
     hasher: foldhash::fast::RandomState,
     /// `tag << 32 | day`; 0 is an empty slot (a tag is never 0).
     slots: Box<[AtomicU64]>,

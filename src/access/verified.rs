@@ -29,11 +29,11 @@ impl Memo {
 }
 
 pub struct VerifiedMemo {
-    /// Randomly seeded per process (foldhash, hashbrown's default hash):
-    /// an entry is only made for a cookie that passed the full check, so
-    /// a client who steers values into one slot only ever evicts memos,
-    /// which costs their owners two MACs.
-    hasher: foldhash::fast::RandomState,
+    /// Randomly keyed per process: SipHash, so other people's session
+    /// values cannot be steered into one slot. It must stay a keyed hash
+    /// no client can learn: a memo stores no app session value, so a
+    /// collision would let one session's entry vouch for another's.
+    hasher: std::collections::hash_map::RandomState,
     /// Shared, so that a look-up clones a reference count, not the
     /// memo's three strings.
     memo: quick_cache::sync::Cache<u64, Arc<Memo>>,
@@ -56,8 +56,9 @@ impl VerifiedMemo {
         gateway_cookie: &str,
     ) -> Option<Verified> {
         let m = self.memo.get(&self.hasher.hash_one(app_value))?;
-        // Constant time, a machine word at a time: `subtle`'s slice
-        // comparison takes a branch-free step per byte.
+        // Constant time without a barrier per byte (`subtle`'s slice
+        // comparison has one): a branch-free loop the compiler vectorizes,
+        // hidden from the optimizer once, at the end.
         let same_cookie = constant_time_eq::constant_time_eq(
             m.gateway_cookie.as_bytes(),
             gateway_cookie.as_bytes(),

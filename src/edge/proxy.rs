@@ -103,7 +103,9 @@ impl ProxyHttp for GateProxy {
     /// module switched off, which still runs on every request (set up,
     /// header filters, torn down); mfa-gate never compresses: the app's
     /// own encoding passes through untouched.
-    fn init_downstream_modules(&self, _modules: &mut pingora::modules::http::HttpModules) {}
+    fn init_downstream_modules(&self, modules: &mut pingora::modules::http::HttpModules) {
+        let _ = modules;
+    }
 
     async fn request_filter(
         &self,
@@ -125,10 +127,9 @@ impl ProxyHttp for GateProxy {
             let step = ask(session, &gate, ctx).await;
             return take_step(session, ctx, step).await;
         }
-        let body = has_body(session);
+        let (body, trusted) = (has_body(session), ctx.fwd.trusted());
         let req = session.req_header();
-        let mut head =
-            RequestHead::read(req, req.raw_path(), body, &gate.config, ctx.fwd.trusted());
+        let mut head = RequestHead::read(req, req.raw_path(), body, &gate.config, trusted);
         let now = crate::clock::unix_now();
         let verdict = rules::verdict(classify(&head, &gate.config), &gate, req, &head, || {
             rules::client(&gate, ctx.fwd.client_ip, &req.headers)
