@@ -60,6 +60,9 @@ pub struct Config {
     /// `identity.strip_headers` (or the default list) and the identity
     /// source's own headers.
     pub stripped_headers: StrippedHeaders,
+    /// None of mfa-gate's own cookie names reads as the app's session
+    /// cookie (`request::cookies::own_names_plain`, derived at load).
+    pub own_cookies_plain: bool,
     /// The optional HTTPS listener.
     pub tls: Option<TlsConfig>,
     pub log: LogConfig,

@@ -520,6 +520,7 @@ fn forget_session(req: &RequestHeader, gate: &Gate) {
         gateway: &gate.config.cookie.name,
         lang: crate::i18n::LANG_COOKIE,
         remember: crate::access::remember::COOKIE,
+        own_plain: gate.config.own_cookies_plain,
     };
     let values = req.headers.get_all(http::header::COOKIE);
     let cookies = crate::request::cookies::read(values.iter().map(|v| v.as_bytes()), &names);

@@ -75,6 +75,10 @@ fn session_value(
         gateway: &config.cookie.name,
         lang: crate::request::cookies::LANG_COOKIE,
         remember: crate::request::cookies::REMEMBER_COOKIE,
+        own_plain: crate::request::cookies::own_names_plain(
+            Some(&whoami.session),
+            &config.cookie.name,
+        ),
     };
     match read([header.as_bytes()].into_iter(), &names).session {
         SessionReading::Clear(value) => Ok(value),

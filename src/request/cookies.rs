@@ -69,7 +69,7 @@ impl Refusal {
 }
 
 /// The cookies of one request that matter to mfa-gate.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, PartialEq)]
 pub struct RequestCookies {
     pub session: SessionReading,
     /// mfa-gate's own cookie (only we read it: the first plain one wins).
@@ -93,6 +93,54 @@ pub struct CookieNames<'a> {
     pub gateway: &'a str,
     pub lang: &'a str,
     pub remember: &'a str,
+    /// `own_names_plain` of these names (`Config::own_cookies_plain`):
+    /// a piece by one of our names, without a `,`, is then ours without
+    /// the disguised-session check. `false` always checks.
+    pub own_plain: bool,
+}
+
+/// Whether none of mfa-gate's own cookie names (the gateway's, the
+/// language and remembered-browser cookies) could be read as one of
+/// `session`'s cookies, exactly or disguised. Then a piece named exactly
+/// one of ours and holding no `,` (by which a framework could split a
+/// second name out of it) reads as ours only: `read` skips its
+/// disguised-session check, the costliest step of a verified request's
+/// cookie reading.
+pub fn own_names_plain(session: Option<&SessionCookies>, gateway: &str) -> bool {
+    session.is_none_or(|session| {
+        [gateway, LANG_COOKIE, REMEMBER_COOKIE]
+            .iter()
+            .all(|name| session_piece(session, name.as_bytes(), name.as_bytes(), b"").is_none())
+    })
+}
+
+/// Which of our own cookies a piece's name is.
+enum Own {
+    Gateway,
+    Lang,
+    Remember,
+}
+
+impl Own {
+    fn of(name: &[u8], names: &CookieNames) -> Option<Own> {
+        if name == names.gateway.as_bytes() {
+            Some(Own::Gateway)
+        } else if name == names.lang.as_bytes() {
+            Some(Own::Lang)
+        } else if name == names.remember.as_bytes() {
+            Some(Own::Remember)
+        } else {
+            None
+        }
+    }
+
+    fn slot(self, out: &mut RequestCookies) -> &mut Option<String> {
+        match self {
+            Own::Gateway => &mut out.gateway,
+            Own::Lang => &mut out.lang,
+            Own::Remember => &mut out.remember,
+        }
+    }
 }
 
 /// Read every `Cookie` header value (in order) once.
@@ -108,9 +156,13 @@ pub fn read<'v>(values: impl Iterator<Item = &'v [u8]>, names: &CookieNames) -> 
                 continue;
             }
             let (name, val) = split_pair(piece);
-            if let Some((slot, reading)) = names
-                .session
-                .and_then(|s| session_piece(s, piece, name, val))
+            let own = Own::of(name, names);
+            let plainly_own =
+                own.is_some() && names.own_plain && memchr::memchr(b',', piece).is_none();
+            if !plainly_own
+                && let Some((slot, reading)) = names
+                    .session
+                    .and_then(|s| session_piece(s, piece, name, val))
             {
                 if readings.len() <= slot {
                     readings.resize(slot + 1, SessionReading::Absent);
@@ -118,13 +170,7 @@ pub fn read<'v>(values: impl Iterator<Item = &'v [u8]>, names: &CookieNames) -> 
                 readings[slot] = merge(std::mem::take(&mut readings[slot]), reading);
                 continue;
             }
-            let slot = if name == names.gateway.as_bytes() {
-                &mut out.gateway
-            } else if name == names.lang.as_bytes() {
-                &mut out.lang
-            } else if name == names.remember.as_bytes() {
-                &mut out.remember
-            } else {
+            let Some(slot) = own.map(|own| own.slot(&mut out)) else {
                 continue;
             };
             if slot.is_none() {

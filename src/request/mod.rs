@@ -216,5 +216,6 @@ fn cookie_names<'a>(host: Option<&'a str>, config: &'a Config) -> cookies::Cooki
         gateway: &config.cookie.name,
         lang: crate::request::cookies::LANG_COOKIE,
         remember: crate::request::cookies::REMEMBER_COOKIE,
+        own_plain: config.own_cookies_plain,
     }
 }

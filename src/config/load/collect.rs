@@ -69,6 +69,9 @@ impl Checked {
     pub fn config(self) -> Option<Config> {
         let (identity, stripped_headers) = self.identity?;
         let Pins(companies, remember_days) = self.pins?;
+        let cookie = self.cookie?;
+        let own_cookies_plain =
+            crate::request::cookies::own_names_plain(identity.session_cookies(), &cookie.name);
         Some(Config {
             source: self.source,
             listen: self.listen,
@@ -76,12 +79,13 @@ impl Checked {
             identity,
             trusted_proxies: self.trusted_proxies?,
             stripped_headers,
+            own_cookies_plain,
             tls: self.tls?,
             log: self.log?,
             store: self.store?,
             secrets: self.secrets?,
             totp: self.totp?,
-            cookie: self.cookie?,
+            cookie,
             companies,
             remember_days,
             tenancy: self.tenancy,

@@ -12,8 +12,15 @@ fn read_with(session: &SessionCookies, host: Option<&str>, headers: &[&str]) -> 
         gateway: "mfa_gate",
         lang: "mfa_lang",
         remember: "mfa_remember",
+        own_plain: own_names_plain(Some(session), "mfa_gate"),
     };
-    read(headers.iter().map(|h| h.as_bytes()), &names).session
+    let got = read(headers.iter().map(|h| h.as_bytes()), &names);
+    let checked = CookieNames {
+        own_plain: false,
+        ..names
+    };
+    assert_eq!(read(headers.iter().map(|h| h.as_bytes()), &checked), got);
+    got.session
 }
 
 fn clear(v: &str) -> SessionReading {

@@ -12,13 +12,20 @@ fn names() -> CookieNames<'static> {
         gateway: "mfa_gate",
         lang: "mfa_lang",
         remember: "mfa_remember",
+        own_plain: own_names_plain(Some(&APP_SID), "mfa_gate"),
     }
 }
 
+/// Every reading is the same with and without the own-name shortcut.
 #[track_caller]
 fn check(headers: &[&str], expected: SessionReading) {
     let got = read(headers.iter().map(|h| h.as_bytes()), &names());
     assert_eq!(got.session, expected, "{headers:?}");
+    let checked = CookieNames {
+        own_plain: false,
+        ..names()
+    };
+    assert_eq!(read(headers.iter().map(|h| h.as_bytes()), &checked), got);
 }
 
 fn clear(v: &str) -> SessionReading {
@@ -197,4 +204,18 @@ fn the_fast_scans_read_as_the_plain_ones() {
         let std: Vec<&[u8]> = text.as_bytes().split(|b| *b == b';').collect();
         assert_eq!(ours, std, "{text:?}");
     }
+}
+
+/// Our own cookie names do not read as `app_sid`: a piece by one of them
+/// is ours, unless a `,` could split a session cookie out of it.
+#[test]
+fn our_own_cookies_skip_the_disguise_check_only_without_a_comma() {
+    assert!(names().own_plain);
+    check(&["app_sid=s; mfa_gate=a.b"], clear("s"));
+    check(&["mfa_gate=a.b,app_sid=evil; app_sid=s"], DISGUISED);
+    check(&["mfa_lang=en,APP_SID=x"], DISGUISED);
+    // A gateway cookie named like the session cookie is checked always.
+    let like = SessionCookies::one("mfa-gate");
+    assert!(!own_names_plain(Some(&like), "mfa_gate"));
+    assert!(own_names_plain(None, "mfa_gate"));
 }
