@@ -103,8 +103,8 @@ impl ProxyHttp for GateProxy {
     /// module switched off, which still runs on every request (set up,
     /// header filters, torn down); mfa-gate never compresses: the app's
     /// own encoding passes through untouched.
-    fn init_downstream_modules(&self, modules: &mut pingora::modules::http::HttpModules) {
-        let _ = modules;
+    fn init_downstream_modules(&self, _modules: &mut pingora::modules::http::HttpModules) {
+        // None added.
     }
 
     async fn request_filter(

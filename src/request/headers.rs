@@ -177,11 +177,7 @@ impl<'a> Glance<'a> {
 
     /// The request's host, as [`crate::request::host`] reads it.
     pub fn host(&self, uri: &'a http::Uri) -> Option<&'a str> {
-        match (self.host, self.hosts) {
-            (Some(one), false) => text_of(Some(one)).filter(|h| !h.is_empty()),
-            (None, _) => uri.authority().map(|a| a.as_str()),
-            (Some(_), true) => None,
-        }
+        super::host_of(self.host, self.hosts, uri)
     }
 }
 

@@ -89,10 +89,20 @@ pub struct RequestHead {
 /// absent, sent twice or not readable (a prefix session is then refused).
 pub fn host<'a>(headers: &'a http::HeaderMap, uri: &'a http::Uri) -> Option<&'a str> {
     let mut values = headers.get_all(http::header::HOST).iter();
-    match (values.next(), values.next()) {
-        (Some(one), None) => one.to_str().ok().filter(|h| !h.is_empty()),
+    host_of(values.next(), values.next().is_some(), uri)
+}
+
+/// [`host`]'s rule, given the first `Host` value and whether another
+/// follows (also how `headers::Glance` reads it, in its one walk).
+fn host_of<'a>(
+    first: Option<&'a http::HeaderValue>,
+    several: bool,
+    uri: &'a http::Uri,
+) -> Option<&'a str> {
+    match (first, several) {
+        (Some(one), false) => one.to_str().ok().filter(|h| !h.is_empty()),
         (None, _) => uri.authority().map(|a| a.as_str()),
-        (Some(_), Some(_)) => None,
+        (Some(_), true) => None,
     }
 }
 
