@@ -274,15 +274,27 @@ impl Tab {
 
     /// Waits (briefly) until the page shown is at `path` (before any `?`).
     pub async fn wait_path(&self, path: &str) {
+        self.wait_path_where(|now| now == path, &format!("to be on {path}"))
+            .await;
+    }
+
+    /// Waits (briefly) until the page shown has left `path`: a form's
+    /// answer has loaded, and a navigation that follows cannot race it.
+    pub async fn wait_path_not(&self, path: &str) {
+        self.wait_path_where(|now| now != path, &format!("to leave {path}"))
+            .await;
+    }
+
+    async fn wait_path_where(&self, wanted: impl Fn(&str) -> bool, what: &str) {
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
             let now = self.path().await;
-            if now.split('?').next() == Some(path) {
+            if wanted(now.split('?').next().unwrap_or_default()) {
                 return;
             }
             assert!(
                 Instant::now() < deadline,
-                "{}: expected to be on {path}, still on {now}",
+                "{}: expected {what}, still on {now}",
                 self.name
             );
             tokio::time::sleep(Duration::from_millis(50)).await;

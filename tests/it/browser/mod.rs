@@ -61,12 +61,15 @@ pub fn msg(lang: &str, key: &str) -> String {
 }
 
 impl Tab {
-    /// Logs into the demo app with its own login form, as a person would.
+    /// Logs into the demo app with its own login form, as a person would,
+    /// and waits for the answer: a `goto` right after a click that has not
+    /// yet navigated is overtaken by the form's redirect.
     pub async fn login(&self, email: &str) {
         self.goto("/login").await;
         self.fill("input[name=email]", email).await;
         self.fill("input[name=password]", "demo").await;
         self.click("form[action='/login'] button").await;
+        self.wait_path_not("/login").await;
     }
 
     /// Asserts that the demo app (not a gateway page) shows its home page
